@@ -1,0 +1,29 @@
+import { emptyRecord } from '../catalog-items.js';
+import { normalizeLiteLlmCostMap } from '../litellm/normalize-litellm.js';
+import type { NormalizedCatalog } from '../price-record.js';
+
+export const DASHSCOPE_PREFIX = 'dashscope/';
+
+/** `dashscope/*` entries of the LiteLLM cost map, with the prefix dropped from their ids. */
+export function normalizeAlibabaCloudCostMap(costMap: Record<string, unknown>): NormalizedCatalog {
+  return normalizeLiteLlmCostMap('alibaba-cloud', costMap, (key) =>
+    key.startsWith(DASHSCOPE_PREFIX) && key.length > DASHSCOPE_PREFIX.length
+      ? key.slice(DASHSCOPE_PREFIX.length)
+      : null,
+  );
+}
+
+/**
+ * Adds the models the account lists (DashScope `/models`) that have no price in the cost map, as
+ * `unpriced` records: they can be called, but nothing says what they cost.
+ */
+export function addUnpricedListedModels(
+  catalog: NormalizedCatalog,
+  listedIds: readonly string[],
+): NormalizedCatalog {
+  const known = new Set(catalog.records.map((record) => record.modelId));
+  const unpriced = [...new Set(listedIds)]
+    .filter((id) => !known.has(id))
+    .map((id) => emptyRecord('alibaba-cloud', id));
+  return { records: [...catalog.records, ...unpriced], invalid: catalog.invalid };
+}

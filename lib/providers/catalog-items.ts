@@ -1,0 +1,130 @@
+import type { z } from 'zod';
+import { ProviderError } from '../http/provider-error.js';
+import type { InvalidItem, NormalizedCatalog, PriceRecord, ProviderSlug } from './price-record.js';
+
+/** Longest model id accepted; longer ones are hostile or broken, not models. */
+export const MAX_MODEL_ID_LENGTH = 512;
+/** Longest id kept in an invalid-item report. */
+const MAX_REPORTED_ID_LENGTH = 120;
+
+/** Keys that would reach an object's prototype if copied naively; never used as ids or keys. */
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+export function isPrototypeKey(key: string): boolean {
+  return PROTOTYPE_KEYS.has(key);
+}
+
+/** The item's id for a report, if it has a usable one, shortened. */
+export function reportedId(id: unknown): string | null {
+  if (typeof id !== 'string') return null;
+  return id.length > MAX_REPORTED_ID_LENGTH ? `${id.slice(0, MAX_REPORTED_ID_LENGTH)}…` : id;
+}
+
+/** The id of a wire item before validation, for reporting why it was skipped. */
+export function idOfUnknownItem(item: unknown, idKey: string): string | null {
+  if (typeof item !== 'object' || item === null || !Object.hasOwn(item, idKey)) return null;
+  return reportedId((item as Record<string, unknown>)[idKey]);
+}
+
+/** A short, readable reason from a zod error: the first issue with its path. */
+export function describeZodError(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'invalid';
+  const path = issue.path.map(String).join('.');
+  const more = error.issues.length > 1 ? ` (+${error.issues.length - 1} more)` : '';
+  return `${path ? `${path}: ` : ''}${issue.message}${more}`;
+}
+
+/** Validates a whole payload's envelope; a mismatch is a `schema` ProviderError for the whole fetch. */
+export function parseEnvelope<Schema extends z.ZodType>(
+  schema: Schema,
+  payload: unknown,
+  context: { provider: string; url: string },
+): z.output<Schema> {
+  const result = schema.safeParse(payload);
+  if (!result.success) {
+    throw new ProviderError(
+      `${context.provider}: payload from ${context.url} has the wrong shape: ${describeZodError(result.error)}`,
+      {
+        reason: 'schema',
+        provider: context.provider,
+        url: context.url,
+        retryable: false,
+        cause: result.error,
+      },
+    );
+  }
+  return result.data;
+}
+
+/** A record with no prices yet; normalizers fill in what the provider gives. */
+export function emptyRecord(provider: ProviderSlug, modelId: string): PriceRecord {
+  return {
+    provider,
+    modelId,
+    state: 'unpriced',
+    inputUsdPerMillionTokens: null,
+    outputUsdPerMillionTokens: null,
+    cacheReadUsdPerMillionTokens: null,
+    cacheWriteUsdPerMillionTokens: null,
+    requestUsd: null,
+    imageUsd: null,
+    extraPrices: {},
+    tiers: [],
+    contextLength: null,
+    aliasOf: null,
+  };
+}
+
+/** Thrown inside a normalizer for one bad item; caught per item and reported, never escapes. */
+export class InvalidItemError extends Error {
+  override readonly name = 'InvalidItemError';
+}
+
+/**
+ * Collects records and skipped items for one catalog. Rejects ids that are too long, prototype
+ * keys, and duplicates (the first occurrence wins) so nothing downstream has to.
+ */
+export class CatalogBuilder {
+  private readonly seen = new Set<string>();
+  readonly records: PriceRecord[] = [];
+  readonly invalid: InvalidItem[] = [];
+
+  /** Checks a model id; returns false (and records why) if the item must be skipped. */
+  acceptId(id: string): boolean {
+    if (id.length === 0 || id.length > MAX_MODEL_ID_LENGTH) {
+      this.skip(id, `model id must be 1..${MAX_MODEL_ID_LENGTH} characters, got ${id.length}`);
+      return false;
+    }
+    if (isPrototypeKey(id)) {
+      this.skip(id, 'model id is a reserved object key');
+      return false;
+    }
+    if (this.seen.has(id)) {
+      this.skip(id, 'duplicate model id; the first occurrence was kept');
+      return false;
+    }
+    this.seen.add(id);
+    return true;
+  }
+
+  skip(id: unknown, reason: string): void {
+    this.invalid.push({ id: reportedId(id), reason });
+  }
+
+  /** Runs one item's normalization, turning an `InvalidItemError` into a skipped item. */
+  add(id: string, build: () => PriceRecord): void {
+    if (!this.acceptId(id)) return;
+    try {
+      this.records.push(build());
+    } catch (error) {
+      if (!(error instanceof InvalidItemError)) throw error;
+      this.seen.delete(id);
+      this.skip(id, error.message);
+    }
+  }
+
+  finish(): NormalizedCatalog {
+    return { records: this.records, invalid: this.invalid };
+  }
+}

@@ -1,0 +1,40 @@
+import { parsePrice } from '../../money/decimal.js';
+import {
+  CatalogBuilder,
+  describeZodError,
+  emptyRecord,
+  idOfUnknownItem,
+  InvalidItemError,
+} from '../catalog-items.js';
+import type { NormalizedCatalog, PriceRecord } from '../price-record.js';
+import { convertWirePrice, isJsonObject } from '../wire-price.js';
+import { featherlessModelSchema } from './featherless-api.js';
+
+export function normalizeFeatherlessModel(item: unknown): PriceRecord {
+  const parsed = featherlessModelSchema.safeParse(item);
+  if (!parsed.success) throw new InvalidItemError(describeZodError(parsed.error));
+  const model = parsed.data;
+  const record = emptyRecord('featherless', model.id);
+  record.contextLength = model.context_length ?? null;
+  const { input, output } = model.pricing ?? {};
+  // Featherless bills by subscription; a model without `pricing` is listed but has no per-token price.
+  if (input === null || input === undefined || output === null || output === undefined) return record;
+  // Already USD per 1M tokens: no shift.
+  record.inputUsdPerMillionTokens = convertWirePrice('pricing.input', input, parsePrice);
+  record.outputUsdPerMillionTokens = convertWirePrice('pricing.output', output, parsePrice);
+  record.state = 'active';
+  return record;
+}
+
+export function normalizeFeatherlessCatalog(items: readonly unknown[]): NormalizedCatalog {
+  const catalog = new CatalogBuilder();
+  for (const item of items) {
+    const id = isJsonObject(item) && Object.hasOwn(item, 'id') ? item.id : undefined;
+    if (typeof id !== 'string') {
+      catalog.skip(idOfUnknownItem(item, 'id'), 'id: expected a string');
+      continue;
+    }
+    catalog.add(id, () => normalizeFeatherlessModel(item));
+  }
+  return catalog.finish();
+}

@@ -1,0 +1,243 @@
+import { parsePrice, perThousandToPerMillion, perTokenToPerMillion } from '../../money/decimal.js';
+import {
+  CatalogBuilder,
+  describeZodError,
+  emptyRecord,
+  InvalidItemError,
+  isPrototypeKey,
+} from '../catalog-items.js';
+import type { NormalizedCatalog, PriceRecord, PricingTier, ProviderSlug } from '../price-record.js';
+import { convertWirePrice, isJsonObject, PRICE_KEY_PATTERN } from '../wire-price.js';
+import { LITELLM_SAMPLE_SPEC_KEY, liteLlmEntrySchema } from './litellm-api.js';
+
+type BaseField = 'input' | 'output' | 'cacheRead' | 'cacheWrite' | 'request' | 'image';
+type Conversion = 'per_token' | 'as_given';
+
+/** LiteLLM costs are USD per token (JSON numbers) unless the key names another unit. */
+const KNOWN_KEYS: Record<
+  string,
+  { base: BaseField; conversion: Conversion } | { extra: string; conversion: Conversion }
+> = {
+  input_cost_per_token: { base: 'input', conversion: 'per_token' },
+  output_cost_per_token: { base: 'output', conversion: 'per_token' },
+  cache_read_input_token_cost: { base: 'cacheRead', conversion: 'per_token' },
+  cache_creation_input_token_cost: { base: 'cacheWrite', conversion: 'per_token' },
+  input_cost_per_request: { base: 'request', conversion: 'as_given' },
+  input_cost_per_image: { base: 'image', conversion: 'as_given' },
+  cache_creation_input_token_cost_above_1hr: {
+    extra: 'cache_write_1h_per_1m_tokens',
+    conversion: 'per_token',
+  },
+  output_cost_per_reasoning_token: { extra: 'internal_reasoning_per_1m_tokens', conversion: 'per_token' },
+  input_cost_per_audio_token: { extra: 'audio_input_per_1m_tokens', conversion: 'per_token' },
+  output_cost_per_audio_token: { extra: 'audio_output_per_1m_tokens', conversion: 'per_token' },
+  cache_read_input_audio_token_cost: {
+    extra: 'audio_input_cache_read_per_1m_tokens',
+    conversion: 'per_token',
+  },
+  input_cost_per_image_token: { extra: 'image_input_per_1m_tokens', conversion: 'per_token' },
+  output_cost_per_image_token: { extra: 'image_output_per_1m_tokens', conversion: 'per_token' },
+  output_cost_per_image: { extra: 'image_output_per_image', conversion: 'as_given' },
+};
+
+/** `<kind>_above_<N>k_tokens`: the price once the prompt is longer than N thousand tokens. */
+const THRESHOLD_PATTERN = /^(.+)_above_(\d{1,7})k_tokens$/;
+
+interface Prices {
+  base: Partial<Record<BaseField, string>>;
+  extra: Record<string, string>;
+}
+
+function emptyPrices(): Prices {
+  return { base: {}, extra: {} };
+}
+
+function isCostKey(key: string): boolean {
+  return key.includes('cost');
+}
+
+/** A cost key we have no table entry for: derive a unit-carrying name from LiteLLM's own. */
+function genericTarget(key: string): { extra: string; conversion: Conversion | 'per_1k' } {
+  if (key.endsWith('_cost_per_token'))
+    return { extra: `${key.slice(0, -'_cost_per_token'.length)}_per_1m_tokens`, conversion: 'per_token' };
+  if (key.endsWith('_token_cost'))
+    return { extra: `${key.slice(0, -'_token_cost'.length)}_per_1m_tokens`, conversion: 'per_token' };
+  if (key.endsWith('_cost_per_1k_tokens')) {
+    return { extra: `${key.slice(0, -'_cost_per_1k_tokens'.length)}_per_1m_tokens`, conversion: 'per_1k' };
+  }
+  // The key already names its unit (`output_cost_per_second`, `input_cost_per_character`): as given.
+  return { extra: key, conversion: 'as_given' };
+}
+
+function convert(field: string, value: unknown, conversion: Conversion | 'per_1k'): string {
+  const converter =
+    conversion === 'per_token'
+      ? perTokenToPerMillion
+      : conversion === 'per_1k'
+        ? perThousandToPerMillion
+        : parsePrice;
+  return convertWirePrice(field, value, converter);
+}
+
+function addPrice(prices: Prices, key: string, value: unknown, field: string): void {
+  if (!PRICE_KEY_PATTERN.test(key))
+    throw new InvalidItemError(`unexpected cost key ${JSON.stringify(key.slice(0, 64))}`);
+  if (key === 'search_context_cost_per_query') {
+    if (!isJsonObject(value)) throw new InvalidItemError(`${field}: expected an object`);
+    for (const [size, cost] of Object.entries(value)) {
+      const sizeName = size.replace(/^search_context_size_/, '');
+      if (!PRICE_KEY_PATTERN.test(sizeName))
+        throw new InvalidItemError(`${field}: unexpected key ${JSON.stringify(size.slice(0, 64))}`);
+      prices.extra[`web_search_${sizeName}_context_per_request`] = convert(
+        `${field}.${size}`,
+        cost,
+        'as_given',
+      );
+    }
+    return;
+  }
+  const known = Object.hasOwn(KNOWN_KEYS, key) ? KNOWN_KEYS[key] : undefined;
+  if (known && 'base' in known) {
+    prices.base[known.base] = convert(field, value, known.conversion);
+    return;
+  }
+  const target = known ?? genericTarget(key);
+  if (isJsonObject(value)) {
+    for (const [subKey, subValue] of Object.entries(value)) {
+      if (!PRICE_KEY_PATTERN.test(subKey))
+        throw new InvalidItemError(`${field}: unexpected key ${JSON.stringify(subKey.slice(0, 64))}`);
+      prices.extra[`${target.extra}_${subKey}`] = convert(`${field}.${subKey}`, subValue, target.conversion);
+    }
+    return;
+  }
+  prices.extra[target.extra] = convert(field, value, target.conversion);
+}
+
+function tierFromPrices(prices: Prices, conditions: PricingTier): PricingTier {
+  const tier: PricingTier = { ...conditions };
+  if (prices.base.input !== undefined) tier.input_per_1m_tokens = prices.base.input;
+  if (prices.base.output !== undefined) tier.output_per_1m_tokens = prices.base.output;
+  if (prices.base.cacheRead !== undefined) tier.cache_read_per_1m_tokens = prices.base.cacheRead;
+  if (prices.base.cacheWrite !== undefined) tier.cache_write_per_1m_tokens = prices.base.cacheWrite;
+  const extra = { ...prices.extra };
+  if (prices.base.request !== undefined) extra.request_per_request = prices.base.request;
+  if (prices.base.image !== undefined) extra.image_per_image = prices.base.image;
+  if (Object.keys(extra).length > 0) tier.extra_prices = extra;
+  return tier;
+}
+
+function tokenBound(field: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new InvalidItemError(
+      `${field}: expected a token count, got ${JSON.stringify(value)?.slice(0, 40)}`,
+    );
+  }
+  return value;
+}
+
+/**
+ * `tiered_pricing: [{…costs, range: [from, to]}]`. Alibaba publishes these as "from < tokens ≤ to"
+ * (0–32K, 32K–128K, …), so a tier applies from `from + 1` (or 0) up to `to` inclusive.
+ */
+function tieredPricing(value: unknown): PricingTier[] {
+  if (!Array.isArray(value)) throw new InvalidItemError('tiered_pricing: expected an array');
+  return value.map((entry: unknown, index) => {
+    const where = `tiered_pricing.${index}`;
+    if (!isJsonObject(entry)) throw new InvalidItemError(`${where}: expected an object`);
+    const range = entry.range;
+    if (!Array.isArray(range) || range.length !== 2)
+      throw new InvalidItemError(`${where}.range: expected [from, to]`);
+    const from = tokenBound(`${where}.range.0`, range[0]);
+    const to = tokenBound(`${where}.range.1`, range[1]);
+    if (to < from) throw new InvalidItemError(`${where}.range: ends before it starts`);
+    const prices = emptyPrices();
+    for (const [key, cost] of Object.entries(entry)) {
+      if (key === 'range') continue;
+      addPrice(prices, key, cost, `${where}.${key}`);
+    }
+    return tierFromPrices(prices, { min_prompt_tokens: from === 0 ? 0 : from + 1, max_prompt_tokens: to });
+  });
+}
+
+/** One cost-map entry -> one canonical record, for `litellm` and for `alibaba-cloud` (`dashscope/*`). */
+export function normalizeLiteLlmEntry(provider: ProviderSlug, modelId: string, entry: unknown): PriceRecord {
+  if (!isJsonObject(entry)) throw new InvalidItemError('entry: expected an object');
+  const parsed = liteLlmEntrySchema.safeParse(entry);
+  if (!parsed.success) throw new InvalidItemError(describeZodError(parsed.error));
+  const record = emptyRecord(provider, modelId);
+  record.contextLength = parsed.data.max_input_tokens ?? parsed.data.max_tokens ?? null;
+
+  const base = emptyPrices();
+  const thresholds = new Map<number, Prices>();
+  let tiers: PricingTier[] = [];
+  for (const [key, value] of Object.entries(entry)) {
+    if (key === 'tiered_pricing') {
+      tiers = tieredPricing(value);
+      continue;
+    }
+    if (!isCostKey(key)) continue;
+    const threshold = THRESHOLD_PATTERN.exec(key);
+    if (threshold?.[1] && threshold[2]) {
+      const tokens = Number(threshold[2]) * 1000;
+      const prices = thresholds.get(tokens) ?? emptyPrices();
+      thresholds.set(tokens, prices);
+      addPrice(prices, threshold[1], value, key);
+    } else {
+      addPrice(base, key, value, key);
+    }
+  }
+  // "above 200k tokens" means more than 200,000: the tier starts at 200,001.
+  const thresholdTiers = [...thresholds.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([tokens, prices]) => tierFromPrices(prices, { min_prompt_tokens: tokens + 1 }));
+  tiers = [...tiers, ...thresholdTiers];
+
+  const hasBase = base.base.input !== undefined || base.base.output !== undefined;
+  const firstTier = tiers[0];
+  if (!hasBase && firstTier) {
+    // Entries that carry only `tiered_pricing` price their smallest prompts with the first tier.
+    record.inputUsdPerMillionTokens = firstTier.input_per_1m_tokens ?? null;
+    record.outputUsdPerMillionTokens = firstTier.output_per_1m_tokens ?? null;
+    record.cacheReadUsdPerMillionTokens = firstTier.cache_read_per_1m_tokens ?? null;
+    record.cacheWriteUsdPerMillionTokens = firstTier.cache_write_per_1m_tokens ?? null;
+  }
+  record.inputUsdPerMillionTokens = base.base.input ?? record.inputUsdPerMillionTokens;
+  record.outputUsdPerMillionTokens = base.base.output ?? record.outputUsdPerMillionTokens;
+  record.cacheReadUsdPerMillionTokens = base.base.cacheRead ?? record.cacheReadUsdPerMillionTokens;
+  record.cacheWriteUsdPerMillionTokens = base.base.cacheWrite ?? record.cacheWriteUsdPerMillionTokens;
+  record.requestUsd = base.base.request ?? null;
+  record.imageUsd = base.base.image ?? null;
+  record.extraPrices = base.extra;
+  record.tiers = tiers;
+  const priced =
+    record.inputUsdPerMillionTokens !== null ||
+    record.outputUsdPerMillionTokens !== null ||
+    record.requestUsd !== null ||
+    record.imageUsd !== null ||
+    Object.keys(record.extraPrices).length > 0;
+  record.state = priced ? 'active' : 'unpriced';
+  return record;
+}
+
+/**
+ * Every entry of a cost map (optionally only those whose key passes `select`, renamed by it).
+ * `sample_spec` is skipped silently: it is documentation, not a model.
+ */
+export function normalizeLiteLlmCostMap(
+  provider: ProviderSlug,
+  costMap: Record<string, unknown>,
+  select: (key: string) => string | null = (key) => key,
+): NormalizedCatalog {
+  const catalog = new CatalogBuilder();
+  for (const [key, entry] of Object.entries(costMap)) {
+    if (key === LITELLM_SAMPLE_SPEC_KEY) continue;
+    if (isPrototypeKey(key)) {
+      catalog.skip(key, 'model id is a reserved object key');
+      continue;
+    }
+    const modelId = select(key);
+    if (modelId === null) continue;
+    catalog.add(modelId, () => normalizeLiteLlmEntry(provider, modelId, entry));
+  }
+  return catalog.finish();
+}

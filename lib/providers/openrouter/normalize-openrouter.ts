@@ -1,0 +1,187 @@
+import { perTokenToPerMillion, parsePrice } from '../../money/decimal.js';
+import {
+  CatalogBuilder,
+  emptyRecord,
+  idOfUnknownItem,
+  InvalidItemError,
+  describeZodError,
+} from '../catalog-items.js';
+import type { NormalizedCatalog, PriceRecord, PricingTier } from '../price-record.js';
+import { convertWirePrice, isJsonObject, PRICE_KEY_PATTERN } from '../wire-price.js';
+import { openRouterModelSchema } from './openrouter-api.js';
+
+type BaseField = 'input' | 'output' | 'cacheRead' | 'cacheWrite' | 'request' | 'image';
+
+/**
+ * Where each OpenRouter pricing key goes. OpenRouter gives USD per single token for token kinds
+ * (converted to per 1M here) and USD per unit for `request`, `image` and `web_search` (kept as given).
+ */
+const KNOWN_KEYS: Record<string, { base: BaseField } | { extra: string; perToken: boolean }> = {
+  prompt: { base: 'input' },
+  completion: { base: 'output' },
+  input_cache_read: { base: 'cacheRead' },
+  input_cache_write: { base: 'cacheWrite' },
+  request: { base: 'request' },
+  image: { base: 'image' },
+  input_cache_write_1h: { extra: 'cache_write_1h_per_1m_tokens', perToken: true },
+  internal_reasoning: { extra: 'internal_reasoning_per_1m_tokens', perToken: true },
+  audio: { extra: 'audio_input_per_1m_tokens', perToken: true },
+  input_audio_cache: { extra: 'audio_input_cache_read_per_1m_tokens', perToken: true },
+  audio_output: { extra: 'audio_output_per_1m_tokens', perToken: true },
+  image_output: { extra: 'image_output_per_1m_tokens', perToken: true },
+  image_token: { extra: 'image_token_per_1m_tokens', perToken: true },
+  web_search: { extra: 'web_search_per_request', perToken: false },
+};
+
+/** Not prices: `discount` is a numeric fraction on endpoint listings; `overrides` are handled as tiers. */
+const NON_PRICE_KEYS = new Set(['discount', 'overrides']);
+
+/** OpenRouter reports "-1" for routers whose price depends on the model chosen: not a price. */
+const VARIABLE_SENTINEL = '-1';
+
+interface MappedPrices {
+  base: Partial<Record<BaseField, string>>;
+  extra: Record<string, string>;
+  variable: boolean;
+}
+
+function mapPrices(pricing: Record<string, unknown>, where: string, skipKeys: Set<string>): MappedPrices {
+  const mapped: MappedPrices = { base: {}, extra: {}, variable: false };
+  for (const [key, value] of Object.entries(pricing)) {
+    if (NON_PRICE_KEYS.has(key) || skipKeys.has(key)) continue;
+    if (!PRICE_KEY_PATTERN.test(key))
+      throw new InvalidItemError(`${where}: unexpected pricing key ${JSON.stringify(key.slice(0, 64))}`);
+    if (value === VARIABLE_SENTINEL) {
+      mapped.variable = true;
+      continue;
+    }
+    const target = Object.hasOwn(KNOWN_KEYS, key) ? KNOWN_KEYS[key] : undefined;
+    const field = `${where}.${key}`;
+    if (target === undefined) {
+      // A price kind we have not mapped yet: keep it, unconverted, under a name that says so.
+      mapped.extra[`${key}_as_given`] = convertWirePrice(field, asString(field, value), parsePrice);
+    } else if ('base' in target) {
+      const perUnit = target.base === 'request' || target.base === 'image';
+      mapped.base[target.base] = convertWirePrice(
+        field,
+        asString(field, value),
+        perUnit ? parsePrice : perTokenToPerMillion,
+      );
+    } else {
+      mapped.extra[target.extra] = convertWirePrice(
+        field,
+        asString(field, value),
+        target.perToken ? perTokenToPerMillion : parsePrice,
+      );
+    }
+  }
+  return mapped;
+}
+
+/** OpenRouter sends prices as strings; a JSON number here means the format changed under us. */
+function asString(field: string, value: unknown): string {
+  if (typeof value !== 'string')
+    throw new InvalidItemError(`${field}: expected a decimal string, got ${typeof value}`);
+  return value;
+}
+
+const TIER_CONDITION_KEYS = new Set(['min_prompt_tokens', 'max_prompt_tokens', 'utc_start', 'utc_end']);
+
+/**
+ * OpenRouter writes time-of-day windows as HHMM integers in UTC (`1000` is 10:00, `100` is 01:00);
+ * we store `HH:MM`. A string `HH:MM` is accepted too.
+ */
+function toUtcTime(field: string, value: unknown): string {
+  let hours: number;
+  let minutes: number;
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 2400) {
+    hours = Math.floor(value / 100);
+    minutes = value % 100;
+  } else if (typeof value === 'string' && /^\d{1,2}:\d{2}$/.test(value)) {
+    const [hourText = '', minuteText = ''] = value.split(':');
+    hours = Number(hourText);
+    minutes = Number(minuteText);
+  } else {
+    throw new InvalidItemError(`${field}: expected an HHMM time, got ${JSON.stringify(value)?.slice(0, 40)}`);
+  }
+  if (hours > 24 || minutes > 59 || (hours === 24 && minutes !== 0)) {
+    throw new InvalidItemError(`${field}: not a time of day: ${JSON.stringify(value)}`);
+  }
+  return `${String(hours).padStart(2, '0')}:${String(minutes).padStart(2, '0')}`;
+}
+
+function toTokenCount(field: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    throw new InvalidItemError(
+      `${field}: expected a token count, got ${JSON.stringify(value)?.slice(0, 40)}`,
+    );
+  }
+  return value;
+}
+
+function toTier(override: unknown, where: string): { tier: PricingTier; variable: boolean } {
+  if (!isJsonObject(override)) throw new InvalidItemError(`${where}: expected an object`);
+  const tier: PricingTier = {};
+  if (override.min_prompt_tokens !== undefined)
+    tier.min_prompt_tokens = toTokenCount(`${where}.min_prompt_tokens`, override.min_prompt_tokens);
+  if (override.max_prompt_tokens !== undefined)
+    tier.max_prompt_tokens = toTokenCount(`${where}.max_prompt_tokens`, override.max_prompt_tokens);
+  if (override.utc_start !== undefined) tier.utc_start = toUtcTime(`${where}.utc_start`, override.utc_start);
+  if (override.utc_end !== undefined) tier.utc_end = toUtcTime(`${where}.utc_end`, override.utc_end);
+  const prices = mapPrices(override, where, TIER_CONDITION_KEYS);
+  if (prices.base.input !== undefined) tier.input_per_1m_tokens = prices.base.input;
+  if (prices.base.output !== undefined) tier.output_per_1m_tokens = prices.base.output;
+  if (prices.base.cacheRead !== undefined) tier.cache_read_per_1m_tokens = prices.base.cacheRead;
+  if (prices.base.cacheWrite !== undefined) tier.cache_write_per_1m_tokens = prices.base.cacheWrite;
+  const extra = { ...prices.extra };
+  if (prices.base.request !== undefined) extra.request_per_request = prices.base.request;
+  if (prices.base.image !== undefined) extra.image_as_given = prices.base.image;
+  if (Object.keys(extra).length > 0) tier.extra_prices = extra;
+  return { tier, variable: prices.variable };
+}
+
+/** One wire item -> one canonical record. Throws `InvalidItemError` for an item that cannot be read. */
+export function normalizeOpenRouterModel(item: unknown): PriceRecord {
+  const parsed = openRouterModelSchema.safeParse(item);
+  if (!parsed.success) throw new InvalidItemError(describeZodError(parsed.error));
+  const model = parsed.data;
+  const record = emptyRecord('openrouter', model.id);
+  record.contextLength = model.context_length ?? null;
+  // `~` ids are moving aliases ("latest"); stored as their own rows, pointing at their target.
+  record.aliasOf = model.alias_target?.slug ?? null;
+  if (!model.pricing) return record;
+
+  const prices = mapPrices(model.pricing, 'pricing', new Set());
+  const overrides = model.pricing.overrides;
+  if (overrides !== undefined && !Array.isArray(overrides))
+    throw new InvalidItemError('pricing.overrides: expected an array');
+  const tiers = (overrides ?? []).map((override, index) => toTier(override, `pricing.overrides.${index}`));
+  if (prices.variable || tiers.some((tier) => tier.variable)) {
+    record.state = 'variable';
+    return record;
+  }
+  record.state = 'active';
+  record.inputUsdPerMillionTokens = prices.base.input ?? null;
+  record.outputUsdPerMillionTokens = prices.base.output ?? null;
+  record.cacheReadUsdPerMillionTokens = prices.base.cacheRead ?? null;
+  record.cacheWriteUsdPerMillionTokens = prices.base.cacheWrite ?? null;
+  record.requestUsd = prices.base.request ?? null;
+  record.imageUsd = prices.base.image ?? null;
+  record.extraPrices = prices.extra;
+  record.tiers = tiers.map(({ tier }) => tier);
+  return record;
+}
+
+/** All items of one catalog; bad items are skipped into `invalid`, the rest pass. */
+export function normalizeOpenRouterCatalog(items: readonly unknown[]): NormalizedCatalog {
+  const catalog = new CatalogBuilder();
+  for (const item of items) {
+    const id = isJsonObject(item) && Object.hasOwn(item, 'id') ? item.id : undefined;
+    if (typeof id !== 'string') {
+      catalog.skip(idOfUnknownItem(item, 'id'), 'id: expected a string');
+      continue;
+    }
+    catalog.add(id, () => normalizeOpenRouterModel(item));
+  }
+  return catalog.finish();
+}

@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { isJsonObject } from '../wire-price.js';
+
+/** `GET /models?output_modalities=all`: everything in one response, no pagination. */
+export const openRouterCatalogSchema = z.object({
+  data: z.array(z.unknown()),
+});
+
+/** Only the fields we read. `pricing` is walked key by key in the normalizer (unknown keys are kept). */
+export const openRouterModelSchema = z.object({
+  id: z.string(),
+  pricing: z.custom<Record<string, unknown>>(isJsonObject, 'expected an object').nullish(),
+  context_length: z.number().int().nonnegative().nullish(),
+  alias_target: z.object({ slug: z.string().min(1).max(512) }).nullish(),
+});
+
+export type OpenRouterModel = z.infer<typeof openRouterModelSchema>;

@@ -1,0 +1,28 @@
+import type { ProviderHttpClient } from '../../http/provider-http-client.js';
+import { parseEnvelope } from '../catalog-items.js';
+import type { FetchContext, ProviderSource } from '../provider-source.js';
+import { joinUrl } from '../provider-source.js';
+import { openRouterCatalogSchema } from './openrouter-api.js';
+import { normalizeOpenRouterCatalog } from './normalize-openrouter.js';
+
+export const OPENROUTER_DEFAULT_BASE_URL = 'https://openrouter.ai/api/v1';
+
+export function createOpenRouterSource(options: {
+  baseUrl: string;
+  http: ProviderHttpClient;
+}): ProviderSource {
+  return {
+    slug: 'openrouter',
+    async fetchCatalog(context: FetchContext = {}) {
+      const url = joinUrl(options.baseUrl, 'models');
+      // Without this the listing holds text-output models only; image and audio models would vanish.
+      url.searchParams.set('output_modalities', 'all');
+      const payload = await options.http.getJson(url, { signal: context.signal });
+      const envelope = parseEnvelope(openRouterCatalogSchema, payload, {
+        provider: 'openrouter',
+        url: url.href,
+      });
+      return normalizeOpenRouterCatalog(envelope.data);
+    },
+  };
+}

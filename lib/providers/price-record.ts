@@ -1,0 +1,80 @@
+/**
+ * The one canonical price record every provider normalizes to. Nothing downstream of a provider's
+ * `normalize` step sees that provider's wire shape.
+ *
+ * Every price is a decimal string (never a JS number) in plain notation without exponent and
+ * without trailing zeros (`"0.7"`, `"3"`, `"0"`), or null when the provider gives no such price.
+ */
+
+export const PROVIDER_SLUGS = ['openrouter', 'featherless', 'nearai', 'alibaba-cloud', 'litellm'] as const;
+export type ProviderSlug = (typeof PROVIDER_SLUGS)[number];
+
+/** States a stored model can be in. A normalizer only produces the first three. */
+export const MODEL_STATES = ['active', 'variable', 'unpriced', 'missing'] as const;
+export type ModelState = (typeof MODEL_STATES)[number];
+export type FetchedModelState = Exclude<ModelState, 'missing'>;
+
+/**
+ * One pricing tier, stored as-is in `model_pricing.pricing_tiers` (a JSON array of these).
+ * A tier applies when all of its conditions hold; prices it does not name fall back to the base
+ * (top-level) prices. Prices are USD per 1M tokens, decimal strings.
+ */
+export interface PricingTier {
+  /** Prompt-size tier: applies when the prompt has at least this many tokens. */
+  min_prompt_tokens?: number;
+  /** Prompt-size tier: applies when the prompt has at most this many tokens (inclusive). */
+  max_prompt_tokens?: number;
+  /** Time-of-day window, `HH:MM` in UTC, start inclusive. */
+  utc_start?: string;
+  /** Time-of-day window, `HH:MM` in UTC, end exclusive; may be before `utc_start` (wraps midnight). */
+  utc_end?: string;
+  input_per_1m_tokens?: string;
+  output_per_1m_tokens?: string;
+  cache_read_per_1m_tokens?: string;
+  cache_write_per_1m_tokens?: string;
+  /**
+   * Other prices of this tier, keyed with their unit as in `PriceRecord.extraPrices`
+   * (e.g. `audio_input_per_1m_tokens`, `cache_write_1h_per_1m_tokens`).
+   */
+  extra_prices?: Record<string, string>;
+}
+
+export interface PriceRecord {
+  provider: ProviderSlug;
+  modelId: string;
+  state: FetchedModelState;
+  /** USD per 1M input (prompt) tokens, base tier. */
+  inputUsdPerMillionTokens: string | null;
+  /** USD per 1M output (completion) tokens, base tier. */
+  outputUsdPerMillionTokens: string | null;
+  /** USD per 1M cached input tokens read. */
+  cacheReadUsdPerMillionTokens: string | null;
+  /** USD per 1M input tokens written to the cache (5-minute / default TTL). */
+  cacheWriteUsdPerMillionTokens: string | null;
+  /** USD per request, as the provider gives it. */
+  requestUsd: string | null;
+  /** USD per input image, as the provider gives it. */
+  imageUsd: string | null;
+  /**
+   * Every other price kind the provider gives, keyed with its unit, e.g.
+   * `web_search_per_request`, `internal_reasoning_per_1m_tokens`, `audio_input_per_1m_tokens`,
+   * `image_output_per_1m_tokens`, `cache_write_1h_per_1m_tokens`. Values are USD decimal strings.
+   */
+  extraPrices: Record<string, string>;
+  tiers: PricingTier[];
+  contextLength: number | null;
+  /** For alias ids (OpenRouter `~…`): the id this alias points at. */
+  aliasOf: string | null;
+}
+
+/** An item the provider listed that could not be turned into a record; skipped and counted. */
+export interface InvalidItem {
+  id: string | null;
+  reason: string;
+}
+
+/** What a provider's normalize step returns: records plus what it had to skip. */
+export interface NormalizedCatalog {
+  records: PriceRecord[];
+  invalid: InvalidItem[];
+}

@@ -1,0 +1,21 @@
+import type { NormalizedCatalog, ProviderSlug } from './price-record.js';
+
+export interface FetchContext {
+  /** The run's overall deadline; aborting it stops every request and retry of this fetch. */
+  signal?: AbortSignal | undefined;
+}
+
+/** One provider: fetches its whole catalog and normalizes it to canonical price records. */
+export interface ProviderSource {
+  readonly slug: ProviderSlug;
+  /**
+   * Resolves with every record plus the items it had to skip; rejects with `ProviderError` when the
+   * catalog as a whole cannot be read (transport, status, size, time, or a payload of the wrong shape).
+   */
+  fetchCatalog(context?: FetchContext): Promise<NormalizedCatalog>;
+}
+
+/** Joins a base URL from env (with or without a trailing slash) and a path. */
+export function joinUrl(baseUrl: string, path: string): URL {
+  return new URL(`${baseUrl.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`);
+}
