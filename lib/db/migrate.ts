@@ -55,6 +55,14 @@ export async function migrate(session: SqlSession, migrations: Migration[]): Pro
       applied_at timestamptz not null default now()
     );
     alter table public.pricing_schema_migrations enable row level security;
+    do $$ begin
+      if exists (select 1 from pg_roles where rolname = 'anon') then
+        revoke all on public.pricing_schema_migrations from anon;
+      end if;
+      if exists (select 1 from pg_roles where rolname = 'authenticated') then
+        revoke all on public.pricing_schema_migrations from authenticated;
+      end if;
+    end $$;
   `);
   const recorded = await session.query<{ name: string; checksum: string }>(
     'select name, checksum from public.pricing_schema_migrations order by name',

@@ -114,7 +114,7 @@ export class PricingStore {
     triggeredBy: string | null;
     dryRun: boolean;
     forced: boolean;
-    providers: string[];
+    providers: readonly string[];
     leaseSeconds: number;
   }): Promise<LeaseResult> {
     const result = (await this.transport.call('pricing_take_lease', {

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgliteAdapter } from '../../lib/db/pglite-adapter.js';
 import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';

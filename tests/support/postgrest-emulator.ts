@@ -1,5 +1,5 @@
 import { http, HttpResponse } from 'msw';
-import { setupServer, type SetupServerApi } from 'msw/node';
+import { setupServer } from 'msw/node';
 import pg from 'pg';
 
 /**
@@ -11,7 +11,7 @@ import pg from 'pg';
  */
 export interface PostgrestEmulator {
   url: string;
-  server: SetupServerApi;
+  server: ReturnType<typeof setupServer>;
   /** Requests served, by function name. */
   calls: string[];
   close(): Promise<void>;

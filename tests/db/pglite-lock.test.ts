@@ -1,0 +1,79 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PgliteAdapter } from '../../lib/db/pglite-adapter.js';
+import { PricingStore } from '../../lib/db/pricing-store.js';
+import { priceRecord } from '../support/store-fixtures.js';
+
+const run = promisify(execFile);
+
+const OPEN_IN_CHILD = `
+import { PgliteAdapter } from './lib/db/pglite-adapter.ts';
+try {
+  const adapter = await PgliteAdapter.open({ dataDir: process.argv[1] });
+  await adapter.close();
+  console.log('opened');
+} catch (error) {
+  console.log('refused: ' + error.message);
+}
+`;
+
+describe('the PGlite data dir lock', () => {
+  let directory: string;
+  beforeAll(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'pricing-sync-lock-'));
+  });
+  afterAll(async () => {
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('refuses a second process, saying who holds the dir, and leaves the data intact', async () => {
+    const dataDir = join(directory, 'pglite');
+    const adapter = await PgliteAdapter.open({ dataDir });
+    const store = new PricingStore(adapter);
+    const lease = await store.takeLease({
+      trigger: 'cli',
+      triggeredBy: 't',
+      dryRun: false,
+      forced: false,
+      providers: [],
+      leaseSeconds: 30,
+    });
+    if (!lease.acquired) throw new Error('lease');
+    await store.applyProvider({
+      runId: lease.runId,
+      provider: 'nearai',
+      records: [priceRecord('m/1', '0.15', '0.55')],
+      missing: [],
+      catalogHash: null,
+      held: [],
+      source: 't',
+    });
+    await store.finishRun(lease.runId, 'success', { providers: {} }, null);
+
+    const child = await run(
+      'node',
+      ['--import', 'tsx', '--input-type=module', '-e', OPEN_IN_CHILD, dataDir],
+      { cwd: process.cwd() },
+    );
+    expect(child.stdout).toContain('refused: ');
+    expect(child.stdout).toContain(`in use by process ${process.pid}`);
+    expect(child.stdout).toContain('DATABASE_URL');
+
+    await store.close();
+    const after = await run(
+      'node',
+      ['--import', 'tsx', '--input-type=module', '-e', OPEN_IN_CHILD, dataDir],
+      { cwd: process.cwd() },
+    );
+    expect(after.stdout.trim()).toBe('opened');
+
+    const reopened = new PricingStore(await PgliteAdapter.open({ dataDir }));
+    const models = await reopened.readModels('nearai');
+    expect(models.map((model) => [model.modelId, model.inputUsdPerMillionTokens])).toEqual([['m/1', '0.15']]);
+    await reopened.close();
+  });
+});
