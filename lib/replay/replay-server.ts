@@ -38,7 +38,10 @@ export interface ReplayScenario extends CatalogMutation {
   hang: boolean;
   /** Serve a catalog with no models. */
   empty: boolean;
-  /** Serve this exact JSON instead of a generated catalog (for hand-written fixtures). */
+  /**
+   * Serve this JSON instead of a generated catalog (hand-written fixtures). An array is the item
+   * list, paged like the generated one on NEAR and Featherless; anything else is served verbatim.
+   */
   body: unknown;
 }
 
@@ -93,6 +96,13 @@ export interface ReplayServer {
 }
 
 const LITELLM_FILE = 'model_prices_and_context_window.json';
+const ENDPOINTS: Record<ReplayRoute, string> = {
+  openrouter: '/openrouter/models',
+  nearai: '/nearai/model/list',
+  featherless: '/featherless/models',
+  litellm: `/litellm/${LITELLM_FILE}`,
+  dashscope: '/dashscope/models',
+};
 /** Largest control-request body read. */
 const MAX_CONTROL_BODY_BYTES = 64 * 1024;
 
@@ -157,17 +167,17 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
     query: URLSearchParams,
     scenario: ReplayScenario,
   ): unknown {
+    if (path !== ENDPOINTS[route]) return undefined;
+    // A hand-written body is served verbatim, unless it is a list of items to page through.
+    if (scenario.body !== undefined && !Array.isArray(scenario.body)) return scenario.body;
     const catalog = catalogFor(route, scenario);
-    if (route === 'openrouter' && path === '/openrouter/models') return catalog;
-    if (route === 'litellm' && path === `/litellm/${LITELLM_FILE}`) return catalog;
-    if (route === 'dashscope' && path === '/dashscope/models') return catalog;
-    if (route === 'nearai' && path === '/nearai/model/list') {
+    if (route === 'nearai') {
       const models = Array.isArray(catalog) ? catalog : [];
       const limit = clampInteger(query.get('limit') ?? undefined, 100, 1, 1000);
       const offset = clampInteger(query.get('offset') ?? undefined, 0, 0, Number.MAX_SAFE_INTEGER);
       return { models: models.slice(offset, offset + limit), limit, offset, total: models.length };
     }
-    if (route === 'featherless' && path === '/featherless/models') {
+    if (route === 'featherless') {
       const models = Array.isArray(catalog) ? catalog : [];
       // Without per_page Featherless returns the whole catalog and no pagination block.
       if (!query.has('per_page')) return { data: models };
@@ -180,7 +190,7 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
         total: models.length,
       };
     }
-    return undefined;
+    return catalog;
   }
 
   async function handleControl(
