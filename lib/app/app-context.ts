@@ -1,0 +1,63 @@
+import { readConfig, type Config } from '../config.js';
+import { openStore, storageConfigFromEnv } from '../db/open-store.js';
+import type { PricingStore } from '../db/pricing-store.js';
+import { createLogger, type Logger } from '../logging/logger.js';
+import type { ProviderSource } from '../providers/provider-source.js';
+import { createProviderSource } from '../providers/registry.js';
+import { runSync, type SyncOutcome, type SyncRequest } from '../sync/run-sync.js';
+
+/**
+ * What every function needs, built once per instance from env: config, store, provider sources
+ * and the logger. Serverless instances are reused between requests, so the store's connections
+ * are too.
+ */
+export interface AppContext {
+  config: Config;
+  store: PricingStore;
+  logger: Logger;
+  env: Record<string, string | undefined>;
+  /** Sources for every configured provider. */
+  sources: ProviderSource[];
+  sync(request: SyncRequest): Promise<SyncOutcome>;
+}
+
+export function createAppContext(options: {
+  env: Record<string, string | undefined>;
+  store: PricingStore;
+  logger?: Logger;
+}): AppContext {
+  const config = readConfig(options.env);
+  const logger = options.logger ?? createLogger();
+  const sources = config.providers.map((slug) =>
+    createProviderSource(slug, options.env, { timeoutMs: config.providerTimeoutSeconds * 1000 }),
+  );
+  return {
+    config,
+    store: options.store,
+    logger,
+    env: options.env,
+    sources,
+    sync: (request) => runSync({ store: options.store, sources, settings: config, logger }, request),
+  };
+}
+
+let current: Promise<AppContext> | null = null;
+
+/** The instance's context, from process.env, opened on first use. A failed open is retried next time. */
+export function appContext(): Promise<AppContext> {
+  if (!current) {
+    current = (async () => {
+      const store = await openStore(storageConfigFromEnv(process.env));
+      return createAppContext({ env: process.env, store });
+    })();
+    current.catch(() => {
+      current = null;
+    });
+  }
+  return current;
+}
+
+/** Replaces the instance's context (the local runner and tests build their own). */
+export function setAppContext(context: AppContext | null): void {
+  current = context ? Promise.resolve(context) : null;
+}
