@@ -67,9 +67,26 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
   };
 }
 
-/** Inserts, updates and deletes Postgres has counted on these tables (its own statistics). */
-export async function tableWrites(admin: pg.Client, tables: string[]): Promise<number> {
-  // Statistics are sent by backends asynchronously; force what this server has seen so far.
+/**
+ * Inserts, updates and deletes Postgres itself has counted on these tables (pg_stat_user_tables),
+ * read from outside the code under test. A backend reports its statistics at most once a second,
+ * or after 10 s idle, but always when it exits: so the other connections to this database are
+ * ended first (pools reconnect on their next query).
+ */
+export async function tableWrites(database: TestDatabase, tables: string[]): Promise<number> {
+  const { admin } = database;
+  await admin.query(
+    'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+    [database.name],
+  );
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const others = await admin.query<{ n: string }>(
+      'select count(*)::text as n from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+      [database.name],
+    );
+    if (others.rows[0]?.n === '0') break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
   await admin.query('select pg_stat_force_next_flush()');
   await admin.query('select pg_stat_clear_snapshot()');
   const result = await admin.query<{ writes: string }>(
