@@ -1,0 +1,217 @@
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { Config } from '../config.js';
+import type { MetricsSnapshot } from '../db/pricing-store.js';
+import {
+  DURATION_BUCKETS_SECONDS,
+  ERROR_REASONS,
+  MODEL_OUTCOMES,
+  MODEL_STATES,
+  PRICE_DIRECTIONS,
+  RUN_STATUSES,
+  RUN_TRIGGERS,
+} from './metric-labels.js';
+import { StoredHistogram, type StoredHistogramSeries } from './stored-histogram.js';
+
+/** The Prometheus text format, version 0.0.4. */
+export const EXPOSITION_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
+
+/** The trigger whose runs the seed's `pricing_scheduled_sync_*` metrics count. */
+const SCHEDULED_TRIGGER = 'cron';
+
+type Total = MetricsSnapshot['totals'][number];
+
+/**
+ * A fresh registry holding every pricing metric, built from the stored totals alone: no
+ * in-process state, so every serverless instance answers the same. Counters are the stored
+ * monotonic totals; per-provider gauges cover the configured providers; every known label set
+ * of a counter is served, zero until counted, so `increase()` sees the first increment.
+ */
+export function buildMetricsRegistry(snapshot: MetricsSnapshot, config: Config, version: string): Registry {
+  const registry = new Registry();
+  const registers = [registry];
+  const totals = groupTotals(snapshot.totals);
+  const providers = config.providers as readonly string[];
+
+  const scheduledRuns = new Counter({
+    name: 'pricing_scheduled_sync_runs_total',
+    help: 'Finished scheduled (cron) sync runs, by how they ended.',
+    labelNames: ['status'] as const,
+    registers,
+  });
+  for (const status of RUN_STATUSES) scheduledRuns.inc({ status }, 0);
+  for (const [trigger, status, value] of totals.get('runs') ?? []) {
+    if (trigger === SCHEDULED_TRIGGER) scheduledRuns.inc({ status }, value);
+  }
+
+  const scheduledDuration = new StoredHistogram({
+    name: 'pricing_scheduled_sync_duration_seconds',
+    help: 'Duration of finished scheduled (cron) sync runs, in seconds.',
+    labelNames: [],
+    buckets: DURATION_BUCKETS_SECONDS,
+  });
+  registry.registerMetric(scheduledDuration);
+  scheduledDuration.setSeries(durationSeries(totals, SCHEDULED_TRIGGER, {}));
+
+  const lastSync = new Gauge({
+    name: 'pricing_last_sync_timestamp',
+    help: "Unix time, in seconds, of each configured provider's last successful sync (absent until its first).",
+    labelNames: ['provider'] as const,
+    registers,
+  });
+  const providerRows = new Map(snapshot.providers.map((row) => [row.provider, row]));
+  for (const provider of providers) {
+    const lastSuccessAt = providerRows.get(provider)?.last_success_at;
+    if (lastSuccessAt) lastSync.set({ provider }, Date.parse(lastSuccessAt) / 1000);
+  }
+
+  const modelsSynced = new Counter({
+    name: 'pricing_models_synced_total',
+    help: 'Models seen by non-dry sync runs, by provider and outcome (added, changed, unchanged, missing, restored, held, invalid, unpriced, variable).',
+    labelNames: ['provider', 'status'] as const,
+    registers,
+  });
+  for (const provider of providers) {
+    for (const status of MODEL_OUTCOMES) modelsSynced.inc({ provider, status }, 0);
+  }
+  for (const [provider, status, value] of totals.get('models') ?? []) {
+    modelsSynced.inc({ provider, status }, value);
+  }
+
+  const runs = new Counter({
+    name: 'pricing_sync_runs_total',
+    help: 'Finished sync runs of every trigger (cron, manual, cli), by how they ended. Dry runs included.',
+    labelNames: ['trigger', 'status'] as const,
+    registers,
+  });
+  for (const trigger of RUN_TRIGGERS) {
+    for (const status of RUN_STATUSES) runs.inc({ trigger, status }, 0);
+  }
+  for (const [trigger, status, value] of totals.get('runs') ?? []) runs.inc({ trigger, status }, value);
+
+  const duration = new StoredHistogram({
+    name: 'pricing_sync_duration_seconds',
+    help: 'Duration of finished sync runs, in seconds, by trigger.',
+    labelNames: ['trigger'],
+    buckets: DURATION_BUCKETS_SECONDS,
+  });
+  registry.registerMetric(duration);
+  const durationTriggers = new Set<string>(RUN_TRIGGERS);
+  for (const [trigger] of totals.get('duration_count') ?? []) durationTriggers.add(trigger);
+  for (const trigger of durationTriggers) duration.setSeries(durationSeries(totals, trigger, { trigger }));
+
+  new Gauge({
+    name: 'pricing_sync_in_progress',
+    help: '1 while a sync run holds the lease, else 0.',
+    registers,
+  }).set(snapshot.in_progress ? 1 : 0);
+
+  const models = new Gauge({
+    name: 'pricing_models',
+    help: 'Stored models of each configured provider, by state (active, variable, unpriced, missing).',
+    labelNames: ['provider', 'state'] as const,
+    registers,
+  });
+  for (const provider of providers) {
+    const byState = providerRows.get(provider)?.models_by_state ?? {};
+    for (const state of MODEL_STATES) models.set({ provider, state }, Number(byState[state] ?? 0));
+  }
+
+  const priceChanges = new Counter({
+    name: 'pricing_price_changes_total',
+    help: 'Applied model price changes, by provider and direction (up, down).',
+    labelNames: ['provider', 'direction'] as const,
+    registers,
+  });
+  for (const provider of providers) {
+    for (const direction of PRICE_DIRECTIONS) priceChanges.inc({ provider, direction }, 0);
+  }
+  for (const [provider, direction, value] of totals.get('price_changes') ?? []) {
+    priceChanges.inc({ provider, direction }, value);
+  }
+
+  const providerErrors = new Counter({
+    name: 'pricing_provider_errors_total',
+    help: 'Provider syncs that failed, by provider and reason (http, timeout, too_large, schema, network, store, internal).',
+    labelNames: ['provider', 'reason'] as const,
+    registers,
+  });
+  for (const provider of providers) {
+    for (const reason of ERROR_REASONS) providerErrors.inc({ provider, reason }, 0);
+  }
+  for (const [provider, reason, value] of totals.get('provider_errors') ?? []) {
+    providerErrors.inc({ provider, reason }, value);
+  }
+
+  const held = new Gauge({
+    name: 'pricing_held_changes',
+    help: 'Changes held back by the guardrails and waiting for an admin, by configured provider.',
+    labelNames: ['provider'] as const,
+    registers,
+  });
+  for (const provider of providers) held.set({ provider }, providerRows.get(provider)?.held_count ?? 0);
+
+  new Gauge({
+    name: 'pricing_sync_enabled',
+    help: '1 when scheduled syncs are enabled (PRICING_SYNC_ENABLED), else 0.',
+    registers,
+  }).set(config.enabled ? 1 : 0);
+
+  new Gauge({
+    name: 'pricing_sync_interval_seconds',
+    help: 'Configured time between scheduled syncs (PRICING_SYNC_INTERVAL_HOURS), in seconds.',
+    registers,
+  }).set(config.intervalHours * 3600);
+
+  new Gauge({
+    name: 'pricing_sync_info',
+    help: 'Always 1; the version running and the configured providers, comma-separated.',
+    labelNames: ['version', 'providers'] as const,
+    registers,
+  }).set({ version, providers: providers.join(',') }, 1);
+
+  return registry;
+}
+
+/** The exposition text for a snapshot: what GET /metrics answers. */
+export function buildExposition(snapshot: MetricsSnapshot, config: Config, version: string): Promise<string> {
+  return buildMetricsRegistry(snapshot, config, version).metrics();
+}
+
+/** Stored totals by metric, as [label1, label2, value] with the value as a number. */
+function groupTotals(rows: readonly Total[]): Map<string, [string, string, number][]> {
+  const grouped = new Map<string, [string, string, number][]>();
+  for (const [metric, label1, label2, text] of rows) {
+    const value = Number(text);
+    if (!Number.isFinite(value) || value < 0) {
+      throw new Error(`stored total ${metric}{${label1},${label2}} is not a non-negative number: ${text}`);
+    }
+    const list = grouped.get(metric) ?? [];
+    list.push([label1, label2, value]);
+    grouped.set(metric, list);
+  }
+  return grouped;
+}
+
+/**
+ * One trigger's duration histogram from its stored (non-cumulative) buckets. `_count` is the
+ * buckets' total, which equals the stored `duration_count`: both are bumped in the transaction
+ * that finishes a run.
+ */
+function durationSeries(
+  totals: Map<string, [string, string, number][]>,
+  trigger: string,
+  labels: Record<string, string>,
+): StoredHistogramSeries {
+  const bucketCounts = new Map<number, number>();
+  let overflowCount = 0;
+  for (const [bucketTrigger, upperBound, value] of totals.get('duration_bucket') ?? []) {
+    if (bucketTrigger !== trigger) continue;
+    // A bound the code does not know (a future migration's) folds into the next known one,
+    // which keeps every cumulative bucket right.
+    const bound = DURATION_BUCKETS_SECONDS.find((known) => Number(upperBound) <= known);
+    if (bound === undefined) overflowCount += value;
+    else bucketCounts.set(bound, (bucketCounts.get(bound) ?? 0) + value);
+  }
+  const sum = (totals.get('duration_sum') ?? []).find(([sumTrigger]) => sumTrigger === trigger)?.[2] ?? 0;
+  return { labels, bucketCounts, overflowCount, sum };
+}

@@ -1,0 +1,22 @@
+import packageJson from '../../package.json' with { type: 'json' };
+import type { AppContext } from '../app/app-context.js';
+import { requireKey } from '../edge/authorize.js';
+import { HttpError } from '../edge/http-error.js';
+import { buildExposition, EXPOSITION_CONTENT_TYPE } from './build-exposition.js';
+
+/**
+ * GET /metrics: the exposition built from stored totals. Open unless METRICS_TOKEN is set, as the
+ * seed documents it; 404 with PROMETHEUS_ENABLED=false. The snapshot is read in one call before
+ * anything is written, so a database error (503, from the HTTP edge) never yields half a scrape.
+ */
+export async function serveMetrics(request: Request, context: AppContext): Promise<Response> {
+  const { config, store } = context;
+  if (!config.prometheusEnabled) throw new HttpError(404, 'metrics are disabled (PROMETHEUS_ENABLED=false)');
+  if (config.metricsToken) requireKey(request, [{ name: 'metrics', key: config.metricsToken }], 'metrics');
+  const snapshot = await store.readMetrics();
+  const body = await buildExposition(snapshot, config, packageJson.version);
+  return new Response(body, {
+    status: 200,
+    headers: { 'content-type': EXPOSITION_CONTENT_TYPE, 'cache-control': 'no-store' },
+  });
+}
