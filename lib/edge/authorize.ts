@@ -22,7 +22,11 @@ export function sameSecret(given: string, expected: string): boolean {
  * Returns the name of the key the request carries, or throws 401. With no keys configured every
  * call is denied (fail closed). Every key is compared, so timing does not tell which one matched.
  */
-export function requireKey(request: Request, keys: readonly { name: string; key: string }[], what: string): string {
+export function requireKey(
+  request: Request,
+  keys: readonly { name: string; key: string }[],
+  what: string,
+): string {
   const token = bearerToken(request);
   let matched: string | null = null;
   for (const candidate of keys) {

@@ -1,4 +1,4 @@
-import packageJson from '../../package.json' with { type: 'json' };
+import { VERSION } from '../version.js';
 
 /** `pricing-sync/<version>`, sent on every provider request. */
-export const USER_AGENT = `pricing-sync/${packageJson.version}`;
+export const USER_AGENT = `pricing-sync/${VERSION}`;

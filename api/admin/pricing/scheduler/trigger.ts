@@ -1,0 +1,10 @@
+// POST /admin/pricing/scheduler/trigger (rewritten here by vercel.json); admin key required.
+import { handle } from '../../../../lib/edge/handle.js';
+import { methodNotAllowed } from '../../../../lib/edge/method-not-allowed.js';
+import { manualTrigger } from '../../../../lib/functions/manual-trigger.js';
+
+export const POST = handle(manualTrigger);
+export const GET = methodNotAllowed('POST');
+export const PUT = methodNotAllowed('POST');
+export const PATCH = methodNotAllowed('POST');
+export const DELETE = methodNotAllowed('POST');

@@ -1,0 +1,71 @@
+import type { AppContext } from '../app/app-context.js';
+import { requireKey } from '../edge/authorize.js';
+import { json } from '../edge/responses.js';
+import { cronDecision } from '../scheduler/due.js';
+import { runSummary } from './run-summary.js';
+
+/**
+ * One Vercel Cron tick. vercel.json fires hourly (it cannot read env); the interval is decided
+ * here from the last cron run, so a tick delivered twice is harmless: the second one is either
+ * refused by the lease or not due.
+ */
+export async function cronTick(request: Request, context: AppContext): Promise<Response> {
+  const { config, logger } = context;
+  requireKey(
+    request,
+    config.cronSecret ? [{ name: 'vercel-cron', key: config.cronSecret }] : [],
+    'CRON_SECRET',
+  );
+  if (config.errors.length > 0) {
+    logger.error({ config_errors: config.errors }, '❌ Scheduled pricing sync failed: invalid configuration');
+    return json(500, { success: false, error: 'invalid configuration', config_errors: config.errors });
+  }
+  if (!config.enabled) {
+    logger.info('Pricing sync scheduler disabled');
+    return json(200, { success: true, skipped: 'disabled' });
+  }
+  const intervalSeconds = config.intervalHours * 3600;
+  logger.info(`📅 Pricing sync scheduler started (interval: ${config.intervalHours}h = ${intervalSeconds}s)`);
+
+  const status = await context.store.readStatus(1);
+  const decision = cronDecision(status.last_cron_run, config.intervalHours, new Date(status.now));
+  if (!decision.due) {
+    return json(200, { success: true, skipped: 'not_due', next_run_at: decision.nextRunAt });
+  }
+
+  logger.info('🔄 Starting scheduled pricing sync...');
+  const outcome = await context.sync({
+    trigger: 'cron',
+    triggeredBy: 'vercel-cron',
+    dryRun: false,
+    force: false,
+  });
+  if (outcome.kind === 'refused') {
+    return json(200, {
+      success: true,
+      skipped: 'already_running',
+      running_run_id: outcome.holder.runId,
+      running_since: outcome.holder.startedAt,
+    });
+  }
+  const summary = runSummary(outcome.report);
+  const fields = {
+    run_id: summary.run_id,
+    status: summary.status,
+    duration_seconds: summary.duration_seconds,
+  };
+  if (summary.status === 'success') {
+    logger.info(
+      fields,
+      `✅ Scheduled pricing sync completed successfully (duration: ${summary.duration_seconds.toFixed(1)}s, updated: ${summary.total_models_updated})`,
+    );
+  } else if (summary.status === 'partial') {
+    logger.warn(
+      { ...fields, held: summary.held_changes.length },
+      `⚠️ Scheduled pricing sync completed with problems (status: partial, duration: ${summary.duration_seconds.toFixed(1)}s, updated: ${summary.total_models_updated})`,
+    );
+  } else {
+    logger.error({ ...fields, error: outcome.report.error }, '❌ Scheduled pricing sync failed');
+  }
+  return json(200, summary);
+}

@@ -1,0 +1,40 @@
+import type { AppContext } from '../app/app-context.js';
+import { requireKey } from '../edge/authorize.js';
+import { json } from '../edge/responses.js';
+import { readTriggerOptions } from './trigger-options.js';
+import { runSummary } from './run-summary.js';
+
+/** POST /admin/pricing/scheduler/trigger: one manual run, by a named admin key. */
+export async function manualTrigger(request: Request, context: AppContext): Promise<Response> {
+  const { config, logger } = context;
+  const admin = requireKey(request, config.adminKeys, 'ADMIN_API_KEY');
+  if (config.errors.length > 0) {
+    return json(500, { success: false, error: 'invalid configuration', config_errors: config.errors });
+  }
+  const options = await readTriggerOptions(request, config.providers);
+  logger.info(
+    { dry_run: options.dryRun, force: options.force, providers: options.providers },
+    `Manual pricing sync triggered by admin: ${admin}`,
+  );
+  const outcome = await context.sync({
+    trigger: 'manual',
+    triggeredBy: admin,
+    dryRun: options.dryRun,
+    force: options.force,
+    providers: options.providers,
+  });
+  if (outcome.kind === 'refused') {
+    return json(409, {
+      success: false,
+      error: `a pricing sync is already running (run ${outcome.holder.runId})`,
+      running_run_id: outcome.holder.runId,
+      running_since: outcome.holder.startedAt,
+    });
+  }
+  const summary = runSummary(outcome.report);
+  logger.info(
+    { run_id: summary.run_id, status: summary.status },
+    `Manual pricing sync completed: ${summary.total_models_updated} models updated in ${summary.duration_seconds.toFixed(1)}s`,
+  );
+  return json(200, summary);
+}

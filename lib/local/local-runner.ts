@@ -1,0 +1,185 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import vercelJson from '../../vercel.json' with { type: 'json' };
+import { createAppContext, setAppContext, type AppContext } from '../app/app-context.js';
+import { openStore, storageConfigFromEnv } from '../db/open-store.js';
+import type { PricingStore } from '../db/pricing-store.js';
+import type { Logger } from '../logging/logger.js';
+import { nextCronTime } from './cron-schedule.js';
+
+type RouteModule = Partial<Record<string, (request: Request) => Promise<Response>>>;
+
+/** The functions under api/, by path: a fixed table, so a URL can never name another file. */
+const ROUTES: Record<string, () => Promise<RouteModule>> = {
+  '/api/cron/pricing-sync': () => import('../../api/cron/pricing-sync.js'),
+  '/api/admin/pricing/scheduler/status': () => import('../../api/admin/pricing/scheduler/status.js'),
+  '/api/admin/pricing/scheduler/trigger': () => import('../../api/admin/pricing/scheduler/trigger.js'),
+  '/api/metrics': () => import('../../api/metrics.js') as Promise<RouteModule>,
+  '/api/health': () => import('../../api/health.js'),
+};
+
+export interface LocalRunnerOptions {
+  env: Record<string, string | undefined>;
+  /** 0 picks a free port. */
+  port?: number;
+  host?: string;
+  store?: PricingStore;
+  logger?: Logger;
+}
+
+export interface LocalRunner {
+  url: string;
+  port: number;
+  context: AppContext;
+  /** Emulated cron ticks sent so far. */
+  readonly cronTicks: number;
+  close(): Promise<void>;
+}
+
+/** Applies vercel.json's rewrites (`:name` segments), as Vercel does before routing. */
+export function rewritePath(path: string): string {
+  for (const rule of vercelJson.rewrites) {
+    const names: string[] = [];
+    const pattern = rule.source.replace(/:([a-z]+)/gi, (_match, name: string) => {
+      names.push(name);
+      return '([^/]+)';
+    });
+    const match = new RegExp(`^${pattern}$`).exec(path);
+    if (!match) continue;
+    let destination = rule.destination;
+    names.forEach((name, index) => {
+      destination = destination.replace(`:${name}`, match[index + 1]!);
+    });
+    return destination;
+  }
+  return path;
+}
+
+async function toResponse(route: string | undefined, request: Request): Promise<Response> {
+  const load = route ? ROUTES[route] : undefined;
+  if (!load) return Response.json({ success: false, error: 'not found' }, { status: 404 });
+  const module = await load();
+  const handler = module[request.method];
+  if (!handler) {
+    const allow = Object.keys(module).filter((name) => /^[A-Z]+$/.test(name));
+    return Response.json(
+      { success: false, error: `method ${request.method} not allowed` },
+      { status: 405, headers: { allow: allow.join(', ') } },
+    );
+  }
+  return handler(request);
+}
+
+function toRequest(incoming: IncomingMessage, base: string): Request {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(incoming.headers)) {
+    if (Array.isArray(value)) value.forEach((item) => headers.append(name, item));
+    else if (value !== undefined) headers.set(name, value);
+  }
+  const hasBody = incoming.method !== 'GET' && incoming.method !== 'HEAD';
+  return new Request(new URL(incoming.url ?? '/', base), {
+    method: incoming.method,
+    headers,
+    body: hasBody ? (Readable.toWeb(incoming) as ReadableStream) : undefined,
+    duplex: 'half',
+  } as RequestInit);
+}
+
+async function send(response: Response, outgoing: ServerResponse): Promise<void> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  outgoing.writeHead(response.status, headers);
+  outgoing.end(Buffer.from(await response.arrayBuffer()));
+}
+
+/**
+ * Serves the functions under api/ on localhost with vercel.json's rewrites, and (unless
+ * LOCAL_CRON=off) emulates its crons: a first tick LOCAL_CRON_FIRST_DELAY_SECONDS (30) after
+ * start, then on schedule, each sent over HTTP with the cron secret as Vercel sends it.
+ */
+export async function startLocalRunner(options: LocalRunnerOptions): Promise<LocalRunner> {
+  const store = options.store ?? (await openStore(storageConfigFromEnv(options.env)));
+  const context = createAppContext({ env: options.env, store, logger: options.logger });
+  setAppContext(context);
+  const logger = context.logger;
+
+  const server = createServer((incoming, outgoing) => {
+    const base = `http://${incoming.headers.host ?? '127.0.0.1'}`;
+    const path = new URL(incoming.url ?? '/', base).pathname;
+    const request = toRequest(incoming, base);
+    toResponse(rewritePath(path), request)
+      .then((response) => send(response, outgoing))
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'local runner: request failed');
+        if (!outgoing.headersSent) outgoing.writeHead(500, { 'content-type': 'application/json' });
+        outgoing.end(JSON.stringify({ success: false, error: 'internal error' }));
+      });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+
+  let cronTicks = 0;
+  const timers = new Set<NodeJS.Timeout>();
+  const cronOff = ['off', 'false', '0', 'no'].includes((options.env.LOCAL_CRON ?? '').trim().toLowerCase());
+  if (!cronOff) {
+    const firstDelaySeconds = Number(options.env.LOCAL_CRON_FIRST_DELAY_SECONDS ?? 30);
+    logger.info(`🔄 Starting pricing sync scheduler (interval: ${context.config.intervalHours}h)...`);
+    for (const cron of vercelJson.crons) {
+      const tick = async () => {
+        cronTicks += 1;
+        try {
+          const response = await fetch(`${url}${cron.path}`, {
+            headers: {
+              authorization: `Bearer ${context.config.cronSecret ?? ''}`,
+              'user-agent': 'vercel-cron/1.0 (local)',
+            },
+          });
+          logger.info(
+            { path: cron.path, status: response.status, body: await response.json().catch(() => null) },
+            'local cron tick',
+          );
+        } catch (error) {
+          logger.error({ err: error, path: cron.path }, 'local cron tick failed');
+        }
+      };
+      const schedule = () => {
+        const delay = Math.max(0, nextCronTime(cron.schedule, new Date()).getTime() - Date.now());
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          void tick().finally(schedule);
+        }, delay);
+        timers.add(timer);
+      };
+      const first = setTimeout(() => {
+        timers.delete(first);
+        void tick().finally(schedule);
+      }, firstDelaySeconds * 1000);
+      timers.add(first);
+    }
+    logger.info('✅ Pricing sync scheduler started');
+  }
+
+  return {
+    url,
+    port,
+    context,
+    get cronTicks() {
+      return cronTicks;
+    },
+    async close() {
+      for (const timer of timers) clearTimeout(timer);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      setAppContext(null);
+      if (!options.store) await store.close();
+      logger.info('Pricing sync scheduler stopped');
+    },
+  };
+}

@@ -1,0 +1,29 @@
+/** How early a tick may run: an hourly cron must not slip an hour each cycle. */
+export const DUE_TOLERANCE_SECONDS = 5 * 60;
+/** After a failed cron run, try again after at most this long. */
+export const FAILED_RETRY_SECONDS = 60 * 60;
+
+export interface LastCronRun {
+  status: string;
+  started_at: string;
+}
+
+export type DueDecision = { due: true; nextRunAt: null } | { due: false; nextRunAt: string };
+
+/**
+ * Whether a cron tick should run a sync. Pure. Due when no cron run ever started, or when
+ * now ≥ last start + interval − 5 min; after a failed run the interval is min(interval, 1 h).
+ */
+export function cronDecision(last: LastCronRun | null, intervalHours: number, now: Date): DueDecision {
+  if (!last) return { due: true, nextRunAt: null };
+  const next = nextRunAt(last, intervalHours);
+  if (now.getTime() >= next.getTime()) return { due: true, nextRunAt: null };
+  return { due: false, nextRunAt: next.toISOString() };
+}
+
+/** When the next tick after this run is due. */
+export function nextRunAt(last: LastCronRun, intervalHours: number): Date {
+  let intervalSeconds = intervalHours * 3600;
+  if (last.status === 'failed') intervalSeconds = Math.min(intervalSeconds, FAILED_RETRY_SECONDS);
+  return new Date(Date.parse(last.started_at) + (intervalSeconds - DUE_TOLERANCE_SECONDS) * 1000);
+}

@@ -1,0 +1,7 @@
+// npm run demo: npm start with every provider replayed from a local server: no network needed.
+import { serveLocally } from '../lib/local/serve-locally.js';
+
+const served = await serveLocally({ demo: true, env: process.env });
+const stop = () => void served.close().then(() => process.exit(0));
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
