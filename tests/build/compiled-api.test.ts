@@ -1,0 +1,65 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+
+async function apiModules(directory: string): Promise<string[]> {
+  const entries = await readdir(directory, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
+    .map((entry) => join(entry.parentPath, entry.name));
+}
+
+// Vercel's Node runtime loads api/*.ts as ESM and fails on an extensionless relative import that
+// vitest would forgive: compile with tsc and import every function in a plain node process.
+describe('the compiled functions', () => {
+  let outDir: string | undefined;
+  afterAll(async () => {
+    if (outDir) await rm(outDir, { recursive: true, force: true });
+  });
+
+  it('compile with tsc and import in plain node, each exporting its handlers', async () => {
+    outDir = await mkdtemp(join(tmpdir(), 'pricing-sync-build-'));
+    await run('npx', ['tsc', '--outDir', outDir, '--noEmit', 'false', '--declaration', 'false'], {
+      cwd: process.cwd(),
+    });
+    await symlink(join(process.cwd(), 'node_modules'), join(outDir, 'node_modules'));
+    const modules = (await apiModules(join(process.cwd(), 'api'))).map((file) =>
+      relative(process.cwd(), file).replace(/\.ts$/, '.js'),
+    );
+    expect(modules.sort()).toEqual([
+      'api/admin/pricing/scheduler/status.js',
+      'api/admin/pricing/scheduler/trigger.js',
+      'api/cron/pricing-sync.js',
+      'api/health.js',
+      'api/metrics.js',
+    ]);
+    const script = `
+      const names = JSON.parse(process.argv[1]);
+      const found = {};
+      for (const name of names) {
+        const module = await import(${JSON.stringify(outDir)} + '/' + name);
+        found[name] = Object.keys(module).filter((key) => typeof module[key] === 'function').sort();
+      }
+      console.log(JSON.stringify(found));
+    `;
+    const { stdout } = await run(
+      process.execPath,
+      ['--input-type=module', '-e', script, JSON.stringify(modules)],
+      {
+        cwd: outDir,
+      },
+    );
+    expect(JSON.parse(stdout)).toEqual({
+      'api/admin/pricing/scheduler/status.js': ['GET'],
+      'api/admin/pricing/scheduler/trigger.js': ['DELETE', 'GET', 'PATCH', 'POST', 'PUT'],
+      'api/cron/pricing-sync.js': ['GET'],
+      'api/health.js': ['GET'],
+      'api/metrics.js': ['GET'],
+    });
+  });
+});

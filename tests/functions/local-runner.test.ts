@@ -1,0 +1,183 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../lib/logging/logger.js';
+import { startLocalRunner, type LocalRunner } from '../../lib/local/local-runner.js';
+import { startReplayServer, type ReplayServer } from '../../lib/replay/replay-server.js';
+import { freePort } from '../support/embedded-server.js';
+import { ADMIN_KEY, CRON_SECRET } from '../support/function-harness.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+
+async function waitFor<T>(probe: () => Promise<T | null>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe().catch(() => null);
+    if (value !== null) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('the local runner over HTTP (the seed URLs through vercel.json rewrites)', () => {
+  let database: TestDatabase;
+  let replay: ReplayServer;
+  let runner: LocalRunner;
+  const auth = { authorization: `Bearer ${ADMIN_KEY}` };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    replay = await startReplayServer({ defaults: { size: 30 } });
+    runner = await startLocalRunner({
+      env: {
+        ...replay.baseUrls,
+        DATABASE_URL: database.url,
+        PRICING_SYNC_PROVIDERS: 'openrouter,featherless,nearai,alibaba-cloud',
+        ADMIN_API_KEY: ADMIN_KEY,
+        CRON_SECRET,
+        LOCAL_CRON_FIRST_DELAY_SECONDS: '0.5',
+      },
+      port: 0,
+      logger: createLogger({ level: 'silent' }),
+    });
+  });
+  afterAll(async () => {
+    await runner.close();
+    await replay.close();
+    await database.drop();
+  });
+
+  it('fires the emulated cron once after start, and the next tick is not due', async () => {
+    const status = await waitFor(async () => {
+      const answer = (await (
+        await fetch(`${runner.url}/admin/pricing/scheduler/status`, { headers: auth })
+      ).json()) as {
+        last_run: { trigger: string; status: string } | null;
+      };
+      return answer.last_run?.trigger === 'cron' ? answer : null;
+    }, 'the first cron run');
+    expect(status.last_run?.status).toBe('success');
+    expect(runner.cronTicks).toBe(1);
+    const next = await fetch(`${runner.url}/api/cron/pricing-sync`, {
+      headers: { authorization: `Bearer ${CRON_SECRET}` },
+    });
+    expect(await next.json()).toMatchObject({ skipped: 'not_due' });
+    const runs = await database.admin.query(`select id from pricing_sync_runs where trigger = 'cron'`);
+    expect(runs.rows).toHaveLength(1);
+  });
+
+  it("serves the seed's Step 2: health, status, trigger and metrics", async () => {
+    const health = await fetch(`${runner.url}/health`);
+    expect(health.status).toBe(200);
+
+    const status = await fetch(`${runner.url}/admin/pricing/scheduler/status`, { headers: auth });
+    expect(status.status).toBe(200);
+    expect(await status.json()).toMatchObject({
+      success: true,
+      scheduler: {
+        enabled: true,
+        interval_hours: 6,
+        running: true,
+        providers: ['openrouter', 'featherless', 'nearai', 'alibaba-cloud'],
+      },
+    });
+
+    const trigger = await fetch(`${runner.url}/admin/pricing/scheduler/trigger`, {
+      method: 'POST',
+      headers: auth,
+    });
+    expect(trigger.status).toBe(200);
+    expect(await trigger.json()).toMatchObject({
+      success: true,
+      status: 'success',
+      total_errors: 0,
+      triggered_by: 'admin',
+    });
+
+    const metrics = await fetch(`${runner.url}/metrics`);
+    expect(metrics.status).toBe(200);
+    const text = await metrics.text();
+    expect(text).toMatch(/^pricing_scheduled_sync_runs_total\{status="success"\} 1$/m);
+    expect(text).toMatch(/^pricing_last_sync_timestamp\{provider="openrouter"\} \d+/m);
+  });
+
+  it('answers 401, 405 and 404 where it should', async () => {
+    expect((await fetch(`${runner.url}/admin/pricing/scheduler/status`)).status).toBe(401);
+    const wrongMethod = await fetch(`${runner.url}/admin/pricing/scheduler/trigger`, { headers: auth });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('POST');
+    expect((await fetch(`${runner.url}/admin/pricing/scheduler/../../../etc/passwd`)).status).toBe(404);
+    expect((await fetch(`${runner.url}/nothing-here`)).status).toBe(404);
+  });
+});
+
+describe('npm start', () => {
+  let directory: string;
+  let replay: ReplayServer;
+  beforeAll(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'pricing-sync-start-'));
+    replay = await startReplayServer({ defaults: { size: 20 } });
+  });
+  afterAll(async () => {
+    await replay.close();
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('serves on PORT with PGlite and generated local secrets, never printing them, and fires the cron once', async () => {
+    const port = await freePort();
+    const secretsFile = join(directory, 'local-secrets.json');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+      env: {
+        ...process.env,
+        ...replay.baseUrls,
+        PORT: String(port),
+        PRICING_DATA_DIR: join(directory, 'pglite'),
+        LOCAL_SECRETS_FILE: secretsFile,
+        LOCAL_CRON_FIRST_DELAY_SECONDS: '1',
+        PRICING_SYNC_PROVIDERS: 'openrouter,nearai',
+        CRON_SECRET: '',
+        ADMIN_API_KEY: '',
+        DATABASE_URL: '',
+        SUPABASE_URL: '',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += String(chunk)));
+    child.stderr.on('data', (chunk) => (output += String(chunk)));
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      await waitFor(
+        async () => ((await fetch(`${url}/health`)).ok ? true : null),
+        'npm start to serve',
+        60_000,
+      );
+      const secrets = JSON.parse(await readFile(secretsFile, 'utf8')) as {
+        ADMIN_API_KEY: string;
+        CRON_SECRET: string;
+      };
+      expect((await stat(secretsFile)).mode & 0o777).toBe(0o600);
+      expect(output).toContain(secretsFile.split('/').pop()!);
+      expect(output).toContain('store: pglite');
+      const headers = { authorization: `Bearer ${secrets.ADMIN_API_KEY}` };
+      const status = await waitFor(async () => {
+        const answer = (await (await fetch(`${url}/admin/pricing/scheduler/status`, { headers })).json()) as {
+          last_run: { trigger: string; status: string } | null;
+        };
+        return answer.last_run?.trigger === 'cron' ? answer : null;
+      }, 'the emulated cron run');
+      expect(status.last_run?.status).toBe('success');
+      const tick = await fetch(`${url}/api/cron/pricing-sync`, {
+        headers: { authorization: `Bearer ${secrets.CRON_SECRET}` },
+      });
+      expect(await tick.json()).toMatchObject({ skipped: 'not_due' });
+      expect(output).toContain('✅ Pricing sync scheduler started');
+      expect(output).not.toContain(secrets.ADMIN_API_KEY);
+      expect(output).not.toContain(secrets.CRON_SECRET);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  });
+});
