@@ -48,8 +48,8 @@ export function buildMetricsRegistry(snapshot: MetricsSnapshot, config: Config, 
     help: 'Duration of finished scheduled (cron) sync runs, in seconds.',
     labelNames: [],
     buckets: DURATION_BUCKETS_SECONDS,
+    registers,
   });
-  registry.registerMetric(scheduledDuration);
   scheduledDuration.setSeries(durationSeries(totals, SCHEDULED_TRIGGER, {}));
 
   const lastSync = new Gauge({
@@ -93,8 +93,8 @@ export function buildMetricsRegistry(snapshot: MetricsSnapshot, config: Config, 
     help: 'Duration of finished sync runs, in seconds, by trigger.',
     labelNames: ['trigger'],
     buckets: DURATION_BUCKETS_SECONDS,
+    registers,
   });
-  registry.registerMetric(duration);
   const durationTriggers = new Set<string>(RUN_TRIGGERS);
   for (const [trigger] of totals.get('duration_count') ?? []) durationTriggers.add(trigger);
   for (const trigger of durationTriggers) duration.setSeries(durationSeries(totals, trigger, { trigger }));
@@ -173,7 +173,11 @@ export function buildMetricsRegistry(snapshot: MetricsSnapshot, config: Config, 
 }
 
 /** The exposition text for a snapshot: what GET /metrics answers. */
-export function buildExposition(snapshot: MetricsSnapshot, config: Config, version: string): Promise<string> {
+export async function buildExposition(
+  snapshot: MetricsSnapshot,
+  config: Config,
+  version: string,
+): Promise<string> {
   return buildMetricsRegistry(snapshot, config, version).metrics();
 }
 

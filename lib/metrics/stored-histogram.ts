@@ -1,5 +1,5 @@
 import { Histogram } from 'prom-client';
-import type { MetricValueWithName } from 'prom-client';
+import type { MetricValueWithName, Registry } from 'prom-client';
 
 /** One labelled histogram series as the database keeps it. */
 export interface StoredHistogramSeries {
@@ -30,11 +30,13 @@ export class StoredHistogram<T extends string> extends Histogram<T> {
   private readonly metricName: string;
   private readonly help: string;
 
+  /** `registers` is required: a metric without it lands in prom-client's global registry. */
   constructor(configuration: {
     name: string;
     help: string;
     labelNames: readonly T[];
     buckets: readonly number[];
+    registers: Registry[];
   }) {
     super({ ...configuration, buckets: [...configuration.buckets] });
     this.bounds = [...configuration.buckets];
