@@ -5,6 +5,7 @@ import { createLogger, type Logger } from '../logging/logger.js';
 import type { ProviderSource } from '../providers/provider-source.js';
 import { createProviderSource } from '../providers/registry.js';
 import { runSync, type SyncOutcome, type SyncRequest } from '../sync/run-sync.js';
+import { startTracing } from '../tracing/start-tracing.js';
 
 /**
  * What every function needs, built once per instance from env: config, store, provider sources
@@ -47,6 +48,7 @@ let current: Promise<AppContext> | null = null;
 export function appContext(): Promise<AppContext> {
   if (!current) {
     current = (async () => {
+      await startTracing(process.env);
       const store = await openStore(storageConfigFromEnv(process.env));
       return createAppContext({ env: process.env, store });
     })();

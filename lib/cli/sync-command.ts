@@ -6,6 +6,7 @@ import { createLogger } from '../logging/logger.js';
 import { parseProviderList } from '../providers/registry.js';
 import { createProviderSources } from '../providers/registry.js';
 import { runSync } from '../sync/run-sync.js';
+import { startTracing } from '../tracing/start-tracing.js';
 import type { ProviderResult, RunReport } from '../sync/sync-result.js';
 
 export const EXIT_SUCCESS = 0;
@@ -73,6 +74,7 @@ export async function runSyncCommand(
     }
   }
 
+  await startTracing(env);
   let store;
   try {
     store = await openStore(storageConfigFromEnv(env));

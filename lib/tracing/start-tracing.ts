@@ -1,5 +1,3 @@
-import { trace } from '@opentelemetry/api';
-
 let started = false;
 
 /**
@@ -26,5 +24,7 @@ export async function startTracing(env: Record<string, string | undefined>): Pro
   });
   provider.register();
   started = true;
-  return trace.getTracerProvider() !== undefined;
+  // Spans are batched: send what is left before a one-shot process exits.
+  process.once('beforeExit', () => void provider.forceFlush());
+  return true;
 }
