@@ -1,5 +1,6 @@
 import { readConfig, type Config } from '../config.js';
 import { openStore, storageConfigFromEnv } from '../db/open-store.js';
+import { HttpError } from '../edge/http-error.js';
 import type { PricingStore } from '../db/pricing-store.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import type { ProviderSource } from '../providers/provider-source.js';
@@ -49,7 +50,14 @@ export function appContext(): Promise<AppContext> {
   if (!current) {
     current = (async () => {
       await startTracing(process.env);
-      const store = await openStore(storageConfigFromEnv(process.env));
+      let storage;
+      try {
+        storage = storageConfigFromEnv(process.env);
+      } catch (error) {
+        // A half-set storage config: say which variable is missing, not "internal error".
+        throw new HttpError(500, error instanceof Error ? error.message : String(error));
+      }
+      const store = await openStore(storage);
       return createAppContext({ env: process.env, store });
     })();
     current.catch(() => {

@@ -113,8 +113,9 @@ async function lockDataDir(dataDir: string, ownerFile: string): Promise<() => Pr
       : 'another process';
     throw new StoreError(
       `The PGlite data dir ${dataDir} is in use by ${who}. PGlite allows one process at a time: ` +
-        'stop that process, or point this one at a shared Postgres with DATABASE_URL ' +
-        '(or another folder with PRICING_DATA_DIR).',
+        'stop that process; or, if it is `npm start`, run a sync through it with ' +
+        'POST /admin/pricing/scheduler/trigger; or point both at a shared Postgres with DATABASE_URL ' +
+        '(or this one at another folder with PRICING_DATA_DIR).',
       { code: 'DATA_DIR_LOCKED', cause: error },
     );
   }

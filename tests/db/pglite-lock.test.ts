@@ -77,3 +77,26 @@ describe('the PGlite data dir lock', () => {
     await reopened.close();
   });
 });
+
+describe('npm run sync while npm start holds the PGlite data dir', () => {
+  it('exits 1 and says who holds it and what to do instead', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'pricing-sync-lock-cli-'));
+    const dataDir = join(directory, 'pglite');
+    const holder = await PgliteAdapter.open({ dataDir });
+    const { runSyncCommand } = await import('../../lib/cli/sync-command.js');
+    const errors: string[] = [];
+    const code = await runSyncCommand(
+      [],
+      { PRICING_DATA_DIR: dataDir, PRICING_SYNC_PROVIDERS: 'nearai' },
+      {
+        out: () => undefined,
+        err: (line) => errors.push(line),
+      },
+    );
+    await holder.close();
+    await rm(directory, { recursive: true, force: true });
+    expect(code).toBe(1);
+    expect(errors.join('\n')).toMatch(/in use by process \d+/);
+    expect(errors.join('\n')).toContain('POST /admin/pricing/scheduler/trigger');
+  });
+});
