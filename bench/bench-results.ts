@@ -1,0 +1,146 @@
+/** The shape of bench/results.json: flat and stable; the issue names every key. */
+export interface SyncFigures {
+  n: number;
+  wall_s: number;
+  round_trips: number;
+  rows_written: number;
+  peak_rss_mb: number;
+}
+
+export interface BenchResults {
+  full: SyncFigures[];
+  resync: SyncFigures[];
+  changes1pct: SyncFigures[];
+  baseline: SyncFigures[];
+  speedup_vs_baseline: Record<string, number>;
+  metrics_ms_100: number;
+  metrics_ms_100k: number;
+  cold_import_ms: Record<string, number>;
+}
+
+/** What the printed table says beside the figures: checks, budgets and how the baseline was run. */
+export interface BenchNotes {
+  machine: string;
+  /** Per N: the sum over providers of ceil(rows/5000)+3, the issue's round-trip budget. */
+  roundTripBudget: Record<string, number>;
+  /** Per N: history rows appended, beside the price rows. */
+  historyRows: Record<string, { full: number; resync: number; changes1pct?: number; baseline: number }>;
+  /** Per N: models the baseline really wrote, when it ran on a sample. */
+  baselineSample: Record<string, number | null>;
+  /** Price changes served at 1%, counted by comparing the table before and after. */
+  changesServed: number | null;
+  changesReported: number | null;
+}
+
+const GOALS = {
+  wall25k: 3,
+  speedup25k: 100,
+  metricsRatio: 1.5,
+  metricsMedianMs: 50,
+  coldImportMs: 300,
+  peakRssMb: 250,
+};
+
+const round = (value: number, digits: number) => Number(value.toFixed(digits));
+
+function mark(ok: boolean): string {
+  return ok ? 'met' : 'NOT MET';
+}
+
+/** The table printed after a run, in Markdown (paste-ready for README's Performance section). */
+export function renderResults(results: BenchResults, notes: BenchNotes): string {
+  const lines: string[] = [];
+  lines.push(`Machine: ${notes.machine}`, '');
+  lines.push(
+    '| N | phase | wall s | round trips (budget) | price rows written | history rows | peak RSS MB |',
+    '|---:|---|---:|---:|---:|---:|---:|',
+  );
+  for (const full of results.full) {
+    const key = String(full.n);
+    const history = notes.historyRows[key];
+    const resync = results.resync.find((row) => row.n === full.n);
+    const changes = results.changes1pct.find((row) => row.n === full.n);
+    const baseline = results.baseline.find((row) => row.n === full.n);
+    const sample = notes.baselineSample[key];
+    lines.push(
+      `| ${full.n} | full sync | ${full.wall_s} | ${full.round_trips} (≤ ${notes.roundTripBudget[key]}) | ${full.rows_written} | ${history?.full ?? ''} | ${full.peak_rss_mb} |`,
+    );
+    if (resync) {
+      lines.push(
+        `| ${full.n} | unchanged re-sync | ${resync.wall_s} | ${resync.round_trips} | ${resync.rows_written} | ${history?.resync ?? ''} | ${resync.peak_rss_mb} |`,
+      );
+    }
+    if (changes) {
+      lines.push(
+        `| ${full.n} | 1% price changes | ${changes.wall_s} | ${changes.round_trips} | ${changes.rows_written} | ${history?.changes1pct ?? ''} | ${changes.peak_rss_mb} |`,
+      );
+    }
+    if (baseline) {
+      const how = sample ? ` (extrapolated from ${sample} models)` : '';
+      lines.push(
+        `| ${full.n} | per-model baseline${how} | ${baseline.wall_s} | ${baseline.round_trips} | ${baseline.rows_written} | ${history?.baseline ?? ''} | ${baseline.peak_rss_mb} |`,
+      );
+    }
+  }
+  lines.push('');
+  lines.push(
+    `Speed-up vs the per-model baseline: ${Object.entries(results.speedup_vs_baseline)
+      .map(([n, ratio]) => `${n}: ${ratio}×`)
+      .join(', ')}`,
+  );
+  const metricsRatio = results.metrics_ms_100 > 0 ? results.metrics_ms_100k / results.metrics_ms_100 : 0;
+  lines.push(
+    `/metrics median over 200 requests: ${results.metrics_ms_100} ms with 100 runs stored, ${results.metrics_ms_100k} ms with 100,000 (ratio ${round(metricsRatio, 2)})`,
+  );
+  lines.push(
+    `Cold import (median of 5 fresh processes): ${Object.entries(results.cold_import_ms)
+      .map(([name, ms]) => `${name} ${ms} ms`)
+      .join(', ')}`,
+  );
+  lines.push('');
+
+  const full25k = results.full.find((row) => row.n === 25_000);
+  const speedup25k = results.speedup_vs_baseline['25000'];
+  const peakRss = Math.max(
+    ...results.full.concat(results.resync, results.changes1pct).map((row) => row.peak_rss_mb),
+  );
+  const slowestImport = Math.max(...Object.values(results.cold_import_ms));
+  const budgetsMet = results.full.every(
+    (row) => row.round_trips <= (notes.roundTripBudget[String(row.n)] ?? 0),
+  );
+  const resyncZero = results.resync.every((row) => row.rows_written === 0);
+  const changes = results.changes1pct[0];
+  lines.push('| goal | measured | |', '|---|---|---|');
+  if (full25k) {
+    lines.push(
+      `| 25,000-model sync under ${GOALS.wall25k} s | ${full25k.wall_s} s | ${mark(full25k.wall_s < GOALS.wall25k)} |`,
+    );
+  }
+  if (speedup25k !== undefined) {
+    const sampled = notes.baselineSample['25000'] ? ' (baseline extrapolated)' : '';
+    lines.push(
+      `| at least ${GOALS.speedup25k}× faster than the baseline at 25,000 | ${speedup25k}×${sampled} | ${mark(speedup25k >= GOALS.speedup25k)} |`,
+    );
+  }
+  lines.push(
+    `| round trips per provider at most ceil(rows/5000)+3 | ${results.full.map((row) => `${row.round_trips}/${notes.roundTripBudget[String(row.n)]}`).join(', ')} | ${mark(budgetsMet)} |`,
+  );
+  lines.push(
+    `| /metrics ratio at most ${GOALS.metricsRatio}, median under ${GOALS.metricsMedianMs} ms | ${round(metricsRatio, 2)}, ${results.metrics_ms_100k} ms | ${mark(metricsRatio <= GOALS.metricsRatio && Math.max(results.metrics_ms_100, results.metrics_ms_100k) < GOALS.metricsMedianMs)} |`,
+  );
+  lines.push(
+    `| every function's cold import under ${GOALS.coldImportMs} ms | slowest ${slowestImport} ms | ${mark(slowestImport < GOALS.coldImportMs)} |`,
+  );
+  lines.push(`| peak RSS under ${GOALS.peakRssMb} MB | ${peakRss} MB | ${mark(peakRss < GOALS.peakRssMb)} |`);
+  lines.push(
+    `| unchanged re-sync writes 0 rows | ${results.resync.map((row) => row.rows_written).join(', ')} | ${mark(resyncZero)} |`,
+  );
+  if (changes) {
+    const equal =
+      changes.rows_written === notes.changesServed && notes.changesServed === notes.changesReported;
+    lines.push(
+      `| 1% changes: rows written equal the changes | ${changes.rows_written} written, ${notes.changesServed} rows differ, ${notes.changesReported} reported changed | ${mark(equal)} |`,
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,89 @@
+/**
+ * One measured sync in a process of its own, so that its peak RSS is its own: started by
+ * scripts/bench.ts, it prints one JSON line (`WorkerResult`) and exits.
+ */
+import { createAppContext } from '../lib/app/app-context.js';
+import { PostgresAdapter } from '../lib/db/postgres-adapter.js';
+import { PricingStore } from '../lib/db/pricing-store.js';
+import { createLogger } from '../lib/logging/logger.js';
+import { createProviderSources } from '../lib/providers/registry.js';
+import { runPerModelBaseline } from './per-model-baseline.js';
+
+export interface WorkerJob {
+  kind: 'sync' | 'baseline';
+  databaseUrl: string;
+  env: Record<string, string>;
+  /** Baseline only: write just this many models (a sample to extrapolate from). */
+  modelLimit?: number;
+}
+
+export interface WorkerResult {
+  wall_s: number;
+  round_trips: number;
+  peak_rss_mb: number;
+  status: string;
+  /** Rows each provider sent to the database (our sync) or models written (baseline). */
+  applied_by_provider: Record<string, number>;
+  /** Models in the fetched catalogs. */
+  models: number;
+  /** Baseline only: models written (fewer than `models` when sampled) and the fetch's share of the wall. */
+  written?: number;
+  fetch_s?: number;
+}
+
+async function main(): Promise<void> {
+  const job = JSON.parse(process.argv[2] ?? '{}') as WorkerJob;
+  let roundTrips = 0;
+  const onRoundTrip = () => {
+    roundTrips += 1;
+  };
+  let result: Omit<WorkerResult, 'peak_rss_mb' | 'round_trips'>;
+  if (job.kind === 'sync') {
+    const store = new PricingStore(new PostgresAdapter({ connectionString: job.databaseUrl, onRoundTrip }));
+    const context = createAppContext({ env: job.env, store, logger: createLogger({ level: 'silent' }) });
+    const started = performance.now();
+    const outcome = await context.sync({ trigger: 'cli', triggeredBy: 'bench', dryRun: false, force: false });
+    const wallSeconds = (performance.now() - started) / 1000;
+    await store.close();
+    if (outcome.kind !== 'finished') throw new Error('the benchmark sync was refused the lease');
+    const providers = Object.values(outcome.report.providers);
+    result = {
+      wall_s: wallSeconds,
+      status: outcome.report.status,
+      applied_by_provider: Object.fromEntries(
+        providers.map((provider) => [
+          provider.provider,
+          provider.counts.added + provider.counts.changed + provider.counts.restored,
+        ]),
+      ),
+      models: providers.reduce((sum, provider) => sum + provider.counts.fetched, 0),
+    };
+  } else {
+    const started = performance.now();
+    const baseline = await runPerModelBaseline({
+      connectionString: job.databaseUrl,
+      sources: createProviderSources(job.env),
+      modelLimit: job.modelLimit,
+      onRoundTrip,
+    });
+    result = {
+      wall_s: (performance.now() - started) / 1000,
+      status: 'success',
+      applied_by_provider: {},
+      models: baseline.catalogModels,
+      written: baseline.written,
+      fetch_s: baseline.fetchSeconds,
+    };
+  }
+  const output: WorkerResult = {
+    ...result,
+    round_trips: roundTrips,
+    peak_rss_mb: process.resourceUsage().maxRSS / 1024,
+  };
+  process.stdout.write(`${JSON.stringify(output)}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});
