@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Reporter, TestModule } from 'vitest/node';
 import type { ScenarioRecord } from './support/scenario.js';
@@ -36,13 +36,16 @@ export function renderReliability(rows: readonly Row[]): string {
 }
 
 /**
- * Writes RELIABILITY.md at the end of a complete run. A filtered run (some scenario skipped or
- * not recorded) leaves the committed file alone, so it always lists every scenario.
+ * Writes RELIABILITY.md at the end of a complete run. A filtered run (a file left out, or some
+ * scenario skipped or not recorded) leaves the committed file alone, so it always lists every scenario.
  */
 export default class ReliabilityReporter implements Reporter {
   async onTestRunEnd(testModules: ReadonlyArray<TestModule>): Promise<void> {
     const rows: Row[] = [];
-    let complete = testModules.length > 0;
+    const files = (await readdir(join(process.cwd(), 'tests/reliability'))).filter((name) =>
+      name.endsWith('.reliability.ts'),
+    );
+    let complete = testModules.length === files.length;
     const ordered = [...testModules].sort((a, b) => a.moduleId.localeCompare(b.moduleId));
     for (const module of ordered) {
       for (const testCase of module.children.allTests()) {
