@@ -4,19 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GET } from '../../api/metrics.js';
 import { request, startFunctionHarness, type FunctionHarness } from '../support/function-harness.js';
+import { readDashboard } from './dashboard.js';
 import { promtool, requirePrometheusTools } from './promtool.js';
-
-interface DashboardTarget {
-  refId: string;
-  expr: string;
-}
-interface Dashboard {
-  panels: { title: string; targets: DashboardTarget[] }[];
-}
-
-export async function readDashboard(): Promise<Dashboard> {
-  return JSON.parse(await readFile('monitoring/grafana-dashboard.json', 'utf8')) as Dashboard;
-}
 
 describe('promtool on monitoring/ and on a scrape of a real database', () => {
   let scratch: string;
