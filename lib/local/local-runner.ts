@@ -86,11 +86,14 @@ function toRequest(incoming: IncomingMessage, base: string): Request {
   } as RequestInit);
 }
 
-async function send(response: Response, outgoing: ServerResponse): Promise<void> {
+async function send(response: Response, incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {
   const headers: Record<string, string> = {};
   response.headers.forEach((value, name) => {
     headers[name] = value;
   });
+  // Answered before the body was read (a 413, a 401): the rest of the body is still on the
+  // connection, so it cannot carry another request.
+  if (!incoming.complete) headers.connection = 'close';
   outgoing.writeHead(response.status, headers);
   outgoing.end(Buffer.from(await response.arrayBuffer()));
 }
@@ -111,7 +114,7 @@ export async function startLocalRunner(options: LocalRunnerOptions): Promise<Loc
     const path = new URL(incoming.url ?? '/', base).pathname;
     const request = toRequest(incoming, base);
     toResponse(rewritePath(path), request)
-      .then((response) => send(response, outgoing))
+      .then((response) => send(response, incoming, outgoing))
       .catch((error: unknown) => {
         logger.error({ err: error }, 'local runner: request failed');
         if (!outgoing.headersSent) outgoing.writeHead(500, { 'content-type': 'application/json' });
