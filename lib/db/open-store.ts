@@ -1,7 +1,4 @@
-import { PgliteAdapter } from './pglite-adapter.js';
-import { PostgresAdapter } from './postgres-adapter.js';
 import { PricingStore } from './pricing-store.js';
-import { SupabaseAdapter } from './supabase-adapter.js';
 
 export type StorageConfig =
   | { kind: 'supabase'; url: string; key: string }
@@ -36,13 +33,20 @@ export function storageConfigFromEnv(env: Record<string, string | undefined>): S
   return { kind: 'pglite', dataDir: env.PRICING_DATA_DIR?.trim() || DEFAULT_PGLITE_DATA_DIR };
 }
 
+/** Opens the configured store. Only that adapter's driver is loaded: a function's cold start pays for one. */
 export async function openStore(config: StorageConfig): Promise<PricingStore> {
   switch (config.kind) {
-    case 'supabase':
+    case 'supabase': {
+      const { SupabaseAdapter } = await import('./supabase-adapter.js');
       return new PricingStore(new SupabaseAdapter({ url: config.url, key: config.key }));
-    case 'postgres':
+    }
+    case 'postgres': {
+      const { PostgresAdapter } = await import('./postgres-adapter.js');
       return new PricingStore(new PostgresAdapter({ connectionString: config.connectionString }));
-    case 'pglite':
+    }
+    case 'pglite': {
+      const { PgliteAdapter } = await import('./pglite-adapter.js');
       return new PricingStore(await PgliteAdapter.open({ dataDir: config.dataDir }));
+    }
   }
 }
