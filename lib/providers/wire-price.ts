@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { DecimalError } from '../money/decimal.js';
 import { InvalidItemError } from './catalog-items.js';
 
@@ -28,3 +29,9 @@ export const PRICE_KEY_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
 export function isJsonObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/**
+ * A context length in tokens. Stored in a Postgres `integer` column, so a larger value would fail
+ * the provider's whole apply: such an item is invalid instead.
+ */
+export const contextLengthSchema = z.number().int().nonnegative().max(2_147_483_647);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isJsonObject } from '../wire-price.js';
+import { contextLengthSchema, isJsonObject } from '../wire-price.js';
 
 /**
  * `model_prices_and_context_window.json`: one flat object keyed by model id. Entries are walked
@@ -12,8 +12,8 @@ export const liteLlmCostMapSchema = z.custom<Record<string, unknown>>(
 
 /** The non-price fields we read from one entry. */
 export const liteLlmEntrySchema = z.object({
-  max_input_tokens: z.number().int().nonnegative().nullish(),
-  max_tokens: z.number().int().nonnegative().nullish(),
+  max_input_tokens: contextLengthSchema.nullish(),
+  max_tokens: contextLengthSchema.nullish(),
 });
 
 /** `sample_spec` documents the format; it is not a model. */

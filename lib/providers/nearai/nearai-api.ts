@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { contextLengthSchema } from '../wire-price.js';
 
 /** `GET /model/list?limit=&offset=`: one page of models and the total to page through. */
 export const nearAiPageSchema = z.object({
@@ -20,5 +21,5 @@ export const nearAiModelSchema = z.object({
   outputCostPerToken: nearAiPriceSchema.nullish(),
   cacheReadCostPerToken: nearAiPriceSchema.nullish(),
   costPerImage: nearAiPriceSchema.nullish(),
-  metadata: z.object({ contextLength: z.number().int().nonnegative().nullish() }).nullish(),
+  metadata: z.object({ contextLength: contextLengthSchema.nullish() }).nullish(),
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isJsonObject } from '../wire-price.js';
+import { contextLengthSchema, isJsonObject } from '../wire-price.js';
 
 /** `GET /models?output_modalities=all`: everything in one response, no pagination. */
 export const openRouterCatalogSchema = z.object({
@@ -10,7 +10,7 @@ export const openRouterCatalogSchema = z.object({
 export const openRouterModelSchema = z.object({
   id: z.string(),
   pricing: z.custom<Record<string, unknown>>(isJsonObject, 'expected an object').nullish(),
-  context_length: z.number().int().nonnegative().nullish(),
+  context_length: contextLengthSchema.nullish(),
   alias_target: z.object({ slug: z.string().min(1).max(512) }).nullish(),
 });
 
