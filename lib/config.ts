@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseProviderList } from './providers/registry.js';
+import { createProviderSource, parseProviderList } from './providers/registry.js';
 import type { ProviderSlug } from './providers/price-record.js';
 
 /**
@@ -124,6 +124,14 @@ export function readConfig(env: Record<string, string | undefined>): Config {
   } catch (error) {
     errors.push(error instanceof Error ? error.message : String(error));
     providers = parseProviderList(undefined);
+  }
+  for (const slug of providers) {
+    try {
+      // Base URLs and the like are checked here, so a bad one is a config error, not a crash.
+      createProviderSource(slug, env);
+    } catch (error) {
+      errors.push(error instanceof Error ? error.message : String(error));
+    }
   }
   return {
     enabled: read(env, 'PRICING_SYNC_ENABLED', booleanSetting, true, errors),

@@ -30,9 +30,13 @@ export function createAppContext(options: {
 }): AppContext {
   const config = readConfig(options.env);
   const logger = options.logger ?? createLogger();
-  const sources = config.providers.map((slug) =>
-    createProviderSource(slug, options.env, { timeoutMs: config.providerTimeoutSeconds * 1000 }),
-  );
+  // With config errors nothing syncs (the functions answer 500 naming them), so build no sources.
+  const sources =
+    config.errors.length > 0
+      ? []
+      : config.providers.map((slug) =>
+          createProviderSource(slug, options.env, { timeoutMs: config.providerTimeoutSeconds * 1000 }),
+        );
   return {
     config,
     store: options.store,

@@ -397,6 +397,19 @@ describe('the functions, called with Web Requests', () => {
       );
     });
 
+    it('reports a bad provider base URL under config_errors instead of failing every endpoint', async () => {
+      harness.configure({ OPENROUTER_BASE_URL: 'ftp://example.invalid/api' });
+      const answer = await body(await status(request('/admin/pricing/scheduler/status', { key: ADMIN_KEY })));
+      expect(answer.config_errors).toEqual([expect.stringContaining('OPENROUTER_BASE_URL')]);
+      expect((await health(request('/health'))).status).toBe(200);
+      const cronAnswer = await cron(request('/api/cron/pricing-sync', { key: CRON_SECRET }));
+      expect(cronAnswer.status).toBe(500);
+      const triggerAnswer = await trigger(
+        request('/admin/pricing/scheduler/trigger', { method: 'POST', key: ADMIN_KEY }),
+      );
+      expect(triggerAnswer.status).toBe(500);
+    });
+
     it('answers health 200 with the database ok', async () => {
       const response = await health(request('/health'));
       expect(response.status).toBe(200);
