@@ -59,7 +59,8 @@ const REPORTED_HELD = 100;
 /**
  * One sync run: take the lease, fetch the providers in parallel under a deadline, then per provider
  * diff, guard and apply atomically, and finish. Every path that took the lease records the run
- * and gives the lease back (or lets it expire if the database itself is gone).
+ * and gives the lease back, or, if the run cannot be recorded, lets the lease expire so that the
+ * next run records it as abandoned.
  */
 export async function runSync(deps: SyncDependencies, request: SyncRequest): Promise<SyncOutcome> {
   const sources = request.providers
@@ -96,7 +97,6 @@ export async function runSync(deps: SyncDependencies, request: SyncRequest): Pro
     { trigger: request.trigger, dry_run: request.dryRun, forced: request.force, run_id: runId },
     async (span) => {
       const results = new Map<string, ProviderResult>();
-      let finished = false;
       try {
         const providerRows = new Map((await deps.store.readProviders()).map((row) => [row.provider, row]));
         await syncProviders(deps, request, runId, sources, providerRows, results, log);
@@ -108,7 +108,6 @@ export async function runSync(deps: SyncDependencies, request: SyncRequest): Pro
           { providers: Object.fromEntries(results) },
           null,
         );
-        finished = true;
         const report = reportOf(runId, request, lease.startedAt, finish, status, results, null);
         span.setAttribute('status', report.status);
         log.info({ status: report.status, duration_seconds: report.duration_seconds }, 'sync run finished');
@@ -117,20 +116,19 @@ export async function runSync(deps: SyncDependencies, request: SyncRequest): Pro
         const message = error instanceof Error ? error.message : String(error);
         log.error({ err: error }, 'sync run failed unexpectedly');
         span.setAttribute('status', 'failed');
+        // If even this cannot be recorded (the database is gone), the lease is deliberately not
+        // released: it expires, and the next run marks this one abandoned. Releasing it would
+        // leave the run 'running' forever.
         const finish = await deps.store
           .finishRun(runId, 'failed', { providers: Object.fromEntries(results) }, message)
-          .catch(() => null);
-        finished = finish !== null;
+          .catch((finishError: unknown) => {
+            log.error({ err: finishError }, 'could not record the failed run; its lease will expire');
+            return null;
+          });
         return {
           kind: 'finished',
           report: reportOf(runId, request, lease.startedAt, finish, 'failed', results, message),
         };
-      } finally {
-        if (!finished) {
-          // The database may be gone; if so the lease expires on its own and the next run marks
-          // this one abandoned.
-          await deps.store.releaseLease(runId).catch(() => undefined);
-        }
       }
     },
   );
