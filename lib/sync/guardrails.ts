@@ -4,7 +4,7 @@ import type { CatalogDiff, ModelChange } from './diff-catalog.js';
 import type { HeldChange, PricePair } from './sync-result.js';
 
 export interface GuardrailSettings {
-  /** Hold the provider when the catalog has fewer than this fraction of its stored active models. */
+  /** Hold the provider when the catalog lists fewer than this fraction of its stored (non-missing) models. */
   maxShrink: number;
   /** Hold a model whose input or output price moves by more than this factor (decimal string). */
   maxPriceRatio: string;
@@ -38,15 +38,29 @@ export function pricePair(
   };
 }
 
+function hasPrice(model: { inputUsdPerMillionTokens: string | null; outputUsdPerMillionTokens: string | null }): boolean {
+  return model.inputUsdPerMillionTokens !== null || model.outputUsdPerMillionTokens !== null;
+}
+
+/**
+ * Why a change looks like a glitch, or null. Compared with the last stored prices (kept while a
+ * model is missing, so a restored model is checked too): a price that moves by more than the
+ * ratio or to/from zero, a price that disappears, or a priced model that stops being priced.
+ */
 function swingOf(change: ModelChange, maxPriceRatio: string): string | null {
   const old = change.old;
-  if (!old || old.state !== 'active' || change.record.state !== 'active') return null;
+  if (!old || (old.state !== 'active' && old.state !== 'missing') || !hasPrice(old)) return null;
+  const record = change.record;
+  if (record.state !== 'active') {
+    return `a priced model became ${record.state} (its prices would be removed)`;
+  }
   const pairs: [string, string | null, string | null][] = [
-    ['input', old.inputUsdPerMillionTokens, change.record.inputUsdPerMillionTokens],
-    ['output', old.outputUsdPerMillionTokens, change.record.outputUsdPerMillionTokens],
+    ['input', old.inputUsdPerMillionTokens, record.inputUsdPerMillionTokens],
+    ['output', old.outputUsdPerMillionTokens, record.outputUsdPerMillionTokens],
   ];
   for (const [name, before, after] of pairs) {
-    if (before === null || after === null) continue;
+    if (before === null) continue;
+    if (after === null) return `${name} price ${before} USD per 1M tokens disappeared`;
     if (ratioExceeds(before, after, maxPriceRatio)) {
       return `${name} price moved from ${before} to ${after} USD per 1M tokens (more than ${maxPriceRatio}x, or to/from zero)`;
     }
@@ -57,9 +71,10 @@ function swingOf(change: ModelChange, maxPriceRatio: string): string | null {
 /**
  * Holds back what looks like a provider glitch. Pure. With `force`, nothing is held.
  * - an empty catalog holds the whole provider;
- * - a catalog with fewer than maxShrink × the stored active models holds the whole provider;
- * - a model whose input or output price moves by more than maxPriceRatio, or to or from zero, is
- *   held while the rest apply.
+ * - a catalog listing fewer than maxShrink × the stored models it listed last time (every state but
+ *   missing: a mostly unpriced catalog such as Featherless's can collapse too) holds the provider;
+ * - a model whose input or output price moves by more than maxPriceRatio, or to or from zero, or
+ *   disappears, or that stops being priced, is held while the rest apply.
  */
 export function applyGuardrails(
   stored: readonly StoredModel[],
@@ -71,20 +86,20 @@ export function applyGuardrails(
   const all = [...diff.added, ...diff.changed, ...diff.restored];
   if (force) return { providerHold: null, apply: all, missing: diff.missing, held: [], heldModels: 0 };
 
-  const active = stored.filter((model) => model.state === 'active').length;
+  const listed = stored.filter((model) => model.state !== 'missing').length;
   const wouldChange = all.length + diff.missing.length;
   let providerHold: HeldChange | null = null;
   if (fetchedCount === 0) {
     providerHold = {
       scope: 'provider',
       reason: 'empty_catalog',
-      detail: `the provider listed no models (${active} active stored); nothing applied`,
+      detail: `the provider listed no models (${listed} listed last time); nothing applied`,
     };
-  } else if (active > 0 && fetchedCount < settings.maxShrink * active) {
+  } else if (listed > 0 && fetchedCount < settings.maxShrink * listed) {
     providerHold = {
       scope: 'provider',
       reason: 'catalog_shrank',
-      detail: `the provider listed ${fetchedCount} models, fewer than ${settings.maxShrink} of the ${active} active stored; nothing applied`,
+      detail: `the provider listed ${fetchedCount} models, fewer than ${settings.maxShrink} of the ${listed} it listed last time; nothing applied`,
     };
   }
   if (providerHold) {
@@ -94,7 +109,7 @@ export function applyGuardrails(
   const apply: ModelChange[] = [];
   const held: HeldChange[] = [];
   for (const change of all) {
-    const swing = change.kind === 'changed' ? swingOf(change, settings.maxPriceRatio) : null;
+    const swing = change.kind === 'added' ? null : swingOf(change, settings.maxPriceRatio);
     if (swing) {
       held.push({
         scope: 'model',

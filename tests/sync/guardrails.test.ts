@@ -66,6 +66,74 @@ describe('guardrails', () => {
     }
   });
 
+  it.each([
+    {
+      name: 'an input price that disappears',
+      fetched: priceRecord('m0', null, '2'),
+      detail: /input price 1 USD per 1M tokens disappeared/,
+    },
+    {
+      name: 'a priced model that becomes variable',
+      fetched: priceRecord('m0', null, null, { state: 'variable' }),
+      detail: /became variable/,
+    },
+    {
+      name: 'a priced model that becomes unpriced',
+      fetched: priceRecord('m0', null, null, { state: 'unpriced' }),
+      detail: /became unpriced/,
+    },
+  ])('holds $name', ({ fetched, detail }) => {
+    const stored = storedCatalog(2);
+    const result = guard(stored, [fetched, priceRecord('m1', '1', '2')]);
+    expect(result.held.map((change) => change.model_id)).toEqual(['m0']);
+    expect(result.held[0]?.detail).toMatch(detail);
+  });
+
+  it('lets an unpriced model gain a price', () => {
+    const { provider: _provider, ...unpriced } = priceRecord('u', null, null, { state: 'unpriced' });
+    const result = applyGuardrails(
+      [unpriced],
+      1,
+      diffCatalog([unpriced], [priceRecord('u', '1', '2')]),
+      settings,
+      false,
+    );
+    expect(result.held).toEqual([]);
+    expect(result.apply.map((change) => change.modelId)).toEqual(['u']);
+  });
+
+  it('checks a restored model against the prices it had before it went missing', () => {
+    const stored = storedCatalog(3).map((model) =>
+      model.modelId === 'm0' ? { ...model, state: 'missing' as const } : model,
+    );
+    const result = guard(stored, [
+      priceRecord('m0', '100', '2'),
+      priceRecord('m1', '1', '2'),
+      priceRecord('m2', '1', '2'),
+    ]);
+    expect(result.held.map((change) => change.model_id)).toEqual(['m0']);
+    const calm = guard(stored, [
+      priceRecord('m0', '1.2', '2'),
+      priceRecord('m1', '1', '2'),
+      priceRecord('m2', '1', '2'),
+    ]);
+    expect(calm.held).toEqual([]);
+    expect(calm.apply.map((change) => [change.modelId, change.kind])).toEqual([['m0', 'restored']]);
+  });
+
+  it('counts unpriced models when deciding that a catalog shrank', () => {
+    const stored = Array.from({ length: 10 }, (_, index) => {
+      const { provider: _provider, ...record } = priceRecord(`u${index}`, null, null, { state: 'unpriced' });
+      return record;
+    });
+    const fetched = Array.from({ length: 3 }, (_, index) =>
+      priceRecord(`u${index}`, null, null, { state: 'unpriced' }),
+    );
+    expect(
+      applyGuardrails(stored, 3, diffCatalog(stored, fetched), settings, false).providerHold?.reason,
+    ).toBe('catalog_shrank');
+  });
+
   it('holds a move from zero', () => {
     const { provider: _provider, ...free } = priceRecord('free', '0', '0');
     const result = applyGuardrails(
