@@ -51,7 +51,9 @@ export interface ApplyRequest {
   missing: string[];
   /** Hash of the applied catalog, or null when something was held (so the next run diffs again). */
   catalogHash: string | null;
+  /** Held changes to show (possibly shortened), and how many there are in all (default: the list's length). */
   held: unknown[];
+  heldCount?: number;
   /** Where the prices came from (a URL or description), stored per row. */
   source: string;
 }
@@ -201,7 +203,7 @@ export class PricingStore {
       p_rows: inline,
       p_missing: request.missing,
       p_catalog_hash: request.catalogHash,
-      p_held: request.held,
+      p_held: { count: request.heldCount ?? request.held.length, changes: request.held },
       p_source: request.source,
     })) as CommitResult;
   }

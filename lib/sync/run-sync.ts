@@ -349,6 +349,7 @@ async function syncOneProvider(
     // With something held, forget the hash so the next run diffs (and holds) again.
     catalogHash: guarded.held.length > 0 ? null : hash,
     held: result.held_changes,
+    heldCount: guarded.held.length,
     source: SOURCE_OF[provider],
   });
   return result;

@@ -517,4 +517,49 @@ describe.each([
       }),
     ).rejects.toThrow(/does not hold the sync lease/);
   });
+
+  it('stores how many changes are held though the list is shortened, and keeps them while the provider fails', async () => {
+    const runId = await newRun(fixture.store);
+    await fixture.store.applyProvider({
+      runId,
+      provider: 'nearai',
+      records: [],
+      missing: [],
+      catalogHash: null,
+      held: [{ model_id: 'x' }],
+      heldCount: 150,
+      source: 'test',
+    });
+    await fixture.store.finishRun(
+      runId,
+      'partial',
+      { providers: { nearai: { applied: true, counts: { held: 150 }, error: null } } },
+      null,
+    );
+    const held = () =>
+      fixture.store.readProviders().then((rows) => rows.find((row) => row.provider === 'nearai'));
+    expect(await held()).toMatchObject({ held_count: 150, held_changes: [{ model_id: 'x' }] });
+
+    const failed = await newRun(fixture.store);
+    await fixture.store.finishRun(
+      failed,
+      'failed',
+      {
+        providers: {
+          nearai: {
+            applied: false,
+            counts: {},
+            error: { reason: 'http', message: 'HTTP 500' },
+            held_changes: [],
+          },
+        },
+      },
+      null,
+    );
+    expect(await held()).toMatchObject({
+      held_count: 150,
+      held_changes: [{ model_id: 'x' }],
+      last_error_reason: 'http',
+    });
+  });
 });
