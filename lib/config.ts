@@ -37,8 +37,9 @@ export const DEFAULTS = {
   providerTimeoutSeconds: 30,
 } as const;
 
-const TRUE_WORDS = ['true', '1', 'yes', 'on'];
-const FALSE_WORDS = ['false', '0', 'no', 'off'];
+/** The words a boolean setting or option accepts, everywhere. */
+export const TRUE_WORDS = ['true', '1', 'yes', 'on'];
+export const FALSE_WORDS = ['false', '0', 'no', 'off'];
 
 const booleanSetting = z
   .string()

@@ -3,7 +3,10 @@ import { PgliteAdapter } from '../lib/db/pglite-adapter.js';
 import { PostgresAdapter } from '../lib/db/postgres-adapter.js';
 import { storageConfigFromEnv } from '../lib/db/open-store.js';
 
-const config = storageConfigFromEnv(process.env);
+// DATABASE_URL wins here even beside SUPABASE_URL: it is how migrations reach a Supabase database.
+const config = process.env.DATABASE_URL?.trim()
+  ? storageConfigFromEnv({ DATABASE_URL: process.env.DATABASE_URL })
+  : storageConfigFromEnv(process.env);
 try {
   if (config.kind === 'supabase') {
     console.error(

@@ -18,6 +18,9 @@ export interface PostgresAdapterOptions {
   onRoundTrip?: () => void;
 }
 
+/** Longest a single SQL function call may run; a 25,000-model commit takes about a second. */
+export const STATEMENT_TIMEOUT_MS = 120_000;
+
 /** node-postgres adapter for `DATABASE_URL`. */
 export class PostgresAdapter implements RpcTransport {
   readonly kind = 'postgres' as const;
@@ -29,6 +32,10 @@ export class PostgresAdapter implements RpcTransport {
       connectionString: options.connectionString,
       max: options.maxConnections ?? 5,
       connectionTimeoutMillis: 5_000,
+      // A database that hangs must not hold a function until maxDuration: give up, so the run
+      // can record itself (or let its lease expire).
+      statement_timeout: STATEMENT_TIMEOUT_MS,
+      query_timeout: STATEMENT_TIMEOUT_MS + 5_000,
     });
     // An idle connection dropped by the server must not crash the process.
     this.pool.on('error', () => undefined);

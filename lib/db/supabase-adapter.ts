@@ -4,6 +4,9 @@ import type { RpcTransport } from './rpc-transport.js';
 import { assertArguments, type SqlFunctionArgs, type SqlFunctionName } from './sql-functions.js';
 import { StoreError, toStoreError } from './store-error.js';
 
+/** Longest a single RPC may take before it is abandoned. */
+export const REQUEST_TIMEOUT_MS = 120_000;
+
 /**
  * Supabase through supabase-js `.rpc()`: each call is one PostgREST request and one transaction.
  * Use the server key (secret / service_role); the functions are not executable by anon.
@@ -25,7 +28,8 @@ export class SupabaseAdapter implements RpcTransport {
     assertArguments(name, args);
     let response;
     try {
-      response = await this.client.rpc(name, args);
+      // A hung request must not hold a function until maxDuration.
+      response = await this.client.rpc(name, args).abortSignal(AbortSignal.timeout(REQUEST_TIMEOUT_MS));
     } catch (error) {
       throw toStoreError(error, name);
     }

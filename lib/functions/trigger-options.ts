@@ -1,3 +1,4 @@
+import { FALSE_WORDS, TRUE_WORDS } from '../config.js';
 import { HttpError } from '../edge/http-error.js';
 import type { ProviderSlug } from '../providers/price-record.js';
 
@@ -13,8 +14,8 @@ const KNOWN = ['dry_run', 'providers', 'force'];
 
 function booleanOption(name: string, value: unknown): boolean {
   if (typeof value === 'boolean') return value;
-  if (typeof value === 'string' && ['true', '1', 'yes'].includes(value.toLowerCase())) return true;
-  if (typeof value === 'string' && ['false', '0', 'no'].includes(value.toLowerCase())) return false;
+  if (typeof value === 'string' && TRUE_WORDS.includes(value.trim().toLowerCase())) return true;
+  if (typeof value === 'string' && FALSE_WORDS.includes(value.trim().toLowerCase())) return false;
   throw new HttpError(400, `${name} must be true or false`);
 }
 

@@ -38,7 +38,10 @@ export function pricePair(
   };
 }
 
-function hasPrice(model: { inputUsdPerMillionTokens: string | null; outputUsdPerMillionTokens: string | null }): boolean {
+function hasPrice(model: {
+  inputUsdPerMillionTokens: string | null;
+  outputUsdPerMillionTokens: string | null;
+}): boolean {
   return model.inputUsdPerMillionTokens !== null || model.outputUsdPerMillionTokens !== null;
 }
 
