@@ -2,29 +2,15 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GET } from '../../api/metrics.js';
 import { request, startFunctionHarness, type FunctionHarness } from '../support/function-harness.js';
-import type { TestDatabase } from '../support/test-database.js';
+import { settleStatistics, type TestDatabase } from '../support/test-database.js';
 
 /**
  * Rows Postgres itself counted as read (sequential tuples read plus index tuples fetched) from
- * every table of the database, after every other backend has exited and so reported its
- * statistics. Backends report at most once a second otherwise; pools reconnect on next use.
+ * every table of the database.
  */
 async function rowsReadSoFar(database: TestDatabase): Promise<number> {
+  await settleStatistics(database);
   const { admin } = database;
-  await admin.query(
-    'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
-    [database.name],
-  );
-  for (let attempt = 0; attempt < 200; attempt += 1) {
-    const others = await admin.query<{ n: string }>(
-      'select count(*)::text as n from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
-      [database.name],
-    );
-    if (others.rows[0]?.n === '0') break;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  await admin.query('select pg_stat_force_next_flush()');
-  await admin.query('select pg_stat_clear_snapshot()');
   const result = await admin.query<{ reads: string }>(
     `select coalesce(sum(coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0)), 0)::text as reads
        from pg_stat_user_tables`,
