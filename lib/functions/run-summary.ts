@@ -26,7 +26,3 @@ export function runSummary(report: RunReport) {
     ...(report.error ? { error: report.error } : {}),
   };
 }
-
-export function modelsUpdated(report: RunReport): number {
-  return runSummary(report).total_models_updated;
-}

@@ -1,5 +1,6 @@
 import type { Span } from '@opentelemetry/api';
 import type { PricingStore, ProviderRow, RunTrigger } from '../db/pricing-store.js';
+import { StoreError } from '../db/store-error.js';
 import { ProviderError } from '../http/provider-error.js';
 import type { Logger } from '../logging/logger.js';
 import type { NormalizedCatalog, PriceRecord, ProviderSlug } from '../providers/price-record.js';
@@ -249,7 +250,7 @@ async function syncProviders(
 function failedResult(provider: string, error: unknown): ProviderResult {
   let reason: NonNullable<ProviderResult['error']>['reason'];
   if (error instanceof ProviderError) reason = error.reason;
-  else if (error instanceof Error && error.name === 'StoreError') reason = 'store';
+  else if (error instanceof StoreError) reason = 'store';
   else reason = 'internal';
   return {
     provider,
