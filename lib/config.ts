@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { productionStorageError } from './db/production-storage.js';
 import { createProviderSource, parseProviderList } from './providers/registry.js';
 import type { ProviderSlug } from './providers/price-record.js';
 
@@ -134,6 +135,8 @@ export function readConfig(env: Record<string, string | undefined>): Config {
       errors.push(error instanceof Error ? error.message : String(error));
     }
   }
+  const storageError = productionStorageError(env);
+  if (storageError) errors.push(storageError);
   return {
     enabled: read(env, 'PRICING_SYNC_ENABLED', booleanSetting, true, errors),
     intervalHours: read(env, 'PRICING_SYNC_INTERVAL_HOURS', positiveInteger, DEFAULTS.intervalHours, errors),

@@ -1,7 +1,9 @@
 import { readConfig, type Config } from '../config.js';
 import { openStore, storageConfigFromEnv } from '../db/open-store.js';
+import { PricingStore } from '../db/pricing-store.js';
+import { productionStorageError } from '../db/production-storage.js';
+import { UnconfiguredTransport } from '../db/unconfigured-transport.js';
 import { HttpError } from '../edge/http-error.js';
-import type { PricingStore } from '../db/pricing-store.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import type { ProviderSource } from '../providers/provider-source.js';
 import { createProviderSource } from '../providers/registry.js';
@@ -54,6 +56,14 @@ export function appContext(): Promise<AppContext> {
   if (!current) {
     current = (async () => {
       await startTracing(process.env);
+      // No database on Vercel: readConfig lists it as a config error; nothing connects or loads a driver.
+      const missing = productionStorageError(process.env);
+      if (missing) {
+        return createAppContext({
+          env: process.env,
+          store: new PricingStore(new UnconfiguredTransport(missing)),
+        });
+      }
       let storage;
       try {
         storage = storageConfigFromEnv(process.env);

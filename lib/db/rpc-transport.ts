@@ -1,6 +1,7 @@
 import type { SqlFunctionArgs, SqlFunctionName } from './sql-functions.js';
 
-export type StoreKind = 'supabase' | 'postgres' | 'pglite';
+/** `none`: no database configured (on Vercel); every call fails with a config error. */
+export type StoreKind = 'supabase' | 'postgres' | 'pglite' | 'none';
 
 /**
  * The database port: one call, one SQL function, one round trip, one jsonb result. The three

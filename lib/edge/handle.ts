@@ -1,5 +1,7 @@
 import { appContext, type AppContext } from '../app/app-context.js';
 import { StoreError } from '../db/store-error.js';
+import { NOT_CONFIGURED } from '../db/unconfigured-transport.js';
+import { flushTraces } from '../tracing/start-tracing.js';
 import { HttpError } from './http-error.js';
 import { json } from './responses.js';
 
@@ -7,22 +9,31 @@ export type Handler = (request: Request, context: AppContext) => Promise<Respons
 
 /**
  * Where errors become HTTP, once for every function: HttpError keeps its status; an unreachable
- * database is 503; anything else is logged and answered 500 without internals.
+ * database is 503; no database configured is 500 with config_errors; anything else is logged and
+ * answered 500 without internals. With tracing on, the spans of the work behind the response have
+ * all ended when it is returned: their export is handed to the platform's waitUntil then, so they
+ * arrive before the function's work is over (an instance may be frozen once it has answered).
  */
 export function handle(handler: Handler): (request: Request) => Promise<Response> {
   return async (request) => {
-    let context: AppContext;
-    try {
-      context = await appContext();
-    } catch (error) {
-      return errorResponse(error, null);
-    }
-    try {
-      return await handler(request, context);
-    } catch (error) {
-      return errorResponse(error, context);
-    }
+    const response = await respond(handler, request);
+    flushTraces();
+    return response;
   };
+}
+
+async function respond(handler: Handler, request: Request): Promise<Response> {
+  let context: AppContext;
+  try {
+    context = await appContext();
+  } catch (error) {
+    return errorResponse(error, null);
+  }
+  try {
+    return await handler(request, context);
+  } catch (error) {
+    return errorResponse(error, context);
+  }
 }
 
 export function errorResponse(error: unknown, context: AppContext | null): Response {
@@ -32,6 +43,11 @@ export function errorResponse(error: unknown, context: AppContext | null): Respo
   if (error instanceof StoreError && error.unavailable) {
     context?.logger.error({ err: error }, 'database unreachable');
     return json(503, { success: false, error: 'database unreachable' });
+  }
+  if (error instanceof StoreError && error.code === NOT_CONFIGURED) {
+    const configErrors = context?.config.errors ?? [error.message];
+    context?.logger.error({ config_errors: configErrors }, 'invalid configuration');
+    return json(500, { success: false, error: 'invalid configuration', config_errors: configErrors });
   }
   if (error instanceof StoreError && error.code === 'DATA_DIR_LOCKED') {
     return json(503, { success: false, error: error.message });

@@ -1,30 +1,51 @@
+import { trace } from '@opentelemetry/api';
+
 let started = false;
+let flushSpans: (() => void) | null = null;
 
 /**
- * Starts the OpenTelemetry SDK when an OTLP endpoint is configured (`OTEL_EXPORTER_OTLP_ENDPOINT`
+ * Starts OpenTelemetry's NodeSDK when an OTLP endpoint is configured (`OTEL_EXPORTER_OTLP_ENDPOINT`
  * or `..._TRACES_ENDPOINT`, with `TEMPO_ENABLED` not false). The SDK is imported only then, so
- * without it tracing costs nothing, not even the import.
+ * without it tracing costs nothing, not even the import. NodeSDK reads the standard variables
+ * itself: OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_EXPORTER_OTLP_PROTOCOL (http/protobuf,
+ * http/json, grpc), OTEL_EXPORTER_OTLP_HEADERS, OTEL_TRACES_SAMPLER(_ARG), OTEL_TRACES_EXPORTER.
  */
 export async function startTracing(env: Record<string, string | undefined>): Promise<boolean> {
   if (started) return true;
   const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT;
   const tempo = env.TEMPO_ENABLED?.trim().toLowerCase();
   if (!endpoint || tempo === 'false' || tempo === '0' || tempo === 'no') return false;
-  const [{ NodeTracerProvider }, { BatchSpanProcessor }, { OTLPTraceExporter }, { resourceFromAttributes }] =
-    await Promise.all([
-      import('@opentelemetry/sdk-trace-node'),
-      import('@opentelemetry/sdk-trace-base'),
-      import('@opentelemetry/exporter-trace-otlp-http'),
-      import('@opentelemetry/resources'),
-    ]);
-  const provider = new NodeTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME || 'pricing-sync' }),
-    // The exporter reads the standard OTEL_EXPORTER_OTLP_* variables (endpoint, headers).
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())],
+  const [{ NodeSDK }, { waitUntil }] = await Promise.all([
+    import('@opentelemetry/sdk-node'),
+    import('@vercel/functions'),
+  ]);
+  const named =
+    Boolean(env.OTEL_SERVICE_NAME?.trim()) ||
+    /(^|,)\s*service\.name=/.test(env.OTEL_RESOURCE_ATTRIBUTES ?? '');
+  const sdk = new NodeSDK({
+    ...(named ? {} : { serviceName: 'pricing-sync' }),
+    // Traces only, unless the operator asks for more: NodeSDK would otherwise start an OTLP metrics
+    // reader and logs exporter too (our metrics are Prometheus, built from stored state).
+    ...(env.OTEL_METRICS_EXPORTER?.trim() ? {} : { metricReaders: [] }),
+    ...(env.OTEL_LOGS_EXPORTER?.trim() ? {} : { logRecordProcessors: [] }),
   });
-  provider.register();
+  sdk.start();
   started = true;
-  // Spans are batched: send what is left before a one-shot process exits.
-  process.once('beforeExit', () => void provider.forceFlush());
+  const provider = (trace.getTracerProvider() as { getDelegate?: () => unknown }).getDelegate?.() as
+    { forceFlush?: () => Promise<void> } | undefined;
+  const forceFlush = () =>
+    (provider?.forceFlush?.() ?? Promise.resolve()).catch((error: unknown) => {
+      console.error('tracing: spans could not be exported', error);
+    });
+  // On Vercel an instance may be frozen as soon as it has answered: waitUntil keeps it alive until
+  // the request's spans are exported. Elsewhere (npm start, tests) it is a no-op and the flush runs on.
+  flushSpans = () => waitUntil(forceFlush());
+  // Spans are batched: send what is left before a one-shot process (the CLI) exits.
+  process.once('beforeExit', () => void sdk.shutdown());
   return true;
+}
+
+/** Exports the spans ended so far, kept alive by the platform's waitUntil; a no-op with tracing off. */
+export function flushTraces(): void {
+  flushSpans?.();
 }
