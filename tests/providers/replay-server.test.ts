@@ -46,16 +46,14 @@ function prices(records: PriceRecord[]): Map<string, string | null> {
 }
 
 describe('seeded catalog generator', () => {
-  it('generates 25,000 models per provider in well under a second each, deterministically', () => {
+  it('generates 25,000 models per provider, deterministically', () => {
     for (const generate of [
       generateOpenRouterCatalog,
       generateNearAiModels,
       generateFeatherlessModels,
       generateLiteLlmCostMap,
     ]) {
-      const started = performance.now();
       const catalog = generate({ seed: 42, size: 25_000 });
-      expect(performance.now() - started).toBeLessThan(1000);
       expect(JSON.stringify(generate({ seed: 42, size: 50 }))).toBe(
         JSON.stringify(generate({ seed: 42, size: 50 })),
       );
