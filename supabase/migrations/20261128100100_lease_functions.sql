@@ -1,7 +1,44 @@
--- The lease: take, release, assert. Restated whole, with every object schema-qualified and
+-- The lease: reap, take, release, assert. Restated whole, with every object schema-qualified and
 -- search_path empty, so that nothing another role creates can stand in for one of ours in a
 -- function that runs as its owner. From now on a changed function is restated whole (create or
 -- replace) in a new migration; landed migrations are never edited.
+
+-- Marks the run of an expired lease 'abandoned' (counted, in this transaction) and frees the
+-- lease. Returns {abandoned_run_id} (null when the lease was free or still live). Called by
+-- pricing_take_lease and by the cron gate and status before they read the last cron run: a run
+-- killed mid-way must show as abandoned (and be retried within the hour) without waiting for the
+-- next run to take the lease over.
+create or replace function public.pricing_reap_lease()
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_lease public.pricing_sync_lease%rowtype;
+  v_abandoned public.pricing_sync_runs%rowtype;
+begin
+  select * into v_lease from public.pricing_sync_lease where id = 1 for update;
+  if v_lease.run_id is null or v_lease.expires_at > clock_timestamp() then
+    return jsonb_build_object('abandoned_run_id', null);
+  end if;
+
+  update public.pricing_sync_runs
+     set status = 'abandoned',
+         finished_at = v_lease.expires_at,
+         error = coalesce(error, 'the lease expired before the run finished (process killed or timed out)')
+   where id = v_lease.run_id and status = 'running'
+  returning * into v_abandoned;
+  if v_abandoned.id is not null then
+    perform public.pricing_bump_total('runs', v_abandoned.trigger, 'abandoned', 1);
+  end if;
+
+  update public.pricing_sync_lease set run_id = null, acquired_at = null, expires_at = null where id = 1;
+  -- Only the lease holder stages rows, so whatever is staged now belongs to dead runs.
+  delete from public.pricing_apply_stage;
+  return jsonb_build_object('abandoned_run_id', v_abandoned.id);
+end;
+$$;
 
 -- Takes the lease atomically. Returns {acquired: true, run, abandoned_run_id} or
 -- {acquired: false, holder: {run_id, started_at, expires_at, trigger, triggered_by}}.
@@ -22,7 +59,7 @@ as $$
 declare
   v_lease public.pricing_sync_lease%rowtype;
   v_holder public.pricing_sync_runs%rowtype;
-  v_abandoned public.pricing_sync_runs%rowtype;
+  v_abandoned_run_id bigint;
   v_run public.pricing_sync_runs%rowtype;
 begin
   if p_lease_seconds is null or p_lease_seconds < 1 then
@@ -45,19 +82,8 @@ begin
     );
   end if;
 
-  if v_lease.run_id is not null then
-    update public.pricing_sync_runs
-       set status = 'abandoned',
-           finished_at = v_lease.expires_at,
-           error = coalesce(error, 'the lease expired before the run finished (process killed or timed out)')
-     where id = v_lease.run_id and status = 'running'
-    returning * into v_abandoned;
-    if v_abandoned.id is not null then
-      perform public.pricing_bump_total('runs', v_abandoned.trigger, 'abandoned', 1);
-    end if;
-  end if;
-
-  -- Only the lease holder stages rows, so whatever is staged now belongs to dead runs.
+  v_abandoned_run_id := (public.pricing_reap_lease() ->> 'abandoned_run_id')::bigint;
+  -- A free lease after a reap: no staged rows can belong to a live run.
   delete from public.pricing_apply_stage;
 
   insert into public.pricing_sync_runs (trigger, triggered_by, dry_run, forced, providers)
@@ -73,7 +99,7 @@ begin
   return jsonb_build_object(
     'acquired', true,
     'run', jsonb_build_object('id', v_run.id, 'started_at', v_run.started_at),
-    'abandoned_run_id', v_abandoned.id
+    'abandoned_run_id', v_abandoned_run_id
   );
 end;
 $$;
@@ -115,11 +141,13 @@ end;
 $$;
 
 revoke execute on function
+  public.pricing_reap_lease(),
   public.pricing_take_lease(text, text, boolean, boolean, text[], integer),
   public.pricing_release_lease(bigint),
   public.pricing_assert_lease(bigint)
   from public, anon, authenticated;
 grant execute on function
+  public.pricing_reap_lease(),
   public.pricing_take_lease(text, text, boolean, boolean, text[], integer),
   public.pricing_release_lease(bigint)
   to service_role;
