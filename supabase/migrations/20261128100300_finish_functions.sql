@@ -14,11 +14,25 @@ as $$
   on conflict (metric, label1, label2) do update set value = t.value + excluded.value;
 $$;
 
+-- A count from a run's results: a JSON number, else 0. The cast sits in its own CASE branch, and
+-- the function is not inlined (SET clause), so it is never evaluated for a value that is not a number.
+create or replace function public.pricing_json_count(p_value jsonb)
+returns numeric
+language sql
+immutable
+set search_path = ''
+as $$
+  select case when jsonb_typeof(p_value) = 'number' then p_value::numeric else 0 end;
+$$;
+
 -- Finishes a run: its status and results, the totals /metrics reads, the rows of providers that
 -- did not apply, and the lease, all in one transaction. results: {providers: {slug: {applied,
 -- counts: {added, changed, unchanged, missing, restored, held, invalid, unpriced, variable,
 -- price_up, price_down}, error: {reason, message} | null, held_changes: [...]}}}.
 -- A provider that failed keeps the held changes it had: they still wait for an admin.
+-- The run is recorded whatever p_results and p_error contain: a count that is not a JSON number
+-- counts 0, an `applied` that is not a JSON boolean is false, an error without a reason is
+-- counted as 'unknown'; nothing here casts result text in a way that can fail.
 create or replace function public.pricing_finish_run(p_run_id bigint, p_status text, p_results jsonb, p_error text)
 returns jsonb
 language plpgsql
@@ -33,6 +47,8 @@ declare
   v_outcome text;
   v_count numeric;
   v_failed boolean;
+  v_held_changes jsonb;
+  v_held_changes_count integer;
 begin
   if p_status not in ('success', 'partial', 'failed') then
     raise exception 'a run finishes as success, partial or failed, not %', p_status using errcode = '22023';
@@ -66,22 +82,24 @@ begin
   if not v_run.dry_run then
     for v_provider in
       select e.key as provider, e.value as result
-        from jsonb_each(coalesce(p_results -> 'providers', '{}'::jsonb)) as e
+        from jsonb_each(case when jsonb_typeof(p_results -> 'providers') = 'object'
+                             then p_results -> 'providers' else '{}'::jsonb end) as e
+       where jsonb_typeof(e.value) = 'object'
     loop
       for v_outcome in
         select unnest(array['added', 'changed', 'unchanged', 'missing', 'restored', 'held', 'invalid',
                             'unpriced', 'variable'])
       loop
-        v_count := coalesce((v_provider.result -> 'counts' ->> v_outcome)::numeric, 0);
+        v_count := public.pricing_json_count(v_provider.result -> 'counts' -> v_outcome);
         if v_count > 0 then
           perform public.pricing_bump_total('models', v_provider.provider, v_outcome, v_count);
         end if;
       end loop;
-      v_count := coalesce((v_provider.result -> 'counts' ->> 'price_up')::numeric, 0);
+      v_count := public.pricing_json_count(v_provider.result -> 'counts' -> 'price_up');
       if v_count > 0 then
         perform public.pricing_bump_total('price_changes', v_provider.provider, 'up', v_count);
       end if;
-      v_count := coalesce((v_provider.result -> 'counts' ->> 'price_down')::numeric, 0);
+      v_count := public.pricing_json_count(v_provider.result -> 'counts' -> 'price_down');
       if v_count > 0 then
         perform public.pricing_bump_total('price_changes', v_provider.provider, 'down', v_count);
       end if;
@@ -89,17 +107,20 @@ begin
       v_failed := jsonb_typeof(v_provider.result -> 'error') = 'object';
       if v_failed then
         perform public.pricing_bump_total('provider_errors', v_provider.provider,
-                                          v_provider.result -> 'error' ->> 'reason', 1);
+                                          coalesce(v_provider.result -> 'error' ->> 'reason', 'unknown'), 1);
       end if;
 
+      v_held_changes := case when jsonb_typeof(v_provider.result -> 'held_changes') = 'array'
+                             then v_provider.result -> 'held_changes' end;
+      v_held_changes_count := jsonb_array_length(v_held_changes);
+
       -- A provider that applied already updated its row in pricing_commit_provider.
-      if not coalesce((v_provider.result ->> 'applied')::boolean, false) then
+      if (v_provider.result -> 'applied') is distinct from 'true'::jsonb then
         insert into public.pricing_providers as p (provider, last_attempt_at, last_run_id, last_error_reason,
                                                    last_error, held_count, held_changes, updated_at)
         values (v_provider.provider, v_run.finished_at, p_run_id,
                 v_provider.result -> 'error' ->> 'reason', v_provider.result -> 'error' ->> 'message',
-                coalesce(jsonb_array_length(v_provider.result -> 'held_changes'), 0),
-                coalesce(v_provider.result -> 'held_changes', '[]'::jsonb), v_run.finished_at)
+                coalesce(v_held_changes_count, 0), coalesce(v_held_changes, '[]'::jsonb), v_run.finished_at)
         on conflict (provider) do update set
           last_attempt_at = excluded.last_attempt_at,
           last_run_id = excluded.last_run_id,
@@ -146,6 +167,7 @@ end;
 $$;
 
 revoke execute on function
+  public.pricing_json_count(jsonb),
   public.pricing_bump_total(text, text, text, numeric),
   public.pricing_finish_run(bigint, text, jsonb, text),
   public.pricing_prune_runs(bigint)

@@ -79,3 +79,59 @@ describe('SECURITY DEFINER functions and a role that may create in public', () =
     expect(shadow.rows).toEqual([]);
   });
 });
+
+describe('pricing_finish_run and hostile results', () => {
+  let database: TestDatabase;
+  let store: PricingStore;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    store = new PricingStore(new PostgresAdapter({ connectionString: database.url }));
+  });
+  afterAll(async () => {
+    await store.close();
+    await database.drop();
+  });
+
+  it('records the run whatever its results contain', async () => {
+    const lease = await store.takeLease({
+      trigger: 'cli',
+      triggeredBy: 't',
+      dryRun: false,
+      forced: false,
+      providers: [],
+      leaseSeconds: 30,
+    });
+    if (!lease.acquired) throw new Error('lease');
+    const results = {
+      providers: {
+        openrouter: {
+          applied: 'maybe',
+          counts: { added: 'many', changed: '1e999999', unchanged: { n: 1 }, held: 2 },
+          error: { message: 'no reason given \u2028 "quoted" \\ back' },
+          held_changes: { not: 'an array' },
+        },
+        nearai: 'not an object',
+      },
+    };
+    const finished = await store.finishRun(lease.runId, 'partial', results, 'a message; drop table x; --');
+    expect(finished).toMatchObject({ finished: true });
+    const runs = await database.admin.query<{ status: string; error: string }>(
+      'select status, error from public.pricing_sync_runs where id = $1',
+      [lease.runId],
+    );
+    expect(runs.rows).toEqual([{ status: 'partial', error: 'a message; drop table x; --' }]);
+    const totals = await database.admin.query<{
+      metric: string;
+      label1: string;
+      label2: string;
+      value: string;
+    }>(
+      `select metric, label1, label2, value::text from public.pricing_metric_totals
+        where metric in ('models', 'provider_errors') order by metric, label2`,
+    );
+    expect(totals.rows).toEqual([
+      { metric: 'models', label1: 'openrouter', label2: 'held', value: '2' },
+      { metric: 'provider_errors', label1: 'openrouter', label2: 'unknown', value: '1' },
+    ]);
+  });
+});
