@@ -34,26 +34,25 @@ export class PgliteAdapter implements RpcTransport {
 
   private constructor(
     private readonly database: PGlite,
-    private readonly releaseLock: (() => Promise<void>) | null,
-    private readonly ownerFile: string | null,
+    private readonly lock: DataDirLock | null,
   ) {}
 
   static async open(options: { dataDir: string | null }): Promise<PgliteAdapter> {
     if (options.dataDir === null) {
       const database = await PGlite.create();
       await migrate(sessionOf(database), await readMigrations());
-      return new PgliteAdapter(database, null, null);
+      return new PgliteAdapter(database, null);
     }
     const dataDir = resolve(options.dataDir);
     await mkdir(dataDir, { recursive: true });
     const ownerFile = join(dirname(dataDir), `.${basenameOf(dataDir)}.owner.json`);
-    const releaseLock = await lockDataDir(dataDir, ownerFile);
+    const lock = await lockDataDir(dataDir, ownerFile);
     try {
       const database = await PGlite.create({ dataDir });
       await migrate(sessionOf(database), await readMigrations());
-      return new PgliteAdapter(database, releaseLock, ownerFile);
+      return new PgliteAdapter(database, lock);
     } catch (error) {
-      await releaseLock();
+      await lock.release();
       throw toStoreError(error, `opening PGlite data dir ${dataDir}`);
     }
   }
@@ -61,10 +60,14 @@ export class PgliteAdapter implements RpcTransport {
   async call(name: SqlFunctionName, args: SqlFunctionArgs): Promise<unknown> {
     assertArguments(name, args);
     try {
+      await this.lock?.assertHeld(name);
       const result = await this.database.query<{ result: unknown }>(
         callStatement(name),
         parametersOf(name, args),
       );
+      // Checked again after the write: if another process took the dir meanwhile, what we wrote
+      // may be overwritten by it, so this call must not be reported as done.
+      await this.lock?.assertHeld(name);
       return result.rows[0]?.result ?? null;
     } catch (error) {
       throw toStoreError(error, name);
@@ -78,8 +81,7 @@ export class PgliteAdapter implements RpcTransport {
 
   async close(): Promise<void> {
     await this.database.close();
-    if (this.ownerFile) await rm(this.ownerFile, { force: true });
-    await this.releaseLock?.();
+    await this.lock?.release();
   }
 }
 
@@ -99,26 +101,61 @@ function basenameOf(path: string): string {
   return path.split(/[\\/]/).filter(Boolean).pop() ?? 'pglite';
 }
 
-async function lockDataDir(dataDir: string, ownerFile: string): Promise<() => Promise<void>> {
-  let release: () => Promise<void>;
+/** The lock on a data dir while an adapter holds it. */
+interface DataDirLock {
+  /** Throws DATA_DIR_LOCK_LOST unless this process still holds the dir. */
+  assertHeld(operation: string): Promise<void>;
+  release(): Promise<void>;
+}
+
+const LOCK_STALE_MS = 15_000;
+const LOCK_UPDATE_MS = 5_000;
+
+async function readOwner(ownerFile: string): Promise<LockOwner | null> {
+  return readFile(ownerFile, 'utf8')
+    .then((text) => JSON.parse(text) as LockOwner)
+    .catch(() => null);
+}
+
+/** Whether a process with this pid exists here (EPERM: it exists but is not ours to signal). */
+function processIsAlive(pid: number): boolean {
   try {
-    // The lock's mtime is refreshed while we live; a lock left by a killed process goes stale.
-    release = await lockfile.lock(dataDir, { stale: 15_000, update: 5_000, realpath: false });
+    process.kill(pid, 0);
+    return true;
   } catch (error) {
-    const owner = await readFile(ownerFile, 'utf8')
-      .then((text) => JSON.parse(text) as LockOwner)
-      .catch(() => null);
-    const who = owner
-      ? `process ${owner.pid} (${owner.command}) of ${owner.user}@${owner.host}, since ${owner.since}`
-      : 'another process';
-    throw new StoreError(
-      `The PGlite data dir ${dataDir} is in use by ${who}. PGlite allows one process at a time: ` +
-        'stop that process; or, if it is `npm start`, run a sync through it with ' +
-        'POST /admin/pricing/scheduler/trigger; or point both at a shared Postgres with DATABASE_URL ' +
-        '(or this one at another folder with PRICING_DATA_DIR).',
-      { code: 'DATA_DIR_LOCKED', cause: error },
-    );
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+function lockedError(dataDir: string, owner: LockOwner | null, cause?: unknown): StoreError {
+  const who = owner
+    ? `process ${owner.pid} (${owner.command}) of ${owner.user}@${owner.host}, since ${owner.since}`
+    : 'another process';
+  return new StoreError(
+    `The PGlite data dir ${dataDir} is in use by ${who}. PGlite allows one process at a time: ` +
+      'stop that process; or, if it is `npm start`, run a sync through it with ' +
+      'POST /admin/pricing/scheduler/trigger; or point both at a shared Postgres with DATABASE_URL ' +
+      '(or this one at another folder with PRICING_DATA_DIR).',
+    { code: 'DATA_DIR_LOCKED', cause },
+  );
+}
+
+async function lockDataDir(dataDir: string, ownerFile: string): Promise<DataDirLock> {
+  // The lock's mtime goes stale when its holder stops refreshing it, which a killed process does,
+  // but so does a live one whose event loop is blocked (a 200,000-model apply blocked it 30-40 s).
+  // A live holder on this host is therefore never taken over, however stale its lock looks.
+  const previous = await readOwner(ownerFile);
+  if (
+    previous &&
+    previous.host === hostname() &&
+    previous.pid !== process.pid &&
+    processIsAlive(previous.pid)
+  ) {
+    throw lockedError(dataDir, previous);
+  }
+
+  let lost: Error | null = null;
+  let release: (() => Promise<void>) | null = null;
   const owner: LockOwner = {
     pid: process.pid,
     host: hostname(),
@@ -126,8 +163,60 @@ async function lockDataDir(dataDir: string, ownerFile: string): Promise<() => Pr
     command: process.argv.slice(1).join(' ').slice(0, 200),
     since: new Date().toISOString(),
   };
+  const stillOurs = async () => {
+    const current = await readOwner(ownerFile);
+    return current?.pid === owner.pid && current.host === owner.host && current.since === owner.since;
+  };
+  const take = () =>
+    lockfile.lock(dataDir, {
+      stale: LOCK_STALE_MS,
+      update: LOCK_UPDATE_MS,
+      realpath: false,
+      // The default throws from a timer and kills the process. A refresh that came too late (our
+      // event loop was blocked) is not a loss while the owner file is still ours: take the lock
+      // again. Anything else is a loss, and every later call fails instead of reporting a write.
+      onCompromised: (error: Error) => {
+        release = null;
+        void stillOurs().then(async (ours) => {
+          if (!ours) {
+            lost = error;
+            return;
+          }
+          try {
+            release = await take();
+          } catch (retakeError) {
+            lost = retakeError instanceof Error ? retakeError : error;
+          }
+        });
+      },
+    });
+
+  try {
+    release = await take();
+  } catch (error) {
+    throw lockedError(dataDir, await readOwner(ownerFile), error);
+  }
   await writeFile(ownerFile, JSON.stringify(owner), { mode: 0o600 });
-  return release;
+
+  return {
+    async assertHeld(operation) {
+      if (lost === null && !(await stillOurs())) {
+        lost = new Error(`the owner file ${ownerFile} names another process`);
+      }
+      if (lost !== null) {
+        throw new StoreError(
+          `${operation}: this process lost the lock on the PGlite data dir ${dataDir} (${lost.message}); ` +
+            'another process may have written to it, so nothing done since can be reported as saved. ' +
+            'Stop the other process and run again.',
+          { code: 'DATA_DIR_LOCK_LOST', cause: lost },
+        );
+      }
+    },
+    async release() {
+      if (lost === null && (await stillOurs())) await rm(ownerFile, { force: true });
+      await release?.().catch(() => undefined);
+    },
+  };
 }
 
 function safeUser(): string {

@@ -159,6 +159,17 @@ export class PricingStore {
     };
   }
 
+  /**
+   * Marks the run of an expired lease abandoned and frees the lease; returns that run's id, or null.
+   * A killed run otherwise stays 'running' until the next run takes the lease over.
+   */
+  async reapLease(): Promise<number | null> {
+    const result = (await this.transport.call('pricing_reap_lease', {})) as {
+      abandoned_run_id: number | string | null;
+    };
+    return result.abandoned_run_id === null ? null : Number(result.abandoned_run_id);
+  }
+
   async releaseLease(runId: number): Promise<boolean> {
     const result = (await this.transport.call('pricing_release_lease', { p_run_id: runId })) as {
       released: boolean;

@@ -12,6 +12,7 @@ export const SQL_FUNCTIONS = {
     p_providers: 'text[]',
     p_lease_seconds: 'integer',
   },
+  pricing_reap_lease: {},
   pricing_release_lease: { p_run_id: 'bigint' },
   pricing_read_providers: {},
   pricing_read_models: { p_provider: 'text' },

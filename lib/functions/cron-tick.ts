@@ -27,6 +27,15 @@ export async function cronTick(request: Request, context: AppContext): Promise<R
   const intervalSeconds = config.intervalHours * 3600;
   logger.info(`📅 Pricing sync scheduler started (interval: ${config.intervalHours}h = ${intervalSeconds}s)`);
 
+  // A cron run killed mid-way still says 'running' until someone takes its expired lease: reap it
+  // first, so the gate sees it as abandoned and retries within the hour.
+  const abandonedRunId = await context.store.reapLease();
+  if (abandonedRunId !== null) {
+    logger.warn(
+      { run_id: abandonedRunId },
+      'Pricing sync run abandoned: its lease expired before it finished',
+    );
+  }
   const status = await context.store.readStatus(1);
   const decision = cronDecision(status.last_cron_run, config.intervalHours, new Date(status.now));
   if (!decision.due) {

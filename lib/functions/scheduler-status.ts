@@ -7,6 +7,8 @@ import { cronDecision } from '../scheduler/due.js';
 export async function schedulerStatus(request: Request, context: AppContext): Promise<Response> {
   const { config } = context;
   requireKey(request, config.adminKeys, 'ADMIN_API_KEY');
+  // A run whose lease expired is dead: show it as abandoned, not as running forever.
+  await context.store.reapLease();
   const snapshot = await context.store.readStatus(5);
   const now = new Date(snapshot.now);
   const armed = config.enabled && config.errors.length === 0 && config.cronSecret !== null;

@@ -53,34 +53,53 @@ describe('access control', () => {
     expect(response.status).toBe(401);
   });
 
+  // Enumerates the schema, so an object a later migration adds is covered without editing this test.
   it.each(['anon', 'authenticated'])(
-    'gives %s no table and no function, whatever the defaults',
+    'gives %s no table, no sequence and no function, whatever the defaults',
     async (role) => {
-      const tables = await database.admin.query<{ table_name: string }>(
-        `select table_name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`,
+      const relations = await database.admin.query<{
+        name: string;
+        kind: string;
+        allowed: boolean;
+        rls: boolean;
+      }>(
+        `select c.relname as name, c.relkind::text as kind, c.relrowsecurity as rls,
+                case when c.relkind = 'S'
+                     then has_sequence_privilege($1, c.oid, 'usage,select,update')
+                     else has_table_privilege($1, c.oid, 'select,insert,update,delete,truncate,references,trigger')
+                end as allowed
+           from pg_class c
+          where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p', 'v', 'm', 'f', 'S')
+          order by c.relname`,
+        [role],
       );
-      expect(tables.rows.length).toBeGreaterThanOrEqual(7);
-      for (const { table_name } of tables.rows) {
-        const privileges = await database.admin.query<{ allowed: boolean }>(
-          `select has_table_privilege($1, 'public.' || quote_ident($2), 'select,insert,update,delete') as allowed`,
-          [role, table_name],
-        );
-        expect({ table_name, allowed: privileges.rows[0]?.allowed }).toEqual({ table_name, allowed: false });
-        const rls = await database.admin.query<{ rls: boolean }>(
-          `select relrowsecurity as rls from pg_class where oid = ('public.' || quote_ident($1))::regclass`,
-          [table_name],
-        );
-        expect({ table_name, rls: rls.rows[0]?.rls }).toEqual({ table_name, rls: true });
-      }
+      const tables = relations.rows.filter((row) => row.kind === 'r' || row.kind === 'p');
+      const sequences = relations.rows.filter((row) => row.kind === 'S');
+      expect(tables.length).toBeGreaterThanOrEqual(7);
+      expect(sequences.map((row) => row.name)).toEqual(
+        expect.arrayContaining(['pricing_sync_runs_id_seq', 'model_pricing_history_id_seq']),
+      );
+      expect(relations.rows.filter((row) => row.allowed).map((row) => row.name)).toEqual([]);
+      expect(tables.filter((row) => !row.rls).map((row) => row.name)).toEqual([]);
+
       const functions = await database.admin.query<{ name: string; allowed: boolean }>(
-        `select p.proname as name, has_function_privilege($1, p.oid, 'execute') as allowed
-         from pg_proc p where p.pronamespace = 'public'::regnamespace and p.proname like 'pricing\\_%'`,
+        `select p.oid::regprocedure::text as name, has_function_privilege($1, p.oid, 'execute') as allowed
+           from pg_proc p where p.pronamespace = 'public'::regnamespace`,
         [role],
       );
       expect(functions.rows.length).toBeGreaterThanOrEqual(Object.keys(SQL_FUNCTIONS).length);
-      expect(functions.rows.filter((row) => row.allowed)).toEqual([]);
+      expect(functions.rows.filter((row) => row.allowed).map((row) => row.name)).toEqual([]);
     },
   );
+
+  it.each(['anon', 'authenticated'])('refuses %s setval on the run id sequence', async (role) => {
+    await database.admin.query('begin');
+    await database.admin.query(`set local role ${role}`);
+    await expect(
+      database.admin.query(`select setval('public.pricing_sync_runs_id_seq', 9223372036854775807)`),
+    ).rejects.toMatchObject({ code: '42501' });
+    await database.admin.query('rollback');
+  });
 
   it('denies anon at the SQL level with 42501', async () => {
     await database.admin.query('begin');

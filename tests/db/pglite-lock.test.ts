@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -75,6 +75,44 @@ describe('the PGlite data dir lock', () => {
     const models = await reopened.readModels('nearai');
     expect(models.map((model) => [model.modelId, model.inputUsdPerMillionTokens])).toEqual([['m/1', '0.15']]);
     await reopened.close();
+  });
+});
+
+describe('the PGlite data dir lock, when its holder looks stale', () => {
+  it('never takes over a lock whose holder is alive on this host, however long since it was refreshed', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'pricing-sync-lock-stale-'));
+    const dataDir = join(directory, 'pglite');
+    const holder = await PgliteAdapter.open({ dataDir });
+    // What a second process sees while a 200,000-model apply blocks the holder's event loop for
+    // 30-40 s: a lock not refreshed for longer than the 15 s staleness.
+    const past = new Date(Date.now() - 60_000);
+    await utimes(`${dataDir}.lock`, past, past);
+    const child = await run(
+      'node',
+      ['--import', 'tsx', '--input-type=module', '-e', OPEN_IN_CHILD, dataDir],
+      { cwd: process.cwd() },
+    );
+    await holder.close();
+    await rm(directory, { recursive: true, force: true });
+    expect(child.stdout).toContain('refused: ');
+    expect(child.stdout).toContain(`in use by process ${process.pid}`);
+  });
+
+  it('fails a call made after the lock was lost instead of reporting it as saved', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'pricing-sync-lock-lost-'));
+    const dataDir = join(directory, 'pglite');
+    const store = new PricingStore(await PgliteAdapter.open({ dataDir }));
+    await expect(store.ping()).resolves.toBeUndefined();
+    // Another process took the dir over: its owner file replaces ours.
+    const ownerFile = join(directory, '.pglite.owner.json');
+    const owner = JSON.parse(await readFile(ownerFile, 'utf8')) as Record<string, unknown>;
+    await writeFile(
+      ownerFile,
+      JSON.stringify({ ...owner, pid: process.pid + 1, since: new Date().toISOString() }),
+    );
+    await expect(store.readStatus()).rejects.toMatchObject({ code: 'DATA_DIR_LOCK_LOST' });
+    await store.close();
+    await rm(directory, { recursive: true, force: true });
   });
 });
 

@@ -133,6 +133,37 @@ describe('the functions, called with Web Requests', () => {
       });
     });
 
+    it('marks a killed cron run abandoned once its lease expired and retries it within the hour', async () => {
+      await sql(
+        `update pricing_sync_runs set started_at = now() - interval '7 hours' where trigger = 'cron'`,
+      );
+      // A cron run whose process was killed: it took the lease and never finished.
+      const [dead] = await sql<{ id: string }>(
+        `select (public.pricing_take_lease('cron', 'vercel-cron', false, false, '{}', 15) -> 'run' ->> 'id') as id`,
+      );
+      await sql(`update pricing_sync_lease set expires_at = now() - interval '1 second'`);
+
+      const tick = await body(await cron(request('/api/cron/pricing-sync', { key: CRON_SECRET })));
+      expect(tick).toMatchObject({ skipped: 'not_due' });
+      const [run] = await sql<{ status: string; started_at: Date }>(
+        `select status, started_at from pricing_sync_runs where id = $1`,
+        [dead!.id],
+      );
+      expect(run!.status).toBe('abandoned');
+      expect(Date.parse(String(tick.next_run_at))).toBeLessThanOrEqual(run!.started_at.getTime() + 3600_000);
+
+      const state = await body(await status(request('/admin/pricing/scheduler/status', { key: ADMIN_KEY })));
+      expect(state.in_progress).toBeNull();
+      expect(state.last_run).toMatchObject({ run_id: Number(dead!.id), status: 'abandoned' });
+
+      await sql(`update pricing_sync_runs set started_at = now() - interval '56 minutes' where id = $1`, [
+        dead!.id,
+      ]);
+      expect(await body(await cron(request('/api/cron/pricing-sync', { key: CRON_SECRET })))).toMatchObject({
+        status: 'success',
+      });
+    });
+
     it('is harmless when one tick is delivered twice at once', async () => {
       await sql(
         `update pricing_sync_runs set started_at = now() - interval '7 hours' where trigger = 'cron'`,

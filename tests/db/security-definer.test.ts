@@ -1,0 +1,137 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
+import { PricingStore } from '../../lib/db/pricing-store.js';
+import { priceRecord } from '../support/store-fixtures.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+
+// The SQL functions run as their owner. A role that may create in `public` must not be able to
+// slip its own objects into them by name: every object they use is schema-qualified, and their
+// temp table is pg_temp.pricing_incoming.
+describe('SECURITY DEFINER functions and a role that may create in public', () => {
+  let database: TestDatabase;
+  let store: PricingStore;
+  const intruder = `intruder_${randomBytes(4).toString('hex')}`;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    store = new PricingStore(new PostgresAdapter({ connectionString: database.url }));
+    await database.admin.query(`create role ${intruder} nologin`);
+    await database.admin.query(`grant create, usage on schema public to ${intruder}`);
+  });
+  afterAll(async () => {
+    await store.close();
+    await database.drop();
+    const { default: pg } = await import('pg');
+    const root = new pg.Client({ connectionString: new URL('/postgres', database.url).toString() });
+    await root.connect();
+    await root.query(`drop role if exists ${intruder}`);
+    await root.end();
+  });
+
+  it('ignores a public.pricing_incoming table whose trigger rewrites prices', async () => {
+    await database.admin.query('begin');
+    await database.admin.query(`set local role ${intruder}`);
+    await database.admin.query(`
+      create table public.pricing_incoming (
+        model_id text primary key, state text not null,
+        input numeric, output numeric, cache_read numeric, cache_write numeric,
+        request numeric, image numeric, extra jsonb not null, tiers jsonb not null,
+        context_length integer, alias_of text
+      );
+      create function public.pricing_incoming_rewrite() returns trigger language plpgsql as $$
+      begin
+        new.input := 0.0000001;
+        return new;
+      end $$;
+      create trigger rewrite before insert on public.pricing_incoming
+        for each row execute function public.pricing_incoming_rewrite();
+    `);
+    await database.admin.query('commit');
+
+    const lease = await store.takeLease({
+      trigger: 'cli',
+      triggeredBy: 't',
+      dryRun: false,
+      forced: false,
+      providers: [],
+      leaseSeconds: 30,
+    });
+    if (!lease.acquired) throw new Error('lease');
+    await store.applyProvider({
+      runId: lease.runId,
+      provider: 'openrouter',
+      records: [priceRecord('m/1', '5', '7')],
+      missing: [],
+      catalogHash: null,
+      held: [],
+      source: 't',
+    });
+    await store.finishRun(lease.runId, 'success', { providers: {} }, null);
+
+    const models = await store.readModels('openrouter');
+    expect(models.map((model) => [model.modelId, model.inputUsdPerMillionTokens])).toEqual([['m/1', '5']]);
+    const history = await database.admin.query<{ input: string }>(
+      `select new_input_price_per_1m_tokens::text as input from public.model_pricing_history`,
+    );
+    expect(history.rows).toEqual([{ input: '5' }]);
+    const shadow = await database.admin.query('select 1 from public.pricing_incoming');
+    expect(shadow.rows).toEqual([]);
+  });
+});
+
+describe('pricing_finish_run and hostile results', () => {
+  let database: TestDatabase;
+  let store: PricingStore;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    store = new PricingStore(new PostgresAdapter({ connectionString: database.url }));
+  });
+  afterAll(async () => {
+    await store.close();
+    await database.drop();
+  });
+
+  it('records the run whatever its results contain', async () => {
+    const lease = await store.takeLease({
+      trigger: 'cli',
+      triggeredBy: 't',
+      dryRun: false,
+      forced: false,
+      providers: [],
+      leaseSeconds: 30,
+    });
+    if (!lease.acquired) throw new Error('lease');
+    const results = {
+      providers: {
+        openrouter: {
+          applied: 'maybe',
+          counts: { added: 'many', changed: '1e999999', unchanged: { n: 1 }, held: 2 },
+          error: { message: 'no reason given \u2028 "quoted" \\ back' },
+          held_changes: { not: 'an array' },
+        },
+        nearai: 'not an object',
+      },
+    };
+    const finished = await store.finishRun(lease.runId, 'partial', results, 'a message; drop table x; --');
+    expect(finished).toMatchObject({ finished: true });
+    const runs = await database.admin.query<{ status: string; error: string }>(
+      'select status, error from public.pricing_sync_runs where id = $1',
+      [lease.runId],
+    );
+    expect(runs.rows).toEqual([{ status: 'partial', error: 'a message; drop table x; --' }]);
+    const totals = await database.admin.query<{
+      metric: string;
+      label1: string;
+      label2: string;
+      value: string;
+    }>(
+      `select metric, label1, label2, value::text from public.pricing_metric_totals
+        where metric in ('models', 'provider_errors') order by metric, label2`,
+    );
+    expect(totals.rows).toEqual([
+      { metric: 'models', label1: 'openrouter', label2: 'held', value: '2' },
+      { metric: 'provider_errors', label1: 'openrouter', label2: 'unknown', value: '1' },
+    ]);
+  });
+});
