@@ -2,11 +2,12 @@
  * `npm run bench`: our sync against the seed's per-model approach at 1,000, 5,000 and 25,000
  * models, unchanged re-syncs, 1% price changes, /metrics latency and cold imports. Starts its own
  * embedded Postgres and replay server (127.0.0.1 only), prints a table and writes
- * bench/results.json. It measures and reports; the goals are never asserted here.
+ * bench/results.local.json (ignored by git), or with `--record` the committed bench/results.json.
+ * It measures and reports; the goals are never asserted here.
  */
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { coldImportMs } from '../bench/cold-import.js';
 import {
@@ -42,6 +43,7 @@ const BASELINE_LIMIT_SECONDS = 120;
 const BASELINE_SAMPLE_SECONDS = 30;
 
 const root = process.cwd();
+const record = process.argv.includes('--record');
 const round = (value: number, digits = 3) => Number(value.toFixed(digits));
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -230,8 +232,21 @@ async function main(): Promise<void> {
     await server.dispose();
   }
 
-  await writeFile(join(root, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  process.stdout.write(`${renderResults(results, notes)}\n\nWrote bench/results.json\n`);
+  // An ordinary run leaves the committed results alone; `--record` (npm run bench:record) records
+  // them, with notes on the machine and its load, for a release.
+  const file = record ? 'bench/results.json' : 'bench/results.local.json';
+  const recorded = record
+    ? {
+        ...results,
+        machine_notes: {
+          machine,
+          recorded_at: new Date().toISOString(),
+          load_average_1_5_15: loadavg().map((value) => round(value, 2)),
+        },
+      }
+    : results;
+  await writeFile(join(root, file), `${JSON.stringify(recorded, null, 2)}\n`);
+  process.stdout.write(`${renderResults(results, notes)}\n\nWrote ${file}\n`);
 }
 
 main().catch((error: unknown) => {
