@@ -16,6 +16,40 @@ export interface BenchResults {
   metrics_ms_100: number;
   metrics_ms_100k: number;
   cold_import_ms: Record<string, number>;
+  /** Per RTT in ms (through bench/latency-proxy.ts between client and Postgres), at 25,000 models. */
+  rtt_ms: Record<string, RttFigures>;
+  /** 250,000 models over five providers, without the proxy. */
+  scale: ScaleFigures | null;
+}
+
+export interface RttFigures {
+  n: number;
+  sync_wall_s: number;
+  /** Extrapolated from a sample of `baseline_sampled_models` when that is below n. */
+  baseline_wall_s: number;
+  baseline_sampled_models: number;
+  speedup: number;
+  /** Our sync's queries; the baseline's are 1 + 3 per model. */
+  round_trips: number;
+  baseline_round_trips: number;
+  /** Our sync through supabase-js and the PostgREST emulation, the proxy between it and Postgres. */
+  supabase: {
+    sync_wall_s: number;
+    resync_wall_s: number;
+    http_calls: number;
+    /** Queries the emulation sent to Postgres (it wraps each call in a transaction). */
+    round_trips: number;
+    speedup: number;
+  } | null;
+}
+
+export interface ScaleFigures {
+  n: number;
+  wall_s: number;
+  peak_rss_mb: number;
+  round_trips: number;
+  rows_written: number;
+  providers: Record<string, number>;
 }
 
 /** What the printed table says beside the figures: checks, budgets and how the baseline was run. */

@@ -80,7 +80,7 @@ export async function startLatencyProxy(options: {
 }
 
 /** The same connection URL with its host and port replaced by the proxy's. */
-export function throughProxy(connectionString: string, proxy: LatencyProxy): string {
+export function throughProxy(connectionString: string, proxy: Pick<LatencyProxy, 'port'>): string {
   const url = new URL(connectionString);
   url.hostname = '127.0.0.1';
   url.port = String(proxy.port);

@@ -21,6 +21,8 @@ import {
 import type { BenchDatabase } from '../bench/bench-database.js';
 import type { BenchNotes, BenchResults, SyncFigures } from '../bench/bench-results.js';
 import { renderResults } from '../bench/bench-results.js';
+import type { RttFigures, ScaleFigures } from '../bench/bench-results.js';
+import { startLatencyProxy, throughProxy } from '../bench/latency-proxy.js';
 import { metricsMedianMs, storeRuns } from '../bench/metrics-latency.js';
 import type { WorkerJob, WorkerResult } from '../bench/sync-worker.js';
 import { APPLY_CHUNK_ROWS } from '../lib/db/pricing-store.js';
@@ -30,6 +32,29 @@ import { startReplayServer, type ReplayRoute, type ReplayServer } from '../lib/r
 import { startEmbeddedPostgres } from '../tests/support/embedded-server.js';
 
 const SIZES = [1_000, 5_000, 25_000];
+/** Round-trip times put between the client and Postgres by the latency proxy, at RTT_N models. */
+const RTTS_MS = [0, 2, 20];
+const RTT_N = 25_000;
+/**
+ * How long a sampled baseline behind the proxy should write for: at 2 ms it would take ~3 min
+ * for 25,000 models, at 20 ms ~25 min, so it runs on a sample and is extrapolated linearly
+ * (each model costs three round trips and the same work, whatever its index).
+ */
+const RTT_BASELINE_SAMPLE_SECONDS = 8;
+/** Ten times the scale: five providers, one 200,000-item page (OpenRouter) and a paged one (NEAR). */
+const SCALE_CATALOGS: { route: ReplayRoute; size: number }[] = [
+  { route: 'openrouter', size: 200_000 },
+  { route: 'nearai', size: 20_000 },
+  { route: 'featherless', size: 10_000 },
+  { route: 'litellm', size: 20_000 },
+];
+const SCALE_PROVIDERS = 'openrouter,nearai,featherless,litellm,alibaba-cloud';
+/** Phases to run (`--only=sizes,rtt,scale,metrics,cold`); all by default. */
+const only = process.argv
+  .find((arg) => arg.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
+const runs = (phase: string) => !only || only.includes(phase);
 const CHANGES_AT = 25_000;
 /** The three providers the catalogs are spread over, with the replay route serving each. */
 const PROVIDERS: { slug: string; route: ReplayRoute }[] = [
@@ -118,6 +143,8 @@ async function main(): Promise<void> {
     metrics_ms_100: 0,
     metrics_ms_100k: 0,
     cold_import_ms: {},
+    rtt_ms: {},
+    scale: null,
   };
   const notes: BenchNotes = {
     machine,
@@ -136,7 +163,7 @@ async function main(): Promise<void> {
   let metricsDatabase: BenchDatabase | null = null;
   const databases: BenchDatabase[] = [];
   try {
-    for (const n of SIZES) {
+    for (const n of runs('sizes') ? SIZES : []) {
       const database = await createBenchDatabase(server.url, `bench_${n}`);
       databases.push(database);
       const job: WorkerJob = { kind: 'sync', databaseUrl: database.url, env };
@@ -205,27 +232,37 @@ async function main(): Promise<void> {
       metricsDatabase = database;
     }
 
-    log('/metrics latency with 100 and 100,000 stored runs');
-    const database = metricsDatabase!;
-    const runner = await startLocalRunner({
-      env: { DATABASE_URL: database.url, LOCAL_CRON: 'off', ...env },
-      port: 0,
-      logger: createLogger({ level: 'silent' }),
-    });
-    try {
-      await storeRuns(database.admin, 100);
-      results.metrics_ms_100 = round(await metricsMedianMs(runner.url));
-      await storeRuns(database.admin, 100_000);
-      results.metrics_ms_100k = round(await metricsMedianMs(runner.url));
-    } finally {
-      await runner.close();
+    for (const rttMs of runs('rtt') ? RTTS_MS : []) {
+      results.rtt_ms[String(rttMs)] = await measureAtRtt(server, replay, env, rttMs, databases);
+    }
+    if (runs('scale')) results.scale = await measureScale(server.url, replay, env, databases);
+
+    if (runs('metrics')) {
+      log('/metrics latency with 100 and 100,000 stored runs');
+      const database = metricsDatabase ?? (await createBenchDatabase(server.url, 'bench_metrics'));
+      if (!metricsDatabase) databases.push(database);
+      const runner = await startLocalRunner({
+        env: { DATABASE_URL: database.url, LOCAL_CRON: 'off', ...env },
+        port: 0,
+        logger: createLogger({ level: 'silent' }),
+      });
+      try {
+        await storeRuns(database.admin, 100);
+        results.metrics_ms_100 = round(await metricsMedianMs(runner.url));
+        await storeRuns(database.admin, 100_000);
+        results.metrics_ms_100k = round(await metricsMedianMs(runner.url));
+      } finally {
+        await runner.close();
+      }
     }
 
-    log('cold import of each api/ function (tsc, then 5 fresh node processes each)');
-    const imports = await coldImportMs(root);
-    results.cold_import_ms = Object.fromEntries(
-      Object.entries(imports).map(([name, ms]) => [name, round(ms, 1)]),
-    );
+    if (runs('cold')) {
+      log('cold import of each api/ function (tsc, then 5 fresh node processes each)');
+      const imports = await coldImportMs(root);
+      results.cold_import_ms = Object.fromEntries(
+        Object.entries(imports).map(([name, ms]) => [name, round(ms, 1)]),
+      );
+    }
   } finally {
     for (const database of databases) await database.drop().catch(() => undefined);
     await replay.close();
@@ -247,6 +284,111 @@ async function main(): Promise<void> {
     : results;
   await writeFile(join(root, file), `${JSON.stringify(recorded, null, 2)}\n`);
   process.stdout.write(`${renderResults(results, notes)}\n\nWrote ${file}\n`);
+}
+
+/** Fresh database, with the proxy's URL for the code under test. */
+async function rttDatabase(
+  serverUrl: string,
+  name: string,
+  proxyPort: number,
+  databases: BenchDatabase[],
+): Promise<{ database: BenchDatabase; url: string }> {
+  const database = await createBenchDatabase(serverUrl, name);
+  databases.push(database);
+  return { database, url: throughProxy(database.url, { port: proxyPort }) };
+}
+
+/**
+ * Our sync, the supabase-js path and the per-model baseline at RTT_N models with `rttMs` between
+ * the client and Postgres. The baseline writes a sample and is extrapolated beyond RTT 0.
+ */
+async function measureAtRtt(
+  server: { url: string; port: number },
+  replay: ReplayServer,
+  env: Record<string, string>,
+  rttMs: number,
+  databases: BenchDatabase[],
+): Promise<RttFigures> {
+  const proxy = await startLatencyProxy({ targetPort: server.port, rttMs });
+  try {
+    serveCatalogs(replay, RTT_N);
+    const ours = await rttDatabase(server.url, `bench_rtt_${rttMs}`, proxy.port, databases);
+    log(`RTT ${rttMs} ms, N=${RTT_N}: full sync (node-postgres)`);
+    const sync = await measured(ours.database, RTT_N, { kind: 'sync', databaseUrl: ours.url, env });
+
+    const viaSupabase = await rttDatabase(server.url, `bench_rtt_${rttMs}_supabase`, proxy.port, databases);
+    log(`RTT ${rttMs} ms, N=${RTT_N}: full sync and re-sync (supabase-js, PostgREST emulation)`);
+    const supabaseJob: WorkerJob = { kind: 'supabase', databaseUrl: viaSupabase.url, env };
+    const supabaseFull = await measured(viaSupabase.database, RTT_N, supabaseJob);
+    const supabaseResync = await measured(viaSupabase.database, RTT_N, supabaseJob);
+
+    await ours.database.admin.query(`truncate ${PRICE_TABLE}, ${HISTORY_TABLE}`);
+    // Local work per model (~0.7 ms here) plus three round trips.
+    const perModelSeconds = 0.0007 + (3 * rttMs) / 1000;
+    const sample = Math.min(RTT_N, Math.ceil(RTT_BASELINE_SAMPLE_SECONDS / perModelSeconds));
+    const sampled = rttMs > 0 && sample < RTT_N;
+    log(
+      `RTT ${rttMs} ms, N=${RTT_N}: per-model baseline${sampled ? ` on a sample of ${sample} models` : ''}`,
+    );
+    const baseline = await measured(ours.database, RTT_N, {
+      kind: 'baseline',
+      databaseUrl: ours.url,
+      env,
+      modelLimit: sampled ? sample : undefined,
+    });
+    const written = baseline.worker.written ?? baseline.worker.models;
+    const fetchSeconds = baseline.worker.fetch_s ?? 0;
+    const writeSeconds = baseline.worker.wall_s - fetchSeconds;
+    const scale = baseline.worker.models / Math.max(1, written);
+    const baselineWall = fetchSeconds + writeSeconds * scale;
+    return {
+      n: RTT_N,
+      sync_wall_s: sync.figures.wall_s,
+      baseline_wall_s: round(baselineWall),
+      baseline_sampled_models: written,
+      speedup: round(baselineWall / sync.figures.wall_s, 1),
+      round_trips: sync.figures.round_trips,
+      baseline_round_trips: Math.round(1 + (baseline.figures.round_trips - 1) * scale),
+      supabase: {
+        sync_wall_s: supabaseFull.figures.wall_s,
+        resync_wall_s: supabaseResync.figures.wall_s,
+        http_calls: supabaseFull.worker.http_calls ?? 0,
+        round_trips: supabaseFull.figures.round_trips,
+        speedup: round(baselineWall / supabaseFull.figures.wall_s, 1),
+      },
+    };
+  } finally {
+    await proxy.close();
+  }
+}
+
+/** Ten times the scale, without the proxy: five providers, one 200,000-item page. */
+async function measureScale(
+  serverUrl: string,
+  replay: ReplayServer,
+  env: Record<string, string>,
+  databases: BenchDatabase[],
+): Promise<ScaleFigures> {
+  const database = await createBenchDatabase(serverUrl, 'bench_scale');
+  databases.push(database);
+  for (const { route, size } of SCALE_CATALOGS) replay.setScenario(route, { size });
+  log(
+    `scale: ${SCALE_CATALOGS.map(({ route, size }) => `${route} ${size}`).join(', ')} (the cost map feeds litellm and alibaba-cloud)`,
+  );
+  const run = await measured(database, 0, {
+    kind: 'sync',
+    databaseUrl: database.url,
+    env: { ...env, PRICING_SYNC_PROVIDERS: SCALE_PROVIDERS },
+  });
+  const n = run.worker.models;
+  return {
+    n,
+    wall_s: run.figures.wall_s,
+    peak_rss_mb: run.figures.peak_rss_mb,
+    round_trips: run.figures.round_trips,
+    rows_written: run.figures.rows_written,
+    providers: run.worker.applied_by_provider,
+  };
 }
 
 main().catch((error: unknown) => {
