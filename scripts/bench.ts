@@ -41,12 +41,18 @@ const RTT_N = 25_000;
  * (each model costs three round trips and the same work, whatever its index).
  */
 const RTT_BASELINE_SAMPLE_SECONDS = 8;
-/** Ten times the scale: five providers, one 200,000-item page (OpenRouter) and a paged one (NEAR). */
+/**
+ * Ten times the scale, 250,000 models over five providers: one 200,000-item page (the LiteLLM
+ * cost map, one JSON document read by both the litellm and the alibaba-cloud sources: 160,000
+ * entries for litellm and 40,000 dashscope/* entries), OpenRouter's single page, NEAR AI paged
+ * (1,000 a page) and Featherless paged. OpenRouter's items are larger: 200,000 of them (79 MB)
+ * exceed the HTTP client's 64 MB response cap, so the 200,000-item page is the cost map.
+ */
 const SCALE_CATALOGS: { route: ReplayRoute; size: number }[] = [
-  { route: 'openrouter', size: 200_000 },
+  { route: 'litellm', size: 160_000 },
+  { route: 'openrouter', size: 20_000 },
   { route: 'nearai', size: 20_000 },
   { route: 'featherless', size: 10_000 },
-  { route: 'litellm', size: 20_000 },
 ];
 const SCALE_PROVIDERS = 'openrouter,nearai,featherless,litellm,alibaba-cloud';
 /** Phases to run (`--only=sizes,rtt,scale,metrics,cold`); all by default. */
