@@ -29,6 +29,8 @@ export interface WorkerResult {
   applied_by_provider: Record<string, number>;
   /** Models in the fetched catalogs. */
   models: number;
+  /** Providers that failed, with the reason: a benchmark that lost a provider says so. */
+  failed?: Record<string, string>;
   /** Supabase only: HTTP requests (PostgREST calls) the sync made. */
   http_calls?: number;
   /** Baseline only: models written (fewer than `models` when sampled) and the fetch's share of the wall. */
@@ -75,6 +77,11 @@ async function main(): Promise<void> {
       ),
       models: providers.reduce((sum, provider) => sum + provider.counts.fetched, 0),
       http_calls: httpCalls,
+      failed: Object.fromEntries(
+        providers
+          .filter((provider) => provider.error)
+          .map((provider) => [provider.provider, provider.error!.message]),
+      ),
     };
   } else {
     const started = performance.now();

@@ -120,6 +120,9 @@ async function measured(
 ): Promise<{ figures: SyncFigures; history: number; worker: WorkerResult }> {
   const before = await tableWrites(database);
   const worker = await runWorker(job);
+  for (const [provider, message] of Object.entries(worker.failed ?? {})) {
+    log(`  ${provider} FAILED in this phase: ${message}`);
+  }
   const after = await tableWrites(database);
   const delta = (table: string) => (after[table] ?? 0) - (before[table] ?? 0);
   return {
@@ -136,6 +139,7 @@ async function measured(
 }
 
 async function main(): Promise<void> {
+  const benchStarted = performance.now();
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, embedded Postgres 17 (fsync off), replay server at zero latency, all on 127.0.0.1`;
   log(`pricing-sync benchmark on ${machine}`);
   const server = await startEmbeddedPostgres();
@@ -285,11 +289,15 @@ async function main(): Promise<void> {
           machine,
           recorded_at: new Date().toISOString(),
           load_average_1_5_15: loadavg().map((value) => round(value, 2)),
+          bench_wall_s: round((performance.now() - benchStarted) / 1000, 1),
         },
       }
     : results;
   await writeFile(join(root, file), `${JSON.stringify(recorded, null, 2)}\n`);
-  process.stdout.write(`${renderResults(results, notes)}\n\nWrote ${file}\n`);
+  const benchMinutes = (performance.now() - benchStarted) / 60_000;
+  process.stdout.write(
+    `${renderResults(results, notes)}\n\nThe whole bench took ${benchMinutes.toFixed(1)} min (budget 20 min). Wrote ${file}\n`,
+  );
 }
 
 /** Fresh database, with the proxy's URL for the code under test. */
