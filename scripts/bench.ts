@@ -104,12 +104,35 @@ function split(n: number): number[] {
   return PROVIDERS.map((_, index) => base + (index < n % PROVIDERS.length ? 1 : 0));
 }
 
-function serveCatalogs(
+async function serveCatalogs(
   replay: ReplayServer,
   n: number,
   mutation: { priceChangeFraction?: number } = {},
-): void {
+): Promise<void> {
   split(n).forEach((size, index) => replay.setScenario(PROVIDERS[index]!.route, { size, ...mutation }));
+  await warm(
+    replay,
+    PROVIDERS.map((provider) => provider.route),
+  );
+}
+
+/**
+ * Asks each route once before a measured phase: the replay server generates a catalog on its
+ * first request (~0.2 s per 25,000 models) and caches it. Without this the first sync of each
+ * size would time the generator, which no real provider has.
+ */
+async function warm(replay: ReplayServer, routes: readonly ReplayRoute[]): Promise<void> {
+  const paths: Record<ReplayRoute, string> = {
+    openrouter: `${replay.baseUrls.OPENROUTER_BASE_URL}/models`,
+    nearai: `${replay.baseUrls.NEARAI_BASE_URL}/model/list?limit=1`,
+    featherless: `${replay.baseUrls.FEATHERLESS_BASE_URL}/models?per_page=100`,
+    litellm: replay.baseUrls.LITELLM_PRICES_URL,
+    dashscope: `${replay.baseUrls.DASHSCOPE_BASE_URL}/models`,
+  };
+  for (const route of routes) {
+    const response = await fetch(paths[route], { headers: { authorization: 'Bearer bench' } });
+    await response.arrayBuffer();
+  }
 }
 
 /** Runs a job between two readings of pg_stat_user_tables; the figures of one phase. */
@@ -177,7 +200,7 @@ async function main(): Promise<void> {
       const database = await createBenchDatabase(server.url, `bench_${n}`);
       databases.push(database);
       const job: WorkerJob = { kind: 'sync', databaseUrl: database.url, env };
-      serveCatalogs(replay, n);
+      await serveCatalogs(replay, n);
 
       log(`N=${n}: full sync`);
       const full = await measured(database, n, job);
@@ -195,13 +218,13 @@ async function main(): Promise<void> {
       if (n === CHANGES_AT) {
         log(`N=${n}: 1% price changes`);
         const before = await priceSnapshot(database.admin);
-        serveCatalogs(replay, n, { priceChangeFraction: 0.01 });
+        await serveCatalogs(replay, n, { priceChangeFraction: 0.01 });
         const changes = await measured(database, n, job);
         results.changes1pct.push(changes.figures);
         notes.changesServed = changedRows(before, await priceSnapshot(database.admin));
         notes.changesReported = Object.values(changes.worker.applied_by_provider).reduce((a, b) => a + b, 0);
         notes.historyRows[String(n)]!.changes1pct = changes.history;
-        serveCatalogs(replay, n);
+        await serveCatalogs(replay, n);
       }
 
       // The baseline on the same database, emptied of prices first, from the same catalogs.
@@ -325,7 +348,7 @@ async function measureAtRtt(
 ): Promise<RttFigures> {
   const proxy = await startLatencyProxy({ targetPort: server.port, rttMs });
   try {
-    serveCatalogs(replay, RTT_N);
+    await serveCatalogs(replay, RTT_N);
     const ours = await rttDatabase(server.url, `bench_rtt_${rttMs}`, proxy.port, databases);
     log(`RTT ${rttMs} ms, N=${RTT_N}: full sync (node-postgres)`);
     const sync = await measured(ours.database, RTT_N, { kind: 'sync', databaseUrl: ours.url, env });
@@ -386,6 +409,10 @@ async function measureScale(
   const database = await createBenchDatabase(serverUrl, 'bench_scale');
   databases.push(database);
   for (const { route, size } of SCALE_CATALOGS) replay.setScenario(route, { size });
+  await warm(
+    replay,
+    SCALE_CATALOGS.map(({ route }) => route),
+  );
   log(
     `scale: ${SCALE_CATALOGS.map(({ route, size }) => `${route} ${size}`).join(', ')} (the cost map feeds litellm and alibaba-cloud)`,
   );
