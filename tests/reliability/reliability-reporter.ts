@@ -17,7 +17,7 @@ export function renderReliability(rows: readonly Row[]): string {
     '# Reliability and security',
     '',
     'Recorded by `npm run test:reliability:record` (`tests/reliability/`; `.ci/run` runs the suite',
-    'after `npm test` and writes the ignored RELIABILITY.local.md instead) from the suite\'s own',
+    "after `npm test` and writes the ignored RELIABILITY.local.md instead) from the suite's own",
     'results; do not edit by hand. Everything runs over real HTTP on 127.0.0.1',
     "against the local runner (the functions under `api/` with `vercel.json`'s rewrites), a real",
     'embedded Postgres and the replay server standing in for the providers.',
