@@ -16,6 +16,40 @@ export interface BenchResults {
   metrics_ms_100: number;
   metrics_ms_100k: number;
   cold_import_ms: Record<string, number>;
+  /** Per RTT in ms (through bench/latency-proxy.ts between client and Postgres), at 25,000 models. */
+  rtt_ms: Record<string, RttFigures>;
+  /** 250,000 models over five providers, without the proxy. */
+  scale: ScaleFigures | null;
+}
+
+export interface RttFigures {
+  n: number;
+  sync_wall_s: number;
+  /** Extrapolated from a sample of `baseline_sampled_models` when that is below n. */
+  baseline_wall_s: number;
+  baseline_sampled_models: number;
+  speedup: number;
+  /** Our sync's queries; the baseline's are 1 + 3 per model. */
+  round_trips: number;
+  baseline_round_trips: number;
+  /** Our sync through supabase-js and the PostgREST emulation, the proxy between it and Postgres. */
+  supabase: {
+    sync_wall_s: number;
+    resync_wall_s: number;
+    http_calls: number;
+    /** Queries the emulation sent to Postgres (it wraps each call in a transaction). */
+    round_trips: number;
+    speedup: number;
+  } | null;
+}
+
+export interface ScaleFigures {
+  n: number;
+  wall_s: number;
+  peak_rss_mb: number;
+  round_trips: number;
+  rows_written: number;
+  providers: Record<string, number>;
 }
 
 /** What the printed table says beside the figures: checks, budgets and how the baseline was run. */
@@ -98,6 +132,7 @@ export function renderResults(results: BenchResults, notes: BenchNotes): string 
       .join(', ')}`,
   );
   lines.push('');
+  lines.push(...renderRtt(results), ...renderScale(results));
 
   const full25k = results.full.find((row) => row.n === 25_000);
   const speedup25k = results.speedup_vs_baseline['25000'];
@@ -143,4 +178,58 @@ export function renderResults(results: BenchResults, notes: BenchNotes): string 
     );
   }
   return lines.join('\n');
+}
+
+/** Slope of log(y) against log(x), least squares: y grows like x to this power. */
+export function growthExponent(points: readonly [number, number][]): number {
+  const logs = points.filter(([x, y]) => x > 0 && y > 0).map(([x, y]) => [Math.log(x), Math.log(y)] as const);
+  if (logs.length < 2) return Number.NaN;
+  const meanX = logs.reduce((sum, [x]) => sum + x, 0) / logs.length;
+  const meanY = logs.reduce((sum, [, y]) => sum + y, 0) / logs.length;
+  const covariance = logs.reduce((sum, [x, y]) => sum + (x - meanX) * (y - meanY), 0);
+  const variance = logs.reduce((sum, [x]) => sum + (x - meanX) ** 2, 0);
+  return covariance / variance;
+}
+
+function renderRtt(results: BenchResults): string[] {
+  const rows = Object.entries(results.rtt_ms);
+  if (rows.length === 0) return [];
+  const lines = [
+    'Through the latency proxy (bench/latency-proxy.ts) between the client and Postgres, 25,000 models:',
+    '',
+    '| RTT ms | our sync s (round trips) | supabase-js sync s (HTTP calls, queries) | supabase-js re-sync s | per-model baseline s (round trips) | speed-up (supabase-js) |',
+    '|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const [rtt, row] of rows) {
+    const sampled =
+      row.baseline_sampled_models < row.n ? `, extrapolated from ${row.baseline_sampled_models} models` : '';
+    const supabase = row.supabase;
+    lines.push(
+      `| ${rtt} | ${row.sync_wall_s} (${row.round_trips}) | ${supabase ? `${supabase.sync_wall_s} (${supabase.http_calls}, ${supabase.round_trips})` : ''} | ${supabase?.resync_wall_s ?? ''} | ${row.baseline_wall_s} (${row.baseline_round_trips}${sampled}) | ${row.speedup}× (${supabase?.speedup ?? ''}×) |`,
+    );
+  }
+  lines.push('');
+  return lines;
+}
+
+function renderScale(results: BenchResults): string[] {
+  const scale = results.scale;
+  if (!scale) return [];
+  const points = results.full.map((row) => ({ n: row.n, wall: row.wall_s, rss: row.peak_rss_mb }));
+  points.push({ n: scale.n, wall: scale.wall_s, rss: scale.peak_rss_mb });
+  const lines = [
+    `Scale: ${scale.n} models over five providers (${Object.entries(scale.providers)
+      .map(([provider, rows]) => `${provider} ${rows}`)
+      .join(
+        ', ',
+      )} rows applied), ${scale.wall_s} s, peak RSS ${scale.peak_rss_mb} MB, ${scale.round_trips} round trips.`,
+    '',
+    '| models | full sync s | peak RSS MB |',
+    '|---:|---:|---:|',
+    ...points.map((point) => `| ${point.n} | ${point.wall} | ${point.rss} |`),
+    '',
+    `Growth (least-squares fit of log y on log n): wall ~ n^${growthExponent(points.map((p) => [p.n, p.wall])).toFixed(2)}, peak RSS ~ n^${growthExponent(points.map((p) => [p.n, p.rss])).toFixed(2)}.`,
+    '',
+  ];
+  return lines;
 }

@@ -5,12 +5,15 @@
 import { createAppContext } from '../lib/app/app-context.js';
 import { PostgresAdapter } from '../lib/db/postgres-adapter.js';
 import { PricingStore } from '../lib/db/pricing-store.js';
+import { SupabaseAdapter } from '../lib/db/supabase-adapter.js';
 import { createLogger } from '../lib/logging/logger.js';
 import { createProviderSources } from '../lib/providers/registry.js';
+import { startPostgrestEmulator, supabaseKey } from '../tests/support/postgrest-emulator.js';
 import { runPerModelBaseline } from './per-model-baseline.js';
 
 export interface WorkerJob {
-  kind: 'sync' | 'baseline';
+  /** `supabase`: our sync through supabase-js and the PostgREST emulation (msw, in this process). */
+  kind: 'sync' | 'supabase' | 'baseline';
   databaseUrl: string;
   env: Record<string, string>;
   /** Baseline only: write just this many models (a sample to extrapolate from). */
@@ -26,6 +29,10 @@ export interface WorkerResult {
   applied_by_provider: Record<string, number>;
   /** Models in the fetched catalogs. */
   models: number;
+  /** Providers that failed, with the reason: a benchmark that lost a provider says so. */
+  failed?: Record<string, string>;
+  /** Supabase only: HTTP requests (PostgREST calls) the sync made. */
+  http_calls?: number;
   /** Baseline only: models written (fewer than `models` when sampled) and the fetch's share of the wall. */
   written?: number;
   fetch_s?: number;
@@ -38,13 +45,25 @@ async function main(): Promise<void> {
     roundTrips += 1;
   };
   let result: Omit<WorkerResult, 'peak_rss_mb' | 'round_trips'>;
-  if (job.kind === 'sync') {
-    const store = new PricingStore(new PostgresAdapter({ connectionString: job.databaseUrl, onRoundTrip }));
+  if (job.kind === 'sync' || job.kind === 'supabase') {
+    // The emulation's own queries (it runs each call in a transaction) are counted as round trips
+    // too: that is what a PostgREST in front of the database pays per call.
+    const emulator =
+      job.kind === 'supabase'
+        ? startPostgrestEmulator({ databaseUrl: job.databaseUrl, onQuery: onRoundTrip })
+        : null;
+    const store = new PricingStore(
+      emulator
+        ? new SupabaseAdapter({ url: emulator.url, key: supabaseKey('service_role') })
+        : new PostgresAdapter({ connectionString: job.databaseUrl, onRoundTrip }),
+    );
     const context = createAppContext({ env: job.env, store, logger: createLogger({ level: 'silent' }) });
     const started = performance.now();
     const outcome = await context.sync({ trigger: 'cli', triggeredBy: 'bench', dryRun: false, force: false });
     const wallSeconds = (performance.now() - started) / 1000;
     await store.close();
+    const httpCalls = emulator?.calls.length;
+    await emulator?.close();
     if (outcome.kind !== 'finished') throw new Error('the benchmark sync was refused the lease');
     const providers = Object.values(outcome.report.providers);
     result = {
@@ -57,6 +76,12 @@ async function main(): Promise<void> {
         ]),
       ),
       models: providers.reduce((sum, provider) => sum + provider.counts.fetched, 0),
+      http_calls: httpCalls,
+      failed: Object.fromEntries(
+        providers
+          .filter((provider) => provider.error)
+          .map((provider) => [provider.provider, provider.error!.message]),
+      ),
     };
   } else {
     const started = performance.now();

@@ -2,11 +2,12 @@
  * `npm run bench`: our sync against the seed's per-model approach at 1,000, 5,000 and 25,000
  * models, unchanged re-syncs, 1% price changes, /metrics latency and cold imports. Starts its own
  * embedded Postgres and replay server (127.0.0.1 only), prints a table and writes
- * bench/results.json. It measures and reports; the goals are never asserted here.
+ * bench/results.local.json (ignored by git), or with `--record` the committed bench/results.json.
+ * It measures and reports; the goals are never asserted here.
  */
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { coldImportMs } from '../bench/cold-import.js';
 import {
@@ -20,6 +21,8 @@ import {
 import type { BenchDatabase } from '../bench/bench-database.js';
 import type { BenchNotes, BenchResults, SyncFigures } from '../bench/bench-results.js';
 import { renderResults } from '../bench/bench-results.js';
+import type { RttFigures, ScaleFigures } from '../bench/bench-results.js';
+import { startLatencyProxy, throughProxy } from '../bench/latency-proxy.js';
 import { metricsMedianMs, storeRuns } from '../bench/metrics-latency.js';
 import type { WorkerJob, WorkerResult } from '../bench/sync-worker.js';
 import { APPLY_CHUNK_ROWS } from '../lib/db/pricing-store.js';
@@ -29,6 +32,35 @@ import { startReplayServer, type ReplayRoute, type ReplayServer } from '../lib/r
 import { startEmbeddedPostgres } from '../tests/support/embedded-server.js';
 
 const SIZES = [1_000, 5_000, 25_000];
+/** Round-trip times put between the client and Postgres by the latency proxy, at RTT_N models. */
+const RTTS_MS = [0, 2, 20];
+const RTT_N = 25_000;
+/**
+ * How long a sampled baseline behind the proxy should write for: at 2 ms it would take ~3 min
+ * for 25,000 models, at 20 ms ~25 min, so it runs on a sample and is extrapolated linearly
+ * (each model costs three round trips and the same work, whatever its index).
+ */
+const RTT_BASELINE_SAMPLE_SECONDS = 8;
+/**
+ * Ten times the scale, 250,000 models over five providers: one 200,000-item page (the LiteLLM
+ * cost map, one JSON document read by both the litellm and the alibaba-cloud sources: 160,000
+ * entries for litellm and 40,000 dashscope/* entries), OpenRouter's single page, NEAR AI paged
+ * (1,000 a page) and Featherless paged. OpenRouter's items are larger: 200,000 of them (79 MB)
+ * exceed the HTTP client's 64 MB response cap, so the 200,000-item page is the cost map.
+ */
+const SCALE_CATALOGS: { route: ReplayRoute; size: number }[] = [
+  { route: 'litellm', size: 160_000 },
+  { route: 'openrouter', size: 20_000 },
+  { route: 'nearai', size: 20_000 },
+  { route: 'featherless', size: 10_000 },
+];
+const SCALE_PROVIDERS = 'openrouter,nearai,featherless,litellm,alibaba-cloud';
+/** Phases to run (`--only=sizes,rtt,scale,metrics,cold`); all by default. */
+const only = process.argv
+  .find((arg) => arg.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
+const runs = (phase: string) => !only || only.includes(phase);
 const CHANGES_AT = 25_000;
 /** The three providers the catalogs are spread over, with the replay route serving each. */
 const PROVIDERS: { slug: string; route: ReplayRoute }[] = [
@@ -42,6 +74,7 @@ const BASELINE_LIMIT_SECONDS = 120;
 const BASELINE_SAMPLE_SECONDS = 30;
 
 const root = process.cwd();
+const record = process.argv.includes('--record');
 const round = (value: number, digits = 3) => Number(value.toFixed(digits));
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -71,12 +104,35 @@ function split(n: number): number[] {
   return PROVIDERS.map((_, index) => base + (index < n % PROVIDERS.length ? 1 : 0));
 }
 
-function serveCatalogs(
+async function serveCatalogs(
   replay: ReplayServer,
   n: number,
   mutation: { priceChangeFraction?: number } = {},
-): void {
+): Promise<void> {
   split(n).forEach((size, index) => replay.setScenario(PROVIDERS[index]!.route, { size, ...mutation }));
+  await warm(
+    replay,
+    PROVIDERS.map((provider) => provider.route),
+  );
+}
+
+/**
+ * Asks each route once before a measured phase: the replay server generates a catalog on its
+ * first request (~0.2 s per 25,000 models) and caches it. Without this the first sync of each
+ * size would time the generator, which no real provider has.
+ */
+async function warm(replay: ReplayServer, routes: readonly ReplayRoute[]): Promise<void> {
+  const paths: Record<ReplayRoute, string> = {
+    openrouter: `${replay.baseUrls.OPENROUTER_BASE_URL}/models`,
+    nearai: `${replay.baseUrls.NEARAI_BASE_URL}/model/list?limit=1`,
+    featherless: `${replay.baseUrls.FEATHERLESS_BASE_URL}/models?per_page=100`,
+    litellm: replay.baseUrls.LITELLM_PRICES_URL,
+    dashscope: `${replay.baseUrls.DASHSCOPE_BASE_URL}/models`,
+  };
+  for (const route of routes) {
+    const response = await fetch(paths[route], { headers: { authorization: 'Bearer bench' } });
+    await response.arrayBuffer();
+  }
 }
 
 /** Runs a job between two readings of pg_stat_user_tables; the figures of one phase. */
@@ -87,6 +143,9 @@ async function measured(
 ): Promise<{ figures: SyncFigures; history: number; worker: WorkerResult }> {
   const before = await tableWrites(database);
   const worker = await runWorker(job);
+  for (const [provider, message] of Object.entries(worker.failed ?? {})) {
+    log(`  ${provider} FAILED in this phase: ${message}`);
+  }
   const after = await tableWrites(database);
   const delta = (table: string) => (after[table] ?? 0) - (before[table] ?? 0);
   return {
@@ -103,6 +162,7 @@ async function measured(
 }
 
 async function main(): Promise<void> {
+  const benchStarted = performance.now();
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, embedded Postgres 17 (fsync off), replay server at zero latency, all on 127.0.0.1`;
   log(`pricing-sync benchmark on ${machine}`);
   const server = await startEmbeddedPostgres();
@@ -116,6 +176,8 @@ async function main(): Promise<void> {
     metrics_ms_100: 0,
     metrics_ms_100k: 0,
     cold_import_ms: {},
+    rtt_ms: {},
+    scale: null,
   };
   const notes: BenchNotes = {
     machine,
@@ -134,11 +196,11 @@ async function main(): Promise<void> {
   let metricsDatabase: BenchDatabase | null = null;
   const databases: BenchDatabase[] = [];
   try {
-    for (const n of SIZES) {
+    for (const n of runs('sizes') ? SIZES : []) {
       const database = await createBenchDatabase(server.url, `bench_${n}`);
       databases.push(database);
       const job: WorkerJob = { kind: 'sync', databaseUrl: database.url, env };
-      serveCatalogs(replay, n);
+      await serveCatalogs(replay, n);
 
       log(`N=${n}: full sync`);
       const full = await measured(database, n, job);
@@ -156,13 +218,13 @@ async function main(): Promise<void> {
       if (n === CHANGES_AT) {
         log(`N=${n}: 1% price changes`);
         const before = await priceSnapshot(database.admin);
-        serveCatalogs(replay, n, { priceChangeFraction: 0.01 });
+        await serveCatalogs(replay, n, { priceChangeFraction: 0.01 });
         const changes = await measured(database, n, job);
         results.changes1pct.push(changes.figures);
         notes.changesServed = changedRows(before, await priceSnapshot(database.admin));
         notes.changesReported = Object.values(changes.worker.applied_by_provider).reduce((a, b) => a + b, 0);
         notes.historyRows[String(n)]!.changes1pct = changes.history;
-        serveCatalogs(replay, n);
+        await serveCatalogs(replay, n);
       }
 
       // The baseline on the same database, emptied of prices first, from the same catalogs.
@@ -203,35 +265,171 @@ async function main(): Promise<void> {
       metricsDatabase = database;
     }
 
-    log('/metrics latency with 100 and 100,000 stored runs');
-    const database = metricsDatabase!;
-    const runner = await startLocalRunner({
-      env: { DATABASE_URL: database.url, LOCAL_CRON: 'off', ...env },
-      port: 0,
-      logger: createLogger({ level: 'silent' }),
-    });
-    try {
-      await storeRuns(database.admin, 100);
-      results.metrics_ms_100 = round(await metricsMedianMs(runner.url));
-      await storeRuns(database.admin, 100_000);
-      results.metrics_ms_100k = round(await metricsMedianMs(runner.url));
-    } finally {
-      await runner.close();
+    for (const rttMs of runs('rtt') ? RTTS_MS : []) {
+      results.rtt_ms[String(rttMs)] = await measureAtRtt(server, replay, env, rttMs, databases);
+    }
+    if (runs('scale')) results.scale = await measureScale(server.url, replay, env, databases);
+
+    if (runs('metrics')) {
+      log('/metrics latency with 100 and 100,000 stored runs');
+      const database = metricsDatabase ?? (await createBenchDatabase(server.url, 'bench_metrics'));
+      if (!metricsDatabase) databases.push(database);
+      const runner = await startLocalRunner({
+        env: { DATABASE_URL: database.url, LOCAL_CRON: 'off', ...env },
+        port: 0,
+        logger: createLogger({ level: 'silent' }),
+      });
+      try {
+        await storeRuns(database.admin, 100);
+        results.metrics_ms_100 = round(await metricsMedianMs(runner.url));
+        await storeRuns(database.admin, 100_000);
+        results.metrics_ms_100k = round(await metricsMedianMs(runner.url));
+      } finally {
+        await runner.close();
+      }
     }
 
-    log('cold import of each api/ function (tsc, then 5 fresh node processes each)');
-    const imports = await coldImportMs(root);
-    results.cold_import_ms = Object.fromEntries(
-      Object.entries(imports).map(([name, ms]) => [name, round(ms, 1)]),
-    );
+    if (runs('cold')) {
+      log('cold import of each api/ function (tsc, then 5 fresh node processes each)');
+      const imports = await coldImportMs(root);
+      results.cold_import_ms = Object.fromEntries(
+        Object.entries(imports).map(([name, ms]) => [name, round(ms, 1)]),
+      );
+    }
   } finally {
     for (const database of databases) await database.drop().catch(() => undefined);
     await replay.close();
     await server.dispose();
   }
 
-  await writeFile(join(root, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  process.stdout.write(`${renderResults(results, notes)}\n\nWrote bench/results.json\n`);
+  // An ordinary run leaves the committed results alone; `--record` (npm run bench:record) records
+  // them, with notes on the machine and its load, for a release.
+  const file = record ? 'bench/results.json' : 'bench/results.local.json';
+  const recorded = record
+    ? {
+        ...results,
+        machine_notes: {
+          machine,
+          recorded_at: new Date().toISOString(),
+          load_average_1_5_15: loadavg().map((value) => round(value, 2)),
+          bench_wall_s: round((performance.now() - benchStarted) / 1000, 1),
+        },
+      }
+    : results;
+  await writeFile(join(root, file), `${JSON.stringify(recorded, null, 2)}\n`);
+  const benchMinutes = (performance.now() - benchStarted) / 60_000;
+  process.stdout.write(
+    `${renderResults(results, notes)}\n\nThe whole bench took ${benchMinutes.toFixed(1)} min (budget 20 min). Wrote ${file}\n`,
+  );
+}
+
+/** Fresh database, with the proxy's URL for the code under test. */
+async function rttDatabase(
+  serverUrl: string,
+  name: string,
+  proxyPort: number,
+  databases: BenchDatabase[],
+): Promise<{ database: BenchDatabase; url: string }> {
+  const database = await createBenchDatabase(serverUrl, name);
+  databases.push(database);
+  return { database, url: throughProxy(database.url, { port: proxyPort }) };
+}
+
+/**
+ * Our sync, the supabase-js path and the per-model baseline at RTT_N models with `rttMs` between
+ * the client and Postgres. The baseline writes a sample and is extrapolated beyond RTT 0.
+ */
+async function measureAtRtt(
+  server: { url: string; port: number },
+  replay: ReplayServer,
+  env: Record<string, string>,
+  rttMs: number,
+  databases: BenchDatabase[],
+): Promise<RttFigures> {
+  const proxy = await startLatencyProxy({ targetPort: server.port, rttMs });
+  try {
+    await serveCatalogs(replay, RTT_N);
+    const ours = await rttDatabase(server.url, `bench_rtt_${rttMs}`, proxy.port, databases);
+    log(`RTT ${rttMs} ms, N=${RTT_N}: full sync (node-postgres)`);
+    const sync = await measured(ours.database, RTT_N, { kind: 'sync', databaseUrl: ours.url, env });
+
+    const viaSupabase = await rttDatabase(server.url, `bench_rtt_${rttMs}_supabase`, proxy.port, databases);
+    log(`RTT ${rttMs} ms, N=${RTT_N}: full sync and re-sync (supabase-js, PostgREST emulation)`);
+    const supabaseJob: WorkerJob = { kind: 'supabase', databaseUrl: viaSupabase.url, env };
+    const supabaseFull = await measured(viaSupabase.database, RTT_N, supabaseJob);
+    const supabaseResync = await measured(viaSupabase.database, RTT_N, supabaseJob);
+
+    await ours.database.admin.query(`truncate ${PRICE_TABLE}, ${HISTORY_TABLE}`);
+    // Local work per model (~0.7 ms here) plus three round trips.
+    const perModelSeconds = 0.0007 + (3 * rttMs) / 1000;
+    const sample = Math.min(RTT_N, Math.ceil(RTT_BASELINE_SAMPLE_SECONDS / perModelSeconds));
+    const sampled = rttMs > 0 && sample < RTT_N;
+    log(
+      `RTT ${rttMs} ms, N=${RTT_N}: per-model baseline${sampled ? ` on a sample of ${sample} models` : ''}`,
+    );
+    const baseline = await measured(ours.database, RTT_N, {
+      kind: 'baseline',
+      databaseUrl: ours.url,
+      env,
+      modelLimit: sampled ? sample : undefined,
+    });
+    const written = baseline.worker.written ?? baseline.worker.models;
+    const fetchSeconds = baseline.worker.fetch_s ?? 0;
+    const writeSeconds = baseline.worker.wall_s - fetchSeconds;
+    const scale = baseline.worker.models / Math.max(1, written);
+    const baselineWall = fetchSeconds + writeSeconds * scale;
+    return {
+      n: RTT_N,
+      sync_wall_s: sync.figures.wall_s,
+      baseline_wall_s: round(baselineWall),
+      baseline_sampled_models: written,
+      speedup: round(baselineWall / sync.figures.wall_s, 1),
+      round_trips: sync.figures.round_trips,
+      baseline_round_trips: Math.round(1 + (baseline.figures.round_trips - 1) * scale),
+      supabase: {
+        sync_wall_s: supabaseFull.figures.wall_s,
+        resync_wall_s: supabaseResync.figures.wall_s,
+        http_calls: supabaseFull.worker.http_calls ?? 0,
+        round_trips: supabaseFull.figures.round_trips,
+        speedup: round(baselineWall / supabaseFull.figures.wall_s, 1),
+      },
+    };
+  } finally {
+    await proxy.close();
+  }
+}
+
+/** Ten times the scale, without the proxy: five providers, one 200,000-item page. */
+async function measureScale(
+  serverUrl: string,
+  replay: ReplayServer,
+  env: Record<string, string>,
+  databases: BenchDatabase[],
+): Promise<ScaleFigures> {
+  const database = await createBenchDatabase(serverUrl, 'bench_scale');
+  databases.push(database);
+  for (const { route, size } of SCALE_CATALOGS) replay.setScenario(route, { size });
+  await warm(
+    replay,
+    SCALE_CATALOGS.map(({ route }) => route),
+  );
+  log(
+    `scale: ${SCALE_CATALOGS.map(({ route, size }) => `${route} ${size}`).join(', ')} (the cost map feeds litellm and alibaba-cloud)`,
+  );
+  const run = await measured(database, 0, {
+    kind: 'sync',
+    databaseUrl: database.url,
+    env: { ...env, PRICING_SYNC_PROVIDERS: SCALE_PROVIDERS },
+  });
+  const n = run.worker.models;
+  return {
+    n,
+    wall_s: run.figures.wall_s,
+    peak_rss_mb: run.figures.peak_rss_mb,
+    round_trips: run.figures.round_trips,
+    rows_written: run.figures.rows_written,
+    providers: run.worker.applied_by_provider,
+  };
 }
 
 main().catch((error: unknown) => {

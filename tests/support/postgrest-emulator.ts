@@ -59,9 +59,21 @@ function statusForSqlState(code: string, role: string): number {
 export function startPostgrestEmulator(options: {
   databaseUrl: string;
   supabaseUrl?: string;
+  /** Called once per query sent to Postgres (the benchmark counts round trips with it). */
+  onQuery?: () => void;
 }): PostgrestEmulator {
   const url = options.supabaseUrl ?? 'http://supabase.test';
   const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+  if (options.onQuery) {
+    const onQuery = options.onQuery;
+    pool.on('connect', (client) => {
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args) => {
+        onQuery();
+        return query(...args);
+      };
+    });
+  }
   pool.on('error', () => undefined);
   const calls: string[] = [];
 
