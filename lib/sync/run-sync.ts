@@ -5,6 +5,7 @@ import { ProviderError } from '../http/provider-error.js';
 import type { Logger } from '../logging/logger.js';
 import type { NormalizedCatalog, PriceRecord, ProviderSlug } from '../providers/price-record.js';
 import type { ProviderSource } from '../providers/provider-source.js';
+import { storableJson, storableText } from '../text/storable-text.js';
 import { inSpan } from '../tracing/tracing.js';
 import { catalogHash } from './catalog-hash.js';
 import { diffCatalog } from './diff-catalog.js';
@@ -114,7 +115,7 @@ export async function runSync(deps: SyncDependencies, request: SyncRequest): Pro
         log.info({ status: report.status, duration_seconds: report.duration_seconds }, 'sync run finished');
         return { kind: 'finished', report };
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = storableText(error instanceof Error ? error.message : String(error));
         log.error({ err: error }, 'sync run failed unexpectedly');
         span.setAttribute('status', 'failed');
         // If even this cannot be recorded (the database is gone), the lease is deliberately not
@@ -232,6 +233,9 @@ async function syncProviders(
           );
         }
         result.duration_seconds = Math.round(performance.now() - started) / 1000;
+        // Results are stored as jsonb: no text from a feed (an id, a body snippet in an error) may
+        // make recording the run fail.
+        result = storableJson(result);
         results.set(source.slug, result);
         if (result.error === null) {
           log.info(
@@ -311,7 +315,7 @@ async function syncOneProvider(
   }
 
   const stored = await deps.store.readModels(provider);
-  const diff = diffCatalog(stored, records);
+  const diff = diffCatalog(stored, records, catalog.unreadableIds);
   const guarded = applyGuardrails(stored, records.length, diff, deps.settings, request.force);
   counts.unchanged = diff.unchanged;
   counts.held = guarded.heldModels;
@@ -349,7 +353,7 @@ async function syncOneProvider(
     missing: guarded.missing.map((model) => model.modelId),
     // With something held, forget the hash so the next run diffs (and holds) again.
     catalogHash: guarded.held.length > 0 ? null : hash,
-    held: result.held_changes,
+    held: storableJson(result.held_changes),
     heldCount: guarded.held.length,
     source: SOURCE_OF[provider],
   });
