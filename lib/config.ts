@@ -17,7 +17,15 @@ export interface Config {
   maxShrink: number;
   /** Hold a model whose input or output price moves by more than this factor (decimal string). */
   maxPriceRatio: string;
+  /** A price above this, USD per 1M tokens (decimal string), makes its item invalid. */
+  maxPricePer1m: string;
+  /** Hold a model with no earlier price priced above this, USD per 1M tokens (decimal string). */
+  maxNewPricePer1m: string;
   providerTimeoutSeconds: number;
+  /** Most bytes one provider may send in one run, all pages together. */
+  providerMaxBytes: number;
+  /** Most catalog items one provider may send in one run, all pages together. */
+  providerMaxItems: number;
   cronSecret: string | null;
   /** Admin keys by name; `ADMIN_API_KEY` is named `admin`. */
   adminKeys: { name: string; key: string }[];
@@ -34,7 +42,12 @@ export const DEFAULTS = {
   leaseSeconds: 600,
   maxShrink: 0.5,
   maxPriceRatio: '10',
+  maxPricePer1m: '1000000',
+  maxNewPricePer1m: '1000',
   providerTimeoutSeconds: 30,
+  // Room for a 200,000-item page and a 250,000-model run; far below what 10,000 pages of 64 MiB are.
+  providerMaxBytes: 256 * 1024 * 1024,
+  providerMaxItems: 500_000,
 } as const;
 
 /** The words a boolean setting or option accepts, everywhere. */
@@ -67,6 +80,13 @@ const ratio = z
   .trim()
   .regex(/^\d+(\.\d+)?$/, 'must be a number of at least 1')
   .refine((value) => Number(value) >= 1, 'must be a number of at least 1');
+
+const positiveDecimal = z
+  .string()
+  .trim()
+  .regex(/^\d+(\.\d+)?$/, 'must be a positive decimal number')
+  .refine((value) => /[1-9]/.test(value), 'must be a positive decimal number')
+  .refine((value) => value.length <= 40, 'must be at most 40 characters');
 
 function read<T>(
   env: Record<string, string | undefined>,
@@ -148,11 +168,33 @@ export function readConfig(env: Record<string, string | undefined>): Config {
     ),
     maxShrink: read(env, 'PRICING_SYNC_MAX_SHRINK', fraction, DEFAULTS.maxShrink, errors),
     maxPriceRatio: read(env, 'PRICING_SYNC_MAX_PRICE_RATIO', ratio, DEFAULTS.maxPriceRatio, errors),
+    maxPricePer1m: read(env, 'PRICING_MAX_PRICE_PER_1M', positiveDecimal, DEFAULTS.maxPricePer1m, errors),
+    maxNewPricePer1m: read(
+      env,
+      'PRICING_SYNC_MAX_NEW_PRICE_PER_1M',
+      positiveDecimal,
+      DEFAULTS.maxNewPricePer1m,
+      errors,
+    ),
     providerTimeoutSeconds: read(
       env,
       'PRICING_PROVIDER_TIMEOUT_SECONDS',
       positiveInteger,
       DEFAULTS.providerTimeoutSeconds,
+      errors,
+    ),
+    providerMaxBytes: read(
+      env,
+      'PRICING_PROVIDER_MAX_BYTES',
+      positiveInteger,
+      DEFAULTS.providerMaxBytes,
+      errors,
+    ),
+    providerMaxItems: read(
+      env,
+      'PRICING_PROVIDER_MAX_ITEMS',
+      positiveInteger,
+      DEFAULTS.providerMaxItems,
       errors,
     ),
     cronSecret: secret(env, 'CRON_SECRET'),

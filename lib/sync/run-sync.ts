@@ -10,6 +10,7 @@ import { inSpan } from '../tracing/tracing.js';
 import { catalogHash } from './catalog-hash.js';
 import { diffCatalog } from './diff-catalog.js';
 import { applyGuardrails, pricePair, type GuardedDiff, type GuardrailSettings } from './guardrails.js';
+import { DEFAULT_MAX_PRICE_PER_1M, enforcePriceBounds } from './price-bounds.js';
 import { runStatusOf } from './run-status.js';
 import { emptyCounts, type ChangeReport, type ProviderResult, type RunReport } from './sync-result.js';
 
@@ -17,6 +18,8 @@ export interface SyncSettings extends GuardrailSettings {
   leaseSeconds: number;
   /** Fetches still unanswered this long after the run started are given up as `timeout`. */
   deadlineSeconds: number;
+  /** `PRICING_MAX_PRICE_PER_1M`: a price above this (USD per 1M tokens) makes its item invalid. */
+  maxPricePer1m?: string;
 }
 
 export interface SyncDependencies {
@@ -199,10 +202,10 @@ async function syncProviders(
         let result: ProviderResult;
         try {
           const catalog = await inSpan('pricing_sync.fetch', { provider: source.slug }, async (span) => {
-            const fetched = await Promise.race([
-              source.fetchCatalog({ signal: deadline.signal }),
-              deadlineHit,
-            ]);
+            const fetched = enforcePriceBounds(
+              await Promise.race([source.fetchCatalog({ signal: deadline.signal }), deadlineHit]),
+              { maxPricePer1m: deps.settings.maxPricePer1m ?? DEFAULT_MAX_PRICE_PER_1M },
+            );
             span.setAttributes({ fetched: fetched.records.length, invalid: fetched.invalid.length });
             return fetched;
           });
