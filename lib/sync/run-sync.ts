@@ -10,6 +10,8 @@ import { inSpan } from '../tracing/tracing.js';
 import { catalogHash } from './catalog-hash.js';
 import { diffCatalog } from './diff-catalog.js';
 import { applyGuardrails, pricePair, type GuardedDiff, type GuardrailSettings } from './guardrails.js';
+import { DEFAULTS } from '../config.js';
+import { FetchBudget } from '../providers/fetch-budget.js';
 import { DEFAULT_MAX_PRICE_PER_1M, enforcePriceBounds } from './price-bounds.js';
 import { runStatusOf } from './run-status.js';
 import { emptyCounts, type ChangeReport, type ProviderResult, type RunReport } from './sync-result.js';
@@ -20,6 +22,10 @@ export interface SyncSettings extends GuardrailSettings {
   deadlineSeconds: number;
   /** `PRICING_MAX_PRICE_PER_1M`: a price above this (USD per 1M tokens) makes its item invalid. */
   maxPricePer1m?: string;
+  /** `PRICING_PROVIDER_MAX_BYTES`: most bytes one provider may send in one run. */
+  providerMaxBytes?: number;
+  /** `PRICING_PROVIDER_MAX_ITEMS`: most catalog items one provider may send in one run. */
+  providerMaxItems?: number;
 }
 
 export interface SyncDependencies {
@@ -203,7 +209,17 @@ async function syncProviders(
         try {
           const catalog = await inSpan('pricing_sync.fetch', { provider: source.slug }, async (span) => {
             const fetched = enforcePriceBounds(
-              await Promise.race([source.fetchCatalog({ signal: deadline.signal }), deadlineHit]),
+              await Promise.race([
+                source.fetchCatalog({
+                  signal: deadline.signal,
+                  budget: new FetchBudget(
+                    source.slug,
+                    deps.settings.providerMaxBytes ?? DEFAULTS.providerMaxBytes,
+                    deps.settings.providerMaxItems ?? DEFAULTS.providerMaxItems,
+                  ),
+                }),
+                deadlineHit,
+              ]),
               { maxPricePer1m: deps.settings.maxPricePer1m ?? DEFAULT_MAX_PRICE_PER_1M },
             );
             span.setAttributes({ fetched: fetched.records.length, invalid: fetched.invalid.length });

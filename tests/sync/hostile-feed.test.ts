@@ -165,4 +165,34 @@ describe('hostile provider feeds cost one item, never the run, the provider or t
     expect(await priceOf('pricey/new-model')).toEqual({ state: 'active', input: '2000', output: '2000' });
     expect(await priceOf('absurd/huge-exponent')).toBeNull();
   });
+
+  it('reads a 200,000-item page, and fails only the provider that sends more than its run budget', async () => {
+    const featherlessItems = Array.from({ length: 200_000 }, (_, index) => ({ id: `big/model-${index}` }));
+    harness.replay.setScenario('featherless', {
+      body: { data: featherlessItems, pagination: { current_page: 1, total_pages: 1 } },
+    });
+    openrouter(openRouterBody(goodModels()).data);
+    const both = { PRICING_SYNC_PROVIDERS: 'openrouter,featherless' };
+    // A dry run: reading the page is the point here, not writing 200,000 rows (the reliability tier does).
+    expect((await harness.sync(['--dry-run'], both)).code).toBe(0);
+    const run = await lastRun();
+    expect(run.status).toBe('success');
+    expect(run.results.providers.featherless).toMatchObject({
+      error: null,
+      counts: { fetched: 200_000, added: 200_000 },
+    });
+
+    const limits: Record<string, string>[] = [
+      { PRICING_PROVIDER_MAX_ITEMS: '1000' },
+      { PRICING_PROVIDER_MAX_BYTES: '100000' },
+    ];
+    for (const limit of limits) {
+      expect((await harness.sync([], { ...both, ...limit })).code).toBe(2);
+      const limited = await lastRun();
+      expect(limited.status).toBe('partial');
+      expect(limited.results.providers.featherless?.error?.reason).toBe('too_large');
+      expect(limited.results.providers.openrouter?.error).toBeNull();
+      expect(await leaseHolder()).toBeNull();
+    }
+  });
 });
