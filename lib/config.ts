@@ -30,6 +30,8 @@ export interface Config {
   /** Admin keys by name; `ADMIN_API_KEY` is named `admin`. */
   adminKeys: { name: string; key: string }[];
   metricsToken: string | null;
+  /** METRICS_TOKEN is set but too weak: /metrics stays closed (fail closed) rather than open. */
+  metricsTokenRejected: boolean;
   prometheusEnabled: boolean;
   errors: string[];
 }
@@ -105,35 +107,72 @@ function read<T>(
   return fallback;
 }
 
-function secret(env: Record<string, string | undefined>, name: string): string | null {
-  const value = env[name]?.trim();
-  return value ? value : null;
+/** Shortest key or secret accepted: a shorter one can be guessed, or is a typo. */
+export const MIN_SECRET_LENGTH = 16;
+
+function weakSecretProblem(value: string): string | null {
+  if (/\s/.test(value)) return 'must not contain whitespace';
+  if (value.length < MIN_SECRET_LENGTH) return `must be at least ${MIN_SECRET_LENGTH} characters`;
+  return null;
 }
 
-/** `ADMIN_API_KEYS="ops:key1,ci:key2"` plus `ADMIN_API_KEY` (named `admin`). */
+/**
+ * A secret from env, or null when unset. A weak one (short, or with whitespace inside) is a config
+ * error naming the variable (never the value) and authenticates nothing.
+ */
+function secret(env: Record<string, string | undefined>, name: string, errors: string[]): string | null {
+  const value = env[name]?.trim();
+  if (!value) return null;
+  const problem = weakSecretProblem(value);
+  if (problem !== null) {
+    errors.push(`${name} ${problem}; it authenticates nothing until fixed`);
+    return null;
+  }
+  return value;
+}
+
+/**
+ * `ADMIN_API_KEYS="ops:key1,ci:key2"` plus `ADMIN_API_KEY` (named `admin`). An entry that is not
+ * `name:key` with a non-empty name of letters, digits and `._@-` and a key of at least 16 characters
+ * without whitespace is an error and authenticates nothing. An entry without a `:` means a key held
+ * a comma and was cut there, so the entry before it is refused as well: its key is only a prefix.
+ */
 function adminKeys(
   env: Record<string, string | undefined>,
   errors: string[],
 ): { name: string; key: string }[] {
   const keys: { name: string; key: string }[] = [];
-  const single = secret(env, 'ADMIN_API_KEY');
+  const single = secret(env, 'ADMIN_API_KEY', errors);
   if (single) keys.push({ name: 'admin', key: single });
   const list = env.ADMIN_API_KEYS?.trim();
-  if (list) {
-    for (const entry of list.split(',')) {
-      const separator = entry.indexOf(':');
-      const name = entry.slice(0, separator).trim();
-      const key = entry.slice(separator + 1).trim();
-      if (separator <= 0 || !/^[\w.@-]{1,64}$/.test(name) || key.length === 0) {
-        // Never echo the entry: it holds a key.
-        errors.push(
-          'ADMIN_API_KEYS must be a comma-separated list of name:key (names of letters, digits, ._@-)',
-        );
-        continue;
-      }
-      keys.push({ name, key });
+  if (!list) return keys;
+  const entries = list.split(',').map((entry) => entry.trim());
+  const accepted: ({ name: string; key: string } | null)[] = [];
+  entries.forEach((entry, index) => {
+    const position = `ADMIN_API_KEYS entry ${index + 1} of ${entries.length}`;
+    const separator = entry.indexOf(':');
+    if (separator < 0) {
+      // Never echo the entry: it may hold (part of) a key.
+      errors.push(
+        `${position} is not name:key (a key containing a comma is cut there); it and the entry before it authenticate nothing`,
+      );
+      if (index > 0) accepted[index - 1] = null;
+      accepted.push(null);
+      return;
     }
-  }
+    const name = entry.slice(0, separator);
+    const key = entry.slice(separator + 1);
+    const problem = !/^[\w.@-]{1,64}$/.test(name)
+      ? 'needs a name of 1..64 letters, digits or ._@- before the colon'
+      : weakSecretProblem(key);
+    if (problem !== null) {
+      errors.push(`${position}: the key ${problem}; it authenticates nothing until fixed`);
+      accepted.push(null);
+      return;
+    }
+    accepted.push({ name, key });
+  });
+  for (const entry of accepted) if (entry) keys.push(entry);
   return keys;
 }
 
@@ -197,9 +236,10 @@ export function readConfig(env: Record<string, string | undefined>): Config {
       DEFAULTS.providerMaxItems,
       errors,
     ),
-    cronSecret: secret(env, 'CRON_SECRET'),
+    cronSecret: secret(env, 'CRON_SECRET', errors),
     adminKeys: adminKeys(env, errors),
-    metricsToken: secret(env, 'METRICS_TOKEN'),
+    metricsToken: secret(env, 'METRICS_TOKEN', errors),
+    metricsTokenRejected: Boolean(env.METRICS_TOKEN?.trim()) && secret(env, 'METRICS_TOKEN', []) === null,
     prometheusEnabled: read(env, 'PROMETHEUS_ENABLED', booleanSetting, true, errors),
     errors,
   };
