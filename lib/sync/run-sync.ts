@@ -313,8 +313,11 @@ async function syncOneProvider(
     held_changes: [],
   };
   const hash = catalogHash(records);
+  // Listed-but-unreadable models are not in the hash: with any, always diff (and store no hash), or
+  // one that later disappears from the feed would never be marked missing.
+  const unreadable = catalog.unreadableIds?.length ?? 0;
 
-  if (!request.force && records.length > 0 && row?.catalog_hash === hash) {
+  if (!request.force && records.length > 0 && unreadable === 0 && row?.catalog_hash === hash) {
     // The catalog is exactly what was last applied: touch the provider row, write nothing else.
     counts.unchanged = records.length;
     if (!request.dryRun) {
@@ -371,7 +374,8 @@ async function syncOneProvider(
     records: toApply,
     missing: guarded.missing.map((model) => model.modelId),
     // With something held, forget the hash so the next run diffs (and holds) again.
-    catalogHash: guarded.held.length > 0 ? null : hash,
+    // With unreadable models listed, forget it too (see above).
+    catalogHash: guarded.held.length > 0 || unreadable > 0 ? null : hash,
     held: storableJson(result.held_changes),
     heldCount: guarded.held.length,
     source: SOURCE_OF[provider],

@@ -132,6 +132,13 @@ describe('hostile provider feeds cost one item, never the run, the provider or t
       `select count(*)::text as n from model_pricing_history where kind = 'missing'`,
     );
     expect(missingHistory[0]?.n).toBe('0');
+
+    // The same feed again, then without the unreadable two: only now are they missing.
+    expect((await harness.sync()).code).toBe(0);
+    openrouter(rest);
+    expect((await harness.sync()).code).toBe(0);
+    expect(await priceOf('good/model-000')).toEqual({ state: 'missing', input: '1', output: '2' });
+    expect(await priceOf('good/model-001')).toEqual({ state: 'missing', input: '1', output: '2' });
   });
 
   it('stores no absurd price, and holds a new model priced above the new-model bound', async () => {
