@@ -186,7 +186,7 @@ describe('hostile provider feeds cost one item, never the run, the provider or t
     });
     openrouter(openRouterBody(goodModels()).data);
     const both = { PRICING_SYNC_PROVIDERS: 'openrouter,featherless' };
-    // A dry run: reading the page is the point here, not writing 200,000 rows (the reliability tier does).
+    // A dry run: reading the page is the point here, not writing 200,000 rows (the end-to-end test below does).
     expect((await harness.sync(['--dry-run'], both)).code).toBe(0);
     const run = await lastRun();
     expect(run.status).toBe('success');
@@ -209,6 +209,7 @@ describe('hostile provider feeds cost one item, never the run, the provider or t
     }
   });
 
+  // Writing 200,000 new rows takes about a minute on a shared two-core machine: a longer timeout.
   it('end to end: one feed of NUL ids, lone surrogates, unreadable and absurd prices in a 200,000-item page', async () => {
     harness.replay.setScenario('openrouter', { body: hostileFeedBaseline() });
     expect((await harness.sync()).code).toBe(0);
@@ -257,5 +258,5 @@ describe('hostile provider feeds cost one item, never the run, the provider or t
       { kind: 'added', n: String(newModels) },
       { kind: 'changed', n: '100' },
     ]);
-  });
+  }, 300_000);
 });
