@@ -90,11 +90,8 @@ function newPriceOf(change: ModelChange, maxNewPricePer1m: string): string | nul
     ['output', record.outputUsdPerMillionTokens],
     ['cache read', record.cacheReadUsdPerMillionTokens],
     ['cache write', record.cacheWriteUsdPerMillionTokens],
-    ...record.tiers.flatMap((tier, index): [string, string | undefined][] => [
-      [`tier ${index} input`, tier.input_per_1m_tokens],
-      [`tier ${index} output`, tier.output_per_1m_tokens],
-    ]),
   ];
+  // Base prices only: a long-context or peak-hour tier may legitimately cost several times the base.
   for (const [name, price] of tokenPrices) {
     if (typeof price === 'string' && compareDecimal(price, maxNewPricePer1m) > 0) {
       return `${name} price ${price} USD per 1M tokens of a model with no earlier price is above ${maxNewPricePer1m} (PRICING_SYNC_MAX_NEW_PRICE_PER_1M)`;
@@ -110,7 +107,7 @@ function newPriceOf(change: ModelChange, maxNewPricePer1m: string): string | nul
  *   missing: a mostly unpriced catalog such as Featherless's can collapse too) holds the provider;
  * - a model whose input or output price moves by more than maxPriceRatio, or to or from zero, or
  *   disappears, or that stops being priced, is held while the rest apply;
- * - a model with no earlier price (new, or stored unpriced) priced above maxNewPricePer1m is held
+ * - a model with no earlier price (new, or stored unpriced) whose base price is above maxNewPricePer1m is held
  *   (`new_model_price`): there is no old price to compare a 10x swing with.
  */
 export function applyGuardrails(
