@@ -18,11 +18,21 @@ export interface Config {
   maxShrink: number;
   /** Hold a model whose input or output price moves by more than this factor (decimal string). */
   maxPriceRatio: string;
+  /** A price above this, USD per 1M tokens (decimal string), makes its item invalid. */
+  maxPricePer1m: string;
+  /** Hold a model with no earlier price priced above this, USD per 1M tokens (decimal string). */
+  maxNewPricePer1m: string;
   providerTimeoutSeconds: number;
+  /** Most bytes one provider may send in one run, all pages together. */
+  providerMaxBytes: number;
+  /** Most catalog items one provider may send in one run, all pages together. */
+  providerMaxItems: number;
   cronSecret: string | null;
   /** Admin keys by name; `ADMIN_API_KEY` is named `admin`. */
   adminKeys: { name: string; key: string }[];
   metricsToken: string | null;
+  /** METRICS_TOKEN is set but too weak: /metrics stays closed (fail closed) rather than open. */
+  metricsTokenRejected: boolean;
   prometheusEnabled: boolean;
   errors: string[];
 }
@@ -35,7 +45,12 @@ export const DEFAULTS = {
   leaseSeconds: 600,
   maxShrink: 0.5,
   maxPriceRatio: '10',
+  maxPricePer1m: '1000000',
+  maxNewPricePer1m: '1000',
   providerTimeoutSeconds: 30,
+  // Room for a 200,000-item page and a 250,000-model run; far below what 10,000 pages of 64 MiB are.
+  providerMaxBytes: 256 * 1024 * 1024,
+  providerMaxItems: 500_000,
 } as const;
 
 /** The words a boolean setting or option accepts, everywhere. */
@@ -69,6 +84,13 @@ const ratio = z
   .regex(/^\d+(\.\d+)?$/, 'must be a number of at least 1')
   .refine((value) => Number(value) >= 1, 'must be a number of at least 1');
 
+const positiveDecimal = z
+  .string()
+  .trim()
+  .regex(/^\d+(\.\d+)?$/, 'must be a positive decimal number')
+  .refine((value) => /[1-9]/.test(value), 'must be a positive decimal number')
+  .refine((value) => value.length <= 40, 'must be at most 40 characters');
+
 function read<T>(
   env: Record<string, string | undefined>,
   name: string,
@@ -86,35 +108,72 @@ function read<T>(
   return fallback;
 }
 
-function secret(env: Record<string, string | undefined>, name: string): string | null {
-  const value = env[name]?.trim();
-  return value ? value : null;
+/** Shortest key or secret accepted: a shorter one can be guessed, or is a typo. */
+export const MIN_SECRET_LENGTH = 16;
+
+function weakSecretProblem(value: string): string | null {
+  if (/\s/.test(value)) return 'must not contain whitespace';
+  if (value.length < MIN_SECRET_LENGTH) return `must be at least ${MIN_SECRET_LENGTH} characters`;
+  return null;
 }
 
-/** `ADMIN_API_KEYS="ops:key1,ci:key2"` plus `ADMIN_API_KEY` (named `admin`). */
+/**
+ * A secret from env, or null when unset. A weak one (short, or with whitespace inside) is a config
+ * error naming the variable (never the value) and authenticates nothing.
+ */
+function secret(env: Record<string, string | undefined>, name: string, errors: string[]): string | null {
+  const value = env[name]?.trim();
+  if (!value) return null;
+  const problem = weakSecretProblem(value);
+  if (problem !== null) {
+    errors.push(`${name} ${problem}; it authenticates nothing until fixed`);
+    return null;
+  }
+  return value;
+}
+
+/**
+ * `ADMIN_API_KEYS="ops:key1,ci:key2"` plus `ADMIN_API_KEY` (named `admin`). An entry that is not
+ * `name:key` with a non-empty name of letters, digits and `._@-` and a key of at least 16 characters
+ * without whitespace is an error and authenticates nothing. An entry without a `:` means a key held
+ * a comma and was cut there, so the entry before it is refused as well: its key is only a prefix.
+ */
 function adminKeys(
   env: Record<string, string | undefined>,
   errors: string[],
 ): { name: string; key: string }[] {
   const keys: { name: string; key: string }[] = [];
-  const single = secret(env, 'ADMIN_API_KEY');
+  const single = secret(env, 'ADMIN_API_KEY', errors);
   if (single) keys.push({ name: 'admin', key: single });
   const list = env.ADMIN_API_KEYS?.trim();
-  if (list) {
-    for (const entry of list.split(',')) {
-      const separator = entry.indexOf(':');
-      const name = entry.slice(0, separator).trim();
-      const key = entry.slice(separator + 1).trim();
-      if (separator <= 0 || !/^[\w.@-]{1,64}$/.test(name) || key.length === 0) {
-        // Never echo the entry: it holds a key.
-        errors.push(
-          'ADMIN_API_KEYS must be a comma-separated list of name:key (names of letters, digits, ._@-)',
-        );
-        continue;
-      }
-      keys.push({ name, key });
+  if (!list) return keys;
+  const entries = list.split(',').map((entry) => entry.trim());
+  const accepted: ({ name: string; key: string } | null)[] = [];
+  entries.forEach((entry, index) => {
+    const position = `ADMIN_API_KEYS entry ${index + 1} of ${entries.length}`;
+    const separator = entry.indexOf(':');
+    if (separator < 0) {
+      // Never echo the entry: it may hold (part of) a key.
+      errors.push(
+        `${position} is not name:key (a key containing a comma is cut there); it and the entry before it authenticate nothing`,
+      );
+      if (index > 0) accepted[index - 1] = null;
+      accepted.push(null);
+      return;
     }
-  }
+    const name = entry.slice(0, separator);
+    const key = entry.slice(separator + 1);
+    const problem = !/^[\w.@-]{1,64}$/.test(name)
+      ? 'needs a name of 1..64 letters, digits or ._@- before the colon'
+      : weakSecretProblem(key);
+    if (problem !== null) {
+      errors.push(`${position}: the key ${problem}; it authenticates nothing until fixed`);
+      accepted.push(null);
+      return;
+    }
+    accepted.push({ name, key });
+  });
+  for (const entry of accepted) if (entry) keys.push(entry);
   return keys;
 }
 
@@ -151,6 +210,14 @@ export function readConfig(env: Record<string, string | undefined>): Config {
     ),
     maxShrink: read(env, 'PRICING_SYNC_MAX_SHRINK', fraction, DEFAULTS.maxShrink, errors),
     maxPriceRatio: read(env, 'PRICING_SYNC_MAX_PRICE_RATIO', ratio, DEFAULTS.maxPriceRatio, errors),
+    maxPricePer1m: read(env, 'PRICING_MAX_PRICE_PER_1M', positiveDecimal, DEFAULTS.maxPricePer1m, errors),
+    maxNewPricePer1m: read(
+      env,
+      'PRICING_SYNC_MAX_NEW_PRICE_PER_1M',
+      positiveDecimal,
+      DEFAULTS.maxNewPricePer1m,
+      errors,
+    ),
     providerTimeoutSeconds: read(
       env,
       'PRICING_PROVIDER_TIMEOUT_SECONDS',
@@ -158,9 +225,24 @@ export function readConfig(env: Record<string, string | undefined>): Config {
       DEFAULTS.providerTimeoutSeconds,
       errors,
     ),
-    cronSecret: secret(env, 'CRON_SECRET'),
+    providerMaxBytes: read(
+      env,
+      'PRICING_PROVIDER_MAX_BYTES',
+      positiveInteger,
+      DEFAULTS.providerMaxBytes,
+      errors,
+    ),
+    providerMaxItems: read(
+      env,
+      'PRICING_PROVIDER_MAX_ITEMS',
+      positiveInteger,
+      DEFAULTS.providerMaxItems,
+      errors,
+    ),
+    cronSecret: secret(env, 'CRON_SECRET', errors),
     adminKeys: adminKeys(env, errors),
-    metricsToken: secret(env, 'METRICS_TOKEN'),
+    metricsToken: secret(env, 'METRICS_TOKEN', errors),
+    metricsTokenRejected: Boolean(env.METRICS_TOKEN?.trim()) && secret(env, 'METRICS_TOKEN', []) === null,
     prometheusEnabled: read(env, 'PROMETHEUS_ENABLED', booleanSetting, true, errors),
     errors,
   };

@@ -69,13 +69,21 @@ async function readBody(request: Request): Promise<Record<string, unknown>> {
   return parsed as Record<string, unknown>;
 }
 
-/** Options from the query string and a JSON body (the body wins); anything unknown is a 400. */
+/**
+ * Options from the query string and a JSON body (the body wins); anything unknown is a 400, and so
+ * is a query parameter given twice: `?dry_run=true&dry_run=false` must not quietly run for real.
+ */
 export async function readTriggerOptions(
   request: Request,
   configured: readonly ProviderSlug[],
 ): Promise<TriggerOptions> {
   const options: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-  for (const [name, value] of new URL(request.url).searchParams) options[name] = value;
+  for (const [name, value] of new URL(request.url).searchParams) {
+    if (Object.hasOwn(options, name)) {
+      throw new HttpError(400, `option ${JSON.stringify(name.slice(0, 40))} is given more than once`);
+    }
+    options[name] = value;
+  }
   for (const [name, value] of Object.entries(await readBody(request))) options[name] = value;
   const unknown = Object.keys(options).filter((name) => !KNOWN.includes(name));
   if (unknown.length > 0) {

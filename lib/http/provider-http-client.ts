@@ -32,6 +32,8 @@ export interface RequestOptions {
   /** The caller's overall deadline; aborting it stops the request and any retries. */
   signal?: AbortSignal | undefined;
   headers?: Record<string, string>;
+  /** Counts every body byte against the provider's budget for the run; throws to stop reading. */
+  budget?: { chargeBytes(count: number, url: string): void } | undefined;
 }
 
 export interface ProviderHttpClient {
@@ -141,6 +143,12 @@ export function createProviderHttpClient(options: ProviderHttpClientOptions): Pr
             if (bytesRead > maxResponseBytes) {
               controller.abort(new BodyTooLarge());
               throw tooLarge(provider, url, maxResponseBytes, `sent more than that`);
+            }
+            try {
+              requestOptions.budget?.chargeBytes(value.byteLength, url);
+            } catch (error) {
+              controller.abort(new BodyTooLarge());
+              throw error;
             }
             chunks.push(value);
           }

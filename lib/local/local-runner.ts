@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
 import vercelJson from '../../vercel.json' with { type: 'json' };
 import { createAppContext, setAppContext, type AppContext } from '../app/app-context.js';
 import { openStore, storageConfigFromEnv } from '../db/open-store.js';
@@ -71,6 +70,42 @@ async function toResponse(route: string | undefined, request: Request): Promise<
   return handler(request);
 }
 
+/**
+ * The request body as a web stream. Not `Readable.toWeb`: when a handler stops reading early (a
+ * 413), its stream is closed while the socket still delivers chunks, and enqueuing them throws
+ * `ERR_INVALID_STATE` outside any try, killing the process. Here a cancelled body is drained and
+ * dropped.
+ */
+function bodyStream(incoming: IncomingMessage): ReadableStream<Uint8Array> {
+  let done = false;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      incoming.on('data', (chunk: Buffer) => {
+        if (done) return;
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        if ((controller.desiredSize ?? 0) <= 0) incoming.pause();
+      });
+      incoming.once('end', () => {
+        if (done) return;
+        done = true;
+        controller.close();
+      });
+      incoming.once('error', (error) => {
+        if (done) return;
+        done = true;
+        controller.error(error);
+      });
+    },
+    pull() {
+      incoming.resume();
+    },
+    cancel() {
+      done = true;
+      incoming.resume();
+    },
+  });
+}
+
 function toRequest(incoming: IncomingMessage, base: string): Request {
   const headers = new Headers();
   for (const [name, value] of Object.entries(incoming.headers)) {
@@ -81,7 +116,7 @@ function toRequest(incoming: IncomingMessage, base: string): Request {
   return new Request(new URL(incoming.url ?? '/', base), {
     method: incoming.method,
     headers,
-    body: hasBody ? (Readable.toWeb(incoming) as ReadableStream) : undefined,
+    body: hasBody ? bodyStream(incoming) : undefined,
     duplex: 'half',
   } as RequestInit);
 }
@@ -110,9 +145,20 @@ export async function startLocalRunner(options: LocalRunnerOptions): Promise<Loc
   const logger = context.logger;
 
   const server = createServer((incoming, outgoing) => {
-    const base = `http://${incoming.headers.host ?? '127.0.0.1'}`;
-    const path = new URL(incoming.url ?? '/', base).pathname;
-    const request = toRequest(incoming, base);
+    let path: string;
+    let request: Request;
+    try {
+      const base = `http://${incoming.headers.host ?? '127.0.0.1'}`;
+      path = new URL(incoming.url ?? '/', base).pathname;
+      request = toRequest(incoming, base);
+    } catch {
+      // A Host header or target that is not a URL (`Host: a b`): the client's mistake, not ours.
+      outgoing.writeHead(400, { 'content-type': 'application/json', connection: 'close' });
+      outgoing.end(
+        JSON.stringify({ success: false, error: 'bad request: the URL or Host header is invalid' }),
+      );
+      return;
+    }
     toResponse(rewritePath(path), request)
       .then((response) => send(response, incoming, outgoing))
       .catch((error: unknown) => {

@@ -12,7 +12,13 @@ import { buildExposition, EXPOSITION_CONTENT_TYPE } from './build-exposition.js'
 export async function serveMetrics(request: Request, context: AppContext): Promise<Response> {
   const { config, store } = context;
   if (!config.prometheusEnabled) throw new HttpError(404, 'metrics are disabled (PROMETHEUS_ENABLED=false)');
-  if (config.metricsToken) requireKey(request, [{ name: 'metrics', key: config.metricsToken }], 'metrics');
+  if (config.metricsToken || config.metricsTokenRejected) {
+    requireKey(
+      request,
+      config.metricsToken ? [{ name: 'metrics', key: config.metricsToken }] : [],
+      'metrics',
+    );
+  }
   const snapshot = await store.readMetrics();
   const body = await buildExposition(snapshot, config, packageJson.version);
   return new Response(body, {

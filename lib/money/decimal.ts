@@ -214,3 +214,13 @@ export function isDecimalString(value: unknown): value is string {
     return false;
   }
 }
+
+/**
+ * How many significant digits a decimal has: its digits without leading zeros and without trailing
+ * zeros (`"0.00120"` has 2, `"1000"` has 1, `"0"` has 0).
+ */
+export function significantDigits(value: DecimalInput): number {
+  const { digits } = fromInput(value);
+  if (digits === 0n) return 0;
+  return (digits < 0n ? -digits : digits).toString().replace(/0+$/, '').length;
+}

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { ProviderError } from '../http/provider-error.js';
+import { findUnstorableText, isStorableText, storableText } from '../text/storable-text.js';
 import type { InvalidItem, NormalizedCatalog, PriceRecord, ProviderSlug } from './price-record.js';
 
 /** Longest model id accepted; longer ones are hostile or broken, not models. */
@@ -14,10 +15,13 @@ export function isPrototypeKey(key: string): boolean {
   return PROTOTYPE_KEYS.has(key);
 }
 
-/** The item's id for a report, if it has a usable one, shortened. */
+/**
+ * The item's id for a report, if it has a usable one: shortened, and with any NUL or lone surrogate
+ * written as an escape so the report itself can always be stored.
+ */
 export function reportedId(id: unknown): string | null {
   if (typeof id !== 'string') return null;
-  return id.length > MAX_REPORTED_ID_LENGTH ? `${id.slice(0, MAX_REPORTED_ID_LENGTH)}…` : id;
+  return storableText(id.length > MAX_REPORTED_ID_LENGTH ? `${id.slice(0, MAX_REPORTED_ID_LENGTH)}…` : id);
 }
 
 /** The id of a wire item before validation, for reporting why it was skipped. */
@@ -83,12 +87,15 @@ export class InvalidItemError extends Error {
 
 /**
  * Collects records and skipped items for one catalog. Rejects ids that are too long, prototype
- * keys, and duplicates (the first occurrence wins) so nothing downstream has to.
+ * keys, text Postgres cannot store, and duplicates (the first occurrence wins) so nothing
+ * downstream has to.
  */
 export class CatalogBuilder {
   private readonly seen = new Set<string>();
   readonly records: PriceRecord[] = [];
   readonly invalid: InvalidItem[] = [];
+  /** Usable ids of listed items that could not be read: their stored rows are kept as they are. */
+  readonly unreadableIds: string[] = [];
 
   /** Checks a model id; returns false (and records why) if the item must be skipped. */
   acceptId(id: string): boolean {
@@ -100,6 +107,10 @@ export class CatalogBuilder {
       this.skip(id, 'model id is a reserved object key');
       return false;
     }
+    if (!isStorableText(id)) {
+      this.skip(id, 'model id holds a NUL or a lone surrogate, which Postgres cannot store');
+      return false;
+    }
     if (this.seen.has(id)) {
       this.skip(id, 'duplicate model id; the first occurrence was kept');
       return false;
@@ -109,22 +120,34 @@ export class CatalogBuilder {
   }
 
   skip(id: unknown, reason: string): void {
-    this.invalid.push({ id: reportedId(id), reason });
+    this.invalid.push({ id: reportedId(id), reason: storableText(reason) });
   }
 
-  /** Runs one item's normalization, turning an `InvalidItemError` into a skipped item. */
+  /**
+   * Runs one item's normalization, turning an `InvalidItemError` (or a record holding text Postgres
+   * cannot store) into a skipped item. The id stays listed: its stored row is neither changed nor
+   * marked missing.
+   */
   add(id: string, build: () => PriceRecord): void {
     if (!this.acceptId(id)) return;
     try {
-      this.records.push(build());
+      const record = build();
+      const unstorable = findUnstorableText(record);
+      if (unstorable !== null) {
+        throw new InvalidItemError(
+          `${unstorable}: holds a NUL or a lone surrogate, which Postgres cannot store`,
+        );
+      }
+      this.records.push(record);
     } catch (error) {
       if (!(error instanceof InvalidItemError)) throw error;
       this.seen.delete(id);
+      this.unreadableIds.push(id);
       this.skip(id, error.message);
     }
   }
 
   finish(): NormalizedCatalog {
-    return { records: this.records, invalid: this.invalid };
+    return { records: this.records, invalid: this.invalid, unreadableIds: this.unreadableIds };
   }
 }

@@ -77,4 +77,10 @@ export interface InvalidItem {
 export interface NormalizedCatalog {
   records: PriceRecord[];
   invalid: InvalidItem[];
+  /**
+   * Ids of models the provider lists whose item could not be read (a price that does not parse, a
+   * JSON number where a string belongs, a price out of bounds). Listed, so never marked `missing`;
+   * unreadable, so their stored state and prices are kept as they are.
+   */
+  unreadableIds?: string[];
 }

@@ -1,8 +1,11 @@
+import type { FetchBudget } from './fetch-budget.js';
 import type { NormalizedCatalog, ProviderSlug } from './price-record.js';
 
 export interface FetchContext {
   /** The run's overall deadline; aborting it stops every request and retry of this fetch. */
   signal?: AbortSignal | undefined;
+  /** What this provider may send in this run (bytes and items, all pages together). */
+  budget?: FetchBudget | undefined;
 }
 
 /** One provider: fetches its whole catalog and normalizes it to canonical price records. */

@@ -37,8 +37,13 @@ function directionOf(old: StoredModel, record: PriceRecord): 'up' | 'down' | nul
 /**
  * Compares what is stored for a provider with what it lists now. Pure: the same inputs always give
  * the same diff. Fetched ids are unique (the first of a duplicate wins; normalizers report the rest).
+ * `unreadableIds` are listed models whose item could not be read: not missing, and not changed.
  */
-export function diffCatalog(stored: readonly StoredModel[], fetched: readonly PriceRecord[]): CatalogDiff {
+export function diffCatalog(
+  stored: readonly StoredModel[],
+  fetched: readonly PriceRecord[],
+  unreadableIds: readonly string[] = [],
+): CatalogDiff {
   const storedById = new Map(stored.map((model) => [model.modelId, model]));
   const seen = new Set<string>();
   const diff: CatalogDiff = { added: [], changed: [], restored: [], missing: [], unchanged: 0 };
@@ -62,8 +67,11 @@ export function diffCatalog(stored: readonly StoredModel[], fetched: readonly Pr
       });
     }
   }
+  const listed = new Set(unreadableIds);
   for (const model of stored) {
-    if (model.state !== 'missing' && !seen.has(model.modelId)) diff.missing.push(model);
+    if (model.state !== 'missing' && !seen.has(model.modelId) && !listed.has(model.modelId)) {
+      diff.missing.push(model);
+    }
   }
   return diff;
 }

@@ -1,4 +1,5 @@
-import { ratioExceeds } from '../money/decimal.js';
+import { compareDecimal, ratioExceeds } from '../money/decimal.js';
+import type { PriceRecord } from '../providers/price-record.js';
 import type { StoredModel } from '../db/pricing-store.js';
 import type { CatalogDiff, ModelChange } from './diff-catalog.js';
 import type { HeldChange, PricePair } from './sync-result.js';
@@ -8,7 +9,15 @@ export interface GuardrailSettings {
   maxShrink: number;
   /** Hold a model whose input or output price moves by more than this factor (decimal string). */
   maxPriceRatio: string;
+  /**
+   * Hold a model with no old price to compare with (new, or stored without a price) whose price is
+   * above this, in USD per 1M tokens (decimal string). `PRICING_SYNC_MAX_NEW_PRICE_PER_1M`.
+   */
+  maxNewPricePer1m?: string;
 }
+
+/** `PRICING_SYNC_MAX_NEW_PRICE_PER_1M`'s default, USD per 1M tokens. */
+export const DEFAULT_MAX_NEW_PRICE_PER_1M = '1000';
 
 export interface GuardedDiff {
   /** Set when the whole provider is held: nothing of it is applied. */
@@ -71,13 +80,35 @@ function swingOf(change: ModelChange, maxPriceRatio: string): string | null {
   return null;
 }
 
+/** Why a price with nothing to compare it with looks wrong (above the new-model bound), or null. */
+function newPriceOf(change: ModelChange, maxNewPricePer1m: string): string | null {
+  if (change.old && (change.old.state === 'active' || change.old.state === 'missing') && hasPrice(change.old))
+    return null;
+  const record: PriceRecord = change.record;
+  const tokenPrices: [string, string | null | undefined][] = [
+    ['input', record.inputUsdPerMillionTokens],
+    ['output', record.outputUsdPerMillionTokens],
+    ['cache read', record.cacheReadUsdPerMillionTokens],
+    ['cache write', record.cacheWriteUsdPerMillionTokens],
+  ];
+  // Base prices only: a long-context or peak-hour tier may legitimately cost several times the base.
+  for (const [name, price] of tokenPrices) {
+    if (typeof price === 'string' && compareDecimal(price, maxNewPricePer1m) > 0) {
+      return `${name} price ${price} USD per 1M tokens of a model with no earlier price is above ${maxNewPricePer1m} (PRICING_SYNC_MAX_NEW_PRICE_PER_1M)`;
+    }
+  }
+  return null;
+}
+
 /**
  * Holds back what looks like a provider glitch. Pure. With `force`, nothing is held.
  * - an empty catalog holds the whole provider;
  * - a catalog listing fewer than maxShrink × the stored models it listed last time (every state but
  *   missing: a mostly unpriced catalog such as Featherless's can collapse too) holds the provider;
  * - a model whose input or output price moves by more than maxPriceRatio, or to or from zero, or
- *   disappears, or that stops being priced, is held while the rest apply.
+ *   disappears, or that stops being priced, is held while the rest apply;
+ * - a model with no earlier price (new, or stored unpriced) whose base price is above maxNewPricePer1m is held
+ *   (`new_model_price`): there is no old price to compare a 10x swing with.
  */
 export function applyGuardrails(
   stored: readonly StoredModel[],
@@ -111,16 +142,18 @@ export function applyGuardrails(
 
   const apply: ModelChange[] = [];
   const held: HeldChange[] = [];
+  const maxNewPrice = settings.maxNewPricePer1m ?? DEFAULT_MAX_NEW_PRICE_PER_1M;
   for (const change of all) {
     const swing = change.kind === 'added' ? null : swingOf(change, settings.maxPriceRatio);
-    if (swing) {
+    const newPrice = swing === null ? newPriceOf(change, maxNewPrice) : null;
+    if (swing || newPrice) {
       held.push({
         scope: 'model',
-        reason: 'price_swing',
+        reason: swing ? 'price_swing' : 'new_model_price',
         model_id: change.modelId,
         old: pricePair(change.old),
         new: pricePair(change.record),
-        detail: swing,
+        detail: (swing ?? newPrice)!,
       });
     } else {
       apply.push(change);

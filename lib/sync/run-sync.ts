@@ -5,10 +5,14 @@ import { ProviderError } from '../http/provider-error.js';
 import type { Logger } from '../logging/logger.js';
 import type { NormalizedCatalog, PriceRecord, ProviderSlug } from '../providers/price-record.js';
 import type { ProviderSource } from '../providers/provider-source.js';
+import { storableJson, storableText } from '../text/storable-text.js';
 import { inSpan } from '../tracing/tracing.js';
 import { catalogHash } from './catalog-hash.js';
 import { diffCatalog } from './diff-catalog.js';
 import { applyGuardrails, pricePair, type GuardedDiff, type GuardrailSettings } from './guardrails.js';
+import { DEFAULTS } from '../config.js';
+import { FetchBudget } from '../providers/fetch-budget.js';
+import { DEFAULT_MAX_PRICE_PER_1M, enforcePriceBounds } from './price-bounds.js';
 import { runStatusOf } from './run-status.js';
 import { emptyCounts, type ChangeReport, type ProviderResult, type RunReport } from './sync-result.js';
 
@@ -16,6 +20,12 @@ export interface SyncSettings extends GuardrailSettings {
   leaseSeconds: number;
   /** Fetches still unanswered this long after the run started are given up as `timeout`. */
   deadlineSeconds: number;
+  /** `PRICING_MAX_PRICE_PER_1M`: a price above this (USD per 1M tokens) makes its item invalid. */
+  maxPricePer1m?: string;
+  /** `PRICING_PROVIDER_MAX_BYTES`: most bytes one provider may send in one run. */
+  providerMaxBytes?: number;
+  /** `PRICING_PROVIDER_MAX_ITEMS`: most catalog items one provider may send in one run. */
+  providerMaxItems?: number;
 }
 
 export interface SyncDependencies {
@@ -114,7 +124,7 @@ export async function runSync(deps: SyncDependencies, request: SyncRequest): Pro
         log.info({ status: report.status, duration_seconds: report.duration_seconds }, 'sync run finished');
         return { kind: 'finished', report };
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = storableText(error instanceof Error ? error.message : String(error));
         log.error({ err: error }, 'sync run failed unexpectedly');
         span.setAttribute('status', 'failed');
         // If even this cannot be recorded (the database is gone), the lease is deliberately not
@@ -198,10 +208,20 @@ async function syncProviders(
         let result: ProviderResult;
         try {
           const catalog = await inSpan('pricing_sync.fetch', { provider: source.slug }, async (span) => {
-            const fetched = await Promise.race([
-              source.fetchCatalog({ signal: deadline.signal }),
-              deadlineHit,
-            ]);
+            const fetched = enforcePriceBounds(
+              await Promise.race([
+                source.fetchCatalog({
+                  signal: deadline.signal,
+                  budget: new FetchBudget(
+                    source.slug,
+                    deps.settings.providerMaxBytes ?? DEFAULTS.providerMaxBytes,
+                    deps.settings.providerMaxItems ?? DEFAULTS.providerMaxItems,
+                  ),
+                }),
+                deadlineHit,
+              ]),
+              { maxPricePer1m: deps.settings.maxPricePer1m ?? DEFAULT_MAX_PRICE_PER_1M },
+            );
             span.setAttributes({ fetched: fetched.records.length, invalid: fetched.invalid.length });
             return fetched;
           });
@@ -232,6 +252,9 @@ async function syncProviders(
           );
         }
         result.duration_seconds = Math.round(performance.now() - started) / 1000;
+        // Results are stored as jsonb: no text from a feed (an id, a body snippet in an error) may
+        // make recording the run fail.
+        result = storableJson(result);
         results.set(source.slug, result);
         if (result.error === null) {
           log.info(
@@ -290,8 +313,11 @@ async function syncOneProvider(
     held_changes: [],
   };
   const hash = catalogHash(records);
+  // Listed-but-unreadable models are not in the hash: with any, always diff (and store no hash), or
+  // one that later disappears from the feed would never be marked missing.
+  const unreadable = catalog.unreadableIds?.length ?? 0;
 
-  if (!request.force && records.length > 0 && row?.catalog_hash === hash) {
+  if (!request.force && records.length > 0 && unreadable === 0 && row?.catalog_hash === hash) {
     // The catalog is exactly what was last applied: touch the provider row, write nothing else.
     counts.unchanged = records.length;
     if (!request.dryRun) {
@@ -311,7 +337,7 @@ async function syncOneProvider(
   }
 
   const stored = await deps.store.readModels(provider);
-  const diff = diffCatalog(stored, records);
+  const diff = diffCatalog(stored, records, catalog.unreadableIds);
   const guarded = applyGuardrails(stored, records.length, diff, deps.settings, request.force);
   counts.unchanged = diff.unchanged;
   counts.held = guarded.heldModels;
@@ -348,8 +374,9 @@ async function syncOneProvider(
     records: toApply,
     missing: guarded.missing.map((model) => model.modelId),
     // With something held, forget the hash so the next run diffs (and holds) again.
-    catalogHash: guarded.held.length > 0 ? null : hash,
-    held: result.held_changes,
+    // With unreadable models listed, forget it too (see above).
+    catalogHash: guarded.held.length > 0 || unreadable > 0 ? null : hash,
+    held: storableJson(result.held_changes),
     heldCount: guarded.held.length,
     source: SOURCE_OF[provider],
   });

@@ -52,7 +52,7 @@ export interface ChangeReport {
 export interface HeldChange {
   /** `model`: one model's price was held; `provider`: the whole catalog was held. */
   scope: 'model' | 'provider';
-  reason: 'empty_catalog' | 'catalog_shrank' | 'price_swing';
+  reason: 'empty_catalog' | 'catalog_shrank' | 'price_swing' | 'new_model_price';
   model_id?: string;
   old?: PricePair | null;
   new?: PricePair | null;

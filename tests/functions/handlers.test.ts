@@ -264,6 +264,13 @@ describe('the functions, called with Web Requests', () => {
     it.each([
       ['an unknown option', '?dry_run=true&verbose=1', undefined, /unknown option "verbose"/],
       ['a bad value', '?dry_run=maybe', undefined, /dry_run must be true or false/],
+      ['a repeated option', '?dry_run=true&dry_run=false', undefined, /"dry_run" is given more than once/],
+      [
+        'a repeated provider list',
+        '?providers=nearai&providers=openrouter',
+        undefined,
+        /"providers" is given/,
+      ],
       ['an unknown provider', '?providers=openrouter,acme', undefined, /unknown provider "acme"/],
       [
         'an injection-like provider',

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,27 @@ async function waitFor<T>(probe: () => Promise<T | null>, what: string, timeoutM
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Sends raw bytes (written in pieces, with pauses) and resolves with everything the server answers. */
+async function rawExchange(port: number, pieces: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    const received: Buffer[] = [];
+    socket.on('data', (chunk) => received.push(chunk));
+    socket.on('error', () => resolve(Buffer.concat(received).toString('latin1')));
+    socket.on('close', () => resolve(Buffer.concat(received).toString('latin1')));
+    socket.on('connect', () => {
+      void (async () => {
+        for (const piece of pieces) {
+          if (socket.destroyed) break;
+          socket.write(piece);
+          await new Promise((done) => setTimeout(done, 5));
+        }
+        setTimeout(() => socket.end(), 200);
+      })().catch(reject);
+    });
+  });
 }
 
 describe('the local runner over HTTP (the seed URLs through vercel.json rewrites)', () => {
@@ -100,6 +122,27 @@ describe('the local runner over HTTP (the seed URLs through vercel.json rewrites
     const text = await metrics.text();
     expect(text).toMatch(/^pricing_scheduled_sync_runs_total\{status="success"\} 1$/m);
     expect(text).toMatch(/^pricing_last_sync_timestamp\{provider="openrouter"\} \d+/m);
+  });
+
+  it('answers 400 to a Host header that is not a host, and keeps serving', async () => {
+    const answer = await rawExchange(runner.port, [
+      'GET /health HTTP/1.1\r\nHost: a b\r\nConnection: close\r\n\r\n',
+    ]);
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    expect((await fetch(`${runner.url}/health`)).status).toBe(200);
+  });
+
+  it('answers 413 to an authenticated chunked body over the cap, and keeps serving', async () => {
+    const chunk = 'x'.repeat(4096);
+    const answer = await rawExchange(runner.port, [
+      `POST /admin/pricing/scheduler/trigger HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${ADMIN_KEY}\r\n` +
+        'Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n',
+      ...Array.from({ length: 40 }, () => `${chunk.length.toString(16)}\r\n${chunk}\r\n`),
+      '0\r\n\r\n',
+    ]);
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    await new Promise((done) => setTimeout(done, 300));
+    expect((await fetch(`${runner.url}/health`)).status).toBe(200);
   });
 
   it('answers 401, 405 and 404 where it should', async () => {

@@ -22,11 +22,15 @@ export function createAlibabaCloudSource(options: {
       const catalog = normalizeAlibabaCloudCostMap(costMap);
       if (!options.dashScope) return catalog;
       const url = joinUrl(options.dashScope.baseUrl, 'models');
-      const payload = await options.dashScope.http.getJson(url, { signal: context.signal });
+      const payload = await options.dashScope.http.getJson(url, {
+        signal: context.signal,
+        budget: context.budget,
+      });
       const list = parseEnvelope(dashScopeModelListSchema, payload, {
         provider: 'alibaba-cloud',
         url: url.href,
       });
+      context.budget?.chargeItems(list.data.length, url.href);
       return addUnpricedListedModels(
         catalog,
         list.data.map((model) => model.id).filter((id) => !isPrototypeKey(id)),

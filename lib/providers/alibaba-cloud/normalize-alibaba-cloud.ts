@@ -1,4 +1,4 @@
-import { emptyRecord } from '../catalog-items.js';
+import { CatalogBuilder, emptyRecord } from '../catalog-items.js';
 import { normalizeLiteLlmCostMap } from '../litellm/normalize-litellm.js';
 import type { NormalizedCatalog } from '../price-record.js';
 
@@ -21,9 +21,18 @@ export function addUnpricedListedModels(
   catalog: NormalizedCatalog,
   listedIds: readonly string[],
 ): NormalizedCatalog {
-  const known = new Set(catalog.records.map((record) => record.modelId));
-  const unpriced = [...new Set(listedIds)]
-    .filter((id) => !known.has(id))
-    .map((id) => emptyRecord('alibaba-cloud', id));
-  return { records: [...catalog.records, ...unpriced], invalid: catalog.invalid };
+  const known = new Set([
+    ...catalog.records.map((record) => record.modelId),
+    ...(catalog.unreadableIds ?? []),
+  ]);
+  // The listed ids are feed text too: the builder refuses the ones Postgres cannot store.
+  const listed = new CatalogBuilder();
+  for (const id of new Set(listedIds)) {
+    if (!known.has(id)) listed.add(id, () => emptyRecord('alibaba-cloud', id));
+  }
+  return {
+    records: [...catalog.records, ...listed.records],
+    invalid: [...catalog.invalid, ...listed.invalid],
+    unreadableIds: catalog.unreadableIds ?? [],
+  };
 }

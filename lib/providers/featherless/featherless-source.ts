@@ -1,6 +1,7 @@
 import { ProviderError } from '../../http/provider-error.js';
 import type { ProviderHttpClient } from '../../http/provider-http-client.js';
 import { parseEnvelope } from '../catalog-items.js';
+import { appendItems } from '../fetch-budget.js';
 import type { FetchContext, ProviderSource } from '../provider-source.js';
 import { joinUrl } from '../provider-source.js';
 import { featherlessPageSchema } from './featherless-api.js';
@@ -25,12 +26,13 @@ export function createFeatherlessSource(options: {
         const url = joinUrl(options.baseUrl, 'models');
         url.searchParams.set('page', String(page));
         url.searchParams.set('per_page', String(pageSize));
-        const payload = await options.http.getJson(url, { signal: context.signal });
+        const payload = await options.http.getJson(url, { signal: context.signal, budget: context.budget });
         const body = parseEnvelope(featherlessPageSchema, payload, {
           provider: 'featherless',
           url: url.href,
         });
-        items.push(...body.data);
+        context.budget?.chargeItems(body.data.length, url.href);
+        appendItems(items, body.data);
         // No `pagination` means the server sent everything at once.
         if (
           !body.pagination ||

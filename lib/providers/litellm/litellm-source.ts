@@ -13,8 +13,10 @@ export async function fetchLiteLlmCostMap(
   pricesUrl: string,
   context: FetchContext,
 ): Promise<Record<string, unknown>> {
-  const payload = await http.getJson(pricesUrl, { signal: context.signal });
-  return parseEnvelope(liteLlmCostMapSchema, payload, { provider: http.provider, url: pricesUrl });
+  const payload = await http.getJson(pricesUrl, { signal: context.signal, budget: context.budget });
+  const costMap = parseEnvelope(liteLlmCostMapSchema, payload, { provider: http.provider, url: pricesUrl });
+  context.budget?.chargeItems(Object.keys(costMap).length, pricesUrl);
+  return costMap;
 }
 
 /** The whole community cost map as one source; off by default (its ids are LiteLLM's, not a provider's). */

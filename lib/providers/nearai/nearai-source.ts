@@ -1,6 +1,7 @@
 import { ProviderError } from '../../http/provider-error.js';
 import type { ProviderHttpClient } from '../../http/provider-http-client.js';
 import { parseEnvelope } from '../catalog-items.js';
+import { appendItems } from '../fetch-budget.js';
 import type { FetchContext, ProviderSource } from '../provider-source.js';
 import { joinUrl } from '../provider-source.js';
 import { nearAiPageSchema } from './nearai-api.js';
@@ -25,9 +26,10 @@ export function createNearAiSource(options: {
         const url = joinUrl(options.baseUrl, 'model/list');
         url.searchParams.set('limit', String(pageSize));
         url.searchParams.set('offset', String(offset));
-        const payload = await options.http.getJson(url, { signal: context.signal });
+        const payload = await options.http.getJson(url, { signal: context.signal, budget: context.budget });
         const page = parseEnvelope(nearAiPageSchema, payload, { provider: 'nearai', url: url.href });
-        items.push(...page.models);
+        context.budget?.chargeItems(page.models.length, url.href);
+        appendItems(items, page.models);
         offset += page.models.length;
         if (page.models.length === 0 || offset >= page.total) break;
         if (offset > MAX_MODELS) {

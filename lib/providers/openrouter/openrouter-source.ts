@@ -17,11 +17,12 @@ export function createOpenRouterSource(options: {
       const url = joinUrl(options.baseUrl, 'models');
       // Without this the listing holds text-output models only; image and audio models would vanish.
       url.searchParams.set('output_modalities', 'all');
-      const payload = await options.http.getJson(url, { signal: context.signal });
+      const payload = await options.http.getJson(url, { signal: context.signal, budget: context.budget });
       const envelope = parseEnvelope(openRouterCatalogSchema, payload, {
         provider: 'openrouter',
         url: url.href,
       });
+      context.budget?.chargeItems(envelope.data.length, url.href);
       return normalizeOpenRouterCatalog(envelope.data);
     },
   };

@@ -1,0 +1,98 @@
+import { compareDecimal, DecimalError, isZeroDecimal, significantDigits } from '../money/decimal.js';
+import type { NormalizedCatalog, PriceRecord } from '../providers/price-record.js';
+import { reportedId } from '../providers/catalog-items.js';
+
+/**
+ * What a stored price may be. Prices outside these bounds are not prices but broken or hostile feed
+ * values (`"1e400"`, `1e308`, a 99-digit string): the item is invalid, and a listed model keeps what
+ * is stored for it.
+ */
+export interface PriceBounds {
+  /** Largest price accepted, in USD per 1M tokens (also applied to per-request and per-image prices). */
+  maxPricePer1m: string;
+}
+
+/** `PRICING_MAX_PRICE_PER_1M`'s default: no model costs a million dollars per million tokens. */
+export const DEFAULT_MAX_PRICE_PER_1M = '1000000';
+/** Smallest non-zero price accepted, USD per 1M tokens; anything smaller is a unit or exponent error. */
+export const MIN_NONZERO_PRICE_PER_1M = '0.000000000001';
+/** Most significant digits a price may have; a real price has a handful. */
+export const MAX_SIGNIFICANT_DIGITS = 30;
+
+/** Every price of a record with the field it came from: base prices, extra prices, tier prices. */
+function pricesOf(record: PriceRecord): [string, string][] {
+  const prices: [string, string | null | undefined][] = [
+    ['input', record.inputUsdPerMillionTokens],
+    ['output', record.outputUsdPerMillionTokens],
+    ['cache_read', record.cacheReadUsdPerMillionTokens],
+    ['cache_write', record.cacheWriteUsdPerMillionTokens],
+    ['request', record.requestUsd],
+    ['image', record.imageUsd],
+    ...Object.entries(record.extraPrices),
+  ];
+  record.tiers.forEach((tier, index) => {
+    prices.push(
+      [`tiers.${index}.input`, tier.input_per_1m_tokens],
+      [`tiers.${index}.output`, tier.output_per_1m_tokens],
+      [`tiers.${index}.cache_read`, tier.cache_read_per_1m_tokens],
+      [`tiers.${index}.cache_write`, tier.cache_write_per_1m_tokens],
+      ...Object.entries(tier.extra_prices ?? {}).map(([key, value]): [string, string] => [
+        `tiers.${index}.${key}`,
+        value,
+      ]),
+    );
+  });
+  return prices.filter((entry): entry is [string, string] => typeof entry[1] === 'string');
+}
+
+/** Why one price is out of bounds, or null. */
+export function priceOutOfBounds(price: string, bounds: PriceBounds): string | null {
+  try {
+    if (significantDigits(price) > MAX_SIGNIFICANT_DIGITS) {
+      return `more than ${MAX_SIGNIFICANT_DIGITS} significant digits`;
+    }
+    if (compareDecimal(price, bounds.maxPricePer1m) > 0) {
+      return `above the ${bounds.maxPricePer1m} USD per 1M cap (PRICING_MAX_PRICE_PER_1M)`;
+    }
+    if (!isZeroDecimal(price) && compareDecimal(price, MIN_NONZERO_PRICE_PER_1M) < 0) {
+      return `below ${MIN_NONZERO_PRICE_PER_1M} USD per 1M and not zero`;
+    }
+    return null;
+  } catch (error) {
+    if (error instanceof DecimalError) return error.message;
+    throw error;
+  }
+}
+
+/** Why a record holds a price out of bounds (the first such price), or null. */
+export function recordOutOfBounds(record: PriceRecord, bounds: PriceBounds): string | null {
+  for (const [field, price] of pricesOf(record)) {
+    const problem = priceOutOfBounds(price, bounds);
+    if (problem !== null) {
+      const shown = price.length > 40 ? `${price.slice(0, 40)}…` : price;
+      return `${field}: price ${shown} is out of bounds: ${problem}`;
+    }
+  }
+  return null;
+}
+
+/**
+ * Moves every record with a price out of bounds to the catalog's invalid items. Its model stays
+ * listed (in `unreadableIds`), so what is stored for it is kept, not marked missing.
+ */
+export function enforcePriceBounds(catalog: NormalizedCatalog, bounds: PriceBounds): NormalizedCatalog {
+  const records: PriceRecord[] = [];
+  const invalid = [...catalog.invalid];
+  const unreadableIds = [...(catalog.unreadableIds ?? [])];
+  for (const record of catalog.records) {
+    const problem = recordOutOfBounds(record, bounds);
+    if (problem === null) {
+      records.push(record);
+    } else {
+      invalid.push({ id: reportedId(record.modelId), reason: problem });
+      unreadableIds.push(record.modelId);
+    }
+  }
+  if (records.length === catalog.records.length) return catalog;
+  return { records, invalid, unreadableIds };
+}

@@ -1,0 +1,262 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  HOSTILE_INVALID_COUNT,
+  hostileFeed,
+  hostileFeedBaseline,
+  LISTED_UNREADABLE,
+} from '../support/hostile-feed.js';
+import { openRouterBody, startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
+
+type RunRow = {
+  status: string;
+  error: string | null;
+  results: {
+    providers: Record<
+      string,
+      {
+        outcome: string;
+        error: { reason: string; message: string } | null;
+        counts: Record<string, number>;
+        invalid_examples: { id: string | null; reason: string }[];
+        held_changes: { reason: string; model_id?: string }[];
+      }
+    >;
+  };
+};
+
+/** Three hundred ordinary models, `good/model-000` .. `good/model-299`, at 1 and 2 USD per 1M. */
+function goodModels(count = 300, prompt = '0.000001'): [string, string, string][] {
+  return Array.from({ length: count }, (_, index) => [
+    `good/model-${String(index).padStart(3, '0')}`,
+    prompt,
+    '0.000002',
+  ]);
+}
+
+describe('hostile provider feeds cost one item, never the run, the provider or the lease', () => {
+  let harness: SyncHarness;
+  const query = async <Row extends Record<string, unknown>>(sql: string, params: unknown[] = []) =>
+    (await harness.database.admin.query<Row>(sql, params)).rows;
+  const openrouter = (items: unknown[]) =>
+    harness.replay.setScenario('openrouter', { body: { data: items } });
+  const lastRun = async () =>
+    (
+      await query<RunRow>('select status, error, results from pricing_sync_runs order by id desc limit 1')
+    )[0]!;
+  const leaseHolder = async () =>
+    (await query<{ run_id: string | null }>('select run_id::text from pricing_sync_lease'))[0]?.run_id ??
+    null;
+  const priceOf = async (modelId: string) =>
+    (
+      await query<{ state: string; input: string | null; output: string | null }>(
+        `select state, input_price_per_1m_tokens::text as input, output_price_per_1m_tokens::text as output
+           from model_pricing where provider = 'openrouter' and model_id = $1`,
+        [modelId],
+      )
+    )[0] ?? null;
+
+  beforeAll(async () => {
+    harness = await startSyncHarness({ PRICING_SYNC_PROVIDERS: 'openrouter' });
+  });
+  afterAll(async () => {
+    await harness.close();
+  });
+  beforeEach(async () => {
+    harness.replay.setScenario('all', {});
+    await query('truncate model_pricing, model_pricing_history, pricing_providers');
+  });
+
+  it('records the run and frees the lease when an invalid item has a NUL in its id', async () => {
+    openrouter([...openRouterBody(goodModels()).data, { id: 'bad\u0000id', pricing: { prompt: 'NaN' } }]);
+    const first = await harness.sync();
+    const run = await lastRun();
+    expect(run.status).toBe('success');
+    expect(await leaseHolder()).toBeNull();
+    const result = run.results.providers.openrouter!;
+    expect(result.counts).toMatchObject({ added: 300, invalid: 1 });
+    expect(result.invalid_examples).toEqual([{ id: 'bad\\u0000id', reason: expect.any(String) }]);
+    expect(first.code).toBe(0);
+    // The next run is not refused and does the same.
+    expect((await harness.sync()).code).toBe(0);
+    expect((await lastRun()).status).toBe('success');
+  });
+
+  it('skips only the items whose id or alias target Postgres cannot store; the rest apply', async () => {
+    openrouter([
+      ...openRouterBody(goodModels()).data,
+      { id: 'nul\u0000model', pricing: { prompt: '0.000001', completion: '0.000002' } },
+      { id: 'lone-\ud800-surrogate', pricing: { prompt: '0.000001', completion: '0.000002' } },
+      { id: 'trail-\udfff', pricing: { prompt: '0.000001', completion: '0.000002' } },
+      {
+        id: '~alias/latest',
+        alias_target: { slug: 'good/\u0000model' },
+        pricing: { prompt: '0.000001', completion: '0.000002' },
+      },
+    ]);
+    expect((await harness.sync()).code).toBe(0);
+    const run = await lastRun();
+    expect(run.status).toBe('success');
+    expect(await leaseHolder()).toBeNull();
+    const result = run.results.providers.openrouter!;
+    expect(result.error).toBeNull();
+    expect(result.counts).toMatchObject({ added: 300, invalid: 4 });
+    expect(result.invalid_examples.map((item) => item.id)).toEqual([
+      'nul\\u0000model',
+      'lone-\\ud800-surrogate',
+      'trail-\\udfff',
+      '~alias/latest',
+    ]);
+    const stored = await query<{ n: string }>(
+      `select count(*)::text as n from model_pricing where provider = 'openrouter'`,
+    );
+    expect(stored[0]?.n).toBe('300');
+  });
+
+  it('keeps a listed model whose price becomes unreadable as it was: invalid, not missing', async () => {
+    openrouter(openRouterBody(goodModels()).data);
+    expect((await harness.sync()).code).toBe(0);
+    const [first, second, ...rest] = openRouterBody(goodModels()).data as Record<string, unknown>[];
+    openrouter([
+      { ...first, pricing: { prompt: 'NaN', completion: '0.000002' } },
+      { ...second, pricing: { prompt: 0.000001, completion: '0.000002' } },
+      ...rest,
+    ]);
+    expect((await harness.sync()).code).toBe(0);
+    const run = await lastRun();
+    const result = run.results.providers.openrouter!;
+    expect(result.counts).toMatchObject({ invalid: 2, missing: 0, unchanged: 298 });
+    expect(result.invalid_examples.map((item) => item.id)).toEqual(['good/model-000', 'good/model-001']);
+    expect(await priceOf('good/model-000')).toEqual({ state: 'active', input: '1', output: '2' });
+    expect(await priceOf('good/model-001')).toEqual({ state: 'active', input: '1', output: '2' });
+    const missingHistory = await query<{ n: string }>(
+      `select count(*)::text as n from model_pricing_history where kind = 'missing'`,
+    );
+    expect(missingHistory[0]?.n).toBe('0');
+
+    // The same feed again, then without the unreadable two: only now are they missing.
+    expect((await harness.sync()).code).toBe(0);
+    openrouter(rest);
+    expect((await harness.sync()).code).toBe(0);
+    expect(await priceOf('good/model-000')).toEqual({ state: 'missing', input: '1', output: '2' });
+    expect(await priceOf('good/model-001')).toEqual({ state: 'missing', input: '1', output: '2' });
+  });
+
+  it('stores no absurd price, and holds a new model priced above the new-model bound', async () => {
+    const absurd: [string, string][] = [
+      ['absurd/huge-exponent', '1e400'],
+      ['absurd/tiny-exponent', '1e-400'],
+      ['absurd/double-max', '1e308'],
+      ['absurd/many-digits', `0.${'1'.repeat(98)}`],
+      ['absurd/above-max', '1.000000000001'],
+      ['absurd/below-min', '0.0000000000000000009'],
+    ];
+    openrouter([
+      ...openRouterBody(goodModels()).data,
+      ...absurd.map(([id, prompt]) => ({ id, pricing: { prompt, completion: '0.000002' } })),
+      { id: 'pricey/new-model', pricing: { prompt: '0.002', completion: '0.002' } },
+      { id: 'free/model', pricing: { prompt: '0', completion: '0' } },
+    ]);
+    expect((await harness.sync()).code).toBe(2);
+    const run = await lastRun();
+    const result = run.results.providers.openrouter!;
+    expect(result.counts).toMatchObject({ added: 301, invalid: absurd.length, held: 1 });
+    expect(result.invalid_examples.map((item) => item.id)).toEqual(absurd.map(([id]) => id));
+    expect(result.held_changes).toEqual([
+      expect.objectContaining({ reason: 'new_model_price', model_id: 'pricey/new-model' }),
+    ]);
+    const stored = await query<{ model_id: string }>(
+      `select model_id from model_pricing where provider = 'openrouter' and model_id !~ '^good/'`,
+    );
+    expect(stored).toEqual([{ model_id: 'free/model' }]);
+    const widest = await query<{ digits: number }>(
+      `select max(length(input_price_per_1m_tokens::text)) as digits from model_pricing`,
+    );
+    expect(widest[0]?.digits).toBeLessThanOrEqual(32);
+
+    // Forced, the held new model applies; the absurd ones still never do.
+    expect((await harness.sync(['--force'])).code).toBe(0);
+    expect(await priceOf('pricey/new-model')).toEqual({ state: 'active', input: '2000', output: '2000' });
+    expect(await priceOf('absurd/huge-exponent')).toBeNull();
+  });
+
+  it('reads a 200,000-item page, and fails only the provider that sends more than its run budget', async () => {
+    const featherlessItems = Array.from({ length: 200_000 }, (_, index) => ({ id: `big/model-${index}` }));
+    harness.replay.setScenario('featherless', {
+      body: { data: featherlessItems, pagination: { current_page: 1, total_pages: 1 } },
+    });
+    openrouter(openRouterBody(goodModels()).data);
+    const both = { PRICING_SYNC_PROVIDERS: 'openrouter,featherless' };
+    // A dry run: reading the page is the point here, not writing 200,000 rows (the end-to-end test below does).
+    expect((await harness.sync(['--dry-run'], both)).code).toBe(0);
+    const run = await lastRun();
+    expect(run.status).toBe('success');
+    expect(run.results.providers.featherless).toMatchObject({
+      error: null,
+      counts: { fetched: 200_000, added: 200_000 },
+    });
+
+    const limits: Record<string, string>[] = [
+      { PRICING_PROVIDER_MAX_ITEMS: '1000' },
+      { PRICING_PROVIDER_MAX_BYTES: '100000' },
+    ];
+    for (const limit of limits) {
+      expect((await harness.sync([], { ...both, ...limit })).code).toBe(2);
+      const limited = await lastRun();
+      expect(limited.status).toBe('partial');
+      expect(limited.results.providers.featherless?.error?.reason).toBe('too_large');
+      expect(limited.results.providers.openrouter?.error).toBeNull();
+      expect(await leaseHolder()).toBeNull();
+    }
+  });
+
+  // Writing 200,000 new rows takes about a minute on a shared two-core machine: a longer timeout.
+  it('end to end: one feed of NUL ids, lone surrogates, unreadable and absurd prices in a 200,000-item page', async () => {
+    harness.replay.setScenario('openrouter', { body: hostileFeedBaseline() });
+    expect((await harness.sync()).code).toBe(0);
+    const { data, newModels } = hostileFeed(200_000);
+    harness.replay.setScenario('openrouter', { body: { data } });
+
+    const result = await harness.sync();
+    const run = await lastRun();
+    expect(run.status).toBe('success');
+    expect(result.code).toBe(0);
+    expect(await leaseHolder()).toBeNull();
+    const openrouterResult = run.results.providers.openrouter!;
+    expect(openrouterResult.error).toBeNull();
+    expect(openrouterResult.counts).toMatchObject({
+      fetched: 300 + newModels,
+      added: newModels,
+      changed: 100,
+      unchanged: 200,
+      missing: 0,
+      invalid: HOSTILE_INVALID_COUNT,
+      held: 0,
+    });
+    // Every good update exactly.
+    const byPrice = await query<{ input: string; output: string; n: string }>(
+      `select input_price_per_1m_tokens::text as input, output_price_per_1m_tokens::text as output, count(*)::text as n
+         from model_pricing where provider = 'openrouter' and state = 'active' group by 1, 2 order by 1`,
+    );
+    expect(byPrice).toEqual([
+      { input: '0.3', output: '1.2', n: String(newModels) },
+      { input: '1', output: '2', n: String(200 + LISTED_UNREADABLE.length) },
+      { input: '1.5', output: '2', n: '100' },
+    ]);
+    // The listed-but-unreadable models as they were; nothing missing, nothing absurd.
+    for (const id of LISTED_UNREADABLE)
+      expect(await priceOf(id)).toEqual({ state: 'active', input: '1', output: '2' });
+    const others = await query<{ n: string }>(
+      `select count(*)::text as n from model_pricing
+        where provider = 'openrouter' and (state <> 'active' or model_id !~ '^(good|new|listed)/'
+          or input_price_per_1m_tokens > 1000000 or length(input_price_per_1m_tokens::text) > 32)`,
+    );
+    expect(others[0]?.n).toBe('0');
+    const history = await query<{ kind: string; n: string }>(
+      `select kind, count(*)::text as n from model_pricing_history where run_id = (select max(id) from pricing_sync_runs) group by 1 order by 1`,
+    );
+    expect(history).toEqual([
+      { kind: 'added', n: String(newModels) },
+      { kind: 'changed', n: '100' },
+    ]);
+  }, 300_000);
+});

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { readConfig } from '../../lib/config.js';
+import { significantDigits } from '../../lib/money/decimal.js';
+import { priceOutOfBounds } from '../../lib/sync/price-bounds.js';
+
+const bounds = { maxPricePer1m: '1000000' };
+
+describe('price bounds (USD per 1M tokens)', () => {
+  it.each([
+    ['0', null],
+    ['0.000000000001', null],
+    ['1000000', null],
+    ['0.15', null],
+    [`1${'0'.repeat(29)}`, expect.stringMatching(/above the 1000000/)],
+    ['1000000.000001', expect.stringMatching(/above the 1000000/)],
+    ['0.0000000000009', expect.stringMatching(/below 0.000000000001/)],
+    [`0.${'1'.repeat(31)}`, expect.stringMatching(/more than 30 significant digits/)],
+    [`0.${'1'.repeat(30)}`, null],
+  ])('%s -> %s', (price, expected) => {
+    expect(priceOutOfBounds(price, bounds)).toEqual(expected);
+  });
+
+  it('counts significant digits without leading or trailing zeros', () => {
+    expect(significantDigits('0.00120')).toBe(2);
+    expect(significantDigits('1000')).toBe(1);
+    expect(significantDigits('0')).toBe(0);
+    expect(significantDigits('1e400')).toBe(1);
+  });
+
+  it('reads the bounds from env and rejects a bound that is not a positive decimal', () => {
+    const config = readConfig({
+      PRICING_MAX_PRICE_PER_1M: '5000',
+      PRICING_SYNC_MAX_NEW_PRICE_PER_1M: '250.5',
+    });
+    expect(config).toMatchObject({ maxPricePer1m: '5000', maxNewPricePer1m: '250.5', errors: [] });
+    expect(priceOutOfBounds('5000.1', { maxPricePer1m: config.maxPricePer1m })).toMatch(/above/);
+    const bad = readConfig({ PRICING_MAX_PRICE_PER_1M: '-1', PRICING_SYNC_MAX_NEW_PRICE_PER_1M: '1e3' });
+    expect(bad.errors).toHaveLength(2);
+    expect(bad.maxPricePer1m).toBe('1000000');
+    expect(bad.maxNewPricePer1m).toBe('1000');
+  });
+});
