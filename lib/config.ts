@@ -23,6 +23,10 @@ export interface Config {
   adminKeys: { name: string; key: string }[];
   metricsToken: string | null;
   prometheusEnabled: boolean;
+  /** PRICES_PUBLIC: GET /prices and the LiteLLM map open to anyone (LiteLLM sends no headers). */
+  pricesPublic: boolean;
+  /** PRICES_TOKEN: a bearer token for the price endpoints (admin keys work too). */
+  pricesToken: string | null;
   errors: string[];
 }
 
@@ -159,6 +163,8 @@ export function readConfig(env: Record<string, string | undefined>): Config {
     adminKeys: adminKeys(env, errors),
     metricsToken: secret(env, 'METRICS_TOKEN'),
     prometheusEnabled: read(env, 'PROMETHEUS_ENABLED', booleanSetting, true, errors),
+    pricesPublic: read(env, 'PRICES_PUBLIC', booleanSetting, false, errors),
+    pricesToken: secret(env, 'PRICES_TOKEN'),
     errors,
   };
 }

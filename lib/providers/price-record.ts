@@ -77,4 +77,9 @@ export interface InvalidItem {
 export interface NormalizedCatalog {
   records: PriceRecord[];
   invalid: InvalidItem[];
+  /**
+   * `litellm` only: each record's LiteLLM map entry as published (model id -> entry), kept so the
+   * LiteLLM map we serve passes through the keys we do not override (mode, supports_*, …).
+   */
+  liteLlmEntries?: Record<string, Record<string, unknown>>;
 }

@@ -289,7 +289,7 @@ async function syncOneProvider(
     invalid_examples: catalog.invalid.slice(0, INVALID_EXAMPLES),
     held_changes: [],
   };
-  const hash = catalogHash(records);
+  const hash = catalogHash(records, catalog.liteLlmEntries);
 
   if (!request.force && records.length > 0 && row?.catalog_hash === hash) {
     // The catalog is exactly what was last applied: touch the provider row, write nothing else.
@@ -353,6 +353,14 @@ async function syncOneProvider(
     heldCount: guarded.held.length,
     source: SOURCE_OF[provider],
   });
+  if (catalog.liteLlmEntries) {
+    // A held model keeps its previous entry, so no held price reaches the map we serve.
+    const heldIds = new Set(guarded.held.map((change) => change.model_id));
+    const entries = Object.fromEntries(
+      Object.entries(catalog.liteLlmEntries).filter(([modelId]) => !heldIds.has(modelId)),
+    );
+    await deps.store.putLiteLlmEntries(runId, entries);
+  }
   return result;
 }
 
