@@ -66,7 +66,12 @@ export function buildLiteLlmMap(source: LiteLlmMapSource): Map<string, Entry> {
     const existing = entries.get(key);
     const entry: Entry = existing ?? { base: {}, raw: new Map() };
     entries.set(key, entry);
-    for (const [priceKey, text] of priceTexts(row)) entry.raw.set(priceKey, text);
+    // An entry LiteLLM prices by `tiered_pricing` keeps its tiers (we export no tiers); adding a
+    // top-level price beside them would change how LiteLLM bills it, so only present keys are set.
+    const tiered = Object.hasOwn(entry.base, 'tiered_pricing');
+    for (const [priceKey, text] of priceTexts(row)) {
+      if (!tiered || Object.hasOwn(entry.base, priceKey)) entry.raw.set(priceKey, text);
+    }
     entry.raw.set('litellm_provider', JSON.stringify(route));
     if (!Object.hasOwn(entry.base, 'mode')) entry.raw.set('mode', '"chat"');
     const contextLength = row[8];
