@@ -1,6 +1,5 @@
 import type { ActivePriceRow, LiteLlmMapSource } from '../db/pricing-store.js';
 import { decimalToJsonNumber } from '../money/json-number.js';
-import { perMillionToPerToken } from '../money/decimal.js';
 
 /**
  * Where each of our providers' prices go in LiteLLM's map: the key prefix and `litellm_provider`
@@ -32,7 +31,7 @@ function priceTexts(row: ActivePriceRow): Map<string, string> {
   for (const [key, index, perToken] of PRICE_KEYS) {
     const value = row[index] as Price;
     if (value === null) continue;
-    texts.set(key, decimalToJsonNumber(perToken ? perMillionToPerToken(value) : value));
+    texts.set(key, decimalToJsonNumber(value, perToken ? -6 : 0));
   }
   return texts;
 }

@@ -22,6 +22,21 @@ describe('decimalToJsonNumber', () => {
 
   it('writes 1.5 per 1M tokens as 1.5e-06 per token', () => {
     expect(decimalToJsonNumber(perMillionToPerToken('1.5'))).toBe('1.5e-06');
+    expect(decimalToJsonNumber('1.5', -6)).toBe('1.5e-06');
+    expect(decimalToJsonNumber('150', -6)).toBe('0.00015');
+    expect(decimalToJsonNumber('0', -6)).toBe('0.0');
+  });
+
+  it('shifts exactly: the same text as shifting the decimal first', () => {
+    const decimal = fc
+      .tuple(fc.bigInt({ min: 0n, max: 999_999_999_999_999n }), fc.integer({ min: -8, max: 18 }))
+      .map(([digits, scale]) => normalizeDecimal(`${digits}e${-scale}`));
+    fc.assert(
+      fc.property(decimal, (value) => {
+        expect(decimalToJsonNumber(value, -6)).toBe(decimalToJsonNumber(perMillionToPerToken(value)));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('reads back as the same decimal for every value of up to 15 significant digits', () => {
