@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import vercelJson from '../../vercel.json' with { type: 'json' };
 import { createAppContext, setAppContext, type AppContext } from '../app/app-context.js';
 import { openStore, storageConfigFromEnv } from '../db/open-store.js';
@@ -103,7 +104,7 @@ async function send(response: Response, incoming: IncomingMessage, outgoing: Ser
     return;
   }
   // Streamed as the function produces it, as Vercel does (the LiteLLM map is several MB).
-  await pipeline(Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), outgoing);
+  await pipeline(Readable.fromWeb(response.body as WebReadableStream), outgoing);
 }
 
 /**
