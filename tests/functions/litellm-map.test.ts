@@ -307,6 +307,37 @@ describe('GET /prices/model_prices_and_context_window.json', () => {
     },
   );
 
+  it.skipIf(!fixtureAvailable)(
+    'keeps a held LiteLLM entry as it was and passes through a changed non-price key',
+    async () => {
+      const upstream = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Record<string, Record<string, unknown>>;
+      delete upstream._note;
+      const context = harness.configure({ PRICES_PUBLIC: 'true', PRICING_SYNC_PROVIDERS: ALL_PROVIDERS });
+      harness.replay.setScenario('litellm', { body: upstream });
+      await context.sync({ trigger: 'cli', triggeredBy: 'test', dryRun: false, force: false });
+
+      const next = structuredClone(upstream);
+      next['deepseek-chat']!.input_cost_per_token = 3.36e-6; // 12x: held by the guardrails
+      next['deepseek-chat']!.supports_vision = true;
+      next['claude-sonnet-4-5']!.supports_vision = false; // a non-price key only
+      harness.replay.setScenario('litellm', { body: next });
+      const outcome = await context.sync({
+        trigger: 'cli',
+        triggeredBy: 'test',
+        dryRun: false,
+        force: false,
+      });
+      expect(JSON.stringify(outcome)).toMatch(/price_swing/);
+
+      const served = JSON.parse(await (await liteLlmMap(request(MAP_PATH))).text()) as Record<
+        string,
+        Record<string, unknown>
+      >;
+      expect(served['deepseek-chat']).toEqual(upstream['deepseek-chat']);
+      expect(served['claude-sonnet-4-5']).toEqual(next['claude-sonnet-4-5']);
+    },
+  );
+
   it.skipIf(fixtureAvailable)(
     'needs ../shared/fixtures/providers/litellm_model_prices_sample.json (absent here)',
     () => {
