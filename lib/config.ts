@@ -34,6 +34,10 @@ export interface Config {
   /** METRICS_TOKEN is set but too weak: /metrics stays closed (fail closed) rather than open. */
   metricsTokenRejected: boolean;
   prometheusEnabled: boolean;
+  /** PRICES_PUBLIC: GET /prices and the LiteLLM map open to anyone (LiteLLM sends no headers). */
+  pricesPublic: boolean;
+  /** PRICES_TOKEN: a bearer token for the price endpoints (admin keys work too). */
+  pricesToken: string | null;
   errors: string[];
 }
 
@@ -244,6 +248,8 @@ export function readConfig(env: Record<string, string | undefined>): Config {
     metricsToken: secret(env, 'METRICS_TOKEN', errors),
     metricsTokenRejected: Boolean(env.METRICS_TOKEN?.trim()) && secret(env, 'METRICS_TOKEN', []) === null,
     prometheusEnabled: read(env, 'PROMETHEUS_ENABLED', booleanSetting, true, errors),
+    pricesPublic: read(env, 'PRICES_PUBLIC', booleanSetting, false, errors),
+    pricesToken: secret(env, 'PRICES_TOKEN', errors),
     errors,
   };
 }

@@ -100,6 +100,68 @@ export interface MetricsSnapshot {
   in_progress: boolean;
 }
 
+/** A price as GET /prices shows it: decimal strings, USD per 1M tokens (or per request / image). */
+export interface PriceView {
+  provider: string;
+  model_id: string;
+  state: ModelState;
+  input_price_per_1m_tokens: string | null;
+  output_price_per_1m_tokens: string | null;
+  cache_read_price_per_1m_tokens: string | null;
+  cache_write_price_per_1m_tokens: string | null;
+  request_price: string | null;
+  image_price: string | null;
+  extra: Record<string, string>;
+  tiers: PricingTier[];
+  context_length: number | null;
+  alias_of: string | null;
+  /** When this price took effect (the last price change, or later a pin). */
+  effective_at: string;
+  pinned: boolean;
+}
+
+export interface PricesQuery {
+  providers?: string[] | null;
+  modelId?: string | null;
+  states?: string[] | null;
+  /** ISO timestamp: only prices that took effect at or after it. */
+  updatedSince?: string | null;
+  /** Keyset cursor: the last (provider, model_id) of the previous page. */
+  after?: [string, string] | null;
+  limit: number;
+  /** The price version the caller already has (from its ETag). */
+  knownVersion?: string | null;
+}
+
+export interface PricesPage {
+  version: string;
+  notModified: boolean;
+  prices: PriceView[];
+  next: [string, string] | null;
+}
+
+/** [provider, model_id, input, output, cache_read, cache_write, request, image, context_length] */
+export type ActivePriceRow = [
+  string,
+  string,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  number | null,
+];
+
+export interface LiteLlmMapSource {
+  version: string;
+  notModified: boolean;
+  /** LiteLLM entries as last applied by the `litellm` provider, of models still listed. */
+  entries: Record<string, Record<string, unknown>>;
+  /** Active prices of every provider. */
+  prices: ActivePriceRow[];
+}
+
 /** Rows per call when staging a large apply: keeps each request well under PostgREST's body limit. */
 export const APPLY_CHUNK_ROWS = 5_000;
 
@@ -244,6 +306,61 @@ export class PricingStore {
   async pruneRuns(olderThanSeconds: number): Promise<{ deleted: number }> {
     return (await this.transport.call('pricing_prune_runs', { p_older_than_seconds: olderThanSeconds })) as {
       deleted: number;
+    };
+  }
+
+  /**
+   * One page of the prices in force (GET /prices), in (provider, model_id) order after `after`.
+   * With `knownVersion` equal to the current price version, only `{version, notModified: true}`.
+   */
+  async readPrices(query: PricesQuery): Promise<PricesPage> {
+    const result = (await this.transport.call('pricing_read_prices', {
+      p_providers: query.providers ?? null,
+      p_model_id: query.modelId ?? null,
+      p_states: query.states ?? null,
+      p_updated_since: query.updatedSince ?? null,
+      p_after_provider: query.after?.[0] ?? null,
+      p_after_model_id: query.after?.[1] ?? null,
+      p_limit: query.limit,
+      p_known_version: query.knownVersion ?? null,
+    })) as {
+      version: number | string;
+      not_modified?: boolean;
+      prices?: PriceView[];
+      next?: [string, string] | null;
+    };
+    return {
+      version: String(result.version),
+      notModified: result.not_modified === true,
+      prices: result.prices ?? [],
+      next: result.next ?? null,
+    };
+  }
+
+  /** Stores the LiteLLM map's entries ({model id: entry as published}) for the run holding the lease. */
+  async putLiteLlmEntries(runId: number, entries: Record<string, Record<string, unknown>>): Promise<number> {
+    const result = (await this.transport.call('pricing_put_litellm_entries', {
+      p_run_id: runId,
+      p_entries: entries,
+    })) as { written: number };
+    return result.written;
+  }
+
+  /** What the LiteLLM cost map is built from, in one call (see pricing_read_litellm_map). */
+  async readLiteLlmMap(knownVersion: string | null): Promise<LiteLlmMapSource> {
+    const result = (await this.transport.call('pricing_read_litellm_map', {
+      p_known_version: knownVersion,
+    })) as {
+      version: number | string;
+      not_modified?: boolean;
+      entries?: Record<string, Record<string, unknown>>;
+      prices?: ActivePriceRow[];
+    };
+    return {
+      version: String(result.version),
+      notModified: result.not_modified === true,
+      entries: result.entries ?? {},
+      prices: result.prices ?? [],
     };
   }
 

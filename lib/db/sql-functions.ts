@@ -31,6 +31,18 @@ export const SQL_FUNCTIONS = {
   pricing_read_metrics: {},
   pricing_prune_runs: { p_older_than_seconds: 'bigint' },
   pricing_ping: {},
+  pricing_put_litellm_entries: { p_run_id: 'bigint', p_entries: 'jsonb' },
+  pricing_read_prices: {
+    p_providers: 'text[]',
+    p_model_id: 'text',
+    p_states: 'text[]',
+    p_updated_since: 'timestamptz',
+    p_after_provider: 'text',
+    p_after_model_id: 'text',
+    p_limit: 'integer',
+    p_known_version: 'bigint',
+  },
+  pricing_read_litellm_map: { p_known_version: 'bigint' },
 } as const satisfies Record<string, Record<string, string>>;
 
 export type SqlFunctionName = keyof typeof SQL_FUNCTIONS;

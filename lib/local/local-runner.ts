@@ -1,5 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import vercelJson from '../../vercel.json' with { type: 'json' };
 import { createAppContext, setAppContext, type AppContext } from '../app/app-context.js';
 import { openStore, storageConfigFromEnv } from '../db/open-store.js';
@@ -16,6 +19,8 @@ const ROUTES: Record<string, () => Promise<RouteModule>> = {
   '/api/admin/pricing/scheduler/trigger': () => import('../../api/admin/pricing/scheduler/trigger.js'),
   '/api/metrics': () => import('../../api/metrics.js') as Promise<RouteModule>,
   '/api/health': () => import('../../api/health.js'),
+  '/api/prices': () => import('../../api/prices.js'),
+  '/api/prices/litellm': () => import('../../api/prices/litellm.js'),
 };
 
 export interface LocalRunnerOptions {
@@ -130,7 +135,12 @@ async function send(response: Response, incoming: IncomingMessage, outgoing: Ser
   // connection, so it cannot carry another request.
   if (!incoming.complete) headers.connection = 'close';
   outgoing.writeHead(response.status, headers);
-  outgoing.end(Buffer.from(await response.arrayBuffer()));
+  if (!response.body) {
+    outgoing.end();
+    return;
+  }
+  // Streamed as the function produces it, as Vercel does (the LiteLLM map is several MB).
+  await pipeline(Readable.fromWeb(response.body as WebReadableStream), outgoing);
 }
 
 /**

@@ -83,4 +83,9 @@ export interface NormalizedCatalog {
    * unreadable, so their stored state and prices are kept as they are.
    */
   unreadableIds?: string[];
+  /**
+   * `litellm` only: each record's LiteLLM map entry as published (model id -> entry), kept so the
+   * LiteLLM map we serve passes through the keys we do not override (mode, supports_*, …).
+   */
+  liteLlmEntries?: Record<string, Record<string, unknown>>;
 }

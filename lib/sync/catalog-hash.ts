@@ -49,8 +49,13 @@ export function recordJson(record: PriceRecord): string {
 const BATCH = 512;
 
 /** A hash of a normalized catalog, independent of the order the provider listed it in. */
-export function catalogHash(records: readonly PriceRecord[]): string {
+export function catalogHash(
+  records: readonly PriceRecord[],
+  liteLlmEntries?: Record<string, Record<string, unknown>>,
+): string {
   const hash = createHash('sha256');
+  // LiteLLM's pass-through entries count too: a change of `mode` alone must reach the store.
+  if (liteLlmEntries) hash.update(stableJson(liteLlmEntries)).update('\n');
   const sorted = [...records].sort((a, b) => (a.modelId < b.modelId ? -1 : a.modelId > b.modelId ? 1 : 0));
   let batch = '';
   for (let index = 0; index < sorted.length; index += 1) {

@@ -312,7 +312,7 @@ async function syncOneProvider(
     invalid_examples: catalog.invalid.slice(0, INVALID_EXAMPLES),
     held_changes: [],
   };
-  const hash = catalogHash(records);
+  const hash = catalogHash(records, catalog.liteLlmEntries);
   // Listed-but-unreadable models are not in the hash: with any, always diff (and store no hash), or
   // one that later disappears from the feed would never be marked missing.
   const unreadable = catalog.unreadableIds?.length ?? 0;
@@ -380,6 +380,14 @@ async function syncOneProvider(
     heldCount: guarded.held.length,
     source: SOURCE_OF[provider],
   });
+  if (catalog.liteLlmEntries) {
+    // A held model keeps its previous entry, so no held price reaches the map we serve.
+    const heldIds = new Set(guarded.held.map((change) => change.model_id));
+    const entries = Object.fromEntries(
+      Object.entries(catalog.liteLlmEntries).filter(([modelId]) => !heldIds.has(modelId)),
+    );
+    await deps.store.putLiteLlmEntries(runId, entries);
+  }
   return result;
 }
 

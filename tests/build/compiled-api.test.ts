@@ -37,6 +37,8 @@ describe('the compiled functions', () => {
       'api/cron/pricing-sync.js',
       'api/health.js',
       'api/metrics.js',
+      'api/prices.js',
+      'api/prices/litellm.js',
     ]);
     const script = `
       const names = JSON.parse(process.argv[1]);
@@ -60,6 +62,8 @@ describe('the compiled functions', () => {
       'api/cron/pricing-sync.js': ['GET'],
       'api/health.js': ['GET'],
       'api/metrics.js': ['GET'],
+      'api/prices.js': ['GET'],
+      'api/prices/litellm.js': ['GET'],
     });
   });
 });

@@ -562,4 +562,127 @@ describe.each([
       last_error_reason: 'http',
     });
   });
+
+  it('pages the prices in force as one jsonb per call and bumps the price version only when a row changes', async () => {
+    const records = manyRecords(2_500, 'alibaba-cloud');
+    const versionNow = async () => (await fixture.store.readPrices({ limit: 1 })).version;
+    const start = await versionNow();
+    const first = await newRun(fixture.store);
+    await fixture.store.applyProvider({
+      runId: first,
+      provider: 'alibaba-cloud',
+      records,
+      missing: [],
+      catalogHash: null,
+      held: [],
+      source: 'test',
+    });
+    await fixture.store.finishRun(first, 'success', { providers: {} }, null);
+    const afterApply = await versionNow();
+    expect(BigInt(afterApply)).toBeGreaterThan(BigInt(start));
+
+    // The same rows again: the upsert runs and writes nothing, so the version stays.
+    const second = await newRun(fixture.store);
+    await fixture.store.applyProvider({
+      runId: second,
+      provider: 'alibaba-cloud',
+      records,
+      missing: [],
+      catalogHash: null,
+      held: [],
+      source: 'test',
+    });
+    await fixture.store.finishRun(second, 'success', { providers: {} }, null);
+    expect(await versionNow()).toBe(afterApply);
+    expect(
+      await fixture.store.readPrices({ providers: ['alibaba-cloud'], limit: 1000, knownVersion: afterApply }),
+    ).toMatchObject({ notModified: true, prices: [] });
+
+    // More rows than PostgREST's 1,000-row cap, in pages of 1,000: each page is one jsonb value.
+    const seen: string[] = [];
+    let after: [string, string] | null = null;
+    for (let page = 0; page < 10; page += 1) {
+      const result = await fixture.store.readPrices({ providers: ['alibaba-cloud'], after, limit: 1000 });
+      seen.push(...result.prices.map((price) => price.model_id));
+      after = result.next;
+      if (!after) break;
+    }
+    // Other tests store a few alibaba-cloud models too: every row once, in order, ours all there.
+    expect(seen).toEqual([...new Set(seen)].sort());
+    expect(seen.filter((id) => id.startsWith('org-'))).toEqual(
+      records.map((record) => record.modelId).sort(),
+    );
+    const one = await fixture.store.readPrices({
+      providers: ['alibaba-cloud'],
+      modelId: records[0]!.modelId,
+      limit: 5,
+    });
+    expect(one.prices).toEqual([
+      expect.objectContaining({
+        provider: 'alibaba-cloud',
+        model_id: records[0]!.modelId,
+        state: 'active',
+        input_price_per_1m_tokens: records[0]!.inputUsdPerMillionTokens,
+        output_price_per_1m_tokens: records[0]!.outputUsdPerMillionTokens,
+        context_length: records[0]!.contextLength,
+        pinned: false,
+      }),
+    ]);
+
+    // A model marked missing is a visible change: the version moves.
+    const third = await newRun(fixture.store);
+    await fixture.store.applyProvider({
+      runId: third,
+      provider: 'alibaba-cloud',
+      records: [],
+      missing: [records[1]!.modelId],
+      catalogHash: null,
+      held: [],
+      source: 'test',
+    });
+    await fixture.store.finishRun(third, 'success', { providers: {} }, null);
+    expect(BigInt(await versionNow())).toBeGreaterThan(BigInt(afterApply));
+  });
+
+  it('stores LiteLLM entries and reads them, for listed models only, with every active price', async () => {
+    const runId = await newRun(fixture.store);
+    await fixture.store.applyProvider({
+      runId,
+      provider: 'litellm',
+      records: [
+        priceRecord('map/listed', '1.5', '2', { provider: 'litellm' }),
+        priceRecord('map/vanished', '1', '1', { provider: 'litellm' }),
+      ],
+      missing: [],
+      catalogHash: null,
+      held: [],
+      source: 'test',
+    });
+    await fixture.store.applyProvider({
+      runId,
+      provider: 'litellm',
+      records: [],
+      missing: ['map/vanished'],
+      catalogHash: null,
+      held: [],
+      source: 'test',
+    });
+    const entries = {
+      'map/listed': { mode: 'chat', supports_vision: true, input_cost_per_token: 1.5e-6, max_tokens: 8192 },
+      'map/vanished': { mode: 'chat' },
+      'map/never-stored': { mode: 'embedding' },
+    };
+    expect(await fixture.store.putLiteLlmEntries(runId, entries)).toBe(3);
+    expect(await fixture.store.putLiteLlmEntries(runId, entries)).toBe(0);
+    await fixture.store.finishRun(runId, 'success', { providers: {} }, null);
+    await expect(fixture.store.putLiteLlmEntries(runId, entries)).rejects.toThrow(/lease/);
+
+    const map = await fixture.store.readLiteLlmMap(null);
+    expect(map.entries['map/listed']).toEqual(entries['map/listed']);
+    expect(map.entries).not.toHaveProperty('map/vanished');
+    expect(map.entries).not.toHaveProperty('map/never-stored');
+    expect(map.prices).toContainEqual(['litellm', 'map/listed', '1.5', '2', null, null, null, null, null]);
+    expect(map.prices.some(([, modelId]) => modelId === 'map/vanished')).toBe(false);
+    expect(await fixture.store.readLiteLlmMap(map.version)).toMatchObject({ notModified: true, entries: {} });
+  });
 });

@@ -1,0 +1,75 @@
+import { MODEL_STATES } from '../providers/price-record.js';
+import type { PricesQuery } from '../db/pricing-store.js';
+import { MAX_MODEL_ID_LENGTH } from '../providers/catalog-items.js';
+import { HttpError } from '../edge/http-error.js';
+
+export const DEFAULT_PAGE_SIZE = 1000;
+export const MAX_PAGE_SIZE = 5000;
+const KNOWN_PARAMETERS = new Set(['provider', 'model_id', 'state', 'updated_since', 'cursor', 'limit']);
+
+/** A page cursor: the last (provider, model_id) served, as base64url JSON (opaque to callers). */
+export function encodeCursor(after: [string, string]): string {
+  return Buffer.from(JSON.stringify(after)).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      value.every((part) => typeof part === 'string' && part.length <= MAX_MODEL_ID_LENGTH)
+    )
+      return value as [string, string];
+  } catch {
+    // falls through to the 400 below
+  }
+  throw new HttpError(400, 'cursor is not one this endpoint returned');
+}
+
+function list(value: string | null, name: string): string[] | null {
+  if (value === null) return null;
+  const items = value.split(',').map((item) => item.trim());
+  if (items.some((item) => item === '' || item.length > MAX_MODEL_ID_LENGTH))
+    throw new HttpError(400, `${name} must be a comma-separated list`);
+  return [...new Set(items)];
+}
+
+/** GET /prices query -> store query, with every value checked (a bad one is a 400, never a 500). */
+export function parsePricesQuery(url: URL): { query: PricesQuery; shape: string } {
+  const params = url.searchParams;
+  for (const name of params.keys()) {
+    if (!KNOWN_PARAMETERS.has(name))
+      throw new HttpError(
+        400,
+        `unknown parameter ${JSON.stringify(name.slice(0, 40))}; known: ${[...KNOWN_PARAMETERS].join(', ')}`,
+      );
+  }
+  const states = list(params.get('state'), 'state');
+  const unknownState = states?.find((state) => !(MODEL_STATES as readonly string[]).includes(state));
+  if (unknownState !== undefined) throw new HttpError(400, `state must be among ${MODEL_STATES.join(', ')}`);
+  const modelId = params.get('model_id');
+  if (modelId !== null && (modelId === '' || modelId.length > MAX_MODEL_ID_LENGTH))
+    throw new HttpError(400, 'model_id must be a model id');
+  const since = params.get('updated_since');
+  let updatedSince: string | null = null;
+  if (since !== null) {
+    const time = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(since) ? Date.parse(since) : NaN;
+    if (Number.isNaN(time)) throw new HttpError(400, 'updated_since must be an ISO 8601 timestamp');
+    updatedSince = new Date(time).toISOString();
+  }
+  const limitText = params.get('limit');
+  const limit = limitText === null ? DEFAULT_PAGE_SIZE : Number(limitText);
+  if (!/^\d{1,5}$/.test(limitText ?? '1') || !Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE)
+    throw new HttpError(400, `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
+  const cursor = params.get('cursor');
+  const query: PricesQuery = {
+    providers: list(params.get('provider'), 'provider'),
+    modelId,
+    states,
+    updatedSince,
+    after: cursor === null ? null : decodeCursor(cursor),
+    limit,
+  };
+  return { query, shape: JSON.stringify(query) };
+}

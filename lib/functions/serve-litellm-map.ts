@@ -1,0 +1,32 @@
+import type { AppContext } from '../app/app-context.js';
+import { HttpError } from '../edge/http-error.js';
+import { authorizePriceRead, knownVersion, notModified, priceEtag } from './prices-access.js';
+import { buildLiteLlmMap, liteLlmMapStream } from './litellm-map.js';
+
+/**
+ * GET /prices/model_prices_and_context_window.json: LiteLLM's cost map with our prices layered
+ * over it, streamed. LiteLLM refuses a map that is small or shrank against its packaged copy and
+ * falls back silently, so without the `litellm` provider (whose map is the base) this is a 409.
+ */
+export async function serveLiteLlmMap(request: Request, context: AppContext): Promise<Response> {
+  const cacheControl = authorizePriceRead(request, context.config);
+  if (!context.config.providers.includes('litellm')) {
+    throw new HttpError(
+      409,
+      "the LiteLLM map needs LiteLLM's own entries as its base: add litellm to PRICING_SYNC_PROVIDERS " +
+        '(LiteLLM refuses a map much smaller than its packaged copy and silently falls back to it)',
+    );
+  }
+  const source = await context.store.readLiteLlmMap(knownVersion(request, 'litellm', ''));
+  const etag = priceEtag('litellm', source.version, '');
+  if (source.notModified) return notModified(etag, cacheControl);
+  if (Object.keys(source.entries).length === 0) {
+    throw new HttpError(503, 'the litellm provider has not been synced yet: no LiteLLM entries are stored', {
+      'retry-after': '300',
+    });
+  }
+  return new Response(liteLlmMapStream(buildLiteLlmMap(source)), {
+    status: 200,
+    headers: { 'content-type': 'application/json; charset=utf-8', etag, 'cache-control': cacheControl },
+  });
+}

@@ -1,0 +1,31 @@
+import type { AppContext } from '../app/app-context.js';
+import { json } from '../edge/responses.js';
+import { authorizePriceRead, knownVersion, notModified, priceEtag } from './prices-access.js';
+import { encodeCursor, parsePricesQuery } from './prices-query.js';
+
+/**
+ * GET /prices: the prices in force, one page per call, from one SQL call. The ETag follows the
+ * price version that every price-writing transaction bumps, so an unchanged table answers 304.
+ */
+export async function servePrices(request: Request, context: AppContext): Promise<Response> {
+  const cacheControl = authorizePriceRead(request, context.config);
+  const { query, shape } = parsePricesQuery(new URL(request.url));
+  const page = await context.store.readPrices({
+    ...query,
+    knownVersion: knownVersion(request, 'prices', shape),
+  });
+  const etag = priceEtag('prices', page.version, shape);
+  if (page.notModified) return notModified(etag, cacheControl);
+  const next = page.next ? encodeCursor(page.next) : null;
+  return json(
+    200,
+    {
+      success: true,
+      version: page.version,
+      count: page.prices.length,
+      next_cursor: next,
+      prices: page.prices,
+    },
+    { etag, 'cache-control': cacheControl },
+  );
+}

@@ -1,0 +1,202 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { GET as prices } from '../../api/prices.js';
+import type { PriceView } from '../../lib/db/pricing-store.js';
+import {
+  ADMIN_KEY,
+  request,
+  startFunctionHarness,
+  type FunctionHarness,
+} from '../support/function-harness.js';
+
+const PRICES_TOKEN = 'test-prices-token-abc123';
+
+interface PricesBody {
+  success: boolean;
+  version: string;
+  count: number;
+  next_cursor: string | null;
+  prices: PriceView[];
+}
+
+describe('GET /prices', () => {
+  let harness: FunctionHarness;
+  const sync = async () => {
+    const outcome = await harness
+      .configure({ PRICES_TOKEN })
+      .sync({ trigger: 'cli', triggeredBy: 'test', dryRun: false, force: false });
+    if (outcome.kind !== 'finished') throw new Error(`sync did not run: ${outcome.kind}`);
+    return outcome;
+  };
+  const read = async (path: string, headers: Record<string, string> = {}) =>
+    prices(request(path, { key: PRICES_TOKEN, headers }));
+
+  beforeAll(async () => {
+    harness = await startFunctionHarness();
+    harness.replay.setScenario('all', {});
+    await sync();
+  });
+  afterAll(async () => {
+    await harness.close();
+  });
+  beforeEach(() => {
+    harness.replay.setScenario('all', {});
+    harness.configure({ PRICES_TOKEN });
+  });
+
+  it('fails closed when neither PRICES_TOKEN nor an admin key is configured', async () => {
+    harness.configure({ ADMIN_API_KEY: undefined, ADMIN_API_KEYS: undefined, PRICES_TOKEN: undefined });
+    const response = await prices(request('/prices', { key: 'anything' }));
+    expect(response.status).toBe(401);
+    expect(await response.json()).toMatchObject({
+      success: false,
+      error: expect.stringMatching(/PRICES_TOKEN/),
+    });
+  });
+
+  it('needs PRICES_TOKEN or an admin key unless public, and is private then', async () => {
+    expect((await prices(request('/prices'))).status).toBe(401);
+    expect((await prices(request('/prices', { key: 'wrong' }))).status).toBe(401);
+    const withToken = await prices(request('/prices', { key: PRICES_TOKEN }));
+    expect(withToken.status).toBe(200);
+    expect(withToken.headers.get('cache-control')).toBe('private, no-store');
+    expect((await prices(request('/prices', { key: ADMIN_KEY }))).status).toBe(200);
+
+    harness.configure({ PRICES_PUBLIC: 'true', PRICES_TOKEN: undefined });
+    const open = await prices(request('/prices'));
+    expect(open.status).toBe(200);
+    expect(open.headers.get('cache-control')).toMatch(/^public, .*s-maxage=\d+/);
+  });
+
+  it('returns the stored prices as decimal strings with the documented fields, never pinned today', async () => {
+    const response = await read('/prices?provider=openrouter&limit=5000');
+    const page = (await response.json()) as PricesBody;
+    const stored = await harness.database.admin.query<{
+      model_id: string;
+      state: string;
+      input: string | null;
+      output: string | null;
+    }>(
+      `select model_id, state, trim_scale(input_price_per_1m_tokens)::text as input,
+              trim_scale(output_price_per_1m_tokens)::text as output
+         from model_pricing where provider = 'openrouter' order by model_id`,
+    );
+    expect(page.prices.map((price) => price.model_id)).toEqual(stored.rows.map((row) => row.model_id));
+    for (const [index, row] of stored.rows.entries()) {
+      expect(page.prices[index]).toMatchObject({
+        provider: 'openrouter',
+        state: row.state,
+        input_price_per_1m_tokens: row.input,
+        output_price_per_1m_tokens: row.output,
+        pinned: false,
+      });
+    }
+    const first = page.prices[0]!;
+    expect(Object.keys(first).sort()).toEqual(
+      [
+        'alias_of',
+        'cache_read_price_per_1m_tokens',
+        'cache_write_price_per_1m_tokens',
+        'context_length',
+        'effective_at',
+        'extra',
+        'image_price',
+        'input_price_per_1m_tokens',
+        'model_id',
+        'output_price_per_1m_tokens',
+        'pinned',
+        'provider',
+        'request_price',
+        'state',
+        'tiers',
+      ].sort(),
+    );
+    expect(Date.parse(first.effective_at)).not.toBeNaN();
+  });
+
+  it('pages with a cursor: every row exactly once, in order', async () => {
+    const all = (await (await read('/prices?limit=5000')).json()) as PricesBody;
+    expect(all.next_cursor).toBeNull();
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page = (await (
+        await read(`/prices?limit=7${cursor ? `&cursor=${cursor}` : ''}`)
+      ).json()) as PricesBody;
+      seen.push(...page.prices.map((price) => `${price.provider}:${price.model_id}`));
+      cursor = page.next_cursor;
+      pages += 1;
+    } while (cursor);
+    expect(seen).toEqual(all.prices.map((price) => `${price.provider}:${price.model_id}`));
+    expect(pages).toBe(Math.ceil(all.prices.length / 7));
+  });
+
+  it('filters by provider, model_id, state and updated_since', async () => {
+    const nearai = (await (await read('/prices?provider=nearai')).json()) as PricesBody;
+    expect(nearai.count).toBeGreaterThan(0);
+    expect(new Set(nearai.prices.map((price) => price.provider))).toEqual(new Set(['nearai']));
+
+    const one = nearai.prices[0]!;
+    const byId = (await (
+      await read(`/prices?provider=nearai&model_id=${encodeURIComponent(one.model_id)}`)
+    ).json()) as PricesBody;
+    expect(byId.prices).toEqual([one]);
+
+    const variable = (await (await read('/prices?state=variable,unpriced')).json()) as PricesBody;
+    expect(variable.count).toBeGreaterThan(0);
+    expect(variable.prices.every((price) => ['variable', 'unpriced'].includes(price.state))).toBe(true);
+
+    const future = (await (await read('/prices?updated_since=2999-01-01T00:00:00Z')).json()) as PricesBody;
+    expect(future.count).toBe(0);
+    const past = (await (await read('/prices?updated_since=2000-01-01')).json()) as PricesBody;
+    expect(past.count).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['state=gone', /state/],
+    ['limit=0', /limit/],
+    ['limit=abc', /limit/],
+    ['updated_since=yesterday', /updated_since/],
+    ['cursor=!!!', /cursor/],
+    ['provdier=openrouter', /unknown parameter/],
+  ])('answers 400 for %s', async (query, message) => {
+    const response = await read(`/prices?${query}`);
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: string }).error).toMatch(message);
+  });
+
+  it('answers 304 while the prices are unchanged, also across a sync that writes nothing', async () => {
+    const first = await read('/prices?provider=openrouter');
+    const etag = first.headers.get('etag')!;
+    expect(etag).toMatch(/^"prices-v\d+-/);
+    const again = await read('/prices?provider=openrouter', { 'if-none-match': etag });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe('');
+
+    await sync();
+    expect((await read('/prices?provider=openrouter', { 'if-none-match': etag })).status).toBe(304);
+    // Another query's ETag never validates this one.
+    const other = (await read('/prices?provider=nearai')).headers.get('etag')!;
+    expect((await read('/prices?provider=openrouter', { 'if-none-match': other })).status).toBe(200);
+  });
+
+  it('never shows a held 10x swing, and a price change is never a 304', async () => {
+    const before = (await (await read('/prices?provider=openrouter&state=active')).json()) as PricesBody;
+    const etag = (await read('/prices?provider=openrouter&state=active')).headers.get('etag')!;
+    harness.replay.setScenario('openrouter', { swingModelIndex: 3, swingFactor: '12' });
+    const held = await sync();
+    expect(JSON.stringify(held)).toMatch(/price_swing/);
+    const during = await read('/prices?provider=openrouter&state=active', { 'if-none-match': etag });
+    expect(during.status).toBe(304);
+    const after = (await (await read('/prices?provider=openrouter&state=active')).json()) as PricesBody;
+    expect(after.prices).toEqual(before.prices);
+
+    harness.replay.setScenario('openrouter', { priceChangeFraction: 0.2, priceChangeFactor: '1.5' });
+    await sync();
+    const changed = await read('/prices?provider=openrouter&state=active', { 'if-none-match': etag });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).not.toBe(etag);
+    const body = (await changed.json()) as PricesBody;
+    expect(body.prices).not.toEqual(before.prices);
+  });
+});
