@@ -24,8 +24,8 @@ describe('on Vercel without a database', () => {
     process.env.PRICING_DATA_DIR = '/nonexistent/pricing-sync-must-not-open';
     Object.assign(process.env, {
       VERCEL: '1',
-      CRON_SECRET: 'cron',
-      ADMIN_API_KEY: 'admin',
+      CRON_SECRET: 'cron-secret-for-tests',
+      ADMIN_API_KEY: 'admin-key-for-tests',
       LOG_LEVEL: 'silent',
     });
     setAppContext(null);
@@ -46,12 +46,12 @@ describe('on Vercel without a database', () => {
   });
 
   it('answers every function with 500 and config_errors, from a store that connects nowhere', async () => {
-    const admin = { authorization: 'Bearer admin' };
+    const admin = { authorization: 'Bearer admin-key-for-tests' };
     const responses = await Promise.all([
       health(new Request('http://localhost/health')),
       status(new Request('http://localhost/admin/pricing/scheduler/status', { headers: admin })),
       cron(
-        new Request('http://localhost/api/cron/pricing-sync', { headers: { authorization: 'Bearer cron' } }),
+        new Request('http://localhost/api/cron/pricing-sync', { headers: { authorization: 'Bearer cron-secret-for-tests' } }),
       ),
       trigger(
         new Request('http://localhost/admin/pricing/scheduler/trigger', { method: 'POST', headers: admin }),
