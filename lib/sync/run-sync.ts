@@ -2,6 +2,7 @@ import type { Span } from '@opentelemetry/api';
 import type { PricingStore, ProviderRow, RunTrigger } from '../db/pricing-store.js';
 import { StoreError } from '../db/store-error.js';
 import { ProviderError } from '../http/provider-error.js';
+import { runErrorSummary } from './run-error-summary.js';
 import type { Logger } from '../logging/logger.js';
 import type { NormalizedCatalog, PriceRecord, ProviderSlug } from '../providers/price-record.js';
 import type { ProviderSource } from '../providers/provider-source.js';
@@ -103,13 +104,14 @@ export async function runSync(deps: SyncDependencies, request: SyncRequest): Pro
         await syncProviders(deps, request, runId, sources, providerRows, results, log);
         const ordered = slugs.map((slug) => results.get(slug)!);
         const status = runStatusOf(ordered);
+        const summary = runErrorSummary(ordered);
         const finish = await deps.store.finishRun(
           runId,
           status,
           { providers: Object.fromEntries(results) },
-          null,
+          summary,
         );
-        const report = reportOf(runId, request, lease.startedAt, finish, status, results, null);
+        const report = reportOf(runId, request, lease.startedAt, finish, status, results, summary);
         span.setAttribute('status', report.status);
         log.info({ status: report.status, duration_seconds: report.duration_seconds }, 'sync run finished');
         return { kind: 'finished', report };
@@ -227,7 +229,12 @@ async function syncProviders(
         } catch (error) {
           result = failedResult(source.slug, error);
           log.warn(
-            { provider: source.slug, reason: result.error?.reason, error: result.error?.message },
+            {
+              provider: source.slug,
+              reason: result.error?.reason,
+              code: result.error?.code ?? result.error?.status,
+              error: result.error?.message,
+            },
             'provider failed',
           );
         }
@@ -258,7 +265,12 @@ function failedResult(provider: string, error: unknown): ProviderResult {
     applied: false,
     duration_seconds: 0,
     counts: emptyCounts(),
-    error: { reason, message: error instanceof Error ? error.message : String(error) },
+    error: {
+      reason,
+      message: error instanceof Error ? error.message : String(error),
+      ...(error instanceof ProviderError && error.causeCode ? { code: error.causeCode } : {}),
+      ...(error instanceof ProviderError && error.status !== undefined ? { status: error.status } : {}),
+    },
     invalid_examples: [],
     held_changes: [],
   };
