@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { readConfig } from '../config.js';
+import { explainDatabaseConnectionError } from '../db/database-url.js';
 import { openStore, storageConfigFromEnv } from '../db/open-store.js';
 import { createLogger } from '../logging/logger.js';
 import { parseProviderList } from '../providers/registry.js';
@@ -67,7 +68,7 @@ export async function runSyncCommand(
   let providers = config.providers;
   if (options.providers !== undefined) {
     try {
-      providers = parseProviderList(options.providers);
+      providers = parseProviderList(options.providers, '--providers');
     } catch (error) {
       io.err(error instanceof Error ? error.message : String(error));
       return EXIT_FAILED;
@@ -119,7 +120,11 @@ export async function runSyncCommand(
     if (outcome.report.status === 'partial') return EXIT_PARTIAL;
     return EXIT_FAILED;
   } catch (error) {
-    io.err(error instanceof Error ? error.message : String(error));
+    const explained =
+      store.kind === 'postgres'
+        ? explainDatabaseConnectionError(error, env.DATABASE_URL?.trim() ?? '')
+        : null;
+    io.err(explained ?? (error instanceof Error ? error.message : String(error)));
     return EXIT_FAILED;
   } finally {
     await store.close();
