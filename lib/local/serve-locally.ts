@@ -1,6 +1,8 @@
 import { relative } from 'node:path';
 import { startReplayServer, type ReplayServer } from '../replay/replay-server.js';
+import { storageConfigFromEnv } from '../db/open-store.js';
 import { explainListenError } from './port-in-use.js';
+import { writeServerFile } from './server-file.js';
 import { LOCAL_SECRETS_FILE, withLocalSecrets } from './local-secrets.js';
 import { startLocalRunner, type LocalRunner } from './local-runner.js';
 import type { ProviderResult } from '../sync/sync-result.js';
@@ -45,6 +47,15 @@ export async function serveLocally(options: {
     await replay?.close();
     throw explainListenError(error, port, 'PORT');
   });
+  const storage = storageConfigFromEnv(secrets.env);
+  const removeServerFile =
+    storage.kind === 'pglite'
+      ? await writeServerFile(storage.dataDir, {
+          url: runner.url,
+          pid: process.pid,
+          command: options.demo ? 'npm run demo' : 'npm start',
+        })
+      : async () => undefined;
   const file = relative(process.cwd(), secrets.file) || secrets.file;
   const read = (name: string) => `$(node -p "require('./${file}').${name}")`;
   const admin = secrets.generated.includes('ADMIN_API_KEY') ? read('ADMIN_API_KEY') : '$ADMIN_API_KEY';
@@ -70,6 +81,7 @@ export async function serveLocally(options: {
     runner,
     replay,
     async close() {
+      await removeServerFile();
       await runner.close();
       await replay?.close();
     },
