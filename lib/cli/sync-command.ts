@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { readConfig } from '../config.js';
 import { explainDatabaseConnectionError } from '../db/database-url.js';
 import { StoreError } from '../db/store-error.js';
+import { createSyncProgress } from './sync-progress.js';
 import { LOCAL_SECRETS_FILE, withLocalSecrets } from '../local/local-secrets.js';
 import { readServerFile, type ServerFile } from '../local/server-file.js';
 import { startReplayServer, type ReplayServer } from '../replay/replay-server.js';
@@ -21,6 +22,14 @@ export const EXIT_PARTIAL = 2;
 export interface CommandIo {
   out: (line: string) => void;
   err: (line: string) => void;
+  /**
+   * `text` (the default): one readable line per provider, and the JSON logs only from `error`
+   * up. `json`: JSON log lines only (LOG_FORMAT=json, or stderr is not a terminal), so a
+   * provider failure is said once either way.
+   */
+  format?: 'text' | 'json';
+  /** On a terminal: raw writes to stderr for the live progress line. */
+  progress?: (text: string) => void;
 }
 
 const USAGE = 'usage: npm run sync -- [--dry-run] [--providers a,b] [--force] [--demo]';
@@ -119,6 +128,8 @@ export async function runSyncCommand(
     io.err(error instanceof Error ? error.message : String(error));
     return EXIT_FAILED;
   }
+  const json = io.format === 'json';
+  const live = !json && io.progress ? createSyncProgress(io.progress) : null;
   try {
     const sources = createProviderSources(
       { ...env, PRICING_SYNC_PROVIDERS: providers.join(',') },
@@ -134,16 +145,25 @@ export async function runSyncCommand(
         store,
         sources,
         settings: config,
-        logger: createLogger({ level: env.LOG_LEVEL ?? 'warn', destination: process.stderr }),
+        logger: createLogger({
+          level: env.LOG_LEVEL?.trim() || (json ? 'warn' : 'error'),
+          destination: process.stderr,
+        }),
       },
       {
         trigger: 'cli',
         triggeredBy: osUser(),
         dryRun: options['dry-run'],
         force: options.force,
-        onProviderDone: (result) => io.err(progressLine(result)),
+        ...(live ? { onProviderProgress: (event) => live.update(event) } : {}),
+        onProviderDone: (result) => {
+          if (json) return;
+          if (live) live.done(result.provider, progressLine(result));
+          else io.err(progressLine(result));
+        },
       },
     );
+    live?.stop();
     if (outcome.kind === 'refused') {
       io.err(
         `another run holds the lease: run ${outcome.holder.runId} (${outcome.holder.trigger}` +
@@ -163,6 +183,7 @@ export async function runSyncCommand(
     io.err(explained ?? (error instanceof Error ? error.message : String(error)));
     return EXIT_FAILED;
   } finally {
+    live?.stop();
     await store.close();
     await replay?.close();
   }

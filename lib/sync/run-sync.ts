@@ -36,6 +36,15 @@ export interface SyncRequest {
   providers?: readonly ProviderSlug[];
   /** Called as each provider finishes (the CLI prints progress with it). */
   onProviderDone?: (result: ProviderResult) => void;
+  /** Called as a provider moves on: fetching, fetched (waiting its turn to apply), applying. */
+  onProviderProgress?: (event: ProviderProgress) => void;
+}
+
+export interface ProviderProgress {
+  provider: string;
+  phase: 'fetching' | 'fetched' | 'applying';
+  /** Items in the fetched catalog, from `fetched` on. */
+  items?: number;
 }
 
 export type SyncOutcome =
@@ -199,6 +208,7 @@ async function syncProviders(
         const started = performance.now();
         let result: ProviderResult;
         try {
+          request.onProviderProgress?.({ provider: source.slug, phase: 'fetching' });
           const catalog = await inSpan('pricing_sync.fetch', { provider: source.slug }, async (span) => {
             const fetched = await Promise.race([
               source.fetchCatalog({ signal: deadline.signal }),
@@ -211,8 +221,11 @@ async function syncProviders(
             { provider: source.slug, fetched: catalog.records.length, invalid: catalog.invalid.length },
             'provider fetched',
           );
-          const apply = applyQueue.then(() =>
-            inSpan('pricing_sync.apply', { provider: source.slug, dry_run: request.dryRun }, (span) =>
+          const items = catalog.records.length + catalog.invalid.length;
+          request.onProviderProgress?.({ provider: source.slug, phase: 'fetched', items });
+          const apply = applyQueue.then(() => {
+            request.onProviderProgress?.({ provider: source.slug, phase: 'applying', items });
+            return inSpan('pricing_sync.apply', { provider: source.slug, dry_run: request.dryRun }, (span) =>
               syncOneProvider(
                 deps,
                 request,
@@ -222,8 +235,8 @@ async function syncProviders(
                 providerRows.get(source.slug),
                 span,
               ),
-            ),
-          );
+            );
+          });
           applyQueue = apply.catch(() => undefined);
           result = await apply;
         } catch (error) {
