@@ -39,7 +39,7 @@ describe("npm run sync -- --demo: the demo's data, from the demo's replay", () =
       PRICING_DATA_DIR: join(directory, 'demo-pglite'),
       REPLAY_CATALOG_SIZE: '20',
     });
-    expect(result.stderr).toContain('openrouter: applied');
+    expect(result.stdout).toMatch(/^openrouter +20 +0 +0 +0 +0 +0 +0$/m);
     expect(result.stdout).toMatch(/run \d+: success/);
     expect(result.code).toBe(0);
   });
