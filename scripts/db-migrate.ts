@@ -2,12 +2,13 @@
 import { PgliteAdapter } from '../lib/db/pglite-adapter.js';
 import { PostgresAdapter } from '../lib/db/postgres-adapter.js';
 import { storageConfigFromEnv } from '../lib/db/open-store.js';
+import { explainDatabaseConnectionError } from '../lib/db/database-url.js';
 
-// DATABASE_URL wins here even beside SUPABASE_URL: it is how migrations reach a Supabase database.
-const config = process.env.DATABASE_URL?.trim()
-  ? storageConfigFromEnv({ DATABASE_URL: process.env.DATABASE_URL })
-  : storageConfigFromEnv(process.env);
 try {
+  // DATABASE_URL wins here even beside SUPABASE_URL: it is how migrations reach a Supabase database.
+  const config = process.env.DATABASE_URL?.trim()
+    ? storageConfigFromEnv({ DATABASE_URL: process.env.DATABASE_URL })
+    : storageConfigFromEnv(process.env);
   if (config.kind === 'supabase') {
     console.error(
       'db:migrate talks SQL, which supabase-js cannot: run `supabase db push`, or set DATABASE_URL to the ' +
@@ -30,6 +31,7 @@ try {
     console.log(`PGlite at ${config.dataDir} is migrated`);
   }
 } catch (error) {
-  console.error(error instanceof Error ? error.message : error);
+  const explained = explainDatabaseConnectionError(error, process.env.DATABASE_URL?.trim() ?? '');
+  console.error(explained ?? (error instanceof Error ? error.message : error));
   process.exitCode = 1;
 }

@@ -1,7 +1,8 @@
 // npm run demo: npm start with every provider replayed from a local server: no network needed.
+import { exitOnPortInUse } from '../lib/local/port-in-use.js';
 import { serveLocally } from '../lib/local/serve-locally.js';
 
-const served = await serveLocally({ demo: true, env: process.env });
+const served = await exitOnPortInUse(() => serveLocally({ demo: true, env: process.env }));
 const stop = () => void served.close().then(() => process.exit(0));
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);

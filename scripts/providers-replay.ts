@@ -2,6 +2,7 @@
  * `npm run providers:replay`: serves all five providers on 127.0.0.1 for offline runs and demos.
  * Point the sync at it with the printed env; change scenarios with `POST /_control/scenario`.
  */
+import { exitOnPortInUse, explainListenError } from '../lib/local/port-in-use.js';
 import { startReplayServer } from '../lib/replay/replay-server.js';
 
 const port = Number(process.env.REPLAY_PORT ?? '4010');
@@ -10,10 +11,14 @@ if (!Number.isSafeInteger(port) || port < 0 || port > 65535) {
   process.exit(1);
 }
 const size = Number(process.env.REPLAY_CATALOG_SIZE ?? '200');
-const server = await startReplayServer({
-  port,
-  defaults: { size: Number.isSafeInteger(size) && size >= 0 ? size : 200 },
-});
+const server = await exitOnPortInUse(() =>
+  startReplayServer({
+    port,
+    defaults: { size: Number.isSafeInteger(size) && size >= 0 ? size : 200 },
+  }).catch((error: unknown) => {
+    throw explainListenError(error, port, 'REPLAY_PORT');
+  }),
+);
 
 console.log(`provider replay server on ${server.url}`);
 for (const [name, value] of Object.entries(server.baseUrls)) console.log(`${name}=${value}`);

@@ -1,6 +1,12 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { readConfig } from '../config.js';
+import { explainDatabaseConnectionError } from '../db/database-url.js';
+import { StoreError } from '../db/store-error.js';
+import { createSyncProgress } from './sync-progress.js';
+import { LOCAL_SECRETS_FILE, withLocalSecrets } from '../local/local-secrets.js';
+import { readServerFile, type ServerFile } from '../local/server-file.js';
+import { startReplayServer, type ReplayServer } from '../replay/replay-server.js';
 import { openStore, storageConfigFromEnv } from '../db/open-store.js';
 import { createLogger } from '../logging/logger.js';
 import { parseProviderList } from '../providers/registry.js';
@@ -16,9 +22,21 @@ export const EXIT_PARTIAL = 2;
 export interface CommandIo {
   out: (line: string) => void;
   err: (line: string) => void;
+  /**
+   * `text` (the default): one readable line per provider, and the JSON logs only from `error`
+   * up. `json`: JSON log lines only (LOG_FORMAT=json, or stderr is not a terminal), so a
+   * provider failure is said once either way.
+   */
+  format?: 'text' | 'json';
+  /** On a terminal: raw writes to stderr for the live progress line. */
+  progress?: (text: string) => void;
 }
 
-const USAGE = 'usage: npm run sync -- [--dry-run] [--providers a,b] [--force]';
+const USAGE = 'usage: npm run sync -- [--dry-run] [--providers a,b] [--force] [--demo]';
+
+/** `npm run demo`'s data dir and catalog size: `--demo` syncs the same data from the same replay. */
+const DEMO_DATA_DIR = '.data/demo-pglite';
+const DEMO_CATALOG_SIZE = 200;
 
 function osUser(): string {
   try {
@@ -46,6 +64,7 @@ export async function runSyncCommand(
         'dry-run': { type: 'boolean', default: false },
         force: { type: 'boolean', default: false },
         providers: { type: 'string' },
+        demo: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -67,21 +86,50 @@ export async function runSyncCommand(
   let providers = config.providers;
   if (options.providers !== undefined) {
     try {
-      providers = parseProviderList(options.providers);
+      providers = parseProviderList(options.providers, '--providers');
     } catch (error) {
       io.err(error instanceof Error ? error.message : String(error));
       return EXIT_FAILED;
     }
   }
 
+  if (options.demo) {
+    if (env.DATABASE_URL?.trim() || env.SUPABASE_URL?.trim()) {
+      io.err("--demo syncs the demo's PGlite data (.data/demo-pglite): unset DATABASE_URL and SUPABASE_URL");
+      return EXIT_FAILED;
+    }
+    env = { ...env, PRICING_DATA_DIR: env.PRICING_DATA_DIR?.trim() || DEMO_DATA_DIR };
+  }
+
   await startTracing(env);
   let store;
+  let replay: ReplayServer | null = null;
   try {
-    store = await openStore(storageConfigFromEnv(env));
+    const storage = storageConfigFromEnv(env);
+    try {
+      store = await openStore(storage);
+    } catch (error) {
+      // A running `npm start` / `npm run demo` holds the PGlite folder: run the sync through it.
+      if (!(error instanceof StoreError && error.code === 'DATA_DIR_LOCKED' && storage.kind === 'pglite')) {
+        throw error;
+      }
+      const server = await readServerFile(storage.dataDir);
+      if (!server) throw error;
+      return await syncThroughServer(server, env, options, providers, io);
+    }
+    if (options.demo) {
+      const size = Number(env.REPLAY_CATALOG_SIZE ?? DEMO_CATALOG_SIZE);
+      replay = await startReplayServer({
+        defaults: { size: Number.isSafeInteger(size) ? size : DEMO_CATALOG_SIZE },
+      });
+      env = { ...env, ...replay.baseUrls };
+    }
   } catch (error) {
     io.err(error instanceof Error ? error.message : String(error));
     return EXIT_FAILED;
   }
+  const json = io.format === 'json';
+  const live = !json && io.progress ? createSyncProgress(io.progress) : null;
   try {
     const sources = createProviderSources(
       { ...env, PRICING_SYNC_PROVIDERS: providers.join(',') },
@@ -97,16 +145,25 @@ export async function runSyncCommand(
         store,
         sources,
         settings: config,
-        logger: createLogger({ level: env.LOG_LEVEL ?? 'warn', destination: process.stderr }),
+        logger: createLogger({
+          level: env.LOG_LEVEL?.trim() || (json ? 'warn' : 'error'),
+          destination: process.stderr,
+        }),
       },
       {
         trigger: 'cli',
         triggeredBy: osUser(),
         dryRun: options['dry-run'],
         force: options.force,
-        onProviderDone: (result) => io.err(progressLine(result)),
+        ...(live ? { onProviderProgress: (event) => live.update(event) } : {}),
+        onProviderDone: (result) => {
+          if (json) return;
+          if (live) live.done(result.provider, progressLine(result));
+          else io.err(progressLine(result));
+        },
       },
     );
+    live?.stop();
     if (outcome.kind === 'refused') {
       io.err(
         `another run holds the lease: run ${outcome.holder.runId} (${outcome.holder.trigger}` +
@@ -119,11 +176,56 @@ export async function runSyncCommand(
     if (outcome.report.status === 'partial') return EXIT_PARTIAL;
     return EXIT_FAILED;
   } catch (error) {
-    io.err(error instanceof Error ? error.message : String(error));
+    const explained =
+      store.kind === 'postgres'
+        ? explainDatabaseConnectionError(error, env.DATABASE_URL?.trim() ?? '')
+        : null;
+    io.err(explained ?? (error instanceof Error ? error.message : String(error)));
     return EXIT_FAILED;
   } finally {
+    live?.stop();
     await store.close();
+    await replay?.close();
   }
+}
+
+/** Asks the local server that holds the data dir to run the sync, and prints its answer. */
+async function syncThroughServer(
+  server: ServerFile,
+  env: Record<string, string | undefined>,
+  options: { 'dry-run': boolean; force: boolean; providers?: string | undefined },
+  providers: readonly string[],
+  io: CommandIo,
+): Promise<number> {
+  const secrets = await withLocalSecrets(
+    { ADMIN_API_KEY: env.ADMIN_API_KEY, CRON_SECRET: env.CRON_SECRET ?? 'unused' },
+    env.LOCAL_SECRETS_FILE ?? LOCAL_SECRETS_FILE,
+  );
+  io.err(`${server.command} (${server.url}) holds the data dir: syncing ${providers.join(', ')} through it`);
+  const response = await fetch(`${server.url}/admin/pricing/scheduler/trigger`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${secrets.env.ADMIN_API_KEY}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      dry_run: options['dry-run'],
+      force: options.force,
+      ...(options.providers === undefined ? {} : { providers }),
+    }),
+  });
+  const answer = (await response.json().catch(() => null)) as
+    (RunReport & { running_run_id?: number; error?: string }) | null;
+  if (response.status === 409) {
+    io.err(`another run holds the lease: run ${answer?.running_run_id ?? '?'}`);
+    return EXIT_FAILED;
+  }
+  if (!response.ok || !answer?.providers) {
+    io.err(`${server.command} answered ${response.status}: ${answer?.error ?? 'no run report'}`);
+    return EXIT_FAILED;
+  }
+  for (const result of Object.values(answer.providers)) io.err(progressLine(result));
+  for (const line of summaryTable(answer)) io.out(line);
+  if (answer.status === 'success') return EXIT_SUCCESS;
+  if (answer.status === 'partial') return EXIT_PARTIAL;
+  return EXIT_FAILED;
 }
 
 function progressLine(result: ProviderResult): string {

@@ -1,3 +1,4 @@
+import { assertPostgresUrl } from './database-url.js';
 import { PricingStore } from './pricing-store.js';
 
 export type StorageConfig =
@@ -29,7 +30,10 @@ export function storageConfigFromEnv(env: Record<string, string | undefined>): S
     );
   }
   const connectionString = env.DATABASE_URL?.trim();
-  if (connectionString) return { kind: 'postgres', connectionString };
+  if (connectionString) {
+    assertPostgresUrl(connectionString);
+    return { kind: 'postgres', connectionString };
+  }
   return { kind: 'pglite', dataDir: env.PRICING_DATA_DIR?.trim() || DEFAULT_PGLITE_DATA_DIR };
 }
 

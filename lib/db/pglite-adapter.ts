@@ -128,13 +128,21 @@ function processIsAlive(pid: number): boolean {
 }
 
 function lockedError(dataDir: string, owner: LockOwner | null, cause?: unknown): StoreError {
+  const script = owner ? npmScriptOf(owner.command) : null;
   const who = owner
-    ? `process ${owner.pid} (${owner.command}) of ${owner.user}@${owner.host}, since ${owner.since}`
+    ? `${script ? `\`${script}\` (process ${owner.pid}` : `process ${owner.pid} (${owner.command}`}) of ${owner.user}@${owner.host}, since ${owner.since}`
     : 'another process';
+  const server = script === 'npm start' || script === 'npm run demo';
   return new StoreError(
     `The PGlite data dir ${dataDir} is in use by ${who}. PGlite allows one process at a time: ` +
-      'stop that process; or, if it is `npm start`, run a sync through it with ' +
-      'POST /admin/pricing/scheduler/trigger; or point both at a shared Postgres with DATABASE_URL ' +
+      `stop that process; ${
+        server
+          ? `or run a sync through \`${script}\` with POST /admin/pricing/scheduler/trigger; `
+          : script
+            ? ''
+            : 'or, if it is a local server (`npm start`, `npm run demo`), run a sync through it with POST /admin/pricing/scheduler/trigger; '
+      }` +
+      'or point both at a shared Postgres with DATABASE_URL ' +
       '(or this one at another folder with PRICING_DATA_DIR).',
     { code: 'DATA_DIR_LOCKED', cause },
   );
@@ -217,6 +225,19 @@ async function lockDataDir(dataDir: string, ownerFile: string): Promise<DataDirL
       await release?.().catch(() => undefined);
     },
   };
+}
+
+/** The npm script a lock holder's command line runs, so the message names what the user typed. */
+function npmScriptOf(command: string): string | null {
+  const script = /scripts\/([a-z-]+)\.ts\b/.exec(command)?.[1];
+  const names: Record<string, string> = {
+    start: 'npm start',
+    demo: 'npm run demo',
+    sync: 'npm run sync',
+    'db-migrate': 'npm run db:migrate',
+    'db-prune': 'npm run db:prune',
+  };
+  return script ? (names[script] ?? null) : null;
 }
 
 function safeUser(): string {

@@ -15,6 +15,8 @@ export interface ProviderErrorDetails {
   attempts?: number;
   /** The wait the provider asked for with `Retry-After`, in milliseconds. */
   retryAfterMs?: number;
+  /** The transport's own code for a `network` error: `ENOTFOUND`, `ECONNREFUSED`, `CERT_HAS_EXPIRED`, … */
+  causeCode?: string | undefined;
   cause?: unknown;
 }
 
@@ -32,6 +34,7 @@ export class ProviderError extends Error {
   /** Set by the client when it gives up, so the report can say how hard it tried. */
   attempts: number;
   readonly retryAfterMs: number | undefined;
+  readonly causeCode: string | undefined;
 
   constructor(message: string, details: ProviderErrorDetails) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -42,10 +45,32 @@ export class ProviderError extends Error {
     this.retryable = details.retryable;
     this.attempts = details.attempts ?? 1;
     this.retryAfterMs = details.retryAfterMs;
+    this.causeCode = details.causeCode;
   }
 }
 
 /** Whether an HTTP status is worth retrying: request timeout, rate limit, or a server error. */
 export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
+}
+
+/**
+ * The first system or TLS code in an error's cause chain. fetch() reports every transport failure
+ * as `TypeError: fetch failed`; what a user needs (no such host, nothing listening, a bad
+ * certificate) is the `code` of its cause, or of the errors of an AggregateError (one per address
+ * tried).
+ */
+export function causeCodeOf(error: unknown, depth = 0): string | undefined {
+  if (depth > 8 || typeof error !== 'object' || error === null) return undefined;
+  const { code, cause, errors } = error as { code?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{2,63}$/.test(code)) return code;
+  const fromCause = causeCodeOf(cause, depth + 1);
+  if (fromCause) return fromCause;
+  if (Array.isArray(errors)) {
+    for (const inner of errors) {
+      const found = causeCodeOf(inner, depth + 1);
+      if (found) return found;
+    }
+  }
+  return undefined;
 }

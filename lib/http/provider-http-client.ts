@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { isRetryableStatus, ProviderError } from './provider-error.js';
+import { causeCodeOf, isRetryableStatus, ProviderError } from './provider-error.js';
 import { parseRetryAfterMs } from './retry-after.js';
 import { USER_AGENT } from './user-agent.js';
 
@@ -248,11 +248,14 @@ function classifyAbortOrNetwork(
         ? ` after ${context.bytesRead} bytes (body truncated)`
         : ` after ${context.bytesRead} of ${context.expectedBytes} declared bytes (body truncated)`;
   const detail = error instanceof Error ? error.message : String(error);
-  return new ProviderError(`${provider}: network error from ${url}${received}: ${detail}`, {
+  const causeCode = causeCodeOf(error);
+  const withCode = causeCode && !detail.includes(causeCode) ? `${detail} (${causeCode})` : detail;
+  return new ProviderError(`${provider}: network error from ${url}${received}: ${withCode}`, {
     reason: 'network',
     provider,
     url,
     retryable: true,
+    causeCode,
     cause: error,
   });
 }

@@ -30,6 +30,8 @@ export interface LocalRunnerOptions {
   host?: string;
   store?: PricingStore;
   logger?: Logger;
+  /** Called after each emulated cron tick with the function's answer (parsed JSON, or null). */
+  onCronTick?: (tick: { path: string; status: number; body: unknown }) => void;
 }
 
 export interface LocalRunner {
@@ -180,6 +182,11 @@ export async function startLocalRunner(options: LocalRunnerOptions): Promise<Loc
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => resolve());
+  }).catch(async (error: unknown) => {
+    // A taken port: give the store (and PGlite's folder lock) back before reporting it.
+    setAppContext(null);
+    if (!options.store) await store.close().catch(() => undefined);
+    throw error;
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
@@ -194,16 +201,25 @@ export async function startLocalRunner(options: LocalRunnerOptions): Promise<Loc
       const tick = async () => {
         cronTicks += 1;
         try {
+          const started = performance.now();
           const response = await fetch(`${url}${cron.path}`, {
             headers: {
               authorization: `Bearer ${context.config.cronSecret ?? ''}`,
               'user-agent': 'vercel-cron/1.0 (local)',
             },
           });
+          const body: unknown = await response.json().catch(() => null);
+          // One line, not the whole answer: the details are in the status endpoint.
           logger.info(
-            { path: cron.path, status: response.status, body: await response.json().catch(() => null) },
+            {
+              path: cron.path,
+              status: response.status,
+              duration_ms: Math.round(performance.now() - started),
+              ...cronTickSummary(body),
+            },
             'local cron tick',
           );
+          options.onCronTick?.({ path: cron.path, status: response.status, body });
         } catch (error) {
           logger.error({ err: error, path: cron.path }, 'local cron tick failed');
         }
@@ -240,5 +256,20 @@ export async function startLocalRunner(options: LocalRunnerOptions): Promise<Loc
       if (!options.store) await store.close();
       logger.info('Pricing sync scheduler stopped');
     },
+  };
+}
+
+/** The few fields of a cron answer worth a log line: what happened and how much. */
+export function cronTickSummary(body: unknown): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null) return {};
+  const answer = body as Record<string, unknown>;
+  const pick = (name: string) => (answer[name] === undefined ? {} : { [name]: answer[name] });
+  return {
+    ...pick('skipped'),
+    ...pick('run_id'),
+    ...(answer.status === undefined ? {} : { run_status: answer.status }),
+    ...pick('total_models_updated'),
+    ...pick('total_errors'),
+    ...pick('error'),
   };
 }

@@ -1,7 +1,11 @@
 import { relative } from 'node:path';
 import { startReplayServer, type ReplayServer } from '../replay/replay-server.js';
+import { storageConfigFromEnv } from '../db/open-store.js';
+import { explainListenError } from './port-in-use.js';
+import { writeServerFile } from './server-file.js';
 import { LOCAL_SECRETS_FILE, withLocalSecrets } from './local-secrets.js';
 import { startLocalRunner, type LocalRunner } from './local-runner.js';
+import type { ProviderResult } from '../sync/sync-result.js';
 
 /**
  * `npm start` and `npm run demo`: the functions on localhost with the emulated cron. The demo
@@ -18,14 +22,40 @@ export async function serveLocally(options: {
   let env = { ...options.env };
   let replay: ReplayServer | null = null;
   if (options.demo) {
+    const replayPort = Number(env.REPLAY_PORT ?? 0);
     replay = await startReplayServer({
-      port: Number(env.REPLAY_PORT ?? 0),
+      port: replayPort,
       defaults: { size: Number(env.REPLAY_CATALOG_SIZE ?? 200) },
+    }).catch((error: unknown) => {
+      throw explainListenError(error, replayPort, 'REPLAY_PORT');
     });
     env = { ...env, ...replay.baseUrls, PRICING_DATA_DIR: env.PRICING_DATA_DIR ?? '.data/demo-pglite' };
   }
   const secrets = await withLocalSecrets(env, env.LOCAL_SECRETS_FILE ?? LOCAL_SECRETS_FILE);
-  const runner = await startLocalRunner({ env: secrets.env, port: Number(env.PORT ?? 3000) });
+  let firstTick = true;
+  const port = Number(env.PORT ?? 3000);
+  const runner = await startLocalRunner({
+    env: secrets.env,
+    port,
+    onCronTick: ({ body }) => {
+      if (!firstTick) return;
+      firstTick = false;
+      const hint = options.demo ? null : offlineHint(body);
+      if (hint) process.stderr.write(`${hint}\n`);
+    },
+  }).catch(async (error: unknown) => {
+    await replay?.close();
+    throw explainListenError(error, port, 'PORT');
+  });
+  const storage = storageConfigFromEnv(secrets.env);
+  const removeServerFile =
+    storage.kind === 'pglite'
+      ? await writeServerFile(storage.dataDir, {
+          url: runner.url,
+          pid: process.pid,
+          command: options.demo ? 'npm run demo' : 'npm start',
+        })
+      : async () => undefined;
   const file = relative(process.cwd(), secrets.file) || secrets.file;
   const read = (name: string) => `$(node -p "require('./${file}').${name}")`;
   const admin = secrets.generated.includes('ADMIN_API_KEY') ? read('ADMIN_API_KEY') : '$ADMIN_API_KEY';
@@ -51,8 +81,25 @@ export async function serveLocally(options: {
     runner,
     replay,
     async close() {
+      await removeServerFile();
       await runner.close();
       await replay?.close();
     },
   };
+}
+
+/**
+ * One hint when the first sync failed because no provider could be reached: a new user offline or
+ * behind a firewall sees why, and what works without the network.
+ */
+export function offlineHint(body: unknown): string | null {
+  const answer = body as { status?: unknown; providers?: Record<string, ProviderResult> } | null;
+  if (answer?.status !== 'failed' || !answer.providers) return null;
+  const errors = Object.values(answer.providers).map((result) => result.error);
+  if (errors.length === 0 || errors.some((error) => error?.reason !== 'network')) return null;
+  const codes = [...new Set(errors.map((error) => error?.code).filter(Boolean))].join(', ');
+  return (
+    `hint: the first sync failed: the providers are unreachable from here${codes ? ` (${codes})` : ''}. ` +
+    '`npm run demo` runs against a local replay of them.'
+  );
 }

@@ -35,16 +35,20 @@ function isProviderSlug(value: string): value is ProviderSlug {
  * Parses `PRICING_SYNC_PROVIDERS` (`"openrouter, nearai"`): trimmed, duplicates dropped, order kept.
  * Unset or blank gives the default list; an unknown slug is an error naming the known ones.
  */
-export function parseProviderList(value: string | undefined): ProviderSlug[] {
+export function parseProviderList(
+  value: string | undefined,
+  /** What the list came from, for the error: the variable, or `--providers`. */
+  source = 'PRICING_SYNC_PROVIDERS',
+): ProviderSlug[] {
   if (value === undefined || value.trim() === '') return [...DEFAULT_PROVIDER_SLUGS];
   const names = value.split(',').map((name) => name.trim());
   if (names.some((name) => name === '')) {
-    throw new ProviderConfigError(`PRICING_SYNC_PROVIDERS has an empty entry: ${JSON.stringify(value)}`);
+    throw new ProviderConfigError(`${source} has an empty entry: ${JSON.stringify(value)}`);
   }
   const unknown = names.filter((name) => !isProviderSlug(name));
   if (unknown.length > 0) {
     throw new ProviderConfigError(
-      `PRICING_SYNC_PROVIDERS names unknown provider${unknown.length > 1 ? 's' : ''} ${unknown
+      `${source} names unknown provider${unknown.length > 1 ? 's' : ''} ${unknown
         .map((name) => JSON.stringify(name.slice(0, 40)))
         .join(', ')}; known: ${PROVIDER_SLUGS.join(', ')}`,
     );

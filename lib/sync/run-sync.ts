@@ -2,6 +2,7 @@ import type { Span } from '@opentelemetry/api';
 import type { PricingStore, ProviderRow, RunTrigger } from '../db/pricing-store.js';
 import { StoreError } from '../db/store-error.js';
 import { ProviderError } from '../http/provider-error.js';
+import { runErrorSummary } from './run-error-summary.js';
 import type { Logger } from '../logging/logger.js';
 import type { NormalizedCatalog, PriceRecord, ProviderSlug } from '../providers/price-record.js';
 import type { ProviderSource } from '../providers/provider-source.js';
@@ -45,6 +46,15 @@ export interface SyncRequest {
   providers?: readonly ProviderSlug[];
   /** Called as each provider finishes (the CLI prints progress with it). */
   onProviderDone?: (result: ProviderResult) => void;
+  /** Called as a provider moves on: fetching, fetched (waiting its turn to apply), applying. */
+  onProviderProgress?: (event: ProviderProgress) => void;
+}
+
+export interface ProviderProgress {
+  provider: string;
+  phase: 'fetching' | 'fetched' | 'applying';
+  /** Items in the fetched catalog, from `fetched` on. */
+  items?: number;
 }
 
 export type SyncOutcome =
@@ -113,13 +123,14 @@ export async function runSync(deps: SyncDependencies, request: SyncRequest): Pro
         await syncProviders(deps, request, runId, sources, providerRows, results, log);
         const ordered = slugs.map((slug) => results.get(slug)!);
         const status = runStatusOf(ordered);
+        const summary = runErrorSummary(ordered);
         const finish = await deps.store.finishRun(
           runId,
           status,
           { providers: Object.fromEntries(results) },
-          null,
+          summary,
         );
-        const report = reportOf(runId, request, lease.startedAt, finish, status, results, null);
+        const report = reportOf(runId, request, lease.startedAt, finish, status, results, summary);
         span.setAttribute('status', report.status);
         log.info({ status: report.status, duration_seconds: report.duration_seconds }, 'sync run finished');
         return { kind: 'finished', report };
@@ -207,6 +218,7 @@ async function syncProviders(
         const started = performance.now();
         let result: ProviderResult;
         try {
+          request.onProviderProgress?.({ provider: source.slug, phase: 'fetching' });
           const catalog = await inSpan('pricing_sync.fetch', { provider: source.slug }, async (span) => {
             const fetched = enforcePriceBounds(
               await Promise.race([
@@ -229,8 +241,11 @@ async function syncProviders(
             { provider: source.slug, fetched: catalog.records.length, invalid: catalog.invalid.length },
             'provider fetched',
           );
-          const apply = applyQueue.then(() =>
-            inSpan('pricing_sync.apply', { provider: source.slug, dry_run: request.dryRun }, (span) =>
+          const items = catalog.records.length + catalog.invalid.length;
+          request.onProviderProgress?.({ provider: source.slug, phase: 'fetched', items });
+          const apply = applyQueue.then(() => {
+            request.onProviderProgress?.({ provider: source.slug, phase: 'applying', items });
+            return inSpan('pricing_sync.apply', { provider: source.slug, dry_run: request.dryRun }, (span) =>
               syncOneProvider(
                 deps,
                 request,
@@ -240,14 +255,19 @@ async function syncProviders(
                 providerRows.get(source.slug),
                 span,
               ),
-            ),
-          );
+            );
+          });
           applyQueue = apply.catch(() => undefined);
           result = await apply;
         } catch (error) {
           result = failedResult(source.slug, error);
           log.warn(
-            { provider: source.slug, reason: result.error?.reason, error: result.error?.message },
+            {
+              provider: source.slug,
+              reason: result.error?.reason,
+              code: result.error?.code ?? result.error?.status,
+              error: result.error?.message,
+            },
             'provider failed',
           );
         }
@@ -281,7 +301,12 @@ function failedResult(provider: string, error: unknown): ProviderResult {
     applied: false,
     duration_seconds: 0,
     counts: emptyCounts(),
-    error: { reason, message: error instanceof Error ? error.message : String(error) },
+    error: {
+      reason,
+      message: error instanceof Error ? error.message : String(error),
+      ...(error instanceof ProviderError && error.causeCode ? { code: error.causeCode } : {}),
+      ...(error instanceof ProviderError && error.status !== undefined ? { status: error.status } : {}),
+    },
     invalid_examples: [],
     held_changes: [],
   };

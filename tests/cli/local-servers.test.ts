@@ -1,0 +1,133 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/embedded-server.js';
+
+interface Child {
+  output: () => string;
+  exit: Promise<number | null>;
+  kill(): Promise<void>;
+}
+
+function start(script: string, env: Record<string, string>): Child {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+    env: { ...process.env, LOG_LEVEL: 'info', DATABASE_URL: '', SUPABASE_URL: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += String(chunk)));
+  child.stderr.on('data', (chunk) => (output += String(chunk)));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    output: () => output,
+    exit,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exit;
+    },
+  };
+}
+
+async function waitForOutput(child: Child, pattern: RegExp, timeoutMs = 60_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const match = pattern.exec(child.output());
+    if (match) return match[0];
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${pattern}; output so far:\n${child.output()}`);
+}
+
+describe('the local servers, as a new user starts them', () => {
+  let directory: string;
+  let occupier: Server;
+  let busyPort: number;
+
+  beforeAll(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'pricing-sync-first-hour-'));
+    occupier = createServer();
+    await new Promise<void>((resolve) => occupier.listen(0, '127.0.0.1', resolve));
+    busyPort = (occupier.address() as { port: number }).port;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => occupier.close(resolve));
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['npm start', 'scripts/start.ts', 'PORT'],
+    ['npm run providers:replay', 'scripts/providers-replay.ts', 'REPLAY_PORT'],
+    ['npm run demo', 'scripts/demo.ts', 'REPLAY_PORT'],
+  ])(
+    '%s on a taken port says which port and which variable, exits 1, no stack',
+    async (_name, script, variable) => {
+      const child = start(script, {
+        [variable]: String(busyPort),
+        PRICING_DATA_DIR: join(directory, `pglite-${variable}`),
+        LOCAL_SECRETS_FILE: join(directory, 'secrets.json'),
+        LOCAL_CRON: 'off',
+      });
+      const code = await child.exit;
+      expect(code).toBe(1);
+      const lines = child.output().trim().split('\n');
+      expect(lines.at(-1)).toBe(
+        `port ${busyPort} on 127.0.0.1 is already in use: stop what holds it, or set ${variable} to another port`,
+      );
+      expect(child.output()).not.toMatch(/\n\s+at /);
+      expect(child.output()).not.toContain('EADDRINUSE');
+    },
+  );
+
+  it('npm start offline: the first sync says why it failed, and one hint points to npm run demo', async () => {
+    const closedPort = await freePort();
+    const nowhere = `http://127.0.0.1:${closedPort}`;
+    const child = start('scripts/start.ts', {
+      PORT: String(await freePort()),
+      PRICING_DATA_DIR: join(directory, 'pglite-offline'),
+      LOCAL_SECRETS_FILE: join(directory, 'secrets-offline.json'),
+      LOCAL_CRON_FIRST_DELAY_SECONDS: '0',
+      PRICING_SYNC_PROVIDERS: 'openrouter,nearai,featherless',
+      OPENROUTER_BASE_URL: nowhere,
+      NEARAI_BASE_URL: nowhere,
+      FEATHERLESS_BASE_URL: nowhere,
+    });
+    try {
+      const hint = await waitForOutput(child, /^hint: .*$/m);
+      expect(hint).toBe(
+        'hint: the first sync failed: the providers are unreachable from here (ECONNREFUSED). ' +
+          '`npm run demo` runs against a local replay of them.',
+      );
+      const failure = JSON.parse(await waitForOutput(child, /^.*Scheduled pricing sync failed.*$/m)) as {
+        error: string;
+      };
+      expect(failure.error).toBe('all 3 providers failed: network ECONNREFUSED (3)');
+      const providerFailures = child
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('"provider failed"'))
+        .map((line) => JSON.parse(line) as { code: string; error: string });
+      expect(providerFailures).toHaveLength(3);
+      for (const failed of providerFailures) {
+        expect(failed.code).toBe('ECONNREFUSED');
+        expect(failed.error).toMatch(/fetch failed \(ECONNREFUSED\)/);
+      }
+      // The tick's log line is a summary, not the whole answer.
+      const tick = await waitForOutput(child, /^.*"local cron tick".*$/m);
+      expect(JSON.parse(tick)).toMatchObject({
+        status: 200,
+        run_status: 'failed',
+        total_models_updated: 0,
+        total_errors: 3,
+        error: 'all 3 providers failed: network ECONNREFUSED (3)',
+      });
+      expect(tick).not.toContain('"providers"');
+      expect(tick.length).toBeLessThan(400);
+      expect(child.output().match(/^hint: /gm)).toHaveLength(1);
+    } finally {
+      await child.kill();
+    }
+  });
+});

@@ -1,0 +1,85 @@
+import { spawn, execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/embedded-server.js';
+
+const execute = promisify(execFile);
+
+async function sync(args: string[], env: Record<string, string>) {
+  try {
+    const { stdout, stderr } = await execute(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/sync.ts', ...args],
+      {
+        env: { ...process.env, DATABASE_URL: '', SUPABASE_URL: '', LOG_LEVEL: 'warn', ...env },
+        timeout: 90_000,
+      },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe("npm run sync -- --demo: the demo's data, from the demo's replay", () => {
+  let directory: string;
+  beforeAll(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'pricing-sync-sync-demo-'));
+  });
+  afterAll(async () => {
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('with no demo running: syncs the demo data dir from a local replay, no network', async () => {
+    const result = await sync(['--demo', '--providers', 'openrouter,nearai'], {
+      PRICING_DATA_DIR: join(directory, 'demo-pglite'),
+      REPLAY_CATALOG_SIZE: '20',
+    });
+    expect(result.stdout).toMatch(/^openrouter +20 +0 +0 +0 +0 +0 +0$/m);
+    expect(result.stdout).toMatch(/run \d+: success/);
+    expect(result.code).toBe(0);
+  });
+
+  it('with npm run demo running: runs the sync through it, and the lock message names it', async () => {
+    const dataDir = join(directory, 'running-demo-pglite');
+    const env = {
+      PRICING_DATA_DIR: dataDir,
+      LOCAL_SECRETS_FILE: join(directory, 'secrets.json'),
+      LOCAL_CRON: 'off',
+      REPLAY_CATALOG_SIZE: '20',
+      PORT: String(await freePort()),
+      ADMIN_API_KEY: '',
+      CRON_SECRET: '',
+    };
+    const demo = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts'], {
+      env: { ...process.env, DATABASE_URL: '', SUPABASE_URL: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    demo.stderr.on('data', (chunk) => (output += String(chunk)));
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!output.includes('curl ') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      const result = await sync(['--demo', '--providers', 'openrouter'], env);
+      expect(result.stderr).toMatch(
+        /^npm run demo \(http:\/\/127\.0\.0\.1:\d+\) holds the data dir: syncing openrouter through it$/m,
+      );
+      expect(result.stdout).toMatch(/run \d+: success/);
+      expect(result.code).toBe(0);
+
+      // Without a way through (no server file, as with an older demo), the lock error names the holder.
+      await rm(join(directory, '.running-demo-pglite.server.json'));
+      const refused = await sync(['--demo'], env);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/is in use by `npm run demo` \(process \d+\)/);
+      expect(refused.stderr).not.toContain('if it is `npm start`');
+    } finally {
+      demo.kill('SIGTERM');
+      await new Promise((resolve) => demo.once('exit', resolve));
+    }
+  });
+});
