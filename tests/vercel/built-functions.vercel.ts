@@ -32,6 +32,9 @@ interface Answer extends Omit<Call, 'body'> {
   status: number;
   missing?: boolean;
   contentType: string | null;
+  etag: string | null;
+  cacheControl: string | null;
+  bodyBytes: number;
   body: unknown;
   answeredMs: number;
   importedMs: number;
@@ -268,6 +271,72 @@ describe('what `vercel build` ships (Vercel CLI, offline, clean copy)', () => {
     expect(metrics?.status).toBe(200);
     expect(metrics?.body).toMatch(/^pricing_sync_runs_total\{trigger="cron",status="success"\} 1$/m);
     expect(metrics?.body).toMatch(/^pricing_sync_runs_total\{trigger="manual",status="success"\} 1$/m);
+
+    // GET /prices: closed without a key, a page per call with a cursor to the next, 304 on its ETag.
+    const prices = await answer('api/prices', [
+      { method: 'GET', path: '/prices' },
+      { method: 'GET', path: '/prices?limit=5', headers: ADMIN },
+    ]);
+    expect(prices.map((call) => call.status)).toEqual([401, 200]);
+    const firstPage = prices[1]?.body as { prices: { provider: string }[]; next_cursor: string | null };
+    expect(firstPage.prices).toHaveLength(5);
+    expect(prices[1]?.cacheControl).toBe('private, no-store');
+    let cursor = firstPage.next_cursor;
+    let seen = firstPage.prices.length;
+    while (cursor) {
+      const [page] = await answer('api/prices', [
+        { method: 'GET', path: `/prices?limit=50&cursor=${encodeURIComponent(cursor)}`, headers: ADMIN },
+      ]);
+      const body = page?.body as { prices: unknown[]; next_cursor: string | null };
+      seen += body.prices.length;
+      cursor = body.next_cursor;
+    }
+    expect(seen).toBeGreaterThan(40);
+    const [unchanged] = await answer('api/prices', [
+      { method: 'GET', path: '/prices?limit=5', headers: { ...ADMIN, 'if-none-match': prices[1]!.etag! } },
+    ]);
+    expect(unchanged?.status).toBe(304);
+
+    // The LiteLLM map: 409 without the litellm provider; with it, after a sync, the whole streamed
+    // body is LiteLLM's map with our prices layered over it, readable with no headers when public.
+    const [noBase] = await answer('api/prices/litellm', [
+      { method: 'GET', path: '/prices/model_prices_and_context_window.json', headers: ADMIN },
+    ]);
+    expect(noBase?.status).toBe(409);
+    expect(JSON.stringify(noBase?.body)).toContain('PRICING_SYNC_PROVIDERS');
+    const withLiteLlm = {
+      ...env,
+      PRICING_SYNC_PROVIDERS: 'openrouter,nearai,litellm',
+      PRICES_PUBLIC: 'true',
+    };
+    const [synced] = (
+      await callBuilt(
+        get('api/admin/pricing/scheduler/trigger'),
+        [
+          {
+            method: 'POST',
+            path: '/admin/pricing/scheduler/trigger',
+            headers: { ...ADMIN, 'content-type': 'application/json' },
+            body: '{}',
+          },
+        ],
+        withLiteLlm,
+      )
+    ).answers;
+    expect(synced).toMatchObject({ status: 200, body: { status: 'success' } });
+    const { answers: maps } = await callBuilt(
+      get('api/prices/litellm'),
+      [{ method: 'GET', path: '/prices/model_prices_and_context_window.json' }],
+      withLiteLlm,
+    );
+    const map = maps[0]?.body as Record<string, { litellm_provider?: string; input_cost_per_token?: number }>;
+    expect(maps[0]?.status).toBe(200);
+    expect(maps[0]?.cacheControl).toMatch(/^public, /);
+    expect(maps[0]?.bodyBytes).toBeGreaterThan(1000);
+    const layered = Object.entries(map).filter(([key]) => key.startsWith('openrouter/'));
+    expect(layered.length).toBeGreaterThan(0);
+    expect(layered.every(([, entry]) => entry.litellm_provider === 'openrouter')).toBe(true);
+    expect(Object.keys(map).some((key) => key.startsWith('nearai/'))).toBe(true);
 
     // Functions added later are called too, without editing this test: every exported method,
     // with both keys; a built function must answer, and not with a 500.

@@ -5,6 +5,7 @@
 // has settled (Vercel could freeze the instance from then on), and exits then if asked to (an open
 // database pool would otherwise keep the process for its idle timeout).
 /* global Request */
+import { Buffer } from 'node:buffer';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 
@@ -48,6 +49,9 @@ for (const call of calls) {
       path: call.path,
       status: response.status,
       contentType: response.headers.get('content-type'),
+      etag: response.headers.get('etag'),
+      cacheControl: response.headers.get('cache-control'),
+      bodyBytes: Buffer.byteLength(text),
       body,
       answeredMs,
       importedMs,
