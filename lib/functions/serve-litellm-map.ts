@@ -11,6 +11,8 @@ import { buildLiteLlmMap, liteLlmMapStream } from './litellm-map.js';
 export async function serveLiteLlmMap(request: Request, context: AppContext): Promise<Response> {
   const cacheControl = authorizePriceRead(request, context.config);
   if (!context.config.providers.includes('litellm')) {
+    // A store that cannot be reached or is not configured is the error to report first.
+    await context.store.ping();
     throw new HttpError(
       409,
       "the LiteLLM map needs LiteLLM's own entries as its base: add litellm to PRICING_SYNC_PROVIDERS " +

