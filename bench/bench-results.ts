@@ -81,7 +81,7 @@ function mark(ok: boolean): string {
   return ok ? 'met' : 'NOT MET';
 }
 
-/** The table printed after a run, in Markdown (paste-ready for README's Performance section). */
+/** The table printed after a run, in Markdown (paste-ready for docs/performance.md). */
 export function renderResults(results: BenchResults, notes: BenchNotes): string {
   const lines: string[] = [];
   lines.push(`Machine: ${notes.machine}`, '');
