@@ -4,9 +4,9 @@
  * embedded Postgres (127.0.0.1 only). Prints a table: p50/p95 milliseconds and body sizes.
  */
 import { cpus, totalmem } from 'node:os';
-import { startLocalRunner } from '../lib/local/local-runner.js';
+import { startLocalRunner } from '../dev/local/local-runner.js';
 import { createLogger } from '../lib/logging/logger.js';
-import { generateLiteLlmCostMap } from '../lib/replay/generate-catalog.js';
+import { generateLiteLlmCostMap } from '../dev/replay/generate-catalog.js';
 import { startEmbeddedPostgres } from '../tests/support/embedded-server.js';
 import { createBenchDatabase } from './bench-database.js';
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createBenchDatabase } from '../bench/bench-database.js';
 import { summarizeProfile } from '../bench/profile-summary.js';
 import type { WorkerJob } from '../bench/sync-worker.js';
-import { startReplayServer } from '../lib/replay/replay-server.js';
+import { startReplayServer } from '../dev/replay/replay-server.js';
 import { startEmbeddedPostgres } from '../tests/support/embedded-server.js';
 
 const N = Number(process.argv.find((arg) => arg.startsWith('--n='))?.slice(4) ?? 25_000);

@@ -27,8 +27,8 @@ import { metricsMedianMs, storeRuns } from '../bench/metrics-latency.js';
 import type { WorkerJob, WorkerResult } from '../bench/sync-worker.js';
 import { APPLY_CHUNK_ROWS } from '../lib/db/pricing-store.js';
 import { createLogger } from '../lib/logging/logger.js';
-import { startLocalRunner } from '../lib/local/local-runner.js';
-import { startReplayServer, type ReplayRoute, type ReplayServer } from '../lib/replay/replay-server.js';
+import { startLocalRunner } from '../dev/local/local-runner.js';
+import { startReplayServer, type ReplayRoute, type ReplayServer } from '../dev/replay/replay-server.js';
 import { startEmbeddedPostgres } from '../tests/support/embedded-server.js';
 
 const SIZES = [1_000, 5_000, 25_000];

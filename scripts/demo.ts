@@ -1,6 +1,6 @@
 // npm run demo: npm start with every provider replayed from a local server: no network needed.
-import { exitOnPortInUse } from '../lib/local/port-in-use.js';
-import { serveLocally } from '../lib/local/serve-locally.js';
+import { exitOnPortInUse } from '../dev/local/port-in-use.js';
+import { serveLocally } from '../dev/local/serve-locally.js';
 
 const served = await exitOnPortInUse(() => serveLocally({ demo: true, env: process.env }));
 const stop = () => void served.close().then(() => process.exit(0));

@@ -2,8 +2,8 @@
  * `npm run providers:replay`: serves all five providers on 127.0.0.1 for offline runs and demos.
  * Point the sync at it with the printed env; change scenarios with `POST /_control/scenario`.
  */
-import { exitOnPortInUse, explainListenError } from '../lib/local/port-in-use.js';
-import { startReplayServer } from '../lib/replay/replay-server.js';
+import { exitOnPortInUse, explainListenError } from '../dev/local/port-in-use.js';
+import { startReplayServer } from '../dev/replay/replay-server.js';
 
 const port = Number(process.env.REPLAY_PORT ?? '4010');
 if (!Number.isSafeInteger(port) || port < 0 || port > 65535) {

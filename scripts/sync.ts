@@ -1,5 +1,5 @@
 // npm run sync -- [--dry-run] [--providers a,b] [--force]
-import { runSyncCommand } from '../lib/cli/sync-command.js';
+import { runSyncCommand } from '../dev/cli/sync-command.js';
 
 // Text for a person at a terminal; JSON lines for a pipe, a CI log or LOG_FORMAT=json.
 const json = process.env.LOG_FORMAT?.trim().toLowerCase() === 'json' || !process.stderr.isTTY;

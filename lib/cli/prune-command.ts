@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { openStore, storageConfigFromEnv } from '../db/open-store.js';
 import type { PricingStore } from '../db/pricing-store.js';
-import type { CommandIo } from './sync-command.js';
+import type { CommandIo } from './command-io.js';
 
 const USAGE =
   'usage: npm run db:prune -- --older-than <age>   (age: a whole number with d, h, m or s: 90d, 12h)';

@@ -1,12 +1,8 @@
 import type { ModelState, PriceRecord, PricingTier, ProviderSlug } from '../providers/price-record.js';
 import type { RpcTransport, StoreKind } from './rpc-transport.js';
 
-export type RunTrigger = 'cron' | 'manual' | 'cli';
-export type FinishedRunStatus = 'success' | 'partial' | 'failed';
-export type RunStatus = 'running' | FinishedRunStatus | 'abandoned';
-
-/** A model as stored: the canonical record's fields, with `missing` among the states. */
-export type StoredModel = Omit<PriceRecord, 'state' | 'provider'> & { state: ModelState };
+import type { StoredModel } from '../sync/stored-model.js';
+import type { FinishedRunStatus, RunStatus, RunTrigger } from '../sync/run-types.js';
 
 export type LeaseResult =
   | { acquired: true; runId: number; startedAt: string; abandonedRunId: number | null }
@@ -230,13 +226,6 @@ export class PricingStore {
       abandoned_run_id: number | string | null;
     };
     return result.abandoned_run_id === null ? null : Number(result.abandoned_run_id);
-  }
-
-  async releaseLease(runId: number): Promise<boolean> {
-    const result = (await this.transport.call('pricing_release_lease', { p_run_id: runId })) as {
-      released: boolean;
-    };
-    return result.released;
   }
 
   async readProviders(): Promise<ProviderRow[]> {

@@ -13,7 +13,6 @@ export const SQL_FUNCTIONS = {
     p_lease_seconds: 'integer',
   },
   pricing_reap_lease: {},
-  pricing_release_lease: { p_run_id: 'bigint' },
   pricing_read_providers: {},
   pricing_read_models: { p_provider: 'text' },
   pricing_stage_chunk: { p_run_id: 'bigint', p_provider: 'text', p_chunk_no: 'integer', p_rows: 'jsonb' },

@@ -1,11 +1,17 @@
-import { appContext, type AppContext } from '../app/app-context.js';
 import { StoreError } from '../db/store-error.js';
 import { NOT_CONFIGURED } from '../db/unconfigured-transport.js';
+import type { Logger } from '../logging/logger.js';
 import { flushTraces } from '../tracing/start-tracing.js';
 import { HttpError } from './http-error.js';
 import { json } from './responses.js';
 
-export type Handler = (request: Request, context: AppContext) => Promise<Response>;
+/** What the edge needs from the app's context to answer an error: where to log, what config is wrong. */
+export interface EdgeContext {
+  logger: Logger;
+  config: { errors: readonly string[] };
+}
+
+export type Handler<C extends EdgeContext> = (request: Request, context: C) => Promise<Response>;
 
 /**
  * Where errors become HTTP, once for every function: HttpError keeps its status; an unreachable
@@ -14,18 +20,25 @@ export type Handler = (request: Request, context: AppContext) => Promise<Respons
  * all ended when it is returned: their export is handed to the platform's waitUntil then, so they
  * arrive before the function's work is over (an instance may be frozen once it has answered).
  */
-export function handle(handler: Handler): (request: Request) => Promise<Response> {
+export function handle<C extends EdgeContext>(
+  openContext: () => Promise<C>,
+  handler: Handler<C>,
+): (request: Request) => Promise<Response> {
   return async (request) => {
-    const response = await respond(handler, request);
+    const response = await respond(openContext, handler, request);
     flushTraces();
     return response;
   };
 }
 
-async function respond(handler: Handler, request: Request): Promise<Response> {
-  let context: AppContext;
+async function respond<C extends EdgeContext>(
+  openContext: () => Promise<C>,
+  handler: Handler<C>,
+  request: Request,
+): Promise<Response> {
+  let context: C;
   try {
-    context = await appContext();
+    context = await openContext();
   } catch (error) {
     return errorResponse(error, null);
   }
@@ -36,7 +49,7 @@ async function respond(handler: Handler, request: Request): Promise<Response> {
   }
 }
 
-export function errorResponse(error: unknown, context: AppContext | null): Response {
+export function errorResponse(error: unknown, context: EdgeContext | null): Response {
   if (error instanceof HttpError) {
     return json(error.status, { success: false, error: error.message }, error.headers);
   }

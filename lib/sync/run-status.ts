@@ -1,4 +1,4 @@
-import type { FinishedRunStatus } from '../db/pricing-store.js';
+import type { FinishedRunStatus } from './run-types.js';
 import type { ProviderResult } from './sync-result.js';
 
 /**

@@ -1,5 +1,6 @@
 import type { Span } from '@opentelemetry/api';
-import type { PricingStore, ProviderRow, RunTrigger } from '../db/pricing-store.js';
+import type { PricingStore, ProviderRow } from '../db/pricing-store.js';
+import type { RunTrigger } from './run-types.js';
 import { StoreError } from '../db/store-error.js';
 import { ProviderError } from '../http/provider-error.js';
 import { runErrorSummary } from './run-error-summary.js';

@@ -121,7 +121,7 @@ describe('npm run sync while npm start holds the PGlite data dir', () => {
     const directory = await mkdtemp(join(tmpdir(), 'pricing-sync-lock-cli-'));
     const dataDir = join(directory, 'pglite');
     const holder = await PgliteAdapter.open({ dataDir });
-    const { runSyncCommand } = await import('../../lib/cli/sync-command.js');
+    const { runSyncCommand } = await import('../../dev/cli/sync-command.js');
     const errors: string[] = [];
     const code = await runSyncCommand(
       [],

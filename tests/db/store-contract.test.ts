@@ -214,7 +214,11 @@ describe.each([
       leaseSeconds: 60,
     });
     expect(third.acquired).toBe(true);
-    if (third.acquired) expect(await fixture.store.releaseLease(third.runId)).toBe(true);
+    if (third.acquired) {
+      expect((await fixture.store.finishRun(third.runId, 'success', { providers: {} }, null)).finished).toBe(
+        true,
+      );
+    }
   });
 
   it('stores exact decimal prices, extra prices, tiers and metadata, and reads them back unchanged', async () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GET as liteLlmMap } from '../../api/prices/litellm.js';
 import type { ActivePriceRow } from '../../lib/db/pricing-store.js';
 import { buildLiteLlmMap, LITELLM_ROUTES, liteLlmMapStream } from '../../lib/functions/litellm-map.js';
-import { startLocalRunner, type LocalRunner } from '../../lib/local/local-runner.js';
+import { startLocalRunner, type LocalRunner } from '../../dev/local/local-runner.js';
 import { normalizeDecimal } from '../../lib/money/decimal.js';
 import { createProviderSource } from '../../lib/providers/registry.js';
 import { normalizeLiteLlmCostMap } from '../../lib/providers/litellm/normalize-litellm.js';

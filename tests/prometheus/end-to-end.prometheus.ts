@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalRunner, type LocalRunner } from '../../lib/local/local-runner.js';
+import { startLocalRunner, type LocalRunner } from '../../dev/local/local-runner.js';
 import { createLogger } from '../../lib/logging/logger.js';
-import { startReplayServer, type ReplayServer } from '../../lib/replay/replay-server.js';
+import { startReplayServer, type ReplayServer } from '../../dev/replay/replay-server.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { readDashboard } from './dashboard.js';
 import { startPrometheus, type PrometheusServer, type Sample } from './prometheus-server.js';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createFeatherlessSource } from '../../lib/providers/featherless/featherless-source.js';
 import { normalizeFeatherlessCatalog } from '../../lib/providers/featherless/normalize-featherless.js';
-import type { ReplayServer } from '../../lib/replay/replay-server.js';
-import { startReplayServer } from '../../lib/replay/replay-server.js';
+import type { ReplayServer } from '../../dev/replay/replay-server.js';
+import { startReplayServer } from '../../dev/replay/replay-server.js';
 import {
   readSharedFixture,
   SHARED_ABSENT_MESSAGE,

@@ -3,8 +3,8 @@ import { ProviderError } from '../../lib/http/provider-error.js';
 import { createProviderHttpClient } from '../../lib/http/provider-http-client.js';
 import type { ProviderHttpClientOptions } from '../../lib/http/provider-http-client.js';
 import { parseRetryAfterMs } from '../../lib/http/retry-after.js';
-import type { ReplayServer } from '../../lib/replay/replay-server.js';
-import { startReplayServer } from '../../lib/replay/replay-server.js';
+import type { ReplayServer } from '../../dev/replay/replay-server.js';
+import { startReplayServer } from '../../dev/replay/replay-server.js';
 import packageJson from '../../package.json' with { type: 'json' };
 
 let replay: ReplayServer;

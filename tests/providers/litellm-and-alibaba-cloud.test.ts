@@ -3,8 +3,8 @@ import { createAlibabaCloudSource } from '../../lib/providers/alibaba-cloud/alib
 import { createLiteLlmSource } from '../../lib/providers/litellm/litellm-source.js';
 import { normalizeLiteLlmCostMap } from '../../lib/providers/litellm/normalize-litellm.js';
 import type { PriceRecord } from '../../lib/providers/price-record.js';
-import type { ReplayServer } from '../../lib/replay/replay-server.js';
-import { startReplayServer } from '../../lib/replay/replay-server.js';
+import type { ReplayServer } from '../../dev/replay/replay-server.js';
+import { startReplayServer } from '../../dev/replay/replay-server.js';
 import {
   readSharedFixture,
   SHARED_ABSENT_MESSAGE,

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createNearAiSource } from '../../lib/providers/nearai/nearai-source.js';
 import { normalizeNearAiCatalog } from '../../lib/providers/nearai/normalize-nearai.js';
-import type { ReplayServer } from '../../lib/replay/replay-server.js';
-import { startReplayServer } from '../../lib/replay/replay-server.js';
+import type { ReplayServer } from '../../dev/replay/replay-server.js';
+import { startReplayServer } from '../../dev/replay/replay-server.js';
 import {
   readOwnFixture,
   readSharedFixture,

@@ -3,8 +3,8 @@ import { ProviderError } from '../../lib/http/provider-error.js';
 import { normalizeOpenRouterCatalog } from '../../lib/providers/openrouter/normalize-openrouter.js';
 import { createOpenRouterSource } from '../../lib/providers/openrouter/openrouter-source.js';
 import type { PriceRecord } from '../../lib/providers/price-record.js';
-import type { ReplayServer } from '../../lib/replay/replay-server.js';
-import { startReplayServer } from '../../lib/replay/replay-server.js';
+import type { ReplayServer } from '../../dev/replay/replay-server.js';
+import { startReplayServer } from '../../dev/replay/replay-server.js';
 import {
   readOwnFixture,
   readSharedFixture,

@@ -7,9 +7,9 @@ import {
   generateModelSpecs,
   generateNearAiModels,
   generateOpenRouterCatalog,
-} from '../../lib/replay/generate-catalog.js';
-import type { ReplayServer } from '../../lib/replay/replay-server.js';
-import { startReplayServer } from '../../lib/replay/replay-server.js';
+} from '../../dev/replay/generate-catalog.js';
+import type { ReplayServer } from '../../dev/replay/replay-server.js';
+import { startReplayServer } from '../../dev/replay/replay-server.js';
 
 let replay: ReplayServer;
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ReplayScenario } from '../../lib/replay/replay-server.js';
+import type { ReplayScenario } from '../../dev/replay/replay-server.js';
 import { scenario } from './support/scenario.js';
 import { providerHash } from './support/wait-for.js';
 import { startReliabilityRunner, type ReliabilityRunner } from './support/reliability-runner.js';

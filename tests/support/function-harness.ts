@@ -3,7 +3,7 @@ import { createAppContext, setAppContext, type AppContext } from '../../lib/app/
 import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
 import { PricingStore } from '../../lib/db/pricing-store.js';
 import { createLogger } from '../../lib/logging/logger.js';
-import { startReplayServer, type ReplayServer } from '../../lib/replay/replay-server.js';
+import { startReplayServer, type ReplayServer } from '../../dev/replay/replay-server.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';

@@ -1,5 +1,5 @@
-import { runSyncCommand } from '../../lib/cli/sync-command.js';
-import { startReplayServer, type ReplayServer } from '../../lib/replay/replay-server.js';
+import { runSyncCommand } from '../../dev/cli/sync-command.js';
+import { startReplayServer, type ReplayServer } from '../../dev/replay/replay-server.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 /** OpenRouter's `/models` body for hand-picked models: [id, prompt per token, completion per token]. */

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { createLogger } from '../../../lib/logging/logger.js';
-import { startLocalRunner, type LocalRunner } from '../../../lib/local/local-runner.js';
-import { startReplayServer, type ReplayServer } from '../../../lib/replay/replay-server.js';
+import { startLocalRunner, type LocalRunner } from '../../../dev/local/local-runner.js';
+import { startReplayServer, type ReplayServer } from '../../../dev/replay/replay-server.js';
 import { ADMIN_KEY, CRON_SECRET } from '../../support/function-harness.js';
 import { createTestDatabase, type TestDatabase } from '../../support/test-database.js';
 

@@ -1,5 +1,5 @@
 // POST /admin/pricing/scheduler/trigger (rewritten here by vercel.json); admin key required.
-import { handle } from '../../../../lib/edge/handle.js';
+import { handle } from '../../../../lib/app/handle.js';
 import { methodNotAllowed } from '../../../../lib/edge/method-not-allowed.js';
 import { manualTrigger } from '../../../../lib/functions/manual-trigger.js';
 

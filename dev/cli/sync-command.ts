@@ -1,36 +1,24 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { readConfig } from '../config.js';
-import { explainDatabaseConnectionError } from '../db/database-url.js';
-import { StoreError } from '../db/store-error.js';
+import { readConfig } from '../../lib/config.js';
+import { explainDatabaseConnectionError } from '../../lib/db/database-url.js';
+import { StoreError } from '../../lib/db/store-error.js';
+import type { CommandIo } from '../../lib/cli/command-io.js';
 import { createSyncProgress } from './sync-progress.js';
 import { LOCAL_SECRETS_FILE, withLocalSecrets } from '../local/local-secrets.js';
 import { readServerFile, type ServerFile } from '../local/server-file.js';
 import { startReplayServer, type ReplayServer } from '../replay/replay-server.js';
-import { openStore, storageConfigFromEnv } from '../db/open-store.js';
-import { createLogger } from '../logging/logger.js';
-import { parseProviderList } from '../providers/registry.js';
-import { createProviderSources } from '../providers/registry.js';
-import { runSync } from '../sync/run-sync.js';
-import { startTracing } from '../tracing/start-tracing.js';
-import type { ProviderResult, RunReport } from '../sync/sync-result.js';
+import { openStore, storageConfigFromEnv } from '../../lib/db/open-store.js';
+import { createLogger } from '../../lib/logging/logger.js';
+import { parseProviderList } from '../../lib/providers/registry.js';
+import { createProviderSources } from '../../lib/providers/registry.js';
+import { runSync } from '../../lib/sync/run-sync.js';
+import { startTracing } from '../../lib/tracing/start-tracing.js';
+import type { ProviderResult, RunReport } from '../../lib/sync/sync-result.js';
 
 export const EXIT_SUCCESS = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_PARTIAL = 2;
-
-export interface CommandIo {
-  out: (line: string) => void;
-  err: (line: string) => void;
-  /**
-   * `text` (the default): one readable line per provider, and the JSON logs only from `error`
-   * up. `json`: JSON log lines only (LOG_FORMAT=json, or stderr is not a terminal), so a
-   * provider failure is said once either way.
-   */
-  format?: 'text' | 'json';
-  /** On a terminal: raw writes to stderr for the live progress line. */
-  progress?: (text: string) => void;
-}
 
 const USAGE = 'usage: npm run sync -- [--dry-run] [--providers a,b] [--force] [--demo]';
 

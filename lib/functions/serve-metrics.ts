@@ -1,8 +1,8 @@
-import packageJson from '../../package.json' with { type: 'json' };
 import type { AppContext } from '../app/app-context.js';
 import { requireKey } from '../edge/authorize.js';
 import { HttpError } from '../edge/http-error.js';
-import { buildExposition, EXPOSITION_CONTENT_TYPE } from './build-exposition.js';
+import { VERSION } from '../version.js';
+import { buildExposition, EXPOSITION_CONTENT_TYPE } from '../metrics/build-exposition.js';
 
 /**
  * GET /metrics: the exposition built from stored totals. Open unless METRICS_TOKEN is set, as the
@@ -20,7 +20,7 @@ export async function serveMetrics(request: Request, context: AppContext): Promi
     );
   }
   const snapshot = await store.readMetrics();
-  const body = await buildExposition(snapshot, config, packageJson.version);
+  const body = await buildExposition(snapshot, config, VERSION);
   return new Response(body, {
     status: 200,
     headers: { 'content-type': EXPOSITION_CONTENT_TYPE, 'cache-control': 'no-store' },

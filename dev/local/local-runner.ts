@@ -4,10 +4,10 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import vercelJson from '../../vercel.json' with { type: 'json' };
-import { createAppContext, setAppContext, type AppContext } from '../app/app-context.js';
-import { openStore, storageConfigFromEnv } from '../db/open-store.js';
-import type { PricingStore } from '../db/pricing-store.js';
-import type { Logger } from '../logging/logger.js';
+import { createAppContext, setAppContext, type AppContext } from '../../lib/app/app-context.js';
+import { openStore, storageConfigFromEnv } from '../../lib/db/open-store.js';
+import type { PricingStore } from '../../lib/db/pricing-store.js';
+import type { Logger } from '../../lib/logging/logger.js';
 import { nextCronTime } from './cron-schedule.js';
 
 type RouteModule = Partial<Record<string, (request: Request) => Promise<Response>>>;

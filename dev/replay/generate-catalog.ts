@@ -5,7 +5,7 @@
  * Prices are decimal strings built with exact arithmetic: 1–12 significant digits per 1M tokens,
  * spread over 0.01..100 USD, output a small multiple of input, some cache prices.
  */
-import { multiplyDecimal, shiftDecimal } from '../money/decimal.js';
+import { multiplyDecimal, shiftDecimal } from '../../lib/money/decimal.js';
 
 /** mulberry32: small, fast, good enough for test data; never for anything secret. */
 export function createRandom(seed: number): () => number {

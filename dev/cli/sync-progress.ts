@@ -1,4 +1,4 @@
-import type { ProviderProgress } from '../sync/run-sync.js';
+import type { ProviderProgress } from '../../lib/sync/run-sync.js';
 
 /**
  * A one-line live status for `npm run sync` on a terminal: what each provider is doing while a

@@ -1,11 +1,11 @@
 import { relative } from 'node:path';
 import { startReplayServer, type ReplayServer } from '../replay/replay-server.js';
-import { storageConfigFromEnv } from '../db/open-store.js';
+import { storageConfigFromEnv } from '../../lib/db/open-store.js';
 import { explainListenError } from './port-in-use.js';
 import { writeServerFile } from './server-file.js';
 import { LOCAL_SECRETS_FILE, withLocalSecrets } from './local-secrets.js';
 import { startLocalRunner, type LocalRunner } from './local-runner.js';
-import type { ProviderResult } from '../sync/sync-result.js';
+import type { ProviderResult } from '../../lib/sync/sync-result.js';
 
 /**
  * `npm start` and `npm run demo`: the functions on localhost with the emulated cron. The demo
