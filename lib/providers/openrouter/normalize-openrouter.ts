@@ -1,11 +1,5 @@
 import { perTokenToPerMillion, parsePrice } from '../../money/decimal.js';
-import {
-  CatalogBuilder,
-  emptyRecord,
-  idOfUnknownItem,
-  InvalidItemError,
-  describeZodError,
-} from '../catalog-items.js';
+import { buildCatalog, emptyRecord, InvalidItemError, describeZodError } from '../catalog-items.js';
 import type { NormalizedCatalog, PriceRecord, PricingTier } from '../price-record.js';
 import { convertWirePrice, isJsonObject, PRICE_KEY_PATTERN } from '../wire-price.js';
 import { openRouterModelSchema } from './openrouter-api.js';
@@ -174,14 +168,5 @@ export function normalizeOpenRouterModel(item: unknown): PriceRecord {
 
 /** All items of one catalog; bad items are skipped into `invalid`, the rest pass. */
 export function normalizeOpenRouterCatalog(items: readonly unknown[]): NormalizedCatalog {
-  const catalog = new CatalogBuilder();
-  for (const item of items) {
-    const id = isJsonObject(item) && Object.hasOwn(item, 'id') ? item.id : undefined;
-    if (typeof id !== 'string') {
-      catalog.skip(idOfUnknownItem(item, 'id'), 'id: expected a string');
-      continue;
-    }
-    catalog.add(id, () => normalizeOpenRouterModel(item));
-  }
-  return catalog.finish();
+  return buildCatalog(items, 'id', normalizeOpenRouterModel);
 }
