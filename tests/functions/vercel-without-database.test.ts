@@ -51,7 +51,9 @@ describe('on Vercel without a database', () => {
       health(new Request('http://localhost/health')),
       status(new Request('http://localhost/admin/pricing/scheduler/status', { headers: admin })),
       cron(
-        new Request('http://localhost/api/cron/pricing-sync', { headers: { authorization: 'Bearer cron-secret-for-tests' } }),
+        new Request('http://localhost/api/cron/pricing-sync', {
+          headers: { authorization: 'Bearer cron-secret-for-tests' },
+        }),
       ),
       trigger(
         new Request('http://localhost/admin/pricing/scheduler/trigger', { method: 'POST', headers: admin }),
