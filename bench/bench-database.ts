@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { PostgresAdapter } from '../lib/db/postgres-adapter.js';
+import { statsSessionOf, tableWritesByName } from '../tests/support/settle-stats.js';
 
 /** The tables that hold prices: current rows and their history. */
 export const PRICE_TABLE = 'model_pricing';
@@ -48,26 +49,7 @@ export async function createBenchDatabase(serverUrl: string, name: string): Prom
  * processes that have exited by then).
  */
 export async function tableWrites(database: BenchDatabase): Promise<Record<string, number>> {
-  const { admin } = database;
-  await admin.query(
-    'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
-    [database.name],
-  );
-  for (let attempt = 0; attempt < 200; attempt += 1) {
-    const others = await admin.query<{ n: string }>(
-      'select count(*)::text as n from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
-      [database.name],
-    );
-    if (others.rows[0]?.n === '0') break;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  await admin.query('select pg_stat_clear_snapshot()');
-  const result = await admin.query<{ relname: string; writes: string }>(
-    `select relname, (n_tup_ins + n_tup_upd + n_tup_del)::text as writes
-       from pg_stat_user_tables where relname = any($1)`,
-    [[PRICE_TABLE, HISTORY_TABLE]],
-  );
-  return Object.fromEntries(result.rows.map((row) => [row.relname, Number(row.writes)]));
+  return tableWritesByName(statsSessionOf(database.admin), database.name, [PRICE_TABLE, HISTORY_TABLE]);
 }
 
 /** Each price row as text, keyed by provider and model, to count what really changed. */

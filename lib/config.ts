@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { productionStorageError } from './db/production-storage.js';
-import { createProviderSource, parseProviderList } from './providers/registry.js';
+import type { ProviderDefinition } from './providers/provider-definition.js';
+import { createProviderSource, parseProviderList, PROVIDERS } from './providers/registry.js';
 import type { ProviderSlug } from './providers/price-record.js';
 
 /**
@@ -181,19 +182,23 @@ function adminKeys(
   return keys;
 }
 
-export function readConfig(env: Record<string, string | undefined>): Config {
+export function readConfig(
+  env: Record<string, string | undefined>,
+  /** The providers `PRICING_SYNC_PROVIDERS` may name: the registry, or a test's own list. */
+  definitions: readonly ProviderDefinition[] = PROVIDERS,
+): Config {
   const errors: string[] = [];
   let providers: ProviderSlug[];
   try {
-    providers = parseProviderList(env.PRICING_SYNC_PROVIDERS);
+    providers = parseProviderList(env.PRICING_SYNC_PROVIDERS, undefined, definitions);
   } catch (error) {
     errors.push(error instanceof Error ? error.message : String(error));
-    providers = parseProviderList(undefined);
+    providers = parseProviderList(undefined, undefined, definitions);
   }
   for (const slug of providers) {
     try {
       // Base URLs and the like are checked here, so a bad one is a config error, not a crash.
-      createProviderSource(slug, env);
+      createProviderSource(slug, env, {}, definitions);
     } catch (error) {
       errors.push(error instanceof Error ? error.message : String(error));
     }

@@ -7,17 +7,12 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { CatalogMutation } from './generate-catalog.js';
-import {
-  generateDashScopeModelList,
-  generateFeatherlessModels,
-  generateLiteLlmCostMap,
-  generateNearAiModels,
-  generateOpenRouterCatalog,
-} from './generate-catalog.js';
+import type { ReplayRenderer } from './replay-renderers.js';
+import { REPLAY_RENDERERS } from './replay-renderers.js';
 
 /** The endpoints served; `litellm` (the cost map) is read by both the `litellm` and `alibaba-cloud` sources. */
-export const REPLAY_ROUTES = ['openrouter', 'nearai', 'featherless', 'litellm', 'dashscope'] as const;
-export type ReplayRoute = (typeof REPLAY_ROUTES)[number];
+export type ReplayRoute = keyof typeof REPLAY_RENDERERS;
+export const REPLAY_ROUTES = Object.keys(REPLAY_RENDERERS) as ReplayRoute[];
 
 export interface ReplayScenario extends CatalogMutation {
   /** Catalog size before mutations. Default 200. */
@@ -80,13 +75,7 @@ export interface ReplayServer {
   url: string;
   port: number;
   /** Env ready to pass to the provider registry. */
-  baseUrls: {
-    OPENROUTER_BASE_URL: string;
-    NEARAI_BASE_URL: string;
-    FEATHERLESS_BASE_URL: string;
-    LITELLM_PRICES_URL: string;
-    DASHSCOPE_BASE_URL: string;
-  };
+  baseUrls: Record<(typeof REPLAY_RENDERERS)[ReplayRoute]['env']['name'], string>;
   /** Replaces a route's scenario (or every route's, with `'all'`) by defaults + patch; resets its counters. */
   setScenario(route: ReplayRoute | 'all', patch: Partial<ReplayScenario>): void;
   scenario(route: ReplayRoute): ReplayScenario;
@@ -95,26 +84,16 @@ export interface ReplayServer {
   close(): Promise<void>;
 }
 
-const LITELLM_FILE = 'model_prices_and_context_window.json';
-const ENDPOINTS: Record<ReplayRoute, string> = {
-  openrouter: '/openrouter/models',
-  nearai: '/nearai/model/list',
-  featherless: '/featherless/models',
-  litellm: `/litellm/${LITELLM_FILE}`,
-  dashscope: '/dashscope/models',
-};
 /** Largest control-request body read. */
 const MAX_CONTROL_BODY_BYTES = 64 * 1024;
+
+function renderer(route: ReplayRoute): ReplayRenderer {
+  return REPLAY_RENDERERS[route];
+}
 
 function routeOf(path: string): ReplayRoute | null {
   const first = path.split('/')[1] ?? '';
   return (REPLAY_ROUTES as readonly string[]).includes(first) ? (first as ReplayRoute) : null;
-}
-
-function clampInteger(value: string | undefined, fallback: number, minimum: number, maximum: number): number {
-  const parsed = Number(value);
-  if (value === undefined || !Number.isSafeInteger(parsed)) return fallback;
-  return Math.min(maximum, Math.max(minimum, parsed));
 }
 
 export async function startReplayServer(options: ReplayServerOptions = {}): Promise<ReplayServer> {
@@ -151,11 +130,7 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
     let catalog = cache.get(key);
     if (catalog === undefined) {
       if (cache.size > 32) cache.clear();
-      if (route === 'openrouter') catalog = generateOpenRouterCatalog(generate);
-      else if (route === 'nearai') catalog = generateNearAiModels(generate);
-      else if (route === 'featherless') catalog = generateFeatherlessModels(generate);
-      else if (route === 'litellm') catalog = generateLiteLlmCostMap(generate);
-      else catalog = generateDashScopeModelList(generate);
+      catalog = renderer(route).generate(generate);
       cache.set(key, catalog);
     }
     return catalog;
@@ -167,29 +142,12 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
     query: URLSearchParams,
     scenario: ReplayScenario,
   ): unknown {
-    if (path !== ENDPOINTS[route]) return undefined;
+    const render = renderer(route);
+    if (path !== render.endpoint) return undefined;
     // A hand-written body is served verbatim, unless it is a list of items to page through.
     if (scenario.body !== undefined && !Array.isArray(scenario.body)) return scenario.body;
     const catalog = catalogFor(route, scenario);
-    if (route === 'nearai') {
-      const models = Array.isArray(catalog) ? catalog : [];
-      const limit = clampInteger(query.get('limit') ?? undefined, 100, 1, 1000);
-      const offset = clampInteger(query.get('offset') ?? undefined, 0, 0, Number.MAX_SAFE_INTEGER);
-      return { models: models.slice(offset, offset + limit), limit, offset, total: models.length };
-    }
-    if (route === 'featherless') {
-      const models = Array.isArray(catalog) ? catalog : [];
-      // Without per_page Featherless returns the whole catalog and no pagination block.
-      if (!query.has('per_page')) return { data: models };
-      const perPage = clampInteger(query.get('per_page') ?? undefined, 100, 100, 10_000);
-      const page = clampInteger(query.get('page') ?? undefined, 1, 1, Number.MAX_SAFE_INTEGER);
-      const totalPages = Math.max(1, Math.ceil(models.length / perPage));
-      return {
-        data: models.slice((page - 1) * perPage, page * perPage),
-        pagination: { current_page: page, total_pages: totalPages, total_items: models.length },
-        total: models.length,
-      };
-    }
+    if (render.page) return render.page(Array.isArray(catalog) ? catalog : [], query);
     return catalog;
   }
 
@@ -285,7 +243,7 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
       });
       return;
     }
-    if (route === 'dashscope' && !request.headers.authorization) {
+    if (renderer(route).requiresKey && !request.headers.authorization) {
       sendJson(response, 401, { error: { message: 'DashScope needs an API key' } });
       return;
     }
@@ -328,13 +286,9 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
   return {
     url,
     port,
-    baseUrls: {
-      OPENROUTER_BASE_URL: `${url}/openrouter`,
-      NEARAI_BASE_URL: `${url}/nearai`,
-      FEATHERLESS_BASE_URL: `${url}/featherless`,
-      LITELLM_PRICES_URL: `${url}/litellm/${LITELLM_FILE}`,
-      DASHSCOPE_BASE_URL: `${url}/dashscope`,
-    },
+    baseUrls: Object.fromEntries(
+      REPLAY_ROUTES.map((route) => [renderer(route).env.name, `${url}${renderer(route).env.path}`]),
+    ) as ReplayServer['baseUrls'],
     setScenario,
     scenario: (route) => ({ ...(scenarios.get(route) ?? defaults) }),
     requests,

@@ -6,7 +6,8 @@ import { UnconfiguredTransport } from '../db/unconfigured-transport.js';
 import { HttpError } from '../edge/http-error.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import type { ProviderSource } from '../providers/provider-source.js';
-import { createProviderSource } from '../providers/registry.js';
+import type { ProviderDefinition } from '../providers/provider-definition.js';
+import { createProviderSource, PROVIDERS } from '../providers/registry.js';
 import { runSync, type SyncOutcome, type SyncRequest } from '../sync/run-sync.js';
 import { startTracing } from '../tracing/start-tracing.js';
 
@@ -29,15 +30,23 @@ export function createAppContext(options: {
   env: Record<string, string | undefined>;
   store: PricingStore;
   logger?: Logger;
+  /** The providers it may sync: the registry unless a test registers its own. */
+  providers?: readonly ProviderDefinition[];
 }): AppContext {
-  const config = readConfig(options.env);
+  const providers = options.providers ?? PROVIDERS;
+  const config = readConfig(options.env, providers);
   const logger = options.logger ?? createLogger();
   // With config errors nothing syncs (the functions answer 500 naming them), so build no sources.
   const sources =
     config.errors.length > 0
       ? []
       : config.providers.map((slug) =>
-          createProviderSource(slug, options.env, { timeoutMs: config.providerTimeoutSeconds * 1000 }),
+          createProviderSource(
+            slug,
+            options.env,
+            { timeoutMs: config.providerTimeoutSeconds * 1000 },
+            providers,
+          ),
         );
   return {
     config,

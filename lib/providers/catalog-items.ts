@@ -151,3 +151,26 @@ export class CatalogBuilder {
     return { records: this.records, invalid: this.invalid, unreadableIds: this.unreadableIds };
   }
 }
+
+/**
+ * The shared catalog loop for a provider whose listing is an array of items, each naming its model
+ * id under `idKey`: an item without a string id is skipped, every other one goes through
+ * `CatalogBuilder.add`.
+ */
+export function buildCatalog(
+  items: readonly unknown[],
+  idKey: string,
+  normalize: (item: unknown) => PriceRecord,
+): NormalizedCatalog {
+  const catalog = new CatalogBuilder();
+  for (const item of items) {
+    const isObject = typeof item === 'object' && item !== null && !Array.isArray(item);
+    const id = isObject && Object.hasOwn(item, idKey) ? (item as Record<string, unknown>)[idKey] : undefined;
+    if (typeof id !== 'string') {
+      catalog.skip(idOfUnknownItem(item, idKey), `${idKey}: expected a string`);
+      continue;
+    }
+    catalog.add(id, () => normalize(item));
+  }
+  return catalog.finish();
+}

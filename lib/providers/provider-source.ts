@@ -8,14 +8,20 @@ export interface FetchContext {
   budget?: FetchBudget | undefined;
 }
 
-/** One provider: fetches its whole catalog and normalizes it to canonical price records. */
-export interface ProviderSource {
+/** What a provider folder builds: fetches its whole catalog and normalizes it to canonical price records. */
+export interface CatalogSource {
   readonly slug: ProviderSlug;
   /**
    * Resolves with every record plus the items it had to skip; rejects with `ProviderError` when the
    * catalog as a whole cannot be read (transport, status, size, time, or a payload of the wrong shape).
    */
   fetchCatalog(context?: FetchContext): Promise<NormalizedCatalog>;
+}
+
+/** One provider as the sync engine sees it: a catalog source plus its definition's identity. */
+export interface ProviderSource extends CatalogSource {
+  /** Where its prices come from, stored in `model_pricing.source` (the definition's `sourceLabel`). */
+  readonly sourceLabel: string;
 }
 
 /** Joins a base URL from env (with or without a trailing slash) and a path. */

@@ -65,15 +65,6 @@ export type SyncOutcome =
       holder: { runId: number; startedAt: string; trigger: RunTrigger; triggeredBy: string | null };
     };
 
-/** Where each provider's prices come from, stored in model_pricing.source. */
-const SOURCE_OF: Record<ProviderSlug, string> = {
-  openrouter: 'openrouter:/models',
-  nearai: 'nearai:/model/list',
-  featherless: 'featherless:/models',
-  'alibaba-cloud': 'litellm-cost-map:dashscope/*',
-  litellm: 'litellm-cost-map',
-};
-
 const INVALID_EXAMPLES = 10;
 const REPORTED_CHANGES = 50;
 const REPORTED_HELD = 100;
@@ -252,6 +243,7 @@ async function syncProviders(
                 request,
                 runId,
                 source.slug,
+                source.sourceLabel,
                 catalog,
                 providerRows.get(source.slug),
                 span,
@@ -318,6 +310,8 @@ async function syncOneProvider(
   request: SyncRequest,
   runId: number,
   provider: ProviderSlug,
+  /** Stored in model_pricing.source: the provider definition's `sourceLabel`. */
+  sourceLabel: string,
   catalog: NormalizedCatalog,
   row: ProviderRow | undefined,
   span: Span,
@@ -354,7 +348,7 @@ async function syncOneProvider(
         missing: [],
         catalogHash: hash,
         held: [],
-        source: SOURCE_OF[provider],
+        source: sourceLabel,
       });
       result.outcome = 'unchanged';
     }
@@ -404,7 +398,7 @@ async function syncOneProvider(
     catalogHash: guarded.held.length > 0 || unreadable > 0 ? null : hash,
     held: storableJson(result.held_changes),
     heldCount: guarded.held.length,
-    source: SOURCE_OF[provider],
+    source: sourceLabel,
   });
   if (catalog.liteLlmEntries) {
     // A held model keeps its previous entry, so no held price reaches the map we serve.

@@ -16,6 +16,7 @@ import {
 } from '../support/postgrest-emulator.js';
 import { manyRecords, priceRecord } from '../support/store-fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { totalTableWrites } from '../support/settle-stats.js';
 
 /**
  * One contract, three adapters. Each fixture gives a store and a superuser SQL session on the same
@@ -65,29 +66,7 @@ async function statWrites(
   tables: string[],
   databaseName: string | null,
 ): Promise<number> {
-  if (databaseName) {
-    // A backend reports its table statistics at most once a second, or after 10 s idle, but always
-    // when it exits: end the other connections to this database (pools reconnect) and wait.
-    await inspect.query(
-      'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
-      [databaseName],
-    );
-    for (let attempt = 0; attempt < 100; attempt += 1) {
-      const others = await inspect.query<{ n: string }>(
-        'select count(*)::text as n from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
-        [databaseName],
-      );
-      if (others[0]?.n === '0') break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-  await inspect.query('select pg_stat_force_next_flush()');
-  await inspect.query('select pg_stat_clear_snapshot()');
-  const rows = await inspect.query<{ writes: string }>(
-    `select coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)::text as writes from pg_stat_user_tables where relname = any($1)`,
-    [tables],
-  );
-  return Number(rows[0]?.writes ?? 0);
+  return totalTableWrites(inspect, databaseName, tables);
 }
 
 async function postgresFixture(): Promise<Fixture> {

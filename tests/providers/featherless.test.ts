@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createFeatherlessSource } from '../../lib/providers/featherless/featherless-source.js';
 import { normalizeFeatherlessCatalog } from '../../lib/providers/featherless/normalize-featherless.js';
-import type { ReplayServer } from '../../dev/replay/replay-server.js';
-import { startReplayServer } from '../../dev/replay/replay-server.js';
+import { useReplayServer } from '../support/replay-fixture.js';
 import {
   readSharedFixture,
   SHARED_ABSENT_MESSAGE,
@@ -10,16 +9,7 @@ import {
   testClient,
 } from './provider-test-helpers.js';
 
-let replay: ReplayServer;
-beforeAll(async () => {
-  replay = await startReplayServer();
-});
-afterAll(async () => {
-  await replay.close();
-});
-beforeEach(() => {
-  replay.requests.length = 0;
-});
+const replay = useReplayServer();
 
 const source = (pageSize?: number) =>
   createFeatherlessSource({

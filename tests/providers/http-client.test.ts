@@ -1,23 +1,13 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../lib/http/provider-error.js';
 import { createProviderHttpClient } from '../../lib/http/provider-http-client.js';
 import type { ProviderHttpClientOptions } from '../../lib/http/provider-http-client.js';
 import { parseRetryAfterMs } from '../../lib/http/retry-after.js';
-import type { ReplayServer } from '../../dev/replay/replay-server.js';
 import { startReplayServer } from '../../dev/replay/replay-server.js';
+import { useReplayServer } from '../support/replay-fixture.js';
 import packageJson from '../../package.json' with { type: 'json' };
 
-let replay: ReplayServer;
-beforeAll(async () => {
-  replay = await startReplayServer({ defaults: { size: 20 } });
-});
-afterAll(async () => {
-  await replay.close();
-});
-afterEach(() => {
-  replay.setScenario('all', {});
-  replay.requests.length = 0;
-});
+const replay = useReplayServer({ defaults: { size: 20 } });
 
 function client(overrides: Partial<ProviderHttpClientOptions> = {}) {
   const sleeps: number[] = [];

@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAlibabaCloudSource } from '../../lib/providers/alibaba-cloud/alibaba-cloud-source.js';
 import { createLiteLlmSource } from '../../lib/providers/litellm/litellm-source.js';
 import { normalizeLiteLlmCostMap } from '../../lib/providers/litellm/normalize-litellm.js';
 import type { PriceRecord } from '../../lib/providers/price-record.js';
-import type { ReplayServer } from '../../dev/replay/replay-server.js';
-import { startReplayServer } from '../../dev/replay/replay-server.js';
+import { useReplayServer } from '../support/replay-fixture.js';
 import {
   readSharedFixture,
   SHARED_ABSENT_MESSAGE,
@@ -12,17 +11,7 @@ import {
   testClient,
 } from './provider-test-helpers.js';
 
-let replay: ReplayServer;
-beforeAll(async () => {
-  replay = await startReplayServer();
-});
-afterAll(async () => {
-  await replay.close();
-});
-beforeEach(() => {
-  replay.requests.length = 0;
-  replay.setScenario('all', {});
-});
+const replay = useReplayServer();
 
 /** Hand-written in LiteLLM's format: costs per token as JSON numbers, often in exponent form. */
 const COST_MAP = `{

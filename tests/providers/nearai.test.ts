@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createNearAiSource } from '../../lib/providers/nearai/nearai-source.js';
 import { normalizeNearAiCatalog } from '../../lib/providers/nearai/normalize-nearai.js';
-import type { ReplayServer } from '../../dev/replay/replay-server.js';
-import { startReplayServer } from '../../dev/replay/replay-server.js';
+import { useReplayServer } from '../support/replay-fixture.js';
 import {
   readOwnFixture,
   readSharedFixture,
@@ -11,16 +10,7 @@ import {
   testClient,
 } from './provider-test-helpers.js';
 
-let replay: ReplayServer;
-beforeAll(async () => {
-  replay = await startReplayServer();
-});
-afterAll(async () => {
-  await replay.close();
-});
-beforeEach(() => {
-  replay.requests.length = 0;
-});
+const replay = useReplayServer();
 
 function source(pageSize?: number) {
   return createNearAiSource({

@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../lib/http/provider-error.js';
 import { normalizeOpenRouterCatalog } from '../../lib/providers/openrouter/normalize-openrouter.js';
 import { createOpenRouterSource } from '../../lib/providers/openrouter/openrouter-source.js';
 import type { PriceRecord } from '../../lib/providers/price-record.js';
-import type { ReplayServer } from '../../dev/replay/replay-server.js';
-import { startReplayServer } from '../../dev/replay/replay-server.js';
+import { useReplayServer } from '../support/replay-fixture.js';
 import {
   readOwnFixture,
   readSharedFixture,
@@ -13,13 +12,7 @@ import {
   testClient,
 } from './provider-test-helpers.js';
 
-let replay: ReplayServer;
-beforeAll(async () => {
-  replay = await startReplayServer();
-});
-afterAll(async () => {
-  await replay.close();
-});
+const replay = useReplayServer();
 
 async function fetchServed(body: unknown) {
   replay.setScenario('openrouter', { body });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { NormalizedCatalog, PriceRecord } from '../../lib/providers/price-record.js';
 import { createProviderSources } from '../../lib/providers/registry.js';
 import {
@@ -8,20 +8,9 @@ import {
   generateNearAiModels,
   generateOpenRouterCatalog,
 } from '../../dev/replay/generate-catalog.js';
-import type { ReplayServer } from '../../dev/replay/replay-server.js';
-import { startReplayServer } from '../../dev/replay/replay-server.js';
+import { useReplayServer } from '../support/replay-fixture.js';
 
-let replay: ReplayServer;
-beforeAll(async () => {
-  replay = await startReplayServer({ defaults: { size: 400, seed: 11 } });
-});
-afterAll(async () => {
-  await replay.close();
-});
-beforeEach(() => {
-  replay.setScenario('all', {});
-  replay.requests.length = 0;
-});
+const replay = useReplayServer({ defaults: { size: 400, seed: 11 } });
 
 function sources(extraEnv: Record<string, string> = {}) {
   return createProviderSources(

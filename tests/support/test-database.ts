@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
+import { settleStatistics as settleStats, statsSessionOf, totalTableWrites } from './settle-stats.js';
 
 export interface TestDatabase {
   name: string;
@@ -67,38 +68,14 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
   };
 }
 
-/**
- * Makes pg_stat_user_tables current for this database. A backend reports its table statistics at
- * most once a second, or after 10 s idle, but always when it exits: so the other connections to
- * this database are ended first (pools reconnect on their next query).
- */
+/** Makes pg_stat_user_tables current for this database (see `settle-stats.ts`). */
 export async function settleStatistics(database: TestDatabase): Promise<void> {
-  const { admin } = database;
-  await admin.query(
-    'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
-    [database.name],
-  );
-  for (let attempt = 0; attempt < 200; attempt += 1) {
-    const others = await admin.query<{ n: string }>(
-      'select count(*)::text as n from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
-      [database.name],
-    );
-    if (others.rows[0]?.n === '0') break;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  await admin.query('select pg_stat_force_next_flush()');
-  await admin.query('select pg_stat_clear_snapshot()');
+  await settleStats(statsSessionOf(database.admin), database.name);
 }
 
 /** Inserts, updates and deletes Postgres itself has counted on these tables, read from outside the code under test. */
 export async function tableWrites(database: TestDatabase, tables: string[]): Promise<number> {
-  await settleStatistics(database);
-  const result = await database.admin.query<{ writes: string }>(
-    `select coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)::text as writes
-       from pg_stat_user_tables where relname = any($1)`,
-    [tables],
-  );
-  return Number(result.rows[0]?.writes ?? 0);
+  return totalTableWrites(statsSessionOf(database.admin), database.name, tables);
 }
 
 /** A hash of a table's whole content, to compare "byte for byte" before and after. */

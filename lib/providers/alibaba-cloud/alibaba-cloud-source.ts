@@ -1,7 +1,7 @@
 import type { ProviderHttpClient } from '../../http/provider-http-client.js';
 import { isPrototypeKey, parseEnvelope } from '../catalog-items.js';
 import { fetchLiteLlmCostMap } from '../litellm/litellm-source.js';
-import type { FetchContext, ProviderSource } from '../provider-source.js';
+import type { CatalogSource, FetchContext } from '../provider-source.js';
 import { joinUrl } from '../provider-source.js';
 import { dashScopeModelListSchema } from './dashscope-api.js';
 import { addUnpricedListedModels, normalizeAlibabaCloudCostMap } from './normalize-alibaba-cloud.js';
@@ -14,7 +14,7 @@ export function createAlibabaCloudSource(options: {
   pricesHttp: ProviderHttpClient;
   /** Only with `DASHSCOPE_API_KEY`: lists the account's models to report those without a price. */
   dashScope?: { baseUrl: string; http: ProviderHttpClient } | undefined;
-}): ProviderSource {
+}): CatalogSource {
   return {
     slug: 'alibaba-cloud',
     async fetchCatalog(context: FetchContext = {}) {

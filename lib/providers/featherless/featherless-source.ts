@@ -2,7 +2,7 @@ import { ProviderError } from '../../http/provider-error.js';
 import type { ProviderHttpClient } from '../../http/provider-http-client.js';
 import { parseEnvelope } from '../catalog-items.js';
 import { appendItems } from '../fetch-budget.js';
-import type { FetchContext, ProviderSource } from '../provider-source.js';
+import type { CatalogSource, FetchContext } from '../provider-source.js';
 import { joinUrl } from '../provider-source.js';
 import { featherlessPageSchema } from './featherless-api.js';
 import { normalizeFeatherlessCatalog } from './normalize-featherless.js';
@@ -16,7 +16,7 @@ export function createFeatherlessSource(options: {
   baseUrl: string;
   http: ProviderHttpClient;
   pageSize?: number;
-}): ProviderSource {
+}): CatalogSource {
   const pageSize = options.pageSize ?? FEATHERLESS_DEFAULT_PAGE_SIZE;
   return {
     slug: 'featherless',

@@ -1,13 +1,7 @@
 import { parsePrice } from '../../money/decimal.js';
-import {
-  CatalogBuilder,
-  describeZodError,
-  emptyRecord,
-  idOfUnknownItem,
-  InvalidItemError,
-} from '../catalog-items.js';
+import { buildCatalog, describeZodError, emptyRecord, InvalidItemError } from '../catalog-items.js';
 import type { NormalizedCatalog, PriceRecord } from '../price-record.js';
-import { convertWirePrice, isJsonObject } from '../wire-price.js';
+import { convertWirePrice } from '../wire-price.js';
 import { featherlessModelSchema } from './featherless-api.js';
 
 export function normalizeFeatherlessModel(item: unknown): PriceRecord {
@@ -27,14 +21,5 @@ export function normalizeFeatherlessModel(item: unknown): PriceRecord {
 }
 
 export function normalizeFeatherlessCatalog(items: readonly unknown[]): NormalizedCatalog {
-  const catalog = new CatalogBuilder();
-  for (const item of items) {
-    const id = isJsonObject(item) && Object.hasOwn(item, 'id') ? item.id : undefined;
-    if (typeof id !== 'string') {
-      catalog.skip(idOfUnknownItem(item, 'id'), 'id: expected a string');
-      continue;
-    }
-    catalog.add(id, () => normalizeFeatherlessModel(item));
-  }
-  return catalog.finish();
+  return buildCatalog(items, 'id', normalizeFeatherlessModel);
 }

@@ -1,6 +1,6 @@
 import type { ProviderHttpClient } from '../../http/provider-http-client.js';
 import { parseEnvelope } from '../catalog-items.js';
-import type { FetchContext, ProviderSource } from '../provider-source.js';
+import type { CatalogSource, FetchContext } from '../provider-source.js';
 import type { PriceRecord } from '../price-record.js';
 import { isJsonObject } from '../wire-price.js';
 import { liteLlmCostMapSchema } from './litellm-api.js';
@@ -46,10 +46,7 @@ function storableEntries(
 }
 
 /** The whole community cost map as one source; off by default (its ids are LiteLLM's, not a provider's). */
-export function createLiteLlmSource(options: {
-  pricesUrl: string;
-  http: ProviderHttpClient;
-}): ProviderSource {
+export function createLiteLlmSource(options: { pricesUrl: string; http: ProviderHttpClient }): CatalogSource {
   return {
     slug: 'litellm',
     async fetchCatalog(context: FetchContext = {}) {

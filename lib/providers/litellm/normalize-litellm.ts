@@ -7,10 +7,10 @@ import {
   isPrototypeKey,
 } from '../catalog-items.js';
 import type { NormalizedCatalog, PriceRecord, PricingTier, ProviderSlug } from '../price-record.js';
+import { buildTier, tokenCount, type BaseField, type TierPrices } from '../pricing-tier.js';
 import { convertWirePrice, isJsonObject, PRICE_KEY_PATTERN } from '../wire-price.js';
 import { LITELLM_SAMPLE_SPEC_KEY, liteLlmEntrySchema } from './litellm-api.js';
 
-type BaseField = 'input' | 'output' | 'cacheRead' | 'cacheWrite' | 'request' | 'image';
 type Conversion = 'per_token' | 'as_given';
 
 /** LiteLLM costs are USD per token (JSON numbers) unless the key names another unit. */
@@ -43,10 +43,7 @@ const KNOWN_KEYS: Record<
 /** `<kind>_above_<N>k_tokens`: the price once the prompt is longer than N thousand tokens. */
 const THRESHOLD_PATTERN = /^(.+)_above_(\d{1,7})k_tokens$/;
 
-interface Prices {
-  base: Partial<Record<BaseField, string>>;
-  extra: Record<string, string>;
-}
+type Prices = TierPrices;
 
 function emptyPrices(): Prices {
   return { base: {}, extra: {} };
@@ -113,28 +110,6 @@ function addPrice(prices: Prices, key: string, value: unknown, field: string): v
   prices.extra[target.extra] = convert(field, value, target.conversion);
 }
 
-function tierFromPrices(prices: Prices, conditions: PricingTier): PricingTier {
-  const tier: PricingTier = { ...conditions };
-  if (prices.base.input !== undefined) tier.input_per_1m_tokens = prices.base.input;
-  if (prices.base.output !== undefined) tier.output_per_1m_tokens = prices.base.output;
-  if (prices.base.cacheRead !== undefined) tier.cache_read_per_1m_tokens = prices.base.cacheRead;
-  if (prices.base.cacheWrite !== undefined) tier.cache_write_per_1m_tokens = prices.base.cacheWrite;
-  const extra = { ...prices.extra };
-  if (prices.base.request !== undefined) extra.request_per_request = prices.base.request;
-  if (prices.base.image !== undefined) extra.image_per_image = prices.base.image;
-  if (Object.keys(extra).length > 0) tier.extra_prices = extra;
-  return tier;
-}
-
-function tokenBound(field: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new InvalidItemError(
-      `${field}: expected a token count, got ${JSON.stringify(value)?.slice(0, 40)}`,
-    );
-  }
-  return value;
-}
-
 /**
  * `tiered_pricing: [{…costs, range: [from, to]}]`. Alibaba publishes these as "from < tokens ≤ to"
  * (0–32K, 32K–128K, …), so a tier applies from `from + 1` (or 0) up to `to` inclusive.
@@ -147,15 +122,19 @@ function tieredPricing(value: unknown): PricingTier[] {
     const range = entry.range;
     if (!Array.isArray(range) || range.length !== 2)
       throw new InvalidItemError(`${where}.range: expected [from, to]`);
-    const from = tokenBound(`${where}.range.0`, range[0]);
-    const to = tokenBound(`${where}.range.1`, range[1]);
+    const from = tokenCount(`${where}.range.0`, range[0]);
+    const to = tokenCount(`${where}.range.1`, range[1]);
     if (to < from) throw new InvalidItemError(`${where}.range: ends before it starts`);
     const prices = emptyPrices();
     for (const [key, cost] of Object.entries(entry)) {
       if (key === 'range') continue;
       addPrice(prices, key, cost, `${where}.${key}`);
     }
-    return tierFromPrices(prices, { min_prompt_tokens: from === 0 ? 0 : from + 1, max_prompt_tokens: to });
+    return buildTier(
+      { min_prompt_tokens: from === 0 ? 0 : from + 1, max_prompt_tokens: to },
+      prices,
+      'image_per_image',
+    );
   });
 }
 
@@ -189,7 +168,7 @@ export function normalizeLiteLlmEntry(provider: ProviderSlug, modelId: string, e
   // "above 200k tokens" means more than 200,000: the tier starts at 200,001.
   const thresholdTiers = [...thresholds.entries()]
     .sort(([a], [b]) => a - b)
-    .map(([tokens, prices]) => tierFromPrices(prices, { min_prompt_tokens: tokens + 1 }));
+    .map(([tokens, prices]) => buildTier({ min_prompt_tokens: tokens + 1 }, prices, 'image_per_image'));
   tiers = [...tiers, ...thresholdTiers];
 
   const hasBase = base.base.input !== undefined || base.base.output !== undefined;

@@ -1,13 +1,7 @@
 import { scaledAmountPerTokenToPerMillion, scaledAmountToDecimal } from '../../money/decimal.js';
-import {
-  CatalogBuilder,
-  describeZodError,
-  emptyRecord,
-  idOfUnknownItem,
-  InvalidItemError,
-} from '../catalog-items.js';
+import { buildCatalog, describeZodError, emptyRecord, InvalidItemError } from '../catalog-items.js';
 import type { NormalizedCatalog, PriceRecord } from '../price-record.js';
-import { convertWirePrice, isJsonObject } from '../wire-price.js';
+import { convertWirePrice } from '../wire-price.js';
 import type { NearAiPrice } from './nearai-api.js';
 import { nearAiModelSchema } from './nearai-api.js';
 
@@ -50,14 +44,5 @@ export function normalizeNearAiModel(item: unknown): PriceRecord {
 }
 
 export function normalizeNearAiCatalog(items: readonly unknown[]): NormalizedCatalog {
-  const catalog = new CatalogBuilder();
-  for (const item of items) {
-    const id = isJsonObject(item) && Object.hasOwn(item, 'modelId') ? item.modelId : undefined;
-    if (typeof id !== 'string') {
-      catalog.skip(idOfUnknownItem(item, 'modelId'), 'modelId: expected a string');
-      continue;
-    }
-    catalog.add(id, () => normalizeNearAiModel(item));
-  }
-  return catalog.finish();
+  return buildCatalog(items, 'modelId', normalizeNearAiModel);
 }

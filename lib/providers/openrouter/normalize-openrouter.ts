@@ -1,16 +1,9 @@
 import { perTokenToPerMillion, parsePrice } from '../../money/decimal.js';
-import {
-  CatalogBuilder,
-  emptyRecord,
-  idOfUnknownItem,
-  InvalidItemError,
-  describeZodError,
-} from '../catalog-items.js';
+import { buildCatalog, emptyRecord, InvalidItemError, describeZodError } from '../catalog-items.js';
 import type { NormalizedCatalog, PriceRecord, PricingTier } from '../price-record.js';
+import { buildTier, tokenCount, type BaseField, type TierPrices } from '../pricing-tier.js';
 import { convertWirePrice, isJsonObject, PRICE_KEY_PATTERN } from '../wire-price.js';
 import { openRouterModelSchema } from './openrouter-api.js';
-
-type BaseField = 'input' | 'output' | 'cacheRead' | 'cacheWrite' | 'request' | 'image';
 
 /**
  * Where each OpenRouter pricing key goes. OpenRouter gives USD per single token for token kinds
@@ -39,9 +32,7 @@ const NON_PRICE_KEYS = new Set(['discount', 'overrides']);
 /** OpenRouter reports "-1" for routers whose price depends on the model chosen: not a price. */
 const VARIABLE_SENTINEL = '-1';
 
-interface MappedPrices {
-  base: Partial<Record<BaseField, string>>;
-  extra: Record<string, string>;
+interface MappedPrices extends TierPrices {
   variable: boolean;
 }
 
@@ -110,34 +101,17 @@ function toUtcTime(field: string, value: unknown): string {
   return `${String(hours).padStart(2, '0')}:${String(minutes).padStart(2, '0')}`;
 }
 
-function toTokenCount(field: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
-    throw new InvalidItemError(
-      `${field}: expected a token count, got ${JSON.stringify(value)?.slice(0, 40)}`,
-    );
-  }
-  return value;
-}
-
 function toTier(override: unknown, where: string): { tier: PricingTier; variable: boolean } {
   if (!isJsonObject(override)) throw new InvalidItemError(`${where}: expected an object`);
   const tier: PricingTier = {};
   if (override.min_prompt_tokens !== undefined)
-    tier.min_prompt_tokens = toTokenCount(`${where}.min_prompt_tokens`, override.min_prompt_tokens);
+    tier.min_prompt_tokens = tokenCount(`${where}.min_prompt_tokens`, override.min_prompt_tokens);
   if (override.max_prompt_tokens !== undefined)
-    tier.max_prompt_tokens = toTokenCount(`${where}.max_prompt_tokens`, override.max_prompt_tokens);
+    tier.max_prompt_tokens = tokenCount(`${where}.max_prompt_tokens`, override.max_prompt_tokens);
   if (override.utc_start !== undefined) tier.utc_start = toUtcTime(`${where}.utc_start`, override.utc_start);
   if (override.utc_end !== undefined) tier.utc_end = toUtcTime(`${where}.utc_end`, override.utc_end);
   const prices = mapPrices(override, where, TIER_CONDITION_KEYS);
-  if (prices.base.input !== undefined) tier.input_per_1m_tokens = prices.base.input;
-  if (prices.base.output !== undefined) tier.output_per_1m_tokens = prices.base.output;
-  if (prices.base.cacheRead !== undefined) tier.cache_read_per_1m_tokens = prices.base.cacheRead;
-  if (prices.base.cacheWrite !== undefined) tier.cache_write_per_1m_tokens = prices.base.cacheWrite;
-  const extra = { ...prices.extra };
-  if (prices.base.request !== undefined) extra.request_per_request = prices.base.request;
-  if (prices.base.image !== undefined) extra.image_as_given = prices.base.image;
-  if (Object.keys(extra).length > 0) tier.extra_prices = extra;
-  return { tier, variable: prices.variable };
+  return { tier: buildTier(tier, prices, 'image_as_given'), variable: prices.variable };
 }
 
 /** One wire item -> one canonical record. Throws `InvalidItemError` for an item that cannot be read. */
@@ -174,14 +148,5 @@ export function normalizeOpenRouterModel(item: unknown): PriceRecord {
 
 /** All items of one catalog; bad items are skipped into `invalid`, the rest pass. */
 export function normalizeOpenRouterCatalog(items: readonly unknown[]): NormalizedCatalog {
-  const catalog = new CatalogBuilder();
-  for (const item of items) {
-    const id = isJsonObject(item) && Object.hasOwn(item, 'id') ? item.id : undefined;
-    if (typeof id !== 'string') {
-      catalog.skip(idOfUnknownItem(item, 'id'), 'id: expected a string');
-      continue;
-    }
-    catalog.add(id, () => normalizeOpenRouterModel(item));
-  }
-  return catalog.finish();
+  return buildCatalog(items, 'id', normalizeOpenRouterModel);
 }

@@ -1,6 +1,6 @@
 import type { ProviderHttpClient } from '../../http/provider-http-client.js';
 import { parseEnvelope } from '../catalog-items.js';
-import type { FetchContext, ProviderSource } from '../provider-source.js';
+import type { CatalogSource, FetchContext } from '../provider-source.js';
 import { joinUrl } from '../provider-source.js';
 import { openRouterCatalogSchema } from './openrouter-api.js';
 import { normalizeOpenRouterCatalog } from './normalize-openrouter.js';
@@ -10,7 +10,7 @@ export const OPENROUTER_DEFAULT_BASE_URL = 'https://openrouter.ai/api/v1';
 export function createOpenRouterSource(options: {
   baseUrl: string;
   http: ProviderHttpClient;
-}): ProviderSource {
+}): CatalogSource {
   return {
     slug: 'openrouter',
     async fetchCatalog(context: FetchContext = {}) {
