@@ -108,10 +108,28 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
   const cache = new Map<string, unknown>();
 
   function setScenario(route: ReplayRoute | 'all', patch: Partial<ReplayScenario>): void {
+    // A scripted body (65 MiB, say) is rendered here, once, not while a client's timeout runs: the
+    // server shares its process with the tests' clients, and rendering per request blocked them.
+    if (patch.body !== null && typeof patch.body === 'object') {
+      renderedBodies.delete(patch.body);
+      bodyBytes(patch.body);
+    }
     for (const target of route === 'all' ? REPLAY_ROUTES : [route]) {
       scenarios.set(target, { ...defaults, ...patch });
       counters.set(target, 0);
     }
+  }
+
+  /** Response bytes, kept per payload object (scripted bodies and cached catalogs repeat). */
+  const renderedBodies = new WeakMap<object, Buffer>();
+  function bodyBytes(payload: unknown): Buffer {
+    if (payload === null || typeof payload !== 'object') return Buffer.from(JSON.stringify(payload));
+    let bytes = renderedBodies.get(payload);
+    if (!bytes) {
+      bytes = Buffer.from(JSON.stringify(payload));
+      renderedBodies.set(payload, bytes);
+    }
+    return bytes;
   }
 
   /** Generated catalogs, cached per route and catalog-shaping knobs (25k models render in ~0.2 s). */
@@ -252,7 +270,7 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
       sendJson(response, 404, { error: `no such endpoint: GET ${path}` });
       return;
     }
-    const body = Buffer.from(JSON.stringify(payload));
+    const body = bodyBytes(payload);
     if (scenario.truncateBody) {
       response.writeHead(200, { 'content-type': 'application/json', 'content-length': body.byteLength });
       response.write(body.subarray(0, Math.floor(body.byteLength / 2)), () => response.destroy());
