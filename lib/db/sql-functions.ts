@@ -42,6 +42,44 @@ export const SQL_FUNCTIONS = {
     p_known_version: 'bigint',
   },
   pricing_read_litellm_map: { p_known_version: 'bigint' },
+  // Operator control (lib/operator/operator-store.ts).
+  pricing_read_held: { p_status: 'text', p_provider: 'text', p_before_id: 'bigint', p_limit: 'integer' },
+  pricing_decide_held: { p_action: 'text', p_ids: 'bigint[]', p_decided_by: 'text', p_note: 'text' },
+  pricing_record_sync_holds: {
+    p_run_id: 'bigint',
+    p_provider: 'text',
+    p_held: 'jsonb',
+    p_complete: 'boolean',
+    p_keep: 'text[]',
+    p_pinned: 'jsonb',
+  },
+  pricing_read_operator_state: { p_run_id: 'bigint', p_provider: 'text' },
+  pricing_read_runs: { p_before: 'bigint', p_limit: 'integer' },
+  pricing_rollback_run: { p_run_id: 'bigint', p_force: 'boolean', p_triggered_by: 'text' },
+  pricing_read_pins: { p_provider: 'text' },
+  pricing_set_pin: {
+    p_provider: 'text',
+    p_model_id: 'text',
+    p_prices: 'jsonb',
+    p_reason: 'text',
+    p_expires_at: 'timestamptz',
+    p_pinned_by: 'text',
+  },
+  pricing_remove_pin: { p_provider: 'text', p_model_id: 'text', p_removed_by: 'text' },
+  pricing_read_prices_at: {
+    p_providers: 'text[]',
+    p_model_id: 'text',
+    p_at: 'timestamptz',
+    p_after_provider: 'text',
+    p_after_model_id: 'text',
+    p_limit: 'integer',
+  },
+  pricing_read_price_history: {
+    p_provider: 'text',
+    p_model_id: 'text',
+    p_before_id: 'bigint',
+    p_limit: 'integer',
+  },
 } as const satisfies Record<string, Record<string, string>>;
 
 export type SqlFunctionName = keyof typeof SQL_FUNCTIONS;

@@ -16,6 +16,8 @@ import { DEFAULTS } from '../config.js';
 import { FetchBudget } from '../providers/fetch-budget.js';
 import { DEFAULT_MAX_PRICE_PER_1M, enforcePriceBounds } from './price-bounds.js';
 import { runStatusOf } from './run-status.js';
+import { planOperatorEffects } from '../operator/operator-plan.js';
+import { OperatorStore } from '../operator/operator-store.js';
 import { emptyCounts, type ChangeReport, type ProviderResult, type RunReport } from './sync-result.js';
 
 export interface SyncSettings extends GuardrailSettings {
@@ -68,6 +70,8 @@ export type SyncOutcome =
 const INVALID_EXAMPLES = 10;
 const REPORTED_CHANGES = 50;
 const REPORTED_HELD = 100;
+/** Held changes recorded as rows per provider and run; past this, no pending row is withdrawn. */
+const RECORDED_HELD = 5_000;
 
 /**
  * One sync run: take the lease, fetch the providers in parallel under a deadline, then per provider
@@ -356,9 +360,28 @@ async function syncOneProvider(
     return result;
   }
 
+  // Pins and rolled-back values first: removing an expired pin applies the provider's price.
+  const operator = new OperatorStore(deps.store);
+  const operatorState = await operator.readOperatorState(request.dryRun ? null : runId, provider);
   const stored = await deps.store.readModels(provider);
   const diff = diffCatalog(stored, records, catalog.unreadableIds);
-  const guarded = applyGuardrails(stored, records.length, diff, deps.settings, request.force);
+  const plan = planOperatorEffects(
+    applyGuardrails(stored, records.length, diff, deps.settings, request.force),
+    diff,
+    records,
+    operatorState,
+    request.force,
+  );
+  const guarded = plan.guarded;
+  const recordHolds = () =>
+    operator.recordSyncHolds({
+      runId,
+      provider,
+      held: storableJson(plan.holds.slice(0, RECORDED_HELD)),
+      complete: plan.holds.length <= RECORDED_HELD,
+      keep: catalog.unreadableIds ?? [],
+      pinned: storableJson(plan.pinned),
+    });
   counts.unchanged = diff.unchanged;
   counts.held = guarded.heldModels;
   result.held_changes = guarded.held.slice(0, REPORTED_HELD);
@@ -385,7 +408,10 @@ async function syncOneProvider(
     result.changes = changeReports(guarded);
     return result;
   }
-  if (guarded.providerHold) return result;
+  if (guarded.providerHold) {
+    await recordHolds();
+    return result;
+  }
 
   const toApply: PriceRecord[] = guarded.apply.map((change) => change.record);
   await deps.store.applyProvider({
@@ -395,7 +421,8 @@ async function syncOneProvider(
     missing: guarded.missing.map((model) => model.modelId),
     // With something held, forget the hash so the next run diffs (and holds) again.
     // With unreadable models listed, forget it too (see above).
-    catalogHash: guarded.held.length > 0 || unreadable > 0 ? null : hash,
+    // With pins, forget it too: every sync must see the provider's price of a pinned model.
+    catalogHash: guarded.held.length > 0 || unreadable > 0 || operatorState.pins.length > 0 ? null : hash,
     held: storableJson(result.held_changes),
     heldCount: guarded.held.length,
     source: sourceLabel,
@@ -408,6 +435,7 @@ async function syncOneProvider(
     );
     await deps.store.putLiteLlmEntries(runId, entries);
   }
+  await recordHolds();
   return result;
 }
 
