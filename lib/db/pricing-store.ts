@@ -94,6 +94,12 @@ export interface MetricsSnapshot {
     held_count: number;
   }[];
   in_progress: boolean;
+  /** The database's clock, for ages. */
+  now?: string;
+  /** Pending held changes per provider (pricing_held_changes), with the oldest one's first_held_at. */
+  held?: { provider: string; pending: number; oldest_first_held_at: string }[];
+  /** Pinned models per provider, and those whose provider price differs from the pin. */
+  pins?: { provider: string; pinned: number; drifting: number }[];
 }
 
 /** A price as GET /prices shows it: decimal strings, USD per 1M tokens (or per request / image). */
