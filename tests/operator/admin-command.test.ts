@@ -24,7 +24,7 @@ describe('npm run admin', () => {
     const err: string[] = [];
     const code = await runAdminCommand(
       argv,
-      { DATABASE_URL: fixture.database.url },
+      { DATABASE_URL: fixture.database!.url },
       { out: (line) => out.push(line), err: (line) => err.push(line) },
       async (env) => new PricingStore(new PostgresAdapter({ connectionString: env.DATABASE_URL! })),
     );
@@ -50,7 +50,7 @@ describe('npm run admin', () => {
     const again = await admin('held', 'approve', idOf('acme/a'));
     expect(again.code).toBe(1);
     expect(again.err).toMatch(/no longer pending/);
-    const runs = await fixture.database.admin.query(
+    const runs = await fixture.query(
       `select triggered_by from public.pricing_sync_runs where trigger = 'approve'`,
     );
     expect(runs.rows[0]!.triggered_by).toMatch(/^cli:/);
@@ -86,7 +86,7 @@ describe('npm run admin', () => {
     expect(rolled.code, rolled.err).toBe(0);
     expect(await fixture.stored('acme/a')).toEqual(['active', '1', '2']);
     // At the end of the approval, acme/a cost what was approved, whatever it costs now.
-    const at = await fixture.database.admin.query<{ at: string }>(
+    const at = await fixture.query<{ at: string }>(
       `select to_char(finished_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at
          from public.pricing_sync_runs where id = $1`,
       [approval.id],

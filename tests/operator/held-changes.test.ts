@@ -19,7 +19,7 @@ function withModel(id: string, input: string, output: string): [string, string, 
   return base.map((model) => (model[0] === id ? [id, input, output] : model));
 }
 
-describe.each<AdapterKind>(['postgres', 'supabase'])('held changes as rows (%s)', (kind) => {
+describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('held changes as rows (%s)', (kind) => {
   let fixture: OperatorFixture;
   beforeAll(async () => {
     fixture = await startOperatorFixture(kind);
@@ -77,17 +77,17 @@ describe.each<AdapterKind>(['postgres', 'supabase'])('held changes as rows (%s)'
     expect(second.status).toBe(409);
     expect(second.body.error).toMatch(/no longer pending/);
 
-    const runs = await fixture.database.admin.query(
+    const runs = await fixture.query(
       `select trigger, triggered_by, status from public.pricing_sync_runs where id = $1`,
       [approved.body.run_id],
     );
     expect(runs.rows).toEqual([{ trigger: 'approve', triggered_by: 'admin', status: 'success' }]);
-    const history = await fixture.database.admin.query(
+    const history = await fixture.query(
       `select kind, new_input_price_per_1m_tokens::text as input from public.model_pricing_history where run_id = $1`,
       [approved.body.run_id],
     );
     expect(history.rows).toEqual([{ kind: 'approved', input: '100' }]);
-    const provider = await fixture.database.admin.query(
+    const provider = await fixture.query(
       `select catalog_hash from public.pricing_providers where provider = 'openrouter'`,
     );
     expect(provider.rows).toEqual([{ catalog_hash: null }]);

@@ -1,5 +1,10 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createAppContext, setAppContext, type AppContext } from '../../lib/app/app-context.js';
+import { PgliteAdapter } from '../../lib/db/pglite-adapter.js';
 import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
+import type { SqlSession } from '../../lib/db/rpc-transport.js';
 import { PricingStore } from '../../lib/db/pricing-store.js';
 import { SupabaseAdapter } from '../../lib/db/supabase-adapter.js';
 import { createLogger } from '../../lib/logging/logger.js';
@@ -14,7 +19,7 @@ import {
 import { openRouterBody } from '../support/sync-harness.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
-export type AdapterKind = 'postgres' | 'supabase';
+export type AdapterKind = 'postgres' | 'pglite' | 'supabase';
 
 /** An endpoint's JSON answer as the tests read it: assertions look into any field. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -28,7 +33,8 @@ type Route = Partial<Record<string, (request: Request) => Promise<Response>>>;
  * functions run it.
  */
 export interface OperatorFixture {
-  database: TestDatabase;
+  /** The embedded Postgres database (null for PGlite, which is its own database). */
+  database: TestDatabase | null;
   replay: ReplayServer;
   store: PricingStore;
   context: AppContext;
@@ -42,6 +48,8 @@ export interface OperatorFixture {
     path: string,
     body?: unknown,
   ): Promise<{ status: number; body: AnswerBody }>;
+  /** SQL as a superuser on the same database, for looking at the tables from outside the code under test. */
+  query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: Row[] }>;
   /** What model_pricing holds for a model: [state, input, output] as decimal text. */
   stored(modelId: string): Promise<[string, string | null, string | null] | null>;
   /** Every price column of every model row, to compare before and after. */
@@ -50,16 +58,35 @@ export interface OperatorFixture {
 }
 
 export async function startOperatorFixture(kind: AdapterKind): Promise<OperatorFixture> {
-  const database = await createTestDatabase();
   const replay = await startReplayServer({ defaults: { size: 5 } });
+  let database: TestDatabase | null = null;
   let emulator: PostgrestEmulator | null = null;
+  let dataDir: string | null = null;
   let store: PricingStore;
-  if (kind === 'supabase') {
-    emulator = startPostgrestEmulator({ databaseUrl: database.url });
-    store = new PricingStore(new SupabaseAdapter({ url: emulator.url, key: supabaseKey('service_role') }));
+  let session: SqlSession;
+  if (kind === 'pglite') {
+    dataDir = await mkdtemp(join(tmpdir(), 'pricing-sync-operator-'));
+    const transport = await PgliteAdapter.open({ dataDir: join(dataDir, 'db') });
+    store = new PricingStore(transport);
+    session = transport.session();
   } else {
-    store = new PricingStore(new PostgresAdapter({ connectionString: database.url }));
+    database = await createTestDatabase();
+    const admin = database.admin;
+    session = {
+      exec: async (sql) => void (await admin.query(sql)),
+      query: async <Row>(sql: string, params: unknown[] = []) =>
+        (await admin.query(sql, params)).rows as Row[],
+    };
+    if (kind === 'supabase') {
+      emulator = startPostgrestEmulator({ databaseUrl: database.url });
+      store = new PricingStore(new SupabaseAdapter({ url: emulator.url, key: supabaseKey('service_role') }));
+    } else {
+      store = new PricingStore(new PostgresAdapter({ connectionString: database.url }));
+    }
   }
+  const query = async <Row>(sql: string, params: unknown[] = []) => ({
+    rows: await session.query<Row>(sql, params),
+  });
   const context = createAppContext({
     env: {
       ...replay.baseUrls,
@@ -76,6 +103,7 @@ export async function startOperatorFixture(kind: AdapterKind): Promise<OperatorF
     replay,
     store,
     context,
+    query,
     feed(models) {
       replay.setScenario('openrouter', {
         body: openRouterBody(
@@ -104,7 +132,7 @@ export async function startOperatorFixture(kind: AdapterKind): Promise<OperatorF
       return { status: response.status, body: (await response.json()) as AnswerBody };
     },
     async stored(modelId) {
-      const result = await database.admin.query<{
+      const result = await query<{
         state: string;
         input: string | null;
         output: string | null;
@@ -118,7 +146,7 @@ export async function startOperatorFixture(kind: AdapterKind): Promise<OperatorF
       return row ? [row.state, row.input, row.output] : null;
     },
     async snapshot() {
-      const result = await database.admin.query<{ hash: string }>(
+      const result = await query<{ hash: string }>(
         `select md5(coalesce(string_agg(row(provider, model_id, state, input_price_per_1m_tokens,
                   output_price_per_1m_tokens, cache_read_price_per_1m_tokens, cache_write_price_per_1m_tokens,
                   request_price, image_price, extra_prices, pricing_tiers, context_length, alias_of)::text,
@@ -132,7 +160,8 @@ export async function startOperatorFixture(kind: AdapterKind): Promise<OperatorF
       await store.close();
       await emulator?.close();
       await replay.close();
-      await database.drop();
+      await database?.drop();
+      if (dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

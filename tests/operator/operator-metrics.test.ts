@@ -5,7 +5,7 @@ import * as metrics from '../../api/metrics.js';
 import { parseExposition } from '../metrics/parse-exposition.js';
 import { startOperatorFixture, type AdapterKind, type OperatorFixture } from './operator-fixture.js';
 
-describe.each<AdapterKind>(['postgres', 'supabase'])('operator metrics (%s)', (kind) => {
+describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('operator metrics (%s)', (kind) => {
   let fixture: OperatorFixture;
   beforeAll(async () => {
     fixture = await startOperatorFixture(kind);
@@ -38,7 +38,7 @@ describe.each<AdapterKind>(['postgres', 'supabase'])('operator metrics (%s)', (k
     ]);
     await fixture.sync();
     // As if the first had waited two days.
-    await fixture.database.admin.query(
+    await fixture.query(
       `update public.pricing_held_changes set first_held_at = now() - interval '2 days' where model_id = 'acme/a'`,
     );
     parsed = await scrape();

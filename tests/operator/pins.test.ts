@@ -10,7 +10,7 @@ const FEED: [string, string, string][] = [
   ['acme/c', '5', '6'],
 ];
 
-describe.each<AdapterKind>(['postgres', 'supabase'])('pins (%s)', (kind) => {
+describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('pins (%s)', (kind) => {
   let fixture: OperatorFixture;
   beforeAll(async () => {
     fixture = await startOperatorFixture(kind);
@@ -61,7 +61,7 @@ describe.each<AdapterKind>(['postgres', 'supabase'])('pins (%s)', (kind) => {
     };
     expect(body.prices).toMatchObject([{ input_price_per_1m_tokens: '0.8', pinned: true }]);
 
-    const history = await fixture.database.admin.query(
+    const history = await fixture.query(
       `select kind from public.model_pricing_history where model_id = 'acme/a' order by id`,
     );
     expect(history.rows.map((row) => row.kind)).toEqual(['added', 'pinned']);
@@ -89,7 +89,7 @@ describe.each<AdapterKind>(['postgres', 'supabase'])('pins (%s)', (kind) => {
     });
     expect(await fixture.stored('acme/a')).toEqual(['active', '1.1', '2.2']);
     expect((await fixture.call(pins, 'GET', '/admin/pricing/pins')).body.pins).toEqual([]);
-    const runs = await fixture.database.admin.query(
+    const runs = await fixture.query(
       `select r.trigger, h.kind from public.pricing_sync_runs r join public.model_pricing_history h on h.run_id = r.id
         where r.id = $1`,
       [removed.body.run_id],
@@ -115,13 +115,13 @@ describe.each<AdapterKind>(['postgres', 'supabase'])('pins (%s)', (kind) => {
     await fixture.sync();
     expect(await fixture.stored('acme/b')).toEqual(['active', '2', '3']);
     // Time passes: the pin's end is now behind us.
-    await fixture.database.admin.query(
+    await fixture.query(
       `update public.pricing_pins set expires_at = now() - interval '1 second' where model_id = 'acme/b'`,
     );
     const outcome = await fixture.sync();
     if (outcome.kind !== 'finished') throw new Error('refused');
     expect(await fixture.stored('acme/b')).toEqual(['active', '3', '4']);
-    const history = await fixture.database.admin.query(
+    const history = await fixture.query(
       `select kind from public.model_pricing_history where model_id = 'acme/b' and run_id = $1`,
       [outcome.report.run_id],
     );

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as prices from '../../api/admin/pricing/prices.js';
 import { startOperatorFixture, type AdapterKind, type OperatorFixture } from './operator-fixture.js';
 
-describe.each<AdapterKind>(['postgres', 'supabase'])('prices at a time (%s)', (kind) => {
+describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('prices at a time (%s)', (kind) => {
   let fixture: OperatorFixture;
   let changedAt: string;
   let justBefore: string;
@@ -23,7 +23,7 @@ describe.each<AdapterKind>(['postgres', 'supabase'])('prices at a time (%s)', (k
     ]);
     await fixture.sync();
     // The change's instant to the microsecond, as Postgres has it, and one microsecond before.
-    const change = await fixture.database.admin.query<{ at: string; before: string }>(
+    const change = await fixture.query<{ at: string; before: string }>(
       `select to_char(effective_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at,
               to_char((effective_at - interval '1 microsecond') at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as before
          from public.model_pricing_history where model_id = 'acme/a' and kind = 'changed'`,

@@ -17,7 +17,7 @@ const AFTER: [string, string, string][] = [
   ['acme/new', '9', '10'],
 ];
 
-describe.each<AdapterKind>(['postgres', 'supabase'])('runs and rollback (%s)', (kind) => {
+describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('runs and rollback (%s)', (kind) => {
   let fixture: OperatorFixture;
   let badRunId: number;
   beforeAll(async () => {
@@ -60,24 +60,24 @@ describe.each<AdapterKind>(['postgres', 'supabase'])('runs and rollback (%s)', (
     expect(await fixture.stored('acme/a')).toEqual(['active', '1', '2']);
     expect(await fixture.stored('acme/gone')).toEqual(['active', '7', '8']);
     expect(await fixture.stored('acme/new')).toEqual(['missing', '9', '10']);
-    const recorded = await fixture.database.admin.query(
+    const recorded = await fixture.query(
       `select trigger, rollback_of::int, status from public.pricing_sync_runs where id = $1`,
       [rolledBack.body.run_id],
     );
     expect(recorded.rows).toEqual([{ trigger: 'rollback', rollback_of: badRunId, status: 'success' }]);
-    const kinds = await fixture.database.admin.query(
+    const kinds = await fixture.query(
       `select distinct kind from public.model_pricing_history where run_id = $1`,
       [rolledBack.body.run_id],
     );
     expect(kinds.rows).toEqual([{ kind: 'rolled_back' }]);
-    const provider = await fixture.database.admin.query(
+    const provider = await fixture.query(
       `select catalog_hash, last_run_id::int from public.pricing_providers where provider = 'openrouter'`,
     );
     expect(provider.rows).toEqual([{ catalog_hash: null, last_run_id: badRunId }]);
   });
 
   it('leaves every price as it was before the run, byte for byte, on the models that existed', async () => {
-    const rows = await fixture.database.admin.query(
+    const rows = await fixture.query(
       `select model_id, state, input_price_per_1m_tokens::text as input, output_price_per_1m_tokens::text as output
          from public.model_pricing where model_id <> 'acme/new' order by model_id`,
     );
