@@ -15,6 +15,15 @@ export async function operatorEndpoint(
   act: (store: OperatorStore, admin: string, url: URL) => Promise<ActionAnswer>,
 ): Promise<Response> {
   const admin = requireKey(request, context.config.adminKeys, 'ADMIN_API_KEY');
+  // As the trigger: with the configuration broken (no database on Vercel, say), say so before
+  // reading any input, so every call names what to fix.
+  if (context.config.errors.length > 0) {
+    return json(500, {
+      success: false,
+      error: 'invalid configuration',
+      config_errors: context.config.errors,
+    });
+  }
   const answer = await act(new OperatorStore(context.store), admin, new URL(request.url));
   if (answer.status === 200 && request.method !== 'GET') {
     context.logger.info(

@@ -39,7 +39,7 @@ export interface OperatorFixture {
   store: PricingStore;
   context: AppContext;
   /** OpenRouter lists exactly these models: [id, input USD per 1M, output USD per 1M]. */
-  feed(models: [string, string, string][]): void;
+  feed(models: [string, string, string][], options?: { latencyMs?: number }): void;
   sync(options?: { force?: boolean; dryRun?: boolean }): ReturnType<AppContext['sync']>;
   /** Calls a function under api/ the way Vercel would; returns status and parsed JSON. */
   call(
@@ -104,8 +104,9 @@ export async function startOperatorFixture(kind: AdapterKind): Promise<OperatorF
     store,
     context,
     query,
-    feed(models) {
+    feed(models, options = {}) {
       replay.setScenario('openrouter', {
+        latencyMs: options.latencyMs ?? 0,
         body: openRouterBody(
           models.map(([id, input, output]) => [id, shiftDecimal(input, -6), shiftDecimal(output, -6)]),
         ),

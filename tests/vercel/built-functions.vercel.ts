@@ -355,7 +355,12 @@ describe('what `vercel build` ships (Vercel CLI, offline, clean copy)', () => {
         method: 'PUT',
         path: '/admin/pricing/pins',
         headers: JSON_ADMIN,
-        body: JSON.stringify({ ...pinned, prices: { input: '1.25', output: '2.5' }, reason: 'vercel tier' }),
+        body: JSON.stringify({
+          provider: pinned!.provider,
+          model_id: pinned!.model_id,
+          prices: { input: '1.25', output: '2.5' },
+          reason: 'vercel tier',
+        }),
       },
       { method: 'GET', path: '/admin/pricing/pins', headers: ADMIN },
       { method: 'DELETE', path: `/admin/pricing/pins?${pinQuery}`, headers: ADMIN },
