@@ -58,6 +58,13 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('held changes as 
     expect(again!.id).toBe(row!.id);
     expect(again!.last_run_id).toBeGreaterThan(row!.first_run_id);
 
+    const lastSuccess = async () =>
+      (
+        await fixture.query<{ at: string }>(
+          `select last_success_at::text as at from public.pricing_providers where provider = 'openrouter'`,
+        )
+      ).rows[0]!.at;
+    const fetchedAt = await lastSuccess();
     // The feed moves on before the admin decides; approve still applies what was reviewed.
     fixture.feed(withModel('acme/a', '300', '600'));
     const approved = await fixture.call(held, 'POST', '/admin/pricing/held', {
@@ -91,6 +98,8 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('held changes as 
       `select catalog_hash from public.pricing_providers where provider = 'openrouter'`,
     );
     expect(provider.rows).toEqual([{ catalog_hash: null }]);
+    // last_success_at means "fetched from the provider": an approval does not move it.
+    expect(await lastSuccess()).toBe(fetchedAt);
 
     const decided = await fixture.call(held, 'GET', `/admin/pricing/held?status=approved`);
     expect(decided.body.held[0]).toMatchObject({
