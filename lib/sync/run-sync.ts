@@ -354,6 +354,17 @@ async function syncOneProvider(
         held: [],
         source: sourceLabel,
       });
+      // Back to exactly what was last applied: what was held meanwhile (a shrunken catalog) is withdrawn.
+      if ((row?.held_count ?? 0) > 0) {
+        await new OperatorStore(deps.store).recordSyncHolds({
+          runId,
+          provider,
+          held: [],
+          complete: true,
+          keep: [],
+          pinned: [],
+        });
+      }
       result.outcome = 'unchanged';
     }
     span.setAttributes({ unchanged: counts.unchanged, shortcut: true });

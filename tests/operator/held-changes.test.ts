@@ -172,6 +172,18 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('held changes as 
     expect(await fixture.stored('acme/b')).toEqual(['active', '3', '4']);
   });
 
+  it('withdraws a provider-level hold when the catalog comes back', async () => {
+    fixture.feed([base[0]!]);
+    await fixture.sync();
+    const [row] = await pending();
+    expect(row).toMatchObject({ scope: 'provider', reason: 'catalog_shrank' });
+    fixture.feed(base);
+    await fixture.sync();
+    expect(await pending()).toEqual([]);
+    const withdrawn = await fixture.call(held, 'GET', '/admin/pricing/held?status=withdrawn');
+    expect(withdrawn.body.held.map((item: { id: number }) => item.id)).toContain(row!.id);
+  });
+
   it('marks the held rows a forced run applies approved by the forcing key', async () => {
     fixture.feed(withModel('acme/c', '500', '6'));
     await fixture.sync();

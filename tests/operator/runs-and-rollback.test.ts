@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as held from '../../api/admin/pricing/held.js';
 import * as runs from '../../api/admin/pricing/runs.js';
+import { priceRecord } from '../support/store-fixtures.js';
 import { startOperatorFixture, type AdapterKind, type OperatorFixture } from './operator-fixture.js';
 
 const BEFORE: [string, string, string][] = [
@@ -179,6 +180,38 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('runs and rollbac
       ).toBe(400);
     }
     expect((await fixture.call(runs, 'GET', '/admin/pricing/runs?limit=0')).status).toBe(400);
+  });
+
+  it('rolls back the committed providers of an abandoned run', async () => {
+    const lease = await fixture.store.takeLease({
+      trigger: 'cron',
+      triggeredBy: null,
+      dryRun: false,
+      forced: false,
+      providers: ['openrouter'],
+      leaseSeconds: 30,
+    });
+    if (!lease.acquired) throw new Error('lease');
+    const before = await fixture.stored('acme/b');
+    await fixture.store.applyProvider({
+      runId: lease.runId,
+      provider: 'openrouter',
+      records: [priceRecord('acme/b', '3.3', '4')],
+      missing: [],
+      catalogHash: null,
+      held: [],
+      source: 'test',
+    });
+    // The process dies here: the run never finishes, and its lease runs out.
+    await fixture.query(`update public.pricing_sync_lease set expires_at = now() - interval '1 second'`);
+    expect(await fixture.store.reapLease()).toBe(lease.runId);
+    expect(await fixture.stored('acme/b')).toEqual(['active', '3.3', '4']);
+    const undone = await fixture.call(runs, 'POST', '/admin/pricing/runs', {
+      action: 'rollback',
+      run_id: lease.runId,
+    });
+    expect(undone.status).toBe(200);
+    expect(await fixture.stored('acme/b')).toEqual(before);
   });
 
   it('refuses a rollback with 409 and the running run while a sync holds the lease', async () => {
