@@ -159,6 +159,9 @@ describe('GET /prices', () => {
     ['updated_since=yesterday', /updated_since/],
     ['cursor=!!!', /cursor/],
     ['provdier=openrouter', /unknown parameter/],
+    // Read as the first one only, the second provider's prices would look absent.
+    ['provider=openrouter&provider=nearai', /"provider" is given more than once/],
+    ['limit=1&limit=5000', /"limit" is given more than once/],
   ])('answers 400 for %s', async (query, message) => {
     const response = await read(`/prices?${query}`);
     expect(response.status).toBe(400);
