@@ -1,10 +1,10 @@
 import { execFile, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
@@ -14,6 +14,7 @@ const run = promisify(execFile);
 const REPOSITORY = process.cwd();
 const CALLER = join(REPOSITORY, 'tests/vercel/call-built-function.mjs');
 const RECORDER = join(REPOSITORY, 'tests/vercel/record-resolutions.mjs');
+const UPLOAD_LISTER = join(REPOSITORY, 'tests/vercel/list-upload.mjs');
 /** Goal for one function's files (it was 24 MB when PGlite was traced into every function). */
 const MAX_FUNCTION_BYTES = 12 * 1024 * 1024;
 const ADMIN_KEY = 'admin-key-for-the-vercel-tier';
@@ -156,23 +157,21 @@ describe('what `vercel build` ships (Vercel CLI, offline, clean copy)', () => {
     }
   });
 
-  it('never uploads .data/ or .env files (.vercelignore, in the gitignore syntax the CLI reads)', async () => {
-    const probe = await mkdtemp(join(tmpdir(), 'pricing-sync-vercelignore-'));
-    scratch.push(probe);
-    await run('git', ['init', '-q'], { cwd: probe });
-    const candidates = [...PLANTED_LOCAL_FILES, '.env.production', 'lib/config.ts', 'api/health.ts'];
+  it('never uploads .data/ or .env files: what the pinned CLI itself would upload on `vercel deploy`', async () => {
+    const cli = realpathSync(process.env.PRICING_SYNC_VERCEL_CLI!);
     const { stdout } = await run(
-      'git',
-      [
-        '-c',
-        `core.excludesFile=${join(build.root, '.vercelignore')}`,
-        'check-ignore',
-        '--no-index',
-        ...candidates,
-      ],
-      { cwd: probe },
-    ).catch((error: { stdout: string }) => ({ stdout: error.stdout }));
-    expect(stdout.trim().split('\n').sort()).toEqual([...PLANTED_LOCAL_FILES, '.env.production'].sort());
+      process.execPath,
+      [UPLOAD_LISTER, join(dirname(cli), 'chunks'), build.root],
+      {
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
+    const uploaded = JSON.parse(stdout) as string[];
+    // Not vacuous: the sources Vercel builds from are uploaded.
+    expect(uploaded).toEqual(expect.arrayContaining(['package.json', 'vercel.json', 'api/health.ts']));
+    // Not even an empty .data folder, and no .env file of any name.
+    expect(uploaded.filter((path) => /(^|\/)\.data(\/|$)|(^|\/)\.env/.test(path))).toEqual([]);
+    expect(uploaded.filter((path) => path.startsWith('node_modules/'))).toEqual([]);
   });
 
   it('keeps the cron and the rewrites of vercel.json in config.json', async () => {

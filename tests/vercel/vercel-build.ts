@@ -22,6 +22,7 @@ export const PLANTED_LOCAL_FILES = [
   '.data/pglite/PG_VERSION',
   '.env',
   '.env.local',
+  '.env.production',
 ];
 
 /** Every file below `directory`, relative to it, `/`-separated. */
