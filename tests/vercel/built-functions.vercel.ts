@@ -8,7 +8,13 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
-import { buildCleanCopy, filesUnder, PLANTED_LOCAL_FILES, type VercelBuild } from './vercel-build.js';
+import {
+  buildCleanCopy,
+  filesUnder,
+  PLANTED_CONTENT,
+  PLANTED_LOCAL_FILES,
+  type VercelBuild,
+} from './vercel-build.js';
 
 const run = promisify(execFile);
 const REPOSITORY = process.cwd();
@@ -165,6 +171,13 @@ describe('what `vercel build` ships (Vercel CLI, offline, clean copy)', () => {
     for (const planted of PLANTED_LOCAL_FILES) {
       expect(everything.filter((file) => file.endsWith(planted))).toEqual([]);
     }
+    // Nor their content under another name (a function's includeFiles, an env file inlined).
+    const carrying: string[] = [];
+    for (const file of everything) {
+      const bytes = await readFile(join(build.output, file)).catch(() => Buffer.alloc(0));
+      if (bytes.includes(PLANTED_CONTENT)) carrying.push(file);
+    }
+    expect(carrying).toEqual([]);
   });
 
   it('never uploads .data/ or .env files: what the pinned CLI itself would upload on `vercel deploy`', async () => {
