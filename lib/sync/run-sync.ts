@@ -56,7 +56,7 @@ export interface SyncRequest {
 export interface ProviderProgress {
   provider: string;
   phase: 'fetching' | 'fetched' | 'applying';
-  /** Items in the fetched catalog, from `fetched` on. */
+  /** Items received so far while `fetching` (after each page); items in the catalog from `fetched` on. */
   items?: number;
 }
 
@@ -224,6 +224,8 @@ async function syncProviders(
                     source.slug,
                     deps.settings.providerMaxBytes ?? DEFAULTS.providerMaxBytes,
                     deps.settings.providerMaxItems ?? DEFAULTS.providerMaxItems,
+                    (items) =>
+                      request.onProviderProgress?.({ provider: source.slug, phase: 'fetching', items }),
                   ),
                 }),
                 deadlineHit,
