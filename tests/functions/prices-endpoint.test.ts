@@ -211,7 +211,11 @@ describe('GET /prices', () => {
     expect(scanned).not.toContain('model_pricing_history');
     expect(
       scanned.filter(
-        (table) => !['model_pricing', 'pricing_litellm_entries', 'pricing_price_version'].includes(table),
+        // pricing_pins is current state too (the `pinned` flag), one row per pinned model.
+        (table) =>
+          !['model_pricing', 'pricing_litellm_entries', 'pricing_price_version', 'pricing_pins'].includes(
+            table,
+          ),
       ),
     ).toEqual([]);
   });
