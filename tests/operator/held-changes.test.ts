@@ -230,6 +230,32 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('held changes as 
     expect(badStatus.status).toBe(400);
   });
 
+  it('refuses to approve with 409 when the stored price moved since the change was held', async () => {
+    const [row] = await pending();
+    // Something other than a sync changed the stored price (here, by hand in SQL).
+    await fixture.query(
+      `update public.model_pricing set input_price_per_1m_tokens = 7.5 where provider = 'openrouter' and model_id = $1`,
+      [row!.model_id],
+    );
+    const answer = await fixture.call(held, 'POST', '/admin/pricing/held', {
+      action: 'approve',
+      ids: [row!.id],
+    });
+    expect(answer.status).toBe(409);
+    expect(answer.body.moved).toMatchObject([
+      {
+        id: row!.id,
+        current: { input_price_per_1m_tokens: '7' },
+        stored: { input_price_per_1m_tokens: '7.5' },
+      },
+    ]);
+    expect(await fixture.stored(row!.model_id)).toEqual(['active', '7.5', '8']);
+    await fixture.query(
+      `update public.model_pricing set input_price_per_1m_tokens = 7 where provider = 'openrouter' and model_id = $1`,
+      [row!.model_id],
+    );
+  });
+
   it('refuses every decision with 409 and the running run while a sync holds the lease', async () => {
     const [row] = await pending();
     const lease = await fixture.store.takeLease({
