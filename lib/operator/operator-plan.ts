@@ -43,8 +43,9 @@ function storedOf(prices: Record<string, unknown>, record: PriceRecord): StoredM
  *   is that rollback) is held with reason `rolled_back` instead of being applied again.
  * - Every held change becomes a row to record: a model's with the exact proposed prices (what an
  *   approval applies), a provider-level hold's with the models it would mark missing.
- * Rejected proposals are not filtered here: they stay held (never applied), and the database opens
- * no row for a proposal an admin rejected before.
+ * - Unless forced, a change to a value an admin rejected for that model is neither applied nor held
+ *   again: the stored price stays. (The database also opens no row for it, and keeps a rejected
+ *   provider-level hold from opening a row again.)
  */
 export function planOperatorEffects(
   guarded: GuardedDiff,
@@ -77,15 +78,32 @@ export function planOperatorEffects(
     };
   }
 
+  const changes = new Map<string, ModelChange>();
+  for (const change of [...diff.added, ...diff.changed, ...diff.restored])
+    changes.set(change.modelId, change);
+  const rejected = new Map<string, Record<string, unknown>[]>();
+  for (const [modelId, prices] of force ? [] : (state.rejected ?? [])) {
+    rejected.set(modelId, [...(rejected.get(modelId) ?? []), prices]);
+  }
+  const wasRejected = (change: ModelChange) =>
+    (rejected.get(change.modelId) ?? []).some((prices) =>
+      sameAsStored(storedOf(prices, change.record), change.record),
+    );
+
   const rolledBack = new Map(force ? [] : state.rolledBack);
   const apply: ModelChange[] = [];
-  const held: HeldChange[] = guarded.held.filter(
-    (change) => change.model_id === undefined || !pins.has(change.model_id),
-  );
+  const held: HeldChange[] = guarded.held.filter((change) => {
+    if (change.model_id === undefined) return true;
+    if (pins.has(change.model_id)) return false;
+    const proposed = changes.get(change.model_id);
+    // Rejected before: the stored price stays, and the same value is not held again.
+    return !(proposed && wasRejected(proposed));
+  });
   for (const change of guarded.apply) {
     if (pins.has(change.modelId)) continue;
     const reverted = rolledBack.get(change.modelId);
     if (reverted && sameAsStored(storedOf(reverted, change.record), change.record)) {
+      if (wasRejected(change)) continue;
       held.push({
         scope: 'model',
         reason: 'rolled_back',
@@ -100,9 +118,6 @@ export function planOperatorEffects(
     apply.push(change);
   }
 
-  const changes = new Map<string, ModelChange>();
-  for (const change of [...diff.added, ...diff.changed, ...diff.restored])
-    changes.set(change.modelId, change);
   const holds: SyncHold[] = [];
   for (const change of held) {
     const proposed = change.model_id === undefined ? undefined : changes.get(change.model_id);

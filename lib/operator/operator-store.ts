@@ -114,7 +114,6 @@ export interface OperatorRefusal {
 
 export type OperatorResult<T> = ({ ok: true } & T) | OperatorRefusal;
 
-/** Previous history rows' prices: [model_id, prices in history shape]. */
 export interface OperatorState {
   /** Models with a live pin: a sync never writes them. */
   pins: string[];
@@ -122,6 +121,8 @@ export interface OperatorState {
   expiredPins: string[];
   /** Models whose latest change is a rollback, with the value it reverted from (history shape). */
   rolledBack: [string, Record<string, unknown>][];
+  /** Proposals an admin rejected: [model_id, proposed prices in history shape]. */
+  rejected?: [string, Record<string, unknown>][];
 }
 
 /**
@@ -176,8 +177,18 @@ export class OperatorStore {
     const result = (await this.call('pricing_read_operator_state', {
       p_run_id: runId,
       p_provider: provider,
-    })) as { pins: string[]; expired_pins: string[]; rolled_back: [string, Record<string, unknown>][] };
-    return { pins: result.pins, expiredPins: result.expired_pins, rolledBack: result.rolled_back };
+    })) as {
+      pins: string[];
+      expired_pins: string[];
+      rolled_back: [string, Record<string, unknown>][];
+      rejected: [string, Record<string, unknown>][];
+    };
+    return {
+      pins: result.pins,
+      expiredPins: result.expired_pins,
+      rolledBack: result.rolled_back,
+      rejected: result.rejected,
+    };
   }
 
   /** For the sync holding the lease: its held changes as rows, and the provider's price of pinned models. */

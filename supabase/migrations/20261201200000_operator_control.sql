@@ -512,8 +512,9 @@ end;
 $$;
 
 -- What a sync of one provider must know before it diffs: the pinned models (which it never
--- overwrites) and the rolled-back values (which it holds, reason rolled_back, instead of
--- re-applying): models whose latest history row is a rollback, with the value it reverted from.
+-- overwrites), the proposals an admin rejected (which it neither applies nor holds again) and the
+-- rolled-back values (which it holds, reason rolled_back, instead of re-applying): models whose
+-- latest history row is a rollback, with the value it reverted from.
 -- With p_run_id (the run holding the lease; null for a dry run), expired pins are removed first:
 -- the provider's latest price is applied and an `unpinned` history row written under that run.
 create function public.pricing_read_operator_state(p_run_id bigint, p_provider text)
@@ -544,6 +545,9 @@ begin
                from public.pricing_pins p
               where p.provider = p_provider and (p.expires_at is null or p.expires_at > clock_timestamp())),
     'expired_pins', v_expired,
+    'rejected', (select coalesce(jsonb_agg(jsonb_build_array(h.model_id, h.proposed_prices) order by h.model_id, h.id), '[]'::jsonb)
+                   from public.pricing_held_changes h
+                  where h.provider = p_provider and h.model_id is not null and h.status = 'rejected'),
     'rolled_back', (select coalesce(jsonb_agg(jsonb_build_array(h.model_id, h.old_prices) order by h.model_id), '[]'::jsonb)
                       from (select distinct on (r.model_id) r.model_id, r.old_prices, r.id
                               from public.model_pricing_history r

@@ -121,8 +121,13 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('held changes as 
     expect(rejected.status).toBe(200);
     expect(await fixture.stored('acme/b')).toEqual(['active', '3', '4']);
 
-    await fixture.sync();
-    await fixture.sync();
+    for (let sync = 0; sync < 2; sync += 1) {
+      const outcome = await fixture.sync();
+      if (outcome.kind !== 'finished') throw new Error('refused');
+      // Not held again: not in the run's held changes, not counted, no row.
+      expect(outcome.report.providers.openrouter!.counts.held).toBe(0);
+      expect(outcome.report.providers.openrouter!.held_changes).toEqual([]);
+    }
     expect(await pending()).toEqual([]);
     expect(await fixture.stored('acme/b')).toEqual(['active', '3', '4']);
 

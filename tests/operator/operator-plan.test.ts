@@ -92,6 +92,35 @@ describe('planOperatorEffects', () => {
     expect(other.guarded.apply.map((change) => change.modelId)).toEqual(['m/a', 'm/b']);
   });
 
+  it('neither applies nor holds again a value an admin rejected, unless forced', () => {
+    const rejected: OperatorState['rejected'] = [
+      [
+        'm/a',
+        {
+          state: 'active',
+          input_price_per_1m_tokens: '100',
+          output_price_per_1m_tokens: '2',
+          extra_prices: {},
+          pricing_tiers: [],
+        },
+      ],
+    ];
+    const fetched = [
+      priceRecord('m/a', '100', '2'),
+      priceRecord('m/b', '3', '4'),
+      priceRecord('m/c', '5', '6'),
+      priceRecord('m/d', '7', '8'),
+    ];
+    const kept = plan(fetched, { rejected });
+    expect(kept.guarded.apply).toEqual([]);
+    expect(kept.guarded.held).toEqual([]);
+    expect(kept.holds).toEqual([]);
+    const another = plan([priceRecord('m/a', '200', '2'), ...fetched.slice(1)], { rejected });
+    expect(another.holds).toMatchObject([{ reason: 'price_swing', model_id: 'm/a', row: { input: '200' } }]);
+    const forced = plan(fetched, { rejected }, true);
+    expect(forced.guarded.apply.map((change) => change.modelId)).toEqual(['m/a']);
+  });
+
   it('records a guardrail hold with the exact proposed prices, and a provider hold with the models it would mark missing', () => {
     const swing = plan(
       [
