@@ -233,6 +233,8 @@ describe('GET /prices/model_prices_and_context_window.json', () => {
           PRICING_SYNC_PROVIDERS: ALL_PROVIDERS,
           LOCAL_CRON: 'off',
         },
+        // A free port: 3000 may be taken by another server on the machine.
+        port: 0,
         store: harness.store,
       });
       // As LiteLLM fetches it: a plain GET, no headers, through vercel.json's rewrite.
