@@ -38,6 +38,13 @@ export interface CommitResult {
   rows_written: number;
 }
 
+/** What pricing_finish_run says: whether this call finished the run, or the status it already had. */
+export interface FinishResult {
+  finished: boolean;
+  status?: RunStatus;
+  run?: { duration_seconds: number | string };
+}
+
 export interface ApplyRequest {
   runId: number;
   provider: ProviderSlug;
@@ -275,13 +282,13 @@ export class PricingStore {
     status: FinishedRunStatus,
     results: Record<string, unknown>,
     error: string | null,
-  ): Promise<{ finished: boolean; status?: RunStatus; run?: { duration_seconds: number | string } }> {
+  ): Promise<FinishResult> {
     return (await this.transport.call('pricing_finish_run', {
       p_run_id: runId,
       p_status: status,
       p_results: results,
       p_error: error,
-    })) as { finished: boolean; status?: RunStatus; run?: { duration_seconds: number | string } };
+    })) as FinishResult;
   }
 
   async readStatus(recentRuns = 10): Promise<StatusSnapshot> {
