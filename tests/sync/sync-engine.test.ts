@@ -293,7 +293,7 @@ describe('a sync run end to end (npm run sync code path, embedded Postgres, repl
       const [run] = await query<{
         id: string;
         results: { providers: Record<string, { counts: Record<string, number> }> };
-      }>('select id::text, results from pricing_sync_runs order by id desc limit 1');
+      }>('select r.id::text as id, r.results from pricing_sync_runs r order by r.id desc limit 1');
       const history = await query<{ provider: string; kind: string; n: number }>(
         `select provider, kind, count(*)::int as n from model_pricing_history where run_id = $1
           group by provider, kind`,
