@@ -60,7 +60,7 @@ export function buildMetricsRegistry(snapshot: MetricsSnapshot, config: Config, 
   });
   const providerRows = new Map(snapshot.providers.map((row) => [row.provider, row]));
   for (const provider of providers) {
-    const lastSuccessAt = providerRows.get(provider)?.last_success_at;
+    const lastSuccessAt = providerRows.get(provider)?.lastSuccessAt;
     if (lastSuccessAt) lastSync.set({ provider }, Date.parse(lastSuccessAt) / 1000);
   }
 
@@ -103,7 +103,7 @@ export function buildMetricsRegistry(snapshot: MetricsSnapshot, config: Config, 
     name: 'pricing_sync_in_progress',
     help: '1 while a sync run holds the lease, else 0.',
     registers,
-  }).set(snapshot.in_progress ? 1 : 0);
+  }).set(snapshot.inProgress ? 1 : 0);
 
   const models = new Gauge({
     name: 'pricing_models',
@@ -112,7 +112,7 @@ export function buildMetricsRegistry(snapshot: MetricsSnapshot, config: Config, 
     registers,
   });
   for (const provider of providers) {
-    const byState = providerRows.get(provider)?.models_by_state ?? {};
+    const byState = providerRows.get(provider)?.modelsByState ?? {};
     for (const state of MODEL_STATES) models.set({ provider, state }, Number(byState[state] ?? 0));
   }
 
@@ -148,7 +148,7 @@ export function buildMetricsRegistry(snapshot: MetricsSnapshot, config: Config, 
     labelNames: ['provider'] as const,
     registers,
   });
-  for (const provider of providers) held.set({ provider }, providerRows.get(provider)?.held_count ?? 0);
+  for (const provider of providers) held.set({ provider }, providerRows.get(provider)?.heldCount ?? 0);
 
   new Gauge({
     name: 'pricing_sync_enabled',

@@ -163,8 +163,8 @@ function reportOf(
     forced: request.force,
     started_at: startedAt,
     duration_seconds:
-      finish?.run?.duration_seconds !== undefined
-        ? Number(finish.run.duration_seconds)
+      finish?.durationSeconds !== undefined
+        ? finish.durationSeconds
         : (Date.now() - Date.parse(startedAt)) / 1000,
     providers: byProvider(results),
     error,
@@ -192,7 +192,7 @@ async function syncProviders(
           request,
           runId,
           source,
-          lastCatalogHash: providerRows.get(source.slug)?.catalog_hash ?? null,
+          lastCatalogHash: providerRows.get(source.slug)?.catalogHash ?? null,
           deadline,
           applyInTurn,
           log,

@@ -1,0 +1,415 @@
+import { z } from 'zod';
+import { MODEL_STATES, type ModelState, type PricingTier } from '../providers/price-record.js';
+import type { StoredModel } from '../sync/stored-model.js';
+import { RUN_STATUSES, RUN_TRIGGERS } from '../sync/run-types.js';
+import type { SqlFunctionName } from './sql-functions.js';
+import { StoreError } from './store-error.js';
+
+/**
+ * What each SQL function returns, checked at the port: zod schemas of the wire (snake_case, as
+ * SQL builds it) that turn it into the camelCase types the rest of the code reads. Unknown keys
+ * are dropped, so a column added to a table breaks nothing; a missing or mistyped one is a
+ * StoreError (`MALFORMED_RESULT`), never a crash deep inside or a silently wrong value.
+ */
+
+/** The code of the StoreError for a result of the wrong shape. */
+export const MALFORMED_RESULT = 'MALFORMED_RESULT';
+
+const timestamp = z.string();
+/** bigint ids arrive as JSON numbers (exact below 2^53, which a run id never reaches). */
+const id = z.number().int();
+const count = z.number().int().nonnegative();
+const trigger = z.enum(RUN_TRIGGERS);
+const runStatus = z.enum(RUN_STATUSES);
+const modelsByState = z.partialRecord(z.enum(MODEL_STATES), count);
+/** A decimal string (Postgres numeric as text), or null. */
+const decimal = z.string().nullable();
+
+export const leaseResult = z
+  .discriminatedUnion('acquired', [
+    z.object({
+      acquired: z.literal(true),
+      run: z.object({ id, started_at: timestamp }),
+      abandoned_run_id: id.nullable(),
+    }),
+    z.object({
+      acquired: z.literal(false),
+      holder: z.object({
+        run_id: id,
+        started_at: timestamp,
+        expires_at: timestamp,
+        trigger,
+        triggered_by: z.string().nullable(),
+      }),
+    }),
+  ])
+  .transform((result) =>
+    result.acquired
+      ? {
+          acquired: true as const,
+          runId: result.run.id,
+          startedAt: result.run.started_at,
+          abandonedRunId: result.abandoned_run_id,
+        }
+      : {
+          acquired: false as const,
+          holder: {
+            runId: result.holder.run_id,
+            startedAt: result.holder.started_at,
+            expiresAt: result.holder.expires_at,
+            trigger: result.holder.trigger,
+            triggeredBy: result.holder.triggered_by,
+          },
+        },
+  );
+export type LeaseResult = z.output<typeof leaseResult>;
+
+export const reapResult = z
+  .object({ abandoned_run_id: id.nullable() })
+  .transform((result) => result.abandoned_run_id);
+
+const providerRow = z
+  .object({
+    provider: z.string(),
+    last_attempt_at: timestamp.nullable(),
+    last_success_at: timestamp.nullable(),
+    last_run_id: id.nullable(),
+    catalog_hash: z.string().nullable(),
+    last_error_reason: z.string().nullable(),
+    last_error: z.string().nullable(),
+    models_by_state: modelsByState,
+    held_count: count,
+    held_changes: z.array(z.unknown()),
+  })
+  .transform((row) => ({
+    provider: row.provider,
+    lastAttemptAt: row.last_attempt_at,
+    lastSuccessAt: row.last_success_at,
+    lastRunId: row.last_run_id,
+    catalogHash: row.catalog_hash,
+    lastErrorReason: row.last_error_reason,
+    lastError: row.last_error,
+    modelsByState: row.models_by_state,
+    heldCount: row.held_count,
+    heldChanges: row.held_changes,
+  }));
+/** A provider's row: when it last synced, its catalog hash, its models by state, what is held. */
+export type ProviderRow = z.output<typeof providerRow>;
+export const providerRows = z.array(providerRow);
+
+export const commitResult = z
+  .object({ added: count, changed: count, restored: count, missing: count, rows_written: count })
+  .transform(({ rows_written, ...counts }) => ({ ...counts, rowsWritten: rows_written }));
+/** What pricing_commit_provider wrote: the change counts as the database decided them. */
+export type CommitResult = z.output<typeof commitResult>;
+
+export const stageResult = z.object({ staged: count });
+
+/** numeric seconds: a JSON number from jsonb; a string is accepted as some drivers send numeric as text. */
+const seconds = z.union([z.number(), z.string().regex(/^\d+(\.\d+)?$/)]).transform(Number);
+
+export const finishResult = z
+  .object({
+    finished: z.boolean(),
+    status: runStatus.optional(),
+    run: z.object({ duration_seconds: seconds }).optional(),
+  })
+  .transform((result) => ({
+    finished: result.finished,
+    status: result.status,
+    durationSeconds: result.run?.duration_seconds,
+  }));
+/** Whether this call finished the run (else the status it already had), and how long it ran. */
+export type FinishResult = z.output<typeof finishResult>;
+
+const runSummary = z
+  .object({
+    id,
+    trigger,
+    triggered_by: z.string().nullable(),
+    status: runStatus,
+    dry_run: z.boolean(),
+    forced: z.boolean(),
+    providers: z.array(z.string()),
+    started_at: timestamp,
+    finished_at: timestamp.nullable(),
+    duration_seconds: seconds.nullable(),
+    results: z.record(z.string(), z.unknown()),
+    error: z.string().nullable(),
+  })
+  .transform((run) => ({
+    id: run.id,
+    trigger: run.trigger,
+    triggeredBy: run.triggered_by,
+    status: run.status,
+    dryRun: run.dry_run,
+    forced: run.forced,
+    providers: run.providers,
+    startedAt: run.started_at,
+    finishedAt: run.finished_at,
+    durationSeconds: run.duration_seconds,
+    results: run.results,
+    error: run.error,
+  }));
+export type RunSummary = z.output<typeof runSummary>;
+
+export const statusSnapshot = z
+  .object({
+    now: timestamp,
+    in_progress: z
+      .object({
+        run_id: id,
+        trigger,
+        triggered_by: z.string().nullable(),
+        started_at: timestamp,
+        expires_at: timestamp,
+        dry_run: z.boolean(),
+      })
+      .nullable(),
+    recent_runs: z.array(runSummary),
+    last_cron_run: z
+      .object({ id, status: runStatus, started_at: timestamp, finished_at: timestamp.nullable() })
+      .nullable(),
+    providers: providerRows,
+  })
+  .transform((status) => ({
+    now: status.now,
+    inProgress: status.in_progress && {
+      runId: status.in_progress.run_id,
+      trigger: status.in_progress.trigger,
+      triggeredBy: status.in_progress.triggered_by,
+      startedAt: status.in_progress.started_at,
+      expiresAt: status.in_progress.expires_at,
+      dryRun: status.in_progress.dry_run,
+    },
+    recentRuns: status.recent_runs,
+    lastCronRun: status.last_cron_run && {
+      id: status.last_cron_run.id,
+      status: status.last_cron_run.status,
+      startedAt: status.last_cron_run.started_at,
+      finishedAt: status.last_cron_run.finished_at,
+    },
+    providers: status.providers,
+  }));
+export type StatusSnapshot = z.output<typeof statusSnapshot>;
+
+export const metricsSnapshot = z
+  .object({
+    /** [metric, label1, label2, value as a decimal string] */
+    totals: z.array(z.tuple([z.string(), z.string(), z.string(), z.string()])),
+    providers: z.array(
+      z.object({
+        provider: z.string(),
+        last_success_at: timestamp.nullable(),
+        models_by_state: modelsByState,
+        held_count: count,
+      }),
+    ),
+    in_progress: z.boolean(),
+  })
+  .transform((metrics) => ({
+    totals: metrics.totals,
+    providers: metrics.providers.map((row) => ({
+      provider: row.provider,
+      lastSuccessAt: row.last_success_at,
+      modelsByState: row.models_by_state,
+      heldCount: row.held_count,
+    })),
+    inProgress: metrics.in_progress,
+  }));
+export type MetricsSnapshot = z.output<typeof metricsSnapshot>;
+
+export const pruneResult = z.object({ deleted: count });
+export const pingResult = z.object({ ok: z.literal(true) });
+export const putEntriesResult = z.object({ written: count }).transform((result) => result.written);
+
+/**
+ * A price as GET /prices shows it: decimal strings, USD per 1M tokens (or per request / image).
+ * snake_case because this is the answer's wire format, passed through as SQL built it (keys this
+ * schema does not name included).
+ */
+const priceView = z.looseObject({
+  provider: z.string(),
+  model_id: z.string(),
+  state: z.enum(MODEL_STATES),
+  input_price_per_1m_tokens: decimal,
+  output_price_per_1m_tokens: decimal,
+  cache_read_price_per_1m_tokens: decimal,
+  cache_write_price_per_1m_tokens: decimal,
+  request_price: decimal,
+  image_price: decimal,
+  extra: z.record(z.string(), z.string()),
+  tiers: z.array(z.record(z.string(), z.unknown())),
+  context_length: z.number().int().nullable(),
+  alias_of: z.string().nullable(),
+  /** When this price took effect (the last price change, or later a pin). */
+  effective_at: timestamp,
+  pinned: z.boolean(),
+});
+export type PriceView = z.output<typeof priceView>;
+
+/** A price version: a bigint sequence value, as a JSON number; kept as text (it goes into ETags). */
+const version = z.union([z.number().int(), z.string().regex(/^\d+$/)]).transform(String);
+
+export const pricesPage = z
+  .object({
+    version,
+    not_modified: z.boolean().optional(),
+    prices: z.array(priceView).optional(),
+    next: z.tuple([z.string(), z.string()]).nullable().optional(),
+  })
+  .transform((page) => ({
+    version: page.version,
+    notModified: page.not_modified === true,
+    prices: page.prices ?? [],
+    next: page.next ?? null,
+  }));
+export type PricesPage = z.output<typeof pricesPage>;
+
+/** The envelope only: its rows, one per active price, are decoded by activePriceOf. */
+export const liteLlmMapSource = z
+  .object({
+    version,
+    not_modified: z.boolean().optional(),
+    entries: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+    prices: z.array(z.unknown()).optional(),
+  })
+  .transform((source) => ({
+    version: source.version,
+    notModified: source.not_modified === true,
+    entries: source.entries ?? {},
+    prices: (source.prices ?? []).map((row, index) => activePriceOf(row, index)),
+  }));
+export type LiteLlmMapSource = z.output<typeof liteLlmMapSource>;
+
+/** The envelope only: 25,000 rows are decoded by storedModelOf, which is several times cheaper than zod. */
+export const storedModelRows = z
+  .array(z.unknown())
+  .transform((rows) => rows.map((row, index) => storedModelOf(row, index)));
+
+/** Decodes a result with its schema; a mismatch is a StoreError naming the function and the first issue. */
+export function decodeResult<Schema extends z.ZodType>(
+  name: SqlFunctionName,
+  schema: Schema,
+  value: unknown,
+): z.output<Schema> {
+  let parsed;
+  try {
+    parsed = schema.safeParse(value);
+  } catch (error) {
+    if (error instanceof MalformedRow) throw malformed(name, error.message, error);
+    throw error;
+  }
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? `${issue.path.map(String).join('.')}: ` : '';
+    throw malformed(name, `${where}${issue?.message ?? 'invalid'}`, parsed.error);
+  }
+  return parsed.data;
+}
+
+function malformed(name: SqlFunctionName, detail: string, cause: unknown): StoreError {
+  return new StoreError(`${name}: the database answered with an unexpected shape (${detail})`, {
+    code: MALFORMED_RESULT,
+    cause,
+  });
+}
+
+/** A positional row that does not have the shape its SQL function builds. */
+class MalformedRow extends Error {}
+
+const STATES: ReadonlySet<string> = new Set(MODEL_STATES);
+
+function text(row: unknown[], index: number, where: string): string {
+  const value = row[index];
+  if (typeof value !== 'string') throw new MalformedRow(`${where}.${index}: expected a string`);
+  return value;
+}
+
+function textOrNull(row: unknown[], index: number, where: string): string | null {
+  const value = row[index];
+  if (value !== null && typeof value !== 'string')
+    throw new MalformedRow(`${where}.${index}: expected a string or null`);
+  return value;
+}
+
+function integerOrNull(row: unknown[], index: number, where: string): number | null {
+  const value = row[index];
+  if (value !== null && !Number.isInteger(value))
+    throw new MalformedRow(`${where}.${index}: expected an integer or null`);
+  return value as number | null;
+}
+
+function plainObject(row: unknown[], index: number, where: string): Record<string, string> {
+  const value = row[index];
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new MalformedRow(`${where}.${index}: expected an object`);
+  return value as Record<string, string>;
+}
+
+function positional(row: unknown, length: number, where: string): unknown[] {
+  if (!Array.isArray(row) || row.length !== length)
+    throw new MalformedRow(`${where}: expected an array of ${length} items`);
+  return row;
+}
+
+/**
+ * One row of pricing_read_models, in the order its SQL builds it: [model_id, state, input, output,
+ * cache_read, cache_write, request, image, extra_prices, pricing_tiers, context_length, alias_of].
+ * The one place that order is read.
+ */
+export function storedModelOf(value: unknown, index: number): StoredModel {
+  const where = String(index);
+  const row = positional(value, 12, where);
+  const state = text(row, 1, where);
+  if (!STATES.has(state)) throw new MalformedRow(`${where}.1: unknown state ${JSON.stringify(state)}`);
+  const tiers = row[9];
+  if (!Array.isArray(tiers)) throw new MalformedRow(`${where}.9: expected an array`);
+  return {
+    modelId: text(row, 0, where),
+    state: state as ModelState,
+    inputUsdPerMillionTokens: textOrNull(row, 2, where),
+    outputUsdPerMillionTokens: textOrNull(row, 3, where),
+    cacheReadUsdPerMillionTokens: textOrNull(row, 4, where),
+    cacheWriteUsdPerMillionTokens: textOrNull(row, 5, where),
+    requestUsd: textOrNull(row, 6, where),
+    imageUsd: textOrNull(row, 7, where),
+    extraPrices: plainObject(row, 8, where),
+    tiers: tiers as PricingTier[],
+    contextLength: integerOrNull(row, 10, where),
+    aliasOf: textOrNull(row, 11, where),
+  };
+}
+
+/** A provider's active price, for the LiteLLM map. */
+export interface ActivePrice {
+  provider: string;
+  modelId: string;
+  inputUsdPerMillionTokens: string | null;
+  outputUsdPerMillionTokens: string | null;
+  cacheReadUsdPerMillionTokens: string | null;
+  cacheWriteUsdPerMillionTokens: string | null;
+  requestUsd: string | null;
+  imageUsd: string | null;
+  contextLength: number | null;
+}
+
+/**
+ * One price row of pricing_read_litellm_map, in the order its SQL builds it: [provider, model_id,
+ * input, output, cache_read, cache_write, request, image, context_length].
+ */
+export function activePriceOf(value: unknown, index: number): ActivePrice {
+  const where = `prices.${index}`;
+  const row = positional(value, 9, where);
+  return {
+    provider: text(row, 0, where),
+    modelId: text(row, 1, where),
+    inputUsdPerMillionTokens: textOrNull(row, 2, where),
+    outputUsdPerMillionTokens: textOrNull(row, 3, where),
+    cacheReadUsdPerMillionTokens: textOrNull(row, 4, where),
+    cacheWriteUsdPerMillionTokens: textOrNull(row, 5, where),
+    requestUsd: textOrNull(row, 6, where),
+    imageUsd: textOrNull(row, 7, where),
+    contextLength: integerOrNull(row, 8, where),
+  };
+}
