@@ -26,9 +26,16 @@ type Total = MetricsSnapshot['totals'][number];
  * monotonic totals; per-provider gauges cover the configured providers; every known label set
  * of a counter is served, zero until counted, so `increase()` sees the first increment.
  */
-export function buildMetricsRegistry(snapshot: MetricsSnapshot, config: Config, version: string): Registry {
+function buildMetrics(snapshot: MetricsSnapshot, config: Config, version: string): Metrics {
   const registry = new Registry();
   const registers = [registry];
+  const histograms: Metrics['histograms'] = [];
+  /** A stored histogram, placed in the exposition after the metrics registered so far. */
+  const storedHistogram = (definition: ConstructorParameters<typeof StoredHistogram>[0]) => {
+    const histogram = new StoredHistogram(definition);
+    histograms.push({ position: registry.getMetricsAsArray().length, histogram });
+    return histogram;
+  };
   const totals = groupTotals(snapshot.totals);
   const providers = config.providers as readonly string[];
 
@@ -43,12 +50,11 @@ export function buildMetricsRegistry(snapshot: MetricsSnapshot, config: Config, 
     if (trigger === SCHEDULED_TRIGGER) scheduledRuns.inc({ status }, value);
   }
 
-  const scheduledDuration = new StoredHistogram({
+  const scheduledDuration = storedHistogram({
     name: 'pricing_scheduled_sync_duration_seconds',
     help: 'Duration of finished scheduled (cron) sync runs, in seconds.',
     labelNames: [],
     buckets: DURATION_BUCKETS_SECONDS,
-    registers,
   });
   scheduledDuration.setSeries(durationSeries(totals, SCHEDULED_TRIGGER, {}));
 
@@ -88,12 +94,11 @@ export function buildMetricsRegistry(snapshot: MetricsSnapshot, config: Config, 
   }
   for (const [trigger, status, value] of totals.get('runs') ?? []) runs.inc({ trigger, status }, value);
 
-  const duration = new StoredHistogram({
+  const duration = storedHistogram({
     name: 'pricing_sync_duration_seconds',
     help: 'Duration of finished sync runs, in seconds, by trigger.',
     labelNames: ['trigger'],
     buckets: DURATION_BUCKETS_SECONDS,
-    registers,
   });
   const durationTriggers = new Set<string>(RUN_TRIGGERS);
   for (const [trigger] of totals.get('duration_count') ?? []) durationTriggers.add(trigger);
@@ -169,7 +174,7 @@ export function buildMetricsRegistry(snapshot: MetricsSnapshot, config: Config, 
     registers,
   }).set({ version, providers: providers.join(',') }, 1);
 
-  return registry;
+  return { registry, histograms };
 }
 
 /** The exposition text for a snapshot: what GET /metrics answers. */
@@ -178,7 +183,21 @@ export async function buildExposition(
   config: Config,
   version: string,
 ): Promise<string> {
-  return buildMetricsRegistry(snapshot, config, version).metrics();
+  const { registry, histograms } = buildMetrics(snapshot, config, version);
+  const families = await Promise.all(
+    registry.getMetricsAsArray().map((metric) => registry.getSingleMetricAsString(metric.name)),
+  );
+  for (const { position, histogram } of [...histograms].reverse()) {
+    families.splice(position, 0, histogram.exposition());
+  }
+  // As Registry.metrics() joins them.
+  return `${families.join('\n\n')}\n`;
+}
+
+/** prom-client's registry for the metrics it can set, and the stored histograms with their places. */
+interface Metrics {
+  registry: Registry;
+  histograms: { position: number; histogram: StoredHistogram }[];
 }
 
 /** Stored totals by metric, as [label1, label2, value] with the value as a number. */
