@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { MODEL_STATES, type ModelState, type PricingTier } from '../providers/price-record.js';
+import {
+  MODEL_STATES,
+  type ModelState,
+  type PriceRecord,
+  type PricingTier,
+} from '../providers/price-record.js';
 import type { StoredModel } from '../sync/stored-model.js';
 import { RUN_STATUSES, RUN_TRIGGERS } from '../sync/run-types.js';
 import type { SqlFunctionName } from './sql-functions.js';
@@ -368,12 +373,7 @@ export function storedModelOf(value: unknown, index: number): StoredModel {
   return {
     modelId: text(row, 0, where),
     state: state as ModelState,
-    inputUsdPerMillionTokens: textOrNull(row, 2, where),
-    outputUsdPerMillionTokens: textOrNull(row, 3, where),
-    cacheReadUsdPerMillionTokens: textOrNull(row, 4, where),
-    cacheWriteUsdPerMillionTokens: textOrNull(row, 5, where),
-    requestUsd: textOrNull(row, 6, where),
-    imageUsd: textOrNull(row, 7, where),
+    ...basePricesAt(row, 2, where),
     extraPrices: plainObject(row, 8, where),
     tiers: tiers as PricingTier[],
     contextLength: integerOrNull(row, 10, where),
@@ -381,18 +381,30 @@ export function storedModelOf(value: unknown, index: number): StoredModel {
   };
 }
 
-/** A provider's active price, for the LiteLLM map. */
-export interface ActivePrice {
-  provider: string;
-  modelId: string;
-  inputUsdPerMillionTokens: string | null;
-  outputUsdPerMillionTokens: string | null;
-  cacheReadUsdPerMillionTokens: string | null;
-  cacheWriteUsdPerMillionTokens: string | null;
-  requestUsd: string | null;
-  imageUsd: string | null;
-  contextLength: number | null;
+/** The six base prices, in the order both positional reads give them from `start` on. */
+type BasePrices = Pick<
+  PriceRecord,
+  | 'inputUsdPerMillionTokens'
+  | 'outputUsdPerMillionTokens'
+  | 'cacheReadUsdPerMillionTokens'
+  | 'cacheWriteUsdPerMillionTokens'
+  | 'requestUsd'
+  | 'imageUsd'
+>;
+
+function basePricesAt(row: unknown[], start: number, where: string): BasePrices {
+  return {
+    inputUsdPerMillionTokens: textOrNull(row, start, where),
+    outputUsdPerMillionTokens: textOrNull(row, start + 1, where),
+    cacheReadUsdPerMillionTokens: textOrNull(row, start + 2, where),
+    cacheWriteUsdPerMillionTokens: textOrNull(row, start + 3, where),
+    requestUsd: textOrNull(row, start + 4, where),
+    imageUsd: textOrNull(row, start + 5, where),
+  };
 }
+
+/** A provider's active price, for the LiteLLM map. */
+export type ActivePrice = { provider: string } & Pick<PriceRecord, 'modelId' | 'contextLength'> & BasePrices;
 
 /**
  * One price row of pricing_read_litellm_map, in the order its SQL builds it: [provider, model_id,
@@ -404,12 +416,7 @@ export function activePriceOf(value: unknown, index: number): ActivePrice {
   return {
     provider: text(row, 0, where),
     modelId: text(row, 1, where),
-    inputUsdPerMillionTokens: textOrNull(row, 2, where),
-    outputUsdPerMillionTokens: textOrNull(row, 3, where),
-    cacheReadUsdPerMillionTokens: textOrNull(row, 4, where),
-    cacheWriteUsdPerMillionTokens: textOrNull(row, 5, where),
-    requestUsd: textOrNull(row, 6, where),
-    imageUsd: textOrNull(row, 7, where),
+    ...basePricesAt(row, 2, where),
     contextLength: integerOrNull(row, 8, where),
   };
 }

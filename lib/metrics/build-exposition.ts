@@ -29,15 +29,39 @@ type Total = MetricsSnapshot['totals'][number];
 function buildMetrics(snapshot: MetricsSnapshot, config: Config, version: string): Metrics {
   const registry = new Registry();
   const registers = [registry];
+  const totals = groupTotals(snapshot.totals);
+  const providers = config.providers as readonly string[];
   const histograms: Metrics['histograms'] = [];
+  /**
+   * A counter by provider and one more label: every known value of it served for each configured
+   * provider (zero until counted), then the stored totals of `total`.
+   */
+  const providerCounter = (counter: {
+    name: string;
+    help: string;
+    label: string;
+    known: readonly string[];
+    total: string;
+  }) => {
+    const metric = new Counter({
+      name: counter.name,
+      help: counter.help,
+      labelNames: ['provider', counter.label],
+      registers,
+    });
+    for (const provider of providers) {
+      for (const value of counter.known) metric.inc({ provider, [counter.label]: value }, 0);
+    }
+    for (const [provider, value, count] of totals.get(counter.total) ?? []) {
+      metric.inc({ provider, [counter.label]: value }, count);
+    }
+  };
   /** A stored histogram, placed in the exposition after the metrics registered so far. */
   const storedHistogram = (definition: ConstructorParameters<typeof StoredHistogram>[0]) => {
     const histogram = new StoredHistogram(definition);
     histograms.push({ position: registry.getMetricsAsArray().length, histogram });
     return histogram;
   };
-  const totals = groupTotals(snapshot.totals);
-  const providers = config.providers as readonly string[];
 
   const scheduledRuns = new Counter({
     name: 'pricing_scheduled_sync_runs_total',
@@ -70,18 +94,13 @@ function buildMetrics(snapshot: MetricsSnapshot, config: Config, version: string
     if (lastSuccessAt) lastSync.set({ provider }, Date.parse(lastSuccessAt) / 1000);
   }
 
-  const modelsSynced = new Counter({
+  providerCounter({
     name: 'pricing_models_synced_total',
     help: 'Models seen by non-dry sync runs, by provider and outcome (added, changed, unchanged, missing, restored, held, invalid, unpriced, variable).',
-    labelNames: ['provider', 'status'] as const,
-    registers,
+    label: 'status',
+    known: MODEL_OUTCOMES,
+    total: 'models',
   });
-  for (const provider of providers) {
-    for (const status of MODEL_OUTCOMES) modelsSynced.inc({ provider, status }, 0);
-  }
-  for (const [provider, status, value] of totals.get('models') ?? []) {
-    modelsSynced.inc({ provider, status }, value);
-  }
 
   const runs = new Counter({
     name: 'pricing_sync_runs_total',
@@ -121,31 +140,21 @@ function buildMetrics(snapshot: MetricsSnapshot, config: Config, version: string
     for (const state of MODEL_STATES) models.set({ provider, state }, Number(byState[state] ?? 0));
   }
 
-  const priceChanges = new Counter({
+  providerCounter({
     name: 'pricing_price_changes_total',
     help: 'Applied model price changes, by provider and direction (up, down).',
-    labelNames: ['provider', 'direction'] as const,
-    registers,
+    label: 'direction',
+    known: PRICE_DIRECTIONS,
+    total: 'price_changes',
   });
-  for (const provider of providers) {
-    for (const direction of PRICE_DIRECTIONS) priceChanges.inc({ provider, direction }, 0);
-  }
-  for (const [provider, direction, value] of totals.get('price_changes') ?? []) {
-    priceChanges.inc({ provider, direction }, value);
-  }
 
-  const providerErrors = new Counter({
+  providerCounter({
     name: 'pricing_provider_errors_total',
     help: 'Provider syncs that failed, by provider and reason (http, timeout, too_large, schema, network, store, internal).',
-    labelNames: ['provider', 'reason'] as const,
-    registers,
+    label: 'reason',
+    known: ERROR_REASONS,
+    total: 'provider_errors',
   });
-  for (const provider of providers) {
-    for (const reason of ERROR_REASONS) providerErrors.inc({ provider, reason }, 0);
-  }
-  for (const [provider, reason, value] of totals.get('provider_errors') ?? []) {
-    providerErrors.inc({ provider, reason }, value);
-  }
 
   const held = new Gauge({
     name: 'pricing_held_changes',

@@ -153,17 +153,9 @@ describe('the exposition built from stored totals', () => {
       expect(parsed.value('pricing_provider_errors_total', { provider: 'openrouter', reason })).toBe(0);
     }
     expect(parsed.value('pricing_provider_errors_total', { provider: 'nearai', reason: 'timeout' })).toBe(2);
-    for (const status of [
-      'added',
-      'changed',
-      'unchanged',
-      'missing',
-      'restored',
-      'held',
-      'invalid',
-      'unpriced',
-      'variable',
-    ]) {
+    for (const status of 'added changed unchanged missing restored held invalid unpriced variable'.split(
+      ' ',
+    )) {
       expect(parsed.value('pricing_models_synced_total', { provider: 'nearai', status })).toBe(0);
     }
     expect(parsed.value('pricing_price_changes_total', { provider: 'nearai', direction: 'up' })).toBe(0);
