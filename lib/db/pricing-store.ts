@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { PriceRecord, PricingTier, ProviderSlug } from '../providers/price-record.js';
-import type { StoredModel } from '../sync/stored-model.js';
-import type { FinishedRunStatus, RunTrigger } from '../sync/run-types.js';
+import type { StoredModel } from '../domain/stored-model.js';
+import type { FinishedRunStatus, RunTrigger } from '../domain/run-types.js';
 import {
   commitResult,
   decodeResult,

@@ -5,8 +5,8 @@ import {
   type PriceRecord,
   type PricingTier,
 } from '../providers/price-record.js';
-import type { StoredModel } from '../sync/stored-model.js';
-import { RUN_STATUSES, RUN_TRIGGERS } from '../sync/run-types.js';
+import type { StoredModel } from '../domain/stored-model.js';
+import { RUN_STATUSES, RUN_TRIGGERS } from '../domain/run-types.js';
 import type { SqlFunctionName } from './sql-functions.js';
 import { StoreError } from './store-error.js';
 

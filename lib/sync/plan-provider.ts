@@ -2,7 +2,7 @@ import type { NormalizedCatalog, PriceRecord, ProviderSlug } from '../providers/
 import { storableJson } from '../text/storable-text.js';
 import { diffCatalog } from './diff-catalog.js';
 import { applyGuardrails, pricePair, type GuardedDiff, type GuardrailSettings } from './guardrails.js';
-import type { StoredModel } from './stored-model.js';
+import type { StoredModel } from '../domain/stored-model.js';
 import { emptyCounts, type ChangeReport, type OutcomeCounts, type ProviderResult } from './sync-result.js';
 
 const INVALID_EXAMPLES = 10;

@@ -1,6 +1,6 @@
 import type { Span } from '@opentelemetry/api';
 import type { FinishResult, PricingStore, ProviderRow } from '../db/pricing-store.js';
-import type { RunTrigger } from './run-types.js';
+import type { RunTrigger } from '../domain/run-types.js';
 import { StoreError } from '../db/store-error.js';
 import { ProviderError } from '../http/provider-error.js';
 import { runErrorSummary } from './run-error-summary.js';

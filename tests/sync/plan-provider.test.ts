@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { NormalizedCatalog, PriceRecord } from '../../lib/providers/price-record.js';
 import { catalogHash } from '../../lib/sync/catalog-hash.js';
 import { planProvider, withCommittedCounts, type PlanInput } from '../../lib/sync/plan-provider.js';
-import type { StoredModel } from '../../lib/sync/stored-model.js';
+import type { StoredModel } from '../../lib/domain/stored-model.js';
 import { emptyCounts } from '../../lib/sync/sync-result.js';
 import { priceRecord } from '../support/store-fixtures.js';
 
