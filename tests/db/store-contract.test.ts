@@ -182,7 +182,7 @@ describe.each([
     {
       fn: 'pricing_read_models',
       result: [['m', 'gone', null, null, null, null, null, null, {}, [], null, null]],
-      detail: /0\.1: unknown state "gone"/,
+      detail: /0\.1: expected state, got "gone"/,
     },
     { fn: 'pricing_read_models', result: { rows: [] }, detail: /expected array/ },
     { fn: 'pricing_read_providers', result: [{ provider: 'openrouter', held_count: '3' }], detail: /0\./ },
