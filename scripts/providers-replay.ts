@@ -2,7 +2,7 @@
  * `npm run providers:replay`: serves all five providers on 127.0.0.1 for offline runs and demos.
  * Point the sync at it with the printed env; change scenarios with `POST /_control/scenario`.
  */
-import { exitOnPortInUse, explainListenError } from '../dev/local/port-in-use.js';
+import { exitOnStartupError, explainListenError } from '../dev/local/startup-error.js';
 import { startReplayServer } from '../dev/replay/replay-server.js';
 
 const port = Number(process.env.REPLAY_PORT ?? '4010');
@@ -11,7 +11,7 @@ if (!Number.isSafeInteger(port) || port < 0 || port > 65535) {
   process.exit(1);
 }
 const size = Number(process.env.REPLAY_CATALOG_SIZE ?? '200');
-const server = await exitOnPortInUse(() =>
+const server = await exitOnStartupError(() =>
   startReplayServer({
     port,
     defaults: { size: Number.isSafeInteger(size) && size >= 0 ? size : 200 },

@@ -1,4 +1,4 @@
-// npm run sync -- [--dry-run] [--providers a,b] [--force]
+// npm run sync -- [--dry-run] [--providers a,b] [--force] [--demo]
 import { runSyncCommand } from '../dev/cli/sync-command.js';
 
 // Text for a person at a terminal; JSON lines for a pipe, a CI log or LOG_FORMAT=json.

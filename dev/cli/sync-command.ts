@@ -101,8 +101,11 @@ export async function runSyncCommand(
       if (!(error instanceof StoreError && error.code === 'DATA_DIR_LOCKED' && storage.kind === 'pglite')) {
         throw error;
       }
+      // The admin key goes only to the server that holds the folder: a server file left behind by
+      // a killed server may name a port that another program now listens on.
       const server = await readServerFile(storage.dataDir);
-      if (!server) throw error;
+      const { dataDirHolderPid } = await import('../../lib/db/pglite-adapter.js');
+      if (!server || server.pid !== (await dataDirHolderPid(storage.dataDir))) throw error;
       return await syncThroughServer(server, env, options, providers, io);
     }
     if (options.demo) {

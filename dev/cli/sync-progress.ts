@@ -12,8 +12,12 @@ export function createSyncProgress(write: (text: string) => void, now: () => num
     if (states.size === 0) return clear();
     const parts = [...states].map(([provider, state]) => {
       const seconds = ((now() - state.since) / 1000).toFixed(0);
-      if (state.phase === 'fetching') return `${provider} fetching (${seconds} s)`;
       const items = (state.items ?? 0).toLocaleString('en-US');
+      if (state.phase === 'fetching') {
+        return state.items === undefined
+          ? `${provider} fetching (${seconds} s)`
+          : `${provider} fetching, ${items} items so far (${seconds} s)`;
+      }
       return state.phase === 'fetched'
         ? `${provider} fetched ${items} items, waiting to apply`
         : `${provider} applying ${items} items (${seconds} s)`;

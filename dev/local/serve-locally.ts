@@ -1,7 +1,7 @@
 import { relative } from 'node:path';
 import { startReplayServer, type ReplayServer } from '../replay/replay-server.js';
 import { storageConfigFromEnv } from '../../lib/db/open-store.js';
-import { explainListenError } from './port-in-use.js';
+import { explainListenError, StartupError } from './startup-error.js';
 import { writeServerFile } from './server-file.js';
 import { LOCAL_SECRETS_FILE, withLocalSecrets } from './local-secrets.js';
 import { startLocalRunner, type LocalRunner } from './local-runner.js';
@@ -20,6 +20,12 @@ export async function serveLocally(options: {
   close(): Promise<void>;
 }> {
   let env = { ...options.env };
+  try {
+    // A DATABASE_URL that is not one, a Supabase URL without its key: said before anything starts.
+    storageConfigFromEnv(env);
+  } catch (error) {
+    throw new StartupError(error instanceof Error ? error.message : String(error), { cause: error });
+  }
   let replay: ReplayServer | null = null;
   if (options.demo) {
     const replayPort = Number(env.REPLAY_PORT ?? 0);

@@ -3,7 +3,6 @@ import { openStore, storageConfigFromEnv } from '../db/open-store.js';
 import { PricingStore } from '../db/pricing-store.js';
 import { productionStorageError } from '../db/production-storage.js';
 import { UnconfiguredTransport } from '../db/unconfigured-transport.js';
-import { HttpError } from '../edge/http-error.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import type { ProviderSource } from '../providers/provider-source.js';
 import type { ProviderDefinition } from '../providers/provider-definition.js';
@@ -32,9 +31,14 @@ export function createAppContext(options: {
   logger?: Logger;
   /** The providers it may sync: the registry unless a test registers its own. */
   providers?: readonly ProviderDefinition[];
+  /** Config errors found outside readConfig (a storage config that cannot be opened). */
+  configErrors?: readonly string[];
 }): AppContext {
   const providers = options.providers ?? PROVIDERS;
-  const config = readConfig(options.env, providers);
+  const read = readConfig(options.env, providers);
+  const config = options.configErrors?.length
+    ? { ...read, errors: [...read.errors, ...options.configErrors] }
+    : read;
   const logger = options.logger ?? createLogger();
   // With config errors nothing syncs (the functions answer 500 naming them), so build no sources.
   const sources =
@@ -77,8 +81,15 @@ export function appContext(): Promise<AppContext> {
       try {
         storage = storageConfigFromEnv(process.env);
       } catch (error) {
-        // A half-set storage config: say which variable is missing, not "internal error".
-        throw new HttpError(500, error instanceof Error ? error.message : String(error));
+        // A half-set storage config (or a DATABASE_URL that is not one) is an invalid configuration
+        // like any other: 500 with config_errors naming the variable, listed by status, logged by
+        // the cron; nothing connects.
+        const message = error instanceof Error ? error.message : String(error);
+        return createAppContext({
+          env: process.env,
+          store: new PricingStore(new UnconfiguredTransport(message)),
+          configErrors: [message],
+        });
       }
       const store = await openStore(storage);
       return createAppContext({ env: process.env, store });

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { explainDatabaseConnectionError } from '../db/database-url.js';
 import { openStore, storageConfigFromEnv } from '../db/open-store.js';
 import type { PricingStore } from '../db/pricing-store.js';
 import type { CommandIo } from './command-io.js';
@@ -67,7 +68,12 @@ export async function runPruneCommand(
     );
     return 0;
   } catch (error) {
-    io.err(error instanceof Error ? error.message : String(error));
+    // `connect ECONNREFUSED 127.0.0.1:5432` says what failed, not what to do about it.
+    const explained =
+      store.kind === 'postgres'
+        ? explainDatabaseConnectionError(error, env.DATABASE_URL?.trim() ?? '')
+        : null;
+    io.err(explained ?? (error instanceof Error ? error.message : String(error)));
     return 1;
   } finally {
     await store.close();

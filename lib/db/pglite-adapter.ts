@@ -39,7 +39,7 @@ export class PgliteAdapter implements RpcTransport {
     }
     const dataDir = resolve(options.dataDir);
     await mkdir(dataDir, { recursive: true });
-    const ownerFile = join(dirname(dataDir), `.${basenameOf(dataDir)}.owner.json`);
+    const ownerFile = ownerFileOf(dataDir);
     const lock = await lockDataDir(dataDir, ownerFile);
     try {
       const database = await PGlite.create({ dataDir });
@@ -98,6 +98,16 @@ interface DataDirLock {
 
 const LOCK_STALE_MS = 15_000;
 const LOCK_UPDATE_MS = 5_000;
+
+function ownerFileOf(dataDir: string): string {
+  return join(dirname(dataDir), `.${basenameOf(dataDir)}.owner.json`);
+}
+
+/** The pid of the live process on this host that holds a PGlite data dir, or null. */
+export async function dataDirHolderPid(dataDir: string): Promise<number | null> {
+  const owner = await readOwner(ownerFileOf(resolve(dataDir)));
+  return owner && owner.host === hostname() && processIsAlive(owner.pid) ? owner.pid : null;
+}
 
 async function readOwner(ownerFile: string): Promise<LockOwner | null> {
   return readFile(ownerFile, 'utf8')

@@ -38,12 +38,21 @@ function list(value: string | null, name: string): string[] | null {
 /** GET /prices query -> store query, with every value checked (a bad one is a 400, never a 500). */
 export function parsePricesQuery(url: URL): { query: PricesQuery; shape: string } {
   const params = url.searchParams;
+  const seen = new Set<string>();
   for (const name of params.keys()) {
     if (!KNOWN_PARAMETERS.has(name))
       throw new HttpError(
         400,
         `unknown parameter ${JSON.stringify(name.slice(0, 40))}; known: ${[...KNOWN_PARAMETERS].join(', ')}`,
       );
+    // As for the trigger: read as the first one only, `?provider=a&provider=b` would quietly serve
+    // a's prices as if b had none.
+    if (seen.has(name))
+      throw new HttpError(
+        400,
+        `parameter ${JSON.stringify(name)} is given more than once; list several values comma-separated`,
+      );
+    seen.add(name);
   }
   const states = list(params.get('state'), 'state');
   const unknownState = states?.find((state) => !(MODEL_STATES as readonly string[]).includes(state));

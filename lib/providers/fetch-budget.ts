@@ -15,6 +15,8 @@ export class FetchBudget {
     readonly maxBytes: number,
     /** `PRICING_PROVIDER_MAX_ITEMS`. */
     readonly maxItems: number,
+    /** Told the items received so far after each page (progress for a person watching). */
+    private readonly onItems?: (itemsSoFar: number) => void,
   ) {}
 
   /** Counts bytes received (as they stream); throws `too_large` once over the cap. */
@@ -31,6 +33,7 @@ export class FetchBudget {
     if (this.items > this.maxItems) {
       throw this.tooLarge(url, `more than ${this.maxItems} items in this run (PRICING_PROVIDER_MAX_ITEMS)`);
     }
+    this.onItems?.(this.items);
   }
 
   private tooLarge(url: string, detail: string): ProviderError {

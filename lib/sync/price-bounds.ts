@@ -78,12 +78,15 @@ export function recordOutOfBounds(record: PriceRecord, bounds: PriceBounds): str
 
 /**
  * Moves every record with a price out of bounds to the catalog's invalid items. Its model stays
- * listed (in `unreadableIds`), so what is stored for it is kept, not marked missing.
+ * listed (in `unreadableIds`), so what is stored for it is kept, not marked missing; its LiteLLM
+ * entry is left out too, so the one we serve keeps its previous version. Everything else of the
+ * catalog (the other entries) is kept as it is.
  */
 export function enforcePriceBounds(catalog: NormalizedCatalog, bounds: PriceBounds): NormalizedCatalog {
   const records: PriceRecord[] = [];
   const invalid = [...catalog.invalid];
   const unreadableIds = [...(catalog.unreadableIds ?? [])];
+  const outOfBounds = new Set<string>();
   for (const record of catalog.records) {
     const problem = recordOutOfBounds(record, bounds);
     if (problem === null) {
@@ -91,8 +94,15 @@ export function enforcePriceBounds(catalog: NormalizedCatalog, bounds: PriceBoun
     } else {
       invalid.push({ id: reportedId(record.modelId), reason: problem });
       unreadableIds.push(record.modelId);
+      outOfBounds.add(record.modelId);
     }
   }
-  if (records.length === catalog.records.length) return catalog;
-  return { records, invalid, unreadableIds };
+  if (outOfBounds.size === 0) return catalog;
+  const bounded: NormalizedCatalog = { ...catalog, records, invalid, unreadableIds };
+  if (catalog.liteLlmEntries) {
+    bounded.liteLlmEntries = Object.fromEntries(
+      Object.entries(catalog.liteLlmEntries).filter(([modelId]) => !outOfBounds.has(modelId)),
+    );
+  }
+  return bounded;
 }

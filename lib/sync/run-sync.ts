@@ -55,7 +55,7 @@ export interface SyncRequest {
 export interface ProviderProgress {
   provider: string;
   phase: 'fetching' | 'fetched' | 'applying';
-  /** Items in the fetched catalog, from `fetched` on. */
+  /** Items received so far while `fetching` (after each page); items in the catalog from `fetched` on. */
   items?: number;
 }
 
@@ -263,7 +263,7 @@ async function syncProvider(task: ProviderTask): Promise<ProviderResult> {
   return result;
 }
 
-async function fetchCatalog({ deps, source, deadline }: ProviderTask): Promise<NormalizedCatalog> {
+async function fetchCatalog({ deps, request, source, deadline }: ProviderTask): Promise<NormalizedCatalog> {
   return inSpan('pricing_sync.fetch', { provider: source.slug }, async (span) => {
     const fetched = enforcePriceBounds(
       await Promise.race([
@@ -273,6 +273,7 @@ async function fetchCatalog({ deps, source, deadline }: ProviderTask): Promise<N
             source.slug,
             deps.settings.providerMaxBytes ?? DEFAULTS.providerMaxBytes,
             deps.settings.providerMaxItems ?? DEFAULTS.providerMaxItems,
+            (items) => request.onProviderProgress?.({ provider: source.slug, phase: 'fetching', items }),
           ),
         }),
         deadline.passed,

@@ -81,6 +81,45 @@ describe('the local servers, as a new user starts them', () => {
     },
   );
 
+  // Port 3000 is most often taken by an earlier `npm start`, which also holds the PGlite folder:
+  // the second one must not answer with a stack trace either.
+  it('a second npm start on the same port and folder names the first, exits 1, no stack', async () => {
+    const env = {
+      PORT: String(await freePort()),
+      PRICING_DATA_DIR: join(directory, 'pglite-twice'),
+      LOCAL_SECRETS_FILE: join(directory, 'secrets-twice.json'),
+      LOCAL_CRON: 'off',
+    };
+    const first = start('scripts/start.ts', env);
+    try {
+      await waitForOutput(first, /^curl /m);
+      const second = start('scripts/start.ts', env);
+      expect(await second.exit).toBe(1);
+      const lines = second.output().trim().split('\n');
+      expect(lines.at(-1)).toMatch(
+        /^The PGlite data dir .*pglite-twice is in use by `npm start` \(process \d+\).* stop that process;/,
+      );
+      expect(second.output()).not.toMatch(/\n\s+at /);
+      expect(second.output()).not.toContain('StoreError');
+    } finally {
+      await first.kill();
+    }
+  });
+
+  it('npm start with a DATABASE_URL that is not a URL says so in one line, exits 1, no stack', async () => {
+    const child = start('scripts/start.ts', {
+      PORT: String(await freePort()),
+      DATABASE_URL: 'not-a-url',
+      LOCAL_SECRETS_FILE: join(directory, 'secrets-bad-url.json'),
+      LOCAL_CRON: 'off',
+    });
+    expect(await child.exit).toBe(1);
+    expect(child.output().trim().split('\n').at(-1)).toMatch(
+      /^DATABASE_URL is not a Postgres URL: expected postgres:\/\/user:password@host:5432\/database/,
+    );
+    expect(child.output()).not.toMatch(/\n\s+at /);
+  });
+
   it('npm start offline: the first sync says why it failed, and one hint points to npm run demo', async () => {
     const closedPort = await freePort();
     const nowhere = `http://127.0.0.1:${closedPort}`;

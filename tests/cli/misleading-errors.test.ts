@@ -59,6 +59,23 @@ describe('errors that say what is wrong and what to do', () => {
     );
   });
 
+  it.each([
+    ['db:prune', 'scripts/db-prune.ts', ['--older-than', '90d']],
+    ['sync', 'scripts/sync.ts', ['--providers', 'nearai']],
+  ])('%s against a port where nothing listens says so too', async (_name, script, args) => {
+    const port = await freePort();
+    const result = await run(script, args, {
+      DATABASE_URL: `postgres://postgres:hunter2@127.0.0.1:${port}/postgres`,
+    });
+    expect(result.code).toBe(1);
+    expect(result.output.trim().split('\n').at(-1)).toBe(
+      `cannot reach Postgres at 127.0.0.1:${port} (DATABASE_URL): nothing listens there. ` +
+        'Start Postgres (e.g. docker run -d -p 5432:5432 -e POSTGRES_PASSWORD=postgres postgres:17), ' +
+        'or unset DATABASE_URL to use the embedded default (PGlite under .data/pglite).',
+    );
+    expect(result.output).not.toContain('hunter2');
+  });
+
   it('sync --providers with an unknown slug blames the flag and lists the known slugs', async () => {
     const result = await run('scripts/sync.ts', ['--providers', 'bogus'], {
       PRICING_DATA_DIR: join(directory, 'pglite'),

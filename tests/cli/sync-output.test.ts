@@ -94,6 +94,8 @@ describe('npm run sync says each thing once, in the form the terminal wants', ()
     const live = await sync('--demo --providers openrouter,litellm', env, true);
     expect(live.code).toBe(0);
     expect(live.output).toMatch(/openrouter fetching \(\d+ s\)/);
+    // What has arrived so far, page by page, while the fetch goes on.
+    expect(live.output).toMatch(/litellm fetching, [\d,]+ items so far \(\d+ s\)/);
     expect(live.output).toMatch(/litellm applying [\d,]+ items \(\d+ s\)/);
     expect(live.output).toMatch(/ {2}litellm: applied, [\d,]+ fetched/);
 

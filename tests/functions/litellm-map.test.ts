@@ -338,6 +338,41 @@ describe('GET /prices/model_prices_and_context_window.json', () => {
     },
   );
 
+  it.skipIf(!fixtureAvailable)(
+    'an entry with an absurd price costs that entry only: it keeps its previous version, the rest of the map updates',
+    async () => {
+      const upstream = JSON.parse(readFileSync(FIXTURE, 'utf8')) as Record<string, Record<string, unknown>>;
+      delete upstream._note;
+      const context = harness.configure({ PRICES_PUBLIC: 'true', PRICING_SYNC_PROVIDERS: ALL_PROVIDERS });
+      harness.replay.setScenario('litellm', { body: upstream });
+      await context.sync({ trigger: 'cli', triggeredBy: 'test', dryRun: false, force: false });
+
+      const next = structuredClone(upstream);
+      // 5 USD per token is 5,000,000 per 1M, above PRICING_MAX_PRICE_PER_1M: the item is invalid and
+      // the listed model keeps what is stored for it.
+      next['deepseek-chat']!.output_cost_per_reasoning_token = 5;
+      next['deepseek-chat']!.supports_vision = true;
+      next['claude-sonnet-4-5']!.supports_vision = false; // a non-price key only
+      harness.replay.setScenario('litellm', { body: next });
+      const outcome = await context.sync({
+        trigger: 'cli',
+        triggeredBy: 'test',
+        dryRun: false,
+        force: false,
+      });
+      if (outcome.kind !== 'finished') throw new Error(outcome.kind);
+      expect(outcome.report.providers.litellm).toMatchObject({
+        error: null,
+        invalid_examples: [expect.objectContaining({ id: 'deepseek-chat' })],
+      });
+
+      const text = await (await liteLlmMap(request(MAP_PATH))).text();
+      const served = JSON.parse(text) as Record<string, Record<string, unknown>>;
+      expect(served['deepseek-chat']).toEqual(upstream['deepseek-chat']);
+      expect(served['claude-sonnet-4-5']).toEqual(next['claude-sonnet-4-5']);
+    },
+  );
+
   it.skipIf(fixtureAvailable)(
     'needs ../shared/fixtures/providers/litellm_model_prices_sample.json (absent here)',
     () => {

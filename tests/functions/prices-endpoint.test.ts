@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GET as prices } from '../../api/prices.js';
+import { GET as liteLlmMap } from '../../api/prices/litellm.js';
 import type { PriceView } from '../../lib/db/pricing-store.js';
 import {
   ADMIN_KEY,
@@ -7,6 +8,7 @@ import {
   startFunctionHarness,
   type FunctionHarness,
 } from '../support/function-harness.js';
+import { settleStatistics } from '../support/test-database.js';
 
 const PRICES_TOKEN = 'test-prices-token-abc123';
 
@@ -159,6 +161,9 @@ describe('GET /prices', () => {
     ['updated_since=yesterday', /updated_since/],
     ['cursor=!!!', /cursor/],
     ['provdier=openrouter', /unknown parameter/],
+    // Read as the first one only, the second provider's prices would look absent.
+    ['provider=openrouter&provider=nearai', /"provider" is given more than once/],
+    ['limit=1&limit=5000', /"limit" is given more than once/],
   ])('answers 400 for %s', async (query, message) => {
     const response = await read(`/prices?${query}`);
     expect(response.status).toBe(400);
@@ -178,6 +183,37 @@ describe('GET /prices', () => {
     // Another query's ETag never validates this one.
     const other = (await read('/prices?provider=nearai')).headers.get('etag')!;
     expect((await read('/prices?provider=openrouter', { 'if-none-match': other })).status).toBe(200);
+  });
+
+  it('reads current rows only: history is never scanned, however long it grows', async () => {
+    // A long history, which any query reading it would have to scan (or probe by index).
+    await harness.database.admin.query(
+      `insert into model_pricing_history (run_id, provider, model_id, kind, new_state, new_prices)
+       select 1, 'openrouter', 'org/model-' || g, 'changed', 'active', '{}'::jsonb
+         from generate_series(1, 20000) g`,
+    );
+    const scans = async () => {
+      await settleStatistics(harness.database);
+      const rows = await harness.database.admin.query<{ relname: string; scans: string }>(
+        `select relname, (coalesce(seq_scan, 0) + coalesce(idx_scan, 0))::text as scans from pg_stat_user_tables`,
+      );
+      return new Map(rows.rows.map((row) => [row.relname, Number(row.scans)]));
+    };
+    const before = await scans();
+    const page = await read('/prices?limit=5000');
+    expect(page.status).toBe(200);
+    harness.configure({ PRICES_TOKEN, PRICING_SYNC_PROVIDERS: 'openrouter,nearai,litellm' });
+    // Before the first litellm sync this is a 503, answered from the same single read.
+    await liteLlmMap(request('/prices/model_prices_and_context_window.json', { key: PRICES_TOKEN }));
+    const after = await scans();
+    const scanned = [...after.keys()].filter((table) => after.get(table)! > (before.get(table) ?? 0));
+    expect(scanned).toContain('model_pricing');
+    expect(scanned).not.toContain('model_pricing_history');
+    expect(
+      scanned.filter(
+        (table) => !['model_pricing', 'pricing_litellm_entries', 'pricing_price_version'].includes(table),
+      ),
+    ).toEqual([]);
   });
 
   it('never shows a held 10x swing, and a price change is never a 304', async () => {

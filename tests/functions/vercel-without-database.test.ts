@@ -70,6 +70,55 @@ describe('on Vercel without a database', () => {
     expect((await appContext()).store.kind).toBe('none');
   });
 
+  it.each([
+    ['SUPABASE_URL without a key', { SUPABASE_URL: 'https://x.supabase.co' }, /SUPABASE_KEY/],
+    ['a Supabase key without SUPABASE_URL', { SUPABASE_KEY: 'sb_secret_for_tests_0123' }, /SUPABASE_URL/],
+    ['a DATABASE_URL that is not a Postgres URL', { DATABASE_URL: 'mysql://db/pricing' }, /DATABASE_URL/],
+  ])(
+    'with %s: the same invalid configuration, listed by status and logged by the cron',
+    async (_, env, named) => {
+      const set = env as Record<string, string>;
+      Object.assign(process.env, set);
+      setAppContext(null);
+      const lines: string[] = [];
+      const write = process.stdout.write.bind(process.stdout);
+      process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+        lines.push(String(chunk));
+        return write(chunk, ...rest);
+      }) as typeof process.stdout.write;
+      process.env.LOG_LEVEL = 'info';
+      try {
+        const admin = { authorization: 'Bearer admin-key-for-tests' };
+        const responses = await Promise.all([
+          health(new Request('http://localhost/health')),
+          status(new Request('http://localhost/admin/pricing/scheduler/status', { headers: admin })),
+          cron(
+            new Request('http://localhost/api/cron/pricing-sync', {
+              headers: { authorization: 'Bearer cron-secret-for-tests' },
+            }),
+          ),
+        ]);
+        for (const response of responses) {
+          expect(response.status).toBe(500);
+          const body = (await response.json()) as { error: string; config_errors: string[] };
+          expect(body).toMatchObject({
+            error: 'invalid configuration',
+            config_errors: [expect.stringMatching(named)],
+          });
+        }
+        expect((await appContext()).store.kind).toBe('none');
+        expect(
+          lines.filter((line) => line.includes('Scheduled pricing sync failed: invalid configuration')),
+        ).toHaveLength(1);
+      } finally {
+        process.stdout.write = write;
+        process.env.LOG_LEVEL = 'silent';
+        for (const name of Object.keys(set)) delete process.env[name];
+        setAppContext(null);
+      }
+    },
+  );
+
   it('still refuses a caller without the key first', async () => {
     expect((await status(new Request('http://localhost/admin/pricing/scheduler/status'))).status).toBe(401);
     expect((await cron(new Request('http://localhost/api/cron/pricing-sync'))).status).toBe(401);

@@ -1,19 +1,28 @@
 import { execFile, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
-import { buildCleanCopy, filesUnder, PLANTED_LOCAL_FILES, type VercelBuild } from './vercel-build.js';
+import {
+  buildCleanCopy,
+  filesUnder,
+  PLANTED_CONTENT,
+  PLANTED_LOCAL_FILES,
+  type VercelBuild,
+} from './vercel-build.js';
 
 const run = promisify(execFile);
 const REPOSITORY = process.cwd();
 const CALLER = join(REPOSITORY, 'tests/vercel/call-built-function.mjs');
 const RECORDER = join(REPOSITORY, 'tests/vercel/record-resolutions.mjs');
+const UPLOAD_LISTER = join(REPOSITORY, 'tests/vercel/list-upload.mjs');
+/** A module of OpenTelemetry's NodeSDK, as a resolved URL. */
+const SDK_NODE = /\/node_modules\/@opentelemetry\/sdk-node\//;
 /** Goal for one function's files (it was 24 MB when PGlite was traced into every function). */
 const MAX_FUNCTION_BYTES = 12 * 1024 * 1024;
 const ADMIN_KEY = 'admin-key-for-the-vercel-tier';
@@ -53,11 +62,18 @@ async function callBuilt(
   calls: Call[],
   env: Record<string, string | undefined>,
   options: { recordResolutions?: string; onSettled?: () => void; exitWhenSettled?: boolean } = {},
-): Promise<{ answers: Answer[]; logs: Record<string, unknown>[]; firstAnswerMs: number }> {
+): Promise<{
+  answers: Answer[];
+  logs: Record<string, unknown>[];
+  firstAnswerMs: number;
+  /** performance.now() in this process when the first answer arrived. */
+  firstAnswerAt: number;
+}> {
   const args = options.recordResolutions ? ['--import', RECORDER] : [];
   const exitWhenSettled = options.exitWhenSettled ?? true;
   const startedAt = performance.now();
   let firstAnswerMs = NaN;
+  let firstAnswerAt = NaN;
   const child = spawn(
     process.execPath,
     [...args, CALLER, JSON.stringify({ entry: fn.entry, calls, exitWhenSettled })],
@@ -84,13 +100,14 @@ async function callBuilt(
       if (parsed.settled) options.onSettled?.();
       else if ('method' in parsed && 'path' in parsed) {
         if (answers.length === 0) firstAnswerMs = performance.now() - startedAt;
+        if (answers.length === 0) firstAnswerAt = performance.now();
         answers.push(parsed as unknown as Answer);
       } else logs.push(parsed);
     }
   });
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   if (code !== 0) throw new Error(`${fn.name} exited with ${code}: ${stderr}`);
-  return { answers, logs, firstAnswerMs };
+  return { answers, logs, firstAnswerMs, firstAnswerAt };
 }
 
 function median(values: number[]): number {
@@ -154,25 +171,30 @@ describe('what `vercel build` ships (Vercel CLI, offline, clean copy)', () => {
     for (const planted of PLANTED_LOCAL_FILES) {
       expect(everything.filter((file) => file.endsWith(planted))).toEqual([]);
     }
+    // Nor their content under another name (a function's includeFiles, an env file inlined).
+    const carrying: string[] = [];
+    for (const file of everything) {
+      const bytes = await readFile(join(build.output, file)).catch(() => Buffer.alloc(0));
+      if (bytes.includes(PLANTED_CONTENT)) carrying.push(file);
+    }
+    expect(carrying).toEqual([]);
   });
 
-  it('never uploads .data/ or .env files (.vercelignore, in the gitignore syntax the CLI reads)', async () => {
-    const probe = await mkdtemp(join(tmpdir(), 'pricing-sync-vercelignore-'));
-    scratch.push(probe);
-    await run('git', ['init', '-q'], { cwd: probe });
-    const candidates = [...PLANTED_LOCAL_FILES, '.env.production', 'lib/config.ts', 'api/health.ts'];
+  it('never uploads .data/ or .env files: what the pinned CLI itself would upload on `vercel deploy`', async () => {
+    const cli = realpathSync(process.env.PRICING_SYNC_VERCEL_CLI!);
     const { stdout } = await run(
-      'git',
-      [
-        '-c',
-        `core.excludesFile=${join(build.root, '.vercelignore')}`,
-        'check-ignore',
-        '--no-index',
-        ...candidates,
-      ],
-      { cwd: probe },
-    ).catch((error: { stdout: string }) => ({ stdout: error.stdout }));
-    expect(stdout.trim().split('\n').sort()).toEqual([...PLANTED_LOCAL_FILES, '.env.production'].sort());
+      process.execPath,
+      [UPLOAD_LISTER, join(dirname(cli), 'chunks'), build.root],
+      {
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
+    const uploaded = JSON.parse(stdout) as string[];
+    // Not vacuous: the sources Vercel builds from are uploaded.
+    expect(uploaded).toEqual(expect.arrayContaining(['package.json', 'vercel.json', 'api/health.ts']));
+    // Not even an empty .data folder, and no .env file of any name.
+    expect(uploaded.filter((path) => /(^|\/)\.data(\/|$)|(^|\/)\.env/.test(path))).toEqual([]);
+    expect(uploaded.filter((path) => path.startsWith('node_modules/'))).toEqual([]);
   });
 
   it('keeps the cron and the rewrites of vercel.json in config.json', async () => {
@@ -395,12 +417,17 @@ describe('what `vercel build` ships (Vercel CLI, offline, clean copy)', () => {
         ),
         fn.name,
       ).toEqual([]);
+      // Tracing is off (no OTLP endpoint): NodeSDK is not even imported, so cold start does not grow.
+      expect(
+        resolved.filter((url) => SDK_NODE.test(url)),
+        fn.name,
+      ).toEqual([]);
     }
     console.log(`no database on Vercel (answered without a connection):\n${rows.join('\n')}`);
   });
 
-  it('exports every span of a request before the handler and its waitUntil promises have settled', async () => {
-    const spansReceived: { service: string; spans: number }[] = [];
+  it('exports every span of a request before the handler and its waitUntil promises have settled, through NodeSDK and the standard OTEL_* variables', async () => {
+    const batches: { at: number; service: string; environment: string; tenant: string; spans: number }[] = [];
     const receiver: Server = createServer((request, response) => {
       let body = '';
       request.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -412,51 +439,87 @@ describe('what `vercel build` ships (Vercel CLI, offline, clean copy)', () => {
           }[];
         };
         for (const resourceSpans of parsed.resourceSpans) {
-          const service =
-            resourceSpans.resource.attributes.find((attribute) => attribute.key === 'service.name')?.value
-              .stringValue ?? '';
-          const spans = resourceSpans.scopeSpans.reduce((sum, scope) => sum + scope.spans.length, 0);
-          spansReceived.push({ service, spans });
+          const attribute = (key: string) =>
+            resourceSpans.resource.attributes.find((candidate) => candidate.key === key)?.value.stringValue ??
+            '';
+          batches.push({
+            at: performance.now(),
+            service: attribute('service.name'),
+            environment: attribute('deployment.environment'),
+            tenant: String(request.headers['x-pricing-sync-tier'] ?? ''),
+            spans: resourceSpans.scopeSpans.reduce((sum, scope) => sum + scope.spans.length, 0),
+          });
         }
         response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       });
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const probe = await mkdtemp(join(tmpdir(), 'pricing-sync-tracing-'));
+    scratch.push(probe);
     try {
       const endpoint = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
       const fn = functions.find((candidate) => candidate.name === 'api/admin/pricing/scheduler/trigger');
       if (!fn) throw new Error('trigger not built');
+      const trigger: Call = {
+        method: 'POST',
+        path: '/admin/pricing/scheduler/trigger',
+        headers: { ...ADMIN, 'content-type': 'application/json' },
+        body: '{"force": true}',
+      };
+      const tracing = {
+        ...harness.env,
+        VERCEL: '1',
+        ADMIN_API_KEY: ADMIN_KEY,
+        LOG_LEVEL: 'silent',
+        OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+        // The standard variables reach NodeSDK as they are: JSON (so this receiver can count
+        // spans), a header on every export, a service name and a resource attribute.
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_EXPORTER_OTLP_HEADERS: 'x-pricing-sync-tier=traces-arrive',
+        OTEL_SERVICE_NAME: 'pricing-sync-vercel-tier',
+        OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=vercel-tier',
+      };
+      const total = () => batches.reduce((sum, batch) => sum + batch.spans, 0);
       let atSettled = -1;
-      const total = () => spansReceived.reduce((sum, batch) => sum + batch.spans, 0);
-      await callBuilt(
-        fn,
-        [
-          {
-            method: 'POST',
-            path: '/admin/pricing/scheduler/trigger',
-            headers: { ...ADMIN, 'content-type': 'application/json' },
-            body: '{"force": true}',
-          },
-        ],
-        {
-          ...harness.env,
-          VERCEL: '1',
-          ADMIN_API_KEY: ADMIN_KEY,
-          LOG_LEVEL: 'silent',
-          OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
-          // JSON, so this receiver can count spans; the standard variables reach NodeSDK as they are.
-          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-          OTEL_SERVICE_NAME: 'pricing-sync-vercel-tier',
+      let settledAt = NaN;
+      const resolutions = join(probe, 'tracing-on.log');
+      await writeFile(resolutions, '');
+      const { answers, firstAnswerAt } = await callBuilt(fn, [trigger], tracing, {
+        recordResolutions: resolutions,
+        onSettled: () => {
+          atSettled = total();
+          settledAt = performance.now();
         },
         // Left to exit by itself, so that NodeSDK's shutdown on beforeExit sends whatever was left.
-        { onSettled: () => (atSettled = total()), exitWhenSettled: false },
-      );
+        exitWhenSettled: false,
+      });
+      expect(answers[0]).toMatchObject({ status: 200, body: { status: 'success' } });
       // After exit, NodeSDK's shutdown has sent anything left: nothing may be left.
       expect(total()).toBeGreaterThan(0);
       expect(atSettled).toBe(total());
-      expect(new Set(spansReceived.map((batch) => batch.service))).toEqual(
-        new Set(['pricing-sync-vercel-tier']),
+      expect(batches.map(({ service, environment, tenant }) => ({ service, environment, tenant }))).toEqual(
+        batches.map(() => ({
+          service: 'pricing-sync-vercel-tier',
+          environment: 'vercel-tier',
+          tenant: 'traces-arrive',
+        })),
       );
+      // Tracing started through NodeSDK (imported only now: see the no-database test for tracing off).
+      expect((await readFile(resolutions, 'utf8')).split('\n').some((url) => SDK_NODE.test(url))).toBe(true);
+      const lastBatchAt = Math.max(...batches.map((batch) => batch.at));
+      console.log(
+        `traces: ${total()} spans in ${batches.length} export(s); the last arrived ${(lastBatchAt - firstAnswerAt).toFixed(0)} ms after the answer, ` +
+          `the waitUntil promises settled ${(settledAt - firstAnswerAt).toFixed(0)} ms after it`,
+      );
+
+      // OTEL_TRACES_SAMPLER works as operators expect: always_off exports nothing.
+      const before = total();
+      const { answers: unsampled } = await callBuilt(fn, [trigger], {
+        ...tracing,
+        OTEL_TRACES_SAMPLER: 'always_off',
+      });
+      expect(unsampled[0]).toMatchObject({ status: 200 });
+      expect(total()).toBe(before);
     } finally {
       receiver.close();
     }

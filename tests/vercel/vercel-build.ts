@@ -22,7 +22,11 @@ export const PLANTED_LOCAL_FILES = [
   '.data/pglite/PG_VERSION',
   '.env',
   '.env.local',
+  '.env.production',
 ];
+
+/** What each planted file holds: found anywhere in the output, local state was deployed. */
+export const PLANTED_CONTENT = 'PLANTED_LOCAL_STATE=must-not-be-deployed';
 
 /** Every file below `directory`, relative to it, `/`-separated. */
 export async function filesUnder(directory: string): Promise<string[]> {
@@ -58,7 +62,7 @@ export async function buildCleanCopy(repository: string, cli: string): Promise<V
   );
   for (const file of PLANTED_LOCAL_FILES) {
     await mkdir(dirname(join(root, file)), { recursive: true });
-    await writeFile(join(root, file), 'PLANTED_LOCAL_STATE=must-not-be-deployed\n');
+    await writeFile(join(root, file), `${PLANTED_CONTENT}\n`);
   }
   const env: Record<string, string | undefined> = { ...process.env };
   // A build on the developer's machine, not inside a Vercel build or a running function.
