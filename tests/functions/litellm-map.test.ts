@@ -233,6 +233,8 @@ describe('GET /prices/model_prices_and_context_window.json', () => {
           PRICING_SYNC_PROVIDERS: ALL_PROVIDERS,
           LOCAL_CRON: 'off',
         },
+        // Any free port: 3000 is `npm start`'s, and may be taken on the machine running the tests.
+        port: 0,
         store: harness.store,
       });
       // As LiteLLM fetches it: a plain GET, no headers, through vercel.json's rewrite.
