@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { readConfig } from '../../lib/config.js';
-import { explainDatabaseConnectionError } from '../../lib/db/database-url.js';
+import { storeFailureMessage } from '../../lib/db/database-url.js';
 import { StoreError } from '../../lib/db/store-error.js';
 import type { CommandIo } from '../../lib/cli/command-io.js';
 import { createSyncProgress } from './sync-progress.js';
@@ -167,11 +167,7 @@ export async function runSyncCommand(
     if (outcome.report.status === 'partial') return EXIT_PARTIAL;
     return EXIT_FAILED;
   } catch (error) {
-    const explained =
-      store.kind === 'postgres'
-        ? explainDatabaseConnectionError(error, env.DATABASE_URL?.trim() ?? '')
-        : null;
-    io.err(explained ?? (error instanceof Error ? error.message : String(error)));
+    io.err(storeFailureMessage(error, store.kind, env));
     return EXIT_FAILED;
   } finally {
     live?.stop();

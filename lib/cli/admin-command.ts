@@ -4,7 +4,7 @@ import { openStore, storageConfigFromEnv } from '../db/open-store.js';
 import type { PricingStore } from '../db/pricing-store.js';
 import { HttpError } from '../edge/http-error.js';
 import * as actions from '../operator/operator-actions.js';
-import { OperatorStore } from '../operator/operator-store.js';
+import { OperatorStore } from '../db/operator-store.js';
 import type { CommandIo } from './command-io.js';
 
 export const ADMIN_USAGE = `usage: npm run admin -- <command>

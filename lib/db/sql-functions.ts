@@ -1,8 +1,117 @@
 /**
- * The SQL functions of supabase/migrations and their argument types, in one place. The postgres
- * and PGlite adapters call a function the way PostgREST does: named arguments read from one JSON
- * object with `jsonb_to_record`, so all three adapters send the same arguments.
+ * The SQL functions of supabase/migrations and their arguments, in one place: the arguments each
+ * takes as TypeScript sees them (snake_case, as named in SQL: this is the wire) and their Postgres
+ * types. The postgres and PGlite adapters call a function the way PostgREST does: named arguments
+ * read from one JSON object with `jsonb_to_record`, so all three adapters send the same arguments.
  */
+
+import { toStoreError } from './store-error.js';
+
+type NoArguments = Record<string, never>;
+
+/** Each function's arguments, as sent. */
+export interface SqlFunctionArgs {
+  pricing_take_lease: {
+    p_trigger: string;
+    p_triggered_by: string | null;
+    p_dry_run: boolean;
+    p_forced: boolean;
+    p_providers: readonly string[];
+    p_lease_seconds: number;
+  };
+  pricing_reap_lease: NoArguments;
+  pricing_read_providers: NoArguments;
+  pricing_read_models: { p_provider: string };
+  pricing_stage_chunk: {
+    p_run_id: number;
+    p_provider: string;
+    p_chunk_no: number;
+    p_rows: readonly object[];
+  };
+  pricing_commit_provider: {
+    p_run_id: number;
+    p_provider: string;
+    p_rows: readonly object[];
+    p_missing: readonly string[];
+    p_catalog_hash: string | null;
+    p_held: { count: number; changes: readonly unknown[] };
+    p_source: string;
+  };
+  pricing_finish_run: {
+    p_run_id: number;
+    p_status: string;
+    p_results: Record<string, unknown>;
+    p_error: string | null;
+  };
+  pricing_read_status: { p_recent: number };
+  pricing_read_metrics: NoArguments;
+  pricing_prune_runs: { p_older_than_seconds: number };
+  pricing_ping: NoArguments;
+  pricing_put_litellm_entries: { p_run_id: number; p_entries: Record<string, Record<string, unknown>> };
+  pricing_read_prices: {
+    p_providers: readonly string[] | null;
+    p_model_id: string | null;
+    p_states: readonly string[] | null;
+    p_updated_since: string | null;
+    p_after_provider: string | null;
+    p_after_model_id: string | null;
+    p_limit: number;
+    p_known_version: string | null;
+  };
+  pricing_read_litellm_map: { p_known_version: string | null };
+  // Operator control (lib/db/operator-store.ts).
+  pricing_read_held: {
+    p_status: string | null;
+    p_provider: string | null;
+    p_before_id: number | null;
+    p_limit: number;
+  };
+  pricing_decide_held: {
+    p_action: string;
+    p_ids: readonly number[];
+    p_decided_by: string;
+    p_note: string | null;
+  };
+  pricing_record_sync_holds: {
+    p_run_id: number;
+    p_provider: string;
+    p_held: readonly object[];
+    p_complete: boolean;
+    p_keep: readonly string[];
+    p_pinned: readonly object[];
+  };
+  pricing_read_operator_state: { p_run_id: number | null; p_provider: string };
+  pricing_read_runs: { p_before: number | null; p_limit: number };
+  pricing_rollback_run: { p_run_id: number; p_force: boolean; p_triggered_by: string };
+  pricing_read_pins: { p_provider: string | null };
+  pricing_set_pin: {
+    p_provider: string;
+    p_model_id: string;
+    p_prices: object;
+    p_reason: string;
+    p_expires_at: string | null;
+    p_pinned_by: string;
+  };
+  pricing_remove_pin: { p_provider: string; p_model_id: string; p_removed_by: string };
+  pricing_read_prices_at: {
+    p_providers: readonly string[] | null;
+    p_model_id: string | null;
+    p_at: string | null;
+    p_after_provider: string | null;
+    p_after_model_id: string | null;
+    p_limit: number;
+  };
+  pricing_read_price_history: {
+    p_provider: string | null;
+    p_model_id: string;
+    p_before_id: number | null;
+    p_limit: number;
+  };
+}
+
+export type SqlFunctionName = keyof SqlFunctionArgs;
+
+/** Each function's arguments with their Postgres types, in the order the function declares them. */
 export const SQL_FUNCTIONS = {
   pricing_take_lease: {
     p_trigger: 'text',
@@ -42,7 +151,7 @@ export const SQL_FUNCTIONS = {
     p_known_version: 'bigint',
   },
   pricing_read_litellm_map: { p_known_version: 'bigint' },
-  // Operator control (lib/operator/operator-store.ts).
+  // Operator control (lib/db/operator-store.ts).
   pricing_read_held: { p_status: 'text', p_provider: 'text', p_before_id: 'bigint', p_limit: 'integer' },
   pricing_decide_held: { p_action: 'text', p_ids: 'bigint[]', p_decided_by: 'text', p_note: 'text' },
   pricing_record_sync_holds: {
@@ -80,10 +189,26 @@ export const SQL_FUNCTIONS = {
     p_before_id: 'bigint',
     p_limit: 'integer',
   },
-} as const satisfies Record<string, Record<string, string>>;
+} as const satisfies { [Name in SqlFunctionName]: Record<keyof SqlFunctionArgs[Name], string> };
 
-export type SqlFunctionName = keyof typeof SQL_FUNCTIONS;
-export type SqlFunctionArgs = Record<string, unknown>;
+/**
+ * One call through plain SQL, as the postgres and PGlite adapters make it: `run` sends the
+ * statement with its parameters and returns the rows. Whatever the driver throws becomes a
+ * StoreError, once, here.
+ */
+export async function callThroughSql(
+  name: SqlFunctionName,
+  args: object,
+  run: (statement: string, parameters: unknown[]) => Promise<{ result: unknown }[]>,
+): Promise<unknown> {
+  assertArguments(name, args);
+  try {
+    const rows = await run(callStatement(name), parametersOf(name, args));
+    return rows[0]?.result ?? null;
+  } catch (error) {
+    throw toStoreError(error, name);
+  }
+}
 
 /** `select public.fn(p_a := x.p_a, …) as result from jsonb_to_record($1::jsonb) as x(p_a text, …)` */
 export function callStatement(name: SqlFunctionName): string {
@@ -95,13 +220,13 @@ export function callStatement(name: SqlFunctionName): string {
 }
 
 /** Checks that the caller passes exactly the function's arguments: a typo must not become a null. */
-export function assertArguments(name: SqlFunctionName, args: SqlFunctionArgs): void {
+export function assertArguments(name: SqlFunctionName, args: object): void {
   const expected = Object.keys(SQL_FUNCTIONS[name]);
   const unknown = Object.keys(args).filter((key) => !expected.includes(key));
   if (unknown.length > 0) throw new Error(`${name}: unknown argument(s) ${unknown.join(', ')}`);
 }
 
 /** The bound parameters for callStatement: the arguments as one JSON text, or none. */
-export function parametersOf(name: SqlFunctionName, args: SqlFunctionArgs): unknown[] {
+export function parametersOf(name: SqlFunctionName, args: object): unknown[] {
   return Object.keys(SQL_FUNCTIONS[name]).length === 0 ? [] : [JSON.stringify(args)];
 }

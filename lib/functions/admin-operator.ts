@@ -3,7 +3,7 @@ import { requireKey } from '../edge/authorize.js';
 import { HttpError } from '../edge/http-error.js';
 import { json } from '../edge/responses.js';
 import type { ActionAnswer } from '../operator/operator-actions.js';
-import { OperatorStore } from '../operator/operator-store.js';
+import { OperatorStore } from '../db/operator-store.js';
 
 /**
  * The admin operator endpoints' common part: the admin key (an unset key denies every call), the

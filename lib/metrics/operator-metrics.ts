@@ -30,9 +30,9 @@ export function registerOperatorMetrics(
     // A snapshot without the table's counts (an older database function) falls back to the provider row's.
     held.set(
       { provider },
-      snapshot.held ? Number(row?.pending ?? 0) : (providerRows.get(provider)?.held_count ?? 0),
+      snapshot.held ? Number(row?.pending ?? 0) : (providerRows.get(provider)?.heldCount ?? 0),
     );
-    const age = row && !Number.isNaN(now) ? (now - Date.parse(row.oldest_first_held_at)) / 1000 : 0;
+    const age = row && !Number.isNaN(now) ? (now - Date.parse(row.oldestFirstHeldAt)) / 1000 : 0;
     oldest.set({ provider }, Math.max(0, age));
   }
 

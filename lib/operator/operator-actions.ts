@@ -1,5 +1,5 @@
 import * as input from './operator-input.js';
-import type { OperatorResult, OperatorStore } from './operator-store.js';
+import type { OperatorResult, OperatorStore } from '../db/operator-store.js';
 
 /**
  * The operator's actions, each from an already-read request body or query to an answer, shared by

@@ -1,8 +1,8 @@
 import { HttpError } from '../edge/http-error.js';
-import { isDecimalString, normalizeDecimal } from '../money/decimal.js';
+import { DecimalError, normalizeDecimal } from '../money/decimal.js';
 import { MAX_MODEL_ID_LENGTH } from '../providers/catalog-items.js';
 import { isStorableText } from '../text/storable-text.js';
-import { HELD_STATUSES, type HeldStatus, type PriceRow } from './operator-store.js';
+import { HELD_STATUSES, type HeldStatus, type PriceRow } from '../db/operator-store.js';
 
 /**
  * Operator input, checked once for the HTTP endpoints and the CLI alike: anything wrong is an
@@ -140,9 +140,14 @@ const PRICE_FIELDS = ['input', 'output', 'cache_read', 'cache_write', 'request',
 function price(value: unknown, name: string): string | null {
   if (value === undefined || value === null) return null;
   // A JSON number is a binary float: 0.1 + 0.2 is not 0.3. Money comes as a decimal string.
-  if (typeof value !== 'string' || !isDecimalString(value.trim()))
+  let normalized: string | null = null;
+  try {
+    normalized = typeof value === 'string' ? normalizeDecimal(value.trim()) : null;
+  } catch (error) {
+    if (!(error instanceof DecimalError)) throw error;
+  }
+  if (normalized === null)
     bad(`prices.${name} must be a decimal string (USD per 1M tokens), like "0.7", got ${shown(value)}`);
-  const normalized = normalizeDecimal(value.trim());
   if (normalized.startsWith('-')) bad(`prices.${name} must not be negative`);
   return normalized;
 }

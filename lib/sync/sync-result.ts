@@ -1,5 +1,5 @@
 import type { ProviderErrorReason } from '../http/provider-error.js';
-import type { FinishedRunStatus, RunTrigger } from './run-types.js';
+import type { FinishedRunStatus, RunTrigger } from '../domain/run-types.js';
 
 /** Per-model outcome counts of one provider in one run; the `models` totals' outcome labels. */
 export interface OutcomeCounts {
@@ -52,7 +52,7 @@ export interface ChangeReport {
 export interface HeldChange {
   /** `model`: one model's price was held; `provider`: the whole catalog was held. */
   scope: 'model' | 'provider';
-  /** `rolled_back`: the feed proposes again a value an admin rolled back (lib/operator/operator-plan.ts). */
+  /** `rolled_back`: the feed proposes again a value an admin rolled back (lib/sync/operator-effects.ts). */
   reason: 'empty_catalog' | 'catalog_shrank' | 'price_swing' | 'new_model_price' | 'rolled_back';
   model_id?: string;
   old?: PricePair | null;

@@ -54,7 +54,7 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])(
       const syncing = fixture.sync();
       let holder: number | null = null;
       while (holder === null) {
-        holder = (await fixture.store.readStatus()).in_progress?.run_id ?? null;
+        holder = (await fixture.store.readStatus()).inProgress?.runId ?? null;
       }
       const answers = await Promise.all([
         fixture.call(held, 'POST', '/admin/pricing/held', { action: 'approve', ids: [heldId] }),

@@ -1,6 +1,24 @@
-import type { PricingStore } from '../db/pricing-store.js';
+import type { PricingStore } from './pricing-store.js';
+import type { SqlFunctionArgs, SqlFunctionName } from './sql-functions.js';
+import type { RunStatus, RunTrigger } from '../domain/run-types.js';
 import type { PriceRecord, PricingTier, ProviderSlug } from '../providers/price-record.js';
-import type { RunSummaryRow } from '../db/pricing-store.js';
+
+/** A run as GET /admin/pricing/runs shows it: the pricing_sync_runs row as stored. */
+export interface RunRow {
+  id: number;
+  trigger: RunTrigger;
+  triggered_by: string | null;
+  status: RunStatus;
+  dry_run: boolean;
+  forced: boolean;
+  providers: string[];
+  started_at: string;
+  finished_at: string | null;
+  duration_seconds: number | string | null;
+  results: Record<string, unknown>;
+  error: string | null;
+  rollback_of: number | null;
+}
 
 /**
  * A price in the API's one shape (GET /prices, held changes, pins, prices at a time): decimal
@@ -132,7 +150,7 @@ export interface OperatorState {
 export class OperatorStore {
   constructor(private readonly store: PricingStore) {}
 
-  private call(name: Parameters<PricingStore['transport']['call']>[0], args: Record<string, unknown>) {
+  private call<Name extends SqlFunctionName>(name: Name, args: SqlFunctionArgs[Name]): Promise<unknown> {
     return this.store.transport.call(name, args);
   }
 
@@ -210,11 +228,11 @@ export class OperatorStore {
     })) as never;
   }
 
-  async readRuns(query: { before: number | null; limit: number }): Promise<RunSummaryRow[]> {
+  async readRuns(query: { before: number | null; limit: number }): Promise<RunRow[]> {
     const result = (await this.call('pricing_read_runs', {
       p_before: query.before,
       p_limit: query.limit,
-    })) as { runs: RunSummaryRow[] };
+    })) as { runs: RunRow[] };
     return result.runs;
   }
 

@@ -3,10 +3,12 @@
  * action on prices (approve or reject held changes, pin or unpin, roll back a run), which is a
  * run too (see lib/operator/).
  */
-export type RunTrigger = 'cron' | 'manual' | 'cli' | OperatorTrigger;
+export const RUN_TRIGGERS = ['cron', 'manual', 'cli', 'approve', 'reject', 'pin', 'rollback'] as const;
+export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 /** The triggers of operator runs. */
-export type OperatorTrigger = 'approve' | 'reject' | 'pin' | 'rollback';
+export type OperatorTrigger = Extract<RunTrigger, 'approve' | 'reject' | 'pin' | 'rollback'>;
 /** How a run ended. */
 export type FinishedRunStatus = 'success' | 'partial' | 'failed';
 /** A run's status as stored: `abandoned` is a run that never finished, whose lease a later run took over. */
-export type RunStatus = 'running' | FinishedRunStatus | 'abandoned';
+export const RUN_STATUSES = ['running', 'success', 'partial', 'failed', 'abandoned'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { planOperatorEffects } from '../../lib/operator/operator-plan.js';
-import type { OperatorState } from '../../lib/operator/operator-store.js';
+import { planOperatorEffects } from '../../lib/sync/operator-effects.js';
+import type { OperatorState } from '../../lib/db/operator-store.js';
 import { diffCatalog } from '../../lib/sync/diff-catalog.js';
 import { applyGuardrails } from '../../lib/sync/guardrails.js';
-import type { StoredModel } from '../../lib/sync/stored-model.js';
+import type { StoredModel } from '../../lib/domain/stored-model.js';
 import { priceRecord } from '../support/store-fixtures.js';
 
 const SETTINGS = { maxShrink: 0.5, maxPriceRatio: '10' };

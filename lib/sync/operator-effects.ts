@@ -1,10 +1,10 @@
 import type { PriceRecord } from '../providers/price-record.js';
-import type { CatalogDiff, ModelChange } from '../sync/diff-catalog.js';
-import { pricePair, type GuardedDiff } from '../sync/guardrails.js';
-import { sameAsStored } from '../sync/compare-records.js';
-import type { StoredModel } from '../sync/stored-model.js';
-import type { HeldChange } from '../sync/sync-result.js';
-import { priceRowOf, type OperatorState, type PriceRow, type SyncHold } from './operator-store.js';
+import type { CatalogDiff, ModelChange } from './diff-catalog.js';
+import { pricePair, type GuardedDiff } from './guardrails.js';
+import { sameAsStored } from './compare-records.js';
+import type { StoredModel } from '../domain/stored-model.js';
+import type { HeldChange } from './sync-result.js';
+import { priceRowOf, type OperatorState, type PriceRow, type SyncHold } from '../db/operator-store.js';
 
 export interface OperatorPlan {
   /** The guardrails' decision with the operator's on top: pinned models left out, rolled-back values held. */
