@@ -1,4 +1,6 @@
+import { z } from 'zod';
 import type { PricingStore } from './pricing-store.js';
+import { decodeResult } from './rpc-results.js';
 import type { SqlFunctionArgs, SqlFunctionName } from './sql-functions.js';
 import type { RunStatus, RunTrigger } from '../domain/run-types.js';
 import type { PriceRecord, PricingTier, ProviderSlug } from '../providers/price-record.js';
@@ -144,6 +146,43 @@ export interface OperatorState {
 }
 
 /**
+ * What the operator's SQL functions return, checked as every result at the port is (rpc-results.ts):
+ * what the sync engine reads exactly, what an endpoint passes through to its answer by its envelope
+ * (a refusal's `status` must be one the HTTP edge can answer with).
+ */
+const count = z.number().int().nonnegative();
+const historyPrices = z.record(z.string(), z.unknown());
+const operatorState = z.object({
+  pins: z.array(z.string()),
+  expired_pins: z.array(z.string()),
+  rolled_back: z.array(z.tuple([z.string(), historyPrices])),
+  rejected: z.array(z.tuple([z.string(), historyPrices])),
+});
+const recordedHolds = z.object({
+  opened: count,
+  superseded: count,
+  withdrawn: count,
+  approved: count,
+  pending: count,
+});
+const refusal = z.looseObject({
+  ok: z.literal(false),
+  status: z.union([z.literal(400), z.literal(404), z.literal(409)]),
+  error: z.string(),
+});
+const actionResult = z.union([z.looseObject({ ok: z.literal(true), run_id: z.number().int() }), refusal]);
+const pricesAtPage = z.object({
+  at: z.string(),
+  prices: z.array(z.looseObject({ provider: z.string(), model_id: z.string() })),
+  next: z.tuple([z.string(), z.string()]).nullable(),
+});
+const historyPage = z.object({
+  history: z.array(z.looseObject({ id: z.number().int(), kind: z.string() })),
+  next_before_id: z.number().int().nullable(),
+});
+const rows = (key: string) => z.looseObject({ [key]: z.array(z.looseObject({})) });
+
+/**
  * The operator's side of the database port: held changes, pins, runs, prices at a time. Every
  * operation is one SQL function call (one round trip, one jsonb result), on any adapter.
  */
@@ -160,13 +199,13 @@ export class OperatorStore {
     beforeId: number | null;
     limit: number;
   }): Promise<HeldChangeRow[]> {
-    const result = (await this.call('pricing_read_held', {
+    const result = await this.call('pricing_read_held', {
       p_status: query.status,
       p_provider: query.provider,
       p_before_id: query.beforeId,
       p_limit: query.limit,
-    })) as { held: HeldChangeRow[] };
-    return result.held;
+    });
+    return decodeResult('pricing_read_held', rows('held'), result).held as unknown as HeldChangeRow[];
   }
 
   async decideHeld(request: {
@@ -182,25 +221,22 @@ export class OperatorStore {
       models_written: number;
     }>
   > {
-    return (await this.call('pricing_decide_held', {
+    const result = await this.call('pricing_decide_held', {
       p_action: request.action,
       p_ids: request.ids,
       p_decided_by: request.decidedBy,
       p_note: request.note,
-    })) as never;
+    });
+    return decodeResult('pricing_decide_held', actionResult, result) as never;
   }
 
   /** For the sync holding the lease: pinned models and rolled-back values (expired pins removed). */
   async readOperatorState(runId: number | null, provider: ProviderSlug): Promise<OperatorState> {
-    const result = (await this.call('pricing_read_operator_state', {
+    const state = await this.call('pricing_read_operator_state', {
       p_run_id: runId,
       p_provider: provider,
-    })) as {
-      pins: string[];
-      expired_pins: string[];
-      rolled_back: [string, Record<string, unknown>][];
-      rejected: [string, Record<string, unknown>][];
-    };
+    });
+    const result = decodeResult('pricing_read_operator_state', operatorState, state);
     return {
       pins: result.pins,
       expiredPins: result.expired_pins,
@@ -218,22 +254,23 @@ export class OperatorStore {
     keep: string[];
     pinned: { model_id: string; row: PriceRow }[];
   }): Promise<{ opened: number; superseded: number; withdrawn: number; approved: number; pending: number }> {
-    return (await this.call('pricing_record_sync_holds', {
+    const result = await this.call('pricing_record_sync_holds', {
       p_run_id: request.runId,
       p_provider: request.provider,
       p_held: request.held,
       p_complete: request.complete,
       p_keep: request.keep,
       p_pinned: request.pinned,
-    })) as never;
+    });
+    return decodeResult('pricing_record_sync_holds', recordedHolds, result);
   }
 
   async readRuns(query: { before: number | null; limit: number }): Promise<RunRow[]> {
-    const result = (await this.call('pricing_read_runs', {
+    const result = await this.call('pricing_read_runs', {
       p_before: query.before,
       p_limit: query.limit,
-    })) as { runs: RunRow[] };
-    return result.runs;
+    });
+    return decodeResult('pricing_read_runs', rows('runs'), result).runs as unknown as RunRow[];
   }
 
   async rollbackRun(request: { runId: number; force: boolean; triggeredBy: string }): Promise<
@@ -246,16 +283,17 @@ export class OperatorStore {
       forced_over: number;
     }>
   > {
-    return (await this.call('pricing_rollback_run', {
+    const result = await this.call('pricing_rollback_run', {
       p_run_id: request.runId,
       p_force: request.force,
       p_triggered_by: request.triggeredBy,
-    })) as never;
+    });
+    return decodeResult('pricing_rollback_run', actionResult, result) as never;
   }
 
   async readPins(provider: ProviderSlug | null): Promise<PinRow[]> {
-    const result = (await this.call('pricing_read_pins', { p_provider: provider })) as { pins: PinRow[] };
-    return result.pins;
+    const result = await this.call('pricing_read_pins', { p_provider: provider });
+    return decodeResult('pricing_read_pins', rows('pins'), result).pins as unknown as PinRow[];
   }
 
   async setPin(request: {
@@ -266,14 +304,15 @@ export class OperatorStore {
     expiresAt: string | null;
     pinnedBy: string;
   }): Promise<OperatorResult<{ run_id: number; pin: PinRow }>> {
-    return (await this.call('pricing_set_pin', {
+    const result = await this.call('pricing_set_pin', {
       p_provider: request.provider,
       p_model_id: request.modelId,
       p_prices: request.prices,
       p_reason: request.reason,
       p_expires_at: request.expiresAt,
       p_pinned_by: request.pinnedBy,
-    })) as never;
+    });
+    return decodeResult('pricing_set_pin', actionResult, result) as never;
   }
 
   async removePin(request: {
@@ -281,11 +320,12 @@ export class OperatorStore {
     modelId: string;
     removedBy: string;
   }): Promise<OperatorResult<{ run_id: number; provider: string; model_id: string; prices: PriceView }>> {
-    return (await this.call('pricing_remove_pin', {
+    const result = await this.call('pricing_remove_pin', {
       p_provider: request.provider,
       p_model_id: request.modelId,
       p_removed_by: request.removedBy,
-    })) as never;
+    });
+    return decodeResult('pricing_remove_pin', actionResult, result) as never;
   }
 
   async readPricesAt(query: {
@@ -295,14 +335,15 @@ export class OperatorStore {
     after: [string, string] | null;
     limit: number;
   }): Promise<{ at: string; prices: PriceAtRow[]; next: [string, string] | null }> {
-    return (await this.call('pricing_read_prices_at', {
+    const result = await this.call('pricing_read_prices_at', {
       p_providers: query.providers,
       p_model_id: query.modelId,
       p_at: query.at,
       p_after_provider: query.after?.[0] ?? null,
       p_after_model_id: query.after?.[1] ?? null,
       p_limit: query.limit,
-    })) as never;
+    });
+    return decodeResult('pricing_read_prices_at', pricesAtPage, result) as never;
   }
 
   async readPriceHistory(query: {
@@ -311,12 +352,13 @@ export class OperatorStore {
     beforeId: number | null;
     limit: number;
   }): Promise<{ history: PriceHistoryRow[]; next_before_id: number | null }> {
-    return (await this.call('pricing_read_price_history', {
+    const result = await this.call('pricing_read_price_history', {
       p_provider: query.provider,
       p_model_id: query.modelId,
       p_before_id: query.beforeId,
       p_limit: query.limit,
-    })) as never;
+    });
+    return decodeResult('pricing_read_price_history', historyPage, result) as never;
   }
 }
 
