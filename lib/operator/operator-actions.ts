@@ -1,3 +1,4 @@
+import { fitPage, fitRows, MAX_PAGE_BODY_BYTES } from '../edge/page-budget.js';
 import * as input from './operator-input.js';
 import type { OperatorResult, OperatorStore } from '../db/operator-store.js';
 
@@ -168,7 +169,11 @@ export async function pricesAt(
       beforeId: query.before === null ? null : input.id(query.before, 'before'),
       limit: input.limit(query.limit, 100, 1000),
     });
-    return { status: 200, body: { success: true, ...page } };
+    // A page stops before Vercel's response cap; `before` continues after its last row.
+    const kept = fitRows(page.history, MAX_PAGE_BODY_BYTES);
+    const history = page.history.slice(0, kept);
+    const nextBeforeId = kept < page.history.length ? history[kept - 1]!.id : page.next_before_id;
+    return { status: 200, body: { success: true, history, next_before_id: nextBeforeId } };
   }
   const providers =
     query.provider === null
@@ -181,14 +186,17 @@ export async function pricesAt(
     after: query.cursor === null ? null : decodeCursor(query.cursor),
     limit: input.limit(query.limit, 1000, 5000),
   });
+  // A page stops before Vercel's response cap; the cursor continues after its last row.
+  const { prices, cutAfter } = fitPage(page.prices, MAX_PAGE_BODY_BYTES);
+  const after = cutAfter ?? page.next;
   return {
     status: 200,
     body: {
       success: true,
       at: page.at,
-      count: page.prices.length,
-      next_cursor: page.next ? encodeCursor(page.next) : null,
-      prices: page.prices,
+      count: prices.length,
+      next_cursor: after ? encodeCursor(after) : null,
+      prices,
     },
   };
 }

@@ -9,7 +9,7 @@ import {
   type FunctionHarness,
 } from '../support/function-harness.js';
 import { settleStatistics } from '../support/test-database.js';
-import { fitPage, MAX_PAGE_BODY_BYTES } from '../../lib/functions/serve-prices.js';
+import { fitPage, MAX_PAGE_BODY_BYTES } from '../../lib/edge/page-budget.js';
 import { encodeCursor } from '../../lib/functions/prices-query.js';
 
 const PRICES_TOKEN = 'test-prices-token-abc123';
