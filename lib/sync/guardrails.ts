@@ -33,17 +33,21 @@ export interface GuardedDiff {
 }
 
 export function pricePair(
-  model: {
-    state: string;
-    inputUsdPerMillionTokens: string | null;
-    outputUsdPerMillionTokens: string | null;
-  } | null,
+  model: (Omit<StoredModel, 'state' | 'modelId'> & { state: string }) | null,
 ): PricePair | null {
   if (!model) return null;
   return {
     state: model.state,
-    input_per_1m: model.inputUsdPerMillionTokens,
-    output_per_1m: model.outputUsdPerMillionTokens,
+    input_price_per_1m_tokens: model.inputUsdPerMillionTokens,
+    output_price_per_1m_tokens: model.outputUsdPerMillionTokens,
+    cache_read_price_per_1m_tokens: model.cacheReadUsdPerMillionTokens,
+    cache_write_price_per_1m_tokens: model.cacheWriteUsdPerMillionTokens,
+    request_price: model.requestUsd,
+    image_price: model.imageUsd,
+    extra: model.extraPrices,
+    tiers: model.tiers,
+    context_length: model.contextLength,
+    alias_of: model.aliasOf,
   };
 }
 

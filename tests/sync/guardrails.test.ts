@@ -60,8 +60,11 @@ describe('guardrails', () => {
     if (held) {
       expect(result.held[0]).toMatchObject({
         reason: 'price_swing',
-        old: { input_per_1m: '1', output_per_1m: '2' },
-        new: { input_per_1m: input, output_per_1m: output },
+        old: expect.objectContaining({ input_price_per_1m_tokens: '1', output_price_per_1m_tokens: '2' }),
+        new: expect.objectContaining({
+          input_price_per_1m_tokens: input,
+          output_price_per_1m_tokens: output,
+        }),
       });
     }
   });

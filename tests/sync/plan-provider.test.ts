@@ -162,23 +162,53 @@ describe('planProvider', () => {
     });
     expect(planned.write).toBeNull();
     expect(planned.result.outcome).toBe('dry_run');
+    // Every price field, in the one shape the API uses (GET /prices, held rows' current/proposed).
+    expect(planned.result.changes?.[0]?.new).toEqual({
+      state: 'active',
+      input_price_per_1m_tokens: '1',
+      output_price_per_1m_tokens: '2',
+      cache_read_price_per_1m_tokens: a.cacheReadUsdPerMillionTokens,
+      cache_write_price_per_1m_tokens: a.cacheWriteUsdPerMillionTokens,
+      request_price: a.requestUsd,
+      image_price: a.imageUsd,
+      extra: a.extraPrices,
+      tiers: a.tiers,
+      context_length: a.contextLength,
+      alias_of: a.aliasOf,
+    });
     expect(planned.result.changes).toEqual([
       {
         model_id: 'a',
         kind: 'added',
         old: null,
-        new: { state: 'active', input_per_1m: '1', output_per_1m: '2' },
+        new: expect.objectContaining({
+          state: 'active',
+          input_price_per_1m_tokens: '1',
+          output_price_per_1m_tokens: '2',
+        }),
       },
       {
         model_id: 'b',
         kind: 'changed',
-        old: { state: 'active', input_per_1m: '3', output_per_1m: '4' },
-        new: { state: 'active', input_per_1m: '3.5', output_per_1m: '4' },
+        old: expect.objectContaining({
+          state: 'active',
+          input_price_per_1m_tokens: '3',
+          output_price_per_1m_tokens: '4',
+        }),
+        new: expect.objectContaining({
+          state: 'active',
+          input_price_per_1m_tokens: '3.5',
+          output_price_per_1m_tokens: '4',
+        }),
       },
       {
         model_id: 'c',
         kind: 'missing',
-        old: { state: 'active', input_per_1m: '5', output_per_1m: '6' },
+        old: expect.objectContaining({
+          state: 'active',
+          input_price_per_1m_tokens: '5',
+          output_price_per_1m_tokens: '6',
+        }),
         new: null,
       },
     ]);

@@ -197,8 +197,16 @@ describe('a sync run end to end (npm run sync code path, embedded Postgres, repl
         scope: 'model',
         reason: 'price_swing',
         model_id: 'acme/model-1',
-        old: { state: 'active', input_per_1m: '3', output_per_1m: '15' },
-        new: { state: 'active', input_per_1m: '30.01', output_per_1m: '15' },
+        old: expect.objectContaining({
+          state: 'active',
+          input_price_per_1m_tokens: '3',
+          output_price_per_1m_tokens: '15',
+        }),
+        new: expect.objectContaining({
+          state: 'active',
+          input_price_per_1m_tokens: '30.01',
+          output_price_per_1m_tokens: '15',
+        }),
       }),
     ]);
 
@@ -267,8 +275,16 @@ describe('a sync run end to end (npm run sync code path, embedded Postgres, repl
     expect(run[0]?.results.providers.openrouter.changes).toContainEqual({
       model_id: 'acme/model-1',
       kind: 'changed',
-      old: { state: 'active', input_per_1m: '30.01', output_per_1m: '15' },
-      new: { state: 'active', input_per_1m: '4', output_per_1m: '15' },
+      old: expect.objectContaining({
+        state: 'active',
+        input_price_per_1m_tokens: '30.01',
+        output_price_per_1m_tokens: '15',
+      }),
+      new: expect.objectContaining({
+        state: 'active',
+        input_price_per_1m_tokens: '4',
+        output_price_per_1m_tokens: '15',
+      }),
     });
   });
 
