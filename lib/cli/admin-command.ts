@@ -1,11 +1,9 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { openStore, storageConfigFromEnv } from '../db/open-store.js';
-import type { PricingStore } from '../db/pricing-store.js';
 import { HttpError } from '../edge/http-error.js';
 import * as actions from '../operator/operator-actions.js';
 import { OperatorStore } from '../db/operator-store.js';
-import type { CommandIo } from './command-io.js';
+import { openCommandStore, withCommandStore, type CommandIo, type OpenCommandStore } from './command-io.js';
 
 export const ADMIN_USAGE = `usage: npm run admin -- <command>
   held list [--status pending|approved|rejected|superseded|withdrawn|all] [--provider P] [--limit N] [--before ID]
@@ -126,8 +124,7 @@ export async function runAdminCommand(
   argv: string[],
   env: Record<string, string | undefined>,
   io: CommandIo,
-  open: (env: Record<string, string | undefined>) => Promise<PricingStore> = (values) =>
-    openStore(storageConfigFromEnv(values)),
+  open: OpenCommandStore = openCommandStore,
 ): Promise<number> {
   let parsed;
   try {
@@ -140,34 +137,31 @@ export async function runAdminCommand(
     (parsed.values.help ? io.out : io.err)(ADMIN_USAGE);
     return parsed.values.help ? 0 : 1;
   }
-  let store: PricingStore;
-  try {
-    store = await open(env);
-  } catch (error) {
-    io.err(error instanceof Error ? error.message : String(error));
-    return 1;
-  }
-  try {
-    const answer = await dispatch(
-      new OperatorStore(store),
-      parsed.positionals,
-      parsed.values,
-      `cli:${osUser()}`,
-    );
-    if (answer.status === 200) {
-      io.out(JSON.stringify(answer.body, null, 2));
-      return 0;
-    }
-    io.err(JSON.stringify(answer.body, null, 2));
-    return 1;
-  } catch (error) {
-    if (error instanceof HttpError) {
-      io.err(`${error.message}\n${ADMIN_USAGE}`);
-    } else {
-      io.err(error instanceof Error ? error.message : String(error));
-    }
-    return 1;
-  } finally {
-    await store.close();
-  }
+  return withCommandStore(
+    io,
+    () => open(env),
+    async (store) => {
+      try {
+        const answer = await dispatch(
+          new OperatorStore(store),
+          parsed.positionals,
+          parsed.values,
+          `cli:${osUser()}`,
+        );
+        if (answer.status === 200) {
+          io.out(JSON.stringify(answer.body, null, 2));
+          return 0;
+        }
+        io.err(JSON.stringify(answer.body, null, 2));
+        return 1;
+      } catch (error) {
+        if (error instanceof HttpError) {
+          io.err(`${error.message}\n${ADMIN_USAGE}`);
+        } else {
+          io.err(error instanceof Error ? error.message : String(error));
+        }
+        return 1;
+      }
+    },
+  );
 }

@@ -1,3 +1,10 @@
+import { openStore, storageConfigFromEnv } from '../db/open-store.js';
+import type { PricingStore } from '../db/pricing-store.js';
+
+/** How a command opens the store its env configures (tests pass their own). */
+export type OpenCommandStore = (env: Record<string, string | undefined>) => Promise<PricingStore>;
+export const openCommandStore: OpenCommandStore = (env) => openStore(storageConfigFromEnv(env));
+
 /** Where a command-line tool writes: its result lines, its messages, and (on a terminal) live progress. */
 export interface CommandIo {
   out: (line: string) => void;
@@ -10,4 +17,27 @@ export interface CommandIo {
   format?: 'text' | 'json';
   /** On a terminal: raw writes to stderr for the live progress line. */
   progress?: (text: string) => void;
+}
+
+/**
+ * Runs `work` with a store opened for a command, closing it after: a store that cannot be
+ * opened is one line on stderr and exit code 1.
+ */
+export async function withCommandStore(
+  io: CommandIo,
+  open: () => Promise<PricingStore>,
+  work: (store: PricingStore) => Promise<number>,
+): Promise<number> {
+  let store: PricingStore;
+  try {
+    store = await open();
+  } catch (error) {
+    io.err(error instanceof Error ? error.message : String(error));
+    return 1;
+  }
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
 }

@@ -1,8 +1,6 @@
 import { parseArgs } from 'node:util';
 import { storeFailureMessage } from '../db/database-url.js';
-import { openStore, storageConfigFromEnv } from '../db/open-store.js';
-import type { PricingStore } from '../db/pricing-store.js';
-import type { CommandIo } from './command-io.js';
+import { openCommandStore, withCommandStore, type CommandIo, type OpenCommandStore } from './command-io.js';
 
 const USAGE =
   'usage: npm run db:prune -- --older-than <age>   (age: a whole number with d, h, m or s: 90d, 12h)';
@@ -30,8 +28,7 @@ export async function runPruneCommand(
   argv: string[],
   env: Record<string, string | undefined>,
   io: CommandIo,
-  open: (env: Record<string, string | undefined>) => Promise<PricingStore> = (values) =>
-    openStore(storageConfigFromEnv(values)),
+  open: OpenCommandStore = openCommandStore,
 ): Promise<number> {
   let olderThanSeconds: number;
   let age: string;
@@ -54,23 +51,20 @@ export async function runPruneCommand(
     return 1;
   }
 
-  let store: PricingStore;
-  try {
-    store = await open(env);
-  } catch (error) {
-    io.err(error instanceof Error ? error.message : String(error));
-    return 1;
-  }
-  try {
-    const { deleted } = await store.pruneRuns(olderThanSeconds);
-    io.out(
-      `deleted ${deleted} finished run${deleted === 1 ? '' : 's'} older than ${age} (price history and metric totals kept)`,
-    );
-    return 0;
-  } catch (error) {
-    io.err(storeFailureMessage(error, store.kind, env));
-    return 1;
-  } finally {
-    await store.close();
-  }
+  return withCommandStore(
+    io,
+    () => open(env),
+    async (store) => {
+      try {
+        const { deleted } = await store.pruneRuns(olderThanSeconds);
+        io.out(
+          `deleted ${deleted} finished run${deleted === 1 ? '' : 's'} older than ${age} (price history and metric totals kept)`,
+        );
+        return 0;
+      } catch (error) {
+        io.err(storeFailureMessage(error, store.kind, env));
+        return 1;
+      }
+    },
+  );
 }

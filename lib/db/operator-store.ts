@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { PricingStore } from './pricing-store.js';
+import type { ModelRow, PricingStore } from './pricing-store.js';
 import { decodeResult } from './rpc-results.js';
 import type { SqlFunctionArgs, SqlFunctionName } from './sql-functions.js';
 import type { RunStatus, RunTrigger } from '../domain/run-types.js';
-import type { PriceRecord, PricingTier, ProviderSlug } from '../providers/price-record.js';
+import type { PricingTier, ProviderSlug } from '../providers/price-record.js';
 
 /** A run as GET /admin/pricing/runs shows it: the pricing_sync_runs row as stored. */
 export interface RunRow {
@@ -85,38 +85,9 @@ export interface PinRow {
   drift: { provider_prices: PriceView; since: string; seen_at: string | null } | null;
 }
 
-/** A price row as pricing_commit_provider reads it (decimal strings). */
-export interface PriceRow {
-  model_id?: string;
-  state?: string;
-  input: string | null;
-  output: string | null;
-  cache_read: string | null;
-  cache_write: string | null;
-  request: string | null;
-  image: string | null;
-  extra: Record<string, string>;
-  tiers: PricingTier[];
-  context_length?: number | null;
-  alias_of?: string | null;
-}
-
-export function priceRowOf(record: PriceRecord): PriceRow {
-  return {
-    model_id: record.modelId,
-    state: record.state,
-    input: record.inputUsdPerMillionTokens,
-    output: record.outputUsdPerMillionTokens,
-    cache_read: record.cacheReadUsdPerMillionTokens,
-    cache_write: record.cacheWriteUsdPerMillionTokens,
-    request: record.requestUsd,
-    image: record.imageUsd,
-    extra: record.extraPrices,
-    tiers: record.tiers,
-    context_length: record.contextLength,
-    alias_of: record.aliasOf,
-  };
-}
+/** A price row as pricing_commit_provider reads it (decimal strings); a pin's prices need no id or state. */
+export type PriceRow = Omit<ModelRow, 'model_id' | 'state' | 'context_length' | 'alias_of'> &
+  Partial<Pick<ModelRow, 'model_id' | 'state' | 'context_length' | 'alias_of'>>;
 
 /** A held change of a sync, as pricing_record_sync_holds reads it. */
 export type SyncHold =

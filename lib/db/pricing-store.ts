@@ -235,7 +235,8 @@ export class PricingStore {
 }
 
 /** The row shape pricing_commit_provider reads (see the migration): the one place it is written. */
-interface ModelRow {
+/** A row as pricing_commit_provider reads it (snake_case at the wire, decimal strings). */
+export interface ModelRow {
   model_id: string;
   state: string;
   input: string | null;
@@ -250,7 +251,7 @@ interface ModelRow {
   alias_of: string | null;
 }
 
-function toModelRow(record: PriceRecord): ModelRow {
+export function toModelRow(record: PriceRecord): ModelRow {
   return {
     model_id: record.modelId,
     state: record.state,

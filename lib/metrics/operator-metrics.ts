@@ -10,20 +10,18 @@ export function registerOperatorMetrics(
   snapshot: MetricsSnapshot,
   providers: readonly string[],
 ): void {
+  const providerGauge = (name: string, help: string) =>
+    new Gauge({ name, help, labelNames: ['provider'] as const, registers });
   const heldRows = new Map((snapshot.held ?? []).map((row) => [row.provider, row]));
   const providerRows = new Map(snapshot.providers.map((row) => [row.provider, row]));
-  const held = new Gauge({
-    name: 'pricing_held_changes',
-    help: 'Held changes pending an admin decision (GET /admin/pricing/held), by configured provider.',
-    labelNames: ['provider'] as const,
-    registers,
-  });
-  const oldest = new Gauge({
-    name: 'pricing_held_oldest_age_seconds',
-    help: 'Age of the oldest pending held change, in seconds (0 when none is pending), by configured provider.',
-    labelNames: ['provider'] as const,
-    registers,
-  });
+  const held = providerGauge(
+    'pricing_held_changes',
+    'Held changes pending an admin decision (GET /admin/pricing/held), by configured provider.',
+  );
+  const oldest = providerGauge(
+    'pricing_held_oldest_age_seconds',
+    'Age of the oldest pending held change, in seconds (0 when none is pending), by configured provider.',
+  );
   const now = snapshot.now ? Date.parse(snapshot.now) : NaN;
   for (const provider of providers) {
     const row = heldRows.get(provider);
@@ -37,18 +35,14 @@ export function registerOperatorMetrics(
   }
 
   const pinRows = new Map((snapshot.pins ?? []).map((row) => [row.provider, row]));
-  const pinned = new Gauge({
-    name: 'pricing_pinned_models',
-    help: 'Models whose price an operator pinned (GET /admin/pricing/pins), by configured provider.',
-    labelNames: ['provider'] as const,
-    registers,
-  });
-  const drifting = new Gauge({
-    name: 'pricing_pin_drift_models',
-    help: "Pinned models whose provider's latest price differs from the pin, by configured provider.",
-    labelNames: ['provider'] as const,
-    registers,
-  });
+  const pinned = providerGauge(
+    'pricing_pinned_models',
+    'Models whose price an operator pinned (GET /admin/pricing/pins), by configured provider.',
+  );
+  const drifting = providerGauge(
+    'pricing_pin_drift_models',
+    "Pinned models whose provider's latest price differs from the pin, by configured provider.",
+  );
   for (const provider of providers) {
     pinned.set({ provider }, Number(pinRows.get(provider)?.pinned ?? 0));
     drifting.set({ provider }, Number(pinRows.get(provider)?.drifting ?? 0));

@@ -4,7 +4,8 @@ import { pricePair, type GuardedDiff } from './guardrails.js';
 import { sameAsStored } from './compare-records.js';
 import type { StoredModel } from '../domain/stored-model.js';
 import type { HeldChange } from './sync-result.js';
-import { priceRowOf, type OperatorState, type PriceRow, type SyncHold } from '../db/operator-store.js';
+import type { OperatorState, PriceRow, SyncHold } from '../db/operator-store.js';
+import { toModelRow } from '../db/pricing-store.js';
 
 export interface OperatorPlan {
   /** The guardrails' decision with the operator's on top: pinned models left out, rolled-back values held. */
@@ -61,7 +62,7 @@ export function planOperatorEffects(
     for (const record of records) {
       if (!pins.has(record.modelId) || seen.has(record.modelId)) continue;
       seen.add(record.modelId);
-      pinned.push({ model_id: record.modelId, row: priceRowOf(record) });
+      pinned.push({ model_id: record.modelId, row: toModelRow(record) });
     }
   }
 
@@ -127,7 +128,7 @@ export function planOperatorEffects(
       reason: change.reason,
       detail: change.detail,
       model_id: proposed.modelId,
-      row: priceRowOf(proposed.record),
+      row: toModelRow(proposed.record),
     });
   }
   return {

@@ -1,6 +1,6 @@
 import type { ProviderErrorReason } from '../http/provider-error.js';
 import type { FinishedRunStatus, RunTrigger } from '../domain/run-types.js';
-import type { PricingTier } from '../providers/price-record.js';
+import type { PriceView } from '../db/operator-store.js';
 
 /** Per-model outcome counts of one provider in one run; the `models` totals' outcome labels. */
 export interface OutcomeCounts {
@@ -38,22 +38,9 @@ export function emptyCounts(): OutcomeCounts {
 
 /**
  * The prices shown for a change, in the API's one price shape (the fields of GET /prices and of
- * the held-change rows' `current`/`proposed`): USD per 1M tokens (or per request / image),
- * decimal strings.
+ * the held-change rows' `current`/`proposed`).
  */
-export interface PricePair {
-  state: string;
-  input_price_per_1m_tokens: string | null;
-  output_price_per_1m_tokens: string | null;
-  cache_read_price_per_1m_tokens: string | null;
-  cache_write_price_per_1m_tokens: string | null;
-  request_price: string | null;
-  image_price: string | null;
-  extra: Record<string, string>;
-  tiers: PricingTier[];
-  context_length: number | null;
-  alias_of: string | null;
-}
+export type PricePair = PriceView;
 
 export interface ChangeReport {
   model_id: string;
