@@ -160,8 +160,13 @@ const rows = (key: string) => z.looseObject({ [key]: z.array(z.looseObject({})) 
 export class OperatorStore {
   constructor(private readonly store: PricingStore) {}
 
-  private call<Name extends SqlFunctionName>(name: Name, args: SqlFunctionArgs[Name]): Promise<unknown> {
-    return this.store.transport.call(name, args);
+  /** Calls one SQL function and checks its result's shape, as PricingStore does. */
+  private async call<Name extends SqlFunctionName, Schema extends z.ZodType>(
+    name: Name,
+    args: SqlFunctionArgs[Name],
+    schema: Schema,
+  ): Promise<z.output<Schema>> {
+    return decodeResult(name, schema, await this.store.transport.call(name, args));
   }
 
   async readHeld(query: {
@@ -170,13 +175,18 @@ export class OperatorStore {
     beforeId: number | null;
     limit: number;
   }): Promise<HeldChangeRow[]> {
-    const result = await this.call('pricing_read_held', {
-      p_status: query.status,
-      p_provider: query.provider,
-      p_before_id: query.beforeId,
-      p_limit: query.limit,
-    });
-    return decodeResult('pricing_read_held', rows('held'), result).held as unknown as HeldChangeRow[];
+    return (
+      await this.call(
+        'pricing_read_held',
+        {
+          p_status: query.status,
+          p_provider: query.provider,
+          p_before_id: query.beforeId,
+          p_limit: query.limit,
+        },
+        rows('held'),
+      )
+    ).held as unknown as HeldChangeRow[];
   }
 
   async decideHeld(request: {
@@ -192,22 +202,28 @@ export class OperatorStore {
       models_written: number;
     }>
   > {
-    const result = await this.call('pricing_decide_held', {
-      p_action: request.action,
-      p_ids: request.ids,
-      p_decided_by: request.decidedBy,
-      p_note: request.note,
-    });
-    return decodeResult('pricing_decide_held', actionResult, result) as never;
+    return (await this.call(
+      'pricing_decide_held',
+      {
+        p_action: request.action,
+        p_ids: request.ids,
+        p_decided_by: request.decidedBy,
+        p_note: request.note,
+      },
+      actionResult,
+    )) as never;
   }
 
   /** For the sync holding the lease: pinned models and rolled-back values (expired pins removed). */
   async readOperatorState(runId: number | null, provider: ProviderSlug): Promise<OperatorState> {
-    const state = await this.call('pricing_read_operator_state', {
-      p_run_id: runId,
-      p_provider: provider,
-    });
-    const result = decodeResult('pricing_read_operator_state', operatorState, state);
+    const result = await this.call(
+      'pricing_read_operator_state',
+      {
+        p_run_id: runId,
+        p_provider: provider,
+      },
+      operatorState,
+    );
     return {
       pins: result.pins,
       expiredPins: result.expired_pins,
@@ -225,23 +241,31 @@ export class OperatorStore {
     keep: string[];
     pinned: { model_id: string; row: PriceRow }[];
   }): Promise<{ opened: number; superseded: number; withdrawn: number; approved: number; pending: number }> {
-    const result = await this.call('pricing_record_sync_holds', {
-      p_run_id: request.runId,
-      p_provider: request.provider,
-      p_held: request.held,
-      p_complete: request.complete,
-      p_keep: request.keep,
-      p_pinned: request.pinned,
-    });
-    return decodeResult('pricing_record_sync_holds', recordedHolds, result);
+    return await this.call(
+      'pricing_record_sync_holds',
+      {
+        p_run_id: request.runId,
+        p_provider: request.provider,
+        p_held: request.held,
+        p_complete: request.complete,
+        p_keep: request.keep,
+        p_pinned: request.pinned,
+      },
+      recordedHolds,
+    );
   }
 
   async readRuns(query: { before: number | null; limit: number }): Promise<RunRow[]> {
-    const result = await this.call('pricing_read_runs', {
-      p_before: query.before,
-      p_limit: query.limit,
-    });
-    return decodeResult('pricing_read_runs', rows('runs'), result).runs as unknown as RunRow[];
+    return (
+      await this.call(
+        'pricing_read_runs',
+        {
+          p_before: query.before,
+          p_limit: query.limit,
+        },
+        rows('runs'),
+      )
+    ).runs as unknown as RunRow[];
   }
 
   async rollbackRun(request: { runId: number; force: boolean; triggeredBy: string }): Promise<
@@ -254,17 +278,20 @@ export class OperatorStore {
       forced_over: number;
     }>
   > {
-    const result = await this.call('pricing_rollback_run', {
-      p_run_id: request.runId,
-      p_force: request.force,
-      p_triggered_by: request.triggeredBy,
-    });
-    return decodeResult('pricing_rollback_run', actionResult, result) as never;
+    return (await this.call(
+      'pricing_rollback_run',
+      {
+        p_run_id: request.runId,
+        p_force: request.force,
+        p_triggered_by: request.triggeredBy,
+      },
+      actionResult,
+    )) as never;
   }
 
   async readPins(provider: ProviderSlug | null): Promise<PinRow[]> {
-    const result = await this.call('pricing_read_pins', { p_provider: provider });
-    return decodeResult('pricing_read_pins', rows('pins'), result).pins as unknown as PinRow[];
+    return (await this.call('pricing_read_pins', { p_provider: provider }, rows('pins')))
+      .pins as unknown as PinRow[];
   }
 
   async setPin(request: {
@@ -275,15 +302,18 @@ export class OperatorStore {
     expiresAt: string | null;
     pinnedBy: string;
   }): Promise<OperatorResult<{ run_id: number; pin: PinRow }>> {
-    const result = await this.call('pricing_set_pin', {
-      p_provider: request.provider,
-      p_model_id: request.modelId,
-      p_prices: request.prices,
-      p_reason: request.reason,
-      p_expires_at: request.expiresAt,
-      p_pinned_by: request.pinnedBy,
-    });
-    return decodeResult('pricing_set_pin', actionResult, result) as never;
+    return (await this.call(
+      'pricing_set_pin',
+      {
+        p_provider: request.provider,
+        p_model_id: request.modelId,
+        p_prices: request.prices,
+        p_reason: request.reason,
+        p_expires_at: request.expiresAt,
+        p_pinned_by: request.pinnedBy,
+      },
+      actionResult,
+    )) as never;
   }
 
   async removePin(request: {
@@ -291,12 +321,15 @@ export class OperatorStore {
     modelId: string;
     removedBy: string;
   }): Promise<OperatorResult<{ run_id: number; provider: string; model_id: string; prices: PriceView }>> {
-    const result = await this.call('pricing_remove_pin', {
-      p_provider: request.provider,
-      p_model_id: request.modelId,
-      p_removed_by: request.removedBy,
-    });
-    return decodeResult('pricing_remove_pin', actionResult, result) as never;
+    return (await this.call(
+      'pricing_remove_pin',
+      {
+        p_provider: request.provider,
+        p_model_id: request.modelId,
+        p_removed_by: request.removedBy,
+      },
+      actionResult,
+    )) as never;
   }
 
   async readPricesAt(query: {
@@ -306,15 +339,18 @@ export class OperatorStore {
     after: [string, string] | null;
     limit: number;
   }): Promise<{ at: string; prices: PriceAtRow[]; next: [string, string] | null }> {
-    const result = await this.call('pricing_read_prices_at', {
-      p_providers: query.providers,
-      p_model_id: query.modelId,
-      p_at: query.at,
-      p_after_provider: query.after?.[0] ?? null,
-      p_after_model_id: query.after?.[1] ?? null,
-      p_limit: query.limit,
-    });
-    return decodeResult('pricing_read_prices_at', pricesAtPage, result) as never;
+    return (await this.call(
+      'pricing_read_prices_at',
+      {
+        p_providers: query.providers,
+        p_model_id: query.modelId,
+        p_at: query.at,
+        p_after_provider: query.after?.[0] ?? null,
+        p_after_model_id: query.after?.[1] ?? null,
+        p_limit: query.limit,
+      },
+      pricesAtPage,
+    )) as never;
   }
 
   async readPriceHistory(query: {
@@ -323,13 +359,16 @@ export class OperatorStore {
     beforeId: number | null;
     limit: number;
   }): Promise<{ history: PriceHistoryRow[]; next_before_id: number | null }> {
-    const result = await this.call('pricing_read_price_history', {
-      p_provider: query.provider,
-      p_model_id: query.modelId,
-      p_before_id: query.beforeId,
-      p_limit: query.limit,
-    });
-    return decodeResult('pricing_read_price_history', historyPage, result) as never;
+    return (await this.call(
+      'pricing_read_price_history',
+      {
+        p_provider: query.provider,
+        p_model_id: query.modelId,
+        p_before_id: query.beforeId,
+        p_limit: query.limit,
+      },
+      historyPage,
+    )) as never;
   }
 }
 
