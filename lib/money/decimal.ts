@@ -195,6 +195,24 @@ function fromInput(value: DecimalInput): ScaledDecimal {
 /** A decimal as a string (`"0.000003"`, `"3e-06"`), a JSON number (read via `String(n)`), or a BigInt. */
 export type DecimalInput = string | number | bigint;
 
+/** A decimal as its significant digits and power of ten: the value is ±`digits` × 10^`exponent`. */
+export interface DecimalDigits {
+  readonly negative: boolean;
+  /** No leading or trailing zeros; `""` for zero. */
+  readonly digits: string;
+  readonly exponent: number;
+}
+
+/** Reads any accepted decimal into its significant digits (for writers of other notations). */
+export function decimalDigits(value: DecimalInput): DecimalDigits {
+  return partsOf(value);
+}
+
+/** The canonical text of `decimalDigits`' result, or of one with its exponent moved. */
+export function formatDecimalDigits(parts: DecimalDigits): string {
+  return format(parts);
+}
+
 /** Parses any accepted decimal and returns it in canonical form. Throws `DecimalError` on garbage. */
 export function normalizeDecimal(value: DecimalInput): string {
   return format(partsOf(value));
