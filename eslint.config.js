@@ -4,7 +4,8 @@ import tseslint from 'typescript-eslint';
 /**
  * Folder boundaries (docs: ARCHITECTURE). lib/ is the product and never reaches into the entry
  * points or the tooling around it; api/ (what Vercel deploys) never needs dev/ (the local runner,
- * replay server, demo, cron emulation); inside lib/, app composes edge, so edge never imports app.
+ * replay server, demo, cron emulation); inside lib/, folders are layered (LIB_LAYERS): app
+ * composes edge, so edge never imports app; sync uses the db port, so db never imports sync.
  * Rule options do not merge across config blocks, so each block lists everything it forbids.
  */
 const importsFrom = (folders, why) => ({
@@ -19,6 +20,43 @@ const boundaries = (...patterns) => ({
   'no-restricted-imports': ['error', { patterns }],
 });
 
+/**
+ * lib/'s folders (and its two top-level files) from the bottom up: each may import only those
+ * before it, so no two import each other and no folder cycle can form. A new folder gets its
+ * place here (tests/build/folder-boundaries.test.ts fails until it has one).
+ */
+const LIB_LAYERS = [
+  'text',
+  'money',
+  'version',
+  'http',
+  'logging',
+  'tracing',
+  'scheduler',
+  'providers',
+  'domain',
+  'db',
+  'config',
+  'sync',
+  'metrics',
+  'edge',
+  'app',
+  'functions',
+  'cli',
+];
+const LIB_FILES = new Set(['config', 'version']);
+const layerFiles = (name) => (LIB_FILES.has(name) ? [`lib/${name}.ts`] : [`lib/${name}/**/*.ts`]);
+const layerImports = (name) =>
+  LIB_FILES.has(name) ? [`**/${name}.js`, `./${name}.js`] : [`**/${name}/**`, `./${name}/**`];
+const libLayers = LIB_LAYERS.map((name, index) => {
+  const above = LIB_LAYERS.slice(index + 1).flatMap(layerImports);
+  const upwards = {
+    group: above,
+    message: `lib/${name} sits below these in lib's layers (eslint.config.js LIB_LAYERS): the import would run upwards.`,
+  };
+  return { files: layerFiles(name), rules: boundaries(LIB_OUTWARD, ...(above.length > 0 ? [upwards] : [])) };
+});
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.data/', 'coverage/', '.vercel/'] },
   js.configs.recommended,
@@ -30,13 +68,7 @@ export default tseslint.config(
     },
   },
   { files: ['lib/**/*.ts'], rules: boundaries(LIB_OUTWARD) },
-  {
-    files: ['lib/edge/**/*.ts'],
-    rules: boundaries(
-      LIB_OUTWARD,
-      importsFrom(['app'], 'app composes edge: edge takes the context as a parameter.'),
-    ),
-  },
+  ...libLayers,
   {
     files: ['api/**/*.ts'],
     rules: boundaries(

@@ -44,6 +44,25 @@ export async function runPerModelBaseline(options: {
 
 type Query = <Row extends pg.QueryResultRow>(sql: string, params: unknown[]) => Promise<pg.QueryResult<Row>>;
 
+/** The columns one model's upsert writes, in the order of its parameters after provider and model id. */
+const MODEL_COLUMNS = [
+  'state',
+  'input_price_per_1m_tokens',
+  'output_price_per_1m_tokens',
+  'cache_read_price_per_1m_tokens',
+  'cache_write_price_per_1m_tokens',
+  'request_price',
+  'image_price',
+  'extra_prices',
+  'pricing_tiers',
+  'context_length',
+  'alias_of',
+];
+const UPSERT_MODEL = `insert into model_pricing (provider, model_id, ${MODEL_COLUMNS.join(', ')}, source)
+     values (${['$1', '$2', ...MODEL_COLUMNS.map((_, index) => `$${index + 3}`)].join(', ')}, 'per-model-baseline')
+     on conflict (provider, model_id) do update set
+       ${MODEL_COLUMNS.map((column) => `${column} = excluded.${column}`).join(', ')}, updated_at = now()`;
+
 async function writeOneModel(query: Query, runId: string, record: PriceRecord): Promise<void> {
   const existing = await query<{ input: string | null; output: string | null }>(
     `select input_price_per_1m_tokens::text as input, output_price_per_1m_tokens::text as output
@@ -51,40 +70,21 @@ async function writeOneModel(query: Query, runId: string, record: PriceRecord): 
     [record.provider, record.modelId],
   );
   const old = existing.rows[0] ?? null;
-  await query(
-    `insert into model_pricing (provider, model_id, state, input_price_per_1m_tokens,
-       output_price_per_1m_tokens, cache_read_price_per_1m_tokens, cache_write_price_per_1m_tokens,
-       request_price, image_price, extra_prices, pricing_tiers, context_length, alias_of, source)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'per-model-baseline')
-     on conflict (provider, model_id) do update set
-       state = excluded.state,
-       input_price_per_1m_tokens = excluded.input_price_per_1m_tokens,
-       output_price_per_1m_tokens = excluded.output_price_per_1m_tokens,
-       cache_read_price_per_1m_tokens = excluded.cache_read_price_per_1m_tokens,
-       cache_write_price_per_1m_tokens = excluded.cache_write_price_per_1m_tokens,
-       request_price = excluded.request_price,
-       image_price = excluded.image_price,
-       extra_prices = excluded.extra_prices,
-       pricing_tiers = excluded.pricing_tiers,
-       context_length = excluded.context_length,
-       alias_of = excluded.alias_of,
-       updated_at = now()`,
-    [
-      record.provider,
-      record.modelId,
-      record.state,
-      record.inputUsdPerMillionTokens,
-      record.outputUsdPerMillionTokens,
-      record.cacheReadUsdPerMillionTokens,
-      record.cacheWriteUsdPerMillionTokens,
-      record.requestUsd,
-      record.imageUsd,
-      JSON.stringify(record.extraPrices),
-      JSON.stringify(record.tiers),
-      record.contextLength,
-      record.aliasOf,
-    ],
-  );
+  await query(UPSERT_MODEL, [
+    record.provider,
+    record.modelId,
+    record.state,
+    record.inputUsdPerMillionTokens,
+    record.outputUsdPerMillionTokens,
+    record.cacheReadUsdPerMillionTokens,
+    record.cacheWriteUsdPerMillionTokens,
+    record.requestUsd,
+    record.imageUsd,
+    JSON.stringify(record.extraPrices),
+    JSON.stringify(record.tiers),
+    record.contextLength,
+    record.aliasOf,
+  ]);
   await query(
     `insert into model_pricing_history (run_id, provider, model_id, kind, old_state, new_state,
        old_input_price_per_1m_tokens, new_input_price_per_1m_tokens,

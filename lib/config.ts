@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { booleanWord } from './text/boolean-word.js';
 import { productionStorageError } from './db/production-storage.js';
 import type { ProviderDefinition } from './providers/provider-definition.js';
 import { createProviderSource, parseProviderList, PROVIDERS } from './providers/registry.js';
@@ -58,17 +59,12 @@ export const DEFAULTS = {
   providerMaxItems: 500_000,
 } as const;
 
-/** The words a boolean setting or option accepts, everywhere. */
-export const TRUE_WORDS = ['true', '1', 'yes', 'on'];
-export const FALSE_WORDS = ['false', '0', 'no', 'off'];
-
 const booleanSetting = z
   .string()
-  .transform((value) => value.trim().toLowerCase())
-  .refine((value) => TRUE_WORDS.includes(value) || FALSE_WORDS.includes(value), {
+  .refine((value) => booleanWord(value) !== null, {
     message: 'must be one of true, false, 1, 0, yes, no',
   })
-  .transform((value) => TRUE_WORDS.includes(value));
+  .transform((value) => booleanWord(value) === true);
 
 const positiveInteger = z
   .string()

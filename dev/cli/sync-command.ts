@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { readConfig } from '../../lib/config.js';
-import { explainDatabaseConnectionError } from '../../lib/db/database-url.js';
+import { storeFailureMessage } from '../../lib/db/database-url.js';
 import { StoreError } from '../../lib/db/store-error.js';
 import type { CommandIo } from '../../lib/cli/command-io.js';
 import { createSyncProgress } from './sync-progress.js';
@@ -101,8 +101,11 @@ export async function runSyncCommand(
       if (!(error instanceof StoreError && error.code === 'DATA_DIR_LOCKED' && storage.kind === 'pglite')) {
         throw error;
       }
+      // The admin key goes only to the server that holds the folder: a server file left behind by
+      // a killed server may name a port that another program now listens on.
       const server = await readServerFile(storage.dataDir);
-      if (!server) throw error;
+      const { dataDirHolderPid } = await import('../../lib/db/pglite-adapter.js');
+      if (!server || server.pid !== (await dataDirHolderPid(storage.dataDir))) throw error;
       return await syncThroughServer(server, env, options, providers, io);
     }
     if (options.demo) {
@@ -164,11 +167,7 @@ export async function runSyncCommand(
     if (outcome.report.status === 'partial') return EXIT_PARTIAL;
     return EXIT_FAILED;
   } catch (error) {
-    const explained =
-      store.kind === 'postgres'
-        ? explainDatabaseConnectionError(error, env.DATABASE_URL?.trim() ?? '')
-        : null;
-    io.err(explained ?? (error instanceof Error ? error.message : String(error)));
+    io.err(storeFailureMessage(error, store.kind, env));
     return EXIT_FAILED;
   } finally {
     live?.stop();

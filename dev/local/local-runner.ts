@@ -8,6 +8,7 @@ import { createAppContext, setAppContext, type AppContext } from '../../lib/app/
 import { openStore, storageConfigFromEnv } from '../../lib/db/open-store.js';
 import type { PricingStore } from '../../lib/db/pricing-store.js';
 import type { Logger } from '../../lib/logging/logger.js';
+import { booleanWord } from '../../lib/text/boolean-word.js';
 import { nextCronTime } from './cron-schedule.js';
 
 type RouteModule = Partial<Record<string, (request: Request) => Promise<Response>>>;
@@ -193,7 +194,7 @@ export async function startLocalRunner(options: LocalRunnerOptions): Promise<Loc
 
   let cronTicks = 0;
   const timers = new Set<NodeJS.Timeout>();
-  const cronOff = ['off', 'false', '0', 'no'].includes((options.env.LOCAL_CRON ?? '').trim().toLowerCase());
+  const cronOff = booleanWord(options.env.LOCAL_CRON) === false;
   if (!cronOff) {
     const firstDelaySeconds = Number(options.env.LOCAL_CRON_FIRST_DELAY_SECONDS ?? 30);
     logger.info(`🔄 Starting pricing sync scheduler (interval: ${context.config.intervalHours}h)...`);

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { explainDatabaseConnectionError } from '../db/database-url.js';
+import { storeFailureMessage } from '../db/database-url.js';
 import { openStore, storageConfigFromEnv } from '../db/open-store.js';
 import type { PricingStore } from '../db/pricing-store.js';
 import type { CommandIo } from './command-io.js';
@@ -68,12 +68,7 @@ export async function runPruneCommand(
     );
     return 0;
   } catch (error) {
-    // `connect ECONNREFUSED 127.0.0.1:5432` says what failed, not what to do about it.
-    const explained =
-      store.kind === 'postgres'
-        ? explainDatabaseConnectionError(error, env.DATABASE_URL?.trim() ?? '')
-        : null;
-    io.err(explained ?? (error instanceof Error ? error.message : String(error)));
+    io.err(storeFailureMessage(error, store.kind, env));
     return 1;
   } finally {
     await store.close();

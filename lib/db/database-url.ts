@@ -63,6 +63,21 @@ export function explainDatabaseConnectionError(error: unknown, connectionString:
   }
 }
 
+/**
+ * What a command says when a store call failed: for the postgres store, the sentence of
+ * explainDatabaseConnectionError when there is one (`connect ECONNREFUSED 127.0.0.1:5432` says
+ * what failed, not what to do about it); otherwise the error's own message.
+ */
+export function storeFailureMessage(
+  error: unknown,
+  storeKind: string,
+  env: Record<string, string | undefined>,
+): string {
+  const explained =
+    storeKind === 'postgres' ? explainDatabaseConnectionError(error, env.DATABASE_URL?.trim() ?? '') : null;
+  return explained ?? (error instanceof Error ? error.message : String(error));
+}
+
 function codeOf(error: unknown, depth = 0): string | undefined {
   if (depth > 5 || typeof error !== 'object' || error === null) return undefined;
   const { code, cause, errors } = error as { code?: unknown; cause?: unknown; errors?: unknown };

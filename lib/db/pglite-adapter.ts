@@ -5,13 +5,7 @@ import { PGlite } from '@electric-sql/pglite';
 import lockfile from 'proper-lockfile';
 import { migrate, readMigrations } from './migrate.js';
 import type { RpcTransport, SqlSession } from './rpc-transport.js';
-import {
-  assertArguments,
-  callStatement,
-  parametersOf,
-  type SqlFunctionArgs,
-  type SqlFunctionName,
-} from './sql-functions.js';
+import { callThroughSql, type SqlFunctionArgs, type SqlFunctionName } from './sql-functions.js';
 import { StoreError, toStoreError } from './store-error.js';
 
 /** Who holds a PGlite data dir, written beside its lock so a second process can say so. */
@@ -45,7 +39,7 @@ export class PgliteAdapter implements RpcTransport {
     }
     const dataDir = resolve(options.dataDir);
     await mkdir(dataDir, { recursive: true });
-    const ownerFile = join(dirname(dataDir), `.${basenameOf(dataDir)}.owner.json`);
+    const ownerFile = ownerFileOf(dataDir);
     const lock = await lockDataDir(dataDir, ownerFile);
     try {
       const database = await PGlite.create({ dataDir });
@@ -57,21 +51,15 @@ export class PgliteAdapter implements RpcTransport {
     }
   }
 
-  async call(name: SqlFunctionName, args: SqlFunctionArgs): Promise<unknown> {
-    assertArguments(name, args);
-    try {
+  call<Name extends SqlFunctionName>(name: Name, args: SqlFunctionArgs[Name]): Promise<unknown> {
+    return callThroughSql(name, args, async (statement, parameters) => {
       await this.lock?.assertHeld(name);
-      const result = await this.database.query<{ result: unknown }>(
-        callStatement(name),
-        parametersOf(name, args),
-      );
+      const result = await this.database.query<{ result: unknown }>(statement, parameters);
       // Checked again after the write: if another process took the dir meanwhile, what we wrote
       // may be overwritten by it, so this call must not be reported as done.
       await this.lock?.assertHeld(name);
-      return result.rows[0]?.result ?? null;
-    } catch (error) {
-      throw toStoreError(error, name);
-    }
+      return result.rows;
+    });
   }
 
   /** Plain SQL, for tests and tools that inspect the embedded database. */
@@ -110,6 +98,16 @@ interface DataDirLock {
 
 const LOCK_STALE_MS = 15_000;
 const LOCK_UPDATE_MS = 5_000;
+
+function ownerFileOf(dataDir: string): string {
+  return join(dirname(dataDir), `.${basenameOf(dataDir)}.owner.json`);
+}
+
+/** The pid of the live process on this host that holds a PGlite data dir, or null. */
+export async function dataDirHolderPid(dataDir: string): Promise<number | null> {
+  const owner = await readOwner(ownerFileOf(resolve(dataDir)));
+  return owner && owner.host === hostname() && processIsAlive(owner.pid) ? owner.pid : null;
+}
 
 async function readOwner(ownerFile: string): Promise<LockOwner | null> {
   return readFile(ownerFile, 'utf8')

@@ -1,13 +1,7 @@
 import pg from 'pg';
 import { migrate, readMigrations, type MigrationReport } from './migrate.js';
 import type { RpcTransport, SqlSession } from './rpc-transport.js';
-import {
-  assertArguments,
-  callStatement,
-  parametersOf,
-  type SqlFunctionArgs,
-  type SqlFunctionName,
-} from './sql-functions.js';
+import { callThroughSql, type SqlFunctionArgs, type SqlFunctionName } from './sql-functions.js';
 import { toStoreError } from './store-error.js';
 
 export interface PostgresAdapterOptions {
@@ -42,18 +36,11 @@ export class PostgresAdapter implements RpcTransport {
     this.onRoundTrip = options.onRoundTrip;
   }
 
-  async call(name: SqlFunctionName, args: SqlFunctionArgs): Promise<unknown> {
-    assertArguments(name, args);
-    try {
+  call<Name extends SqlFunctionName>(name: Name, args: SqlFunctionArgs[Name]): Promise<unknown> {
+    return callThroughSql(name, args, async (statement, parameters) => {
       this.onRoundTrip?.();
-      const result = await this.pool.query<{ result: unknown }>(
-        callStatement(name),
-        parametersOf(name, args),
-      );
-      return result.rows[0]?.result ?? null;
-    } catch (error) {
-      throw toStoreError(error, name);
-    }
+      return (await this.pool.query<{ result: unknown }>(statement, parameters)).rows;
+    });
   }
 
   /** Applies supabase/migrations on one connection. */

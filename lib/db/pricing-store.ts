@@ -1,42 +1,48 @@
-import type { ModelState, PriceRecord, PricingTier, ProviderSlug } from '../providers/price-record.js';
+import type { z } from 'zod';
+import type { PriceRecord, PricingTier, ProviderSlug } from '../providers/price-record.js';
+import type { StoredModel } from '../domain/stored-model.js';
+import type { FinishedRunStatus, RunTrigger } from '../domain/run-types.js';
+import {
+  commitResult,
+  decodeResult,
+  finishResult,
+  leaseResult,
+  liteLlmMapSource,
+  metricsSnapshot,
+  pingResult,
+  pricesPage,
+  providerRows,
+  pruneResult,
+  putEntriesResult,
+  reapResult,
+  stageResult,
+  statusSnapshot,
+  storedModelRows,
+  type CommitResult,
+  type FinishResult,
+  type LeaseResult,
+  type LiteLlmMapSource,
+  type MetricsSnapshot,
+  type PricesPage,
+  type ProviderRow,
+  type StatusSnapshot,
+} from './rpc-results.js';
 import type { RpcTransport, StoreKind } from './rpc-transport.js';
+import type { SqlFunctionArgs, SqlFunctionName } from './sql-functions.js';
 
-import type { StoredModel } from '../sync/stored-model.js';
-import type { FinishedRunStatus, RunStatus, RunTrigger } from '../sync/run-types.js';
-
-export type LeaseResult =
-  | { acquired: true; runId: number; startedAt: string; abandonedRunId: number | null }
-  | {
-      acquired: false;
-      holder: {
-        runId: number;
-        startedAt: string;
-        expiresAt: string;
-        trigger: RunTrigger;
-        triggeredBy: string | null;
-      };
-    };
-
-export interface ProviderRow {
-  provider: string;
-  last_attempt_at: string | null;
-  last_success_at: string | null;
-  last_run_id: number | null;
-  catalog_hash: string | null;
-  last_error_reason: string | null;
-  last_error: string | null;
-  models_by_state: Partial<Record<ModelState, number>>;
-  held_count: number;
-  held_changes: unknown[];
-}
-
-export interface CommitResult {
-  added: number;
-  changed: number;
-  restored: number;
-  missing: number;
-  rows_written: number;
-}
+export type {
+  ActivePrice,
+  CommitResult,
+  FinishResult,
+  LeaseResult,
+  LiteLlmMapSource,
+  MetricsSnapshot,
+  PricesPage,
+  PriceView,
+  ProviderRow,
+  RunSummary,
+  StatusSnapshot,
+} from './rpc-results.js';
 
 export interface ApplyRequest {
   runId: number;
@@ -54,68 +60,6 @@ export interface ApplyRequest {
   source: string;
 }
 
-export interface RunSummaryRow {
-  id: number;
-  trigger: RunTrigger;
-  triggered_by: string | null;
-  status: RunStatus;
-  dry_run: boolean;
-  forced: boolean;
-  providers: string[];
-  started_at: string;
-  finished_at: string | null;
-  duration_seconds: number | string | null;
-  results: Record<string, unknown>;
-  error: string | null;
-}
-
-export interface StatusSnapshot {
-  now: string;
-  in_progress: {
-    run_id: number;
-    trigger: RunTrigger;
-    triggered_by: string | null;
-    started_at: string;
-    expires_at: string;
-    dry_run: boolean;
-  } | null;
-  recent_runs: RunSummaryRow[];
-  last_cron_run: { id: number; status: RunStatus; started_at: string; finished_at: string | null } | null;
-  providers: ProviderRow[];
-}
-
-export interface MetricsSnapshot {
-  /** [metric, label1, label2, value as a decimal string] */
-  totals: [string, string, string, string][];
-  providers: {
-    provider: string;
-    last_success_at: string | null;
-    models_by_state: Partial<Record<ModelState, number>>;
-    held_count: number;
-  }[];
-  in_progress: boolean;
-}
-
-/** A price as GET /prices shows it: decimal strings, USD per 1M tokens (or per request / image). */
-export interface PriceView {
-  provider: string;
-  model_id: string;
-  state: ModelState;
-  input_price_per_1m_tokens: string | null;
-  output_price_per_1m_tokens: string | null;
-  cache_read_price_per_1m_tokens: string | null;
-  cache_write_price_per_1m_tokens: string | null;
-  request_price: string | null;
-  image_price: string | null;
-  extra: Record<string, string>;
-  tiers: PricingTier[];
-  context_length: number | null;
-  alias_of: string | null;
-  /** When this price took effect (the last price change, or later a pin). */
-  effective_at: string;
-  pinned: boolean;
-}
-
 export interface PricesQuery {
   providers?: string[] | null;
   modelId?: string | null;
@@ -129,35 +73,6 @@ export interface PricesQuery {
   knownVersion?: string | null;
 }
 
-export interface PricesPage {
-  version: string;
-  notModified: boolean;
-  prices: PriceView[];
-  next: [string, string] | null;
-}
-
-/** [provider, model_id, input, output, cache_read, cache_write, request, image, context_length] */
-export type ActivePriceRow = [
-  string,
-  string,
-  string | null,
-  string | null,
-  string | null,
-  string | null,
-  string | null,
-  string | null,
-  number | null,
-];
-
-export interface LiteLlmMapSource {
-  version: string;
-  notModified: boolean;
-  /** LiteLLM entries as last applied by the `litellm` provider, of models still listed. */
-  entries: Record<string, Record<string, unknown>>;
-  /** Active prices of every provider. */
-  prices: ActivePriceRow[];
-}
-
 /** Rows per call when staging a large apply: keeps each request well under PostgREST's body limit. */
 export const APPLY_CHUNK_ROWS = 5_000;
 
@@ -169,6 +84,15 @@ export class PricingStore {
     return this.transport.kind;
   }
 
+  /** Calls one SQL function and checks its result's shape (see rpc-results.ts). */
+  private async call<Name extends SqlFunctionName, Schema extends z.ZodType>(
+    name: Name,
+    args: SqlFunctionArgs[Name],
+    schema: Schema,
+  ): Promise<z.output<Schema>> {
+    return decodeResult(name, schema, await this.transport.call(name, args));
+  }
+
   async takeLease(request: {
     trigger: RunTrigger;
     triggeredBy: string | null;
@@ -177,44 +101,18 @@ export class PricingStore {
     providers: readonly string[];
     leaseSeconds: number;
   }): Promise<LeaseResult> {
-    const result = (await this.transport.call('pricing_take_lease', {
-      p_trigger: request.trigger,
-      p_triggered_by: request.triggeredBy,
-      p_dry_run: request.dryRun,
-      p_forced: request.forced,
-      p_providers: request.providers,
-      p_lease_seconds: request.leaseSeconds,
-    })) as {
-      acquired: boolean;
-      run?: { id: number; started_at: string };
-      abandoned_run_id?: number | null;
-      holder?: {
-        run_id: number;
-        started_at: string;
-        expires_at: string;
-        trigger: RunTrigger;
-        triggered_by: string | null;
-      };
-    };
-    if (result.acquired && result.run) {
-      return {
-        acquired: true,
-        runId: Number(result.run.id),
-        startedAt: result.run.started_at,
-        abandonedRunId: result.abandoned_run_id ?? null,
-      };
-    }
-    const holder = result.holder!;
-    return {
-      acquired: false,
-      holder: {
-        runId: Number(holder.run_id),
-        startedAt: holder.started_at,
-        expiresAt: holder.expires_at,
-        trigger: holder.trigger,
-        triggeredBy: holder.triggered_by,
+    return this.call(
+      'pricing_take_lease',
+      {
+        p_trigger: request.trigger,
+        p_triggered_by: request.triggeredBy,
+        p_dry_run: request.dryRun,
+        p_forced: request.forced,
+        p_providers: request.providers,
+        p_lease_seconds: request.leaseSeconds,
       },
-    };
+      leaseResult,
+    );
   }
 
   /**
@@ -222,21 +120,15 @@ export class PricingStore {
    * A killed run otherwise stays 'running' until the next run takes the lease over.
    */
   async reapLease(): Promise<number | null> {
-    const result = (await this.transport.call('pricing_reap_lease', {})) as {
-      abandoned_run_id: number | string | null;
-    };
-    return result.abandoned_run_id === null ? null : Number(result.abandoned_run_id);
+    return this.call('pricing_reap_lease', {}, reapResult);
   }
 
   async readProviders(): Promise<ProviderRow[]> {
-    return (await this.transport.call('pricing_read_providers', {})) as ProviderRow[];
+    return this.call('pricing_read_providers', {}, providerRows);
   }
 
   async readModels(provider: ProviderSlug): Promise<StoredModel[]> {
-    const rows = (await this.transport.call('pricing_read_models', {
-      p_provider: provider,
-    })) as CompactModel[];
-    return rows.map(fromCompact);
+    return this.call('pricing_read_models', { p_provider: provider }, storedModelRows);
   }
 
   /**
@@ -252,22 +144,25 @@ export class PricingStore {
     }
     const inline = chunks.pop() ?? [];
     for (const [index, chunk] of chunks.entries()) {
-      await this.transport.call('pricing_stage_chunk', {
+      await this.call(
+        'pricing_stage_chunk',
+        { p_run_id: request.runId, p_provider: request.provider, p_chunk_no: index, p_rows: chunk },
+        stageResult,
+      );
+    }
+    return this.call(
+      'pricing_commit_provider',
+      {
         p_run_id: request.runId,
         p_provider: request.provider,
-        p_chunk_no: index,
-        p_rows: chunk,
-      });
-    }
-    return (await this.transport.call('pricing_commit_provider', {
-      p_run_id: request.runId,
-      p_provider: request.provider,
-      p_rows: inline,
-      p_missing: request.missing,
-      p_catalog_hash: request.catalogHash,
-      p_held: { count: request.heldCount ?? request.held.length, changes: request.held },
-      p_source: request.source,
-    })) as CommitResult;
+        p_rows: inline,
+        p_missing: request.missing,
+        p_catalog_hash: request.catalogHash,
+        p_held: { count: request.heldCount ?? request.held.length, changes: request.held },
+        p_source: request.source,
+      },
+      commitResult,
+    );
   }
 
   async finishRun(
@@ -275,27 +170,24 @@ export class PricingStore {
     status: FinishedRunStatus,
     results: Record<string, unknown>,
     error: string | null,
-  ): Promise<{ finished: boolean; status?: RunStatus; run?: { duration_seconds: number | string } }> {
-    return (await this.transport.call('pricing_finish_run', {
-      p_run_id: runId,
-      p_status: status,
-      p_results: results,
-      p_error: error,
-    })) as { finished: boolean; status?: RunStatus; run?: { duration_seconds: number | string } };
+  ): Promise<FinishResult> {
+    return this.call(
+      'pricing_finish_run',
+      { p_run_id: runId, p_status: status, p_results: results, p_error: error },
+      finishResult,
+    );
   }
 
   async readStatus(recentRuns = 10): Promise<StatusSnapshot> {
-    return (await this.transport.call('pricing_read_status', { p_recent: recentRuns })) as StatusSnapshot;
+    return this.call('pricing_read_status', { p_recent: recentRuns }, statusSnapshot);
   }
 
   async readMetrics(): Promise<MetricsSnapshot> {
-    return (await this.transport.call('pricing_read_metrics', {})) as MetricsSnapshot;
+    return this.call('pricing_read_metrics', {}, metricsSnapshot);
   }
 
   async pruneRuns(olderThanSeconds: number): Promise<{ deleted: number }> {
-    return (await this.transport.call('pricing_prune_runs', { p_older_than_seconds: olderThanSeconds })) as {
-      deleted: number;
-    };
+    return this.call('pricing_prune_runs', { p_older_than_seconds: olderThanSeconds }, pruneResult);
   }
 
   /**
@@ -303,58 +195,38 @@ export class PricingStore {
    * With `knownVersion` equal to the current price version, only `{version, notModified: true}`.
    */
   async readPrices(query: PricesQuery): Promise<PricesPage> {
-    const result = (await this.transport.call('pricing_read_prices', {
-      p_providers: query.providers ?? null,
-      p_model_id: query.modelId ?? null,
-      p_states: query.states ?? null,
-      p_updated_since: query.updatedSince ?? null,
-      p_after_provider: query.after?.[0] ?? null,
-      p_after_model_id: query.after?.[1] ?? null,
-      p_limit: query.limit,
-      p_known_version: query.knownVersion ?? null,
-    })) as {
-      version: number | string;
-      not_modified?: boolean;
-      prices?: PriceView[];
-      next?: [string, string] | null;
-    };
-    return {
-      version: String(result.version),
-      notModified: result.not_modified === true,
-      prices: result.prices ?? [],
-      next: result.next ?? null,
-    };
+    return this.call(
+      'pricing_read_prices',
+      {
+        p_providers: query.providers ?? null,
+        p_model_id: query.modelId ?? null,
+        p_states: query.states ?? null,
+        p_updated_since: query.updatedSince ?? null,
+        p_after_provider: query.after?.[0] ?? null,
+        p_after_model_id: query.after?.[1] ?? null,
+        p_limit: query.limit,
+        p_known_version: query.knownVersion ?? null,
+      },
+      pricesPage,
+    );
   }
 
   /** Stores the LiteLLM map's entries ({model id: entry as published}) for the run holding the lease. */
   async putLiteLlmEntries(runId: number, entries: Record<string, Record<string, unknown>>): Promise<number> {
-    const result = (await this.transport.call('pricing_put_litellm_entries', {
-      p_run_id: runId,
-      p_entries: entries,
-    })) as { written: number };
-    return result.written;
+    return this.call(
+      'pricing_put_litellm_entries',
+      { p_run_id: runId, p_entries: entries },
+      putEntriesResult,
+    );
   }
 
   /** What the LiteLLM cost map is built from, in one call (see pricing_read_litellm_map). */
   async readLiteLlmMap(knownVersion: string | null): Promise<LiteLlmMapSource> {
-    const result = (await this.transport.call('pricing_read_litellm_map', {
-      p_known_version: knownVersion,
-    })) as {
-      version: number | string;
-      not_modified?: boolean;
-      entries?: Record<string, Record<string, unknown>>;
-      prices?: ActivePriceRow[];
-    };
-    return {
-      version: String(result.version),
-      notModified: result.not_modified === true,
-      entries: result.entries ?? {},
-      prices: result.prices ?? [],
-    };
+    return this.call('pricing_read_litellm_map', { p_known_version: knownVersion }, liteLlmMapSource);
   }
 
   async ping(): Promise<void> {
-    await this.transport.call('pricing_ping', {});
+    await this.call('pricing_ping', {}, pingResult);
   }
 
   close(): Promise<void> {
@@ -362,53 +234,7 @@ export class PricingStore {
   }
 }
 
-type CompactModel = [
-  string,
-  ModelState,
-  string | null,
-  string | null,
-  string | null,
-  string | null,
-  string | null,
-  string | null,
-  Record<string, string>,
-  PricingTier[],
-  number | null,
-  string | null,
-];
-
-function fromCompact(row: CompactModel): StoredModel {
-  const [
-    modelId,
-    state,
-    input,
-    output,
-    cacheRead,
-    cacheWrite,
-    request,
-    image,
-    extra,
-    tiers,
-    contextLength,
-    aliasOf,
-  ] = row;
-  return {
-    modelId,
-    state,
-    inputUsdPerMillionTokens: input,
-    outputUsdPerMillionTokens: output,
-    cacheReadUsdPerMillionTokens: cacheRead,
-    cacheWriteUsdPerMillionTokens: cacheWrite,
-    requestUsd: request,
-    imageUsd: image,
-    extraPrices: extra,
-    tiers,
-    contextLength,
-    aliasOf,
-  };
-}
-
-/** The row shape pricing_commit_provider reads (see the migration). */
+/** The row shape pricing_commit_provider reads (see the migration): the one place it is written. */
 interface ModelRow {
   model_id: string;
   state: string;

@@ -9,7 +9,8 @@ export type StoreKind = 'supabase' | 'postgres' | 'pglite' | 'none';
  */
 export interface RpcTransport {
   readonly kind: StoreKind;
-  call(name: SqlFunctionName, args: SqlFunctionArgs): Promise<unknown>;
+  /** The function's jsonb result as the driver parsed it: unchecked until PricingStore decodes it. */
+  call<Name extends SqlFunctionName>(name: Name, args: SqlFunctionArgs[Name]): Promise<unknown>;
   close(): Promise<void>;
 }
 

@@ -1,8 +1,69 @@
 /**
- * The SQL functions of supabase/migrations and their argument types, in one place. The postgres
- * and PGlite adapters call a function the way PostgREST does: named arguments read from one JSON
- * object with `jsonb_to_record`, so all three adapters send the same arguments.
+ * The SQL functions of supabase/migrations and their arguments, in one place: the arguments each
+ * takes as TypeScript sees them (snake_case, as named in SQL: this is the wire) and their Postgres
+ * types. The postgres and PGlite adapters call a function the way PostgREST does: named arguments
+ * read from one JSON object with `jsonb_to_record`, so all three adapters send the same arguments.
  */
+
+import { toStoreError } from './store-error.js';
+
+type NoArguments = Record<string, never>;
+
+/** Each function's arguments, as sent. */
+export interface SqlFunctionArgs {
+  pricing_take_lease: {
+    p_trigger: string;
+    p_triggered_by: string | null;
+    p_dry_run: boolean;
+    p_forced: boolean;
+    p_providers: readonly string[];
+    p_lease_seconds: number;
+  };
+  pricing_reap_lease: NoArguments;
+  pricing_read_providers: NoArguments;
+  pricing_read_models: { p_provider: string };
+  pricing_stage_chunk: {
+    p_run_id: number;
+    p_provider: string;
+    p_chunk_no: number;
+    p_rows: readonly object[];
+  };
+  pricing_commit_provider: {
+    p_run_id: number;
+    p_provider: string;
+    p_rows: readonly object[];
+    p_missing: readonly string[];
+    p_catalog_hash: string | null;
+    p_held: { count: number; changes: readonly unknown[] };
+    p_source: string;
+  };
+  pricing_finish_run: {
+    p_run_id: number;
+    p_status: string;
+    p_results: Record<string, unknown>;
+    p_error: string | null;
+  };
+  pricing_read_status: { p_recent: number };
+  pricing_read_metrics: NoArguments;
+  pricing_prune_runs: { p_older_than_seconds: number };
+  pricing_ping: NoArguments;
+  pricing_put_litellm_entries: { p_run_id: number; p_entries: Record<string, Record<string, unknown>> };
+  pricing_read_prices: {
+    p_providers: readonly string[] | null;
+    p_model_id: string | null;
+    p_states: readonly string[] | null;
+    p_updated_since: string | null;
+    p_after_provider: string | null;
+    p_after_model_id: string | null;
+    p_limit: number;
+    p_known_version: string | null;
+  };
+  pricing_read_litellm_map: { p_known_version: string | null };
+}
+
+export type SqlFunctionName = keyof SqlFunctionArgs;
+
+/** Each function's arguments with their Postgres types, in the order the function declares them. */
 export const SQL_FUNCTIONS = {
   pricing_take_lease: {
     p_trigger: 'text',
@@ -42,10 +103,26 @@ export const SQL_FUNCTIONS = {
     p_known_version: 'bigint',
   },
   pricing_read_litellm_map: { p_known_version: 'bigint' },
-} as const satisfies Record<string, Record<string, string>>;
+} as const satisfies { [Name in SqlFunctionName]: Record<keyof SqlFunctionArgs[Name], string> };
 
-export type SqlFunctionName = keyof typeof SQL_FUNCTIONS;
-export type SqlFunctionArgs = Record<string, unknown>;
+/**
+ * One call through plain SQL, as the postgres and PGlite adapters make it: `run` sends the
+ * statement with its parameters and returns the rows. Whatever the driver throws becomes a
+ * StoreError, once, here.
+ */
+export async function callThroughSql(
+  name: SqlFunctionName,
+  args: object,
+  run: (statement: string, parameters: unknown[]) => Promise<{ result: unknown }[]>,
+): Promise<unknown> {
+  assertArguments(name, args);
+  try {
+    const rows = await run(callStatement(name), parametersOf(name, args));
+    return rows[0]?.result ?? null;
+  } catch (error) {
+    throw toStoreError(error, name);
+  }
+}
 
 /** `select public.fn(p_a := x.p_a, …) as result from jsonb_to_record($1::jsonb) as x(p_a text, …)` */
 export function callStatement(name: SqlFunctionName): string {
@@ -57,13 +134,13 @@ export function callStatement(name: SqlFunctionName): string {
 }
 
 /** Checks that the caller passes exactly the function's arguments: a typo must not become a null. */
-export function assertArguments(name: SqlFunctionName, args: SqlFunctionArgs): void {
+export function assertArguments(name: SqlFunctionName, args: object): void {
   const expected = Object.keys(SQL_FUNCTIONS[name]);
   const unknown = Object.keys(args).filter((key) => !expected.includes(key));
   if (unknown.length > 0) throw new Error(`${name}: unknown argument(s) ${unknown.join(', ')}`);
 }
 
 /** The bound parameters for callStatement: the arguments as one JSON text, or none. */
-export function parametersOf(name: SqlFunctionName, args: SqlFunctionArgs): unknown[] {
+export function parametersOf(name: SqlFunctionName, args: object): unknown[] {
   return Object.keys(SQL_FUNCTIONS[name]).length === 0 ? [] : [JSON.stringify(args)];
 }

@@ -24,7 +24,7 @@ export class SupabaseAdapter implements RpcTransport {
     });
   }
 
-  async call(name: SqlFunctionName, args: SqlFunctionArgs): Promise<unknown> {
+  async call<Name extends SqlFunctionName>(name: Name, args: SqlFunctionArgs[Name]): Promise<unknown> {
     assertArguments(name, args);
     let response;
     try {

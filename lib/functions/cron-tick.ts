@@ -37,7 +37,7 @@ export async function cronTick(request: Request, context: AppContext): Promise<R
     );
   }
   const status = await context.store.readStatus(1);
-  const decision = cronDecision(status.last_cron_run, config.intervalHours, new Date(status.now));
+  const decision = cronDecision(status.lastCronRun, config.intervalHours, new Date(status.now));
   if (!decision.due) {
     return json(200, { success: true, skipped: 'not_due', next_run_at: decision.nextRunAt });
   }

@@ -1,4 +1,4 @@
-import type { ActivePriceRow, LiteLlmMapSource } from '../db/pricing-store.js';
+import type { ActivePrice, LiteLlmMapSource } from '../db/pricing-store.js';
 import { decimalToJsonNumber } from '../money/json-number.js';
 
 /**
@@ -13,23 +13,23 @@ export const LITELLM_ROUTES: Record<string, string> = {
   nearai: 'nearai',
 };
 
-type Price = string | null;
+type PriceField = Exclude<keyof ActivePrice, 'provider' | 'modelId' | 'contextLength'>;
 
 /** Our stored price fields -> LiteLLM's keys, with the conversion of each (per 1M -> per token). */
-const PRICE_KEYS: [key: string, index: 2 | 3 | 4 | 5 | 6 | 7, perToken: boolean][] = [
-  ['input_cost_per_token', 2, true],
-  ['output_cost_per_token', 3, true],
-  ['cache_read_input_token_cost', 4, true],
-  ['cache_creation_input_token_cost', 5, true],
-  ['input_cost_per_request', 6, false],
-  ['input_cost_per_image', 7, false],
+const PRICE_KEYS: [key: string, field: PriceField, perToken: boolean][] = [
+  ['input_cost_per_token', 'inputUsdPerMillionTokens', true],
+  ['output_cost_per_token', 'outputUsdPerMillionTokens', true],
+  ['cache_read_input_token_cost', 'cacheReadUsdPerMillionTokens', true],
+  ['cache_creation_input_token_cost', 'cacheWriteUsdPerMillionTokens', true],
+  ['input_cost_per_request', 'requestUsd', false],
+  ['input_cost_per_image', 'imageUsd', false],
 ];
 
 /** Price keys of one row as exact JSON number text. */
-function priceTexts(row: ActivePriceRow): Map<string, string> {
+function priceTexts(row: ActivePrice): Map<string, string> {
   const texts = new Map<string, string>();
-  for (const [key, index, perToken] of PRICE_KEYS) {
-    const value = row[index] as Price;
+  for (const [key, field, perToken] of PRICE_KEYS) {
+    const value = row[field];
     if (value === null) continue;
     texts.set(key, decimalToJsonNumber(value, perToken ? -6 : 0));
   }
@@ -52,7 +52,7 @@ export function buildLiteLlmMap(source: LiteLlmMapSource): Map<string, Entry> {
   const entries = new Map<string, Entry>();
   for (const [key, base] of Object.entries(source.entries)) entries.set(key, { base, raw: new Map() });
   for (const row of source.prices) {
-    const [provider, modelId] = row;
+    const { provider, modelId } = row;
     if (provider === 'litellm') {
       const entry = entries.get(modelId);
       if (!entry) continue;
@@ -73,7 +73,7 @@ export function buildLiteLlmMap(source: LiteLlmMapSource): Map<string, Entry> {
     }
     entry.raw.set('litellm_provider', JSON.stringify(route));
     if (!Object.hasOwn(entry.base, 'mode')) entry.raw.set('mode', '"chat"');
-    const contextLength = row[8];
+    const contextLength = row.contextLength;
     if (contextLength !== null) {
       if (!Object.hasOwn(entry.base, 'max_input_tokens'))
         entry.raw.set('max_input_tokens', String(contextLength));

@@ -12,14 +12,14 @@ export async function schedulerStatus(request: Request, context: AppContext): Pr
   const snapshot = await context.store.readStatus(5);
   const now = new Date(snapshot.now);
   const armed = config.enabled && config.errors.length === 0 && config.cronSecret !== null;
-  const decision = cronDecision(snapshot.last_cron_run, config.intervalHours, now);
+  const decision = cronDecision(snapshot.lastCronRun, config.intervalHours, now);
   const rows = new Map(snapshot.providers.map((row) => [row.provider, row]));
-  const lastRun = snapshot.recent_runs.find((run) => run.status !== 'running') ?? null;
+  const lastRun = snapshot.recentRuns.find((run) => run.status !== 'running') ?? null;
 
   const lastSyncs = Object.fromEntries(
     config.providers.map((provider) => {
       const row = rows.get(provider);
-      const timestamp = row?.last_success_at ?? null;
+      const timestamp = row?.lastSuccessAt ?? null;
       return [
         provider,
         {
@@ -27,12 +27,10 @@ export async function schedulerStatus(request: Request, context: AppContext): Pr
           seconds_ago: timestamp
             ? Math.max(0, Math.round((now.getTime() - Date.parse(timestamp)) / 1000))
             : null,
-          status: !row ? 'never' : row.last_error_reason ? 'error' : row.held_count > 0 ? 'held' : 'ok',
-          last_attempt_at: row?.last_attempt_at ?? null,
-          last_error: row?.last_error_reason
-            ? { reason: row.last_error_reason, message: row.last_error }
-            : null,
-          models: row?.models_by_state ?? {},
+          status: !row ? 'never' : row.lastErrorReason ? 'error' : row.heldCount > 0 ? 'held' : 'ok',
+          last_attempt_at: row?.lastAttemptAt ?? null,
+          last_error: row?.lastErrorReason ? { reason: row.lastErrorReason, message: row.lastError } : null,
+          models: row?.modelsByState ?? {},
         },
       ];
     }),
@@ -45,24 +43,31 @@ export async function schedulerStatus(request: Request, context: AppContext): Pr
       running: armed,
       providers: config.providers,
     },
-    in_progress: snapshot.in_progress,
+    in_progress: snapshot.inProgress && {
+      run_id: snapshot.inProgress.runId,
+      trigger: snapshot.inProgress.trigger,
+      triggered_by: snapshot.inProgress.triggeredBy,
+      started_at: snapshot.inProgress.startedAt,
+      expires_at: snapshot.inProgress.expiresAt,
+      dry_run: snapshot.inProgress.dryRun,
+    },
     last_run: lastRun
       ? {
           run_id: lastRun.id,
           trigger: lastRun.trigger,
-          triggered_by: lastRun.triggered_by,
+          triggered_by: lastRun.triggeredBy,
           status: lastRun.status,
-          dry_run: lastRun.dry_run,
-          started_at: lastRun.started_at,
-          finished_at: lastRun.finished_at,
-          duration_seconds: lastRun.duration_seconds === null ? null : Number(lastRun.duration_seconds),
+          dry_run: lastRun.dryRun,
+          started_at: lastRun.startedAt,
+          finished_at: lastRun.finishedAt,
+          duration_seconds: lastRun.durationSeconds,
           error: lastRun.error,
         }
       : null,
     next_run_at: armed ? (decision.nextRunAt ?? now.toISOString()) : null,
     last_syncs: lastSyncs,
     held_changes: Object.fromEntries(
-      config.providers.map((provider) => [provider, rows.get(provider)?.held_count ?? 0]),
+      config.providers.map((provider) => [provider, rows.get(provider)?.heldCount ?? 0]),
     ),
     config_errors: config.errors,
     ...(config.cronSecret === null

@@ -1,6 +1,6 @@
-import { FALSE_WORDS, TRUE_WORDS } from '../config.js';
 import { HttpError } from '../edge/http-error.js';
 import type { ProviderSlug } from '../providers/price-record.js';
+import { booleanWord } from '../text/boolean-word.js';
 
 export interface TriggerOptions {
   dryRun: boolean;
@@ -14,8 +14,8 @@ const KNOWN = ['dry_run', 'providers', 'force'];
 
 function booleanOption(name: string, value: unknown): boolean {
   if (typeof value === 'boolean') return value;
-  if (typeof value === 'string' && TRUE_WORDS.includes(value.trim().toLowerCase())) return true;
-  if (typeof value === 'string' && FALSE_WORDS.includes(value.trim().toLowerCase())) return false;
+  const word = typeof value === 'string' ? booleanWord(value) : null;
+  if (word !== null) return word;
   throw new HttpError(400, `${name} must be true or false`);
 }
 

@@ -26,11 +26,42 @@ type Total = MetricsSnapshot['totals'][number];
  * monotonic totals; per-provider gauges cover the configured providers; every known label set
  * of a counter is served, zero until counted, so `increase()` sees the first increment.
  */
-export function buildMetricsRegistry(snapshot: MetricsSnapshot, config: Config, version: string): Registry {
+function buildMetrics(snapshot: MetricsSnapshot, config: Config, version: string): Metrics {
   const registry = new Registry();
   const registers = [registry];
   const totals = groupTotals(snapshot.totals);
   const providers = config.providers as readonly string[];
+  const histograms: Metrics['histograms'] = [];
+  /**
+   * A counter by provider and one more label: every known value of it served for each configured
+   * provider (zero until counted), then the stored totals of `total`.
+   */
+  const providerCounter = (counter: {
+    name: string;
+    help: string;
+    label: string;
+    known: readonly string[];
+    total: string;
+  }) => {
+    const metric = new Counter({
+      name: counter.name,
+      help: counter.help,
+      labelNames: ['provider', counter.label],
+      registers,
+    });
+    for (const provider of providers) {
+      for (const value of counter.known) metric.inc({ provider, [counter.label]: value }, 0);
+    }
+    for (const [provider, value, count] of totals.get(counter.total) ?? []) {
+      metric.inc({ provider, [counter.label]: value }, count);
+    }
+  };
+  /** A stored histogram, placed in the exposition after the metrics registered so far. */
+  const storedHistogram = (definition: ConstructorParameters<typeof StoredHistogram>[0]) => {
+    const histogram = new StoredHistogram(definition);
+    histograms.push({ position: registry.getMetricsAsArray().length, histogram });
+    return histogram;
+  };
 
   const scheduledRuns = new Counter({
     name: 'pricing_scheduled_sync_runs_total',
@@ -43,12 +74,11 @@ export function buildMetricsRegistry(snapshot: MetricsSnapshot, config: Config, 
     if (trigger === SCHEDULED_TRIGGER) scheduledRuns.inc({ status }, value);
   }
 
-  const scheduledDuration = new StoredHistogram({
+  const scheduledDuration = storedHistogram({
     name: 'pricing_scheduled_sync_duration_seconds',
     help: 'Duration of finished scheduled (cron) sync runs, in seconds.',
     labelNames: [],
     buckets: DURATION_BUCKETS_SECONDS,
-    registers,
   });
   scheduledDuration.setSeries(durationSeries(totals, SCHEDULED_TRIGGER, {}));
 
@@ -60,22 +90,17 @@ export function buildMetricsRegistry(snapshot: MetricsSnapshot, config: Config, 
   });
   const providerRows = new Map(snapshot.providers.map((row) => [row.provider, row]));
   for (const provider of providers) {
-    const lastSuccessAt = providerRows.get(provider)?.last_success_at;
+    const lastSuccessAt = providerRows.get(provider)?.lastSuccessAt;
     if (lastSuccessAt) lastSync.set({ provider }, Date.parse(lastSuccessAt) / 1000);
   }
 
-  const modelsSynced = new Counter({
+  providerCounter({
     name: 'pricing_models_synced_total',
     help: 'Models seen by non-dry sync runs, by provider and outcome (added, changed, unchanged, missing, restored, held, invalid, unpriced, variable).',
-    labelNames: ['provider', 'status'] as const,
-    registers,
+    label: 'status',
+    known: MODEL_OUTCOMES,
+    total: 'models',
   });
-  for (const provider of providers) {
-    for (const status of MODEL_OUTCOMES) modelsSynced.inc({ provider, status }, 0);
-  }
-  for (const [provider, status, value] of totals.get('models') ?? []) {
-    modelsSynced.inc({ provider, status }, value);
-  }
 
   const runs = new Counter({
     name: 'pricing_sync_runs_total',
@@ -88,12 +113,11 @@ export function buildMetricsRegistry(snapshot: MetricsSnapshot, config: Config, 
   }
   for (const [trigger, status, value] of totals.get('runs') ?? []) runs.inc({ trigger, status }, value);
 
-  const duration = new StoredHistogram({
+  const duration = storedHistogram({
     name: 'pricing_sync_duration_seconds',
     help: 'Duration of finished sync runs, in seconds, by trigger.',
     labelNames: ['trigger'],
     buckets: DURATION_BUCKETS_SECONDS,
-    registers,
   });
   const durationTriggers = new Set<string>(RUN_TRIGGERS);
   for (const [trigger] of totals.get('duration_count') ?? []) durationTriggers.add(trigger);
@@ -103,7 +127,7 @@ export function buildMetricsRegistry(snapshot: MetricsSnapshot, config: Config, 
     name: 'pricing_sync_in_progress',
     help: '1 while a sync run holds the lease, else 0.',
     registers,
-  }).set(snapshot.in_progress ? 1 : 0);
+  }).set(snapshot.inProgress ? 1 : 0);
 
   const models = new Gauge({
     name: 'pricing_models',
@@ -112,35 +136,25 @@ export function buildMetricsRegistry(snapshot: MetricsSnapshot, config: Config, 
     registers,
   });
   for (const provider of providers) {
-    const byState = providerRows.get(provider)?.models_by_state ?? {};
+    const byState = providerRows.get(provider)?.modelsByState ?? {};
     for (const state of MODEL_STATES) models.set({ provider, state }, Number(byState[state] ?? 0));
   }
 
-  const priceChanges = new Counter({
+  providerCounter({
     name: 'pricing_price_changes_total',
     help: 'Applied model price changes, by provider and direction (up, down).',
-    labelNames: ['provider', 'direction'] as const,
-    registers,
+    label: 'direction',
+    known: PRICE_DIRECTIONS,
+    total: 'price_changes',
   });
-  for (const provider of providers) {
-    for (const direction of PRICE_DIRECTIONS) priceChanges.inc({ provider, direction }, 0);
-  }
-  for (const [provider, direction, value] of totals.get('price_changes') ?? []) {
-    priceChanges.inc({ provider, direction }, value);
-  }
 
-  const providerErrors = new Counter({
+  providerCounter({
     name: 'pricing_provider_errors_total',
     help: 'Provider syncs that failed, by provider and reason (http, timeout, too_large, schema, network, store, internal).',
-    labelNames: ['provider', 'reason'] as const,
-    registers,
+    label: 'reason',
+    known: ERROR_REASONS,
+    total: 'provider_errors',
   });
-  for (const provider of providers) {
-    for (const reason of ERROR_REASONS) providerErrors.inc({ provider, reason }, 0);
-  }
-  for (const [provider, reason, value] of totals.get('provider_errors') ?? []) {
-    providerErrors.inc({ provider, reason }, value);
-  }
 
   const held = new Gauge({
     name: 'pricing_held_changes',
@@ -148,7 +162,7 @@ export function buildMetricsRegistry(snapshot: MetricsSnapshot, config: Config, 
     labelNames: ['provider'] as const,
     registers,
   });
-  for (const provider of providers) held.set({ provider }, providerRows.get(provider)?.held_count ?? 0);
+  for (const provider of providers) held.set({ provider }, providerRows.get(provider)?.heldCount ?? 0);
 
   new Gauge({
     name: 'pricing_sync_enabled',
@@ -169,7 +183,7 @@ export function buildMetricsRegistry(snapshot: MetricsSnapshot, config: Config, 
     registers,
   }).set({ version, providers: providers.join(',') }, 1);
 
-  return registry;
+  return { registry, histograms };
 }
 
 /** The exposition text for a snapshot: what GET /metrics answers. */
@@ -178,7 +192,21 @@ export async function buildExposition(
   config: Config,
   version: string,
 ): Promise<string> {
-  return buildMetricsRegistry(snapshot, config, version).metrics();
+  const { registry, histograms } = buildMetrics(snapshot, config, version);
+  const families = await Promise.all(
+    registry.getMetricsAsArray().map((metric) => registry.getSingleMetricAsString(metric.name)),
+  );
+  for (const { position, histogram } of [...histograms].reverse()) {
+    families.splice(position, 0, histogram.exposition());
+  }
+  // As Registry.metrics() joins them.
+  return `${families.join('\n\n')}\n`;
+}
+
+/** prom-client's registry for the metrics it can set, and the stored histograms with their places. */
+interface Metrics {
+  registry: Registry;
+  histograms: { position: number; histogram: StoredHistogram }[];
 }
 
 /** Stored totals by metric, as [label1, label2, value] with the value as a number. */

@@ -1,4 +1,4 @@
-import type { RunTrigger } from '../sync/run-types.js';
+import type { RunTrigger } from '../domain/run-types.js';
 import { PROVIDER_ERROR_REASONS } from '../http/provider-error.js';
 import { MODEL_STATES } from '../providers/price-record.js';
 

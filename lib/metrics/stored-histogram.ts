@@ -1,6 +1,3 @@
-import { Histogram } from 'prom-client';
-import type { MetricValueWithName, Registry } from 'prom-client';
-
 /** One labelled histogram series as the database keeps it. */
 export interface StoredHistogramSeries {
   labels: Record<string, string>;
@@ -11,71 +8,67 @@ export interface StoredHistogramSeries {
   sum: number;
 }
 
-interface StoredHistogramObject<T extends string> {
-  name: string;
-  help: string;
-  type: 'histogram';
-  values: MetricValueWithName<T>[];
-  aggregator: 'sum';
-}
-
 /**
- * A prom-client Histogram whose values are set from stored bucket counts instead of observed:
- * prom-client offers no way to set a histogram, and observing would lose the stored sum. The
- * exposition is cumulative, as Prometheus expects, with `+Inf` equal to `_count`.
+ * A histogram whose series are set from stored bucket counts instead of observed. prom-client's
+ * public API can only observe (one call per observation, and the float sum of them, not the stored
+ * sum), so this writes its own lines of the text exposition, as prom-client's Registry writes
+ * those of every other metric: cumulative buckets, `+Inf` equal to `_count`, escaped labels.
  */
-export class StoredHistogram<T extends string> extends Histogram<T> {
+export class StoredHistogram {
   private readonly stored: StoredHistogramSeries[] = [];
-  private readonly bounds: readonly number[];
-  private readonly metricName: string;
-  private readonly help: string;
 
-  /** `registers` is required: a metric without it lands in prom-client's global registry. */
-  constructor(configuration: {
-    name: string;
-    help: string;
-    labelNames: readonly T[];
-    buckets: readonly number[];
-    registers: Registry[];
-  }) {
-    super({ ...configuration, buckets: [...configuration.buckets] });
-    this.bounds = [...configuration.buckets];
-    this.metricName = configuration.name;
-    this.help = configuration.help;
-  }
+  constructor(
+    private readonly definition: {
+      name: string;
+      help: string;
+      labelNames: readonly string[];
+      buckets: readonly number[];
+    },
+  ) {}
 
   setSeries(series: StoredHistogramSeries): void {
+    const names = Object.keys(series.labels);
+    const expected = this.definition.labelNames;
+    if (names.length !== expected.length || names.some((name, index) => name !== expected[index])) {
+      throw new Error(`${this.definition.name}: labels must be ${expected.join(', ') || 'none'}`);
+    }
     this.stored.push(series);
   }
 
-  /**
-   * Where prom-client 15 reads a histogram's values from, for the text exposition and (through
-   * the inherited `get()`) for JSON: the stored series instead of observed ones.
-   */
-  async getForPromString(): Promise<StoredHistogramObject<T>> {
-    return {
-      name: this.metricName,
-      help: this.help,
-      type: 'histogram',
-      values: this.stored.flatMap((series) => this.valuesOf(series)),
-      aggregator: 'sum',
-    };
-  }
-
-  private valuesOf(series: StoredHistogramSeries): MetricValueWithName<T>[] {
-    const labels = series.labels as Partial<Record<T, string>>;
-    // `le` is not one of the metric's label names, but every bucket line carries it.
-    const bucket = (le: number | string) => ({ ...labels, le }) as Partial<Record<T, string | number>>;
-    const values: MetricValueWithName<T>[] = [];
-    let cumulative = 0;
-    for (const bound of this.bounds) {
-      cumulative += series.bucketCounts.get(bound) ?? 0;
-      values.push({ metricName: `${this.metricName}_bucket`, labels: bucket(bound), value: cumulative });
+  /** The metric's `# HELP`, `# TYPE` and sample lines, without a trailing newline. */
+  exposition(): string {
+    const { name, help } = this.definition;
+    const lines = [`# HELP ${name} ${escapeText(help)}`, `# TYPE ${name} histogram`];
+    for (const series of this.stored) {
+      let cumulative = 0;
+      for (const bound of this.definition.buckets) {
+        cumulative += series.bucketCounts.get(bound) ?? 0;
+        lines.push(sample(`${name}_bucket`, { ...series.labels, le: String(bound) }, cumulative));
+      }
+      const count = cumulative + series.overflowCount;
+      lines.push(sample(`${name}_bucket`, { ...series.labels, le: '+Inf' }, count));
+      lines.push(sample(`${name}_sum`, series.labels, series.sum));
+      lines.push(sample(`${name}_count`, series.labels, count));
     }
-    const count = cumulative + series.overflowCount;
-    values.push({ metricName: `${this.metricName}_bucket`, labels: bucket('+Inf'), value: count });
-    values.push({ metricName: `${this.metricName}_sum`, labels, value: series.sum });
-    values.push({ metricName: `${this.metricName}_count`, labels, value: count });
-    return values;
+    return lines.join('\n');
   }
+}
+
+/** The text format's escapes for HELP text: backslash and newline. */
+function escapeText(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/\n/g, '\\n');
+}
+
+function sample(name: string, labels: Record<string, string>, value: number): string {
+  const pairs = Object.entries(labels).map(
+    ([label, text]) => `${label}="${escapeText(text).replace(/"/g, '\\"')}"`,
+  );
+  const rendered = Number.isNaN(value)
+    ? 'NaN'
+    : value === Infinity
+      ? '+Inf'
+      : value === -Infinity
+        ? '-Inf'
+        : String(value);
+  return `${name}${pairs.length > 0 ? `{${pairs.join(',')}}` : ''} ${rendered}`;
 }

@@ -1,6 +1,17 @@
 /**
- * Exact decimal arithmetic for prices: every value is a decimal string, held internally as a
- * BigInt of digits and a power-of-ten scale. No JS number ever multiplies or divides a price.
+ * Exact decimal arithmetic for prices: every value is a decimal string, read into its significant
+ * digits and a power of ten (`DecimalParts`) for reading, shifting, comparing and writing, and into
+ * a BigInt of digits and a scale only for arithmetic. No JS number ever multiplies or divides a price.
+ *
+ * Why our own and not big.js: measured with `npx tsx bench/decimal-parse.ts` (2 shared cores,
+ * loaded by other work, Node 20), 50,000 per-token prices to USD per 1M took 26-46 ms here with the
+ * first (regular expression and BigInt) parser and 19-27 ms with big.js; 50,000 comparisons of
+ * differently spelled prices 13-18 ms here and 12-19 ms with big.js. Since it reads character by
+ * character: 8.2 ms against big.js' 17.5 ms, comparisons 4.7 ms against 12.4 ms (same run, load
+ * 2.6). Speed did not decide, though: this module bounds hostile input (100 characters, exponent
+ * ±400) where big.js takes any length and exponent (`1e999999` prints a million digits), reads a
+ * JSON number through its shortest digits, names every unit shift, and adds no dependency to each
+ * function's cold start. The sync needs no division or rounding, where big.js would earn its place.
  *
  * Canonical output is plain notation without exponent, without trailing zeros after the point and
  * without a leading `+`: `"0.7"`, `"3"`, `"0"`, `"-2.5"`.
@@ -244,11 +255,6 @@ export function perTokenToPerMillion(value: DecimalInput): string {
   return shiftDecimal(parsePrice(value), 6);
 }
 
-/** USD per 1M tokens -> USD per token. Rejects negatives. */
-export function perMillionToPerToken(value: DecimalInput): string {
-  return shiftDecimal(parsePrice(value), -6);
-}
-
 /** USD per 1K units -> USD per 1M units. Rejects negatives. */
 export function perThousandToPerMillion(value: DecimalInput): string {
   return shiftDecimal(parsePrice(value), 3);
@@ -282,13 +288,6 @@ export function compareDecimal(a: DecimalInput, b: DecimalInput): -1 | 0 | 1 {
 
 export function isZeroDecimal(value: DecimalInput): boolean {
   return partsOf(value).digits === '';
-}
-
-export function addDecimal(a: DecimalInput, b: DecimalInput): string {
-  const left = fromInput(a);
-  const right = fromInput(b);
-  const [leftDigits, rightDigits] = align(left, right);
-  return formatScaled({ digits: leftDigits + rightDigits, scale: Math.max(left.scale, right.scale) });
 }
 
 export function multiplyDecimal(a: DecimalInput, b: DecimalInput): string {
@@ -329,17 +328,6 @@ function multiplyScaled(a: ScaledDecimal, b: ScaledDecimal): ScaledDecimal {
 function compareScaled(a: ScaledDecimal, b: ScaledDecimal): number {
   const [left, right] = align(a, b);
   return left < right ? -1 : left > right ? 1 : 0;
-}
-
-/** Whether the value is accepted by the parser (for schemas: `z.string().refine(isDecimalString)`). */
-export function isDecimalString(value: unknown): value is string {
-  if (typeof value !== 'string') return false;
-  try {
-    partsOf(value);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

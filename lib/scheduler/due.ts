@@ -5,7 +5,7 @@ export const FAILED_RETRY_SECONDS = 60 * 60;
 
 export interface LastCronRun {
   status: string;
-  started_at: string;
+  startedAt: string;
 }
 
 export type DueDecision = { due: true; nextRunAt: null } | { due: false; nextRunAt: string };
@@ -27,5 +27,5 @@ export function nextRunAt(last: LastCronRun, intervalHours: number): Date {
   let intervalSeconds = intervalHours * 3600;
   if (last.status === 'failed' || last.status === 'abandoned')
     intervalSeconds = Math.min(intervalSeconds, FAILED_RETRY_SECONDS);
-  return new Date(Date.parse(last.started_at) + (intervalSeconds - DUE_TOLERANCE_SECONDS) * 1000);
+  return new Date(Date.parse(last.startedAt) + (intervalSeconds - DUE_TOLERANCE_SECONDS) * 1000);
 }

@@ -1,5 +1,5 @@
 import { compareDecimal } from '../money/decimal.js';
-import type { StoredModel } from './stored-model.js';
+import type { StoredModel } from '../domain/stored-model.js';
 import type { PriceRecord } from '../providers/price-record.js';
 import { sameAsStored } from './compare-records.js';
 

@@ -1,6 +1,6 @@
 import { compareDecimal, ratioExceeds } from '../money/decimal.js';
 import type { PriceRecord } from '../providers/price-record.js';
-import type { StoredModel } from './stored-model.js';
+import type { StoredModel } from '../domain/stored-model.js';
 import type { CatalogDiff, ModelChange } from './diff-catalog.js';
 import type { HeldChange, PricePair } from './sync-result.js';
 

@@ -1,4 +1,4 @@
-import type { FinishedRunStatus } from './run-types.js';
+import type { FinishedRunStatus } from '../domain/run-types.js';
 import type { ProviderResult } from './sync-result.js';
 
 /**

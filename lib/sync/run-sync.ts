@@ -1,22 +1,23 @@
 import type { Span } from '@opentelemetry/api';
-import type { PricingStore, ProviderRow } from '../db/pricing-store.js';
-import type { RunTrigger } from './run-types.js';
+import type { FinishResult, PricingStore, ProviderRow } from '../db/pricing-store.js';
+import type { RunTrigger } from '../domain/run-types.js';
 import { StoreError } from '../db/store-error.js';
 import { ProviderError } from '../http/provider-error.js';
 import { runErrorSummary } from './run-error-summary.js';
 import type { Logger } from '../logging/logger.js';
-import type { NormalizedCatalog, PriceRecord, ProviderSlug } from '../providers/price-record.js';
+import type { NormalizedCatalog, ProviderSlug } from '../providers/price-record.js';
 import type { ProviderSource } from '../providers/provider-source.js';
 import { storableJson, storableText } from '../text/storable-text.js';
 import { inSpan } from '../tracing/tracing.js';
 import { catalogHash } from './catalog-hash.js';
-import { diffCatalog } from './diff-catalog.js';
-import { applyGuardrails, pricePair, type GuardedDiff, type GuardrailSettings } from './guardrails.js';
+import type { GuardrailSettings } from './guardrails.js';
+import { planProvider, skipsStoredModels, withCommittedCounts } from './plan-provider.js';
+import { RunDeadlineError, startDeadline, type RunDeadline } from './run-deadline.js';
 import { DEFAULTS } from '../config.js';
 import { FetchBudget } from '../providers/fetch-budget.js';
 import { DEFAULT_MAX_PRICE_PER_1M, enforcePriceBounds } from './price-bounds.js';
 import { runStatusOf } from './run-status.js';
-import { emptyCounts, type ChangeReport, type ProviderResult, type RunReport } from './sync-result.js';
+import { emptyCounts, type OutcomeCounts, type ProviderResult, type RunReport } from './sync-result.js';
 
 export interface SyncSettings extends GuardrailSettings {
   leaseSeconds: number;
@@ -65,13 +66,9 @@ export type SyncOutcome =
       holder: { runId: number; startedAt: string; trigger: RunTrigger; triggeredBy: string | null };
     };
 
-const INVALID_EXAMPLES = 10;
-const REPORTED_CHANGES = 50;
-const REPORTED_HELD = 100;
-
 /**
  * One sync run: take the lease, fetch the providers in parallel under a deadline, then per provider
- * diff, guard and apply atomically, and finish. Every path that took the lease records the run
+ * apply its plan (planProvider) atomically, and finish. Every path that took the lease records the run
  * and gives the lease back, or, if the run cannot be recorded, lets the lease expire so that the
  * next run records it as abandoned.
  */
@@ -109,19 +106,14 @@ export async function runSync(deps: SyncDependencies, request: SyncRequest): Pro
     'pricing_sync.run',
     { trigger: request.trigger, dry_run: request.dryRun, forced: request.force, run_id: runId },
     async (span) => {
-      const results = new Map<string, ProviderResult>();
+      let results: ProviderResult[] = [];
       try {
         const providerRows = new Map((await deps.store.readProviders()).map((row) => [row.provider, row]));
-        await syncProviders(deps, request, runId, sources, providerRows, results, log);
-        const ordered = slugs.map((slug) => results.get(slug)!);
+        results = await syncProviders(deps, request, runId, sources, providerRows, log);
+        const ordered = slugs.map((slug) => results.find((result) => result.provider === slug)!);
         const status = runStatusOf(ordered);
         const summary = runErrorSummary(ordered);
-        const finish = await deps.store.finishRun(
-          runId,
-          status,
-          { providers: Object.fromEntries(results) },
-          summary,
-        );
+        const finish = await deps.store.finishRun(runId, status, { providers: byProvider(results) }, summary);
         const report = reportOf(runId, request, lease.startedAt, finish, status, results, summary);
         span.setAttribute('status', report.status);
         log.info({ status: report.status, duration_seconds: report.duration_seconds }, 'sync run finished');
@@ -134,7 +126,7 @@ export async function runSync(deps: SyncDependencies, request: SyncRequest): Pro
         // released: it expires, and the next run marks this one abandoned. Releasing it would
         // leave the run 'running' forever.
         const finish = await deps.store
-          .finishRun(runId, 'failed', { providers: Object.fromEntries(results) }, message)
+          .finishRun(runId, 'failed', { providers: byProvider(results) }, message)
           .catch((finishError: unknown) => {
             log.error({ err: finishError }, 'could not record the failed run; its lease will expire');
             return null;
@@ -148,13 +140,18 @@ export async function runSync(deps: SyncDependencies, request: SyncRequest): Pro
   );
 }
 
+/** Results keyed by provider, in the order the providers finished (the CLI's table keeps it). */
+function byProvider(results: readonly ProviderResult[]): Record<string, ProviderResult> {
+  return Object.fromEntries(results.map((result) => [result.provider, result]));
+}
+
 function reportOf(
   runId: number,
   request: SyncRequest,
   startedAt: string,
-  finish: Awaited<ReturnType<PricingStore['finishRun']>> | null,
+  finish: FinishResult | null,
   status: RunReport['status'],
-  results: Map<string, ProviderResult>,
+  results: readonly ProviderResult[],
   error: string | null,
 ): RunReport {
   return {
@@ -166,128 +163,196 @@ function reportOf(
     forced: request.force,
     started_at: startedAt,
     duration_seconds:
-      finish?.run?.duration_seconds !== undefined
-        ? Number(finish.run.duration_seconds)
+      finish?.durationSeconds !== undefined
+        ? finish.durationSeconds
         : (Date.now() - Date.parse(startedAt)) / 1000,
-    providers: Object.fromEntries(results),
+    providers: byProvider(results),
     error,
   };
 }
 
+/** Every provider's result, in the order they finished. One failing never stops the others. */
 async function syncProviders(
   deps: SyncDependencies,
   request: SyncRequest,
   runId: number,
-  sources: ProviderSource[],
-  providerRows: Map<string, ProviderRow>,
-  results: Map<string, ProviderResult>,
+  sources: readonly ProviderSource[],
+  providerRows: ReadonlyMap<string, ProviderRow>,
   log: Logger,
-): Promise<void> {
-  const deadline = new AbortController();
-  const deadlineMs = deps.settings.deadlineSeconds * 1000;
-  const timer = setTimeout(() => deadline.abort(), deadlineMs);
-  const deadlineHit = new Promise<never>((_, reject) => {
-    deadline.signal.addEventListener('abort', () =>
-      reject(
-        new ProviderError(
-          `no complete answer before the run's deadline of ${deps.settings.deadlineSeconds} s`,
-          {
-            reason: 'timeout',
-            provider: 'run',
-            url: '',
-            retryable: true,
-          },
-        ),
-      ),
-    );
-  });
-  deadlineHit.catch(() => undefined);
+): Promise<ProviderResult[]> {
+  const deadline = startDeadline(deps.settings.deadlineSeconds);
   // Applies go one at a time: each is one transaction holding the lease row.
-  let applyQueue: Promise<unknown> = Promise.resolve();
+  const applyInTurn = oneAtATime();
+  const finished: ProviderResult[] = [];
   try {
     await Promise.all(
       sources.map(async (source) => {
-        const started = performance.now();
-        let result: ProviderResult;
-        try {
-          request.onProviderProgress?.({ provider: source.slug, phase: 'fetching' });
-          const catalog = await inSpan('pricing_sync.fetch', { provider: source.slug }, async (span) => {
-            const fetched = enforcePriceBounds(
-              await Promise.race([
-                source.fetchCatalog({
-                  signal: deadline.signal,
-                  budget: new FetchBudget(
-                    source.slug,
-                    deps.settings.providerMaxBytes ?? DEFAULTS.providerMaxBytes,
-                    deps.settings.providerMaxItems ?? DEFAULTS.providerMaxItems,
-                    (items) =>
-                      request.onProviderProgress?.({ provider: source.slug, phase: 'fetching', items }),
-                  ),
-                }),
-                deadlineHit,
-              ]),
-              { maxPricePer1m: deps.settings.maxPricePer1m ?? DEFAULT_MAX_PRICE_PER_1M },
-            );
-            span.setAttributes({ fetched: fetched.records.length, invalid: fetched.invalid.length });
-            return fetched;
-          });
-          log.info(
-            { provider: source.slug, fetched: catalog.records.length, invalid: catalog.invalid.length },
-            'provider fetched',
-          );
-          const items = catalog.records.length + catalog.invalid.length;
-          request.onProviderProgress?.({ provider: source.slug, phase: 'fetched', items });
-          const apply = applyQueue.then(() => {
-            request.onProviderProgress?.({ provider: source.slug, phase: 'applying', items });
-            return inSpan('pricing_sync.apply', { provider: source.slug, dry_run: request.dryRun }, (span) =>
-              syncOneProvider(
-                deps,
-                request,
-                runId,
-                source.slug,
-                source.sourceLabel,
-                catalog,
-                providerRows.get(source.slug),
-                span,
-              ),
-            );
-          });
-          applyQueue = apply.catch(() => undefined);
-          result = await apply;
-        } catch (error) {
-          result = failedResult(source.slug, error);
-          log.warn(
-            {
-              provider: source.slug,
-              reason: result.error?.reason,
-              code: result.error?.code ?? result.error?.status,
-              error: result.error?.message,
-            },
-            'provider failed',
-          );
-        }
-        result.duration_seconds = Math.round(performance.now() - started) / 1000;
-        // Results are stored as jsonb: no text from a feed (an id, a body snippet in an error) may
-        // make recording the run fail.
-        result = storableJson(result);
-        results.set(source.slug, result);
-        if (result.error === null) {
-          log.info(
-            { provider: source.slug, outcome: result.outcome, counts: result.counts },
-            `provider ${result.outcome}`,
-          );
-        }
+        const result = await syncProvider({
+          deps,
+          request,
+          runId,
+          source,
+          lastCatalogHash: providerRows.get(source.slug)?.catalogHash ?? null,
+          deadline,
+          applyInTurn,
+          log,
+        });
+        finished.push(result);
         request.onProviderDone?.(result);
       }),
     );
   } finally {
-    clearTimeout(timer);
+    deadline.clear();
   }
+  return finished;
+}
+
+interface ProviderTask {
+  deps: SyncDependencies;
+  request: SyncRequest;
+  runId: number;
+  source: ProviderSource;
+  lastCatalogHash: string | null;
+  deadline: RunDeadline;
+  applyInTurn: <T>(work: () => Promise<T>) => Promise<T>;
+  log: Logger;
+}
+
+/** Fetches one provider, then (in its turn) plans and applies it; never throws. */
+async function syncProvider(task: ProviderTask): Promise<ProviderResult> {
+  const { request, source, log } = task;
+  const started = performance.now();
+  let result: ProviderResult;
+  try {
+    request.onProviderProgress?.({ provider: source.slug, phase: 'fetching' });
+    const catalog = await fetchCatalog(task);
+    log.info(
+      { provider: source.slug, fetched: catalog.records.length, invalid: catalog.invalid.length },
+      'provider fetched',
+    );
+    const items = catalog.records.length + catalog.invalid.length;
+    request.onProviderProgress?.({ provider: source.slug, phase: 'fetched', items });
+    result = await task.applyInTurn(() => {
+      request.onProviderProgress?.({ provider: source.slug, phase: 'applying', items });
+      return inSpan('pricing_sync.apply', { provider: source.slug, dry_run: request.dryRun }, (span) =>
+        planAndApply(task, catalog, span),
+      );
+    });
+  } catch (error) {
+    result = failedResult(source.slug, error);
+    log.warn(
+      {
+        provider: source.slug,
+        reason: result.error?.reason,
+        code: result.error?.code ?? result.error?.status,
+        error: result.error?.message,
+      },
+      'provider failed',
+    );
+  }
+  result.duration_seconds = Math.round(performance.now() - started) / 1000;
+  // Results are stored as jsonb: no text from a feed (an id, a body snippet in an error) may
+  // make recording the run fail.
+  result = storableJson(result);
+  if (result.error === null) {
+    log.info(
+      { provider: source.slug, outcome: result.outcome, counts: result.counts },
+      `provider ${result.outcome}`,
+    );
+  }
+  return result;
+}
+
+async function fetchCatalog({ deps, request, source, deadline }: ProviderTask): Promise<NormalizedCatalog> {
+  return inSpan('pricing_sync.fetch', { provider: source.slug }, async (span) => {
+    const fetched = enforcePriceBounds(
+      await Promise.race([
+        source.fetchCatalog({
+          signal: deadline.signal,
+          budget: new FetchBudget(
+            source.slug,
+            deps.settings.providerMaxBytes ?? DEFAULTS.providerMaxBytes,
+            deps.settings.providerMaxItems ?? DEFAULTS.providerMaxItems,
+            (items) => request.onProviderProgress?.({ provider: source.slug, phase: 'fetching', items }),
+          ),
+        }),
+        deadline.passed,
+      ]),
+      { maxPricePer1m: deps.settings.maxPricePer1m ?? DEFAULT_MAX_PRICE_PER_1M },
+    );
+    span.setAttributes({ fetched: fetched.records.length, invalid: fetched.invalid.length });
+    return fetched;
+  });
+}
+
+/** Reads what the plan needs, plans, and writes what it says; the counts reported are the commit's. */
+async function planAndApply(
+  task: ProviderTask,
+  catalog: NormalizedCatalog,
+  span: Span,
+): Promise<ProviderResult> {
+  const { deps, request, runId, source } = task;
+  const planned = {
+    provider: source.slug,
+    catalog,
+    hash: catalogHash(catalog.records, catalog.liteLlmEntries),
+    lastCatalogHash: task.lastCatalogHash,
+    force: request.force,
+  };
+  const stored = skipsStoredModels(planned) ? null : await deps.store.readModels(source.slug);
+  const plan = planProvider({ ...planned, stored, settings: deps.settings, dryRun: request.dryRun });
+  const { result } = plan;
+  span.setAttributes(
+    stored === null
+      ? { unchanged: result.counts.unchanged, shortcut: true }
+      : {
+          added: result.counts.added,
+          changed: result.counts.changed,
+          missing: result.counts.missing,
+          restored: result.counts.restored,
+          held: result.counts.held,
+          unchanged: result.counts.unchanged,
+        },
+  );
+  if (plan.write === null) return result;
+
+  const committed = await deps.store.applyProvider({
+    ...plan.write,
+    runId,
+    provider: source.slug,
+    source: source.sourceLabel,
+  });
+  const counts = withCommittedCounts(result.counts, committed);
+  if (!sameCounts(counts, result.counts)) {
+    task.log.warn(
+      { provider: source.slug, planned: result.counts, committed: counts },
+      'the database committed other counts than planned; reporting what it committed',
+    );
+  }
+  if (plan.liteLlmEntries) await deps.store.putLiteLlmEntries(runId, plan.liteLlmEntries);
+  return { ...result, counts };
+}
+
+function sameCounts(a: OutcomeCounts, b: OutcomeCounts): boolean {
+  return (
+    a.added === b.added && a.changed === b.changed && a.restored === b.restored && a.missing === b.missing
+  );
+}
+
+/** Runs the works given to it one after another, in the order given; one failing stops none. */
+function oneAtATime(): <T>(work: () => Promise<T>) => Promise<T> {
+  let queue: Promise<unknown> = Promise.resolve();
+  return <T>(work: () => Promise<T>) => {
+    const turn = queue.then(work);
+    queue = turn.catch(() => undefined);
+    return turn;
+  };
 }
 
 function failedResult(provider: string, error: unknown): ProviderResult {
   let reason: NonNullable<ProviderResult['error']>['reason'];
   if (error instanceof ProviderError) reason = error.reason;
+  else if (error instanceof RunDeadlineError) reason = 'timeout';
   else if (error instanceof StoreError) reason = 'store';
   else reason = 'internal';
   return {
@@ -305,129 +370,4 @@ function failedResult(provider: string, error: unknown): ProviderResult {
     invalid_examples: [],
     held_changes: [],
   };
-}
-
-async function syncOneProvider(
-  deps: SyncDependencies,
-  request: SyncRequest,
-  runId: number,
-  provider: ProviderSlug,
-  /** Stored in model_pricing.source: the provider definition's `sourceLabel`. */
-  sourceLabel: string,
-  catalog: NormalizedCatalog,
-  row: ProviderRow | undefined,
-  span: Span,
-): Promise<ProviderResult> {
-  const records = catalog.records;
-  const counts = emptyCounts();
-  counts.fetched = records.length;
-  counts.invalid = catalog.invalid.length;
-  counts.unpriced = records.filter((record) => record.state === 'unpriced').length;
-  counts.variable = records.filter((record) => record.state === 'variable').length;
-  const result: ProviderResult = {
-    provider,
-    outcome: request.dryRun ? 'dry_run' : 'applied',
-    applied: true,
-    duration_seconds: 0,
-    counts,
-    error: null,
-    invalid_examples: catalog.invalid.slice(0, INVALID_EXAMPLES),
-    held_changes: [],
-  };
-  const hash = catalogHash(records, catalog.liteLlmEntries);
-  // Listed-but-unreadable models are not in the hash: with any, always diff (and store no hash), or
-  // one that later disappears from the feed would never be marked missing.
-  const unreadable = catalog.unreadableIds?.length ?? 0;
-
-  if (!request.force && records.length > 0 && unreadable === 0 && row?.catalog_hash === hash) {
-    // The catalog is exactly what was last applied: touch the provider row, write nothing else.
-    counts.unchanged = records.length;
-    if (!request.dryRun) {
-      await deps.store.applyProvider({
-        runId,
-        provider,
-        records: [],
-        missing: [],
-        catalogHash: hash,
-        held: [],
-        source: sourceLabel,
-      });
-      result.outcome = 'unchanged';
-    }
-    span.setAttributes({ unchanged: counts.unchanged, shortcut: true });
-    return result;
-  }
-
-  const stored = await deps.store.readModels(provider);
-  const diff = diffCatalog(stored, records, catalog.unreadableIds);
-  const guarded = applyGuardrails(stored, records.length, diff, deps.settings, request.force);
-  counts.unchanged = diff.unchanged;
-  counts.held = guarded.heldModels;
-  result.held_changes = guarded.held.slice(0, REPORTED_HELD);
-  for (const change of guarded.apply) {
-    counts[change.kind] += 1;
-    if (change.direction === 'up') counts.price_up += 1;
-    if (change.direction === 'down') counts.price_down += 1;
-  }
-  counts.missing = guarded.missing.length;
-  if (guarded.providerHold) {
-    result.applied = false;
-    result.outcome = 'held';
-  }
-  span.setAttributes({
-    added: counts.added,
-    changed: counts.changed,
-    missing: counts.missing,
-    restored: counts.restored,
-    held: counts.held,
-    unchanged: counts.unchanged,
-  });
-
-  if (request.dryRun) {
-    result.changes = changeReports(guarded);
-    return result;
-  }
-  if (guarded.providerHold) return result;
-
-  const toApply: PriceRecord[] = guarded.apply.map((change) => change.record);
-  await deps.store.applyProvider({
-    runId,
-    provider,
-    records: toApply,
-    missing: guarded.missing.map((model) => model.modelId),
-    // With something held, forget the hash so the next run diffs (and holds) again.
-    // With unreadable models listed, forget it too (see above).
-    catalogHash: guarded.held.length > 0 || unreadable > 0 ? null : hash,
-    held: storableJson(result.held_changes),
-    heldCount: guarded.held.length,
-    source: sourceLabel,
-  });
-  if (catalog.liteLlmEntries) {
-    // A held model keeps its previous entry, so no held price reaches the map we serve.
-    const heldIds = new Set(guarded.held.map((change) => change.model_id));
-    const entries = Object.fromEntries(
-      Object.entries(catalog.liteLlmEntries).filter(([modelId]) => !heldIds.has(modelId)),
-    );
-    await deps.store.putLiteLlmEntries(runId, entries);
-  }
-  return result;
-}
-
-/** The first changes a real run would write, with old and new prices. */
-function changeReports(guarded: GuardedDiff): ChangeReport[] {
-  const reports: ChangeReport[] = [];
-  for (const change of guarded.apply) {
-    if (reports.length >= REPORTED_CHANGES) return reports;
-    reports.push({
-      model_id: change.modelId,
-      kind: change.kind,
-      old: pricePair(change.old),
-      new: pricePair(change.record),
-    });
-  }
-  for (const model of guarded.missing) {
-    if (reports.length >= REPORTED_CHANGES) return reports;
-    reports.push({ model_id: model.modelId, kind: 'missing', old: pricePair(model), new: null });
-  }
-  return reports;
 }

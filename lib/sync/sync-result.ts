@@ -1,5 +1,5 @@
 import type { ProviderErrorReason } from '../http/provider-error.js';
-import type { FinishedRunStatus, RunTrigger } from './run-types.js';
+import type { FinishedRunStatus, RunTrigger } from '../domain/run-types.js';
 
 /** Per-model outcome counts of one provider in one run; the `models` totals' outcome labels. */
 export interface OutcomeCounts {

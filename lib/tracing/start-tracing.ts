@@ -1,4 +1,5 @@
 import { trace } from '@opentelemetry/api';
+import { booleanWord } from '../text/boolean-word.js';
 
 let started = false;
 let flushSpans: (() => void) | null = null;
@@ -13,8 +14,7 @@ let flushSpans: (() => void) | null = null;
 export async function startTracing(env: Record<string, string | undefined>): Promise<boolean> {
   if (started) return true;
   const endpoint = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT;
-  const tempo = env.TEMPO_ENABLED?.trim().toLowerCase();
-  if (!endpoint || tempo === 'false' || tempo === '0' || tempo === 'no') return false;
+  if (!endpoint || booleanWord(env.TEMPO_ENABLED) === false) return false;
   const [{ NodeSDK }, { waitUntil }] = await Promise.all([
     import('@opentelemetry/sdk-node'),
     import('@vercel/functions'),

@@ -1,5 +1,7 @@
 import { spawn, execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -71,8 +73,33 @@ describe("npm run sync -- --demo: the demo's data, from the demo's replay", () =
       expect(result.stdout).toMatch(/run \d+: success/);
       expect(result.code).toBe(0);
 
+      // A server file that names another process (left behind by a killed server, its port now
+      // someone else's) gets no admin key: the sync refuses with the lock error instead.
+      const serverFile = join(directory, '.running-demo-pglite.server.json');
+      const stranger = createServer((request, response) => {
+        strangerRequests.push(`${request.method} ${request.url} ${request.headers.authorization ?? ''}`);
+        response.end('{}');
+      });
+      const strangerRequests: string[] = [];
+      await new Promise<void>((resolve) => stranger.listen(0, '127.0.0.1', resolve));
+      const strangerPort = (stranger.address() as AddressInfo).port;
+      const genuine = JSON.parse(await readFile(serverFile, 'utf8')) as { pid: number };
+      await writeFile(
+        serverFile,
+        JSON.stringify({
+          url: `http://127.0.0.1:${strangerPort}`,
+          pid: genuine.pid + 1,
+          command: 'npm run demo',
+        }),
+      );
+      const misled = await sync(['--demo', '--providers', 'openrouter'], env);
+      await new Promise((resolve) => stranger.close(resolve));
+      expect(strangerRequests).toEqual([]);
+      expect(misled.code).toBe(1);
+      expect(misled.stderr).toMatch(/is in use by `npm run demo` \(process \d+\)/);
+
       // Without a way through (no server file, as with an older demo), the lock error names the holder.
-      await rm(join(directory, '.running-demo-pglite.server.json'));
+      await rm(serverFile);
       const refused = await sync(['--demo'], env);
       expect(refused.code).toBe(1);
       expect(refused.stderr).toMatch(/is in use by `npm run demo` \(process \d+\)/);

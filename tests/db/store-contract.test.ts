@@ -7,6 +7,7 @@ import { PgliteAdapter } from '../../lib/db/pglite-adapter.js';
 import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
 import { PricingStore } from '../../lib/db/pricing-store.js';
 import type { RpcTransport, SqlSession } from '../../lib/db/rpc-transport.js';
+import { MALFORMED_RESULT } from '../../lib/db/rpc-results.js';
 import { StoreError } from '../../lib/db/store-error.js';
 import { SupabaseAdapter } from '../../lib/db/supabase-adapter.js';
 import {
@@ -154,6 +155,64 @@ describe.each([
     await fixture.close();
   });
 
+  /** Replaces a SQL function with one returning `result`, runs `check`, and restores the function. */
+  async function withResult(
+    signature: string,
+    parameters: string,
+    result: unknown,
+    check: () => Promise<void>,
+  ): Promise<void> {
+    const [original] = await fixture.inspect.query<{ definition: string }>(
+      `select pg_get_functiondef('public.${signature}'::regprocedure) as definition`,
+    );
+    const name = signature.slice(0, signature.indexOf('('));
+    await fixture.inspect.exec(
+      `create or replace function public.${name}(${parameters}) returns jsonb language sql
+         as $$ select ${`'${JSON.stringify(result).replaceAll("'", "''")}'`}::jsonb $$`,
+    );
+    try {
+      await check();
+    } finally {
+      await fixture.inspect.exec(original!.definition);
+    }
+  }
+
+  it.each([
+    { fn: 'pricing_read_models', result: [['m', 'active', '1', '2']], detail: /0: expected an array of 12/ },
+    {
+      fn: 'pricing_read_models',
+      result: [['m', 'gone', null, null, null, null, null, null, {}, [], null, null]],
+      detail: /0\.1: expected state, got "gone"/,
+    },
+    { fn: 'pricing_read_models', result: { rows: [] }, detail: /expected array/ },
+    { fn: 'pricing_read_providers', result: [{ provider: 'openrouter', held_count: '3' }], detail: /0\./ },
+    { fn: 'pricing_read_status', result: null, detail: /expected object/ },
+  ])(
+    'answers $fn returning $result with a typed StoreError, never a wrong value',
+    async ({ fn, result, detail }) => {
+      const [signature, parameters, call] =
+        fn === 'pricing_read_models'
+          ? ['pricing_read_models(text)', 'p_provider text', () => fixture.store.readModels('openrouter')]
+          : fn === 'pricing_read_providers'
+            ? ['pricing_read_providers()', '', () => fixture.store.readProviders()]
+            : ['pricing_read_status(integer)', 'p_recent integer', () => fixture.store.readStatus()];
+      await withResult(signature, parameters, result, async () => {
+        const error = await call().then(
+          () => null,
+          (thrown: unknown) => thrown,
+        );
+        expect(error).toBeInstanceOf(StoreError);
+        expect(error).toMatchObject({ code: MALFORMED_RESULT, unavailable: false });
+        expect((error as StoreError).message).toMatch(
+          new RegExp(`^${fn}: the database answered with an unexpected shape`),
+        );
+        expect((error as StoreError).message).toMatch(detail);
+      });
+      // The function is back, and answers as before.
+      await expect(call()).resolves.toBeDefined();
+    },
+  );
+
   it('grants the lease to one run and refuses the next with the holder and its start', async () => {
     const first = await fixture.store.takeLease({
       trigger: 'manual',
@@ -179,11 +238,11 @@ describe.each([
     expect(second.holder.triggeredBy).toBe('alice');
 
     const status = await fixture.store.readStatus();
-    expect(status.in_progress?.run_id).toBe(first.runId);
+    expect(status.inProgress?.runId).toBe(first.runId);
 
     const finished = await fixture.store.finishRun(first.runId, 'success', { providers: {} }, null);
     expect(finished.finished).toBe(true);
-    expect((await fixture.store.readStatus()).in_progress).toBeNull();
+    expect((await fixture.store.readStatus()).inProgress).toBeNull();
     const third = await fixture.store.takeLease({
       trigger: 'cli',
       triggeredBy: 'bob',
@@ -230,7 +289,7 @@ describe.each([
       held: [],
       source: 'test',
     });
-    expect(result).toMatchObject({ added: 3, changed: 0, restored: 0, missing: 0, rows_written: 3 });
+    expect(result).toMatchObject({ added: 3, changed: 0, restored: 0, missing: 0, rowsWritten: 3 });
     await fixture.store.finishRun(runId, 'success', { providers: {} }, null);
 
     const stored = await fixture.store.readModels('openrouter');
@@ -248,8 +307,8 @@ describe.each([
 
     const providers = await fixture.store.readProviders();
     expect(providers.find((row) => row.provider === 'openrouter')).toMatchObject({
-      catalog_hash: 'hash-1',
-      models_by_state: { active: 2, variable: 1 },
+      catalogHash: 'hash-1',
+      modelsByState: { active: 2, variable: 1 },
     });
   });
 
@@ -279,7 +338,7 @@ describe.each([
       source: 'test',
     });
     await fixture.store.finishRun(second, 'success', { providers: {} }, null);
-    expect(result.rows_written).toBe(0);
+    expect(result.rowsWritten).toBe(0);
     expect(await fixture.writes(PRICE_TABLES)).toBe(before);
   });
 
@@ -459,7 +518,7 @@ describe.each([
       source: 'test',
     });
     await fixture.store.finishRun(second, 'success', { providers: {} }, null);
-    expect(again.rows_written).toBe(0);
+    expect(again.rowsWritten).toBe(0);
     expect(await fixture.writes(PRICE_TABLES)).toBe(before);
     expect(await fixture.store.readModels('litellm')).toHaveLength(25_000);
   });
@@ -486,7 +545,7 @@ describe.each([
     expect(total('provider_errors', 'nearai', 'timeout')).toBe('1');
     expect(total('duration_count', 'cli', '')).toBeDefined();
     const nearai = (await fixture.store.readProviders()).find((row) => row.provider === 'nearai');
-    expect(nearai).toMatchObject({ last_error_reason: 'timeout', last_error: 'no answer in 30 s' });
+    expect(nearai).toMatchObject({ lastErrorReason: 'timeout', lastError: 'no answer in 30 s' });
 
     await expect(
       fixture.store.applyProvider({
@@ -521,7 +580,7 @@ describe.each([
     );
     const held = () =>
       fixture.store.readProviders().then((rows) => rows.find((row) => row.provider === 'nearai'));
-    expect(await held()).toMatchObject({ held_count: 150, held_changes: [{ model_id: 'x' }] });
+    expect(await held()).toMatchObject({ heldCount: 150, heldChanges: [{ model_id: 'x' }] });
 
     const failed = await newRun(fixture.store);
     await fixture.store.finishRun(
@@ -540,9 +599,9 @@ describe.each([
       null,
     );
     expect(await held()).toMatchObject({
-      held_count: 150,
-      held_changes: [{ model_id: 'x' }],
-      last_error_reason: 'http',
+      heldCount: 150,
+      heldChanges: [{ model_id: 'x' }],
+      lastErrorReason: 'http',
     });
   });
 
@@ -664,8 +723,18 @@ describe.each([
     expect(map.entries['map/listed']).toEqual(entries['map/listed']);
     expect(map.entries).not.toHaveProperty('map/vanished');
     expect(map.entries).not.toHaveProperty('map/never-stored');
-    expect(map.prices).toContainEqual(['litellm', 'map/listed', '1.5', '2', null, null, null, null, null]);
-    expect(map.prices.some(([, modelId]) => modelId === 'map/vanished')).toBe(false);
+    expect(map.prices).toContainEqual({
+      provider: 'litellm',
+      modelId: 'map/listed',
+      inputUsdPerMillionTokens: '1.5',
+      outputUsdPerMillionTokens: '2',
+      cacheReadUsdPerMillionTokens: null,
+      cacheWriteUsdPerMillionTokens: null,
+      requestUsd: null,
+      imageUsd: null,
+      contextLength: null,
+    });
+    expect(map.prices.some((price) => price.modelId === 'map/vanished')).toBe(false);
     expect(await fixture.store.readLiteLlmMap(map.version)).toMatchObject({ notModified: true, entries: {} });
   });
 });

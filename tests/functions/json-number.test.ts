@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { normalizeDecimal, perMillionToPerToken } from '../../lib/money/decimal.js';
+import { normalizeDecimal, shiftDecimal } from '../../lib/money/decimal.js';
 import { decimalToJsonNumber } from '../../lib/money/json-number.js';
 
 describe('decimalToJsonNumber', () => {
@@ -21,7 +21,7 @@ describe('decimalToJsonNumber', () => {
   });
 
   it('writes 1.5 per 1M tokens as 1.5e-06 per token', () => {
-    expect(decimalToJsonNumber(perMillionToPerToken('1.5'))).toBe('1.5e-06');
+    expect(decimalToJsonNumber(shiftDecimal('1.5', -6))).toBe('1.5e-06');
     expect(decimalToJsonNumber('1.5', -6)).toBe('1.5e-06');
     expect(decimalToJsonNumber('150', -6)).toBe('0.00015');
     expect(decimalToJsonNumber('0', -6)).toBe('0.0');
@@ -33,7 +33,7 @@ describe('decimalToJsonNumber', () => {
       .map(([digits, scale]) => normalizeDecimal(`${digits}e${-scale}`));
     fc.assert(
       fc.property(decimal, (value) => {
-        expect(decimalToJsonNumber(value, -6)).toBe(decimalToJsonNumber(perMillionToPerToken(value)));
+        expect(decimalToJsonNumber(value, -6)).toBe(decimalToJsonNumber(shiftDecimal(value, -6)));
       }),
       { numRuns: 2000 },
     );

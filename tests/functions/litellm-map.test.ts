@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GET as liteLlmMap } from '../../api/prices/litellm.js';
-import type { ActivePriceRow } from '../../lib/db/pricing-store.js';
+import { activePriceOf } from '../../lib/db/rpc-results.js';
 import { buildLiteLlmMap, LITELLM_ROUTES, liteLlmMapStream } from '../../lib/functions/litellm-map.js';
 import { startLocalRunner, type LocalRunner } from '../../dev/local/local-runner.js';
 import { normalizeDecimal } from '../../lib/money/decimal.js';
@@ -101,7 +101,7 @@ describe('LiteLLM map: building and round trip', () => {
       fc.asyncProperty(
         fc.uniqueArray(row, { selector: (item) => `${item[0]}:${item[1]}`, maxLength: 40 }),
         async (rows) => {
-          const prices = rows as ActivePriceRow[];
+          const prices = rows.map(activePriceOf);
           const text = await readText(
             liteLlmMapStream(buildLiteLlmMap({ version: '1', notModified: false, entries: {}, prices })),
           );
@@ -119,7 +119,7 @@ describe('LiteLLM map: building and round trip', () => {
             requestUsd,
             image,
             context,
-          ] of prices) {
+          ] of rows) {
             const key = `${LITELLM_ROUTES[provider]}/${id}`;
             expect(byId.get(key)).toMatchObject({
               inputUsdPerMillionTokens: input,
@@ -156,7 +156,7 @@ describe('LiteLLM map: building and round trip', () => {
               input_cost_per_token: 9e-6,
             },
           },
-          prices: [['openrouter', 'acme/m', '1.5', '2', null, null, null, null, 128000]],
+          prices: [activePriceOf(['openrouter', 'acme/m', '1.5', '2', null, null, null, null, 128000], 0)],
         }),
       ),
     );
@@ -233,6 +233,8 @@ describe('GET /prices/model_prices_and_context_window.json', () => {
           PRICING_SYNC_PROVIDERS: ALL_PROVIDERS,
           LOCAL_CRON: 'off',
         },
+        // Any free port: 3000 is `npm start`'s, and may be taken on the machine running the tests.
+        port: 0,
         store: harness.store,
       });
       // As LiteLLM fetches it: a plain GET, no headers, through vercel.json's rewrite.

@@ -33,18 +33,18 @@ const snapshot: MetricsSnapshot = {
   providers: [
     {
       provider: 'featherless',
-      last_success_at: '2026-01-20T00:00:00+00:00',
-      models_by_state: { active: 12 },
-      held_count: 5,
+      lastSuccessAt: '2026-01-20T00:00:00+00:00',
+      modelsByState: { active: 12 },
+      heldCount: 5,
     },
     {
       provider: 'openrouter',
-      last_success_at: '2026-01-26T12:00:00.25+00:00',
-      models_by_state: { active: 195, variable: 3, unpriced: 1, missing: 1 },
-      held_count: 2,
+      lastSuccessAt: '2026-01-26T12:00:00.25+00:00',
+      modelsByState: { active: 195, variable: 3, unpriced: 1, missing: 1 },
+      heldCount: 2,
     },
   ],
-  in_progress: true,
+  inProgress: true,
 };
 
 const SEED_AND_ADDED: [name: string, type: string, labels: string[]][] = [
@@ -153,17 +153,9 @@ describe('the exposition built from stored totals', () => {
       expect(parsed.value('pricing_provider_errors_total', { provider: 'openrouter', reason })).toBe(0);
     }
     expect(parsed.value('pricing_provider_errors_total', { provider: 'nearai', reason: 'timeout' })).toBe(2);
-    for (const status of [
-      'added',
-      'changed',
-      'unchanged',
-      'missing',
-      'restored',
-      'held',
-      'invalid',
-      'unpriced',
-      'variable',
-    ]) {
+    for (const status of 'added changed unchanged missing restored held invalid unpriced variable'.split(
+      ' ',
+    )) {
       expect(parsed.value('pricing_models_synced_total', { provider: 'nearai', status })).toBe(0);
     }
     expect(parsed.value('pricing_price_changes_total', { provider: 'nearai', direction: 'up' })).toBe(0);
@@ -196,7 +188,7 @@ describe('the exposition built from stored totals', () => {
     expect(parsed.value('pricing_sync_info', { version: '1.2.3', providers: 'openrouter,nearai' })).toBe(1);
 
     const disabled = readConfig({ PRICING_SYNC_ENABLED: 'false', PRICING_SYNC_INTERVAL_HOURS: '3' });
-    const empty: MetricsSnapshot = { totals: [], providers: [], in_progress: false };
+    const empty: MetricsSnapshot = { totals: [], providers: [], inProgress: false };
     const quiet = parseExposition(await buildExposition(empty, disabled, '1.2.3'));
     expect(quiet.value('pricing_sync_enabled')).toBe(0);
     expect(quiet.value('pricing_sync_in_progress')).toBe(0);

@@ -6,7 +6,6 @@ import {
   isZeroDecimal,
   normalizeDecimal,
   parsePrice,
-  perMillionToPerToken,
   perTokenToPerMillion,
   ratioExceeds,
   scaledAmountPerTokenToPerMillion,
@@ -89,7 +88,7 @@ describe('exact decimal conversions', () => {
     expect(normalizeDecimal('-0.0')).toBe('0');
     expect(normalizeDecimal('1.2500e-10')).toBe('0.000000000125');
     expect(shiftDecimal('12.5', -3)).toBe('0.0125');
-    expect(perMillionToPerToken('3')).toBe('0.000003');
+    expect(shiftDecimal('3', -6)).toBe('0.000003');
   });
 
   it.each([
@@ -168,8 +167,8 @@ describe('per token -> per 1M -> per token', () => {
       fc.property(decimalArbitrary, (perToken) => {
         const perMillion = perTokenToPerMillion(perToken);
         expect(perMillion).toBe(naivePerMillion(perToken));
-        expect(compareDecimal(perMillionToPerToken(perMillion), perToken)).toBe(0);
-        expect(perMillionToPerToken(perMillion)).toBe(normalizeDecimal(perToken));
+        expect(compareDecimal(shiftDecimal(perMillion, -6), perToken)).toBe(0);
+        expect(shiftDecimal(perMillion, -6)).toBe(normalizeDecimal(perToken));
       }),
       { numRuns: 2000 },
     );

@@ -1,3 +1,4 @@
+import { emptyRecord } from '../../lib/providers/catalog-items.js';
 import type { PriceRecord, ProviderSlug } from '../../lib/providers/price-record.js';
 
 /** A priced record with the given input/output USD per 1M; every other field empty. */
@@ -8,19 +9,10 @@ export function priceRecord(
   overrides: Partial<PriceRecord> = {},
 ): PriceRecord {
   return {
-    provider: 'openrouter',
-    modelId,
+    ...emptyRecord('openrouter', modelId),
     state: 'active',
     inputUsdPerMillionTokens: input,
     outputUsdPerMillionTokens: output,
-    cacheReadUsdPerMillionTokens: null,
-    cacheWriteUsdPerMillionTokens: null,
-    requestUsd: null,
-    imageUsd: null,
-    extraPrices: {},
-    tiers: [],
-    contextLength: null,
-    aliasOf: null,
     ...overrides,
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { StoredModel } from '../../lib/sync/stored-model.js';
+import type { StoredModel } from '../../lib/domain/stored-model.js';
 import { diffCatalog } from '../../lib/sync/diff-catalog.js';
 import { priceRecord } from '../support/store-fixtures.js';
 

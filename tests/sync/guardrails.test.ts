@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { StoredModel } from '../../lib/sync/stored-model.js';
+import type { StoredModel } from '../../lib/domain/stored-model.js';
 import type { PriceRecord } from '../../lib/providers/price-record.js';
 import { diffCatalog } from '../../lib/sync/diff-catalog.js';
 import { applyGuardrails } from '../../lib/sync/guardrails.js';

@@ -287,4 +287,45 @@ describe('a sync run end to end (npm run sync code path, embedded Postgres, repl
     );
     expect(running[0]?.n).toBe('0');
   });
+
+  it('reports the counts the database committed: per kind, the history rows the run appended', async () => {
+    const countsMatchHistory = async () => {
+      const [run] = await query<{
+        id: string;
+        results: { providers: Record<string, { counts: Record<string, number> }> };
+      }>('select r.id::text as id, r.results from pricing_sync_runs r order by r.id desc limit 1');
+      const history = await query<{ provider: string; kind: string; n: number }>(
+        `select provider, kind, count(*)::int as n from model_pricing_history where run_id = $1
+          group by provider, kind`,
+        [run!.id],
+      );
+      const kinds = ['added', 'changed', 'restored', 'missing'];
+      for (const [provider, result] of Object.entries(run!.results.providers)) {
+        const written = Object.fromEntries(
+          kinds.map((kind) => [
+            kind,
+            history.find((row) => row.provider === provider && row.kind === kind)?.n ?? 0,
+          ]),
+        );
+        expect({ provider, ...written }).toEqual({
+          provider,
+          ...Object.fromEntries(kinds.map((kind) => [kind, result.counts[kind]])),
+        });
+      }
+      return run!.results.providers.openrouter!.counts;
+    };
+    const settle = await harness.sync(['--force']);
+    expect(settle.code, settle.out + settle.err).toBe(0);
+    await countsMatchHistory();
+    openrouter([
+      ['acme/model-1', '0.0000031', '0.000015'],
+      ...baseline.slice(2),
+      ['acme/model-5', '0.000001', '0.000002'],
+    ]);
+    expect((await harness.sync()).code).toBe(0);
+    expect(await countsMatchHistory()).toMatchObject({ added: 1, changed: 1, missing: 1, restored: 0 });
+    openrouter(baseline);
+    expect((await harness.sync()).code).toBe(0);
+    expect(await countsMatchHistory()).toMatchObject({ added: 0, changed: 1, missing: 1, restored: 1 });
+  });
 });

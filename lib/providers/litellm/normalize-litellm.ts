@@ -13,31 +13,29 @@ import { LITELLM_SAMPLE_SPEC_KEY, liteLlmEntrySchema } from './litellm-api.js';
 
 type Conversion = 'per_token' | 'as_given';
 
+type KnownKey = { base: BaseField; conversion: Conversion } | { extra: string; conversion: Conversion };
+const base = (field: BaseField, conversion: Conversion = 'per_token'): KnownKey => ({
+  base: field,
+  conversion,
+});
+const extra = (name: string, conversion: Conversion = 'per_token'): KnownKey => ({ extra: name, conversion });
+
 /** LiteLLM costs are USD per token (JSON numbers) unless the key names another unit. */
-const KNOWN_KEYS: Record<
-  string,
-  { base: BaseField; conversion: Conversion } | { extra: string; conversion: Conversion }
-> = {
-  input_cost_per_token: { base: 'input', conversion: 'per_token' },
-  output_cost_per_token: { base: 'output', conversion: 'per_token' },
-  cache_read_input_token_cost: { base: 'cacheRead', conversion: 'per_token' },
-  cache_creation_input_token_cost: { base: 'cacheWrite', conversion: 'per_token' },
-  input_cost_per_request: { base: 'request', conversion: 'as_given' },
-  input_cost_per_image: { base: 'image', conversion: 'as_given' },
-  cache_creation_input_token_cost_above_1hr: {
-    extra: 'cache_write_1h_per_1m_tokens',
-    conversion: 'per_token',
-  },
-  output_cost_per_reasoning_token: { extra: 'internal_reasoning_per_1m_tokens', conversion: 'per_token' },
-  input_cost_per_audio_token: { extra: 'audio_input_per_1m_tokens', conversion: 'per_token' },
-  output_cost_per_audio_token: { extra: 'audio_output_per_1m_tokens', conversion: 'per_token' },
-  cache_read_input_audio_token_cost: {
-    extra: 'audio_input_cache_read_per_1m_tokens',
-    conversion: 'per_token',
-  },
-  input_cost_per_image_token: { extra: 'image_input_per_1m_tokens', conversion: 'per_token' },
-  output_cost_per_image_token: { extra: 'image_output_per_1m_tokens', conversion: 'per_token' },
-  output_cost_per_image: { extra: 'image_output_per_image', conversion: 'as_given' },
+const KNOWN_KEYS: Record<string, KnownKey> = {
+  input_cost_per_token: base('input'),
+  output_cost_per_token: base('output'),
+  cache_read_input_token_cost: base('cacheRead'),
+  cache_creation_input_token_cost: base('cacheWrite'),
+  input_cost_per_request: base('request', 'as_given'),
+  input_cost_per_image: base('image', 'as_given'),
+  cache_creation_input_token_cost_above_1hr: extra('cache_write_1h_per_1m_tokens'),
+  output_cost_per_reasoning_token: extra('internal_reasoning_per_1m_tokens'),
+  input_cost_per_audio_token: extra('audio_input_per_1m_tokens'),
+  output_cost_per_audio_token: extra('audio_output_per_1m_tokens'),
+  cache_read_input_audio_token_cost: extra('audio_input_cache_read_per_1m_tokens'),
+  input_cost_per_image_token: extra('image_input_per_1m_tokens'),
+  output_cost_per_image_token: extra('image_output_per_1m_tokens'),
+  output_cost_per_image: extra('image_output_per_image', 'as_given'),
 };
 
 /** `<kind>_above_<N>k_tokens`: the price once the prompt is longer than N thousand tokens. */

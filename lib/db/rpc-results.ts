@@ -1,0 +1,436 @@
+import { z } from 'zod';
+import {
+  MODEL_STATES,
+  type ModelState,
+  type PriceRecord,
+  type PricingTier,
+} from '../providers/price-record.js';
+import type { StoredModel } from '../domain/stored-model.js';
+import { RUN_STATUSES, RUN_TRIGGERS } from '../domain/run-types.js';
+import type { SqlFunctionName } from './sql-functions.js';
+import { StoreError } from './store-error.js';
+
+/**
+ * What each SQL function returns, checked at the port: zod schemas of the wire (snake_case, as
+ * SQL builds it) that turn it into the camelCase types the rest of the code reads. Unknown keys
+ * are dropped, so a column added to a table breaks nothing; a missing or mistyped one is a
+ * StoreError (`MALFORMED_RESULT`), never a crash deep inside or a silently wrong value.
+ */
+
+/** The code of the StoreError for a result of the wrong shape. */
+export const MALFORMED_RESULT = 'MALFORMED_RESULT';
+
+const timestamp = z.string();
+/** bigint ids arrive as JSON numbers (exact below 2^53, which a run id never reaches). */
+const id = z.number().int();
+const count = z.number().int().nonnegative();
+const trigger = z.enum(RUN_TRIGGERS);
+const runStatus = z.enum(RUN_STATUSES);
+const modelsByState = z.partialRecord(z.enum(MODEL_STATES), count);
+/** A decimal string (Postgres numeric as text), or null. */
+const decimal = z.string().nullable();
+
+export const leaseResult = z
+  .discriminatedUnion('acquired', [
+    z.object({
+      acquired: z.literal(true),
+      run: z.object({ id, started_at: timestamp }),
+      abandoned_run_id: id.nullable(),
+    }),
+    z.object({
+      acquired: z.literal(false),
+      holder: z.object({
+        run_id: id,
+        started_at: timestamp,
+        expires_at: timestamp,
+        trigger,
+        triggered_by: z.string().nullable(),
+      }),
+    }),
+  ])
+  .transform((result) =>
+    result.acquired
+      ? {
+          acquired: true as const,
+          runId: result.run.id,
+          startedAt: result.run.started_at,
+          abandonedRunId: result.abandoned_run_id,
+        }
+      : {
+          acquired: false as const,
+          holder: {
+            runId: result.holder.run_id,
+            startedAt: result.holder.started_at,
+            expiresAt: result.holder.expires_at,
+            trigger: result.holder.trigger,
+            triggeredBy: result.holder.triggered_by,
+          },
+        },
+  );
+export type LeaseResult = z.output<typeof leaseResult>;
+
+export const reapResult = z
+  .object({ abandoned_run_id: id.nullable() })
+  .transform((result) => result.abandoned_run_id);
+
+const providerRow = z
+  .object({
+    provider: z.string(),
+    last_attempt_at: timestamp.nullable(),
+    last_success_at: timestamp.nullable(),
+    last_run_id: id.nullable(),
+    catalog_hash: z.string().nullable(),
+    last_error_reason: z.string().nullable(),
+    last_error: z.string().nullable(),
+    models_by_state: modelsByState,
+    held_count: count,
+    held_changes: z.array(z.unknown()),
+  })
+  .transform((row) => ({
+    provider: row.provider,
+    lastAttemptAt: row.last_attempt_at,
+    lastSuccessAt: row.last_success_at,
+    lastRunId: row.last_run_id,
+    catalogHash: row.catalog_hash,
+    lastErrorReason: row.last_error_reason,
+    lastError: row.last_error,
+    modelsByState: row.models_by_state,
+    heldCount: row.held_count,
+    heldChanges: row.held_changes,
+  }));
+/** A provider's row: when it last synced, its catalog hash, its models by state, what is held. */
+export type ProviderRow = z.output<typeof providerRow>;
+export const providerRows = z.array(providerRow);
+
+export const commitResult = z
+  .object({ added: count, changed: count, restored: count, missing: count, rows_written: count })
+  .transform(({ rows_written, ...counts }) => ({ ...counts, rowsWritten: rows_written }));
+/** What pricing_commit_provider wrote: the change counts as the database decided them. */
+export type CommitResult = z.output<typeof commitResult>;
+
+export const stageResult = z.object({ staged: count });
+
+/** numeric seconds: a JSON number from jsonb; a string is accepted as some drivers send numeric as text. */
+const seconds = z.union([z.number(), z.string().regex(/^\d+(\.\d+)?$/)]).transform(Number);
+
+export const finishResult = z
+  .object({
+    finished: z.boolean(),
+    status: runStatus.optional(),
+    run: z.object({ duration_seconds: seconds }).optional(),
+  })
+  .transform((result) => ({
+    finished: result.finished,
+    status: result.status,
+    durationSeconds: result.run?.duration_seconds,
+  }));
+/** Whether this call finished the run (else the status it already had), and how long it ran. */
+export type FinishResult = z.output<typeof finishResult>;
+
+const runSummary = z
+  .object({
+    id,
+    trigger,
+    triggered_by: z.string().nullable(),
+    status: runStatus,
+    dry_run: z.boolean(),
+    forced: z.boolean(),
+    providers: z.array(z.string()),
+    started_at: timestamp,
+    finished_at: timestamp.nullable(),
+    duration_seconds: seconds.nullable(),
+    results: z.record(z.string(), z.unknown()),
+    error: z.string().nullable(),
+  })
+  .transform((run) => ({
+    id: run.id,
+    trigger: run.trigger,
+    triggeredBy: run.triggered_by,
+    status: run.status,
+    dryRun: run.dry_run,
+    forced: run.forced,
+    providers: run.providers,
+    startedAt: run.started_at,
+    finishedAt: run.finished_at,
+    durationSeconds: run.duration_seconds,
+    results: run.results,
+    error: run.error,
+  }));
+export type RunSummary = z.output<typeof runSummary>;
+
+export const statusSnapshot = z
+  .object({
+    now: timestamp,
+    in_progress: z
+      .object({
+        run_id: id,
+        trigger,
+        triggered_by: z.string().nullable(),
+        started_at: timestamp,
+        expires_at: timestamp,
+        dry_run: z.boolean(),
+      })
+      .nullable(),
+    recent_runs: z.array(runSummary),
+    last_cron_run: z
+      .object({ id, status: runStatus, started_at: timestamp, finished_at: timestamp.nullable() })
+      .nullable(),
+    providers: providerRows,
+  })
+  .transform((status) => ({
+    now: status.now,
+    inProgress: status.in_progress && {
+      runId: status.in_progress.run_id,
+      trigger: status.in_progress.trigger,
+      triggeredBy: status.in_progress.triggered_by,
+      startedAt: status.in_progress.started_at,
+      expiresAt: status.in_progress.expires_at,
+      dryRun: status.in_progress.dry_run,
+    },
+    recentRuns: status.recent_runs,
+    lastCronRun: status.last_cron_run && {
+      id: status.last_cron_run.id,
+      status: status.last_cron_run.status,
+      startedAt: status.last_cron_run.started_at,
+      finishedAt: status.last_cron_run.finished_at,
+    },
+    providers: status.providers,
+  }));
+export type StatusSnapshot = z.output<typeof statusSnapshot>;
+
+export const metricsSnapshot = z
+  .object({
+    /** [metric, label1, label2, value as a decimal string] */
+    totals: z.array(z.tuple([z.string(), z.string(), z.string(), z.string()])),
+    providers: z.array(
+      z.object({
+        provider: z.string(),
+        last_success_at: timestamp.nullable(),
+        models_by_state: modelsByState,
+        held_count: count,
+      }),
+    ),
+    in_progress: z.boolean(),
+  })
+  .transform((metrics) => ({
+    totals: metrics.totals,
+    providers: metrics.providers.map((row) => ({
+      provider: row.provider,
+      lastSuccessAt: row.last_success_at,
+      modelsByState: row.models_by_state,
+      heldCount: row.held_count,
+    })),
+    inProgress: metrics.in_progress,
+  }));
+export type MetricsSnapshot = z.output<typeof metricsSnapshot>;
+
+export const pruneResult = z.object({ deleted: count });
+export const pingResult = z.object({ ok: z.literal(true) });
+export const putEntriesResult = z.object({ written: count }).transform((result) => result.written);
+
+/**
+ * A price as GET /prices shows it: decimal strings, USD per 1M tokens (or per request / image).
+ * snake_case because this is the answer's wire format, passed through as SQL built it (keys this
+ * schema does not name included).
+ */
+const priceView = z.looseObject({
+  provider: z.string(),
+  model_id: z.string(),
+  state: z.enum(MODEL_STATES),
+  input_price_per_1m_tokens: decimal,
+  output_price_per_1m_tokens: decimal,
+  cache_read_price_per_1m_tokens: decimal,
+  cache_write_price_per_1m_tokens: decimal,
+  request_price: decimal,
+  image_price: decimal,
+  extra: z.record(z.string(), z.string()),
+  tiers: z.array(z.record(z.string(), z.unknown())),
+  context_length: z.number().int().nullable(),
+  alias_of: z.string().nullable(),
+  /** When this price took effect (the last price change, or later a pin). */
+  effective_at: timestamp,
+  pinned: z.boolean(),
+});
+export type PriceView = z.output<typeof priceView>;
+
+/** A price version: a bigint sequence value, as a JSON number; kept as text (it goes into ETags). */
+const version = z.union([z.number().int(), z.string().regex(/^\d+$/)]).transform(String);
+
+export const pricesPage = z
+  .object({
+    version,
+    not_modified: z.boolean().optional(),
+    prices: z.array(priceView).optional(),
+    next: z.tuple([z.string(), z.string()]).nullable().optional(),
+  })
+  .transform((page) => ({
+    version: page.version,
+    notModified: page.not_modified === true,
+    prices: page.prices ?? [],
+    next: page.next ?? null,
+  }));
+export type PricesPage = z.output<typeof pricesPage>;
+
+/** The envelope only: its rows, one per active price, are decoded by activePriceOf. */
+export const liteLlmMapSource = z
+  .object({
+    version,
+    not_modified: z.boolean().optional(),
+    entries: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+    prices: z.array(z.unknown()).optional(),
+  })
+  .transform((source) => ({
+    version: source.version,
+    notModified: source.not_modified === true,
+    entries: source.entries ?? {},
+    prices: (source.prices ?? []).map((row, index) => activePriceOf(row, index)),
+  }));
+export type LiteLlmMapSource = z.output<typeof liteLlmMapSource>;
+
+/** The envelope only: 25,000 rows are decoded by storedModelOf, which is several times cheaper than zod. */
+export const storedModelRows = z
+  .array(z.unknown())
+  .transform((rows) => rows.map((row, index) => storedModelOf(row, index)));
+
+/** Decodes a result with its schema; a mismatch is a StoreError naming the function and the first issue. */
+export function decodeResult<Schema extends z.ZodType>(
+  name: SqlFunctionName,
+  schema: Schema,
+  value: unknown,
+): z.output<Schema> {
+  let parsed;
+  try {
+    parsed = schema.safeParse(value);
+  } catch (error) {
+    if (error instanceof MalformedRow) throw malformed(name, error.message, error);
+    throw error;
+  }
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? `${issue.path.map(String).join('.')}: ` : '';
+    throw malformed(name, `${where}${issue?.message ?? 'invalid'}`, parsed.error);
+  }
+  return parsed.data;
+}
+
+function malformed(name: SqlFunctionName, detail: string, cause: unknown): StoreError {
+  return new StoreError(`${name}: the database answered with an unexpected shape (${detail})`, {
+    code: MALFORMED_RESULT,
+    cause,
+  });
+}
+
+/** A positional row that does not have the shape its SQL function builds. */
+class MalformedRow extends Error {}
+
+const STATES: ReadonlySet<unknown> = new Set(MODEL_STATES);
+
+/** What one position of a row holds. */
+type Column = 'text' | 'text or null' | 'integer or null' | 'object' | 'array' | 'state';
+
+function fits(value: unknown, column: Column): boolean {
+  switch (column) {
+    case 'text':
+      return typeof value === 'string';
+    case 'text or null':
+      return value === null || typeof value === 'string';
+    case 'integer or null':
+      return value === null || Number.isInteger(value);
+    case 'object':
+      return typeof value === 'object' && value !== null && !Array.isArray(value);
+    case 'array':
+      return Array.isArray(value);
+    case 'state':
+      return STATES.has(value);
+  }
+}
+
+/**
+ * The row, if each position holds what `columns` says. One tight pass per row (25,000 of them in a
+ * provider's read); the message is only built for a row that does not fit.
+ */
+function checkedRow(value: unknown, columns: readonly Column[], where: () => string): unknown[] {
+  if (Array.isArray(value) && value.length === columns.length) {
+    let position = 0;
+    while (position < columns.length && fits(value[position], columns[position]!)) position += 1;
+    if (position === columns.length) return value;
+    throw new MalformedRow(
+      `${where()}.${position}: expected ${columns[position]}, got ${preview(value[position])}`,
+    );
+  }
+  throw new MalformedRow(`${where()}: expected an array of ${columns.length} items`);
+}
+
+/** A value for a message: JSON, cut short (a hostile row may hold anything). */
+function preview(value: unknown): string {
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length > 40 ? `${json.slice(0, 40)}…` : json;
+}
+
+/** The six base prices, in the order both positional reads give them. */
+type BasePrices = Pick<
+  PriceRecord,
+  | 'inputUsdPerMillionTokens'
+  | 'outputUsdPerMillionTokens'
+  | 'cacheReadUsdPerMillionTokens'
+  | 'cacheWriteUsdPerMillionTokens'
+  | 'requestUsd'
+  | 'imageUsd'
+>;
+const BASE_PRICES: readonly Column[] = Array<Column>(6).fill('text or null');
+
+/** The six base prices of a checked row, at positions start … start + 5. */
+function basePricesAt(row: unknown[], start: number): BasePrices {
+  return {
+    inputUsdPerMillionTokens: row[start] as string | null,
+    outputUsdPerMillionTokens: row[start + 1] as string | null,
+    cacheReadUsdPerMillionTokens: row[start + 2] as string | null,
+    cacheWriteUsdPerMillionTokens: row[start + 3] as string | null,
+    requestUsd: row[start + 4] as string | null,
+    imageUsd: row[start + 5] as string | null,
+  };
+}
+
+/** pricing_read_models' row: [model_id, state, input, output, cache_read, cache_write, request,
+ * image, extra_prices, pricing_tiers, context_length, alias_of]. */
+const MODEL_ROW: readonly Column[] = [
+  'text',
+  'state',
+  ...BASE_PRICES,
+  'object',
+  'array',
+  'integer or null',
+  'text or null',
+];
+
+/** One row of pricing_read_models, decoded: the one place that order is read. */
+export function storedModelOf(value: unknown, index: number): StoredModel {
+  const row = checkedRow(value, MODEL_ROW, () => String(index));
+  return {
+    modelId: row[0] as string,
+    state: row[1] as ModelState,
+    ...basePricesAt(row, 2),
+    extraPrices: row[8] as Record<string, string>,
+    tiers: row[9] as PricingTier[],
+    contextLength: row[10] as number | null,
+    aliasOf: row[11] as string | null,
+  };
+}
+
+/** A provider's active price, for the LiteLLM map. */
+export type ActivePrice = { provider: string } & Pick<PriceRecord, 'modelId' | 'contextLength'> & BasePrices;
+
+/** pricing_read_litellm_map's price row: [provider, model_id, input, output, cache_read,
+ * cache_write, request, image, context_length]. */
+const PRICE_ROW: readonly Column[] = ['text', 'text', ...BASE_PRICES, 'integer or null'];
+
+/** One price row of pricing_read_litellm_map, decoded: the one place that order is read. */
+export function activePriceOf(value: unknown, index: number): ActivePrice {
+  const row = checkedRow(value, PRICE_ROW, () => `prices.${index}`);
+  return {
+    provider: row[0] as string,
+    modelId: row[1] as string,
+    ...basePricesAt(row, 2),
+    contextLength: row[8] as number | null,
+  };
+}

@@ -1,0 +1,191 @@
+import type { NormalizedCatalog, PriceRecord, ProviderSlug } from '../providers/price-record.js';
+import { storableJson } from '../text/storable-text.js';
+import { diffCatalog } from './diff-catalog.js';
+import { applyGuardrails, pricePair, type GuardedDiff, type GuardrailSettings } from './guardrails.js';
+import type { StoredModel } from '../domain/stored-model.js';
+import { emptyCounts, type ChangeReport, type OutcomeCounts, type ProviderResult } from './sync-result.js';
+
+const INVALID_EXAMPLES = 10;
+const REPORTED_CHANGES = 50;
+const REPORTED_HELD = 100;
+
+/** What one provider's fetched catalog is planned against: everything the planner reads. */
+export interface PlanInput {
+  provider: ProviderSlug;
+  catalog: NormalizedCatalog;
+  /** `catalogHash(catalog)`: the caller computes it once, as it decides with it whether to read `stored`. */
+  hash: string;
+  /** The hash stored on the provider row by the last apply (null: none, or something was held). */
+  lastCatalogHash: string | null;
+  /** The provider's stored models; null when not read because `skipsStoredModels` said so. */
+  stored: readonly StoredModel[] | null;
+  settings: GuardrailSettings;
+  dryRun: boolean;
+  force: boolean;
+}
+
+/** One atomic write of a provider, as pricing_commit_provider takes it (run, provider and source aside). */
+export interface PlannedWrite {
+  records: PriceRecord[];
+  missing: string[];
+  /** Null when something was held or unreadable, so that the next run diffs again. */
+  catalogHash: string | null;
+  /** The held changes to show (shortened, storable) and how many there are in all. */
+  held: unknown[];
+  heldCount: number;
+}
+
+/** What to do for one provider, and what to report when it is done. */
+export interface ProviderPlan {
+  /** The provider's result as planned; the counts of what was written are the commit's. */
+  result: ProviderResult;
+  /** Null when nothing is written: a dry run, or the whole provider is held. */
+  write: PlannedWrite | null;
+  /** The LiteLLM map's entries to store after the write (held models keep their old entry). */
+  liteLlmEntries: Record<string, Record<string, unknown>> | null;
+}
+
+/**
+ * Whether the catalog is exactly what was last applied, so the plan is "touch the provider row,
+ * write nothing else" and the stored models need not be read. Listed-but-unreadable models are not
+ * in the hash: with any, always diff (and store no hash), or one that later disappears from the
+ * feed would never be marked missing.
+ */
+export function skipsStoredModels(input: Omit<PlanInput, 'stored' | 'settings' | 'dryRun'>): boolean {
+  return (
+    !input.force &&
+    input.catalog.records.length > 0 &&
+    (input.catalog.unreadableIds?.length ?? 0) === 0 &&
+    input.lastCatalogHash === input.hash
+  );
+}
+
+/**
+ * Plans one provider's sync: counts what was fetched, takes the unchanged-catalog shortcut, diffs
+ * against what is stored, holds back what looks like a glitch, and says what to write. Pure: the
+ * same input always gives the same plan, and nothing is read or written.
+ */
+export function planProvider(input: PlanInput): ProviderPlan {
+  const { catalog, dryRun } = input;
+  const records = catalog.records;
+  const counts = fetchedCounts(catalog);
+  const result: ProviderResult = {
+    provider: input.provider,
+    outcome: dryRun ? 'dry_run' : 'applied',
+    applied: true,
+    duration_seconds: 0,
+    counts,
+    error: null,
+    invalid_examples: catalog.invalid.slice(0, INVALID_EXAMPLES),
+    held_changes: [],
+  };
+
+  if (skipsStoredModels(input)) {
+    counts.unchanged = records.length;
+    if (dryRun) return { result, write: null, liteLlmEntries: null };
+    result.outcome = 'unchanged';
+    const write = { records: [], missing: [], catalogHash: input.hash, held: [], heldCount: 0 };
+    return { result, write, liteLlmEntries: null };
+  }
+
+  if (input.stored === null) throw new Error(`${input.provider}: the plan needs the stored models`);
+  const diff = diffCatalog(input.stored, records, catalog.unreadableIds);
+  const guarded = applyGuardrails(input.stored, records.length, diff, input.settings, input.force);
+  counts.unchanged = diff.unchanged;
+  counts.held = guarded.heldModels;
+  for (const change of guarded.apply) {
+    counts[change.kind] += 1;
+    if (change.direction === 'up') counts.price_up += 1;
+    if (change.direction === 'down') counts.price_down += 1;
+  }
+  counts.missing = guarded.missing.length;
+  // Results are stored as jsonb: no text from a feed may make recording the run fail.
+  result.held_changes = storableJson(guarded.held.slice(0, REPORTED_HELD));
+  if (guarded.providerHold) {
+    result.applied = false;
+    result.outcome = 'held';
+  }
+
+  if (dryRun) {
+    result.changes = changeReports(guarded);
+    return { result, write: null, liteLlmEntries: null };
+  }
+  if (guarded.providerHold) return { result, write: null, liteLlmEntries: null };
+
+  const unreadable = catalog.unreadableIds?.length ?? 0;
+  const write: PlannedWrite = {
+    records: guarded.apply.map((change) => change.record),
+    missing: guarded.missing.map((model) => model.modelId),
+    // With something held, forget the hash so the next run diffs (and holds) again.
+    // With unreadable models listed, forget it too (see skipsStoredModels).
+    catalogHash: guarded.held.length > 0 || unreadable > 0 ? null : input.hash,
+    held: result.held_changes,
+    heldCount: guarded.held.length,
+  };
+  return { result, write, liteLlmEntries: liteLlmEntriesOf(catalog, guarded) };
+}
+
+/** The counts known from the catalog alone. */
+function fetchedCounts(catalog: NormalizedCatalog): OutcomeCounts {
+  const counts = emptyCounts();
+  counts.fetched = catalog.records.length;
+  counts.invalid = catalog.invalid.length;
+  for (const record of catalog.records) {
+    if (record.state === 'unpriced') counts.unpriced += 1;
+    else if (record.state === 'variable') counts.variable += 1;
+  }
+  return counts;
+}
+
+/** A held model keeps its previous entry, so no held price reaches the map we serve. */
+function liteLlmEntriesOf(
+  catalog: NormalizedCatalog,
+  guarded: GuardedDiff,
+): Record<string, Record<string, unknown>> | null {
+  if (!catalog.liteLlmEntries) return null;
+  const heldIds = new Set(guarded.held.map((change) => change.model_id));
+  return Object.fromEntries(
+    Object.entries(catalog.liteLlmEntries).filter(([modelId]) => !heldIds.has(modelId)),
+  );
+}
+
+/** The first changes a real run would write, with old and new prices. */
+function changeReports(guarded: GuardedDiff): ChangeReport[] {
+  const reports: ChangeReport[] = [];
+  for (const change of guarded.apply) {
+    if (reports.length >= REPORTED_CHANGES) return reports;
+    reports.push({
+      model_id: change.modelId,
+      kind: change.kind,
+      old: pricePair(change.old),
+      new: pricePair(change.record),
+    });
+  }
+  for (const model of guarded.missing) {
+    if (reports.length >= REPORTED_CHANGES) return reports;
+    reports.push({ model_id: model.modelId, kind: 'missing', old: pricePair(model), new: null });
+  }
+  return reports;
+}
+
+/** The committed counts of a write, as pricing_commit_provider returns them. */
+export interface CommittedCounts {
+  added: number;
+  changed: number;
+  restored: number;
+  missing: number;
+}
+
+/**
+ * The provider's counts with what the database committed in place of what was planned: the
+ * database decides what really differed. Equal to the plan unless something else wrote meanwhile.
+ */
+export function withCommittedCounts(counts: OutcomeCounts, committed: CommittedCounts): OutcomeCounts {
+  return {
+    ...counts,
+    added: committed.added,
+    changed: committed.changed,
+    restored: committed.restored,
+    missing: committed.missing,
+  };
+}
