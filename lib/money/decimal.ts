@@ -224,6 +224,11 @@ export function formatDecimalDigits(parts: DecimalDigits): string {
   return format(parts);
 }
 
+/** `compareDecimal` of two decimals already read: for checking one price against several bounds. */
+export function compareDecimalDigits(a: DecimalDigits, b: DecimalDigits): -1 | 0 | 1 {
+  return compareParts(a, b);
+}
+
 /** Parses any accepted decimal and returns it in canonical form. Throws `DecimalError` on garbage. */
 export function normalizeDecimal(value: DecimalInput): string {
   return format(partsOf(value));
