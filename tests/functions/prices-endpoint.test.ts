@@ -9,6 +9,8 @@ import {
   type FunctionHarness,
 } from '../support/function-harness.js';
 import { settleStatistics } from '../support/test-database.js';
+import { fitPage, MAX_PAGE_BODY_BYTES } from '../../lib/functions/serve-prices.js';
+import { encodeCursor } from '../../lib/functions/prices-query.js';
 
 const PRICES_TOKEN = 'test-prices-token-abc123';
 
@@ -131,6 +133,34 @@ describe('GET /prices', () => {
     } while (cursor);
     expect(seen).toEqual(all.prices.map((price) => `${price.provider}:${price.model_id}`));
     expect(pages).toBe(Math.ceil(all.prices.length / 7));
+  });
+
+  it('cuts a page before its byte budget, and its cursor continues right after the last row', async () => {
+    const all = ((await (await read('/prices?limit=5000')).json()) as PricesBody).prices;
+    expect(all.length).toBeGreaterThan(10);
+    const rowBytes = all.slice(0, 3).map((price) => Buffer.byteLength(JSON.stringify(price)) + 1);
+    const cut = fitPage(all, rowBytes[0]! + rowBytes[1]! + rowBytes[2]! - 1);
+    expect(cut.prices).toEqual(all.slice(0, 2));
+    expect(cut.cutAfter).toEqual([all[1]!.provider, all[1]!.model_id]);
+    const rest = (await (
+      await read(`/prices?limit=5000&cursor=${encodeCursor(cut.cutAfter!)}`)
+    ).json()) as PricesBody;
+    expect([...cut.prices, ...rest.prices]).toEqual(all);
+    // One row over the budget is still served: a page never comes back empty while rows remain.
+    expect(fitPage(all, 1)).toEqual({
+      prices: all.slice(0, 1),
+      cutAfter: [all[0]!.provider, all[0]!.model_id],
+    });
+    expect(fitPage(all, MAX_PAGE_BODY_BYTES)).toEqual({ prices: all, cutAfter: null });
+    // 5,000 rows of 1 KB (a provider with many tiers) would pass Vercel's 4.5 MB cap unless cut.
+    const large = Array.from({ length: 5000 }, (_, index) => ({
+      ...all[0]!,
+      model_id: `m${String(index).padStart(5, '0')}`,
+      tiers: [{ note: 'x'.repeat(900) }],
+    }));
+    const page = fitPage(large, MAX_PAGE_BODY_BYTES);
+    expect(page.prices.length).toBeLessThan(5000);
+    expect(Buffer.byteLength(JSON.stringify(page.prices))).toBeLessThanOrEqual(MAX_PAGE_BODY_BYTES);
   });
 
   it('filters by provider, model_id, state and updated_since', async () => {
