@@ -40,6 +40,7 @@ const LIB_LAYERS = [
   'sync',
   'metrics',
   'edge',
+  'operator',
   'app',
   'functions',
   'cli',

@@ -22,6 +22,10 @@ const ROUTES: Record<string, () => Promise<RouteModule>> = {
   '/api/health': () => import('../../api/health.js'),
   '/api/prices': () => import('../../api/prices.js'),
   '/api/prices/litellm': () => import('../../api/prices/litellm.js'),
+  '/api/admin/pricing/held': () => import('../../api/admin/pricing/held.js'),
+  '/api/admin/pricing/pins': () => import('../../api/admin/pricing/pins.js'),
+  '/api/admin/pricing/runs': () => import('../../api/admin/pricing/runs.js'),
+  '/api/admin/pricing/prices': () => import('../../api/admin/pricing/prices.js'),
 };
 
 export interface LocalRunnerOptions {

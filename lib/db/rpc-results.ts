@@ -211,6 +211,14 @@ export const metricsSnapshot = z
       }),
     ),
     in_progress: z.boolean(),
+    /** The database's clock, for ages (operator control, 20261201200400_operator_metrics.sql). */
+    now: timestamp.optional(),
+    /** Pending held changes per provider, with the oldest one's first_held_at. */
+    held: z
+      .array(z.object({ provider: z.string(), pending: count, oldest_first_held_at: timestamp }))
+      .optional(),
+    /** Pins per provider, and those whose provider price differs from the pin. */
+    pins: z.array(z.object({ provider: z.string(), pinned: count, drifting: count })).optional(),
   })
   .transform((metrics) => ({
     totals: metrics.totals,
@@ -221,8 +229,17 @@ export const metricsSnapshot = z
       heldCount: row.held_count,
     })),
     inProgress: metrics.in_progress,
+    now: metrics.now ?? null,
+    held: metrics.held?.map((row) => ({
+      provider: row.provider,
+      pending: row.pending,
+      oldestFirstHeldAt: row.oldest_first_held_at,
+    })),
+    pins: metrics.pins,
   }));
-export type MetricsSnapshot = z.output<typeof metricsSnapshot>;
+/** `now`, `held` and `pins` (operator control) are optional: /metrics works without them. */
+export type MetricsSnapshot = Omit<z.output<typeof metricsSnapshot>, 'now' | 'held' | 'pins'> &
+  Partial<Pick<z.output<typeof metricsSnapshot>, 'now' | 'held' | 'pins'>>;
 
 export const pruneResult = z.object({ deleted: count });
 export const pingResult = z.object({ ok: z.literal(true) });

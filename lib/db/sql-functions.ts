@@ -59,6 +59,54 @@ export interface SqlFunctionArgs {
     p_known_version: string | null;
   };
   pricing_read_litellm_map: { p_known_version: string | null };
+  // Operator control (lib/db/operator-store.ts).
+  pricing_read_held: {
+    p_status: string | null;
+    p_provider: string | null;
+    p_before_id: number | null;
+    p_limit: number;
+  };
+  pricing_decide_held: {
+    p_action: string;
+    p_ids: readonly number[];
+    p_decided_by: string;
+    p_note: string | null;
+  };
+  pricing_record_sync_holds: {
+    p_run_id: number;
+    p_provider: string;
+    p_held: readonly object[];
+    p_complete: boolean;
+    p_keep: readonly string[];
+    p_pinned: readonly object[];
+  };
+  pricing_read_operator_state: { p_run_id: number | null; p_provider: string };
+  pricing_read_runs: { p_before: number | null; p_limit: number };
+  pricing_rollback_run: { p_run_id: number; p_force: boolean; p_triggered_by: string };
+  pricing_read_pins: { p_provider: string | null };
+  pricing_set_pin: {
+    p_provider: string;
+    p_model_id: string;
+    p_prices: object;
+    p_reason: string;
+    p_expires_at: string | null;
+    p_pinned_by: string;
+  };
+  pricing_remove_pin: { p_provider: string; p_model_id: string; p_removed_by: string };
+  pricing_read_prices_at: {
+    p_providers: readonly string[] | null;
+    p_model_id: string | null;
+    p_at: string | null;
+    p_after_provider: string | null;
+    p_after_model_id: string | null;
+    p_limit: number;
+  };
+  pricing_read_price_history: {
+    p_provider: string | null;
+    p_model_id: string;
+    p_before_id: number | null;
+    p_limit: number;
+  };
 }
 
 export type SqlFunctionName = keyof SqlFunctionArgs;
@@ -103,6 +151,44 @@ export const SQL_FUNCTIONS = {
     p_known_version: 'bigint',
   },
   pricing_read_litellm_map: { p_known_version: 'bigint' },
+  // Operator control (lib/db/operator-store.ts).
+  pricing_read_held: { p_status: 'text', p_provider: 'text', p_before_id: 'bigint', p_limit: 'integer' },
+  pricing_decide_held: { p_action: 'text', p_ids: 'bigint[]', p_decided_by: 'text', p_note: 'text' },
+  pricing_record_sync_holds: {
+    p_run_id: 'bigint',
+    p_provider: 'text',
+    p_held: 'jsonb',
+    p_complete: 'boolean',
+    p_keep: 'text[]',
+    p_pinned: 'jsonb',
+  },
+  pricing_read_operator_state: { p_run_id: 'bigint', p_provider: 'text' },
+  pricing_read_runs: { p_before: 'bigint', p_limit: 'integer' },
+  pricing_rollback_run: { p_run_id: 'bigint', p_force: 'boolean', p_triggered_by: 'text' },
+  pricing_read_pins: { p_provider: 'text' },
+  pricing_set_pin: {
+    p_provider: 'text',
+    p_model_id: 'text',
+    p_prices: 'jsonb',
+    p_reason: 'text',
+    p_expires_at: 'timestamptz',
+    p_pinned_by: 'text',
+  },
+  pricing_remove_pin: { p_provider: 'text', p_model_id: 'text', p_removed_by: 'text' },
+  pricing_read_prices_at: {
+    p_providers: 'text[]',
+    p_model_id: 'text',
+    p_at: 'timestamptz',
+    p_after_provider: 'text',
+    p_after_model_id: 'text',
+    p_limit: 'integer',
+  },
+  pricing_read_price_history: {
+    p_provider: 'text',
+    p_model_id: 'text',
+    p_before_id: 'bigint',
+    p_limit: 'integer',
+  },
 } as const satisfies { [Name in SqlFunctionName]: Record<keyof SqlFunctionArgs[Name], string> };
 
 /**

@@ -1,5 +1,5 @@
 import type { AppContext } from '../app/app-context.js';
-import type { PriceView } from '../db/rpc-results.js';
+import { fitPage, MAX_PAGE_BODY_BYTES } from '../edge/page-budget.js';
 import { json } from '../edge/responses.js';
 import { authorizePriceRead, knownVersion, notModified, priceEtag } from './prices-access.js';
 import { encodeCursor, parsePricesQuery } from './prices-query.js';
@@ -30,27 +30,4 @@ export async function servePrices(request: Request, context: AppContext): Promis
     },
     { etag, 'cache-control': cacheControl },
   );
-}
-
-/**
- * Vercel refuses a buffered function response over 4.5 MB. Rows are about 0.5 KB, but one with
- * many tiers or extra prices can be several, so 5,000 of them could pass the cap: a page stops
- * before this many bytes of rows, and its cursor continues after the last row it holds.
- */
-export const MAX_PAGE_BODY_BYTES = 4_000_000;
-
-/** The rows that fit in `budgetBytes` of JSON (always at least one), and where a cut page ends. */
-export function fitPage(
-  prices: PriceView[],
-  budgetBytes: number,
-): { prices: PriceView[]; cutAfter: [string, string] | null } {
-  let bytes = 0;
-  for (let index = 0; index < prices.length; index++) {
-    bytes += Buffer.byteLength(JSON.stringify(prices[index])) + 1;
-    if (bytes > budgetBytes && index > 0) {
-      const last = prices[index - 1]!;
-      return { prices: prices.slice(0, index), cutAfter: [last.provider, last.model_id] };
-    }
-  }
-  return { prices, cutAfter: null };
 }

@@ -37,7 +37,7 @@ function providersOption(value: unknown, configured: readonly ProviderSlug[]): P
   return [...new Set(names)] as ProviderSlug[];
 }
 
-async function readBody(request: Request): Promise<Record<string, unknown>> {
+export async function readBody(request: Request): Promise<Record<string, unknown>> {
   const declared = Number(request.headers.get('content-length') ?? '0');
   if (declared > MAX_TRIGGER_BODY_BYTES)
     throw new HttpError(413, `request body over ${MAX_TRIGGER_BODY_BYTES} bytes`);

@@ -10,6 +10,7 @@ import {
   RUN_STATUSES,
   RUN_TRIGGERS,
 } from './metric-labels.js';
+import { registerOperatorMetrics } from './operator-metrics.js';
 import { StoredHistogram, type StoredHistogramSeries } from './stored-histogram.js';
 
 /** The Prometheus text format, version 0.0.4. */
@@ -156,13 +157,7 @@ function buildMetrics(snapshot: MetricsSnapshot, config: Config, version: string
     total: 'provider_errors',
   });
 
-  const held = new Gauge({
-    name: 'pricing_held_changes',
-    help: 'Changes held back by the guardrails and waiting for an admin, by configured provider.',
-    labelNames: ['provider'] as const,
-    registers,
-  });
-  for (const provider of providers) held.set({ provider }, providerRows.get(provider)?.heldCount ?? 0);
+  registerOperatorMetrics(registers, snapshot, providers);
 
   new Gauge({
     name: 'pricing_sync_enabled',

@@ -6,7 +6,15 @@ import { MODEL_STATES } from '../providers/price-record.js';
  * The label values /metrics always serves, zero until something is counted: a series that only
  * appears at its first increment makes `increase()` miss that increment and `absent()` fire.
  */
-export const RUN_TRIGGERS: readonly RunTrigger[] = ['cron', 'manual', 'cli'];
+export const RUN_TRIGGERS: readonly RunTrigger[] = [
+  'cron',
+  'manual',
+  'cli',
+  'approve',
+  'reject',
+  'pin',
+  'rollback',
+];
 
 /** How a run ended, as counted in the `runs` totals (a run still `running` is not counted). */
 export const RUN_STATUSES = ['success', 'partial', 'failed', 'abandoned'] as const;

@@ -4,10 +4,14 @@ import { diffCatalog } from './diff-catalog.js';
 import { applyGuardrails, pricePair, type GuardedDiff, type GuardrailSettings } from './guardrails.js';
 import type { StoredModel } from '../domain/stored-model.js';
 import { emptyCounts, type ChangeReport, type OutcomeCounts, type ProviderResult } from './sync-result.js';
+import { planOperatorEffects } from './operator-effects.js';
+import type { OperatorState, PriceRow, SyncHold } from '../db/operator-store.js';
 
 const INVALID_EXAMPLES = 10;
 const REPORTED_CHANGES = 50;
 const REPORTED_HELD = 100;
+/** Held changes recorded as rows per provider and run; past this, no pending row is withdrawn. */
+const RECORDED_HELD = 5_000;
 
 /** What one provider's fetched catalog is planned against: everything the planner reads. */
 export interface PlanInput {
@@ -22,6 +26,8 @@ export interface PlanInput {
   settings: GuardrailSettings;
   dryRun: boolean;
   force: boolean;
+  /** Pins, rejected and rolled-back values (lib/operator/); null when not read (the shortcut). */
+  operator?: OperatorState | null;
 }
 
 /** One atomic write of a provider, as pricing_commit_provider takes it (run, provider and source aside). */
@@ -43,6 +49,11 @@ export interface ProviderPlan {
   write: PlannedWrite | null;
   /** The LiteLLM map's entries to store after the write (held models keep their old entry). */
   liteLlmEntries: Record<string, Record<string, unknown>> | null;
+  /**
+   * The held changes to record as rows after the write (pricing_record_sync_holds), and the
+   * provider's price of pinned models; null when the stored models were not diffed.
+   */
+  holds: { rows: SyncHold[]; complete: boolean; pinned: { model_id: string; row: PriceRow }[] } | null;
 }
 
 /**
@@ -82,15 +93,28 @@ export function planProvider(input: PlanInput): ProviderPlan {
 
   if (skipsStoredModels(input)) {
     counts.unchanged = records.length;
-    if (dryRun) return { result, write: null, liteLlmEntries: null };
+    if (dryRun) return { result, write: null, liteLlmEntries: null, holds: null };
     result.outcome = 'unchanged';
     const write = { records: [], missing: [], catalogHash: input.hash, held: [], heldCount: 0 };
-    return { result, write, liteLlmEntries: null };
+    return { result, write, liteLlmEntries: null, holds: null };
   }
 
   if (input.stored === null) throw new Error(`${input.provider}: the plan needs the stored models`);
   const diff = diffCatalog(input.stored, records, catalog.unreadableIds);
-  const guarded = applyGuardrails(input.stored, records.length, diff, input.settings, input.force);
+  const operator = planOperatorEffects(
+    applyGuardrails(input.stored, records.length, diff, input.settings, input.force),
+    diff,
+    records,
+    input.operator ?? { pins: [], expiredPins: [], rolledBack: [] },
+    input.force,
+  );
+  const guarded = operator.guarded;
+  const holds = {
+    rows: storableJson(operator.holds.slice(0, RECORDED_HELD)),
+    complete: operator.holds.length <= RECORDED_HELD,
+    pinned: storableJson(operator.pinned),
+  };
+  const pinned = input.operator?.pins.length ?? 0;
   counts.unchanged = diff.unchanged;
   counts.held = guarded.heldModels;
   for (const change of guarded.apply) {
@@ -108,9 +132,9 @@ export function planProvider(input: PlanInput): ProviderPlan {
 
   if (dryRun) {
     result.changes = changeReports(guarded);
-    return { result, write: null, liteLlmEntries: null };
+    return { result, write: null, liteLlmEntries: null, holds: null };
   }
-  if (guarded.providerHold) return { result, write: null, liteLlmEntries: null };
+  if (guarded.providerHold) return { result, write: null, liteLlmEntries: null, holds };
 
   const unreadable = catalog.unreadableIds?.length ?? 0;
   const write: PlannedWrite = {
@@ -118,11 +142,12 @@ export function planProvider(input: PlanInput): ProviderPlan {
     missing: guarded.missing.map((model) => model.modelId),
     // With something held, forget the hash so the next run diffs (and holds) again.
     // With unreadable models listed, forget it too (see skipsStoredModels).
-    catalogHash: guarded.held.length > 0 || unreadable > 0 ? null : input.hash,
+    // With pins, forget it too: every sync must see the provider's price of a pinned model.
+    catalogHash: guarded.held.length > 0 || unreadable > 0 || pinned > 0 ? null : input.hash,
     held: result.held_changes,
     heldCount: guarded.held.length,
   };
-  return { result, write, liteLlmEntries: liteLlmEntriesOf(catalog, guarded) };
+  return { result, write, liteLlmEntries: liteLlmEntriesOf(catalog, guarded), holds };
 }
 
 /** The counts known from the catalog alone. */

@@ -18,6 +18,7 @@ import { FetchBudget } from '../providers/fetch-budget.js';
 import { DEFAULT_MAX_PRICE_PER_1M, enforcePriceBounds } from './price-bounds.js';
 import { runStatusOf } from './run-status.js';
 import { emptyCounts, type OutcomeCounts, type ProviderResult, type RunReport } from './sync-result.js';
+import { OperatorStore } from '../db/operator-store.js';
 
 export interface SyncSettings extends GuardrailSettings {
   leaseSeconds: number;
@@ -193,6 +194,7 @@ async function syncProviders(
           runId,
           source,
           lastCatalogHash: providerRows.get(source.slug)?.catalogHash ?? null,
+          pendingHeld: providerRows.get(source.slug)?.heldCount ?? 0,
           deadline,
           applyInTurn,
           log,
@@ -213,6 +215,8 @@ interface ProviderTask {
   runId: number;
   source: ProviderSource;
   lastCatalogHash: string | null;
+  /** Held changes the provider row counts as pending before this run. */
+  pendingHeld: number;
   deadline: RunDeadline;
   applyInTurn: <T>(work: () => Promise<T>) => Promise<T>;
   log: Logger;
@@ -299,8 +303,34 @@ async function planAndApply(
     lastCatalogHash: task.lastCatalogHash,
     force: request.force,
   };
-  const stored = skipsStoredModels(planned) ? null : await deps.store.readModels(source.slug);
-  const plan = planProvider({ ...planned, stored, settings: deps.settings, dryRun: request.dryRun });
+  const shortcut = skipsStoredModels(planned);
+  // Pins and rolled-back values first: removing an expired pin applies the provider's price.
+  const operator = new OperatorStore(deps.store);
+  const operatorState = shortcut
+    ? null
+    : await operator.readOperatorState(request.dryRun ? null : runId, source.slug);
+  const stored = shortcut ? null : await deps.store.readModels(source.slug);
+  const plan = planProvider({
+    ...planned,
+    stored,
+    operator: operatorState,
+    settings: deps.settings,
+    dryRun: request.dryRun,
+  });
+  // Held changes as rows (never in a dry run). Back at exactly what was last applied (the
+  // shortcut), what was held meanwhile (a shrunken catalog) is withdrawn.
+  const recordHolds = async () => {
+    if (request.dryRun) return;
+    if (plan.holds === null && task.pendingHeld === 0) return;
+    await operator.recordSyncHolds({
+      runId,
+      provider: source.slug,
+      held: plan.holds?.rows ?? [],
+      complete: plan.holds?.complete ?? true,
+      keep: catalog.unreadableIds ?? [],
+      pinned: plan.holds?.pinned ?? [],
+    });
+  };
   const { result } = plan;
   span.setAttributes(
     stored === null
@@ -314,7 +344,10 @@ async function planAndApply(
           unchanged: result.counts.unchanged,
         },
   );
-  if (plan.write === null) return result;
+  if (plan.write === null) {
+    await recordHolds();
+    return result;
+  }
 
   const committed = await deps.store.applyProvider({
     ...plan.write,
@@ -330,6 +363,7 @@ async function planAndApply(
     );
   }
   if (plan.liteLlmEntries) await deps.store.putLiteLlmEntries(runId, plan.liteLlmEntries);
+  await recordHolds();
   return { ...result, counts };
 }
 

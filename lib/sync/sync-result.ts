@@ -52,7 +52,8 @@ export interface ChangeReport {
 export interface HeldChange {
   /** `model`: one model's price was held; `provider`: the whole catalog was held. */
   scope: 'model' | 'provider';
-  reason: 'empty_catalog' | 'catalog_shrank' | 'price_swing' | 'new_model_price';
+  /** `rolled_back`: the feed proposes again a value an admin rolled back (lib/sync/operator-effects.ts). */
+  reason: 'empty_catalog' | 'catalog_shrank' | 'price_swing' | 'new_model_price' | 'rolled_back';
   model_id?: string;
   old?: PricePair | null;
   new?: PricePair | null;

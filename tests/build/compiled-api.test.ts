@@ -32,6 +32,10 @@ describe('the compiled functions', () => {
       relative(process.cwd(), file).replace(/\.ts$/, '.js'),
     );
     expect(modules.sort()).toEqual([
+      'api/admin/pricing/held.js',
+      'api/admin/pricing/pins.js',
+      'api/admin/pricing/prices.js',
+      'api/admin/pricing/runs.js',
       'api/admin/pricing/scheduler/status.js',
       'api/admin/pricing/scheduler/trigger.js',
       'api/cron/pricing-sync.js',
@@ -57,6 +61,10 @@ describe('the compiled functions', () => {
       },
     );
     expect(JSON.parse(stdout)).toEqual({
+      'api/admin/pricing/held.js': ['DELETE', 'GET', 'PATCH', 'POST', 'PUT'],
+      'api/admin/pricing/pins.js': ['DELETE', 'GET', 'PATCH', 'POST', 'PUT'],
+      'api/admin/pricing/prices.js': ['DELETE', 'GET', 'PATCH', 'POST', 'PUT'],
+      'api/admin/pricing/runs.js': ['DELETE', 'GET', 'PATCH', 'POST', 'PUT'],
       'api/admin/pricing/scheduler/status.js': ['GET'],
       'api/admin/pricing/scheduler/trigger.js': ['DELETE', 'GET', 'PATCH', 'POST', 'PUT'],
       'api/cron/pricing-sync.js': ['GET'],

@@ -153,6 +153,19 @@ describe('the local runner over HTTP (the seed URLs through vercel.json rewrites
     expect((await fetch(`${runner.url}/admin/pricing/scheduler/../../../etc/passwd`)).status).toBe(404);
     expect((await fetch(`${runner.url}/nothing-here`)).status).toBe(404);
   });
+
+  it("serves the operator's endpoints at /admin/pricing/{held,pins,runs,prices}", async () => {
+    for (const path of ['held', 'pins', 'runs', 'prices']) {
+      expect((await fetch(`${runner.url}/admin/pricing/${path}`)).status, path).toBe(401);
+      const answer = await fetch(`${runner.url}/admin/pricing/${path}`, { headers: auth });
+      expect(answer.status, path).toBe(200);
+      expect(((await answer.json()) as { success: boolean }).success, path).toBe(true);
+    }
+    const pinWithoutBody = await fetch(`${runner.url}/admin/pricing/pins`, { method: 'PUT', headers: auth });
+    expect(pinWithoutBody.status).toBe(400);
+    const wrongMethod = await fetch(`${runner.url}/admin/pricing/prices`, { method: 'POST', headers: auth });
+    expect(wrongMethod.status).toBe(405);
+  });
 });
 
 describe('npm start', () => {

@@ -9,7 +9,7 @@ import {
   type FunctionHarness,
 } from '../support/function-harness.js';
 import { settleStatistics } from '../support/test-database.js';
-import { fitPage, MAX_PAGE_BODY_BYTES } from '../../lib/functions/serve-prices.js';
+import { fitPage, MAX_PAGE_BODY_BYTES } from '../../lib/edge/page-budget.js';
 import { encodeCursor } from '../../lib/functions/prices-query.js';
 
 const PRICES_TOKEN = 'test-prices-token-abc123';
@@ -241,7 +241,11 @@ describe('GET /prices', () => {
     expect(scanned).not.toContain('model_pricing_history');
     expect(
       scanned.filter(
-        (table) => !['model_pricing', 'pricing_litellm_entries', 'pricing_price_version'].includes(table),
+        // pricing_pins is current state too (the `pinned` flag), one row per pinned model.
+        (table) =>
+          !['model_pricing', 'pricing_litellm_entries', 'pricing_price_version', 'pricing_pins'].includes(
+            table,
+          ),
       ),
     ).toEqual([]);
   });

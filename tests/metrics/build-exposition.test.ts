@@ -59,6 +59,9 @@ const SEED_AND_ADDED: [name: string, type: string, labels: string[]][] = [
   ['pricing_price_changes_total', 'counter', ['provider', 'direction']],
   ['pricing_provider_errors_total', 'counter', ['provider', 'reason']],
   ['pricing_held_changes', 'gauge', ['provider']],
+  ['pricing_held_oldest_age_seconds', 'gauge', ['provider']],
+  ['pricing_pinned_models', 'gauge', ['provider']],
+  ['pricing_pin_drift_models', 'gauge', ['provider']],
   ['pricing_sync_enabled', 'gauge', []],
   ['pricing_sync_interval_seconds', 'gauge', []],
   ['pricing_sync_info', 'gauge', ['version', 'providers']],
@@ -95,7 +98,8 @@ describe('the exposition built from stored totals', () => {
     ]);
     expect(parsed.value('pricing_sync_runs_total', { trigger: 'manual', status: 'partial' })).toBe(1);
     expect(parsed.value('pricing_sync_runs_total', { trigger: 'cli', status: 'success' })).toBe(0);
-    expect(parsed.samples.filter((sample) => sample.name === 'pricing_sync_runs_total')).toHaveLength(12);
+    // 7 triggers (cron, manual, cli and the operator's approve, reject, pin, rollback) x 4 statuses.
+    expect(parsed.samples.filter((sample) => sample.name === 'pricing_sync_runs_total')).toHaveLength(28);
   });
 
   it('writes histograms cumulatively, with +Inf equal to _count', async () => {

@@ -255,6 +255,10 @@ describe('a real Prometheus scraping the local runner through cron, manual and f
     });
 
     expect(byLabels(answer('Held changes waiting'), 'provider')).toEqual({ nearai: 0, openrouter: 0 });
+    const operator = 'Operator control: oldest held change, pins';
+    for (const refId of ['A', 'B', 'C']) {
+      expect(byLabels(answer(operator, refId), 'provider'), refId).toEqual({ nearai: 0, openrouter: 0 });
+    }
 
     const [openrouterRow] = await sql<{ models_by_state: Record<string, number> }>(
       `select models_by_state from pricing_providers where provider = 'openrouter'`,

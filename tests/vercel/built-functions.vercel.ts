@@ -220,6 +220,8 @@ describe('what `vercel build` ships (Vercel CLI, offline, clean copy)', () => {
     const byName = new Map(functions.map((fn) => [fn.name, fn.config]));
     expect(byName.get('api/cron/pricing-sync')?.maxDuration).toBe(300);
     expect(byName.get('api/admin/pricing/scheduler/trigger')?.maxDuration).toBe(300);
+    expect(byName.get('api/admin/pricing/held')?.maxDuration).toBe(300);
+    expect(byName.get('api/admin/pricing/runs')?.maxDuration).toBe(300);
   });
 
   it('traces PGlite into no function and keeps each within 12 MB', async () => {
@@ -359,6 +361,58 @@ describe('what `vercel build` ships (Vercel CLI, offline, clean copy)', () => {
     expect(layered.length).toBeGreaterThan(0);
     expect(layered.every(([, entry]) => entry.litellm_provider === 'openrouter')).toBe(true);
     expect(Object.keys(map).some((key) => key.startsWith('nearai/'))).toBe(true);
+
+    // Operator control (docs/operator-control.md): each function called for what it does.
+    const JSON_ADMIN = { ...ADMIN, 'content-type': 'application/json' };
+    const pricesAt = await answer('api/admin/pricing/prices', [
+      { method: 'GET', path: '/admin/pricing/prices?limit=2' },
+      { method: 'GET', path: '/admin/pricing/prices?limit=2', headers: ADMIN },
+      { method: 'GET', path: '/admin/pricing/prices?at=yesterday', headers: ADMIN },
+    ]);
+    expect(pricesAt.map((call) => call.status)).toEqual([401, 200, 400]);
+    const [pinned] = (pricesAt[1]?.body as { prices: { provider: string; model_id: string }[] }).prices;
+    const pinQuery = `provider=${encodeURIComponent(pinned!.provider)}&model_id=${encodeURIComponent(pinned!.model_id)}`;
+    const pinCalls = await answer('api/admin/pricing/pins', [
+      {
+        method: 'PUT',
+        path: '/admin/pricing/pins',
+        headers: JSON_ADMIN,
+        body: JSON.stringify({
+          provider: pinned!.provider,
+          model_id: pinned!.model_id,
+          prices: { input: '1.25', output: '2.5' },
+          reason: 'vercel tier',
+        }),
+      },
+      { method: 'GET', path: '/admin/pricing/pins', headers: ADMIN },
+      { method: 'DELETE', path: `/admin/pricing/pins?${pinQuery}`, headers: ADMIN },
+    ]);
+    expect(pinCalls.map((call) => call.status)).toEqual([200, 200, 200]);
+    expect((pinCalls[1]?.body as { pins: unknown[] }).pins).toHaveLength(1);
+    const heldCalls = await answer('api/admin/pricing/held', [
+      { method: 'GET', path: '/admin/pricing/held' },
+      { method: 'GET', path: '/admin/pricing/held?status=all', headers: ADMIN },
+      {
+        method: 'POST',
+        path: '/admin/pricing/held',
+        headers: JSON_ADMIN,
+        body: '{"action":"approve","ids":[999999]}',
+      },
+    ]);
+    expect(heldCalls.map((call) => call.status)).toEqual([401, 200, 404]);
+    const syncedRunId = (synced?.body as { run_id: number }).run_id;
+    const runCalls = await answer('api/admin/pricing/runs', [
+      { method: 'GET', path: '/admin/pricing/runs?limit=3', headers: ADMIN },
+      {
+        method: 'POST',
+        path: '/admin/pricing/runs',
+        headers: JSON_ADMIN,
+        body: JSON.stringify({ action: 'rollback', run_id: syncedRunId, force: true }),
+      },
+    ]);
+    expect(runCalls.map((call) => call.status)).toEqual([200, 200]);
+    expect((runCalls[0]?.body as { runs: unknown[] }).runs).toHaveLength(3);
+    expect(runCalls[1]?.body).toMatchObject({ success: true, rollback_of: syncedRunId });
 
     // Functions added later are called too, without editing this test: every exported method,
     // with both keys; a built function must answer, and not with a 500.

@@ -1,0 +1,53 @@
+import type { AppContext } from '../app/app-context.js';
+import { requireKey } from '../edge/authorize.js';
+import { HttpError } from '../edge/http-error.js';
+import { json } from '../edge/responses.js';
+import type { ActionAnswer } from '../operator/operator-actions.js';
+import { OperatorStore } from '../db/operator-store.js';
+
+/**
+ * The admin operator endpoints' common part: the admin key (an unset key denies every call), the
+ * operator's store, and the answer as JSON. `admin` names the key that acted (decided_by, pinned_by).
+ */
+export async function operatorEndpoint(
+  request: Request,
+  context: AppContext,
+  act: (store: OperatorStore, admin: string, url: URL) => Promise<ActionAnswer>,
+): Promise<Response> {
+  const admin = requireKey(request, context.config.adminKeys, 'ADMIN_API_KEY');
+  // As the trigger: with the configuration broken (no database on Vercel, say), say so before
+  // reading any input, so every call names what to fix.
+  if (context.config.errors.length > 0) {
+    return json(500, {
+      success: false,
+      error: 'invalid configuration',
+      config_errors: context.config.errors,
+    });
+  }
+  const answer = await act(new OperatorStore(context.store), admin, new URL(request.url));
+  if (answer.status === 200 && request.method !== 'GET') {
+    context.logger.info(
+      { admin, run_id: answer.body.run_id, path: new URL(request.url).pathname },
+      'operator action applied',
+    );
+  }
+  return json(answer.status, answer.body);
+}
+
+/** The query parameters an endpoint knows; any other, or one given twice, is a 400. */
+export function queryOf<K extends string>(url: URL, known: readonly K[]): Record<K, string | null> {
+  const values = Object.fromEntries(known.map((name) => [name, null])) as Record<K, string | null>;
+  const seen = new Set<string>();
+  for (const [name, value] of url.searchParams) {
+    if (!(known as readonly string[]).includes(name)) {
+      throw new HttpError(
+        400,
+        `unknown parameter ${JSON.stringify(name.slice(0, 40))}; known: ${known.join(', ')}`,
+      );
+    }
+    if (seen.has(name)) throw new HttpError(400, `parameter ${name} is given more than once`);
+    seen.add(name);
+    values[name as K] = value;
+  }
+  return values;
+}

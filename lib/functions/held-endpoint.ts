@@ -1,0 +1,19 @@
+import type { AppContext } from '../app/app-context.js';
+import { decideHeld, listHeld } from '../operator/operator-actions.js';
+import { operatorEndpoint, queryOf } from './admin-operator.js';
+import { readBody } from './trigger-options.js';
+
+/** GET /admin/pricing/held?status=pending&provider=…&before=&limit=: held changes, newest first. */
+export function heldList(request: Request, context: AppContext): Promise<Response> {
+  return operatorEndpoint(request, context, (store, _admin, url) =>
+    listHeld(store, queryOf(url, ['status', 'provider', 'before', 'limit'])),
+  );
+}
+
+/** POST /admin/pricing/held {action: approve|reject, ids, note}: one run, all or none. */
+export function heldDecide(request: Request, context: AppContext): Promise<Response> {
+  return operatorEndpoint(request, context, async (store, admin, url) => {
+    queryOf(url, []);
+    return decideHeld(store, await readBody(request), admin);
+  });
+}

@@ -1,0 +1,26 @@
+import type { AppContext } from '../app/app-context.js';
+import { listPins, removePin, setPin } from '../operator/operator-actions.js';
+import { operatorEndpoint, queryOf } from './admin-operator.js';
+import { readBody } from './trigger-options.js';
+
+/** GET /admin/pricing/pins?provider=: every pin, with drift. */
+export function pinsList(request: Request, context: AppContext): Promise<Response> {
+  return operatorEndpoint(request, context, (store, _admin, url) =>
+    listPins(store, queryOf(url, ['provider'])),
+  );
+}
+
+/** PUT /admin/pricing/pins {provider, model_id, prices, reason, expires_at?} */
+export function pinsSet(request: Request, context: AppContext): Promise<Response> {
+  return operatorEndpoint(request, context, async (store, admin, url) => {
+    queryOf(url, []);
+    return setPin(store, await readBody(request), admin);
+  });
+}
+
+/** DELETE /admin/pricing/pins?provider=&model_id=: unpins and applies the provider's latest price. */
+export function pinsRemove(request: Request, context: AppContext): Promise<Response> {
+  return operatorEndpoint(request, context, (store, admin, url) =>
+    removePin(store, queryOf(url, ['provider', 'model_id']), admin),
+  );
+}

@@ -1,0 +1,14 @@
+import type { AppContext } from '../app/app-context.js';
+import { pricesAt } from '../operator/operator-actions.js';
+import { operatorEndpoint, queryOf } from './admin-operator.js';
+
+/**
+ * GET /admin/pricing/prices?provider=&model_id=&at=<ISO instant>: the prices in force at that
+ * instant (now without `at`), from the effective-dated history; `&history=true` with a model_id
+ * lists its changes, newest first (`before` pages).
+ */
+export function pricesAtTime(request: Request, context: AppContext): Promise<Response> {
+  return operatorEndpoint(request, context, (store, _admin, url) =>
+    pricesAt(store, queryOf(url, ['provider', 'model_id', 'at', 'history', 'cursor', 'before', 'limit'])),
+  );
+}

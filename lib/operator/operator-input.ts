@@ -1,0 +1,181 @@
+import { HttpError } from '../edge/http-error.js';
+import { DecimalError, normalizeDecimal } from '../money/decimal.js';
+import { MAX_MODEL_ID_LENGTH } from '../providers/catalog-items.js';
+import { isStorableText } from '../text/storable-text.js';
+import { HELD_STATUSES, type HeldStatus, type PriceRow } from '../db/operator-store.js';
+
+/**
+ * Operator input, checked once for the HTTP endpoints and the CLI alike: anything wrong is an
+ * HttpError 400 naming the field, never a database error. Text must be storable (no NUL, no lone
+ * surrogate): Postgres would refuse it, and that must not become a 500.
+ */
+
+const MAX_IDS = 1000;
+const MAX_NOTE_LENGTH = 2000;
+
+export function badRequest(message: string): HttpError {
+  return new HttpError(400, message);
+}
+
+function bad(message: string): never {
+  throw badRequest(message);
+}
+
+function shown(value: unknown): string {
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? String(value));
+  return JSON.stringify(text.slice(0, 40));
+}
+
+export function rejectUnknown(body: Record<string, unknown>, known: readonly string[], what: string): void {
+  const unknown = Object.keys(body).filter((key) => !known.includes(key));
+  if (unknown.length > 0)
+    bad(`unknown ${what} ${unknown.map(shown).join(', ')}: known are ${known.join(', ')}`);
+}
+
+/** A required or optional piece of text, storable and at most `max` characters. */
+export function text(
+  value: unknown,
+  name: string,
+  options: { max: number; required: boolean },
+): string | null {
+  if (value === undefined || value === null) {
+    if (options.required) bad(`${name} is required`);
+    return null;
+  }
+  if (typeof value !== 'string') bad(`${name} must be a string`);
+  const trimmed = value.trim();
+  if (trimmed === '') {
+    if (options.required) bad(`${name} must not be empty`);
+    return null;
+  }
+  if (trimmed.length > options.max) bad(`${name} is longer than ${options.max} characters`);
+  if (!isStorableText(trimmed)) bad(`${name} contains a NUL character or a lone surrogate`);
+  return trimmed;
+}
+
+export function providerName(value: unknown, required: boolean): string | null {
+  return text(value, 'provider', { max: 100, required });
+}
+
+export function modelId(value: unknown, required: boolean): string | null {
+  return text(value, 'model_id', { max: MAX_MODEL_ID_LENGTH, required });
+}
+
+export function note(value: unknown): string | null {
+  return text(value, 'note', { max: MAX_NOTE_LENGTH, required: false });
+}
+
+/** A positive whole id, as a JSON number or a string of digits. */
+export function id(value: unknown, name: string): number {
+  const number =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\d{1,16}$/.test(value.trim())
+        ? Number(value)
+        : NaN;
+  if (!Number.isSafeInteger(number) || number < 1)
+    bad(`${name} must be a positive whole number, got ${shown(value)}`);
+  return number;
+}
+
+export function ids(value: unknown): number[] {
+  if (!Array.isArray(value) || value.length === 0) bad('ids must be a non-empty array of held change ids');
+  if (value.length > MAX_IDS) bad(`ids lists ${value.length} ids; at most ${MAX_IDS} at once`);
+  return [...new Set(value.map((item) => id(item, 'each id')))];
+}
+
+export function booleanValue(value: unknown, name: string): boolean {
+  if (value === undefined) return false;
+  if (typeof value === 'boolean') return value;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  bad(`${name} must be true or false`);
+}
+
+export function heldStatus(value: string | null): HeldStatus | null {
+  if (value === null) return 'pending';
+  if (value === 'all') return null;
+  if (!(HELD_STATUSES as readonly string[]).includes(value))
+    bad(`status must be one of ${HELD_STATUSES.join(', ')} or all`);
+  return value as HeldStatus;
+}
+
+export function limit(value: string | null, fallback: number, max: number): number {
+  if (value === null) return fallback;
+  const number = /^\d{1,6}$/.test(value) ? Number(value) : NaN;
+  if (!Number.isInteger(number) || number < 1 || number > max)
+    bad(`limit must be a whole number from 1 to ${max}`);
+  return number;
+}
+
+/**
+ * An ISO-8601 instant with a date, a time and a zone (`Z` or an offset), as UTC ISO text with up
+ * to microseconds (Postgres keeps them, and `at` may name one exactly). A day the month does not
+ * have (Feb 30) is refused here, not rolled over, and never reaches Postgres as an error.
+ */
+export function instant(value: unknown, name: string): string {
+  const match =
+    typeof value === 'string'
+      ? /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})$/i.exec(
+          value.trim(),
+        )
+      : null;
+  const time = match ? Date.parse(value as string) : NaN;
+  const [year, month, day, hour] = match ? [1, 2, 3, 4].map((group) => Number(match[group])) : [];
+  const realDay =
+    match !== null && new Date(Date.UTC(year!, month! - 1, day!)).getUTCDate() === day && hour! < 24;
+  if (Number.isNaN(time) || !realDay)
+    bad(
+      `${name} must be an ISO 8601 instant with a time zone, like 2026-11-24T12:00:00Z, got ${shown(value)}`,
+    );
+  const iso = new Date(time).toISOString();
+  const fraction = match![7];
+  if (fraction === undefined || fraction.length <= 3) return iso;
+  // Date keeps milliseconds; the offset is whole minutes, so the given sub-second digits still hold.
+  return `${iso.slice(0, 19)}.${fraction.slice(0, 6)}Z`;
+}
+
+const PRICE_FIELDS = ['input', 'output', 'cache_read', 'cache_write', 'request', 'image'] as const;
+
+function price(value: unknown, name: string): string | null {
+  if (value === undefined || value === null) return null;
+  // A JSON number is a binary float: 0.1 + 0.2 is not 0.3. Money comes as a decimal string.
+  let normalized: string | null = null;
+  try {
+    normalized = typeof value === 'string' ? normalizeDecimal(value.trim()) : null;
+  } catch (error) {
+    if (!(error instanceof DecimalError)) throw error;
+  }
+  if (normalized === null)
+    bad(`prices.${name} must be a decimal string (USD per 1M tokens), like "0.7", got ${shown(value)}`);
+  if (normalized.startsWith('-')) bad(`prices.${name} must not be negative`);
+  return normalized;
+}
+
+/** `{input, output, cache_read, cache_write, request, image, extra}`: decimal strings; input or output required. */
+export function pinPrices(value: unknown): PriceRow {
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    bad('prices must be an object like {"input": "3", "output": "15"} (USD per 1M tokens)');
+  const given = value as Record<string, unknown>;
+  rejectUnknown(given, [...PRICE_FIELDS, 'extra'], 'price field');
+  const row: PriceRow = {
+    input: price(given.input, 'input'),
+    output: price(given.output, 'output'),
+    cache_read: price(given.cache_read, 'cache_read'),
+    cache_write: price(given.cache_write, 'cache_write'),
+    request: price(given.request, 'request'),
+    image: price(given.image, 'image'),
+    extra: {},
+    tiers: [],
+  };
+  if (row.input === null && row.output === null) bad('prices must give input or output (or both)');
+  if (given.extra !== undefined) {
+    if (given.extra === null || typeof given.extra !== 'object' || Array.isArray(given.extra))
+      bad('prices.extra must be an object of decimal strings keyed with their unit');
+    for (const [key, item] of Object.entries(given.extra as Record<string, unknown>)) {
+      const name = text(key, 'a prices.extra key', { max: 100, required: true })!;
+      row.extra[name] = price(item, `extra.${name}`) ?? bad(`prices.extra.${name} must be a decimal string`);
+    }
+  }
+  return row;
+}

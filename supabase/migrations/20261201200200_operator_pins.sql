@@ -1,0 +1,216 @@
+-- Pins (issue 13): set, remove and list an operator's price for a model. New objects only; the
+-- table is in 20261201200000_operator_control.sql.
+
+-- A pin as the API shows it: drift is null while the provider's latest price equals the pin.
+create function public.pricing_pin_view(p public.pricing_pins)
+returns jsonb
+language sql
+stable
+as $$
+  select pg_catalog.jsonb_build_object(
+    'provider', p.provider, 'model_id', p.model_id, 'prices', public.pricing_price_view(p.prices),
+    'reason', p.reason, 'pinned_by', p.pinned_by, 'pinned_at', p.pinned_at, 'expires_at', p.expires_at,
+    'run_id', p.run_id,
+    'drift', case when p.drift_since is null then null else pg_catalog.jsonb_build_object(
+      'provider_prices', public.pricing_price_view(p.provider_prices), 'since', p.drift_since,
+      'seen_at', p.provider_seen_at) end);
+$$;
+
+-- GET /admin/pricing/pins
+create function public.pricing_read_pins(p_provider text)
+returns jsonb
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select pg_catalog.jsonb_build_object('pins',
+    coalesce(pg_catalog.jsonb_agg(public.pricing_pin_view(p) order by p.provider, p.model_id), '[]'::jsonb))
+    from public.pricing_pins p where p_provider is null or p.provider = p_provider;
+$$;
+
+-- PUT /admin/pricing/pins: pins a stored model's price, as a run (trigger pin). p_prices: a row as
+-- pricing_commit_provider reads it (input, output, cache_read, cache_write, request, image,
+-- extra, tiers: what is not given is null or empty); context length and alias stay. A re-pin
+-- replaces the pin and keeps the provider's price seen so far. The model's pending held change is
+-- withdrawn: its price is the pin now.
+create function public.pricing_set_pin(
+  p_provider text,
+  p_model_id text,
+  p_prices jsonb,
+  p_reason text,
+  p_expires_at timestamptz,
+  p_pinned_by text
+)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_holder bigint;
+  v_stored jsonb;
+  v_pin jsonb;
+  v_existing public.pricing_pins%rowtype;
+  v_provider_prices jsonb;
+  v_run_id bigint;
+  v_now timestamptz := clock_timestamp();
+  v_row public.pricing_pins%rowtype;
+begin
+  if p_expires_at is not null and p_expires_at <= v_now then
+    return public.pricing_operator_refusal(400, 'expires_at must be in the future', null);
+  end if;
+  if jsonb_typeof(p_prices) is distinct from 'object' then
+    return public.pricing_operator_refusal(400, 'prices must be a JSON object', null);
+  end if;
+  v_holder := public.pricing_operator_holder();
+  if v_holder is not null then return public.pricing_operator_busy(v_holder); end if;
+
+  v_stored := public.pricing_stored_prices(p_provider, p_model_id);
+  if v_stored is null then
+    return public.pricing_operator_refusal(404, 'no stored model ' || p_model_id || ' of provider ' || p_provider, null);
+  end if;
+  v_pin := public.pricing_row_prices(p_prices || jsonb_build_object('state', 'active',
+    'context_length', v_stored -> 'context_length', 'alias_of', v_stored -> 'alias_of'));
+
+  select * into v_existing from public.pricing_pins
+   where provider = p_provider and model_id = p_model_id for update;
+  v_provider_prices := case when found then v_existing.provider_prices else v_stored end;
+
+  v_run_id := public.pricing_operator_start('pin', p_pinned_by, array[p_provider], null);
+  perform public.pricing_operator_write_model(v_run_id, p_provider, p_model_id, v_pin, 'pinned', true);
+  insert into public.pricing_pins as p (provider, model_id, prices, reason, pinned_by, pinned_at, expires_at,
+    run_id, provider_prices, provider_seen_at, drift_since)
+  values (p_provider, p_model_id, v_pin, p_reason, p_pinned_by, v_now, p_expires_at, v_run_id,
+    v_provider_prices, case when v_existing.model_id is not null then v_existing.provider_seen_at else v_now end,
+    case when public.pricing_price_part(v_provider_prices) = public.pricing_price_part(v_pin) then null
+         else coalesce(v_existing.drift_since, v_now) end)
+  on conflict (provider, model_id) do update set
+    prices = excluded.prices, reason = excluded.reason, pinned_by = excluded.pinned_by,
+    pinned_at = excluded.pinned_at, expires_at = excluded.expires_at, run_id = excluded.run_id,
+    provider_prices = excluded.provider_prices, provider_seen_at = excluded.provider_seen_at,
+    drift_since = excluded.drift_since
+  returning * into v_row;
+
+  update public.pricing_held_changes
+     set status = 'withdrawn', decided_by = p_pinned_by, decided_at = v_now, decided_run_id = v_run_id,
+         note = 'pinned'
+   where provider = p_provider and model_id = p_model_id and status = 'pending';
+
+  perform public.pricing_operator_touch_providers(array[p_provider]);
+  perform public.pricing_finish_run(v_run_id, 'success', jsonb_build_object('action', 'pin',
+    'providers', jsonb_build_object(p_provider, jsonb_build_object('applied', true, 'pinned', jsonb_build_array(p_model_id)))), null);
+  return jsonb_build_object('ok', true, 'run_id', v_run_id, 'pin', public.pricing_pin_view(v_row));
+end;
+$$;
+
+-- DELETE /admin/pricing/pins: removes a pin and applies the provider's latest price at once (an
+-- `unpinned` history row under a run with trigger pin).
+create function public.pricing_remove_pin(p_provider text, p_model_id text, p_removed_by text)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_holder bigint;
+  v_pin public.pricing_pins%rowtype;
+  v_run_id bigint;
+begin
+  v_holder := public.pricing_operator_holder();
+  if v_holder is not null then return public.pricing_operator_busy(v_holder); end if;
+  select * into v_pin from public.pricing_pins where provider = p_provider and model_id = p_model_id for update;
+  if not found then
+    return public.pricing_operator_refusal(404, 'no pin on ' || p_model_id || ' of provider ' || p_provider, null);
+  end if;
+  v_run_id := public.pricing_operator_start('pin', p_removed_by, array[p_provider], null);
+  perform public.pricing_operator_write_model(v_run_id, p_provider, p_model_id,
+    coalesce(v_pin.provider_prices, public.pricing_stored_prices(p_provider, p_model_id)), 'unpinned', true);
+  delete from public.pricing_pins where provider = p_provider and model_id = p_model_id;
+  perform public.pricing_operator_touch_providers(array[p_provider]);
+  perform public.pricing_finish_run(v_run_id, 'success', jsonb_build_object('action', 'unpin',
+    'providers', jsonb_build_object(p_provider, jsonb_build_object('applied', true, 'unpinned', jsonb_build_array(p_model_id)))), null);
+  return jsonb_build_object('ok', true, 'run_id', v_run_id, 'provider', p_provider, 'model_id', p_model_id,
+    'prices', public.pricing_price_view(public.pricing_stored_prices(p_provider, p_model_id)));
+end;
+$$;
+
+-- GET /prices, restated whole from 20261128200000_prices_read_api.sql: `pinned` now says whether
+-- the operator pinned the price (the stored price is the pin; pricing_pins has the version
+-- triggers, so a pin or unpin changes the ETag).
+create or replace function public.pricing_read_prices(
+  p_providers text[],
+  p_model_id text,
+  p_states text[],
+  p_updated_since timestamptz,
+  p_after_provider text,
+  p_after_model_id text,
+  p_limit integer,
+  p_known_version bigint
+)
+returns jsonb
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_version bigint;
+  v_limit integer := least(greatest(coalesce(p_limit, 1000), 1), 10000);
+  v_rows jsonb;
+  v_count integer;
+begin
+  select version into v_version from public.pricing_price_version where id = 1;
+  if p_known_version is not null and p_known_version = v_version then
+    return jsonb_build_object('version', v_version, 'not_modified', true);
+  end if;
+  select coalesce(jsonb_agg(page.row order by page.provider, page.model_id), '[]'::jsonb), count(*)
+    into v_rows, v_count
+    from (
+      select m.provider, m.model_id, jsonb_build_object(
+               'provider', m.provider,
+               'model_id', m.model_id,
+               'state', m.state,
+               'input_price_per_1m_tokens', trim_scale(m.input_price_per_1m_tokens)::text,
+               'output_price_per_1m_tokens', trim_scale(m.output_price_per_1m_tokens)::text,
+               'cache_read_price_per_1m_tokens', trim_scale(m.cache_read_price_per_1m_tokens)::text,
+               'cache_write_price_per_1m_tokens', trim_scale(m.cache_write_price_per_1m_tokens)::text,
+               'request_price', trim_scale(m.request_price)::text,
+               'image_price', trim_scale(m.image_price)::text,
+               'extra', m.extra_prices,
+               'tiers', m.pricing_tiers,
+               'context_length', m.context_length,
+               'alias_of', m.alias_of,
+               'effective_at', m.updated_at,
+               'pinned', exists (select 1 from public.pricing_pins p
+                                  where p.provider = m.provider and p.model_id = m.model_id)) as row
+        from public.model_pricing m
+       where (p_providers is null or m.provider = any(p_providers))
+         and (p_model_id is null or m.model_id = p_model_id)
+         and (p_states is null or m.state = any(p_states))
+         and (p_updated_since is null or m.updated_at >= p_updated_since)
+         and (p_after_provider is null or (m.provider, m.model_id) > (p_after_provider, p_after_model_id))
+       order by m.provider, m.model_id
+       limit v_limit + 1
+    ) page;
+  -- One row past the page says whether there is a next page; it is not returned.
+  if v_count > v_limit then
+    v_rows := v_rows - v_limit;
+    return jsonb_build_object('version', v_version, 'prices', v_rows,
+      'next', jsonb_build_array(v_rows -> (v_limit - 1) ->> 'provider', v_rows -> (v_limit - 1) ->> 'model_id'));
+  end if;
+  return jsonb_build_object('version', v_version, 'prices', v_rows, 'next', null);
+end;
+$$;
+
+revoke execute on function
+  public.pricing_pin_view(public.pricing_pins),
+  public.pricing_read_pins(text),
+  public.pricing_set_pin(text, text, jsonb, text, timestamptz, text),
+  public.pricing_remove_pin(text, text, text)
+  from public, anon, authenticated;
+grant execute on function
+  public.pricing_read_pins(text),
+  public.pricing_set_pin(text, text, jsonb, text, timestamptz, text),
+  public.pricing_remove_pin(text, text, text)
+  to service_role;

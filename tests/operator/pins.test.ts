@@ -1,0 +1,209 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as pins from '../../api/admin/pricing/pins.js';
+import * as held from '../../api/admin/pricing/held.js';
+import * as prices from '../../api/prices.js';
+import { startOperatorFixture, type AdapterKind, type OperatorFixture } from './operator-fixture.js';
+
+const FEED: [string, string, string][] = [
+  ['acme/a', '1', '2'],
+  ['acme/b', '3', '4'],
+  ['acme/c', '5', '6'],
+];
+
+describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('pins (%s)', (kind) => {
+  let fixture: OperatorFixture;
+  beforeAll(async () => {
+    fixture = await startOperatorFixture(kind);
+    fixture.feed(FEED);
+    await fixture.sync();
+  });
+  afterAll(async () => {
+    await fixture?.close();
+  });
+
+  it('keeps a pinned price through ten syncs, forced ones included, and shows the drift', async () => {
+    const set = await fixture.call(pins, 'PUT', '/admin/pricing/pins', {
+      provider: 'openrouter',
+      model_id: 'acme/a',
+      prices: { input: '0.80', output: '1.6' },
+      reason: 'negotiated contract 2026-12',
+    });
+    expect(set.status).toBe(200);
+    expect(set.body.pin).toMatchObject({
+      provider: 'openrouter',
+      model_id: 'acme/a',
+      prices: { input_price_per_1m_tokens: '0.8', output_price_per_1m_tokens: '1.6' },
+      pinned_by: 'admin',
+      drift: { provider_prices: { input_price_per_1m_tokens: '1', output_price_per_1m_tokens: '2' } },
+    });
+    expect(await fixture.stored('acme/a')).toEqual(['active', '0.8', '1.6']);
+
+    fixture.feed([['acme/a', '1.1', '2.2'], ...FEED.slice(1)]);
+    for (let sync = 0; sync < 10; sync += 1) {
+      await fixture.sync({ force: sync === 5 });
+      expect(await fixture.stored('acme/a')).toEqual(['active', '0.8', '1.6']);
+    }
+    const listed = await fixture.call(pins, 'GET', '/admin/pricing/pins');
+    expect(listed.body.pins).toHaveLength(1);
+    expect(listed.body.pins[0]).toMatchObject({
+      reason: 'negotiated contract 2026-12',
+      drift: { provider_prices: { input_price_per_1m_tokens: '1.1', output_price_per_1m_tokens: '2.2' } },
+    });
+    expect(typeof listed.body.pins[0].drift.since).toBe('string');
+
+    const served = await prices.GET(
+      new Request('http://localhost/prices?model_id=acme/a', {
+        headers: { authorization: 'Bearer test-admin-key-0123456789' },
+      }),
+    );
+    const body = (await served.json()) as {
+      prices: { input_price_per_1m_tokens: string; pinned: boolean }[];
+    };
+    expect(body.prices).toMatchObject([{ input_price_per_1m_tokens: '0.8', pinned: true }]);
+
+    const history = await fixture.query(
+      `select kind from public.model_pricing_history where model_id = 'acme/a' order by id`,
+    );
+    expect(history.rows.map((row) => row.kind)).toEqual(['added', 'pinned']);
+  });
+
+  it('shows no drift while the provider lists the pinned price', async () => {
+    fixture.feed([['acme/a', '0.8', '1.6'], ...FEED.slice(1)]);
+    await fixture.sync();
+    const listed = await fixture.call(pins, 'GET', '/admin/pricing/pins?provider=openrouter');
+    expect(listed.body.pins[0].drift).toBeNull();
+    fixture.feed([['acme/a', '1.1', '2.2'], ...FEED.slice(1)]);
+    await fixture.sync();
+  });
+
+  it("applies the provider's latest price at once when unpinned", async () => {
+    const removed = await fixture.call(
+      pins,
+      'DELETE',
+      '/admin/pricing/pins?provider=openrouter&model_id=acme/a',
+    );
+    expect(removed.status).toBe(200);
+    expect(removed.body.prices).toMatchObject({
+      input_price_per_1m_tokens: '1.1',
+      output_price_per_1m_tokens: '2.2',
+    });
+    expect(await fixture.stored('acme/a')).toEqual(['active', '1.1', '2.2']);
+    expect((await fixture.call(pins, 'GET', '/admin/pricing/pins')).body.pins).toEqual([]);
+    const runs = await fixture.query(
+      `select r.trigger, h.kind from public.pricing_sync_runs r join public.model_pricing_history h on h.run_id = r.id
+        where r.id = $1`,
+      [removed.body.run_id],
+    );
+    expect(runs.rows).toEqual([{ trigger: 'pin', kind: 'unpinned' }]);
+    const again = await fixture.call(
+      pins,
+      'DELETE',
+      '/admin/pricing/pins?provider=openrouter&model_id=acme/a',
+    );
+    expect(again.status).toBe(404);
+  });
+
+  it("removes an expired pin at the next sync, applying the provider's price with an unpinned row", async () => {
+    const set = await fixture.call(pins, 'PUT', '/admin/pricing/pins', {
+      provider: 'openrouter',
+      model_id: 'acme/b',
+      prices: { input: '2', output: '3' },
+      reason: 'promo until month end',
+      expires_at: '2999-01-01T00:00:00Z',
+    });
+    expect(set.status).toBe(200);
+    await fixture.sync();
+    expect(await fixture.stored('acme/b')).toEqual(['active', '2', '3']);
+    // Time passes: the pin's end is now behind us.
+    await fixture.query(
+      `update public.pricing_pins set expires_at = now() - interval '1 second' where model_id = 'acme/b'`,
+    );
+    const outcome = await fixture.sync();
+    if (outcome.kind !== 'finished') throw new Error('refused');
+    expect(await fixture.stored('acme/b')).toEqual(['active', '3', '4']);
+    const history = await fixture.query(
+      `select kind from public.model_pricing_history where model_id = 'acme/b' and run_id = $1`,
+      [outcome.report.run_id],
+    );
+    expect(history.rows).toEqual([{ kind: 'unpinned' }]);
+    expect((await fixture.call(pins, 'GET', '/admin/pricing/pins')).body.pins).toEqual([]);
+  });
+
+  it('withdraws the pending held change of a model it pins, so it cannot be approved over the pin', async () => {
+    fixture.feed([
+      ['acme/a', '1.1', '2.2'],
+      ['acme/b', '3', '4'],
+      ['acme/c', '500', '6'],
+    ]);
+    await fixture.sync();
+    const pending = await fixture.call(held, 'GET', '/admin/pricing/held');
+    expect(pending.body.held.map((row: { model_id: string }) => row.model_id)).toEqual(['acme/c']);
+    const set = await fixture.call(pins, 'PUT', '/admin/pricing/pins', {
+      provider: 'openrouter',
+      model_id: 'acme/c',
+      prices: { input: '5', output: '6' },
+      reason: 'keep the old price',
+    });
+    expect(set.status).toBe(200);
+    const approve = await fixture.call(held, 'POST', '/admin/pricing/held', {
+      action: 'approve',
+      ids: [pending.body.held[0].id],
+    });
+    expect(approve.status).toBe(409);
+    await fixture.sync();
+    expect((await fixture.call(held, 'GET', '/admin/pricing/held')).body.held).toEqual([]);
+    expect(await fixture.stored('acme/c')).toEqual(['active', '5', '6']);
+  });
+
+  it('answers 400 for bad pins and 404 for an unknown model', async () => {
+    const good = { provider: 'openrouter', model_id: 'acme/a', prices: { input: '1' }, reason: 'r' };
+    for (const body of [
+      { ...good, prices: { input: 1 } },
+      { ...good, prices: { input: '-1' } },
+      { ...good, prices: { input: 'cheap' } },
+      { ...good, prices: {} },
+      { ...good, prices: { input: '1', bonus: '2' } },
+      { ...good, reason: '' },
+      { ...good, model_id: 'acme/\u0000' },
+      { ...good, expires_at: 'tomorrow' },
+      { ...good, expires_at: '2000-01-01T00:00:00Z' },
+    ]) {
+      const answer = await fixture.call(pins, 'PUT', '/admin/pricing/pins', body);
+      expect(answer.status, JSON.stringify(body)).toBe(400);
+    }
+    const unknown = await fixture.call(pins, 'PUT', '/admin/pricing/pins', {
+      ...good,
+      model_id: 'acme/nope',
+    });
+    expect(unknown.status).toBe(404);
+    expect((await fixture.call(pins, 'DELETE', '/admin/pricing/pins?provider=openrouter')).status).toBe(400);
+  });
+
+  it('refuses pin and unpin with 409 and the running run while a sync holds the lease', async () => {
+    const lease = await fixture.store.takeLease({
+      trigger: 'cron',
+      triggeredBy: null,
+      dryRun: false,
+      forced: false,
+      providers: ['openrouter'],
+      leaseSeconds: 30,
+    });
+    if (!lease.acquired) throw new Error('lease');
+    const set = await fixture.call(pins, 'PUT', '/admin/pricing/pins', {
+      provider: 'openrouter',
+      model_id: 'acme/a',
+      prices: { input: '1' },
+      reason: 'r',
+    });
+    expect(set.status).toBe(409);
+    expect(set.body.running_run_id).toBe(lease.runId);
+    const unset = await fixture.call(
+      pins,
+      'DELETE',
+      '/admin/pricing/pins?provider=openrouter&model_id=acme/c',
+    );
+    expect(unset.status).toBe(409);
+    await fixture.store.finishRun(lease.runId, 'success', { providers: {} }, null);
+    expect(await fixture.stored('acme/c')).toEqual(['active', '5', '6']);
+  });
+});
