@@ -33,6 +33,10 @@ export interface WorkerResult {
   failed?: Record<string, string>;
   /** Supabase only: HTTP requests (PostgREST calls) the sync made. */
   http_calls?: number;
+  /** CPU time (user + system) this process spent during the timed sync: less sensitive to load than the wall. */
+  cpu_s?: number;
+  /** The timed sync's start and end on the process's monotonic clock in µs (a CPU profile's clock). */
+  window_us?: [number, number];
   /** Baseline only: models written (fewer than `models` when sampled) and the fetch's share of the wall. */
   written?: number;
   fetch_s?: number;
@@ -58,9 +62,13 @@ async function main(): Promise<void> {
         : new PostgresAdapter({ connectionString: job.databaseUrl, onRoundTrip }),
     );
     const context = createAppContext({ env: job.env, store, logger: createLogger({ level: 'silent' }) });
+    const startedUs = Number(process.hrtime.bigint() / 1000n);
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     const outcome = await context.sync({ trigger: 'cli', triggeredBy: 'bench', dryRun: false, force: false });
     const wallSeconds = (performance.now() - started) / 1000;
+    const endedUs = Number(process.hrtime.bigint() / 1000n);
+    const cpu = process.cpuUsage(cpuBefore);
     await store.close();
     const httpCalls = emulator?.calls.length;
     await emulator?.close();
@@ -77,6 +85,8 @@ async function main(): Promise<void> {
       ),
       models: providers.reduce((sum, provider) => sum + provider.counts.fetched, 0),
       http_calls: httpCalls,
+      window_us: [startedUs, endedUs],
+      cpu_s: (cpu.user + cpu.system) / 1e6,
       failed: Object.fromEntries(
         providers
           .filter((provider) => provider.error)

@@ -1,74 +1,130 @@
 /**
- * `npm run bench:profile`: a CPU profile (node --cpu-prof) of a full 25,000-model sync and of an
- * unchanged re-sync, each in a fresh worker like the benchmark's, and the self time per function
- * of each, printed as Markdown. The .cpuprofile files stay in .data/profiles/ (open them in
- * Chrome DevTools for the call tree).
+ * `npm run bench:profile`: a CPU profile (node --cpu-prof) of a full 25,000-model sync, an
+ * unchanged re-sync and a re-sync with 1% of prices changed, each in a fresh worker like the
+ * benchmark's, printed as Markdown: self time per function and inclusive time of our own (lib/)
+ * functions, both counted only while the sync runs (module loading before it is left out). The
+ * .cpuprofile files stay in .data/profiles/ (open them in Chrome DevTools for the call tree).
+ *
+ * `--n=` sets the model count. `--times=N` runs the three phases N times without the profiler
+ * (a fresh database each round) and prints each phase's wall times and median: for comparing a
+ * change back to back, which the whole bench is too slow for.
  */
 import { spawn } from 'node:child_process';
 import { mkdir, readdir, rm } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createBenchDatabase } from '../bench/bench-database.js';
-import { summarizeProfile } from '../bench/profile-summary.js';
-import type { WorkerJob } from '../bench/sync-worker.js';
+import { summarizeProfile, type ProfileLine } from '../bench/profile-summary.js';
+import type { WorkerJob, WorkerResult } from '../bench/sync-worker.js';
 import { startReplayServer } from '../dev/replay/replay-server.js';
 import { startEmbeddedPostgres } from '../tests/support/embedded-server.js';
 
-const N = Number(process.argv.find((arg) => arg.startsWith('--n='))?.slice(4) ?? 25_000);
+const argument = (name: string) =>
+  process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+const N = Number(argument('n') ?? 25_000);
+const TIMES = argument('times') === undefined ? null : Number(argument('times'));
 const root = process.cwd();
 const directory = join(root, '.data/profiles');
 
-function profiled(job: WorkerJob, name: string): Promise<string> {
+function worker(job: WorkerJob, profileName: string | null): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
+    const profiling = profileName
+      ? ['--cpu-prof', '--cpu-prof-dir', directory, '--cpu-prof-name', `${profileName}.cpuprofile`]
+      : [];
     const child = spawn(
       process.execPath,
-      [
-        '--cpu-prof',
-        '--cpu-prof-dir',
-        directory,
-        '--cpu-prof-name',
-        `${name}.cpuprofile`,
-        '--import',
-        'tsx',
-        join(root, 'bench/sync-worker.ts'),
-        JSON.stringify(job),
-      ],
+      [...profiling, '--import', 'tsx', join(root, 'bench/sync-worker.ts'), JSON.stringify(job)],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let output = '';
     child.stdout.on('data', (chunk) => (output += String(chunk)));
     child.on('error', reject);
     child.on('exit', (code) =>
-      code === 0 ? resolve(output.trim()) : reject(new Error(`worker exited with ${code}`)),
+      code === 0
+        ? resolve(JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as WorkerResult)
+        : reject(new Error(`worker exited with ${code}`)),
     );
   });
 }
 
+const PHASES = [
+  { name: 'full', title: 'Full' },
+  { name: 'resync', title: 'Unchanged re-sync' },
+  { name: 'changes1pct', title: '1% price changes' },
+] as const;
+
+const table = (lines: ProfileLine[], heading: string) =>
+  `| ${heading} | ms | share |\n|---|---:|---:|\n${lines
+    .map((line) => `| ${line.function} | ${line.self_ms} | ${(line.share * 100).toFixed(1)}% |`)
+    .join('\n')}\n`;
+
 async function main(): Promise<void> {
   await mkdir(directory, { recursive: true });
-  for (const file of await readdir(directory)) await rm(join(directory, file));
+  if (TIMES === null) for (const file of await readdir(directory)) await rm(join(directory, file));
   const server = await startEmbeddedPostgres();
   const replay = await startReplayServer({ defaults: { seed: 1, latencyMs: 0 } });
   const routes = ['openrouter', 'nearai', 'featherless'] as const;
-  routes.forEach((route, index) =>
-    replay.setScenario(route, { size: Math.floor(N / 3) + (index < N % 3 ? 1 : 0) }),
-  );
-  const database = await createBenchDatabase(server.url, 'bench_profile');
+  const serve = (priceChangeFraction?: number) =>
+    routes.forEach((route, index) =>
+      replay.setScenario(route, {
+        size: Math.floor(N / 3) + (index < N % 3 ? 1 : 0),
+        ...(priceChangeFraction === undefined ? {} : { priceChangeFraction }),
+      }),
+    );
+  // Generate and cache each catalog before a measured sync, as the bench does: the generator is
+  // the replay server's cost, not a provider's.
+  const warm = async () => {
+    for (const url of [
+      `${replay.baseUrls.OPENROUTER_BASE_URL}/models`,
+      `${replay.baseUrls.NEARAI_BASE_URL}/model/list?limit=1`,
+      `${replay.baseUrls.FEATHERLESS_BASE_URL}/models?per_page=100`,
+    ]) {
+      await (await fetch(url, { headers: { authorization: 'Bearer bench' } })).arrayBuffer();
+    }
+  };
   const env = { ...replay.baseUrls, PRICING_SYNC_PROVIDERS: routes.join(','), LOG_LEVEL: 'silent' };
+  const walls = new Map<string, number[]>(PHASES.map((phase) => [phase.name, []]));
+  const cpus = new Map<string, number[]>(PHASES.map((phase) => [phase.name, []]));
   try {
-    for (const phase of ['full', 'resync']) {
-      const result = JSON.parse(await profiled({ kind: 'sync', databaseUrl: database.url, env }, phase)) as {
-        wall_s: number;
-      };
-      const summary = await summarizeProfile(join(directory, `${phase}.cpuprofile`));
-      process.stdout.write(
-        `\n### ${phase === 'full' ? 'Full' : 'Unchanged re-sync'}, ${N} models: sync ${result.wall_s.toFixed(3)} s (profiler on), process profiled ${summary.total_ms} ms\n\n| function | self ms | share |\n|---|---:|---:|\n`,
-      );
-      for (const line of summary.lines) {
-        process.stdout.write(`| ${line.function} | ${line.self_ms} | ${(line.share * 100).toFixed(1)}% |\n`);
+    for (let round = 0; round < (TIMES ?? 1); round += 1) {
+      const database = await createBenchDatabase(server.url, 'bench_profile');
+      try {
+        for (const phase of PHASES) {
+          serve(phase.name === 'changes1pct' ? 0.01 : undefined);
+          await warm();
+          const result = await worker(
+            { kind: 'sync', databaseUrl: database.url, env },
+            TIMES === null ? phase.name : null,
+          );
+          walls.get(phase.name)!.push(result.wall_s);
+          cpus.get(phase.name)!.push(result.cpu_s ?? Number.NaN);
+          if (TIMES !== null) continue;
+          const summary = await summarizeProfile(join(directory, `${phase.name}.cpuprofile`), {
+            windowUs: result.window_us,
+          });
+          process.stdout.write(
+            `\n### ${phase.title}, ${N} models: sync ${result.wall_s.toFixed(3)} s (profiler on), ${summary.total_ms} ms of samples in the sync\n\n${table(summary.lines, 'function (self)')}\n${table(summary.inclusive.slice(0, 12), 'lib/ function (inclusive)')}`,
+          );
+        }
+      } finally {
+        await database.drop().catch(() => undefined);
       }
     }
+    if (TIMES !== null) {
+      const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+      const runs = (values: number[]) => values.map((value) => value.toFixed(3)).join(', ');
+      process.stdout.write(
+        `\n${N} models, ${TIMES} rounds, load average ${loadavg()
+          .map((value) => value.toFixed(2))
+          .join(
+            ' ',
+          )}\n\n| phase | median wall s | median CPU s | wall s | CPU s |\n|---|---:|---:|---|---|\n${PHASES.map(
+          (phase) =>
+            `| ${phase.title} | ${median(walls.get(phase.name)!).toFixed(3)} | ${median(cpus.get(phase.name)!).toFixed(3)} | ${runs(walls.get(phase.name)!)} | ${runs(cpus.get(phase.name)!)} |`,
+        ).join('\n')}\n`,
+      );
+    }
   } finally {
-    await database.drop().catch(() => undefined);
     await replay.close();
     await server.dispose();
   }

@@ -78,11 +78,19 @@ const record = process.argv.includes('--record');
 const round = (value: number, digits = 3) => Number(value.toFixed(digits));
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
+/**
+ * `BENCH_CPU_PROFILE_DIR=<dir>`: each worker writes a CPU profile there (node --cpu-prof), e.g. to
+ * see where the scale run's time goes (`npm run bench -- --only=scale`).
+ */
+const workerProfiling = process.env.BENCH_CPU_PROFILE_DIR
+  ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROFILE_DIR]
+  : [];
+
 function runWorker(job: WorkerJob): Promise<WorkerResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', join(root, 'bench/sync-worker.ts'), JSON.stringify(job)],
+      [...workerProfiling, '--import', 'tsx', join(root, 'bench/sync-worker.ts'), JSON.stringify(job)],
       {
         stdio: ['ignore', 'pipe', 'inherit'],
       },

@@ -83,16 +83,36 @@ export function buildLiteLlmMap(source: LiteLlmMapSource): Map<string, Entry> {
   return entries;
 }
 
-function entryText(key: string, entry: Entry): string {
-  const parts: string[] = [];
-  for (const [name, value] of Object.entries(entry.base)) {
-    if (value === undefined) continue;
-    const raw = entry.raw.get(name);
-    parts.push(`${JSON.stringify(name)}:${raw ?? JSON.stringify(value)}`);
+/** Key names as JSON strings: a few dozen names recur in every entry, so each is quoted once. */
+const quotedNames = new Map<string, string>();
+/** Names from a feed are unbounded; past this many, the rest are quoted each time. */
+const MAX_QUOTED_NAMES = 4_096;
+
+function quoted(name: string): string {
+  let text = quotedNames.get(name);
+  if (text === undefined) {
+    text = JSON.stringify(name);
+    if (quotedNames.size < MAX_QUOTED_NAMES) quotedNames.set(name, text);
   }
-  for (const [name, raw] of entry.raw)
-    if (!Object.hasOwn(entry.base, name)) parts.push(`${JSON.stringify(name)}:${raw}`);
-  return `${JSON.stringify(key)}:{${parts.join(',')}}`;
+  return text;
+}
+
+function entryText(key: string, entry: Entry): string {
+  let text = `${JSON.stringify(key)}:{`;
+  let separator = '';
+  for (const name in entry.base) {
+    if (!Object.hasOwn(entry.base, name)) continue;
+    const value = entry.base[name];
+    if (value === undefined) continue;
+    text += `${separator}${quoted(name)}:${entry.raw.get(name) ?? JSON.stringify(value)}`;
+    separator = ',';
+  }
+  for (const [name, raw] of entry.raw) {
+    if (Object.hasOwn(entry.base, name)) continue;
+    text += `${separator}${quoted(name)}:${raw}`;
+    separator = ',';
+  }
+  return `${text}}`;
 }
 
 /** Entries per chunk of the streamed body: keeps each chunk around 100 KB. */

@@ -163,7 +163,13 @@ export function createProviderHttpClient(options: ProviderHttpClientOptions): Pr
           { reason: 'network', provider, url, retryable: true },
         );
       }
-      return parseJsonBody(Buffer.concat(chunks, bytesRead), { provider, url });
+      // Each copy of a large body is let go as soon as the next one exists (chunks, then bytes,
+      // then text), so a 60 MB cost map is not held three times over while JSON.parse builds its tree.
+      let bytes: Uint8Array | null = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytesRead);
+      chunks.length = 0;
+      const text = decodeUtf8(bytes, { provider, url });
+      bytes = null;
+      return parseJson(text, bytesRead, { provider, url });
     } finally {
       clearTimeout(timer);
     }
@@ -273,30 +279,27 @@ async function readSnippet(response: Response): Promise<string> {
   }
 }
 
-function parseJsonBody(body: Buffer, context: { provider: string; url: string }): unknown {
+function decodeUtf8(body: Uint8Array, context: { provider: string; url: string }): string {
   const { provider, url } = context;
-  let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: true }).decode(body);
+    return new TextDecoder('utf-8', { fatal: true }).decode(body);
   } catch (error) {
     throw new ProviderError(
       `${provider}: response from ${url} is not valid UTF-8 (${body.byteLength} bytes)`,
-      {
-        reason: 'schema',
-        provider,
-        url,
-        retryable: false,
-        cause: error,
-      },
+      { reason: 'schema', provider, url, retryable: false, cause: error },
     );
   }
+}
+
+function parseJson(text: string, byteLength: number, context: { provider: string; url: string }): unknown {
+  const { provider, url } = context;
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
     const detail = error instanceof Error ? error.message : String(error);
     const ending = text.slice(-40).replace(/\s+/g, ' ');
     throw new ProviderError(
-      `${provider}: malformed JSON from ${url} (${body.byteLength} bytes, ends with ${JSON.stringify(ending)}): ${detail}`,
+      `${provider}: malformed JSON from ${url} (${byteLength} bytes, ends with ${JSON.stringify(ending)}): ${detail}`,
       { reason: 'schema', provider, url, retryable: false, cause: error },
     );
   }

@@ -1,7 +1,4 @@
-import { normalizeDecimal } from './decimal.js';
-
-/** A canonical plain decimal: no sign, no exponent, no leading or trailing zeros to strip. */
-const PLAIN = /^(0|[1-9]\d*)(\.\d*[1-9])?$/;
+import { decimalDigits, formatDecimalDigits } from './decimal.js';
 
 /**
  * A decimal as the shortest JSON number text that names exactly that decimal, in the style
@@ -12,23 +9,19 @@ const PLAIN = /^(0|[1-9]\d*)(\.\d*[1-9])?$/;
  * `shiftPlaces` multiplies by 10^shiftPlaces first, exactly (-6: per 1M tokens -> per token).
  */
 export function decimalToJsonNumber(value: string, shiftPlaces = 0): string {
-  // Plain decimals (what Postgres' trim_scale(numeric)::text gives) skip the BigInt parse.
-  const canonical = PLAIN.test(value) ? value : normalizeDecimal(value);
-  const negative = canonical.startsWith('-');
-  const unsigned = negative ? canonical.slice(1) : canonical;
-  const [integerPart = '', fractionPart = ''] = unsigned.split('.');
-  const all = `${integerPart}${fractionPart}`;
-  const significant = all.replace(/^0+/, '');
-  if (significant === '') return '0.0';
-  const leadingZeros = all.length - significant.length;
-  const exponent = integerPart.length - 1 - leadingZeros + shiftPlaces;
-  const digits = significant.replace(/0+$/, '');
+  // One pass over the text gives the significant digits; no regular expression or BigInt per price
+  // (the LiteLLM map writes some 75,000 of these per request).
+  const { negative, digits, exponent } = decimalDigits(value);
+  if (digits === '') return '0.0';
+  const shifted = exponent + shiftPlaces;
+  /** The power of ten of the leading digit. */
+  const leading = digits.length - 1 + shifted;
   const sign = negative ? '-' : '';
-  if (exponent >= -4 && exponent < 16) {
-    const plain = shiftPlaces === 0 ? unsigned : normalizeDecimal(`${unsigned}e${shiftPlaces}`);
+  if (leading >= -4 && leading < 16) {
+    const plain = formatDecimalDigits({ negative: false, digits, exponent: shifted });
     return `${sign}${plain.includes('.') ? plain : `${plain}.0`}`;
   }
   const mantissa = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
-  const magnitude = String(Math.abs(exponent)).padStart(2, '0');
-  return `${sign}${mantissa}e${exponent < 0 ? '-' : '+'}${magnitude}`;
+  const magnitude = String(Math.abs(leading)).padStart(2, '0');
+  return `${sign}${mantissa}e${leading < 0 ? '-' : '+'}${magnitude}`;
 }

@@ -35,3 +35,15 @@ export function isJsonObject(value: unknown): value is Record<string, unknown> {
  * the provider's whole apply: such an item is invalid instead.
  */
 export const contextLengthSchema = z.number().int().nonnegative().max(2_147_483_647);
+
+/**
+ * Whether a value passes `contextLengthSchema.nullish()`, checked without zod: the fast paths of
+ * the item schemas use it (see `isPlainOpenRouterModel`).
+ */
+export function isNullishContextLength(value: unknown): boolean {
+  return (
+    value === undefined ||
+    value === null ||
+    (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= 2_147_483_647)
+  );
+}

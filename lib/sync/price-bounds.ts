@@ -1,4 +1,4 @@
-import { compareDecimal, DecimalError, isZeroDecimal, significantDigits } from '../money/decimal.js';
+import { compareDecimalDigits, decimalDigits, DecimalError } from '../money/decimal.js';
 import type { NormalizedCatalog, PriceRecord } from '../providers/price-record.js';
 import { reportedId } from '../providers/catalog-items.js';
 
@@ -19,42 +19,20 @@ export const MIN_NONZERO_PRICE_PER_1M = '0.000000000001';
 /** Most significant digits a price may have; a real price has a handful. */
 export const MAX_SIGNIFICANT_DIGITS = 30;
 
-/** Every price of a record with the field it came from: base prices, extra prices, tier prices. */
-function pricesOf(record: PriceRecord): [string, string][] {
-  const prices: [string, string | null | undefined][] = [
-    ['input', record.inputUsdPerMillionTokens],
-    ['output', record.outputUsdPerMillionTokens],
-    ['cache_read', record.cacheReadUsdPerMillionTokens],
-    ['cache_write', record.cacheWriteUsdPerMillionTokens],
-    ['request', record.requestUsd],
-    ['image', record.imageUsd],
-    ...Object.entries(record.extraPrices),
-  ];
-  record.tiers.forEach((tier, index) => {
-    prices.push(
-      [`tiers.${index}.input`, tier.input_per_1m_tokens],
-      [`tiers.${index}.output`, tier.output_per_1m_tokens],
-      [`tiers.${index}.cache_read`, tier.cache_read_per_1m_tokens],
-      [`tiers.${index}.cache_write`, tier.cache_write_per_1m_tokens],
-      ...Object.entries(tier.extra_prices ?? {}).map(([key, value]): [string, string] => [
-        `tiers.${index}.${key}`,
-        value,
-      ]),
-    );
-  });
-  return prices.filter((entry): entry is [string, string] => typeof entry[1] === 'string');
-}
+const MIN_NONZERO = decimalDigits(MIN_NONZERO_PRICE_PER_1M);
 
 /** Why one price is out of bounds, or null. */
 export function priceOutOfBounds(price: string, bounds: PriceBounds): string | null {
   try {
-    if (significantDigits(price) > MAX_SIGNIFICANT_DIGITS) {
+    // Read once and checked three ways: every price of every record of every catalog comes here.
+    const parts = decimalDigits(price);
+    if (parts.digits.length > MAX_SIGNIFICANT_DIGITS) {
       return `more than ${MAX_SIGNIFICANT_DIGITS} significant digits`;
     }
-    if (compareDecimal(price, bounds.maxPricePer1m) > 0) {
+    if (compareDecimalDigits(parts, decimalDigits(bounds.maxPricePer1m)) > 0) {
       return `above the ${bounds.maxPricePer1m} USD per 1M cap (PRICING_MAX_PRICE_PER_1M)`;
     }
-    if (!isZeroDecimal(price) && compareDecimal(price, MIN_NONZERO_PRICE_PER_1M) < 0) {
+    if (parts.digits !== '' && compareDecimalDigits(parts, MIN_NONZERO) < 0) {
       return `below ${MIN_NONZERO_PRICE_PER_1M} USD per 1M and not zero`;
     }
     return null;
@@ -64,14 +42,52 @@ export function priceOutOfBounds(price: string, bounds: PriceBounds): string | n
   }
 }
 
-/** Why a record holds a price out of bounds (the first such price), or null. */
+/** The first price out of bounds as `field: price … is out of bounds: why`, or null. */
+function check(field: string, price: unknown, bounds: PriceBounds): string | null {
+  if (typeof price !== 'string') return null;
+  const problem = priceOutOfBounds(price, bounds);
+  if (problem === null) return null;
+  const shown = price.length > 40 ? `${price.slice(0, 40)}…` : price;
+  return `${field}: price ${shown} is out of bounds: ${problem}`;
+}
+
+function checkExtra(
+  prefix: string,
+  prices: Record<string, string> | undefined,
+  bounds: PriceBounds,
+): string | null {
+  if (!prices) return null;
+  for (const key in prices) {
+    if (!Object.hasOwn(prices, key)) continue;
+    const problem = check(`${prefix}${key}`, prices[key], bounds);
+    if (problem !== null) return problem;
+  }
+  return null;
+}
+
+/**
+ * Why a record holds a price out of bounds (the first such price), or null. Checked in this order:
+ * base prices, extra prices, then each tier's (without building a list of them per record).
+ */
 export function recordOutOfBounds(record: PriceRecord, bounds: PriceBounds): string | null {
-  for (const [field, price] of pricesOf(record)) {
-    const problem = priceOutOfBounds(price, bounds);
-    if (problem !== null) {
-      const shown = price.length > 40 ? `${price.slice(0, 40)}…` : price;
-      return `${field}: price ${shown} is out of bounds: ${problem}`;
-    }
+  const base =
+    check('input', record.inputUsdPerMillionTokens, bounds) ??
+    check('output', record.outputUsdPerMillionTokens, bounds) ??
+    check('cache_read', record.cacheReadUsdPerMillionTokens, bounds) ??
+    check('cache_write', record.cacheWriteUsdPerMillionTokens, bounds) ??
+    check('request', record.requestUsd, bounds) ??
+    check('image', record.imageUsd, bounds) ??
+    checkExtra('', record.extraPrices, bounds);
+  if (base !== null) return base;
+  for (let index = 0; index < record.tiers.length; index += 1) {
+    const tier = record.tiers[index]!;
+    const problem =
+      check(`tiers.${index}.input`, tier.input_per_1m_tokens, bounds) ??
+      check(`tiers.${index}.output`, tier.output_per_1m_tokens, bounds) ??
+      check(`tiers.${index}.cache_read`, tier.cache_read_per_1m_tokens, bounds) ??
+      check(`tiers.${index}.cache_write`, tier.cache_write_per_1m_tokens, bounds) ??
+      checkExtra(`tiers.${index}.`, tier.extra_prices, bounds);
+    if (problem !== null) return problem;
   }
   return null;
 }

@@ -54,3 +54,48 @@ describe('decimalToJsonNumber', () => {
     );
   });
 });
+
+/** decimalToJsonNumber as it was before it read the digits in one pass, the reference for the faster one. */
+function referenceJsonNumber(value: string, shiftPlaces = 0): string {
+  const canonical = /^(0|[1-9]\d*)(\.\d*[1-9])?$/.test(value) ? value : normalizeDecimal(value);
+  const negative = canonical.startsWith('-');
+  const unsigned = negative ? canonical.slice(1) : canonical;
+  const [integerPart = '', fractionPart = ''] = unsigned.split('.');
+  const all = `${integerPart}${fractionPart}`;
+  const significant = all.replace(/^0+/, '');
+  if (significant === '') return '0.0';
+  const leadingZeros = all.length - significant.length;
+  const exponent = integerPart.length - 1 - leadingZeros + shiftPlaces;
+  const digits = significant.replace(/0+$/, '');
+  const sign = negative ? '-' : '';
+  if (exponent >= -4 && exponent < 16) {
+    const plain = shiftPlaces === 0 ? unsigned : normalizeDecimal(`${unsigned}e${shiftPlaces}`);
+    return `${sign}${plain.includes('.') ? plain : `${plain}.0`}`;
+  }
+  const mantissa = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+  const magnitude = String(Math.abs(exponent)).padStart(2, '0');
+  return `${sign}${mantissa}e${exponent < 0 ? '-' : '+'}${magnitude}`;
+}
+
+describe('decimalToJsonNumber agrees with the reference', () => {
+  it('on any decimal text (signs, zeros, exponents, Postgres numeric text) and shift', () => {
+    const text = fc.oneof(
+      fc
+        .tuple(
+          fc.constantFrom('', '-'),
+          fc.stringMatching(/^[0-9]{1,20}$/),
+          fc.constantFrom('', '.'),
+          fc.stringMatching(/^[0-9]{0,20}$/),
+          fc.constantFrom('', 'e-7', 'e+3', 'E20', 'e-30'),
+        )
+        .map((parts) => parts.join('')),
+      fc.double({ noNaN: true, noDefaultInfinity: true }).map(String),
+    );
+    fc.assert(
+      fc.property(text, fc.constantFrom(0, -6, 3), (value, shift) => {
+        expect(decimalToJsonNumber(value, shift)).toBe(referenceJsonNumber(value, shift));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+});

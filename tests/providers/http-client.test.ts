@@ -119,6 +119,43 @@ describe('provider HTTP client', () => {
     expect(error.cause).toBeInstanceOf(SyntaxError);
   });
 
+  /** A fetch that answers 200 with these byte chunks as the body, streamed one by one. */
+  const answering =
+    (...chunks: number[][]): typeof fetch =>
+    async () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            for (const chunk of chunks) controller.enqueue(new Uint8Array(chunk));
+            controller.close();
+          },
+        }),
+        { status: 200 },
+      );
+  const bytesOf = (text: string) => [...Buffer.from(text, 'utf8')];
+
+  it('decodes UTF-8 split across chunks, skips a BOM, and refuses bytes that are not UTF-8', async () => {
+    const text = bytesOf('{"id":"modèle-€","n":[1,2]}');
+    // The split falls inside the three bytes of "€".
+    const split = text.indexOf(0xe2) + 1;
+    const { http: splitBody } = client({ fetch: answering(text.slice(0, split), text.slice(split)) });
+    expect(await splitBody.getJson(modelsUrl())).toEqual({ id: 'modèle-€', n: [1, 2] });
+
+    const { http: withBom } = client({ fetch: answering([0xef, 0xbb, 0xbf, ...bytesOf('{"a":1}')]) });
+    expect(await withBom.getJson(modelsUrl())).toEqual({ a: 1 });
+
+    for (const bad of [
+      [0x7b, 0xff, 0x7d],
+      [0x22, 0xed, 0xa0, 0x80, 0x22],
+      [0x22, 0xc3],
+    ]) {
+      const { http } = client({ fetch: answering(bad) });
+      const error = await failure(http.getJson(modelsUrl()));
+      expect(error).toMatchObject({ reason: 'schema', retryable: false });
+      expect(error.message).toMatch(/is not valid UTF-8 \(\d bytes\)/);
+    }
+  });
+
   it('reports a body cut off mid-transfer as a retryable network error naming the truncation', async () => {
     replay.setScenario('openrouter', { truncateBody: true });
     const { http, sleeps } = client({ maxAttempts: 2 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAlibabaCloudSource } from '../../lib/providers/alibaba-cloud/alibaba-cloud-source.js';
 import { createLiteLlmSource } from '../../lib/providers/litellm/litellm-source.js';
+import { FetchBudget } from '../../lib/providers/fetch-budget.js';
 import { normalizeLiteLlmCostMap } from '../../lib/providers/litellm/normalize-litellm.js';
 import type { PriceRecord } from '../../lib/providers/price-record.js';
 import { useReplayServer } from '../support/replay-fixture.js';
@@ -155,6 +156,83 @@ describe('alibaba-cloud', () => {
     expect(listRequest).toMatchObject({
       path: '/dashscope/models',
       headers: { authorization: 'Bearer sk-dash' },
+    });
+  });
+});
+
+describe('litellm and alibaba-cloud in one run', () => {
+  const sources = () => ({
+    litellm: createLiteLlmSource({
+      pricesUrl: replay.baseUrls.LITELLM_PRICES_URL,
+      http: testClient('litellm').http,
+    }),
+    alibaba: createAlibabaCloudSource({
+      pricesUrl: replay.baseUrls.LITELLM_PRICES_URL,
+      pricesHttp: testClient('alibaba-cloud').http,
+    }),
+  });
+  const costMapRequests = () =>
+    replay.requests.filter((request) => request.path === '/litellm/model_prices_and_context_window.json');
+
+  it('download and parse the cost map once between them, each charged every byte and entry', async () => {
+    replay.setScenario('litellm', { body: JSON.parse(COST_MAP) });
+    const { litellm, alibaba } = sources();
+    const run = new AbortController();
+    const budgets = [
+      new FetchBudget('litellm', 1e9, 1e9),
+      new FetchBudget('alibaba-cloud', 1e9, 1e9),
+    ] as const;
+    const [all, dashscope] = await Promise.all([
+      litellm.fetchCatalog({ signal: run.signal, budget: budgets[0] }),
+      alibaba.fetchCatalog({ signal: run.signal, budget: budgets[1] }),
+    ]);
+    expect(costMapRequests()).toHaveLength(1);
+    expect(all.records.map((record) => record.modelId)).toContain('dashscope/qwen-plus');
+    expect(dashscope.records.map((record) => record.modelId)).toEqual([
+      'qwen3-max',
+      'qwen-plus',
+      'qwen3-30b-a3b',
+    ]);
+    // Each budget is charged as if it had downloaded the map alone: a byte cap still caps both.
+    const bytes = Buffer.byteLength(JSON.stringify(JSON.parse(COST_MAP)));
+    for (const budget of budgets) expect(budget).toMatchObject({ bytes, items: 8 });
+
+    // A later run reads the map afresh; so does a caller with no run signal.
+    const next = new AbortController();
+    await Promise.all([
+      litellm.fetchCatalog({ signal: next.signal }),
+      alibaba.fetchCatalog({ signal: next.signal }),
+    ]);
+    await Promise.all([litellm.fetchCatalog(), alibaba.fetchCatalog()]);
+    expect(costMapRequests()).toHaveLength(4);
+  });
+
+  it('when the one download fails, both fail, each error naming its own provider', async () => {
+    replay.setScenario('litellm', { failFirst: 10, errorStatus: 404 });
+    const { litellm, alibaba } = sources();
+    const run = new AbortController();
+    const [first, second] = await Promise.allSettled([
+      litellm.fetchCatalog({ signal: run.signal }),
+      alibaba.fetchCatalog({ signal: run.signal }),
+    ]);
+    expect(costMapRequests()).toHaveLength(1);
+    expect(first).toMatchObject({
+      status: 'rejected',
+      reason: {
+        provider: 'litellm',
+        reason: 'http',
+        status: 404,
+        message: expect.stringMatching(/^litellm: HTTP 404/),
+      },
+    });
+    expect(second).toMatchObject({
+      status: 'rejected',
+      reason: {
+        provider: 'alibaba-cloud',
+        reason: 'http',
+        status: 404,
+        message: expect.stringMatching(/^alibaba-cloud: HTTP 404/),
+      },
     });
   });
 });

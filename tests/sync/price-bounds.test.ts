@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../lib/config.js';
 import { significantDigits } from '../../lib/money/decimal.js';
-import { priceOutOfBounds } from '../../lib/sync/price-bounds.js';
+import { emptyRecord } from '../../lib/providers/catalog-items.js';
+import { priceOutOfBounds, recordOutOfBounds } from '../../lib/sync/price-bounds.js';
 
 const bounds = { maxPricePer1m: '1000000' };
 
@@ -18,6 +19,34 @@ describe('price bounds (USD per 1M tokens)', () => {
     [`0.${'1'.repeat(30)}`, null],
   ])('%s -> %s', (price, expected) => {
     expect(priceOutOfBounds(price, bounds)).toEqual(expected);
+  });
+
+  it('names the first price of a record out of bounds: base, extra, then each tier in order', () => {
+    const record = {
+      ...emptyRecord('openrouter', 'm'),
+      inputUsdPerMillionTokens: '1',
+      extraPrices: { audio_input_per_1m_tokens: '2' },
+      tiers: [
+        { min_prompt_tokens: 0, input_per_1m_tokens: '3' },
+        {
+          min_prompt_tokens: 1000,
+          output_per_1m_tokens: '4',
+          extra_prices: { request_per_request: '2000000' },
+        },
+      ],
+    };
+    expect(recordOutOfBounds(record, bounds)).toBe(
+      'tiers.1.request_per_request: price 2000000 is out of bounds: above the 1000000 USD per 1M cap (PRICING_MAX_PRICE_PER_1M)',
+    );
+    expect(
+      recordOutOfBounds({ ...record, extraPrices: { audio_input_per_1m_tokens: '1e-20' } }, bounds),
+    ).toBe(
+      'audio_input_per_1m_tokens: price 1e-20 is out of bounds: below 0.000000000001 USD per 1M and not zero',
+    );
+    expect(recordOutOfBounds({ ...record, cacheWriteUsdPerMillionTokens: 'x' }, bounds)).toBe(
+      'cache_write: price x is out of bounds: not a decimal number: "x"',
+    );
+    expect(recordOutOfBounds({ ...record, tiers: [] }, bounds)).toBeNull();
   });
 
   it('counts significant digits without leading or trailing zeros', () => {

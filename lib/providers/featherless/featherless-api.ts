@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { contextLengthSchema } from '../wire-price.js';
+import { contextLengthSchema, isJsonObject, isNullishContextLength } from '../wire-price.js';
 
 /** `GET /models?page=&per_page=`; without `per_page` the whole catalog and no `pagination`. */
 export const featherlessPageSchema = z.object({
@@ -23,3 +23,21 @@ export const featherlessModelSchema = z.object({
     })
     .nullish(),
 });
+
+export type FeatherlessModel = z.infer<typeof featherlessModelSchema>;
+
+const isNullishPrice = (value: unknown) =>
+  value === undefined ||
+  value === null ||
+  typeof value === 'number' ||
+  (typeof value === 'string' && value.length <= 64);
+
+/** True only when `featherlessModelSchema` accepts the item as it is (see `isPlainOpenRouterModel`). */
+export function isPlainFeatherlessModel(item: unknown): item is FeatherlessModel {
+  if (!isJsonObject(item) || typeof item.id !== 'string' || !isNullishContextLength(item.context_length)) {
+    return false;
+  }
+  const pricing = item.pricing;
+  if (pricing === undefined || pricing === null) return true;
+  return isJsonObject(pricing) && isNullishPrice(pricing.input) && isNullishPrice(pricing.output);
+}

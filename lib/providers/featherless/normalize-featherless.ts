@@ -2,12 +2,17 @@ import { parsePrice } from '../../money/decimal.js';
 import { buildCatalog, describeZodError, emptyRecord, InvalidItemError } from '../catalog-items.js';
 import type { NormalizedCatalog, PriceRecord } from '../price-record.js';
 import { convertWirePrice } from '../wire-price.js';
-import { featherlessModelSchema } from './featherless-api.js';
+import { featherlessModelSchema, isPlainFeatherlessModel, type FeatherlessModel } from './featherless-api.js';
 
 export function normalizeFeatherlessModel(item: unknown): PriceRecord {
-  const parsed = featherlessModelSchema.safeParse(item);
-  if (!parsed.success) throw new InvalidItemError(describeZodError(parsed.error));
-  const model = parsed.data;
+  let model: FeatherlessModel;
+  if (isPlainFeatherlessModel(item)) {
+    model = item;
+  } else {
+    const parsed = featherlessModelSchema.safeParse(item);
+    if (!parsed.success) throw new InvalidItemError(describeZodError(parsed.error));
+    model = parsed.data;
+  }
   const record = emptyRecord('featherless', model.id);
   record.contextLength = model.context_length ?? null;
   const { input, output } = model.pricing ?? {};

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { contextLengthSchema } from '../wire-price.js';
+import { contextLengthSchema, isJsonObject, isNullishContextLength } from '../wire-price.js';
 
 /** `GET /model/list?limit=&offset=`: one page of models and the total to page through. */
 export const nearAiPageSchema = z.object({
@@ -23,3 +23,35 @@ export const nearAiModelSchema = z.object({
   costPerImage: nearAiPriceSchema.nullish(),
   metadata: z.object({ contextLength: contextLengthSchema.nullish() }).nullish(),
 });
+
+export type NearAiModel = z.infer<typeof nearAiModelSchema>;
+
+function isNullishPrice(value: unknown): boolean {
+  if (value === undefined || value === null) return true;
+  if (!isJsonObject(value)) return false;
+  const { amount, scale, currency } = value;
+  return (
+    (typeof amount === 'number' || (typeof amount === 'string' && amount.length <= 64)) &&
+    typeof scale === 'number' &&
+    Number.isInteger(scale) &&
+    scale >= 0 &&
+    scale <= 36 &&
+    typeof currency === 'string' &&
+    currency.length <= 16
+  );
+}
+
+/** True only when `nearAiModelSchema` accepts the item as it is (see `isPlainOpenRouterModel`). */
+export function isPlainNearAiModel(item: unknown): item is NearAiModel {
+  if (!isJsonObject(item) || typeof item.modelId !== 'string') return false;
+  const metadata = item.metadata;
+  if (metadata !== undefined && metadata !== null) {
+    if (!isJsonObject(metadata) || !isNullishContextLength(metadata.contextLength)) return false;
+  }
+  return (
+    isNullishPrice(item.inputCostPerToken) &&
+    isNullishPrice(item.outputCostPerToken) &&
+    isNullishPrice(item.cacheReadCostPerToken) &&
+    isNullishPrice(item.costPerImage)
+  );
+}

@@ -3,7 +3,7 @@ import { buildCatalog, describeZodError, emptyRecord, InvalidItemError } from '.
 import type { NormalizedCatalog, PriceRecord } from '../price-record.js';
 import { convertWirePrice } from '../wire-price.js';
 import type { NearAiPrice } from './nearai-api.js';
-import { nearAiModelSchema } from './nearai-api.js';
+import { isPlainNearAiModel, nearAiModelSchema, type NearAiModel } from './nearai-api.js';
 
 function checkUsd(field: string, price: NearAiPrice): void {
   // We store USD only; converting currencies is not this sync's job.
@@ -21,9 +21,14 @@ function perMillion(field: string, price: NearAiPrice | null | undefined): strin
 }
 
 export function normalizeNearAiModel(item: unknown): PriceRecord {
-  const parsed = nearAiModelSchema.safeParse(item);
-  if (!parsed.success) throw new InvalidItemError(describeZodError(parsed.error));
-  const model = parsed.data;
+  let model: NearAiModel;
+  if (isPlainNearAiModel(item)) {
+    model = item;
+  } else {
+    const parsed = nearAiModelSchema.safeParse(item);
+    if (!parsed.success) throw new InvalidItemError(describeZodError(parsed.error));
+    model = parsed.data;
+  }
   const record = emptyRecord('nearai', model.modelId);
   record.contextLength = model.metadata?.contextLength ?? null;
   record.inputUsdPerMillionTokens = perMillion('inputCostPerToken', model.inputCostPerToken);

@@ -3,7 +3,7 @@ import { buildCatalog, emptyRecord, InvalidItemError, describeZodError } from '.
 import type { NormalizedCatalog, PriceRecord, PricingTier } from '../price-record.js';
 import { buildTier, tokenCount, type BaseField, type TierPrices } from '../pricing-tier.js';
 import { convertWirePrice, isJsonObject, PRICE_KEY_PATTERN } from '../wire-price.js';
-import { openRouterModelSchema } from './openrouter-api.js';
+import { isPlainOpenRouterModel, openRouterModelSchema, type OpenRouterModel } from './openrouter-api.js';
 
 /**
  * Where each OpenRouter pricing key goes. OpenRouter gives USD per single token for token kinds
@@ -116,9 +116,14 @@ function toTier(override: unknown, where: string): { tier: PricingTier; variable
 
 /** One wire item -> one canonical record. Throws `InvalidItemError` for an item that cannot be read. */
 export function normalizeOpenRouterModel(item: unknown): PriceRecord {
-  const parsed = openRouterModelSchema.safeParse(item);
-  if (!parsed.success) throw new InvalidItemError(describeZodError(parsed.error));
-  const model = parsed.data;
+  let model: OpenRouterModel;
+  if (isPlainOpenRouterModel(item)) {
+    model = item;
+  } else {
+    const parsed = openRouterModelSchema.safeParse(item);
+    if (!parsed.success) throw new InvalidItemError(describeZodError(parsed.error));
+    model = parsed.data;
+  }
   const record = emptyRecord('openrouter', model.id);
   record.contextLength = model.context_length ?? null;
   // `~` ids are moving aliases ("latest"); stored as their own rows, pointing at their target.
