@@ -75,8 +75,6 @@ export interface PricesQuery {
 
 /** Rows per call when staging a large apply: keeps each request well under PostgREST's body limit. */
 export const APPLY_CHUNK_ROWS = 5_000;
-/** LiteLLM map entries per pricing_put_litellm_entries call (an entry is larger than a price row). */
-export const LITELLM_ENTRIES_PER_CALL = 5_000;
 
 /** The typed face of the port: every operation is one SQL function call (one round trip). */
 export class PricingStore {
@@ -213,34 +211,13 @@ export class PricingStore {
     );
   }
 
-  /**
-   * Stores the LiteLLM map's entries ({model id: entry as published}) for the run holding the lease,
-   * LITELLM_ENTRIES_PER_CALL at a time: the whole map in one call (160,000 entries at ten times the
-   * scale) was one JSON text of ~35 MB plus the driver's copy of it, the run's peak memory. Each
-   * entry's upsert stands alone (the map layers whatever entry a listed model has), so a call that
-   * fails leaves the earlier ones written and the run reports the error. Returns the entries written.
-   */
+  /** Stores the LiteLLM map's entries ({model id: entry as published}) for the run holding the lease. */
   async putLiteLlmEntries(runId: number, entries: Record<string, Record<string, unknown>>): Promise<number> {
-    const ids = Object.keys(entries);
-    let written = 0;
-    for (let start = 0; start === 0 || start < ids.length; start += LITELLM_ENTRIES_PER_CALL) {
-      const chunk: Record<string, Record<string, unknown>> = {};
-      for (const id of ids.slice(start, start + LITELLM_ENTRIES_PER_CALL)) {
-        // defineProperty, not assignment: a `__proto__` id must stay a key.
-        Object.defineProperty(chunk, id, {
-          value: entries[id],
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-      }
-      written += await this.call(
-        'pricing_put_litellm_entries',
-        { p_run_id: runId, p_entries: chunk },
-        putEntriesResult,
-      );
-    }
-    return written;
+    return this.call(
+      'pricing_put_litellm_entries',
+      { p_run_id: runId, p_entries: entries },
+      putEntriesResult,
+    );
   }
 
   /** What the LiteLLM cost map is built from, in one call (see pricing_read_litellm_map). */

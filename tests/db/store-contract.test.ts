@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgliteAdapter } from '../../lib/db/pglite-adapter.js';
 import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
-import { LITELLM_ENTRIES_PER_CALL, PricingStore } from '../../lib/db/pricing-store.js';
+import { PricingStore } from '../../lib/db/pricing-store.js';
 import type { RpcTransport, SqlSession } from '../../lib/db/rpc-transport.js';
 import { MALFORMED_RESULT } from '../../lib/db/rpc-results.js';
 import { StoreError } from '../../lib/db/store-error.js';
@@ -736,19 +736,5 @@ describe.each([
     });
     expect(map.prices.some((price) => price.modelId === 'map/vanished')).toBe(false);
     expect(await fixture.store.readLiteLlmMap(map.version)).toMatchObject({ notModified: true, entries: {} });
-  });
-
-  it('stores more LiteLLM entries than one call takes, in calls of LITELLM_ENTRIES_PER_CALL', async () => {
-    const runId = await newRun(fixture.store);
-    const count = LITELLM_ENTRIES_PER_CALL + 3;
-    const entries: Record<string, Record<string, unknown>> = {};
-    for (let index = 0; index < count; index += 1) entries[`bulk/model-${index}`] = { mode: 'chat', index };
-    Object.defineProperty(entries, '__proto__', { value: { mode: 'chat' }, enumerable: true });
-    expect(await fixture.store.putLiteLlmEntries(runId, entries)).toBe(count + 1);
-    expect(await fixture.store.putLiteLlmEntries(runId, entries)).toBe(0);
-    entries[`bulk/model-${count - 1}`] = { mode: 'embedding' };
-    expect(await fixture.store.putLiteLlmEntries(runId, entries)).toBe(1);
-    expect(await fixture.store.putLiteLlmEntries(runId, {})).toBe(0);
-    await fixture.store.finishRun(runId, 'success', { providers: {} }, null);
   });
 });
