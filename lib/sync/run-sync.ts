@@ -321,7 +321,10 @@ async function planAndApply(
   // shortcut), what was held meanwhile (a shrunken catalog) is withdrawn.
   const recordHolds = async () => {
     if (request.dryRun) return;
-    if (plan.holds === null && task.pendingHeld === 0) return;
+    // Nothing held now, no pin to record drift for, and no pending row to withdraw: no call (a
+    // first sync of every provider stays at its round-trip budget).
+    const nothing = plan.holds === null || (plan.holds.rows.length === 0 && plan.holds.pinned.length === 0);
+    if (nothing && task.pendingHeld === 0) return;
     await operator.recordSyncHolds({
       runId,
       provider: source.slug,
