@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import type { PriceRecord } from '../providers/price-record.js';
-import { stableJson } from './compare-records.js';
+import { byCodeUnit, stableJson } from './compare-records.js';
 
 /** PriceRecord's fields in code-unit order: the order stableJson writes them in. */
 const RECORD_KEYS = [
@@ -48,6 +48,30 @@ export function recordJson(record: PriceRecord): string {
 /** Records per hash.update call: fewer calls into the hash, bounded string size. */
 const BATCH = 512;
 
+/**
+ * Feeds `stableJson(entries) + '\n'` to the hash in batches of entries, the same text as one
+ * string would be: the 160,000 entries of a large LiteLLM map made one string of ~35 MB.
+ */
+function updateWithEntries(hash: Hash, entries: Record<string, Record<string, unknown>>): void {
+  const keys = Object.keys(entries);
+  if (keys.length > 1) keys.sort(byCodeUnit);
+  let batch = '{';
+  let first = true;
+  let inBatch = 0;
+  for (const key of keys) {
+    const entry = entries[key];
+    if (entry === undefined) continue;
+    batch += `${first ? '' : ','}${JSON.stringify(key)}:${stableJson(entry)}`;
+    first = false;
+    if (++inBatch === BATCH) {
+      hash.update(batch);
+      batch = '';
+      inBatch = 0;
+    }
+  }
+  hash.update(`${batch}}\n`);
+}
+
 /** A hash of a normalized catalog, independent of the order the provider listed it in. */
 export function catalogHash(
   records: readonly PriceRecord[],
@@ -55,7 +79,7 @@ export function catalogHash(
 ): string {
   const hash = createHash('sha256');
   // LiteLLM's pass-through entries count too: a change of `mode` alone must reach the store.
-  if (liteLlmEntries) hash.update(stableJson(liteLlmEntries)).update('\n');
+  if (liteLlmEntries) updateWithEntries(hash, liteLlmEntries);
   const sorted = [...records].sort((a, b) => (a.modelId < b.modelId ? -1 : a.modelId > b.modelId ? 1 : 0));
   let batch = '';
   for (let index = 0; index < sorted.length; index += 1) {

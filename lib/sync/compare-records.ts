@@ -22,7 +22,7 @@ function samePrices(a: Record<string, string>, b: Record<string, string>): boole
   return count === other;
 }
 
-const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+export const byCodeUnit = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * JSON with object keys sorted, so that equal documents give equal text (keys with an undefined

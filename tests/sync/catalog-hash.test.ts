@@ -55,6 +55,37 @@ const recordArbitrary: fc.Arbitrary<PriceRecord> = fc.record({
 }) as fc.Arbitrary<PriceRecord>;
 
 describe('catalog hash and record comparison', () => {
+  it('hashes LiteLLM entries as the one-string definition did, batch boundaries included', () => {
+    const entry = fc.dictionary(
+      fc.string({ maxLength: 6 }),
+      fc.oneof(fc.string({ maxLength: 4 }), fc.integer(), fc.constant(undefined), fc.boolean()),
+    );
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.string({ maxLength: 8 }), entry, { maxKeys: 1200 }),
+        fc.array(recordArbitrary, { maxLength: 3 }),
+        (entries, records) => {
+          const reference = createHash('sha256');
+          reference.update(referenceStableJson(entries)).update('\n');
+          const sorted = [...records].sort((a, b) =>
+            a.modelId < b.modelId ? -1 : a.modelId > b.modelId ? 1 : 0,
+          );
+          for (const record of sorted) reference.update(referenceStableJson(record)).update('\n');
+          expect(catalogHash(records, entries)).toBe(reference.digest('hex'));
+        },
+      ),
+      { numRuns: 60 },
+    );
+    // Past one batch of 512 for certain: 1,500 entries, one of them undefined.
+    const many: Record<string, Record<string, unknown>> = {};
+    for (let index = 0; index < 1500; index += 1) many[`m/${index}`] = { mode: 'chat', n: index };
+    (many as Record<string, unknown>)['m/700'] = undefined;
+    const reference = createHash('sha256')
+      .update(`${referenceStableJson(many)}\n`)
+      .digest('hex');
+    expect(catalogHash([], many)).toBe(reference);
+  });
+
   it('writes the same text as the original definition, for any record and any value', () => {
     fc.assert(
       fc.property(recordArbitrary, (record) => {
