@@ -1,6 +1,8 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { HttpError } from '../edge/http-error.js';
+import { readConfig } from '../config.js';
+import type { PriceBounds } from '../sync/price-bounds.js';
 import * as actions from '../operator/operator-actions.js';
 import { OperatorStore } from '../db/operator-store.js';
 import { openCommandStore, withCommandStore, type CommandIo, type OpenCommandStore } from './command-io.js';
@@ -56,6 +58,7 @@ async function dispatch(
   words: string[],
   values: Values,
   actor: string,
+  bounds: PriceBounds,
 ): Promise<actions.ActionAnswer> {
   const [group, verb, ...rest] = words;
   const opt = (name: keyof Values) => (values[name] as string | undefined) ?? null;
@@ -84,6 +87,7 @@ async function dispatch(
         store,
         { provider: rest[0], model_id: rest[1], prices, reason: values.reason, expires_at: values.expires },
         actor,
+        bounds,
       );
     }
     case 'pins unset':
@@ -147,6 +151,7 @@ export async function runAdminCommand(
           parsed.positionals,
           parsed.values,
           `cli:${osUser()}`,
+          { maxPricePer1m: readConfig(env).maxPricePer1m },
         );
         if (answer.status === 200) {
           io.out(JSON.stringify(answer.body, null, 2));

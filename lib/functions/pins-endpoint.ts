@@ -14,7 +14,9 @@ export function pinsList(request: Request, context: AppContext): Promise<Respons
 export function pinsSet(request: Request, context: AppContext): Promise<Response> {
   return operatorEndpoint(request, context, async (store, admin, url) => {
     queryOf(url, []);
-    return setPin(store, await readBody(request), admin);
+    return setPin(store, await readBody(request), admin, {
+      maxPricePer1m: context.config.maxPricePer1m,
+    });
   });
 }
 

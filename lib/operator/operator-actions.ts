@@ -1,6 +1,7 @@
 import { fitPage, fitRows, MAX_PAGE_BODY_BYTES } from '../edge/page-budget.js';
 import * as input from './operator-input.js';
 import type { OperatorResult, OperatorStore } from '../db/operator-store.js';
+import type { PriceBounds } from '../sync/price-bounds.js';
 
 /**
  * The operator's actions, each from an already-read request body or query to an answer, shared by
@@ -99,13 +100,14 @@ export async function setPin(
   store: OperatorStore,
   body: Record<string, unknown>,
   pinnedBy: string,
+  bounds: PriceBounds,
 ): Promise<ActionAnswer> {
   input.rejectUnknown(body, ['provider', 'model_id', 'prices', 'reason', 'expires_at'], 'field');
   return answer(
     await store.setPin({
       provider: input.providerName(body.provider, true)!,
       modelId: input.modelId(body.model_id, true)!,
-      prices: input.pinPrices(body.prices),
+      prices: input.pinPrices(body.prices, bounds),
       reason: input.text(body.reason, 'reason', { max: 2000, required: true })!,
       expiresAt:
         body.expires_at === undefined || body.expires_at === null

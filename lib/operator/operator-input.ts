@@ -2,6 +2,7 @@ import { HttpError } from '../edge/http-error.js';
 import { DecimalError, normalizeDecimal } from '../money/decimal.js';
 import { MAX_MODEL_ID_LENGTH } from '../providers/catalog-items.js';
 import { isStorableText } from '../text/storable-text.js';
+import { priceOutOfBounds, type PriceBounds } from '../sync/price-bounds.js';
 import { HELD_STATUSES, type HeldStatus, type PriceRow } from '../db/operator-store.js';
 
 /**
@@ -137,7 +138,7 @@ export function instant(value: unknown, name: string): string {
 
 const PRICE_FIELDS = ['input', 'output', 'cache_read', 'cache_write', 'request', 'image'] as const;
 
-function price(value: unknown, name: string): string | null {
+function price(value: unknown, name: string, bounds: PriceBounds): string | null {
   if (value === undefined || value === null) return null;
   // A JSON number is a binary float: 0.1 + 0.2 is not 0.3. Money comes as a decimal string.
   let normalized: string | null = null;
@@ -149,22 +150,25 @@ function price(value: unknown, name: string): string | null {
   if (normalized === null)
     bad(`prices.${name} must be a decimal string (USD per 1M tokens), like "0.7", got ${shown(value)}`);
   if (normalized.startsWith('-')) bad(`prices.${name} must not be negative`);
+  // The bounds every synced price meets (issue 11): a pin is stored the same way.
+  const problem = priceOutOfBounds(normalized, bounds);
+  if (problem !== null) bad(`prices.${name} is out of bounds: ${problem}`);
   return normalized;
 }
 
 /** `{input, output, cache_read, cache_write, request, image, extra}`: decimal strings; input or output required. */
-export function pinPrices(value: unknown): PriceRow {
+export function pinPrices(value: unknown, bounds: PriceBounds): PriceRow {
   if (value === null || typeof value !== 'object' || Array.isArray(value))
     bad('prices must be an object like {"input": "3", "output": "15"} (USD per 1M tokens)');
   const given = value as Record<string, unknown>;
   rejectUnknown(given, [...PRICE_FIELDS, 'extra'], 'price field');
   const row: PriceRow = {
-    input: price(given.input, 'input'),
-    output: price(given.output, 'output'),
-    cache_read: price(given.cache_read, 'cache_read'),
-    cache_write: price(given.cache_write, 'cache_write'),
-    request: price(given.request, 'request'),
-    image: price(given.image, 'image'),
+    input: price(given.input, 'input', bounds),
+    output: price(given.output, 'output', bounds),
+    cache_read: price(given.cache_read, 'cache_read', bounds),
+    cache_write: price(given.cache_write, 'cache_write', bounds),
+    request: price(given.request, 'request', bounds),
+    image: price(given.image, 'image', bounds),
     extra: {},
     tiers: [],
   };
@@ -174,7 +178,8 @@ export function pinPrices(value: unknown): PriceRow {
       bad('prices.extra must be an object of decimal strings keyed with their unit');
     for (const [key, item] of Object.entries(given.extra as Record<string, unknown>)) {
       const name = text(key, 'a prices.extra key', { max: 100, required: true })!;
-      row.extra[name] = price(item, `extra.${name}`) ?? bad(`prices.extra.${name} must be a decimal string`);
+      row.extra[name] =
+        price(item, `extra.${name}`, bounds) ?? bad(`prices.extra.${name} must be a decimal string`);
     }
   }
   return row;

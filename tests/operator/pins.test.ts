@@ -179,6 +179,21 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('pins (%s)', (kin
     expect((await fixture.call(pins, 'DELETE', '/admin/pricing/pins?provider=openrouter')).status).toBe(400);
   });
 
+  it('refuses a pinned price out of the bounds every synced price meets, and stores nothing', async () => {
+    const before = await fixture.stored('acme/c');
+    for (const input of ['1e400', '1000001', '0.0000000000001', '1.0000000000000000000000000000001']) {
+      const answer = await fixture.call(pins, 'PUT', '/admin/pricing/pins', {
+        provider: 'openrouter',
+        model_id: 'acme/c',
+        prices: { input },
+        reason: 'r',
+      });
+      expect(answer.status, input).toBe(400);
+      expect(JSON.stringify(answer.body)).toContain('out of bounds');
+    }
+    expect(await fixture.stored('acme/c')).toEqual(before);
+  });
+
   it('refuses pin and unpin with 409 and the running run while a sync holds the lease', async () => {
     const lease = await fixture.store.takeLease({
       trigger: 'cron',
