@@ -61,6 +61,7 @@ async function main(): Promise<void> {
         ? new SupabaseAdapter({ url: emulator.url, key: supabaseKey('service_role') })
         : new PostgresAdapter({ connectionString: job.databaseUrl, onRoundTrip }),
     );
+    if (process.env.BENCH_CALL_TIMES) timeCalls(store);
     const context = createAppContext({ env: job.env, store, logger: createLogger({ level: 'silent' }) });
     const startedUs = Number(process.hrtime.bigint() / 1000n);
     const cpuBefore = process.cpuUsage();
@@ -116,6 +117,20 @@ async function main(): Promise<void> {
     peak_rss_mb: process.resourceUsage().maxRSS / 1024,
   };
   process.stdout.write(`${JSON.stringify(output)}\n`);
+}
+
+/** `BENCH_CALL_TIMES=1`: each store call's name and milliseconds on stderr (where the wall goes). */
+function timeCalls(store: PricingStore): void {
+  const transport = store.transport;
+  const call = transport.call.bind(transport);
+  transport.call = async (name, args) => {
+    const started = performance.now();
+    try {
+      return await call(name, args);
+    } finally {
+      process.stderr.write(`call ${name} ${(performance.now() - started).toFixed(1)} ms\n`);
+    }
+  };
 }
 
 main().catch((error: unknown) => {
