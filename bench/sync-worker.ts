@@ -128,7 +128,9 @@ function timeCalls(store: PricingStore): void {
     try {
       return await call(name, args);
     } finally {
-      process.stderr.write(`call ${name} ${(performance.now() - started).toFixed(1)} ms\n`);
+      process.stderr.write(
+        `call ${name} ${(performance.now() - started).toFixed(1)} ms (started at ${(started / 1000).toFixed(3)} s)\n`,
+      );
     }
   };
 }

@@ -168,6 +168,8 @@ function liteLlmEntriesOf(
   guarded: GuardedDiff,
 ): Record<string, Record<string, unknown>> | null {
   if (!catalog.liteLlmEntries) return null;
+  // Nothing held: the entries as they are (at scale 160,000 of them; a copy is ~30 MB).
+  if (guarded.held.length === 0) return catalog.liteLlmEntries;
   const heldIds = new Set(guarded.held.map((change) => change.model_id));
   return Object.fromEntries(
     Object.entries(catalog.liteLlmEntries).filter(([modelId]) => !heldIds.has(modelId)),
