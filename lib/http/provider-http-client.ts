@@ -80,7 +80,14 @@ export function createProviderHttpClient(options: ProviderHttpClientOptions): Pr
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new AttemptTimeout()), timeoutMs);
     const outer = requestOptions.signal;
-    const signal = outer ? AbortSignal.any([outer, controller.signal]) : controller.signal;
+    // The caller's signal aborts this attempt's controller, and the listener goes when the attempt
+    // does. AbortSignal.any made two more signals per request (a sync makes ~100 requests; it was
+    // a tenth of the HTTP client's time) and keeps each dependent signal reachable from the
+    // run-long deadline signal.
+    const abortFromOuter = () => controller.abort(outer!.reason);
+    if (outer?.aborted) controller.abort(outer.reason);
+    else outer?.addEventListener('abort', abortFromOuter, { once: true });
+    const signal = controller.signal;
     const failure = (error: unknown, bytesRead?: number, expectedBytes?: number): ProviderError =>
       classifyAbortOrNetwork(error, {
         provider,
@@ -172,6 +179,7 @@ export function createProviderHttpClient(options: ProviderHttpClientOptions): Pr
       return parseJson(text, bytesRead, { provider, url });
     } finally {
       clearTimeout(timer);
+      outer?.removeEventListener('abort', abortFromOuter);
     }
   }
 

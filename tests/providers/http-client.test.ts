@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../lib/http/provider-error.js';
 import { createProviderHttpClient } from '../../lib/http/provider-http-client.js';
@@ -104,6 +105,18 @@ describe('provider HTTP client', () => {
     replay.setScenario('openrouter', { hang: true });
     const { http } = client({ timeoutMs: 10_000 });
     const error = await failure(http.getJson(modelsUrl(), { signal: AbortSignal.timeout(100) }));
+    expect(error).toMatchObject({ reason: 'timeout', retryable: false, attempts: 1 });
+    expect(error.message).toMatch(/aborted by the caller/);
+  });
+
+  it('leaves nothing on the caller\'s run-long signal after each request, and honours one already aborted', async () => {
+    replay.setScenario('openrouter', { size: 20 });
+    const { http } = client();
+    const run = new AbortController();
+    for (let request = 0; request < 5; request += 1) await http.getJson(modelsUrl(), { signal: run.signal });
+    expect(getEventListeners(run.signal, 'abort')).toHaveLength(0);
+    run.abort();
+    const error = await failure(http.getJson(modelsUrl(), { signal: run.signal }));
     expect(error).toMatchObject({ reason: 'timeout', retryable: false, attempts: 1 });
     expect(error.message).toMatch(/aborted by the caller/);
   });
