@@ -163,6 +163,20 @@ export function buildCatalog(
   normalize: (item: unknown) => PriceRecord,
 ): NormalizedCatalog {
   const catalog = new CatalogBuilder();
+  addCatalogItems(catalog, items, idKey, normalize);
+  return catalog.finish();
+}
+
+/**
+ * `buildCatalog`'s loop, for a listing read page by page: each page's items are normalized as the
+ * page arrives (and its parsed JSON let go), the same catalog as all pages' items at once.
+ */
+export function addCatalogItems(
+  catalog: CatalogBuilder,
+  items: readonly unknown[],
+  idKey: string,
+  normalize: (item: unknown) => PriceRecord,
+): void {
   for (const item of items) {
     const isObject = typeof item === 'object' && item !== null && !Array.isArray(item);
     const id = isObject && Object.hasOwn(item, idKey) ? (item as Record<string, unknown>)[idKey] : undefined;
@@ -172,5 +186,4 @@ export function buildCatalog(
     }
     catalog.add(id, () => normalize(item));
   }
-  return catalog.finish();
 }

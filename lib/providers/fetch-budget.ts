@@ -45,8 +45,3 @@ export class FetchBudget {
     });
   }
 }
-
-/** Appends a page to the items read so far, one by one: `push(...page)` overflows the stack on a large page. */
-export function appendItems(items: unknown[], page: readonly unknown[]): void {
-  for (const item of page) items.push(item);
-}

@@ -1,11 +1,11 @@
 import { ProviderError } from '../../http/provider-error.js';
 import type { ProviderHttpClient } from '../../http/provider-http-client.js';
-import { parseEnvelope } from '../catalog-items.js';
-import { appendItems } from '../fetch-budget.js';
+import { addCatalogItems, CatalogBuilder, parseEnvelope } from '../catalog-items.js';
+import { readPagesInOrder } from '../paged-fetch.js';
 import type { CatalogSource, FetchContext } from '../provider-source.js';
 import { joinUrl } from '../provider-source.js';
 import { featherlessPageSchema } from './featherless-api.js';
-import { normalizeFeatherlessCatalog } from './normalize-featherless.js';
+import { normalizeFeatherlessModel } from './normalize-featherless.js';
 
 export const FEATHERLESS_DEFAULT_BASE_URL = 'https://api.featherless.ai/v1';
 /** Pages keep each response small (the unpaged catalog is ~22,000 models, ~7.8 MB). */
@@ -21,39 +21,45 @@ export function createFeatherlessSource(options: {
   return {
     slug: 'featherless',
     async fetchCatalog(context: FetchContext = {}) {
-      const items: unknown[] = [];
-      for (let page = 1; ; page++) {
-        const url = joinUrl(options.baseUrl, 'models');
-        url.searchParams.set('page', String(page));
-        url.searchParams.set('per_page', String(pageSize));
-        const payload = await options.http.getJson(url, { signal: context.signal, budget: context.budget });
-        const body = parseEnvelope(featherlessPageSchema, payload, {
-          provider: 'featherless',
-          url: url.href,
-        });
-        context.budget?.chargeItems(body.data.length, url.href);
-        appendItems(items, body.data);
-        // No `pagination` means the server sent everything at once.
-        if (
-          !body.pagination ||
-          body.data.length === 0 ||
-          body.pagination.current_page >= body.pagination.total_pages
-        ) {
-          break;
-        }
-        if (page >= MAX_PAGES) {
-          throw new ProviderError(
-            `featherless: pagination from ${url.href} did not end after ${page} pages`,
-            {
-              reason: 'schema',
-              provider: 'featherless',
-              url: url.href,
-              retryable: false,
-            },
-          );
-        }
-      }
-      return normalizeFeatherlessCatalog(items);
+      const catalog = new CatalogBuilder();
+      // The loop one page after another, with later pages requested ahead (readPagesInOrder).
+      await readPagesInOrder({
+        signal: context.signal,
+        first: 1,
+        read: async (page, signal) => {
+          const url = joinUrl(options.baseUrl, 'models');
+          url.searchParams.set('page', String(page));
+          url.searchParams.set('per_page', String(pageSize));
+          const payload = await options.http.getJson(url, { signal, budget: context.budget });
+          const body = parseEnvelope(featherlessPageSchema, payload, {
+            provider: 'featherless',
+            url: url.href,
+          });
+          return { url, body };
+        },
+        take: ({ url, body }, page) => {
+          context.budget?.chargeItems(body.data.length, url.href);
+          addCatalogItems(catalog, body.data, 'id', normalizeFeatherlessModel);
+          // No `pagination` means the server sent everything at once.
+          const last = body.pagination?.total_pages ?? 0;
+          if (!body.pagination || body.data.length === 0 || body.pagination.current_page >= last) {
+            return { next: null, step: 1, last: 0 };
+          }
+          if (page >= MAX_PAGES) {
+            throw new ProviderError(
+              `featherless: pagination from ${url.href} did not end after ${page} pages`,
+              {
+                reason: 'schema',
+                provider: 'featherless',
+                url: url.href,
+                retryable: false,
+              },
+            );
+          }
+          return { next: page + 1, step: 1, last: Math.min(last, MAX_PAGES) };
+        },
+      });
+      return catalog.finish();
     },
   };
 }

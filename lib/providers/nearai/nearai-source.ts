@@ -1,11 +1,11 @@
 import { ProviderError } from '../../http/provider-error.js';
 import type { ProviderHttpClient } from '../../http/provider-http-client.js';
-import { parseEnvelope } from '../catalog-items.js';
-import { appendItems } from '../fetch-budget.js';
+import { addCatalogItems, CatalogBuilder, parseEnvelope } from '../catalog-items.js';
+import { readPagesInOrder } from '../paged-fetch.js';
 import type { CatalogSource, FetchContext } from '../provider-source.js';
 import { joinUrl } from '../provider-source.js';
 import { nearAiPageSchema } from './nearai-api.js';
-import { normalizeNearAiCatalog } from './normalize-nearai.js';
+import { normalizeNearAiModel } from './normalize-nearai.js';
 
 export const NEARAI_DEFAULT_BASE_URL = 'https://cloud-api.near.ai/v1';
 export const NEARAI_DEFAULT_PAGE_SIZE = 100;
@@ -21,27 +21,44 @@ export function createNearAiSource(options: {
   return {
     slug: 'nearai',
     async fetchCatalog(context: FetchContext = {}) {
-      const items: unknown[] = [];
-      for (let offset = 0; ;) {
-        const url = joinUrl(options.baseUrl, 'model/list');
-        url.searchParams.set('limit', String(pageSize));
-        url.searchParams.set('offset', String(offset));
-        const payload = await options.http.getJson(url, { signal: context.signal, budget: context.budget });
-        const page = parseEnvelope(nearAiPageSchema, payload, { provider: 'nearai', url: url.href });
-        context.budget?.chargeItems(page.models.length, url.href);
-        appendItems(items, page.models);
-        offset += page.models.length;
-        if (page.models.length === 0 || offset >= page.total) break;
-        if (offset > MAX_MODELS) {
-          throw new ProviderError(`nearai: pagination from ${url.href} did not end after ${offset} models`, {
-            reason: 'schema',
-            provider: 'nearai',
-            url: url.href,
-            retryable: false,
-          });
-        }
-      }
-      return normalizeNearAiCatalog(items);
+      const catalog = new CatalogBuilder();
+      // The loop one page after another, with later pages requested ahead (readPagesInOrder):
+      // `offset` is where the pages read so far end.
+      let offset = 0;
+      await readPagesInOrder({
+        signal: context.signal,
+        first: 0,
+        read: async (at, signal) => {
+          const url = joinUrl(options.baseUrl, 'model/list');
+          url.searchParams.set('limit', String(pageSize));
+          url.searchParams.set('offset', String(at));
+          const payload = await options.http.getJson(url, { signal, budget: context.budget });
+          return {
+            url,
+            page: parseEnvelope(nearAiPageSchema, payload, { provider: 'nearai', url: url.href }),
+          };
+        },
+        take: ({ url, page }) => {
+          context.budget?.chargeItems(page.models.length, url.href);
+          addCatalogItems(catalog, page.models, 'modelId', normalizeNearAiModel);
+          offset += page.models.length;
+          if (page.models.length === 0 || offset >= page.total)
+            return { next: null, step: pageSize, last: 0 };
+          if (offset > MAX_MODELS) {
+            throw new ProviderError(
+              `nearai: pagination from ${url.href} did not end after ${offset} models`,
+              {
+                reason: 'schema',
+                provider: 'nearai',
+                url: url.href,
+                retryable: false,
+              },
+            );
+          }
+          return { next: offset, step: pageSize, last: Math.min(page.total - 1, MAX_MODELS) };
+        },
+      });
+      return catalog.finish();
     },
   };
 }
