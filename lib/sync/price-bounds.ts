@@ -21,15 +21,70 @@ export const MAX_SIGNIFICANT_DIGITS = 30;
 
 const MIN_NONZERO = decimalDigits(MIN_NONZERO_PRICE_PER_1M);
 
+/** The cap as read once (it was read again for every price), and how many integer digits it has. */
+interface Cap {
+  text: string;
+  parts: ReturnType<typeof decimalDigits>;
+  /** Digits before the point of a cap of at least 1 (`1000000`: 7); 0 for a cap below 1. */
+  integerDigits: number;
+}
+
+let lastCap: Cap | null = null;
+
+function capOf(bounds: PriceBounds): Cap {
+  if (lastCap?.text === bounds.maxPricePer1m) return lastCap;
+  const parts = decimalDigits(bounds.maxPricePer1m);
+  const integerDigits = parts.negative || parts.digits === '' ? 0 : Math.max(0, parts.digits.length + parts.exponent);
+  lastCap = { text: bounds.maxPricePer1m, parts, integerDigits };
+  return lastCap;
+}
+
+const ZERO = 48;
+const NINE = 57;
+const POINT = 46;
+
+/**
+ * True when the price is surely within bounds without reading it as a decimal: plain digits with at
+ * most one point inside (as every normalizer writes prices), at most 30 characters (so at most 30
+ * significant digits), fewer integer digits than the cap (so below it), and either zero, at least 1,
+ * or with fewer than 11 zeros after the point (so at least 1e-11, above the 1e-12 floor). Anything
+ * else (a sign, an exponent, a leading zero, near a bound) goes to the full check. Every price of
+ * every record of every catalog comes here; almost all are decided by this.
+ */
+function surelyInBounds(price: string, cap: Cap): boolean {
+  const length = price.length;
+  if (length === 0 || length > MAX_SIGNIFICANT_DIGITS) return false;
+  let point = -1;
+  for (let index = 0; index < length; index += 1) {
+    const code = price.charCodeAt(index);
+    if (code === POINT) {
+      if (point !== -1 || index === 0 || index === length - 1) return false;
+      point = index;
+    } else if (code < ZERO || code > NINE) {
+      return false;
+    }
+  }
+  const integerDigits = point === -1 ? length : point;
+  const first = price.charCodeAt(0);
+  if (first === ZERO && integerDigits > 1) return false;
+  if (integerDigits >= cap.integerDigits) return false;
+  if (first !== ZERO || point === -1) return true;
+  let zeros = 0;
+  while (point + 1 + zeros < length && price.charCodeAt(point + 1 + zeros) === ZERO) zeros += 1;
+  return point + 1 + zeros === length || zeros < 11;
+}
+
 /** Why one price is out of bounds, or null. */
 export function priceOutOfBounds(price: string, bounds: PriceBounds): string | null {
   try {
-    // Read once and checked three ways: every price of every record of every catalog comes here.
+    const cap = capOf(bounds);
+    if (surelyInBounds(price, cap)) return null;
+    // Read once and checked three ways.
     const parts = decimalDigits(price);
     if (parts.digits.length > MAX_SIGNIFICANT_DIGITS) {
       return `more than ${MAX_SIGNIFICANT_DIGITS} significant digits`;
     }
-    if (compareDecimalDigits(parts, decimalDigits(bounds.maxPricePer1m)) > 0) {
+    if (compareDecimalDigits(parts, cap.parts) > 0) {
       return `above the ${bounds.maxPricePer1m} USD per 1M cap (PRICING_MAX_PRICE_PER_1M)`;
     }
     if (parts.digits !== '' && compareDecimalDigits(parts, MIN_NONZERO) < 0) {

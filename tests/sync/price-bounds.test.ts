@@ -1,8 +1,43 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../lib/config.js';
-import { significantDigits } from '../../lib/money/decimal.js';
+import {
+  compareDecimalDigits,
+  decimalDigits,
+  DecimalError,
+  significantDigits,
+} from '../../lib/money/decimal.js';
 import { emptyRecord } from '../../lib/providers/catalog-items.js';
-import { priceOutOfBounds, recordOutOfBounds } from '../../lib/sync/price-bounds.js';
+import {
+  MAX_SIGNIFICANT_DIGITS,
+  MIN_NONZERO_PRICE_PER_1M,
+  priceOutOfBounds,
+  recordOutOfBounds,
+} from '../../lib/sync/price-bounds.js';
+
+/** The check read in full, every price parsed: what the quick path must agree with. */
+function referenceOutOfBounds(price: string, cap: string): 'digits' | 'cap' | 'floor' | 'invalid' | null {
+  try {
+    const parts = decimalDigits(price);
+    if (parts.digits.length > MAX_SIGNIFICANT_DIGITS) return 'digits';
+    if (compareDecimalDigits(parts, decimalDigits(cap)) > 0) return 'cap';
+    if (parts.digits !== '' && compareDecimalDigits(parts, decimalDigits(MIN_NONZERO_PRICE_PER_1M)) < 0) {
+      return 'floor';
+    }
+    return null;
+  } catch (error) {
+    if (error instanceof DecimalError) return 'invalid';
+    throw error;
+  }
+}
+
+function kindOf(problem: string | null): ReturnType<typeof referenceOutOfBounds> {
+  if (problem === null) return null;
+  if (problem.includes('significant digits')) return 'digits';
+  if (problem.includes('cap')) return 'cap';
+  if (problem.includes('not zero')) return 'floor';
+  return 'invalid';
+}
 
 const bounds = { maxPricePer1m: '1000000' };
 
@@ -19,6 +54,48 @@ describe('price bounds (USD per 1M tokens)', () => {
     [`0.${'1'.repeat(30)}`, null],
   ])('%s -> %s', (price, expected) => {
     expect(priceOutOfBounds(price, bounds)).toEqual(expected);
+  });
+
+  it('decides every price as the full check does, for any cap: near the cap, near the floor, odd spellings', () => {
+    const digits = (max: number) =>
+      fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: 1, maxLength: max });
+    const price = fc.oneof(
+      fc
+        .tuple(digits(12), fc.option(digits(20), { nil: undefined }))
+        .map(([int, frac]) => (frac ? `${int}.${frac}` : int)),
+      fc.tuple(fc.nat({ max: 14 }), digits(4)).map(([zeros, tail]) => `0.${'0'.repeat(zeros)}${tail}`),
+      fc.constantFrom(
+        '1000000',
+        '999999.99',
+        '1000000.0',
+        '0.000000000001',
+        '0.0000000000009',
+        '00.5',
+        '.5',
+        '5.',
+        '-1',
+        '1e3',
+        '+2',
+        '0.0',
+        '',
+      ),
+      fc.string({ maxLength: 34 }),
+    );
+    const cap = fc.oneof(
+      fc.constantFrom('1000000', '1', '0.5', '10', '999.999', '123456789012345678901234567890'),
+      fc
+        .tuple(digits(8), fc.option(digits(4), { nil: undefined }))
+        .map(([int, frac]) => (frac ? `${int}.${frac}` : int))
+        .filter((text) => /[1-9]/.test(text)),
+    );
+    fc.assert(
+      fc.property(price, cap, (value, maxPricePer1m) => {
+        expect(kindOf(priceOutOfBounds(value, { maxPricePer1m }))).toBe(
+          referenceOutOfBounds(value, maxPricePer1m),
+        );
+      }),
+      { numRuns: 5_000 },
+    );
   });
 
   it('names the first price of a record out of bounds: base, extra, then each tier in order', () => {
