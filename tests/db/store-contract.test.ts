@@ -162,13 +162,16 @@ describe.each([
     result: unknown,
     check: () => Promise<void>,
   ): Promise<void> {
-    const [original] = await fixture.inspect.query<{ definition: string }>(
-      `select pg_get_functiondef('public.${signature}'::regprocedure) as definition`,
+    const [original] = await fixture.inspect.query<{ definition: string; returns: string }>(
+      `select pg_get_functiondef('public.${signature}'::regprocedure) as definition,
+              pg_get_function_result('public.${signature}'::regprocedure) as returns`,
     );
     const name = signature.slice(0, signature.indexOf('('));
+    // Same result type as the real function (json or jsonb), or create or replace refuses.
+    const returns = original!.returns;
     await fixture.inspect.exec(
-      `create or replace function public.${name}(${parameters}) returns jsonb language sql
-         as $$ select ${`'${JSON.stringify(result).replaceAll("'", "''")}'`}::jsonb $$`,
+      `create or replace function public.${name}(${parameters}) returns ${returns} language sql
+         as $$ select ${`'${JSON.stringify(result).replaceAll("'", "''")}'`}::${returns} $$`,
     );
     try {
       await check();
