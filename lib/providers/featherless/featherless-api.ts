@@ -12,6 +12,19 @@ export const featherlessPageSchema = z.object({
     .nullish(),
 });
 
+/** True only when `featherlessPageSchema` accepts the payload as it is. */
+export function isPlainFeatherlessPage(payload: unknown): payload is z.output<typeof featherlessPageSchema> {
+  if (!isJsonObject(payload) || !Array.isArray(payload.data)) return false;
+  const pagination = payload.pagination;
+  return (
+    pagination === undefined ||
+    pagination === null ||
+    (isJsonObject(pagination) &&
+      Number.isSafeInteger(pagination.current_page) &&
+      Number.isSafeInteger(pagination.total_pages))
+  );
+}
+
 /** `pricing` is undocumented (seen by a third party): USD per 1M tokens as JSON numbers. */
 export const featherlessModelSchema = z.object({
   id: z.string(),
@@ -29,7 +42,7 @@ export type FeatherlessModel = z.infer<typeof featherlessModelSchema>;
 const isNullishPrice = (value: unknown) =>
   value === undefined ||
   value === null ||
-  typeof value === 'number' ||
+  (typeof value === 'number' && Number.isFinite(value)) ||
   (typeof value === 'string' && value.length <= 64);
 
 /** True only when `featherlessModelSchema` accepts the item as it is (see `isPlainOpenRouterModel`). */

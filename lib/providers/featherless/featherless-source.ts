@@ -4,7 +4,7 @@ import { addCatalogItems, CatalogBuilder, parseEnvelope } from '../catalog-items
 import { readPagesInOrder } from '../paged-fetch.js';
 import type { CatalogSource, FetchContext } from '../provider-source.js';
 import { joinUrl } from '../provider-source.js';
-import { featherlessPageSchema } from './featherless-api.js';
+import { isPlainFeatherlessPage, featherlessPageSchema } from './featherless-api.js';
 import { normalizeFeatherlessModel } from './normalize-featherless.js';
 
 export const FEATHERLESS_DEFAULT_BASE_URL = 'https://api.featherless.ai/v1';
@@ -31,10 +31,15 @@ export function createFeatherlessSource(options: {
           url.searchParams.set('page', String(page));
           url.searchParams.set('per_page', String(pageSize));
           const payload = await options.http.getJson(url, { signal, budget: context.budget });
-          const body = parseEnvelope(featherlessPageSchema, payload, {
-            provider: 'featherless',
-            url: url.href,
-          });
+          const body = parseEnvelope(
+            featherlessPageSchema,
+            payload,
+            {
+              provider: 'featherless',
+              url: url.href,
+            },
+            isPlainFeatherlessPage,
+          );
           return { url, body };
         },
         take: ({ url, body }, page) => {

@@ -7,6 +7,16 @@ export const nearAiPageSchema = z.object({
   total: z.number().int().nonnegative(),
 });
 
+/** True only when `nearAiPageSchema` accepts the payload as it is. */
+export function isPlainNearAiPage(payload: unknown): payload is z.output<typeof nearAiPageSchema> {
+  return (
+    isJsonObject(payload) &&
+    Array.isArray(payload.models) &&
+    Number.isSafeInteger(payload.total) &&
+    (payload.total as number) >= 0
+  );
+}
+
 /** `{amount, scale, currency}`: amount / 10^scale units of currency (NEAR uses scale 9: nano-USD). */
 const nearAiPriceSchema = z.object({
   amount: z.union([z.number(), z.string().max(64)]),
@@ -31,7 +41,8 @@ function isNullishPrice(value: unknown): boolean {
   if (!isJsonObject(value)) return false;
   const { amount, scale, currency } = value;
   return (
-    (typeof amount === 'number' || (typeof amount === 'string' && amount.length <= 64)) &&
+    ((typeof amount === 'number' && Number.isFinite(amount)) ||
+      (typeof amount === 'string' && amount.length <= 64)) &&
     typeof scale === 'number' &&
     Number.isInteger(scale) &&
     scale >= 0 &&

@@ -4,7 +4,7 @@ import { addCatalogItems, CatalogBuilder, parseEnvelope } from '../catalog-items
 import { readPagesInOrder } from '../paged-fetch.js';
 import type { CatalogSource, FetchContext } from '../provider-source.js';
 import { joinUrl } from '../provider-source.js';
-import { nearAiPageSchema } from './nearai-api.js';
+import { isPlainNearAiPage, nearAiPageSchema } from './nearai-api.js';
 import { normalizeNearAiModel } from './normalize-nearai.js';
 
 export const NEARAI_DEFAULT_BASE_URL = 'https://cloud-api.near.ai/v1';
@@ -35,7 +35,12 @@ export function createNearAiSource(options: {
           const payload = await options.http.getJson(url, { signal, budget: context.budget });
           return {
             url,
-            page: parseEnvelope(nearAiPageSchema, payload, { provider: 'nearai', url: url.href }),
+            page: parseEnvelope(
+              nearAiPageSchema,
+              payload,
+              { provider: 'nearai', url: url.href },
+              isPlainNearAiPage,
+            ),
           };
         },
         take: ({ url, page }) => {

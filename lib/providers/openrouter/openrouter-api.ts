@@ -6,6 +6,13 @@ export const openRouterCatalogSchema = z.object({
   data: z.array(z.unknown()),
 });
 
+/** True only when `openRouterCatalogSchema` accepts the payload as it is. */
+export function isPlainOpenRouterCatalog(
+  payload: unknown,
+): payload is z.output<typeof openRouterCatalogSchema> {
+  return isJsonObject(payload) && Array.isArray(payload.data);
+}
+
 /** Only the fields we read. `pricing` is walked key by key in the normalizer (unknown keys are kept). */
 export const openRouterModelSchema = z.object({
   id: z.string(),

@@ -2,7 +2,7 @@ import type { ProviderHttpClient } from '../../http/provider-http-client.js';
 import { parseEnvelope } from '../catalog-items.js';
 import type { CatalogSource, FetchContext } from '../provider-source.js';
 import { joinUrl } from '../provider-source.js';
-import { openRouterCatalogSchema } from './openrouter-api.js';
+import { isPlainOpenRouterCatalog, openRouterCatalogSchema } from './openrouter-api.js';
 import { normalizeOpenRouterCatalog } from './normalize-openrouter.js';
 
 export const OPENROUTER_DEFAULT_BASE_URL = 'https://openrouter.ai/api/v1';
@@ -18,10 +18,15 @@ export function createOpenRouterSource(options: {
       // Without this the listing holds text-output models only; image and audio models would vanish.
       url.searchParams.set('output_modalities', 'all');
       const payload = await options.http.getJson(url, { signal: context.signal, budget: context.budget });
-      const envelope = parseEnvelope(openRouterCatalogSchema, payload, {
-        provider: 'openrouter',
-        url: url.href,
-      });
+      const envelope = parseEnvelope(
+        openRouterCatalogSchema,
+        payload,
+        {
+          provider: 'openrouter',
+          url: url.href,
+        },
+        isPlainOpenRouterCatalog,
+      );
       context.budget?.chargeItems(envelope.data.length, url.href);
       return normalizeOpenRouterCatalog(envelope.data);
     },
