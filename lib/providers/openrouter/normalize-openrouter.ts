@@ -29,6 +29,8 @@ const KNOWN_KEYS: Record<string, { base: BaseField } | { extra: string; perToken
 /** Not prices: `discount` is a numeric fraction on endpoint listings; `overrides` are handled as tiers. */
 const NON_PRICE_KEYS = new Set(['discount', 'overrides']);
 
+const NO_KEYS: ReadonlySet<string> = new Set();
+
 /** OpenRouter reports "-1" for routers whose price depends on the model chosen: not a price. */
 const VARIABLE_SENTINEL = '-1';
 
@@ -36,17 +38,24 @@ interface MappedPrices extends TierPrices {
   variable: boolean;
 }
 
-function mapPrices(pricing: Record<string, unknown>, where: string, skipKeys: Set<string>): MappedPrices {
+function mapPrices(
+  pricing: Record<string, unknown>,
+  where: string,
+  skipKeys: ReadonlySet<string>,
+): MappedPrices {
   const mapped: MappedPrices = { base: {}, extra: {}, variable: false };
-  for (const [key, value] of Object.entries(pricing)) {
-    if (NON_PRICE_KEYS.has(key) || skipKeys.has(key)) continue;
-    if (!PRICE_KEY_PATTERN.test(key))
+  // for…in over own keys, not Object.entries: no [key, value] array per price of every model.
+  for (const key in pricing) {
+    if (!Object.hasOwn(pricing, key) || NON_PRICE_KEYS.has(key) || skipKeys.has(key)) continue;
+    const value = pricing[key];
+    const target = Object.hasOwn(KNOWN_KEYS, key) ? KNOWN_KEYS[key] : undefined;
+    // The known keys fit the pattern; only the others need the test.
+    if (target === undefined && !PRICE_KEY_PATTERN.test(key))
       throw new InvalidItemError(`${where}: unexpected pricing key ${JSON.stringify(key.slice(0, 64))}`);
     if (value === VARIABLE_SENTINEL) {
       mapped.variable = true;
       continue;
     }
-    const target = Object.hasOwn(KNOWN_KEYS, key) ? KNOWN_KEYS[key] : undefined;
     const field = `${where}.${key}`;
     if (target === undefined) {
       // A price kind we have not mapped yet: keep it, unconverted, under a name that says so.
@@ -130,7 +139,7 @@ export function normalizeOpenRouterModel(item: unknown): PriceRecord {
   record.aliasOf = model.alias_target?.slug ?? null;
   if (!model.pricing) return record;
 
-  const prices = mapPrices(model.pricing, 'pricing', new Set());
+  const prices = mapPrices(model.pricing, 'pricing', NO_KEYS);
   const overrides = model.pricing.overrides;
   if (overrides !== undefined && !Array.isArray(overrides))
     throw new InvalidItemError('pricing.overrides: expected an array');
