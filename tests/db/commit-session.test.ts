@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
+import { PricingStore } from '../../lib/db/pricing-store.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+
+// pricing_commit_provider keeps its incoming table for the session (20261201600000): each call,
+// each commit and a call that fails must start from an empty table, or one apply would write
+// another's rows.
+describe('pricing_commit_provider across calls in one session', () => {
+  let database: TestDatabase;
+  let store: PricingStore;
+  let runId: number;
+  const row = (model: string, input: string) => ({
+    model_id: model,
+    state: 'active',
+    input,
+    output: '1',
+    cache_read: null,
+    cache_write: null,
+    request: null,
+    image: null,
+    extra: {},
+    tiers: [],
+    context_length: null,
+    alias_of: null,
+  });
+  const commit = (provider: string, rows: object[]) =>
+    database.admin.query<{ result: { added: number; changed: number } }>(
+      `select public.pricing_commit_provider($1, $2, $3::jsonb, '{}', null, '[]'::jsonb, 'test') as result`,
+      [runId, provider, JSON.stringify(rows)],
+    );
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    store = new PricingStore(new PostgresAdapter({ connectionString: database.url }));
+    const lease = await store.takeLease({
+      trigger: 'cli',
+      triggeredBy: 't',
+      dryRun: false,
+      forced: false,
+      providers: ['a', 'b'],
+      leaseSeconds: 60,
+    });
+    if (!lease.acquired) throw new Error('lease');
+    runId = lease.runId;
+  });
+  afterAll(async () => {
+    await store.close();
+    await database.drop();
+  });
+
+  it('applies only its own rows: two calls in one transaction, one after another, and after a failed one', async () => {
+    await database.admin.query('begin');
+    const first = await commit('a', [row('m/1', '1'), row('m/2', '2')]);
+    const second = await commit('b', [row('m/1', '5')]);
+    await database.admin.query('commit');
+    expect(first.rows[0]!.result).toMatchObject({ added: 2 });
+    expect(second.rows[0]!.result).toMatchObject({ added: 1, changed: 0 });
+
+    const third = await commit('a', [row('m/2', '3')]);
+    expect(third.rows[0]!.result).toMatchObject({ added: 0, changed: 1 });
+
+    // A call that fails (the same model twice) leaves nothing behind for the next one.
+    await expect(commit('b', [row('m/9', '1'), row('m/9', '2')])).rejects.toThrow(/duplicate key/);
+    const fourth = await commit('b', [row('m/3', '1')]);
+    expect(fourth.rows[0]!.result).toMatchObject({ added: 1, changed: 0 });
+
+    const stored = await database.admin.query<{ key: string; input: string }>(
+      `select provider || ':' || model_id as key, input_price_per_1m_tokens::text as input
+         from public.model_pricing order by 1`,
+    );
+    expect(stored.rows).toEqual([
+      { key: 'a:m/1', input: '1' },
+      { key: 'a:m/2', input: '3' },
+      { key: 'b:m/1', input: '5' },
+      { key: 'b:m/3', input: '1' },
+    ]);
+  });
+});
