@@ -34,7 +34,8 @@ let lastCap: Cap | null = null;
 function capOf(bounds: PriceBounds): Cap {
   if (lastCap?.text === bounds.maxPricePer1m) return lastCap;
   const parts = decimalDigits(bounds.maxPricePer1m);
-  const integerDigits = parts.negative || parts.digits === '' ? 0 : Math.max(0, parts.digits.length + parts.exponent);
+  const integerDigits =
+    parts.negative || parts.digits === '' ? 0 : Math.max(0, parts.digits.length + parts.exponent);
   lastCap = { text: bounds.maxPricePer1m, parts, integerDigits };
   return lastCap;
 }

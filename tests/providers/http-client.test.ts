@@ -109,7 +109,7 @@ describe('provider HTTP client', () => {
     expect(error.message).toMatch(/aborted by the caller/);
   });
 
-  it('leaves nothing on the caller\'s run-long signal after each request, and honours one already aborted', async () => {
+  it("leaves nothing on the caller's run-long signal after each request, and honours one already aborted", async () => {
     replay.setScenario('openrouter', { size: 20 });
     const { http } = client();
     const run = new AbortController();

@@ -53,7 +53,10 @@ describe('catalog hash and record comparison', () => {
     }
     return copy;
   };
-  const uniqueRecords = fc.uniqueArray(recordArbitrary, { selector: (record) => record.modelId, maxLength: 40 });
+  const uniqueRecords = fc.uniqueArray(recordArbitrary, {
+    selector: (record) => record.modelId,
+    maxLength: 40,
+  });
 
   it('does not depend on the order the provider listed the models or the entries in', () => {
     fc.assert(
@@ -86,17 +89,21 @@ describe('catalog hash and record comparison', () => {
       (r) => ({ ...r, aliasOf: r.aliasOf === null ? '' : null }),
     ];
     fc.assert(
-      fc.property(uniqueRecords.filter((records) => records.length > 0), fc.nat(), (records, pick) => {
-        const index = pick % records.length;
-        const before = catalogHash(records);
-        for (const change of changes) {
-          const changed = records.map((record, at) => (at === index ? change(record) : record));
-          expect(catalogHash(changed)).not.toBe(before);
-        }
-        expect(catalogHash(records.filter((_, at) => at !== index))).not.toBe(before);
-        // An entry map, even an empty one, is part of the catalog.
-        expect(catalogHash(records, {})).not.toBe(before);
-      }),
+      fc.property(
+        uniqueRecords.filter((records) => records.length > 0),
+        fc.nat(),
+        (records, pick) => {
+          const index = pick % records.length;
+          const before = catalogHash(records);
+          for (const change of changes) {
+            const changed = records.map((record, at) => (at === index ? change(record) : record));
+            expect(catalogHash(changed)).not.toBe(before);
+          }
+          expect(catalogHash(records.filter((_, at) => at !== index))).not.toBe(before);
+          // An entry map, even an empty one, is part of the catalog.
+          expect(catalogHash(records, {})).not.toBe(before);
+        },
+      ),
       { numRuns: 60 },
     );
   });
@@ -104,7 +111,8 @@ describe('catalog hash and record comparison', () => {
   it('gives different hashes to different catalogs, and the same hash to equal ones', () => {
     fc.assert(
       fc.property(uniqueRecords, uniqueRecords, (a, b) => {
-        const same = JSON.stringify([...a].sort((x, y) => (x.modelId < y.modelId ? -1 : 1)).map(stableJson)) ===
+        const same =
+          JSON.stringify([...a].sort((x, y) => (x.modelId < y.modelId ? -1 : 1)).map(stableJson)) ===
           JSON.stringify([...b].sort((x, y) => (x.modelId < y.modelId ? -1 : 1)).map(stableJson));
         expect(catalogHash(a) === catalogHash(b)).toBe(same);
         expect(catalogHash(a)).toBe(catalogHash(structuredClone(a)));
