@@ -18,7 +18,8 @@ import { FetchBudget } from '../providers/fetch-budget.js';
 import { DEFAULT_MAX_PRICE_PER_1M, enforcePriceBounds } from './price-bounds.js';
 import { runStatusOf } from './run-status.js';
 import { emptyCounts, type OutcomeCounts, type ProviderResult, type RunReport } from './sync-result.js';
-import { OperatorStore } from '../db/operator-store.js';
+import { OperatorStore, type OperatorState } from '../db/operator-store.js';
+import type { StoredModel } from '../domain/stored-model.js';
 
 export interface SyncSettings extends GuardrailSettings {
   leaseSeconds: number;
@@ -239,10 +240,11 @@ async function syncProvider(task: ProviderTask): Promise<ProviderResult> {
     );
     const items = catalog.records.length + catalog.invalid.length;
     request.onProviderProgress?.({ provider: source.slug, phase: 'fetched', items });
+    const reads = readForPlan(task, catalog, hash);
     result = await task.applyInTurn(() => {
       request.onProviderProgress?.({ provider: source.slug, phase: 'applying', items });
       return inSpan('pricing_sync.apply', { provider: source.slug, dry_run: request.dryRun }, (span) =>
-        planAndApply(task, catalog, hash, span),
+        planAndApply(task, catalog, hash, reads, span),
       );
     });
   } catch (error) {
@@ -292,28 +294,61 @@ async function fetchCatalog({ deps, request, source, deadline }: ProviderTask): 
   });
 }
 
-/** Reads what the plan needs, plans, and writes what it says; the counts reported are the commit's. */
+interface PlanReads {
+  operatorState: OperatorState;
+  stored: StoredModel[];
+}
+
+function plannedOf(task: ProviderTask, catalog: NormalizedCatalog, hash: string) {
+  return {
+    provider: task.source.slug,
+    catalog,
+    hash,
+    lastCatalogHash: task.lastCatalogHash,
+    force: task.request.force,
+  };
+}
+
+/**
+ * Starts reading what the plan needs (operator state, then the stored models) as soon as the
+ * provider is fetched, not in its turn to apply: while the run holds the lease only this provider's
+ * own apply writes its rows (operator actions take the lease too), so what is read now is what its
+ * turn would read, and the reads overlap with the other providers' work. Null for the shortcut.
+ */
+function readForPlan(
+  task: ProviderTask,
+  catalog: NormalizedCatalog,
+  hash: string,
+): Promise<PlanReads> | null {
+  if (skipsStoredModels(plannedOf(task, catalog, hash))) return null;
+  const { deps, request, runId, source } = task;
+  const reads = (async () => {
+    // Pins and rolled-back values first: removing an expired pin applies the provider's price.
+    const operatorState = await new OperatorStore(deps.store).readOperatorState(
+      request.dryRun ? null : runId,
+      source.slug,
+    );
+    return { operatorState, stored: await deps.store.readModels(source.slug) };
+  })();
+  // Awaited in the provider's turn; not an unhandled rejection meanwhile.
+  reads.catch(() => undefined);
+  return reads;
+}
+
+/** Plans with what was read, and writes what the plan says; the counts reported are the commit's. */
 async function planAndApply(
   task: ProviderTask,
   catalog: NormalizedCatalog,
   hash: string,
+  reads: Promise<PlanReads> | null,
   span: Span,
 ): Promise<ProviderResult> {
   const { deps, request, runId, source } = task;
-  const planned = {
-    provider: source.slug,
-    catalog,
-    hash,
-    lastCatalogHash: task.lastCatalogHash,
-    force: request.force,
-  };
-  const shortcut = skipsStoredModels(planned);
-  // Pins and rolled-back values first: removing an expired pin applies the provider's price.
+  const planned = plannedOf(task, catalog, hash);
   const operator = new OperatorStore(deps.store);
-  const operatorState = shortcut
-    ? null
-    : await operator.readOperatorState(request.dryRun ? null : runId, source.slug);
-  const stored = shortcut ? null : await deps.store.readModels(source.slug);
+  const read = reads === null ? null : await reads;
+  const operatorState = read?.operatorState ?? null;
+  const stored = read?.stored ?? null;
   const plan = planProvider({
     ...planned,
     stored,
