@@ -29,6 +29,13 @@ export interface ProfileSummary {
    * every distinct lib/ function on its stack, so `share` says how much of the window ran inside it.
    */
   inclusive: ProfileLine[];
+  /**
+   * Self time charged to the nearest of the project's own functions on the stack (so undici's
+   * work under the HTTP client counts as the HTTP client's, JSON.parse under parseJson as
+   * parseJson's); samples with none of ours on the stack keep their own name ((garbage
+   * collector), (idle), or a library function). Says which of our functions to make cheaper.
+   */
+  byOwnFunction: ProfileLine[];
 }
 
 /**
@@ -55,6 +62,7 @@ export async function summarizeProfile(
   }
   const selfUs = new Map<string, number>();
   const inclusiveUs = new Map<string, number>();
+  const nearestUs = new Map<string, number>();
   let totalUs = 0;
   let time = profile.startTime;
   profile.samples.forEach((id, index) => {
@@ -65,9 +73,15 @@ export async function summarizeProfile(
     const name = nameOf.get(id) ?? '?';
     selfUs.set(name, (selfUs.get(name) ?? 0) + delta);
     const onStack = new Set<string>();
+    let nearest: string | null = null;
     for (let node: number | undefined = id; node !== undefined; node = parentOf.get(node)) {
-      if (ownCode.has(node)) onStack.add(nameOf.get(node) ?? '?');
+      if (!ownCode.has(node)) continue;
+      const own = nameOf.get(node) ?? '?';
+      nearest ??= own;
+      onStack.add(own);
     }
+    const charged = name.startsWith('(') ? name : (nearest ?? name);
+    nearestUs.set(charged, (nearestUs.get(charged) ?? 0) + delta);
     for (const own of onStack) inclusiveUs.set(own, (inclusiveUs.get(own) ?? 0) + delta);
   });
   const toLines = (times: Map<string, number>): ProfileLine[] =>
@@ -79,5 +93,10 @@ export async function summarizeProfile(
         self_ms: Math.round(us / 1000),
         share: Number((us / Math.max(1, totalUs)).toFixed(3)),
       }));
-  return { total_ms: Math.round(totalUs / 1000), lines: toLines(selfUs), inclusive: toLines(inclusiveUs) };
+  return {
+    total_ms: Math.round(totalUs / 1000),
+    lines: toLines(selfUs),
+    inclusive: toLines(inclusiveUs),
+    byOwnFunction: toLines(nearestUs),
+  };
 }

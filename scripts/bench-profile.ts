@@ -103,7 +103,7 @@ async function main(): Promise<void> {
             windowUs: result.window_us,
           });
           process.stdout.write(
-            `\n### ${phase.title}, ${N} models: sync ${result.wall_s.toFixed(3)} s (profiler on), ${summary.total_ms} ms of samples in the sync\n\n${table(summary.lines, 'function (self)')}\n${table(summary.inclusive.slice(0, 12), 'lib/ function (inclusive)')}`,
+            `\n### ${phase.title}, ${N} models: sync ${result.wall_s.toFixed(3)} s (profiler on), ${summary.total_ms} ms of samples in the sync\n\n${table(summary.lines, 'function (self)')}\n${table(summary.byOwnFunction, 'nearest lib/ function (self time charged to it)')}\n${table(summary.inclusive.slice(0, 12), 'lib/ function (inclusive)')}`,
           );
         }
       } finally {
