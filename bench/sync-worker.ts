@@ -2,12 +2,14 @@
  * One measured sync in a process of its own, so that its peak RSS is its own: started by
  * scripts/bench.ts, it prints one JSON line (`WorkerResult`) and exits.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createAppContext } from '../lib/app/app-context.js';
 import { PostgresAdapter } from '../lib/db/postgres-adapter.js';
 import { PricingStore } from '../lib/db/pricing-store.js';
 import { SupabaseAdapter } from '../lib/db/supabase-adapter.js';
 import { createLogger } from '../lib/logging/logger.js';
 import { createProviderSources } from '../lib/providers/registry.js';
+import type { SyncRequest } from '../lib/sync/run-sync.js';
 import { startPostgrestEmulator, supabaseKey } from '../tests/support/postgrest-emulator.js';
 import { runPerModelBaseline } from './per-model-baseline.js';
 
@@ -66,7 +68,19 @@ async function main(): Promise<void> {
     const startedUs = Number(process.hrtime.bigint() / 1000n);
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
-    const outcome = await context.sync({ trigger: 'cli', triggeredBy: 'bench', dryRun: false, force: false });
+    const loopDelay = process.env.BENCH_CALL_TIMES ? monitorEventLoopDelay({ resolution: 10 }) : null;
+    loopDelay?.enable();
+    const outcome = await context.sync({
+      trigger: 'cli',
+      triggeredBy: 'bench',
+      dryRun: false,
+      force: false,
+      ...(process.env.BENCH_CALL_TIMES ? progressPrinters() : {}),
+    });
+    if (loopDelay) {
+      loopDelay.disable();
+      process.stderr.write(`event loop blocked at most ${(loopDelay.max / 1e6).toFixed(0)} ms at a time\n`);
+    }
     const wallSeconds = (performance.now() - started) / 1000;
     const endedUs = Number(process.hrtime.bigint() / 1000n);
     const cpu = process.cpuUsage(cpuBefore);
@@ -117,6 +131,20 @@ async function main(): Promise<void> {
     peak_rss_mb: process.resourceUsage().maxRSS / 1024,
   };
   process.stdout.write(`${JSON.stringify(output)}\n`);
+}
+
+/** `BENCH_CALL_TIMES=1`: when each provider was fetched, began to apply and was done, on the same clock. */
+function progressPrinters(): Pick<SyncRequest, 'onProviderProgress' | 'onProviderDone'> {
+  const at = () => (performance.now() / 1000).toFixed(3);
+  return {
+    onProviderProgress(event) {
+      if (event.phase !== 'fetching')
+        process.stderr.write(`provider ${event.provider} ${event.phase} at ${at()} s\n`);
+    },
+    onProviderDone(result) {
+      process.stderr.write(`provider ${result.provider} ${result.outcome} at ${at()} s\n`);
+    },
+  };
 }
 
 /** `BENCH_CALL_TIMES=1`: each store call's name and milliseconds on stderr (where the wall goes). */
