@@ -3,6 +3,7 @@ import type { PriceRecord, PricingTier, ProviderSlug } from '../providers/price-
 import type { StoredModel } from '../domain/stored-model.js';
 import type { FinishedRunStatus, RunTrigger } from '../domain/run-types.js';
 import {
+  commitLiteLlmResult,
   commitResult,
   decodeResult,
   finishResult,
@@ -58,6 +59,17 @@ export interface ApplyRequest {
   heldCount?: number;
   /** Where the prices came from (a URL or description), stored per row. */
   source: string;
+  /**
+   * litellm only: its LiteLLM entries, staged with stageLiteLlmEntries, written in the commit's
+   * transaction, except those of the held models (they keep their previous entry).
+   */
+  liteLlmEntries?: { staged: StagedLiteLlmEntries; heldModelIds: readonly string[] };
+}
+
+/** LiteLLM entries staged for one apply, but for the last chunk, which goes with the commit. */
+export interface StagedLiteLlmEntries {
+  runId: number;
+  last: Record<string, Record<string, unknown>>;
 }
 
 export interface PricesQuery {
@@ -150,6 +162,26 @@ export class PricingStore {
         stageResult,
       );
     }
+    const held = { count: request.heldCount ?? request.held.length, changes: request.held };
+    if (request.liteLlmEntries) {
+      if (request.provider !== 'litellm' || request.liteLlmEntries.staged.runId !== request.runId) {
+        throw new Error(`${request.provider}: LiteLLM entries go with the litellm provider of their run`);
+      }
+      return this.call(
+        'pricing_commit_litellm',
+        {
+          p_run_id: request.runId,
+          p_rows: inline,
+          p_missing: request.missing,
+          p_catalog_hash: request.catalogHash,
+          p_held: held,
+          p_source: request.source,
+          p_entries: request.liteLlmEntries.staged.last,
+          p_held_models: request.liteLlmEntries.heldModelIds,
+        },
+        commitLiteLlmResult,
+      );
+    }
     return this.call(
       'pricing_commit_provider',
       {
@@ -158,7 +190,7 @@ export class PricingStore {
         p_rows: inline,
         p_missing: request.missing,
         p_catalog_hash: request.catalogHash,
-        p_held: { count: request.heldCount ?? request.held.length, changes: request.held },
+        p_held: held,
         p_source: request.source,
       },
       commitResult,
@@ -220,6 +252,33 @@ export class PricingStore {
     );
   }
 
+  /**
+   * Stages LiteLLM entries ({model id: entry as published}) for the litellm apply of the run holding
+   * the lease, APPLY_CHUNK_ROWS a call; nothing is written until applyProvider commits them with
+   * the provider (`liteLlmEntries`). Staging does not wait for another provider's commit.
+   */
+  async stageLiteLlmEntries(
+    runId: number,
+    entries: Record<string, Record<string, unknown>>,
+  ): Promise<StagedLiteLlmEntries> {
+    let chunk = emptyEntries();
+    let inChunk = 0;
+    let chunkNo = 0;
+    for (const modelId of Object.keys(entries)) {
+      chunk[modelId] = entries[modelId]!;
+      if (++inChunk < APPLY_CHUNK_ROWS) continue;
+      await this.call(
+        'pricing_stage_litellm_entries',
+        { p_run_id: runId, p_chunk_no: chunkNo, p_entries: chunk },
+        stageResult,
+      );
+      chunkNo += 1;
+      chunk = emptyEntries();
+      inChunk = 0;
+    }
+    return { runId, last: chunk };
+  }
+
   /** What the LiteLLM cost map is built from, in one call (see pricing_read_litellm_map). */
   async readLiteLlmMap(knownVersion: string | null): Promise<LiteLlmMapSource> {
     return this.call('pricing_read_litellm_map', { p_known_version: knownVersion }, liteLlmMapSource);
@@ -232,6 +291,11 @@ export class PricingStore {
   close(): Promise<void> {
     return this.transport.close();
   }
+}
+
+/** Entries keyed by model id; without a prototype, so that no id can be mistaken for one. */
+function emptyEntries(): Record<string, Record<string, unknown>> {
+  return Object.create(null) as Record<string, Record<string, unknown>>;
 }
 
 /** The row shape pricing_commit_provider reads (see the migration): the one place it is written. */

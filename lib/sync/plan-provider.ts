@@ -47,8 +47,11 @@ export interface ProviderPlan {
   result: ProviderResult;
   /** Null when nothing is written: a dry run, or the whole provider is held. */
   write: PlannedWrite | null;
-  /** The LiteLLM map's entries to store after the write (held models keep their old entry). */
-  liteLlmEntries: Record<string, Record<string, unknown>> | null;
+  /**
+   * Whether the catalog's LiteLLM entries are stored with the write: all of them but those of the
+   * held models, which keep their previous entry. Null when none are stored.
+   */
+  liteLlmEntries: { heldModelIds: string[] } | null;
   /**
    * The held changes to record as rows after the write (pricing_record_sync_holds), and the
    * provider's price of pinned models; null when the stored models were not diffed.
@@ -166,14 +169,11 @@ function fetchedCounts(catalog: NormalizedCatalog): OutcomeCounts {
 function liteLlmEntriesOf(
   catalog: NormalizedCatalog,
   guarded: GuardedDiff,
-): Record<string, Record<string, unknown>> | null {
+): { heldModelIds: string[] } | null {
   if (!catalog.liteLlmEntries) return null;
-  // Nothing held: the entries as they are (at scale 160,000 of them; a copy is ~30 MB).
-  if (guarded.held.length === 0) return catalog.liteLlmEntries;
-  const heldIds = new Set(guarded.held.map((change) => change.model_id));
-  return Object.fromEntries(
-    Object.entries(catalog.liteLlmEntries).filter(([modelId]) => !heldIds.has(modelId)),
-  );
+  const heldModelIds = new Set<string>();
+  for (const change of guarded.held) if (change.model_id !== undefined) heldModelIds.add(change.model_id);
+  return { heldModelIds: [...heldModelIds] };
 }
 
 /** The first changes a real run would write, with old and new prices. */

@@ -1,5 +1,5 @@
 import type { Span } from '@opentelemetry/api';
-import type { FinishResult, PricingStore, ProviderRow } from '../db/pricing-store.js';
+import type { FinishResult, PricingStore, ProviderRow, StagedLiteLlmEntries } from '../db/pricing-store.js';
 import type { RunTrigger } from '../domain/run-types.js';
 import { StoreError } from '../db/store-error.js';
 import { ProviderError } from '../http/provider-error.js';
@@ -241,12 +241,18 @@ async function syncProvider(task: ProviderTask): Promise<ProviderResult> {
     const items = catalog.records.length + catalog.invalid.length;
     request.onProviderProgress?.({ provider: source.slug, phase: 'fetched', items });
     const reads = readForPlan(task, catalog, hash);
-    result = await task.applyInTurn(() => {
-      request.onProviderProgress?.({ provider: source.slug, phase: 'applying', items });
-      return inSpan('pricing_sync.apply', { provider: source.slug, dry_run: request.dryRun }, (span) =>
-        planAndApply(task, catalog, hash, reads, span),
-      );
-    });
+    const staging = stageLiteLlmEntries(task, catalog, hash);
+    try {
+      result = await task.applyInTurn(() => {
+        request.onProviderProgress?.({ provider: source.slug, phase: 'applying', items });
+        return inSpan('pricing_sync.apply', { provider: source.slug, dry_run: request.dryRun }, (span) =>
+          planAndApply(task, catalog, hash, reads, staging, span),
+        );
+      });
+    } finally {
+      // Unused when the plan writes nothing (or the apply failed): still let it end before the run does.
+      await staging?.catch(() => undefined);
+    }
   } catch (error) {
     result = failedResult(source.slug, error);
     log.warn(
@@ -335,12 +341,33 @@ function readForPlan(
   return reads;
 }
 
+/**
+ * Starts staging the catalog's LiteLLM entries as soon as it is fetched, when they will be written
+ * (a real run, and a catalog other than the one last applied): at scale, 160,000 entries (~36 MB)
+ * are staged while other providers apply, instead of being sent after the litellm commit. Null
+ * when there is nothing to stage.
+ */
+function stageLiteLlmEntries(
+  task: ProviderTask,
+  catalog: NormalizedCatalog,
+  hash: string,
+): Promise<StagedLiteLlmEntries> | null {
+  const entries = catalog.liteLlmEntries;
+  if (!entries || task.request.dryRun) return null;
+  if (skipsStoredModels(plannedOf(task, catalog, hash))) return null;
+  const staging = task.deps.store.stageLiteLlmEntries(task.runId, entries);
+  // Awaited by the apply (or at the end of syncProvider): not an unhandled rejection meanwhile.
+  staging.catch(() => undefined);
+  return staging;
+}
+
 /** Plans with what was read, and writes what the plan says; the counts reported are the commit's. */
 async function planAndApply(
   task: ProviderTask,
   catalog: NormalizedCatalog,
   hash: string,
   reads: Promise<PlanReads> | null,
+  staging: Promise<StagedLiteLlmEntries> | null,
   span: Span,
 ): Promise<ProviderResult> {
   const { deps, request, runId, source } = task;
@@ -391,11 +418,20 @@ async function planAndApply(
     return result;
   }
 
+  // The entries are written in the commit's transaction: all of the provider or nothing.
+  const liteLlmEntries =
+    plan.liteLlmEntries && catalog.liteLlmEntries
+      ? {
+          staged: await (staging ?? deps.store.stageLiteLlmEntries(runId, catalog.liteLlmEntries)),
+          heldModelIds: plan.liteLlmEntries.heldModelIds,
+        }
+      : undefined;
   const committed = await deps.store.applyProvider({
     ...plan.write,
     runId,
     provider: source.slug,
     source: source.sourceLabel,
+    ...(liteLlmEntries ? { liteLlmEntries } : {}),
   });
   const counts = withCommittedCounts(result.counts, committed);
   if (!sameCounts(counts, result.counts)) {
@@ -404,7 +440,6 @@ async function planAndApply(
       'the database committed other counts than planned; reporting what it committed',
     );
   }
-  if (plan.liteLlmEntries) await deps.store.putLiteLlmEntries(runId, plan.liteLlmEntries);
   await recordHolds();
   return { ...result, counts };
 }

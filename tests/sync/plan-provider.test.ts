@@ -220,7 +220,7 @@ describe('planProvider', () => {
       liteLlmEntries: { a: { input_cost_per_token: 1e-6 }, b: { input_cost_per_token: 3e-4 } },
     };
     const planned = plan(catalog, { stored: [stored(b)] });
-    expect(planned.liteLlmEntries).toEqual({ a: { input_cost_per_token: 1e-6 } });
+    expect(planned.liteLlmEntries).toEqual({ heldModelIds: ['b'] });
   });
 
   it('writes held details that Postgres can store, whatever text the feed sent', () => {
