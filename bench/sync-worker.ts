@@ -70,6 +70,15 @@ async function main(): Promise<void> {
     const started = performance.now();
     const loopDelay = process.env.BENCH_CALL_TIMES ? monitorEventLoopDelay({ resolution: 10 }) : null;
     loopDelay?.enable();
+    const rssSamples: string[] = [];
+    const sampler = process.env.BENCH_CALL_TIMES
+      ? setInterval(() => {
+          const memory = process.memoryUsage();
+          rssSamples.push(
+            `${(performance.now() / 1000).toFixed(2)} ${(memory.rss / 2 ** 20).toFixed(0)} ${(memory.heapUsed / 2 ** 20).toFixed(0)}`,
+          );
+        }, 50)
+      : null;
     const outcome = await context.sync({
       trigger: 'cli',
       triggeredBy: 'bench',
@@ -77,6 +86,10 @@ async function main(): Promise<void> {
       force: false,
       ...(process.env.BENCH_CALL_TIMES ? progressPrinters() : {}),
     });
+    if (sampler) {
+      clearInterval(sampler);
+      process.stderr.write(`rss samples (s, rss MB, heap MB): ${rssSamples.join(' | ')}\n`);
+    }
     if (loopDelay) {
       loopDelay.disable();
       process.stderr.write(`event loop blocked at most ${(loopDelay.max / 1e6).toFixed(0)} ms at a time\n`);
@@ -135,14 +148,18 @@ async function main(): Promise<void> {
 
 /** `BENCH_CALL_TIMES=1`: when each provider was fetched, began to apply and was done, on the same clock. */
 function progressPrinters(): Pick<SyncRequest, 'onProviderProgress' | 'onProviderDone'> {
-  const at = () => (performance.now() / 1000).toFixed(3);
+  const at = () => {
+    const memory = process.memoryUsage();
+    const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+    return `${(performance.now() / 1000).toFixed(3)} s (rss ${mb(memory.rss)} MB, heap ${mb(memory.heapUsed)} MB, external ${mb(memory.external + memory.arrayBuffers)} MB)`;
+  };
   return {
     onProviderProgress(event) {
       if (event.phase !== 'fetching')
-        process.stderr.write(`provider ${event.provider} ${event.phase} at ${at()} s\n`);
+        process.stderr.write(`provider ${event.provider} ${event.phase} at ${at()}\n`);
     },
     onProviderDone(result) {
-      process.stderr.write(`provider ${result.provider} ${result.outcome} at ${at()} s\n`);
+      process.stderr.write(`provider ${result.provider} ${result.outcome} at ${at()}\n`);
     },
   };
 }

@@ -230,7 +230,7 @@ async function syncProvider(task: ProviderTask): Promise<ProviderResult> {
   let result: ProviderResult;
   try {
     request.onProviderProgress?.({ provider: source.slug, phase: 'fetching' });
-    const catalog = await fetchCatalog(task);
+    let catalog = await fetchCatalog(task);
     // Hashed before its turn to apply: at scale (160,000 LiteLLM records and entries) the hash is
     // ~0.5 s of CPU, which here overlaps with the applies of the providers ahead of it.
     const hash = catalogHash(catalog.records, catalog.liteLlmEntries);
@@ -242,6 +242,9 @@ async function syncProvider(task: ProviderTask): Promise<ProviderResult> {
     request.onProviderProgress?.({ provider: source.slug, phase: 'fetched', items });
     const reads = readForPlan(task, catalog, hash);
     const staging = stageLiteLlmEntries(task, catalog, hash);
+    // Being staged, the entries (at scale 160,000 objects) are the database's from now on: the plan
+    // only needs to know that the catalog has some.
+    if (staging) catalog = { ...catalog, liteLlmEntries: {} };
     try {
       result = await task.applyInTurn(() => {
         request.onProviderProgress?.({ provider: source.slug, phase: 'applying', items });
@@ -419,12 +422,11 @@ async function planAndApply(
   }
 
   // The entries are written in the commit's transaction: all of the provider or nothing.
+  if (plan.liteLlmEntries && !staging)
+    throw new Error(`${source.slug}: LiteLLM entries to write were never staged`);
   const liteLlmEntries =
-    plan.liteLlmEntries && catalog.liteLlmEntries
-      ? {
-          staged: await (staging ?? deps.store.stageLiteLlmEntries(runId, catalog.liteLlmEntries)),
-          heldModelIds: plan.liteLlmEntries.heldModelIds,
-        }
+    plan.liteLlmEntries && staging
+      ? { staged: await staging, heldModelIds: plan.liteLlmEntries.heldModelIds }
       : undefined;
   const committed = await deps.store.applyProvider({
     ...plan.write,
