@@ -16,6 +16,7 @@ import {
   pruneResult,
   putEntriesResult,
   reapResult,
+  setHashResult,
   stageResult,
   statusSnapshot,
   storedModelRows,
@@ -149,6 +150,14 @@ export class PricingStore {
    * everything in one transaction (a failure anywhere leaves the provider as it was).
    */
   async applyProvider(request: ApplyRequest): Promise<CommitResult> {
+    return (await this.stageApply(request)).commit();
+  }
+
+  /**
+   * applyProvider in two steps: stages every chunk but the last, and returns the commit (the one
+   * call that writes, all-or-nothing), for a caller with work to do while Postgres commits.
+   */
+  async stageApply(request: ApplyRequest): Promise<{ commit(): Promise<CommitResult> }> {
     const records = request.records;
     // Rows are made a chunk at a time: at scale, 160,000 of them at once were ~40 MB more at the peak.
     const rowsOf = (start: number) => records.slice(start, start + APPLY_CHUNK_ROWS).map(toModelRow);
@@ -166,6 +175,10 @@ export class PricingStore {
       );
     }
     const inline = rowsOf(lastStart);
+    return { commit: () => this.commit(request, inline) };
+  }
+
+  private async commit(request: ApplyRequest, inline: ModelRow[]): Promise<CommitResult> {
     const held = { count: request.heldCount ?? request.held.length, changes: request.held };
     if (request.liteLlmEntries) {
       if (request.provider !== 'litellm' || request.liteLlmEntries.staged.runId !== request.runId) {
@@ -199,6 +212,19 @@ export class PricingStore {
       },
       commitResult,
     );
+  }
+
+  /**
+   * Stores the catalog hash of a provider this run has just committed (one whose hash was computed
+   * during the commit); returns whether its row took it.
+   */
+  async setCatalogHash(runId: number, provider: ProviderSlug, catalogHash: string): Promise<boolean> {
+    const updated = await this.call(
+      'pricing_set_catalog_hash',
+      { p_run_id: runId, p_provider: provider, p_catalog_hash: catalogHash },
+      setHashResult,
+    );
+    return updated > 0;
   }
 
   async finishRun(

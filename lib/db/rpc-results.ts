@@ -110,6 +110,9 @@ export type CommitResult = z.output<typeof commitResult>;
 
 export const stageResult = z.object({ staged: count });
 
+/** pricing_set_catalog_hash: whether the row this run committed took the hash (0 or 1). */
+export const setHashResult = z.object({ updated: count }).transform((result) => result.updated);
+
 /** pricing_commit_litellm: the commit's counts and how many LiteLLM entries it wrote. */
 export const commitLiteLlmResult = z
   .object({

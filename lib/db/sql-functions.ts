@@ -37,6 +37,7 @@ export interface SqlFunctionArgs {
     p_held: { count: number; changes: readonly unknown[] };
     p_source: string;
   };
+  pricing_set_catalog_hash: { p_run_id: number; p_provider: string; p_catalog_hash: string };
   pricing_finish_run: {
     p_run_id: number;
     p_status: string;
@@ -149,6 +150,7 @@ export const SQL_FUNCTIONS = {
     p_held: 'jsonb',
     p_source: 'text',
   },
+  pricing_set_catalog_hash: { p_run_id: 'bigint', p_provider: 'text', p_catalog_hash: 'text' },
   pricing_finish_run: { p_run_id: 'bigint', p_status: 'text', p_results: 'jsonb', p_error: 'text' },
   pricing_read_status: { p_recent: 'integer' },
   pricing_read_metrics: {},
