@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { describeZodError } from '../../lib/providers/catalog-items.js';
+import { liteLlmEntrySchema } from '../../lib/providers/litellm/litellm-api.js';
 import { generateLiteLlmCostMap } from '../../dev/replay/generate-catalog.js';
 import {
   normalizeAlibabaCloudCostMap,
@@ -98,5 +100,33 @@ describe('LiteLLM entries kept for pass-through', () => {
     let justDeepEnough: unknown = 1;
     for (let depth = 1; depth < MAX_ENTRY_DEPTH; depth++) justDeepEnough = [justDeepEnough];
     expect(isStorableEntry('acme/model', { notes: justDeepEnough })).toBe(true);
+  });
+});
+
+describe('context lengths of LiteLLM entries', () => {
+  it.each([
+    [{ max_input_tokens: 200000, max_tokens: 8192 }, 200000],
+    [{ max_tokens: 8192 }, 8192],
+    [{ max_input_tokens: null, max_tokens: 4096 }, 4096],
+    [{}, null],
+  ])('reads %j as %s', (limits, contextLength) => {
+    const catalog = normalizeLiteLlmCostMap('litellm', {
+      'acme/model': { input_cost_per_token: 1e-6, ...limits },
+    });
+    expect(catalog.records[0]?.contextLength).toBe(contextLength);
+  });
+
+  it.each([
+    { max_input_tokens: -1 },
+    { max_input_tokens: 1.5 },
+    { max_tokens: '8k' },
+    { max_tokens: 2 ** 31 },
+  ])('refuses %j with the schema error', (limits) => {
+    const entry = { input_cost_per_token: 1e-6, ...limits };
+    const parsed = liteLlmEntrySchema.safeParse(entry);
+    expect(parsed.success).toBe(false);
+    const catalog = normalizeLiteLlmCostMap('litellm', { 'acme/model': entry });
+    expect(catalog.records).toEqual([]);
+    expect(catalog.invalid).toEqual([{ id: 'acme/model', reason: describeZodError(parsed.error!) }]);
   });
 });

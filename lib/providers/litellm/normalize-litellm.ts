@@ -8,7 +8,7 @@ import {
 } from '../catalog-items.js';
 import type { NormalizedCatalog, PriceRecord, PricingTier, ProviderSlug } from '../price-record.js';
 import { buildTier, tokenCount, type BaseField, type TierPrices } from '../pricing-tier.js';
-import { convertWirePrice, isJsonObject, PRICE_KEY_PATTERN } from '../wire-price.js';
+import { convertWirePrice, isJsonObject, isNullishContextLength, PRICE_KEY_PATTERN } from '../wire-price.js';
 import { LITELLM_SAMPLE_SPEC_KEY, liteLlmEntrySchema } from './litellm-api.js';
 
 type Conversion = 'per_token' | 'as_given';
@@ -136,18 +136,34 @@ function tieredPricing(value: unknown): PricingTier[] {
   });
 }
 
+/**
+ * `max_input_tokens`, else `max_tokens`, else null. Checked without zod when both are plainly
+ * valid (nearly every entry); zod reads the others, for its error.
+ */
+function contextLengthOf(entry: Record<string, unknown>): number | null {
+  const maxInput = entry.max_input_tokens;
+  const maxTokens = entry.max_tokens;
+  if (isNullishContextLength(maxInput) && isNullishContextLength(maxTokens)) {
+    return ((maxInput ?? maxTokens) as number | null | undefined) ?? null;
+  }
+  const parsed = liteLlmEntrySchema.safeParse(entry);
+  if (!parsed.success) throw new InvalidItemError(describeZodError(parsed.error));
+  return parsed.data.max_input_tokens ?? parsed.data.max_tokens ?? null;
+}
+
 /** One cost-map entry -> one canonical record, for `litellm` and for `alibaba-cloud` (`dashscope/*`). */
 export function normalizeLiteLlmEntry(provider: ProviderSlug, modelId: string, entry: unknown): PriceRecord {
   if (!isJsonObject(entry)) throw new InvalidItemError('entry: expected an object');
-  const parsed = liteLlmEntrySchema.safeParse(entry);
-  if (!parsed.success) throw new InvalidItemError(describeZodError(parsed.error));
   const record = emptyRecord(provider, modelId);
-  record.contextLength = parsed.data.max_input_tokens ?? parsed.data.max_tokens ?? null;
+  record.contextLength = contextLengthOf(entry);
 
   const base = emptyPrices();
-  const thresholds = new Map<number, Prices>();
+  // Most entries have no `_above_<N>k_tokens` key: no map for them (160,000 entries at scale).
+  let thresholds: Map<number, Prices> | null = null;
   let tiers: PricingTier[] = [];
-  for (const [key, value] of Object.entries(entry)) {
+  for (const key in entry) {
+    if (!Object.hasOwn(entry, key)) continue;
+    const value = entry[key];
     if (key === 'tiered_pricing') {
       tiers = tieredPricing(value);
       continue;
@@ -156,6 +172,7 @@ export function normalizeLiteLlmEntry(provider: ProviderSlug, modelId: string, e
     const threshold = THRESHOLD_PATTERN.exec(key);
     if (threshold?.[1] && threshold[2]) {
       const tokens = Number(threshold[2]) * 1000;
+      thresholds ??= new Map();
       const prices = thresholds.get(tokens) ?? emptyPrices();
       thresholds.set(tokens, prices);
       addPrice(prices, threshold[1], value, key);
@@ -163,11 +180,13 @@ export function normalizeLiteLlmEntry(provider: ProviderSlug, modelId: string, e
       addPrice(base, key, value, key);
     }
   }
-  // "above 200k tokens" means more than 200,000: the tier starts at 200,001.
-  const thresholdTiers = [...thresholds.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([tokens, prices]) => buildTier({ min_prompt_tokens: tokens + 1 }, prices, 'image_per_image'));
-  tiers = [...tiers, ...thresholdTiers];
+  if (thresholds) {
+    // "above 200k tokens" means more than 200,000: the tier starts at 200,001.
+    const thresholdTiers = [...thresholds.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([tokens, prices]) => buildTier({ min_prompt_tokens: tokens + 1 }, prices, 'image_per_image'));
+    tiers = [...tiers, ...thresholdTiers];
+  }
 
   const hasBase = base.base.input !== undefined || base.base.output !== undefined;
   const firstTier = tiers[0];
