@@ -2,14 +2,13 @@
  * One measured sync in a process of its own, so that its peak RSS is its own: started by
  * scripts/bench.ts, it prints one JSON line (`WorkerResult`) and exits.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createAppContext } from '../lib/app/app-context.js';
 import { PostgresAdapter } from '../lib/db/postgres-adapter.js';
 import { PricingStore } from '../lib/db/pricing-store.js';
-import { SupabaseAdapter } from '../lib/db/supabase-adapter.js';
 import { createLogger } from '../lib/logging/logger.js';
 import { createProviderSources } from '../lib/providers/registry.js';
-import { startPostgrestEmulator, supabaseKey } from '../tests/support/postgrest-emulator.js';
-import { runPerModelBaseline } from './per-model-baseline.js';
+import type { SyncRequest } from '../lib/sync/run-sync.js';
 
 export interface WorkerJob {
   /** `supabase`: our sync through supabase-js and the PostgREST emulation (msw, in this process). */
@@ -52,13 +51,19 @@ async function main(): Promise<void> {
   if (job.kind === 'sync' || job.kind === 'supabase') {
     // The emulation's own queries (it runs each call in a transaction) are counted as round trips
     // too: that is what a PostgREST in front of the database pays per call.
-    const emulator =
+    // The emulation (msw) and supabase-js are loaded only for the supabase job: in a postgres run
+    // they were ~30 MB of RSS (~20 MB of heap) that the sync being measured never uses.
+    const supabase =
       job.kind === 'supabase'
-        ? startPostgrestEmulator({ databaseUrl: job.databaseUrl, onQuery: onRoundTrip })
+        ? {
+            ...(await import('../tests/support/postgrest-emulator.js')),
+            ...(await import('../lib/db/supabase-adapter.js')),
+          }
         : null;
+    const emulator = supabase?.startPostgrestEmulator({ databaseUrl: job.databaseUrl, onQuery: onRoundTrip });
     const store = new PricingStore(
-      emulator
-        ? new SupabaseAdapter({ url: emulator.url, key: supabaseKey('service_role') })
+      supabase && emulator
+        ? new supabase.SupabaseAdapter({ url: emulator.url, key: supabase.supabaseKey('service_role') })
         : new PostgresAdapter({ connectionString: job.databaseUrl, onRoundTrip }),
     );
     if (process.env.BENCH_CALL_TIMES) timeCalls(store);
@@ -66,7 +71,32 @@ async function main(): Promise<void> {
     const startedUs = Number(process.hrtime.bigint() / 1000n);
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
-    const outcome = await context.sync({ trigger: 'cli', triggeredBy: 'bench', dryRun: false, force: false });
+    const loopDelay = process.env.BENCH_CALL_TIMES ? monitorEventLoopDelay({ resolution: 10 }) : null;
+    loopDelay?.enable();
+    const rssSamples: string[] = [];
+    const sampler = process.env.BENCH_CALL_TIMES
+      ? setInterval(() => {
+          const memory = process.memoryUsage();
+          rssSamples.push(
+            `${(performance.now() / 1000).toFixed(2)} ${(memory.rss / 2 ** 20).toFixed(0)} ${(memory.heapUsed / 2 ** 20).toFixed(0)}`,
+          );
+        }, 50)
+      : null;
+    const outcome = await context.sync({
+      trigger: 'cli',
+      triggeredBy: 'bench',
+      dryRun: false,
+      force: false,
+      ...(process.env.BENCH_CALL_TIMES ? progressPrinters() : {}),
+    });
+    if (sampler) {
+      clearInterval(sampler);
+      process.stderr.write(`rss samples (s, rss MB, heap MB): ${rssSamples.join(' | ')}\n`);
+    }
+    if (loopDelay) {
+      loopDelay.disable();
+      process.stderr.write(`event loop blocked at most ${(loopDelay.max / 1e6).toFixed(0)} ms at a time\n`);
+    }
     const wallSeconds = (performance.now() - started) / 1000;
     const endedUs = Number(process.hrtime.bigint() / 1000n);
     const cpu = process.cpuUsage(cpuBefore);
@@ -96,6 +126,7 @@ async function main(): Promise<void> {
     };
   } else {
     const started = performance.now();
+    const { runPerModelBaseline } = await import('./per-model-baseline.js');
     const baseline = await runPerModelBaseline({
       connectionString: job.databaseUrl,
       sources: createProviderSources(job.env),
@@ -117,6 +148,24 @@ async function main(): Promise<void> {
     peak_rss_mb: process.resourceUsage().maxRSS / 1024,
   };
   process.stdout.write(`${JSON.stringify(output)}\n`);
+}
+
+/** `BENCH_CALL_TIMES=1`: when each provider was fetched, began to apply and was done, on the same clock. */
+function progressPrinters(): Pick<SyncRequest, 'onProviderProgress' | 'onProviderDone'> {
+  const at = () => {
+    const memory = process.memoryUsage();
+    const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+    return `${(performance.now() / 1000).toFixed(3)} s (rss ${mb(memory.rss)} MB, heap ${mb(memory.heapUsed)} MB, external ${mb(memory.external + memory.arrayBuffers)} MB)`;
+  };
+  return {
+    onProviderProgress(event) {
+      if (event.phase !== 'fetching')
+        process.stderr.write(`provider ${event.provider} ${event.phase} at ${at()}\n`);
+    },
+    onProviderDone(result) {
+      process.stderr.write(`provider ${result.provider} ${result.outcome} at ${at()}\n`);
+    },
+  };
 }
 
 /** `BENCH_CALL_TIMES=1`: each store call's name and milliseconds on stderr (where the wall goes). */

@@ -3,6 +3,7 @@ import type { PriceRecord, PricingTier, ProviderSlug } from '../providers/price-
 import type { StoredModel } from '../domain/stored-model.js';
 import type { FinishedRunStatus, RunTrigger } from '../domain/run-types.js';
 import {
+  commitLiteLlmResult,
   commitResult,
   decodeResult,
   finishResult,
@@ -15,6 +16,7 @@ import {
   pruneResult,
   putEntriesResult,
   reapResult,
+  setHashResult,
   stageResult,
   statusSnapshot,
   storedModelRows,
@@ -58,6 +60,17 @@ export interface ApplyRequest {
   heldCount?: number;
   /** Where the prices came from (a URL or description), stored per row. */
   source: string;
+  /**
+   * litellm only: its LiteLLM entries, staged with stageLiteLlmEntries, written in the commit's
+   * transaction, except those of the held models (they keep their previous entry).
+   */
+  liteLlmEntries?: { staged: StagedLiteLlmEntries; heldModelIds: readonly string[] };
+}
+
+/** LiteLLM entries staged for one apply, but for the last chunk, which goes with the commit. */
+export interface StagedLiteLlmEntries {
+  runId: number;
+  last: Record<string, Record<string, unknown>>;
 }
 
 export interface PricesQuery {
@@ -137,17 +150,53 @@ export class PricingStore {
    * everything in one transaction (a failure anywhere leaves the provider as it was).
    */
   async applyProvider(request: ApplyRequest): Promise<CommitResult> {
-    const rows = request.records.map(toModelRow);
-    const chunks: ModelRow[][] = [];
-    for (let start = 0; start < rows.length; start += APPLY_CHUNK_ROWS) {
-      chunks.push(rows.slice(start, start + APPLY_CHUNK_ROWS));
-    }
-    const inline = chunks.pop() ?? [];
-    for (const [index, chunk] of chunks.entries()) {
+    return (await this.stageApply(request)).commit();
+  }
+
+  /**
+   * applyProvider in two steps: stages every chunk but the last, and returns the commit (the one
+   * call that writes, all-or-nothing), for a caller with work to do while Postgres commits.
+   */
+  async stageApply(request: ApplyRequest): Promise<{ commit(): Promise<CommitResult> }> {
+    const records = request.records;
+    // Rows are made a chunk at a time: at scale, 160,000 of them at once were ~40 MB more at the peak.
+    const rowsOf = (start: number) => records.slice(start, start + APPLY_CHUNK_ROWS).map(toModelRow);
+    const lastStart = Math.max(0, Math.ceil(records.length / APPLY_CHUNK_ROWS) - 1) * APPLY_CHUNK_ROWS;
+    for (let start = 0; start < lastStart; start += APPLY_CHUNK_ROWS) {
       await this.call(
         'pricing_stage_chunk',
-        { p_run_id: request.runId, p_provider: request.provider, p_chunk_no: index, p_rows: chunk },
+        {
+          p_run_id: request.runId,
+          p_provider: request.provider,
+          p_chunk_no: start / APPLY_CHUNK_ROWS,
+          p_rows: rowsOf(start),
+        },
         stageResult,
+      );
+    }
+    const inline = rowsOf(lastStart);
+    return { commit: () => this.commit(request, inline) };
+  }
+
+  private async commit(request: ApplyRequest, inline: ModelRow[]): Promise<CommitResult> {
+    const held = { count: request.heldCount ?? request.held.length, changes: request.held };
+    if (request.liteLlmEntries) {
+      if (request.provider !== 'litellm' || request.liteLlmEntries.staged.runId !== request.runId) {
+        throw new Error(`${request.provider}: LiteLLM entries go with the litellm provider of their run`);
+      }
+      return this.call(
+        'pricing_commit_litellm',
+        {
+          p_run_id: request.runId,
+          p_rows: inline,
+          p_missing: request.missing,
+          p_catalog_hash: request.catalogHash,
+          p_held: held,
+          p_source: request.source,
+          p_entries: request.liteLlmEntries.staged.last,
+          p_held_models: request.liteLlmEntries.heldModelIds,
+        },
+        commitLiteLlmResult,
       );
     }
     return this.call(
@@ -158,11 +207,24 @@ export class PricingStore {
         p_rows: inline,
         p_missing: request.missing,
         p_catalog_hash: request.catalogHash,
-        p_held: { count: request.heldCount ?? request.held.length, changes: request.held },
+        p_held: held,
         p_source: request.source,
       },
       commitResult,
     );
+  }
+
+  /**
+   * Stores the catalog hash of a provider this run has just committed (one whose hash was computed
+   * during the commit); returns whether its row took it.
+   */
+  async setCatalogHash(runId: number, provider: ProviderSlug, catalogHash: string): Promise<boolean> {
+    const updated = await this.call(
+      'pricing_set_catalog_hash',
+      { p_run_id: runId, p_provider: provider, p_catalog_hash: catalogHash },
+      setHashResult,
+    );
+    return updated > 0;
   }
 
   async finishRun(
@@ -220,6 +282,33 @@ export class PricingStore {
     );
   }
 
+  /**
+   * Stages LiteLLM entries ({model id: entry as published}) for the litellm apply of the run holding
+   * the lease, APPLY_CHUNK_ROWS a call; nothing is written until applyProvider commits them with
+   * the provider (`liteLlmEntries`). Staging does not wait for another provider's commit.
+   */
+  async stageLiteLlmEntries(
+    runId: number,
+    entries: Record<string, Record<string, unknown>>,
+  ): Promise<StagedLiteLlmEntries> {
+    let chunk = emptyEntries();
+    let inChunk = 0;
+    let chunkNo = 0;
+    for (const modelId of Object.keys(entries)) {
+      chunk[modelId] = entries[modelId]!;
+      if (++inChunk < APPLY_CHUNK_ROWS) continue;
+      await this.call(
+        'pricing_stage_litellm_entries',
+        { p_run_id: runId, p_chunk_no: chunkNo, p_entries: chunk },
+        stageResult,
+      );
+      chunkNo += 1;
+      chunk = emptyEntries();
+      inChunk = 0;
+    }
+    return { runId, last: chunk };
+  }
+
   /** What the LiteLLM cost map is built from, in one call (see pricing_read_litellm_map). */
   async readLiteLlmMap(knownVersion: string | null): Promise<LiteLlmMapSource> {
     return this.call('pricing_read_litellm_map', { p_known_version: knownVersion }, liteLlmMapSource);
@@ -232,6 +321,11 @@ export class PricingStore {
   close(): Promise<void> {
     return this.transport.close();
   }
+}
+
+/** Entries keyed by model id; without a prototype, so that no id can be mistaken for one. */
+function emptyEntries(): Record<string, Record<string, unknown>> {
+  return Object.create(null) as Record<string, Record<string, unknown>>;
 }
 
 /** The row shape pricing_commit_provider reads (see the migration): the one place it is written. */

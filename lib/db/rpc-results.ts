@@ -110,6 +110,25 @@ export type CommitResult = z.output<typeof commitResult>;
 
 export const stageResult = z.object({ staged: count });
 
+/** pricing_set_catalog_hash: whether the row this run committed took the hash (0 or 1). */
+export const setHashResult = z.object({ updated: count }).transform((result) => result.updated);
+
+/** pricing_commit_litellm: the commit's counts and how many LiteLLM entries it wrote. */
+export const commitLiteLlmResult = z
+  .object({
+    added: count,
+    changed: count,
+    restored: count,
+    missing: count,
+    rows_written: count,
+    entries_written: count,
+  })
+  .transform(({ rows_written, entries_written, ...counts }) => ({
+    ...counts,
+    rowsWritten: rows_written,
+    entriesWritten: entries_written,
+  }));
+
 /** numeric seconds: a JSON number from jsonb; a string is accepted as some drivers send numeric as text. */
 const seconds = z.union([z.number(), z.string().regex(/^\d+(\.\d+)?$/)]).transform(Number);
 

@@ -37,6 +37,7 @@ export interface SqlFunctionArgs {
     p_held: { count: number; changes: readonly unknown[] };
     p_source: string;
   };
+  pricing_set_catalog_hash: { p_run_id: number; p_provider: string; p_catalog_hash: string };
   pricing_finish_run: {
     p_run_id: number;
     p_status: string;
@@ -48,6 +49,21 @@ export interface SqlFunctionArgs {
   pricing_prune_runs: { p_older_than_seconds: number };
   pricing_ping: NoArguments;
   pricing_put_litellm_entries: { p_run_id: number; p_entries: Record<string, Record<string, unknown>> };
+  pricing_stage_litellm_entries: {
+    p_run_id: number;
+    p_chunk_no: number;
+    p_entries: Record<string, Record<string, unknown>>;
+  };
+  pricing_commit_litellm: {
+    p_run_id: number;
+    p_rows: readonly object[];
+    p_missing: readonly string[];
+    p_catalog_hash: string | null;
+    p_held: { count: number; changes: readonly unknown[] };
+    p_source: string;
+    p_entries: Record<string, Record<string, unknown>>;
+    p_held_models: readonly string[];
+  };
   pricing_read_prices: {
     p_providers: readonly string[] | null;
     p_model_id: string | null;
@@ -134,12 +150,24 @@ export const SQL_FUNCTIONS = {
     p_held: 'jsonb',
     p_source: 'text',
   },
+  pricing_set_catalog_hash: { p_run_id: 'bigint', p_provider: 'text', p_catalog_hash: 'text' },
   pricing_finish_run: { p_run_id: 'bigint', p_status: 'text', p_results: 'jsonb', p_error: 'text' },
   pricing_read_status: { p_recent: 'integer' },
   pricing_read_metrics: {},
   pricing_prune_runs: { p_older_than_seconds: 'bigint' },
   pricing_ping: {},
   pricing_put_litellm_entries: { p_run_id: 'bigint', p_entries: 'jsonb' },
+  pricing_stage_litellm_entries: { p_run_id: 'bigint', p_chunk_no: 'integer', p_entries: 'jsonb' },
+  pricing_commit_litellm: {
+    p_run_id: 'bigint',
+    p_rows: 'jsonb',
+    p_missing: 'text[]',
+    p_catalog_hash: 'text',
+    p_held: 'jsonb',
+    p_source: 'text',
+    p_entries: 'jsonb',
+    p_held_models: 'text[]',
+  },
   pricing_read_prices: {
     p_providers: 'text[]',
     p_model_id: 'text',

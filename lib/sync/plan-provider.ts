@@ -17,8 +17,12 @@ const RECORDED_HELD = 5_000;
 export interface PlanInput {
   provider: ProviderSlug;
   catalog: NormalizedCatalog;
-  /** `catalogHash(catalog)`: the caller computes it once, as it decides with it whether to read `stored`. */
-  hash: string;
+  /**
+   * `catalogHash(catalog)`: the caller computes it once, as it decides with it whether to read
+   * `stored`. Null when not computed yet, which the caller may leave it only while
+   * `mayBeUnchanged` says no: the write then says `storesHash`, and the caller stores it after.
+   */
+  hash: string | null;
   /** The hash stored on the provider row by the last apply (null: none, or something was held). */
   lastCatalogHash: string | null;
   /** The provider's stored models; null when not read because `skipsStoredModels` said so. */
@@ -34,8 +38,10 @@ export interface PlanInput {
 export interface PlannedWrite {
   records: PriceRecord[];
   missing: string[];
-  /** Null when something was held or unreadable, so that the next run diffs again. */
+  /** Null when something was held or unreadable, so that the next run diffs again (or when not computed yet). */
   catalogHash: string | null;
+  /** Whether the catalog's hash is to be stored: with `catalogHash` null, by the caller after the commit. */
+  storesHash: boolean;
   /** The held changes to show (shortened, storable) and how many there are in all. */
   held: unknown[];
   heldCount: number;
@@ -47,8 +53,11 @@ export interface ProviderPlan {
   result: ProviderResult;
   /** Null when nothing is written: a dry run, or the whole provider is held. */
   write: PlannedWrite | null;
-  /** The LiteLLM map's entries to store after the write (held models keep their old entry). */
-  liteLlmEntries: Record<string, Record<string, unknown>> | null;
+  /**
+   * Whether the catalog's LiteLLM entries are stored with the write: all of them but those of the
+   * held models, which keep their previous entry. Null when none are stored.
+   */
+  liteLlmEntries: { heldModelIds: string[] } | null;
   /**
    * The held changes to record as rows after the write (pricing_record_sync_holds), and the
    * provider's price of pinned models; null when the stored models were not diffed.
@@ -63,11 +72,16 @@ export interface ProviderPlan {
  * feed would never be marked missing.
  */
 export function skipsStoredModels(input: Omit<PlanInput, 'stored' | 'settings' | 'dryRun'>): boolean {
+  return mayBeUnchanged(input) && input.hash !== null && input.lastCatalogHash === input.hash;
+}
+
+/** Whether skipsStoredModels could say yes, whatever the catalog's hash: if not, the hash can wait. */
+export function mayBeUnchanged(input: Omit<PlanInput, 'stored' | 'settings' | 'dryRun' | 'hash'>): boolean {
   return (
     !input.force &&
     input.catalog.records.length > 0 &&
     (input.catalog.unreadableIds?.length ?? 0) === 0 &&
-    input.lastCatalogHash === input.hash
+    input.lastCatalogHash !== null
   );
 }
 
@@ -95,7 +109,14 @@ export function planProvider(input: PlanInput): ProviderPlan {
     counts.unchanged = records.length;
     if (dryRun) return { result, write: null, liteLlmEntries: null, holds: null };
     result.outcome = 'unchanged';
-    const write = { records: [], missing: [], catalogHash: input.hash, held: [], heldCount: 0 };
+    const write = {
+      records: [],
+      missing: [],
+      catalogHash: input.hash,
+      storesHash: true,
+      held: [],
+      heldCount: 0,
+    };
     return { result, write, liteLlmEntries: null, holds: null };
   }
 
@@ -137,13 +158,15 @@ export function planProvider(input: PlanInput): ProviderPlan {
   if (guarded.providerHold) return { result, write: null, liteLlmEntries: null, holds };
 
   const unreadable = catalog.unreadableIds?.length ?? 0;
+  // With something held, forget the hash so the next run diffs (and holds) again.
+  // With unreadable models listed, forget it too (see skipsStoredModels).
+  // With pins, forget it too: every sync must see the provider's price of a pinned model.
+  const storesHash = guarded.held.length === 0 && unreadable === 0 && pinned === 0;
   const write: PlannedWrite = {
     records: guarded.apply.map((change) => change.record),
     missing: guarded.missing.map((model) => model.modelId),
-    // With something held, forget the hash so the next run diffs (and holds) again.
-    // With unreadable models listed, forget it too (see skipsStoredModels).
-    // With pins, forget it too: every sync must see the provider's price of a pinned model.
-    catalogHash: guarded.held.length > 0 || unreadable > 0 || pinned > 0 ? null : input.hash,
+    catalogHash: storesHash ? input.hash : null,
+    storesHash,
     held: result.held_changes,
     heldCount: guarded.held.length,
   };
@@ -166,14 +189,11 @@ function fetchedCounts(catalog: NormalizedCatalog): OutcomeCounts {
 function liteLlmEntriesOf(
   catalog: NormalizedCatalog,
   guarded: GuardedDiff,
-): Record<string, Record<string, unknown>> | null {
+): { heldModelIds: string[] } | null {
   if (!catalog.liteLlmEntries) return null;
-  // Nothing held: the entries as they are (at scale 160,000 of them; a copy is ~30 MB).
-  if (guarded.held.length === 0) return catalog.liteLlmEntries;
-  const heldIds = new Set(guarded.held.map((change) => change.model_id));
-  return Object.fromEntries(
-    Object.entries(catalog.liteLlmEntries).filter(([modelId]) => !heldIds.has(modelId)),
-  );
+  const heldModelIds = new Set<string>();
+  for (const change of guarded.held) if (change.model_id !== undefined) heldModelIds.add(change.model_id);
+  return { heldModelIds: [...heldModelIds] };
 }
 
 /** The first changes a real run would write, with old and new prices. */

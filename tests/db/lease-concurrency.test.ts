@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
-import { PricingStore } from '../../lib/db/pricing-store.js';
+import { APPLY_CHUNK_ROWS, PricingStore, type StagedLiteLlmEntries } from '../../lib/db/pricing-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 const lease = (leaseSeconds: number) =>
@@ -79,5 +79,42 @@ describe('the lease on real Postgres with separate connections', () => {
         source: 'x',
       }),
     ).rejects.toThrow(/does not hold the sync lease/);
+  });
+
+  it("stages LiteLLM entries while another call holds the lease row's lock, and commits them only once it is free", async () => {
+    const holder = await database.admin.query<{ run_id: string | null }>(
+      'select run_id from pricing_sync_lease where id = 1',
+    );
+    const held = holder.rows[0]?.run_id;
+    if (held) await stores[4]!.finishRun(Number(held), 'success', { providers: {} }, null);
+    const taken = await stores[4]!.takeLease(lease(60));
+    if (!taken.acquired) throw new Error('lease');
+    const entries = Object.fromEntries(
+      Array.from({ length: APPLY_CHUNK_ROWS + 1 }, (_, index) => [`staged/model-${index}`, { mode: 'chat' }]),
+    );
+    // A commit in progress holds the lease row FOR UPDATE (pricing_assert_lease) until it ends.
+    await database.admin.query('begin');
+    await database.admin.query('select run_id from pricing_sync_lease where id = 1 for update');
+    let staged: StagedLiteLlmEntries;
+    try {
+      // Resolves (one chunk staged, one kept for the commit) though the lock is held.
+      staged = await stores[5]!.stageLiteLlmEntries(taken.runId, entries);
+      expect(Object.keys(staged.last)).toHaveLength(1);
+    } finally {
+      await database.admin.query('rollback');
+    }
+    await expect(
+      stores[5]!.applyProvider({
+        runId: taken.runId,
+        provider: 'litellm',
+        records: [],
+        missing: [],
+        catalogHash: null,
+        held: [],
+        source: 'x',
+        liteLlmEntries: { staged, heldModelIds: [] },
+      }),
+    ).resolves.toMatchObject({ entriesWritten: APPLY_CHUNK_ROWS + 1 });
+    await stores[4]!.finishRun(taken.runId, 'success', { providers: {} }, null);
   });
 });

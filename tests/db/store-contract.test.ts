@@ -5,7 +5,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgliteAdapter } from '../../lib/db/pglite-adapter.js';
 import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
-import { PricingStore } from '../../lib/db/pricing-store.js';
+import { APPLY_CHUNK_ROWS, PricingStore, type StagedLiteLlmEntries } from '../../lib/db/pricing-store.js';
 import type { RpcTransport, SqlSession } from '../../lib/db/rpc-transport.js';
 import { MALFORMED_RESULT } from '../../lib/db/rpc-results.js';
 import { StoreError } from '../../lib/db/store-error.js';
@@ -739,5 +739,72 @@ describe.each([
     });
     expect(map.prices.some((price) => price.modelId === 'map/vanished')).toBe(false);
     expect(await fixture.store.readLiteLlmMap(map.version)).toMatchObject({ notModified: true, entries: {} });
+  });
+
+  it('writes staged LiteLLM entries with the litellm commit, all or nothing; held models keep theirs', async () => {
+    // One chunk staged on its own, the last one sent with the commit.
+    const count = APPLY_CHUNK_ROWS + 3;
+    const ids = Array.from({ length: count }, (_, index) => `staged/model-${index}`);
+    const entriesOf = (mode: string) =>
+      Object.fromEntries(ids.map((id, index) => [id, { mode, max_tokens: index }]));
+    const recordsOf = (input: string) =>
+      ids.map((id) => priceRecord(id, input, '2', { provider: 'litellm' }));
+    const apply = (runId: number, input: string, staged: StagedLiteLlmEntries, heldModelIds: string[] = []) =>
+      fixture.store.applyProvider({
+        runId,
+        provider: 'litellm',
+        records: recordsOf(input),
+        missing: [],
+        catalogHash: null,
+        held: [],
+        source: 'test',
+        liteLlmEntries: { staged, heldModelIds },
+      });
+    const stagedRows = async () =>
+      Number(
+        (
+          await fixture.inspect.query<{ n: string }>(
+            'select count(*) as n from pricing_litellm_entries_stage',
+          )
+        )[0]!.n,
+      );
+    const storedEntry = async (id: string) => (await fixture.store.readLiteLlmMap(null)).entries[id];
+
+    const first = await newRun(fixture.store);
+    const staged = await fixture.store.stageLiteLlmEntries(first, entriesOf('chat'));
+    expect(Object.keys(staged.last)).toEqual(ids.slice(APPLY_CHUNK_ROWS));
+    expect(await stagedRows()).toBe(1);
+    // Staged only: nothing is written before the commit.
+    expect(await storedEntry(ids[0]!)).toBeUndefined();
+    expect(await apply(first, '1', staged)).toMatchObject({ added: count, entriesWritten: count });
+    expect(await stagedRows()).toBe(0);
+    await fixture.store.finishRun(first, 'success', { providers: {} }, null);
+    expect(await storedEntry(ids[0]!)).toEqual({ mode: 'chat', max_tokens: 0 });
+    expect(await storedEntry(ids[count - 1]!)).toEqual({ mode: 'chat', max_tokens: count - 1 });
+
+    // The last call fails while writing the entries (a staged model sent again): the provider's
+    // rows and every entry stay as they were.
+    const second = await newRun(fixture.store);
+    const restaged = await fixture.store.stageLiteLlmEntries(second, entriesOf('embedding'));
+    const before = [
+      await contentHash(fixture.inspect, 'model_pricing'),
+      await contentHash(fixture.inspect, 'pricing_litellm_entries'),
+    ];
+    const twice = { runId: second, last: { ...restaged.last, [ids[0]!]: { mode: 'embedding' } } };
+    await expect(apply(second, '1.5', twice)).rejects.toBeInstanceOf(StoreError);
+    expect([
+      await contentHash(fixture.inspect, 'model_pricing'),
+      await contentHash(fixture.inspect, 'pricing_litellm_entries'),
+    ]).toEqual(before);
+
+    // Applied again, with one model held: it keeps its entry, the others take the new one.
+    expect(await apply(second, '1.5', restaged, [ids[1]!])).toMatchObject({
+      changed: count,
+      entriesWritten: count - 1,
+    });
+    expect(await storedEntry(ids[0]!)).toEqual({ mode: 'embedding', max_tokens: 0 });
+    expect(await storedEntry(ids[1]!)).toEqual({ mode: 'chat', max_tokens: 1 });
+    await fixture.store.finishRun(second, 'success', { providers: {} }, null);
+    await expect(fixture.store.stageLiteLlmEntries(second, entriesOf('chat'))).rejects.toThrow(/lease/);
   });
 });

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { NormalizedCatalog, PriceRecord } from '../../lib/providers/price-record.js';
 import { catalogHash } from '../../lib/sync/catalog-hash.js';
-import { planProvider, withCommittedCounts, type PlanInput } from '../../lib/sync/plan-provider.js';
+import {
+  mayBeUnchanged,
+  planProvider,
+  withCommittedCounts,
+  type PlanInput,
+} from '../../lib/sync/plan-provider.js';
 import type { StoredModel } from '../../lib/domain/stored-model.js';
 import { emptyCounts } from '../../lib/sync/sync-result.js';
 import { priceRecord } from '../support/store-fixtures.js';
@@ -15,7 +20,7 @@ function stored(record: PriceRecord, state: StoredModel['state'] = record.state)
 
 function plan(
   catalog: NormalizedCatalog,
-  options: Partial<Omit<PlanInput, 'catalog' | 'hash'>> & { lastHashOf?: NormalizedCatalog } = {},
+  options: Partial<Omit<PlanInput, 'catalog'>> & { lastHashOf?: NormalizedCatalog } = {},
 ) {
   const { lastHashOf, ...rest } = options;
   return planProvider({
@@ -73,6 +78,7 @@ describe('planProvider', () => {
         records: [],
         missing: [],
         catalogHash: catalogHash([a, b]),
+        storesHash: true,
         held: [],
         heldCount: 0,
       });
@@ -80,7 +86,26 @@ describe('planProvider', () => {
       expect(planned.result.outcome).toBe('applied');
       expect(planned.result.counts.unchanged).toBe(2);
       expect(planned.write?.catalogHash).toBe(unreadable.length > 0 ? null : catalogHash([a, b]));
+      expect(planned.write?.storesHash).toBe(unreadable.length === 0);
     }
+  });
+
+  it('plans without a hash when none could be the last applied, and says the hash is still to store', () => {
+    const catalog = catalogOf(a, b);
+    expect(mayBeUnchanged({ provider: 'openrouter', catalog, lastCatalogHash: null, force: false })).toBe(
+      false,
+    );
+    expect(mayBeUnchanged({ provider: 'openrouter', catalog, lastCatalogHash: 'x', force: true })).toBe(
+      false,
+    );
+    expect(mayBeUnchanged({ provider: 'openrouter', catalog, lastCatalogHash: 'x', force: false })).toBe(
+      true,
+    );
+    const planned = plan(catalog, { hash: null });
+    expect(planned.result.counts.added).toBe(2);
+    expect(planned.write).toMatchObject({ catalogHash: null, storesHash: true });
+    const held = plan(catalogOf(a, priceRecord('b', '300', '4')), { hash: null, stored: [stored(b)] });
+    expect(held.write).toMatchObject({ catalogHash: null, storesHash: false });
   });
 
   it('does not take the shortcut for an empty catalog, which the guardrails hold', () => {
@@ -220,7 +245,7 @@ describe('planProvider', () => {
       liteLlmEntries: { a: { input_cost_per_token: 1e-6 }, b: { input_cost_per_token: 3e-4 } },
     };
     const planned = plan(catalog, { stored: [stored(b)] });
-    expect(planned.liteLlmEntries).toEqual({ a: { input_cost_per_token: 1e-6 } });
+    expect(planned.liteLlmEntries).toEqual({ heldModelIds: ['b'] });
   });
 
   it('writes held details that Postgres can store, whatever text the feed sent', () => {

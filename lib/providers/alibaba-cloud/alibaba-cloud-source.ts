@@ -4,7 +4,7 @@ import { fetchLiteLlmCostMap } from '../litellm/litellm-source.js';
 import type { CatalogSource, FetchContext } from '../provider-source.js';
 import { joinUrl } from '../provider-source.js';
 import { dashScopeModelListSchema } from './dashscope-api.js';
-import { addUnpricedListedModels, normalizeAlibabaCloudCostMap } from './normalize-alibaba-cloud.js';
+import { addUnpricedListedModels, normalizeAlibabaCloudCostMapYielding } from './normalize-alibaba-cloud.js';
 
 /** International (Singapore) region; mainland China is `https://dashscope.aliyuncs.com/compatible-mode/v1`. */
 export const DASHSCOPE_DEFAULT_BASE_URL = 'https://dashscope-intl.aliyuncs.com/compatible-mode/v1';
@@ -19,7 +19,7 @@ export function createAlibabaCloudSource(options: {
     slug: 'alibaba-cloud',
     async fetchCatalog(context: FetchContext = {}) {
       const costMap = await fetchLiteLlmCostMap(options.pricesHttp, options.pricesUrl, context);
-      const catalog = normalizeAlibabaCloudCostMap(costMap);
+      const catalog = await normalizeAlibabaCloudCostMapYielding(costMap);
       if (!options.dashScope) return catalog;
       const url = joinUrl(options.dashScope.baseUrl, 'models');
       const payload = await options.dashScope.http.getJson(url, {

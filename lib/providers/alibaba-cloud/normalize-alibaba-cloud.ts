@@ -1,16 +1,26 @@
 import { CatalogBuilder, emptyRecord } from '../catalog-items.js';
-import { normalizeLiteLlmCostMap } from '../litellm/normalize-litellm.js';
+import { normalizeLiteLlmCostMap, normalizeLiteLlmCostMapYielding } from '../litellm/normalize-litellm.js';
 import type { NormalizedCatalog } from '../price-record.js';
 
 export const DASHSCOPE_PREFIX = 'dashscope/';
 
+/** A `dashscope/*` key's model id (the prefix dropped), or null for every other key. */
+function dashScopeModelId(key: string): string | null {
+  return key.startsWith(DASHSCOPE_PREFIX) && key.length > DASHSCOPE_PREFIX.length
+    ? key.slice(DASHSCOPE_PREFIX.length)
+    : null;
+}
+
 /** `dashscope/*` entries of the LiteLLM cost map, with the prefix dropped from their ids. */
 export function normalizeAlibabaCloudCostMap(costMap: Record<string, unknown>): NormalizedCatalog {
-  return normalizeLiteLlmCostMap('alibaba-cloud', costMap, (key) =>
-    key.startsWith(DASHSCOPE_PREFIX) && key.length > DASHSCOPE_PREFIX.length
-      ? key.slice(DASHSCOPE_PREFIX.length)
-      : null,
-  );
+  return normalizeLiteLlmCostMap('alibaba-cloud', costMap, dashScopeModelId);
+}
+
+/** The same catalog as normalizeAlibabaCloudCostMap, giving the event loop a turn now and then. */
+export function normalizeAlibabaCloudCostMapYielding(
+  costMap: Record<string, unknown>,
+): Promise<NormalizedCatalog> {
+  return normalizeLiteLlmCostMapYielding('alibaba-cloud', costMap, dashScopeModelId);
 }
 
 /**

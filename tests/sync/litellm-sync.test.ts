@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
+import { tableHash } from '../support/test-database.js';
+
+/** A small cost map: litellm takes every entry, alibaba-cloud the dashscope/* ones. */
+function costMap(mode: string): Record<string, unknown> {
+  return {
+    sample_spec: { input_cost_per_token: 0, output_cost_per_token: 0, mode: 'one of: chat, embedding' },
+    'acme-chat': {
+      input_cost_per_token: 3e-6,
+      output_cost_per_token: 1.5e-5,
+      max_input_tokens: 200000,
+      mode,
+    },
+    'acme-embed': { input_cost_per_token: 1e-7, mode: 'embedding' },
+    'dashscope/qwen-plus': { input_cost_per_token: 4e-7, output_cost_per_token: 1.2e-6, mode: 'chat' },
+  };
+}
+
+describe('syncing the LiteLLM cost map (entries staged, hash stored after the commit)', () => {
+  let harness: SyncHarness;
+  const query = async <Row extends Record<string, unknown>>(sql: string) =>
+    (await harness.database.admin.query<Row>(sql)).rows;
+  const litellmHash = async () =>
+    (
+      await query<{ hash: string | null }>(
+        `select catalog_hash as hash from pricing_providers where provider = 'litellm'`,
+      )
+    )[0]?.hash;
+  const entries = async () =>
+    Object.fromEntries(
+      (
+        await query<{ model_id: string; entry: unknown }>(
+          'select model_id, entry from pricing_litellm_entries',
+        )
+      ).map((row) => [row.model_id, row.entry]),
+    );
+
+  beforeAll(async () => {
+    harness = await startSyncHarness({ PRICING_SYNC_PROVIDERS: 'litellm,alibaba-cloud' });
+  });
+  afterAll(async () => {
+    await harness.close();
+  });
+
+  it('writes the entries with the provider and stores its hash, so that the same map next time writes nothing', async () => {
+    harness.replay.setScenario('litellm', { body: costMap('chat') });
+    const first = await harness.sync();
+    expect(first.code).toBe(0);
+    expect(Object.keys(await entries()).sort()).toEqual(['acme-chat', 'acme-embed', 'dashscope/qwen-plus']);
+    const hash = await litellmHash();
+    expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(await query('select * from pricing_litellm_entries_stage')).toEqual([]);
+
+    const tables = async () => [
+      await tableHash(harness.database.admin, 'model_pricing'),
+      await tableHash(harness.database.admin, 'pricing_litellm_entries'),
+    ];
+    const before = await tables();
+    const second = await harness.sync();
+    expect(second.code).toBe(0);
+    expect(await tables()).toEqual(before);
+    expect(await litellmHash()).toBe(hash);
+    expect(await query('select * from pricing_litellm_entries_stage')).toEqual([]);
+  });
+
+  it('writes an entry whose prices stayed the same but whose other keys changed, and a new hash', async () => {
+    const hash = await litellmHash();
+    harness.replay.setScenario('litellm', { body: costMap('completion') });
+    expect((await harness.sync()).code).toBe(0);
+    expect((await entries())['acme-chat']).toMatchObject({ mode: 'completion' });
+    expect(await litellmHash()).not.toBe(hash);
+    expect(await litellmHash()).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
