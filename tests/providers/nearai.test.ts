@@ -63,6 +63,16 @@ describe('nearai', () => {
     expect(replay.requests[0]?.headers.authorization).toBe('Bearer near-key');
   });
 
+  it('asks for 1,000 models a page by default, the most NEAR AI accepts (it answers 400 above)', async () => {
+    replay.setScenario('nearai', { size: 2_500, seed: 3 });
+    const { records } = await source().fetchCatalog();
+    expect(records).toHaveLength(2_500);
+    expect(replay.requests.map((request) => request.query.limit)).toEqual(['1000', '1000', '1000']);
+    expect(replay.requests.map((request) => Number(request.query.offset)).sort((a, b) => a - b)).toEqual([
+      0, 1000, 2000,
+    ]);
+  });
+
   it('stops on an empty page even if total says more', async () => {
     replay.setScenario('nearai', { body: { models: [], limit: 100, offset: 0, total: 50 } });
     const { records } = await source().fetchCatalog();
