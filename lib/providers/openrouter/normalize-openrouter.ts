@@ -1,5 +1,11 @@
 import { perTokenToPerMillion, parsePrice } from '../../money/decimal.js';
-import { buildCatalog, emptyRecord, InvalidItemError, describeZodError } from '../catalog-items.js';
+import {
+  buildCatalog,
+  buildCatalogInTurns,
+  emptyRecord,
+  InvalidItemError,
+  describeZodError,
+} from '../catalog-items.js';
 import type { NormalizedCatalog, PriceRecord, PricingTier } from '../price-record.js';
 import { buildTier, tokenCount, type BaseField, type TierPrices } from '../pricing-tier.js';
 import { convertWirePrice, isJsonObject, PRICE_KEY_PATTERN } from '../wire-price.js';
@@ -163,4 +169,9 @@ export function normalizeOpenRouterModel(item: unknown): PriceRecord {
 /** All items of one catalog; bad items are skipped into `invalid`, the rest pass. */
 export function normalizeOpenRouterCatalog(items: readonly unknown[]): NormalizedCatalog {
   return buildCatalog(items, 'id', normalizeOpenRouterModel);
+}
+
+/** The same catalog, giving the event loop a turn every ITEMS_PER_TURN models (see buildCatalogInTurns). */
+export function normalizeOpenRouterCatalogInTurns(items: readonly unknown[]): Promise<NormalizedCatalog> {
+  return buildCatalogInTurns(items, 'id', normalizeOpenRouterModel);
 }

@@ -3,7 +3,7 @@ import { parseEnvelope } from '../catalog-items.js';
 import type { CatalogSource, FetchContext } from '../provider-source.js';
 import { joinUrl } from '../provider-source.js';
 import { isPlainOpenRouterCatalog, openRouterCatalogSchema } from './openrouter-api.js';
-import { normalizeOpenRouterCatalog } from './normalize-openrouter.js';
+import { normalizeOpenRouterCatalogInTurns } from './normalize-openrouter.js';
 
 export const OPENROUTER_DEFAULT_BASE_URL = 'https://openrouter.ai/api/v1';
 
@@ -28,7 +28,7 @@ export function createOpenRouterSource(options: {
         isPlainOpenRouterCatalog,
       );
       context.budget?.chargeItems(envelope.data.length, url.href);
-      return normalizeOpenRouterCatalog(envelope.data);
+      return normalizeOpenRouterCatalogInTurns(envelope.data);
     },
   };
 }
