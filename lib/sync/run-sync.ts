@@ -451,7 +451,16 @@ async function planAndApply(
   const laterHash =
     plan.write.storesHash && hash === null ? await hashWhileCommitting(task, hashAfter) : null;
   const committed = await committing;
-  if (laterHash !== null) await deps.store.setCatalogHash(runId, source.slug, laterHash);
+  // The provider is committed: failing to store its hash costs the next run a full diff, never
+  // this run's result.
+  if (laterHash !== null) {
+    await deps.store.setCatalogHash(runId, source.slug, laterHash).catch((error: unknown) => {
+      task.log.warn(
+        { provider: source.slug, err: error },
+        'could not store the catalog hash; the next run diffs in full',
+      );
+    });
+  }
   const counts = withCommittedCounts(result.counts, committed);
   if (!sameCounts(counts, result.counts)) {
     task.log.warn(

@@ -72,4 +72,32 @@ describe('syncing the LiteLLM cost map (entries staged, hash stored after the co
     expect(await litellmHash()).not.toBe(hash);
     expect(await litellmHash()).toMatch(/^[0-9a-f]{64}$/);
   });
+
+  it('reports the provider applied when its hash cannot be stored after the commit; the next run diffs', async () => {
+    const admin = harness.database.admin;
+    const [original] = (
+      await admin.query<{ definition: string }>(
+        `select pg_get_functiondef('public.pricing_set_catalog_hash(bigint, text, text)'::regprocedure) as definition`,
+      )
+    ).rows;
+    await admin.query(`create or replace function public.pricing_set_catalog_hash(p_run_id bigint, p_provider text, p_catalog_hash text)
+      returns jsonb language plpgsql as $$ begin raise exception 'hash store down'; end $$`);
+    try {
+      harness.replay.setScenario('litellm', { body: costMap('embedding') });
+      // Forced, so no shortcut could use the hash before the commit: it is computed while Postgres
+      // commits and stored after, by the call that now fails.
+      const run = await harness.sync(['--force']);
+      expect(run.code).toBe(0);
+      expect((await entries())['acme-chat']).toMatchObject({ mode: 'embedding' });
+      const [status] = await query<{ status: string; litellm: string }>(
+        `select status, results -> 'providers' -> 'litellm' ->> 'outcome' as litellm
+           from pricing_sync_runs order by id desc limit 1`,
+      );
+      expect(status).toEqual({ status: 'success', litellm: 'applied' });
+      // The commit stored no hash (it came later and failed): the next run diffs, and writes nothing.
+      expect(await litellmHash()).toBeNull();
+    } finally {
+      await admin.query(original!.definition);
+    }
+  });
 });
