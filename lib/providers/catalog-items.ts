@@ -199,8 +199,16 @@ export function buildCatalog(
   return catalog.finish();
 }
 
-/** Items normalized between two turns of the event loop: a few milliseconds of work at a time. */
+/**
+ * Items normalized between two turns of the event loop (a large page, the cost map's entries): a
+ * few milliseconds of work at a time.
+ */
 export const ITEMS_PER_TURN = 2_000;
+
+/** Lets pending I/O callbacks (a database reply, a fetched page) run before going on. */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 /**
  * `buildCatalog`, giving the event loop a turn every ITEMS_PER_TURN items: OpenRouter's one page of
@@ -213,7 +221,7 @@ export async function buildCatalogInTurns(
 ): Promise<NormalizedCatalog> {
   const catalog = new CatalogBuilder();
   for (let start = 0; start < items.length; start += ITEMS_PER_TURN) {
-    if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+    if (start > 0) await nextTurn();
     addCatalogItems(catalog, items.slice(start, start + ITEMS_PER_TURN), idKey, normalize);
   }
   return catalog.finish();

@@ -15,6 +15,7 @@ import { mayBeUnchanged, planProvider, skipsStoredModels, withCommittedCounts } 
 import { RunDeadlineError, startDeadline, type RunDeadline } from './run-deadline.js';
 import { DEFAULTS } from '../config.js';
 import { FetchBudget } from '../providers/fetch-budget.js';
+import { nextTurn } from '../providers/catalog-items.js';
 import { DEFAULT_MAX_PRICE_PER_1M, enforcePriceBounds } from './price-bounds.js';
 import { runStatusOf } from './run-status.js';
 import { emptyCounts, type OutcomeCounts, type ProviderResult, type RunReport } from './sync-result.js';
@@ -242,8 +243,10 @@ async function syncProvider(task: ProviderTask): Promise<ProviderResult> {
     );
     const items = catalog.records.length + catalog.invalid.length;
     request.onProviderProgress?.({ provider: source.slug, phase: 'fetched', items });
-    const reads = readForPlan(task, catalog, hash);
-    const staging = stageLiteLlmEntries(task, catalog, hash);
+    // Decided once: the catalog is exactly what was last applied, so nothing is read or staged.
+    const shortcut = skipsStoredModels(plannedOf(task, catalog, hash));
+    const reads = shortcut ? null : readForPlan(task);
+    const staging = shortcut ? null : stageLiteLlmEntries(task, catalog);
     // Being staged, the entries (at scale 160,000 objects) are the database's from now on: the plan
     // only needs to know that the catalog has some.
     if (staging) catalog = { ...catalog, liteLlmEntries: {} };
@@ -324,14 +327,9 @@ function plannedOf(task: ProviderTask, catalog: NormalizedCatalog, hash: string 
  * Starts reading what the plan needs (operator state, then the stored models) as soon as the
  * provider is fetched, not in its turn to apply: while the run holds the lease only this provider's
  * own apply writes its rows (operator actions take the lease too), so what is read now is what its
- * turn would read, and the reads overlap with the other providers' work. Null for the shortcut.
+ * turn would read, and the reads overlap with the other providers' work. Not for the shortcut.
  */
-function readForPlan(
-  task: ProviderTask,
-  catalog: NormalizedCatalog,
-  hash: string | null,
-): Promise<PlanReads> | null {
-  if (skipsStoredModels(plannedOf(task, catalog, hash))) return null;
+function readForPlan(task: ProviderTask): Promise<PlanReads> {
   const { deps, request, runId, source } = task;
   const reads = (async () => {
     // Pins and rolled-back values first: removing an expired pin applies the provider's price.
@@ -356,18 +354,16 @@ function hashAfterCommit(task: ProviderTask, catalog: NormalizedCatalog): (() =>
 
 /**
  * Starts staging the catalog's LiteLLM entries as soon as it is fetched, when they will be written
- * (a real run, and a catalog other than the one last applied): at scale, 160,000 entries (~36 MB)
+ * (a real run, and not the shortcut: the caller decides that): at scale, 160,000 entries (~36 MB)
  * are staged while other providers apply, instead of being sent after the litellm commit. Null
  * when there is nothing to stage.
  */
 function stageLiteLlmEntries(
   task: ProviderTask,
   catalog: NormalizedCatalog,
-  hash: string | null,
 ): Promise<StagedLiteLlmEntries> | null {
   const entries = catalog.liteLlmEntries;
   if (!entries || task.request.dryRun) return null;
-  if (skipsStoredModels(plannedOf(task, catalog, hash))) return null;
   const staging = task.deps.store.stageLiteLlmEntries(task.runId, entries);
   // Awaited by the apply (or at the end of syncProvider): not an unhandled rejection meanwhile.
   staging.catch(() => undefined);
@@ -482,7 +478,7 @@ async function hashWhileCommitting(
   hashAfter: (() => string) | null,
 ): Promise<string | null> {
   if (!hashAfter) return null;
-  await new Promise((resolve) => setImmediate(resolve));
+  await nextTurn();
   try {
     return hashAfter();
   } catch (error) {

@@ -6,8 +6,8 @@ import {
   normalizeAlibabaCloudCostMap,
   normalizeAlibabaCloudCostMapYielding,
 } from '../../lib/providers/alibaba-cloud/normalize-alibaba-cloud.js';
+import { ITEMS_PER_TURN as ENTRIES_PER_TURN } from '../../lib/providers/catalog-items.js';
 import {
-  ENTRIES_PER_TURN,
   normalizeLiteLlmCostMap,
   normalizeLiteLlmCostMapYielding,
 } from '../../lib/providers/litellm/normalize-litellm.js';

@@ -5,6 +5,8 @@ import {
   emptyRecord,
   InvalidItemError,
   isPrototypeKey,
+  ITEMS_PER_TURN,
+  nextTurn,
 } from '../catalog-items.js';
 import type { NormalizedCatalog, PriceRecord, PricingTier, ProviderSlug } from '../price-record.js';
 import { buildTier, tokenCount, type BaseField, type TierPrices } from '../pricing-tier.js';
@@ -215,9 +217,6 @@ export function normalizeLiteLlmEntry(provider: ProviderSlug, modelId: string, e
   return record;
 }
 
-/** Entries normalized between two turns of the event loop: ~10 ms of work at a time. */
-export const ENTRIES_PER_TURN = 2_000;
-
 /**
  * Every entry of a cost map (optionally only those whose key passes `select`, renamed by it).
  * `sample_spec` is skipped silently: it is documentation, not a model.
@@ -233,7 +232,7 @@ export function normalizeLiteLlmCostMap(
 }
 
 /**
- * The same catalog as normalizeLiteLlmCostMap, giving the event loop a turn every ENTRIES_PER_TURN
+ * The same catalog as normalizeLiteLlmCostMap, giving the event loop a turn every ITEMS_PER_TURN
  * entries: at scale (160,000 entries) normalizing takes about a second, in which the other
  * providers' fetches and applies would otherwise wait.
  */
@@ -247,12 +246,7 @@ export async function normalizeLiteLlmCostMapYielding(
   return catalog.finish();
 }
 
-/** Lets pending I/O callbacks (a database reply, a fetched page) run before going on. */
-export function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-/** Normalizes into `catalog`, pausing (yielding) after every ENTRIES_PER_TURN entries. */
+/** Normalizes into `catalog`, pausing (yielding) after every ITEMS_PER_TURN entries. */
 function* normalizeInTurns(
   catalog: CatalogBuilder,
   provider: ProviderSlug,
@@ -261,7 +255,7 @@ function* normalizeInTurns(
 ): Generator<void, void, void> {
   let inTurn = 0;
   for (const key of Object.keys(costMap)) {
-    if (++inTurn === ENTRIES_PER_TURN) {
+    if (++inTurn === ITEMS_PER_TURN) {
       inTurn = 0;
       yield;
     }

@@ -1,7 +1,7 @@
 import { isStorableText } from '../../text/storable-text.js';
 import type { PriceRecord } from '../price-record.js';
 import { isJsonObject } from '../wire-price.js';
-import { ENTRIES_PER_TURN, nextTurn } from './normalize-litellm.js';
+import { ITEMS_PER_TURN, nextTurn } from '../catalog-items.js';
 
 /** Longest entry kept for pass-through, as JSON (`{"<model id>":{…}}`); LiteLLM's longest is a few KB. */
 export const MAX_ENTRY_JSON_LENGTH = 65_536;
@@ -16,7 +16,7 @@ const MAX_CHARACTER_JSON_LENGTH = 6;
  * The entries of the normalized records, as published, for the LiteLLM map we serve. An entry
  * Postgres jsonb cannot hold (a NUL, a lone surrogate, in a key or a value), an oversized one or
  * one nested absurdly deep is left out: that model then has no pass-through entry, and nothing
- * else is affected. The event loop gets a turn every ENTRIES_PER_TURN records.
+ * else is affected. The event loop gets a turn every ITEMS_PER_TURN records.
  */
 export async function storableEntries(
   costMap: Record<string, unknown>,
@@ -25,7 +25,7 @@ export async function storableEntries(
   const entries: Record<string, Record<string, unknown>> = {};
   let inTurn = 0;
   for (const record of records) {
-    if (++inTurn === ENTRIES_PER_TURN) {
+    if (++inTurn === ITEMS_PER_TURN) {
       inTurn = 0;
       await nextTurn();
     }
