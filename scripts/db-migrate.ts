@@ -19,6 +19,11 @@ try {
     const adapter = new PostgresAdapter({ connectionString: config.connectionString });
     try {
       const report = await adapter.migrate();
+      if (report.adopted) {
+        console.log(
+          "adopted: this database ran the migrations squashed into the baseline; its functions are the baseline's now",
+        );
+      }
       for (const name of report.applied) console.log(`applied ${name}`);
       console.log(`${report.applied.length} applied, ${report.alreadyApplied.length} already applied`);
     } finally {

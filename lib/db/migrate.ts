@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { adoptLegacyDatabase, BASELINE_LAST, LEGACY_MIGRATIONS, legacyStateOf } from './legacy-adoption.js';
 import type { SqlSession } from './rpc-transport.js';
 
 export interface Migration {
@@ -14,6 +15,8 @@ export interface Migration {
 export interface MigrationReport {
   applied: string[];
   alreadyApplied: string[];
+  /** True when this run adopted a database migrated by the files squashed into the baseline. */
+  adopted: boolean;
 }
 
 const MIGRATION_NAME = /^\d{14}_[a-z0-9_]+\.sql$/;
@@ -64,9 +67,20 @@ export async function migrate(session: SqlSession, migrations: Migration[]): Pro
       end if;
     end $$;
   `);
-  const recorded = await session.query<{ name: string; checksum: string }>(
-    'select name, checksum from public.pricing_schema_migrations order by name',
-  );
+  const readRecorded = () =>
+    session.query<{ name: string; checksum: string }>(
+      'select name, checksum from public.pricing_schema_migrations order by name',
+    );
+  let recorded = await readRecorded();
+  const baseline = migrations.filter((migration) => migration.name <= BASELINE_LAST);
+  const adopt =
+    baseline.length > 0 &&
+    !migrations.some((migration) => LEGACY_MIGRATIONS.includes(migration.name)) &&
+    legacyStateOf(new Set(recorded.map((row) => row.name))) === 'adopt';
+  if (adopt) {
+    await adoptLegacyDatabase(session, baseline);
+    recorded = await readRecorded();
+  }
   const recordedByName = new Map(recorded.map((row) => [row.name, row.checksum]));
   for (const migration of migrations) {
     const checksum = recordedByName.get(migration.name);
@@ -78,7 +92,7 @@ export async function migrate(session: SqlSession, migrations: Migration[]): Pro
       );
     }
   }
-  const report: MigrationReport = { applied: [], alreadyApplied: [] };
+  const report: MigrationReport = { applied: [], alreadyApplied: [], adopted: adopt };
   for (const migration of migrations) {
     if (recordedByName.has(migration.name)) {
       report.alreadyApplied.push(migration.name);

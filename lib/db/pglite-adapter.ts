@@ -73,7 +73,8 @@ export class PgliteAdapter implements RpcTransport {
   }
 }
 
-function sessionOf(database: PGlite): SqlSession {
+/** Plain SQL on a PGlite database, for the migration runner. */
+export function sessionOf(database: PGlite): SqlSession {
   return {
     async exec(sql) {
       await database.exec(sql);

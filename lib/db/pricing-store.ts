@@ -14,7 +14,6 @@ import {
   pricesPage,
   providerRows,
   pruneResult,
-  putEntriesResult,
   reapResult,
   setHashResult,
   stageResult,
@@ -145,17 +144,10 @@ export class PricingStore {
   }
 
   /**
-   * Applies one provider's changes all-or-nothing. Up to APPLY_CHUNK_ROWS rows go in the commit
-   * call itself; a larger apply stages the rest first, chunk by chunk, and the commit applies
-   * everything in one transaction (a failure anywhere leaves the provider as it was).
-   */
-  async applyProvider(request: ApplyRequest): Promise<CommitResult> {
-    return (await this.stageApply(request)).commit();
-  }
-
-  /**
-   * applyProvider in two steps: stages every chunk but the last, and returns the commit (the one
-   * call that writes, all-or-nothing), for a caller with work to do while Postgres commits.
+   * Applies one provider's changes all-or-nothing, in two steps: stages every chunk but the last
+   * (APPLY_CHUNK_ROWS rows a call), and returns the commit, the one call that writes, in one
+   * transaction (a failure anywhere leaves the provider as it was). A caller may work while
+   * Postgres commits.
    */
   async stageApply(request: ApplyRequest): Promise<{ commit(): Promise<CommitResult> }> {
     const records = request.records;
@@ -273,18 +265,9 @@ export class PricingStore {
     );
   }
 
-  /** Stores the LiteLLM map's entries ({model id: entry as published}) for the run holding the lease. */
-  async putLiteLlmEntries(runId: number, entries: Record<string, Record<string, unknown>>): Promise<number> {
-    return this.call(
-      'pricing_put_litellm_entries',
-      { p_run_id: runId, p_entries: entries },
-      putEntriesResult,
-    );
-  }
-
   /**
    * Stages LiteLLM entries ({model id: entry as published}) for the litellm apply of the run holding
-   * the lease, APPLY_CHUNK_ROWS a call; nothing is written until applyProvider commits them with
+   * the lease, APPLY_CHUNK_ROWS a call; nothing is written until the apply's commit writes them with
    * the provider (`liteLlmEntries`). Staging does not wait for another provider's commit.
    */
   async stageLiteLlmEntries(

@@ -230,7 +230,7 @@ export const metricsSnapshot = z
       }),
     ),
     in_progress: z.boolean(),
-    /** The database's clock, for ages (operator control, 20261201200400_operator_metrics.sql). */
+    /** The database's clock, for ages (operator control, pricing_read_metrics). */
     now: timestamp.optional(),
     /** Pending held changes per provider, with the oldest one's first_held_at. */
     held: z
@@ -262,7 +262,6 @@ export type MetricsSnapshot = Omit<z.output<typeof metricsSnapshot>, 'now' | 'he
 
 export const pruneResult = z.object({ deleted: count });
 export const pingResult = z.object({ ok: z.literal(true) });
-export const putEntriesResult = z.object({ written: count }).transform((result) => result.written);
 
 /**
  * A price as GET /prices shows it: decimal strings, USD per 1M tokens (or per request / image).

@@ -48,7 +48,6 @@ export interface SqlFunctionArgs {
   pricing_read_metrics: NoArguments;
   pricing_prune_runs: { p_older_than_seconds: number };
   pricing_ping: NoArguments;
-  pricing_put_litellm_entries: { p_run_id: number; p_entries: Record<string, Record<string, unknown>> };
   pricing_stage_litellm_entries: {
     p_run_id: number;
     p_chunk_no: number;
@@ -156,7 +155,6 @@ export const SQL_FUNCTIONS = {
   pricing_read_metrics: {},
   pricing_prune_runs: { p_older_than_seconds: 'bigint' },
   pricing_ping: {},
-  pricing_put_litellm_entries: { p_run_id: 'bigint', p_entries: 'jsonb' },
   pricing_stage_litellm_entries: { p_run_id: 'bigint', p_chunk_no: 'integer', p_entries: 'jsonb' },
   pricing_commit_litellm: {
     p_run_id: 'bigint',

@@ -25,11 +25,6 @@ export function providerSlugs(providers: readonly ProviderDefinition[] = PROVIDE
   return providers.map((provider) => provider.slug);
 }
 
-/** The seed's default: every provider except the LiteLLM map as a whole (opt-in). */
-export const DEFAULT_PROVIDER_SLUGS: readonly ProviderSlug[] = PROVIDERS.filter(
-  (provider) => provider.enabledByDefault,
-).map((provider) => provider.slug);
-
 function definitionOf(
   slug: string,
   providers: readonly ProviderDefinition[],

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
 import { APPLY_CHUNK_ROWS, PricingStore, type StagedLiteLlmEntries } from '../../lib/db/pricing-store.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { applyProvider } from '../support/apply-records.js';
 
 const lease = (leaseSeconds: number) =>
   ({
@@ -69,7 +70,7 @@ describe('the lease on real Postgres with separate connections', () => {
     const late = await stores[1]!.finishRun(first.runId, 'success', { providers: {} }, null);
     expect(late).toMatchObject({ finished: false, status: 'abandoned' });
     await expect(
-      stores[1]!.applyProvider({
+      applyProvider(stores[1]!, {
         runId: first.runId,
         provider: 'openrouter',
         records: [],
@@ -104,7 +105,7 @@ describe('the lease on real Postgres with separate connections', () => {
       await database.admin.query('rollback');
     }
     await expect(
-      stores[5]!.applyProvider({
+      applyProvider(stores[5]!, {
         runId: taken.runId,
         provider: 'litellm',
         records: [],

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgliteAdapter } from '../../lib/db/pglite-adapter.js';
 import { PricingStore } from '../../lib/db/pricing-store.js';
+import { applyProvider } from '../support/apply-records.js';
 import { priceRecord } from '../support/store-fixtures.js';
 
 const run = promisify(execFile);
@@ -43,7 +44,7 @@ describe('the PGlite data dir lock', () => {
       leaseSeconds: 30,
     });
     if (!lease.acquired) throw new Error('lease');
-    await store.applyProvider({
+    await applyProvider(store, {
       runId: lease.runId,
       provider: 'nearai',
       records: [priceRecord('m/1', '0.15', '0.55')],

@@ -4,6 +4,7 @@ import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
 import { PricingStore } from '../../lib/db/pricing-store.js';
 import { priceRecord } from '../support/store-fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { applyProvider } from '../support/apply-records.js';
 
 // The SQL functions run as their owner. A role that may create in `public` must not be able to
 // slip its own objects into them by name: every object they use is schema-qualified, and their
@@ -58,7 +59,7 @@ describe('SECURITY DEFINER functions and a role that may create in public', () =
       leaseSeconds: 30,
     });
     if (!lease.acquired) throw new Error('lease');
-    await store.applyProvider({
+    await applyProvider(store, {
       runId: lease.runId,
       provider: 'openrouter',
       records: [priceRecord('m/1', '5', '7')],

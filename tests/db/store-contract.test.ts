@@ -18,6 +18,7 @@ import {
 import { manyRecords, priceRecord } from '../support/store-fixtures.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { totalTableWrites } from '../support/settle-stats.js';
+import { applyProvider } from '../support/apply-records.js';
 
 /**
  * One contract, three adapters. Each fixture gives a store and a superuser SQL session on the same
@@ -283,7 +284,7 @@ describe.each([
     });
     const alias = priceRecord('~anthropic/claude-latest', '3', '15', { aliasOf: 'anthropic/claude-test' });
     const router = priceRecord('openrouter/auto', null, null, { state: 'variable' });
-    const result = await fixture.store.applyProvider({
+    const result = await applyProvider(fixture.store, {
       runId,
       provider: 'openrouter',
       records: [record, alias, router],
@@ -318,7 +319,7 @@ describe.each([
   it('writes nothing when the same catalog is applied again', async () => {
     const records = [priceRecord('a/one', '1', '2'), priceRecord('a/two', '0.5', '0.25')];
     const first = await newRun(fixture.store);
-    await fixture.store.applyProvider({
+    await applyProvider(fixture.store, {
       runId: first,
       provider: 'nearai',
       records,
@@ -331,7 +332,7 @@ describe.each([
 
     const before = await fixture.writes(PRICE_TABLES);
     const second = await newRun(fixture.store);
-    const result = await fixture.store.applyProvider({
+    const result = await applyProvider(fixture.store, {
       runId: second,
       provider: 'nearai',
       records,
@@ -347,7 +348,7 @@ describe.each([
 
   it('records a price change and a vanished model in history, never deleting the model', async () => {
     const first = await newRun(fixture.store);
-    await fixture.store.applyProvider({
+    await applyProvider(fixture.store, {
       runId: first,
       provider: 'alibaba-cloud',
       records: [priceRecord('qwen-max', '1.6', '6.4'), priceRecord('qwen-plus', '0.4', '1.2')],
@@ -358,7 +359,7 @@ describe.each([
     });
     await fixture.store.finishRun(first, 'success', { providers: {} }, null);
     const second = await newRun(fixture.store);
-    const result = await fixture.store.applyProvider({
+    const result = await applyProvider(fixture.store, {
       runId: second,
       provider: 'alibaba-cloud',
       records: [priceRecord('qwen-max', '1.2', '6.4')],
@@ -390,7 +391,7 @@ describe.each([
     expect(plus).toEqual([{ state: 'missing', has_missing_since: true }]);
 
     const third = await newRun(fixture.store);
-    const restored = await fixture.store.applyProvider({
+    const restored = await applyProvider(fixture.store, {
       runId: third,
       provider: 'alibaba-cloud',
       records: [priceRecord('qwen-plus', '0.4', '1.2')],
@@ -431,7 +432,7 @@ describe.each([
   ] as const)('leaves the provider byte-for-byte as it was when %s', async (_case, where, provider) => {
     const baseline = manyRecords(12_000, provider);
     const first = await newRun(fixture.store);
-    await fixture.store.applyProvider({
+    await applyProvider(fixture.store, {
       runId: first,
       provider,
       records: baseline,
@@ -458,7 +459,7 @@ describe.each([
       failingStore = fixture.store;
     }
     await expect(
-      failingStore.applyProvider({
+      applyProvider(failingStore, {
         runId: second,
         provider,
         records: changed,
@@ -476,7 +477,7 @@ describe.each([
 
     // The next run applies cleanly over whatever the failed one left staged.
     const third = await newRun(fixture.store);
-    const applied = await fixture.store.applyProvider({
+    const applied = await applyProvider(fixture.store, {
       runId: third,
       provider,
       records: manyRecords(16_000, provider, 7),
@@ -493,7 +494,7 @@ describe.each([
   it('applies 25,000 rows and writes no rows when the same 25,000 are applied again', async () => {
     const records = manyRecords(25_000, 'litellm');
     const first = await newRun(fixture.store);
-    const added = await fixture.store.applyProvider({
+    const added = await applyProvider(fixture.store, {
       runId: first,
       provider: 'litellm',
       records,
@@ -511,7 +512,7 @@ describe.each([
 
     const before = await fixture.writes(PRICE_TABLES);
     const second = await newRun(fixture.store);
-    const again = await fixture.store.applyProvider({
+    const again = await applyProvider(fixture.store, {
       runId: second,
       provider: 'litellm',
       records,
@@ -551,7 +552,7 @@ describe.each([
     expect(nearai).toMatchObject({ lastErrorReason: 'timeout', lastError: 'no answer in 30 s' });
 
     await expect(
-      fixture.store.applyProvider({
+      applyProvider(fixture.store, {
         runId,
         provider: 'openrouter',
         records: [],
@@ -565,7 +566,7 @@ describe.each([
 
   it('stores how many changes are held though the list is shortened, and keeps them while the provider fails', async () => {
     const runId = await newRun(fixture.store);
-    await fixture.store.applyProvider({
+    await applyProvider(fixture.store, {
       runId,
       provider: 'nearai',
       records: [],
@@ -613,7 +614,7 @@ describe.each([
     const versionNow = async () => (await fixture.store.readPrices({ limit: 1 })).version;
     const start = await versionNow();
     const first = await newRun(fixture.store);
-    await fixture.store.applyProvider({
+    await applyProvider(fixture.store, {
       runId: first,
       provider: 'alibaba-cloud',
       records,
@@ -628,7 +629,7 @@ describe.each([
 
     // The same rows again: the upsert runs and writes nothing, so the version stays.
     const second = await newRun(fixture.store);
-    await fixture.store.applyProvider({
+    await applyProvider(fixture.store, {
       runId: second,
       provider: 'alibaba-cloud',
       records,
@@ -676,7 +677,7 @@ describe.each([
 
     // A model marked missing is a visible change: the version moves.
     const third = await newRun(fixture.store);
-    await fixture.store.applyProvider({
+    await applyProvider(fixture.store, {
       runId: third,
       provider: 'alibaba-cloud',
       records: [],
@@ -691,7 +692,7 @@ describe.each([
 
   it('stores LiteLLM entries and reads them, for listed models only, with every active price', async () => {
     const runId = await newRun(fixture.store);
-    await fixture.store.applyProvider({
+    await applyProvider(fixture.store, {
       runId,
       provider: 'litellm',
       records: [
@@ -703,7 +704,7 @@ describe.each([
       held: [],
       source: 'test',
     });
-    await fixture.store.applyProvider({
+    await applyProvider(fixture.store, {
       runId,
       provider: 'litellm',
       records: [],
@@ -717,10 +718,24 @@ describe.each([
       'map/vanished': { mode: 'chat' },
       'map/never-stored': { mode: 'embedding' },
     };
-    expect(await fixture.store.putLiteLlmEntries(runId, entries)).toBe(3);
-    expect(await fixture.store.putLiteLlmEntries(runId, entries)).toBe(0);
+    const writeEntries = async () => {
+      const staged = await fixture.store.stageLiteLlmEntries(runId, entries);
+      const result = await applyProvider(fixture.store, {
+        runId,
+        provider: 'litellm',
+        records: [],
+        missing: [],
+        catalogHash: null,
+        held: [],
+        source: 'test',
+        liteLlmEntries: { staged, heldModelIds: [] },
+      });
+      return 'entriesWritten' in result ? result.entriesWritten : null;
+    };
+    expect(await writeEntries()).toBe(3);
+    expect(await writeEntries()).toBe(0);
     await fixture.store.finishRun(runId, 'success', { providers: {} }, null);
-    await expect(fixture.store.putLiteLlmEntries(runId, entries)).rejects.toThrow(/lease/);
+    await expect(fixture.store.stageLiteLlmEntries(runId, entries)).rejects.toThrow(/lease/);
 
     const map = await fixture.store.readLiteLlmMap(null);
     expect(map.entries['map/listed']).toEqual(entries['map/listed']);
@@ -750,7 +765,7 @@ describe.each([
     const recordsOf = (input: string) =>
       ids.map((id) => priceRecord(id, input, '2', { provider: 'litellm' }));
     const apply = (runId: number, input: string, staged: StagedLiteLlmEntries, heldModelIds: string[] = []) =>
-      fixture.store.applyProvider({
+      applyProvider(fixture.store, {
         runId,
         provider: 'litellm',
         records: recordsOf(input),

@@ -3,6 +3,7 @@ import * as held from '../../api/admin/pricing/held.js';
 import * as runs from '../../api/admin/pricing/runs.js';
 import { priceRecord } from '../support/store-fixtures.js';
 import { startOperatorFixture, type AdapterKind, type OperatorFixture } from './operator-fixture.js';
+import { applyProvider } from '../support/apply-records.js';
 
 const BEFORE: [string, string, string][] = [
   ['acme/a', '1', '2'],
@@ -193,7 +194,7 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('runs and rollbac
     });
     if (!lease.acquired) throw new Error('lease');
     const before = await fixture.stored('acme/b');
-    await fixture.store.applyProvider({
+    await applyProvider(fixture.store, {
       runId: lease.runId,
       provider: 'openrouter',
       records: [priceRecord('acme/b', '3.3', '4')],

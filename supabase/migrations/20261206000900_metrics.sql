@@ -1,3 +1,5 @@
+-- /metrics: everything a scrape reads, in one call.
+
 -- Metrics of operator control (issue 13). pricing_read_metrics restated whole (from
 -- 20261128100400_read_functions.sql) with, per provider, the pending held changes from the
 -- pricing_held_changes table (counted through its partial unique index on pending rows, so the
@@ -32,5 +34,11 @@ as $$
   );
 $$;
 
-revoke execute on function public.pricing_read_metrics() from public, anon, authenticated;
-grant execute on function public.pricing_read_metrics() to service_role;
+-- EXECUTE for the server key only: revoked from the roles Supabase grants it to by default.
+revoke execute on function
+  public.pricing_read_metrics
+  from public, anon, authenticated;
+
+grant execute on function
+  public.pricing_read_metrics
+  to service_role;

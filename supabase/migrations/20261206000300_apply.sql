@@ -1,54 +1,25 @@
--- pricing_commit_provider in fewer passes over a provider's rows (issue 15, point 2). Measured on
--- the benchmark's embedded Postgres 17, 8,333 new rows of one provider, quiet machine:
---  * the staged chunks were aggregated into one jsonb array (jsonb_agg) and concatenated with the
---    inline rows, only to be split into rows again: they now go from each chunk straight into the
---    incoming table;
---  * history, the update and the insert each joined the incoming rows with model_pricing and
---    compared them: now one join decides what differs (a materialized CTE) and all three writes
---    read it, in one statement (they see the same snapshot, so history still records the prices
---    as they were before the update);
---  * the incoming table is kept for the session (emptied at each commit) instead of created and
---    dropped in every call, which made Postgres plan every statement again;
---  * pricing_prices_json built each history document with jsonb_build_object over 11 key/value
---    pairs (32 ms per 8,333 rows); to_jsonb of a composite whose field names are the keys builds
---    the same document (jsonb keeps no key order) in 23 ms, and stays an inlinable expression.
--- What is written, counted and returned is unchanged; tests/db cover each case.
+-- Applying a provider's catalog: staging chunks, the one commit per provider, the LiteLLM entries.
 
--- The history document of a row's prices: its field names are the document's keys.
-create type public.pricing_prices_doc as (
-  state text,
-  input_price_per_1m_tokens text,
-  output_price_per_1m_tokens text,
-  cache_read_price_per_1m_tokens text,
-  cache_write_price_per_1m_tokens text,
-  request_price text,
-  image_price text,
-  extra_prices jsonb,
-  pricing_tiers jsonb,
-  context_length integer,
-  alias_of text
-);
-
-create or replace function public.pricing_prices_json(p public.pricing_prices, p_context_length integer, p_alias_of text)
+-- Stages one chunk of a large apply. Nothing is applied until pricing_commit_provider.
+create or replace function public.pricing_stage_chunk(p_run_id bigint, p_provider text, p_chunk_no integer, p_rows jsonb)
 returns jsonb
-language sql
-stable
+language plpgsql
+security definer
+set search_path = ''
 as $$
-  select pg_catalog.to_jsonb(row(
-    p.state,
-    pg_catalog.trim_scale(p.input)::text,
-    pg_catalog.trim_scale(p.output)::text,
-    pg_catalog.trim_scale(p.cache_read)::text,
-    pg_catalog.trim_scale(p.cache_write)::text,
-    pg_catalog.trim_scale(p.request)::text,
-    pg_catalog.trim_scale(p.image)::text,
-    p.extra,
-    p.tiers,
-    p_context_length,
-    p_alias_of)::public.pricing_prices_doc);
+begin
+  perform public.pricing_assert_lease(p_run_id);
+  if jsonb_typeof(p_rows) is distinct from 'array' then
+    raise exception 'rows must be a JSON array' using errcode = '22023';
+  end if;
+  insert into public.pricing_apply_stage (run_id, provider, chunk_no, rows)
+  values (p_run_id, p_provider, p_chunk_no, p_rows)
+  on conflict (run_id, provider, chunk_no) do update set rows = excluded.rows;
+  return jsonb_build_object('staged', jsonb_array_length(p_rows));
+end;
 $$;
 
--- Applies one provider's changes atomically, as before: the staged chunks of this run plus p_rows
+-- Applies one provider's changes atomically: the staged chunks of this run plus p_rows
 -- are written (only rows that really differ), history is appended, models in p_missing are marked
 -- 'missing' (never deleted), and the provider row is updated. Any error leaves the provider
 -- exactly as it was.
@@ -91,10 +62,9 @@ begin
     v_held_count := pg_catalog.jsonb_array_length(v_held_changes);
   end if;
 
-  -- Kept for the session, emptied at each commit: dropped and created again in every call (as
-  -- before), it made Postgres plan every statement below again in every call (a 60-row commit
-  -- 5.5 ms, 3.5 ms with the table kept). A migration that changes its columns must give it a new
-  -- name, since a pooled session may still hold this one.
+  -- Kept for the session and emptied at each commit, so that Postgres keeps its plans for the
+  -- statements below (a table created per call is planned again per call). A migration that
+  -- changes its columns must give it a new name, since a pooled session may still hold this one.
   if pg_catalog.to_regclass('pg_temp.pricing_incoming') is null then
     create temp table pg_temp.pricing_incoming (
       model_id text primary key,
@@ -258,3 +228,118 @@ begin
 end;
 $$;
 
+-- Stages one chunk of entries ({model_id: entry}) for the run holding the lease.
+create or replace function public.pricing_stage_litellm_entries(p_run_id bigint, p_chunk_no integer, p_entries jsonb)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_holder bigint;
+begin
+  -- Checked, not locked (see above). A run that loses its lease meanwhile stages rows nobody reads.
+  select l.run_id into v_holder from public.pricing_sync_lease l where l.id = 1;
+  if v_holder is distinct from p_run_id then
+    raise exception 'run % does not hold the sync lease (holder: %)', p_run_id, coalesce(v_holder::text, 'none')
+      using errcode = '55P03';
+  end if;
+  if pg_catalog.jsonb_typeof(p_entries) is distinct from 'object' then
+    raise exception 'entries must be a JSON object' using errcode = '22023';
+  end if;
+  -- Chunks of runs that staged and never committed (held, failed, killed).
+  delete from public.pricing_litellm_entries_stage s where s.run_id <> p_run_id;
+  insert into public.pricing_litellm_entries_stage (run_id, chunk_no, entries)
+  values (p_run_id, p_chunk_no, p_entries)
+  on conflict (run_id, chunk_no) do update set entries = excluded.entries;
+  return pg_catalog.jsonb_build_object('staged', (select count(*) from pg_catalog.jsonb_object_keys(p_entries)));
+end;
+$$;
+
+-- Commits the litellm provider as pricing_commit_provider does, then writes its entries: the
+-- staged chunks of this run and p_entries, except those of p_held_models (a held model keeps its
+-- previous entry). Only entries that differ are written; none is ever deleted: a model gone from
+-- the map is 'missing' in model_pricing, and the export leaves it out. Returns the commit's counts
+-- and `entries_written`. One transaction: a failure leaves the provider and its entries as they
+-- were.
+create or replace function public.pricing_commit_litellm(
+  p_run_id bigint,
+  p_rows jsonb,
+  p_missing text[],
+  p_catalog_hash text,
+  p_held jsonb,
+  p_source text,
+  p_entries jsonb,
+  p_held_models text[]
+)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_result jsonb;
+  v_written integer;
+  v_now timestamptz := pg_catalog.clock_timestamp();
+begin
+  -- Asserts (and locks) the lease first.
+  v_result := public.pricing_commit_provider(
+    p_run_id, 'litellm', p_rows, p_missing, p_catalog_hash, p_held, p_source);
+  if p_entries is not null and pg_catalog.jsonb_typeof(p_entries) <> 'object' then
+    raise exception 'entries must be a JSON object' using errcode = '22023';
+  end if;
+  insert into public.pricing_litellm_entries as e (model_id, entry, updated_at)
+  select x.key, x.value, v_now
+    from (select s.entries from public.pricing_litellm_entries_stage s where s.run_id = p_run_id
+          union all
+          select p_entries where p_entries is not null) c,
+         pg_catalog.jsonb_each(c.entries) as x(key, value)
+   where pg_catalog.jsonb_typeof(x.value) = 'object'
+     and not exists (select 1 from pg_catalog.unnest(p_held_models) as h(model_id) where h.model_id = x.key)
+  on conflict (model_id) do update set entry = excluded.entry, updated_at = excluded.updated_at
+   where e.entry is distinct from excluded.entry;
+  get diagnostics v_written = row_count;
+  delete from public.pricing_litellm_entries_stage s where s.run_id = p_run_id;
+  return v_result || pg_catalog.jsonb_build_object('entries_written', v_written);
+end;
+$$;
+
+-- Stores a provider's catalog hash after its commit, for a sync that computes the hash while
+-- Postgres commits (docs/performance.md says when). Only the row this run's commit wrote is
+-- updated. Until then the provider row has no hash, which only means the next run diffs in full:
+-- a failure in between is safe.
+create or replace function public.pricing_set_catalog_hash(p_run_id bigint, p_provider text, p_catalog_hash text)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_updated integer;
+begin
+  perform public.pricing_assert_lease(p_run_id);
+  -- Only the row this run's commit wrote.
+  update public.pricing_providers p
+     set catalog_hash = p_catalog_hash
+   where p.provider = p_provider and p.last_run_id = p_run_id;
+  get diagnostics v_updated = row_count;
+  return pg_catalog.jsonb_build_object('updated', v_updated);
+end;
+$$;
+
+-- EXECUTE for the server key only: revoked from the roles Supabase grants it to by default.
+revoke execute on function
+  public.pricing_stage_chunk,
+  public.pricing_commit_provider,
+  public.pricing_stage_litellm_entries,
+  public.pricing_commit_litellm,
+  public.pricing_set_catalog_hash
+  from public, anon, authenticated;
+
+grant execute on function
+  public.pricing_stage_chunk,
+  public.pricing_commit_provider,
+  public.pricing_stage_litellm_entries,
+  public.pricing_commit_litellm,
+  public.pricing_set_catalog_hash
+  to service_role;

@@ -1,6 +1,4 @@
--- Finishing runs: the monotonic totals, pricing_finish_run, pruning. Restated whole (replacing the
--- 20261127130000 wrapper and the renamed body it called), every object schema-qualified,
--- search_path empty.
+-- Finishing a run: its status and results, the monotonic totals /metrics reads, pruning.
 
 -- Adds to a monotonic total. Internal: called only from the functions in these migrations.
 create or replace function public.pricing_bump_total(p_metric text, p_label1 text, p_label2 text, p_amount numeric)
@@ -142,9 +140,6 @@ begin
 end;
 $$;
 
--- The body the 20261127130000 wrapper called; pricing_finish_run above is whole again.
-drop function public.pricing_finish_run_recorded(bigint, text, jsonb, text);
-
 -- Deletes finished runs older than the given age. History and totals stay: counters never go down.
 create or replace function public.pricing_prune_runs(p_older_than_seconds bigint)
 returns jsonb
@@ -166,13 +161,15 @@ begin
 end;
 $$;
 
+-- EXECUTE for the server key only: revoked from the roles Supabase grants it to by default.
 revoke execute on function
-  public.pricing_json_count(jsonb),
-  public.pricing_bump_total(text, text, text, numeric),
-  public.pricing_finish_run(bigint, text, jsonb, text),
-  public.pricing_prune_runs(bigint)
+  public.pricing_bump_total,
+  public.pricing_json_count,
+  public.pricing_finish_run,
+  public.pricing_prune_runs
   from public, anon, authenticated;
+
 grant execute on function
-  public.pricing_finish_run(bigint, text, jsonb, text),
-  public.pricing_prune_runs(bigint)
+  public.pricing_finish_run,
+  public.pricing_prune_runs
   to service_role;

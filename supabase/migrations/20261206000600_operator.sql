@@ -1,150 +1,9 @@
--- Operator control: held changes as rows, pins, rollback, prices at a time (issue 13).
--- New objects, two check constraints widened, one column added; no existing function is restated.
---
--- One rule for every write: approve, reject, pin, unpin and rollback are runs. Each is one SQL
--- function, one transaction: it locks the lease row (a sync holding the lease makes it answer
--- {ok: false, status: 409, running_run_id}), records a run with its own trigger, writes history
--- under that run id, clears the affected providers' catalog_hash (the next sync diffs again) and
--- never touches last_success_at. Refusals are results ({ok: false, status, error}), not
--- exceptions, so that all three adapters see the same answer; nothing is written before every
--- check has passed, so a batch is all-or-nothing.
-
-alter table public.pricing_sync_runs drop constraint pricing_sync_runs_trigger_check;
-alter table public.pricing_sync_runs add constraint pricing_sync_runs_trigger_check
-  check (trigger in ('cron', 'manual', 'cli', 'approve', 'reject', 'pin', 'rollback'));
--- For a rollback run: the run it reverted.
-alter table public.pricing_sync_runs add column rollback_of bigint;
-
-alter table public.model_pricing_history drop constraint model_pricing_history_kind_check;
-alter table public.model_pricing_history add constraint model_pricing_history_kind_check
-  check (kind in ('added', 'changed', 'missing', 'restored', 'approved', 'pinned', 'unpinned', 'rolled_back'));
--- The rolled-back values a sync must hold instead of re-applying (pricing_read_operator_state).
-create index model_pricing_history_rolled_back_idx on public.model_pricing_history (provider, model_id, id desc)
-  where kind = 'rolled_back';
-
--- Held changes, one row per proposal. Prices are stored in the history's shape
--- (pricing_prices_json): a model row's current and proposed prices; a provider-level hold
--- (catalog_shrank, empty_catalog) has model_id null and proposed {"missing": [ids it would mark]}.
-create table public.pricing_held_changes (
-  id bigint generated always as identity primary key,
-  provider text not null,
-  model_id text,
-  reason text not null
-    check (reason in ('price_swing', 'catalog_shrank', 'empty_catalog', 'new_model_price', 'rolled_back')),
-  detail text,
-  current_prices jsonb,
-  proposed_prices jsonb not null,
-  status text not null default 'pending'
-    check (status in ('pending', 'approved', 'rejected', 'superseded', 'withdrawn')),
-  first_run_id bigint not null,
-  last_run_id bigint not null,
-  first_held_at timestamptz not null default now(),
-  last_seen_at timestamptz not null default now(),
-  decided_by text,
-  decided_at timestamptz,
-  decided_run_id bigint,
-  note text
-);
--- At most one pending proposal per model (and one per provider for provider-level holds).
-create unique index pricing_held_changes_pending_idx
-  on public.pricing_held_changes (provider, coalesce(model_id, '')) where status = 'pending';
-create index pricing_held_changes_model_idx on public.pricing_held_changes (provider, model_id, id desc);
-create index pricing_held_changes_status_idx on public.pricing_held_changes (status, id desc);
-
--- Pins: an operator's price for a model. The stored price is the pin; syncs never overwrite it and
--- record the provider's price here, so drift can be shown and unpinning can apply it at once.
-create table public.pricing_pins (
-  provider text not null,
-  model_id text not null,
-  prices jsonb not null,
-  reason text not null,
-  pinned_by text not null,
-  pinned_at timestamptz not null default now(),
-  expires_at timestamptz,
-  run_id bigint not null,
-  -- The provider's latest price (history shape): the stored price when pinned, then each sync's.
-  provider_prices jsonb,
-  provider_seen_at timestamptz,
-  -- Since when provider_prices differ from the pin; null while they agree.
-  drift_since timestamptz,
-  primary key (provider, model_id)
-);
-
-alter table public.pricing_held_changes enable row level security;
-alter table public.pricing_pins enable row level security;
-revoke all on public.pricing_held_changes, public.pricing_pins from anon, authenticated;
-revoke all on sequence public.pricing_held_changes_id_seq from public, anon, authenticated, service_role;
-
--- A pin or unpin changes what GET /prices shows as `pinned`: bump the price version as
--- model_pricing's own writes do.
-create trigger pricing_price_version_insert after insert on public.pricing_pins
-  referencing new table as changed_rows for each statement execute function public.pricing_bump_price_version();
-create trigger pricing_price_version_update after update on public.pricing_pins
-  referencing new table as changed_rows for each statement execute function public.pricing_bump_price_version();
-create trigger pricing_price_version_delete after delete on public.pricing_pins
-  referencing old table as changed_rows for each statement execute function public.pricing_bump_price_version();
-
--- The prices of a history-shaped document, without context length and alias: what "the same
--- value" means for holds, rejections, pins and approvals.
-create function public.pricing_price_part(p jsonb)
-returns jsonb
-language sql
-immutable
-as $$
-  select p - 'context_length' - 'alias_of';
-$$;
-
--- A history-shaped price document in the API's one price shape (the fields of GET /prices).
-create function public.pricing_price_view(p jsonb)
-returns jsonb
-language sql
-immutable
-as $$
-  select case when p is null then null else pg_catalog.jsonb_build_object(
-    'state', p ->> 'state',
-    'input_price_per_1m_tokens', p ->> 'input_price_per_1m_tokens',
-    'output_price_per_1m_tokens', p ->> 'output_price_per_1m_tokens',
-    'cache_read_price_per_1m_tokens', p ->> 'cache_read_price_per_1m_tokens',
-    'cache_write_price_per_1m_tokens', p ->> 'cache_write_price_per_1m_tokens',
-    'request_price', p ->> 'request_price',
-    'image_price', p ->> 'image_price',
-    'extra', coalesce(p -> 'extra_prices', '{}'::jsonb),
-    'tiers', coalesce(p -> 'pricing_tiers', '[]'::jsonb),
-    'context_length', p -> 'context_length',
-    'alias_of', p ->> 'alias_of') end;
-$$;
-
--- A row as pricing_commit_provider reads it ({model_id, state, input, …, context_length, alias_of})
--- as a history-shaped document, numbers in their canonical text.
-create function public.pricing_row_prices(r jsonb)
-returns jsonb
-language sql
-stable
-as $$
-  select public.pricing_prices_json(
-    row(r ->> 'state', (r ->> 'input')::numeric, (r ->> 'output')::numeric,
-        (r ->> 'cache_read')::numeric, (r ->> 'cache_write')::numeric, (r ->> 'request')::numeric,
-        (r ->> 'image')::numeric, coalesce(r -> 'extra', '{}'::jsonb),
-        coalesce(r -> 'tiers', '[]'::jsonb))::public.pricing_prices,
-    (r ->> 'context_length')::integer, r ->> 'alias_of');
-$$;
-
--- The stored prices of a model in history shape, or null when it is not stored.
-create function public.pricing_stored_prices(p_provider text, p_model_id text)
-returns jsonb
-language sql
-stable
-security definer
-set search_path = ''
-as $$
-  select public.pricing_prices_json(public.pricing_prices_of(m), m.context_length, m.alias_of)
-    from public.model_pricing m where m.provider = p_provider and m.model_id = p_model_id;
-$$;
+-- Operator control: held changes as rows, and the rules every operator write follows.
 
 -- For an operator action: locks the lease row until the caller's transaction ends (a sync's
 -- apply waits for it, and it for a sync's apply), marks a dead run abandoned, and returns the run
 -- holding a live lease, or null.
-create function public.pricing_operator_holder()
+create or replace function public.pricing_operator_holder()
 returns bigint
 language plpgsql
 security definer
@@ -162,7 +21,7 @@ begin
 end;
 $$;
 
-create function public.pricing_operator_busy(p_holder bigint)
+create or replace function public.pricing_operator_busy(p_holder bigint)
 returns jsonb
 language sql
 immutable
@@ -172,7 +31,7 @@ as $$
     'running_run_id', p_holder);
 $$;
 
-create function public.pricing_operator_refusal(p_status integer, p_error text, p_details jsonb)
+create or replace function public.pricing_operator_refusal(p_status integer, p_error text, p_details jsonb)
 returns jsonb
 language sql
 immutable
@@ -182,7 +41,7 @@ as $$
 $$;
 
 -- Starts an operator run (status running; pricing_finish_run records it).
-create function public.pricing_operator_start(p_trigger text, p_triggered_by text, p_providers text[], p_rollback_of bigint)
+create or replace function public.pricing_operator_start(p_trigger text, p_triggered_by text, p_providers text[], p_rollback_of bigint)
 returns bigint
 language sql
 security definer
@@ -196,7 +55,7 @@ $$;
 -- Sets one model to p_new (history shape) under p_run_id and appends a history row of p_kind.
 -- Without p_always an identical row writes nothing. A model not stored yet is inserted.
 -- Returns whether a history row was written.
-create function public.pricing_operator_write_model(
+create or replace function public.pricing_operator_write_model(
   p_run_id bigint,
   p_provider text,
   p_model_id text,
@@ -278,7 +137,7 @@ $$;
 -- After an operator run wrote prices: the next sync of these providers diffs again (no
 -- unchanged-catalog shortcut), their counts by state are current, and their held counts are the
 -- pending rows. last_success_at is left alone: it means "fetched from the provider".
-create function public.pricing_operator_touch_providers(p_providers text[])
+create or replace function public.pricing_operator_touch_providers(p_providers text[])
 returns void
 language sql
 security definer
@@ -302,7 +161,7 @@ as $$
 $$;
 
 -- A held row as the API shows it.
-create function public.pricing_held_view(h public.pricing_held_changes)
+create or replace function public.pricing_held_view(h public.pricing_held_changes)
 returns jsonb
 language sql
 stable
@@ -321,7 +180,7 @@ as $$
 $$;
 
 -- GET /admin/pricing/held: newest first, after p_before_id, filtered by status and provider.
-create function public.pricing_read_held(p_status text, p_provider text, p_before_id bigint, p_limit integer)
+create or replace function public.pricing_read_held(p_status text, p_provider text, p_before_id bigint, p_limit integer)
 returns jsonb
 language sql
 stable
@@ -348,7 +207,7 @@ $$;
 --   - a pending model row the run no longer proposes is withdrawn, or, in a forced run that applied
 --     exactly its proposal, approved by the forcing key; a provider-level row likewise when the run
 --     held no provider.
-create function public.pricing_record_sync_holds(
+create or replace function public.pricing_record_sync_holds(
   p_run_id bigint,
   p_provider text,
   p_held jsonb,
@@ -517,7 +376,7 @@ $$;
 -- latest history row is a rollback, with the value it reverted from.
 -- With p_run_id (the run holding the lease; null for a dry run), expired pins are removed first:
 -- the provider's latest price is applied and an `unpinned` history row written under that run.
-create function public.pricing_read_operator_state(p_run_id bigint, p_provider text)
+create or replace function public.pricing_read_operator_state(p_run_id bigint, p_provider text)
 returns jsonb
 language plpgsql
 security definer
@@ -563,7 +422,7 @@ $$;
 -- Approve applies exactly the proposed prices recorded in each row (a provider-level row marks its
 -- listed models missing); 409 when a model's stored price is no longer the row's `current`.
 -- Reject keeps the stored price; the same proposal opens no row again.
-create function public.pricing_decide_held(p_action text, p_ids bigint[], p_decided_by text, p_note text)
+create or replace function public.pricing_decide_held(p_action text, p_ids bigint[], p_decided_by text, p_note text)
 returns jsonb
 language plpgsql
 security definer
@@ -682,27 +541,24 @@ begin
 end;
 $$;
 
--- EXECUTE for the server key only, and only on what the port calls; the helpers are internal.
+-- EXECUTE for the server key only: revoked from the roles Supabase grants it to by default.
 revoke execute on function
-  public.pricing_price_part(jsonb),
-  public.pricing_price_view(jsonb),
-  public.pricing_row_prices(jsonb),
-  public.pricing_stored_prices(text, text),
-  public.pricing_operator_holder(),
-  public.pricing_operator_busy(bigint),
-  public.pricing_operator_refusal(integer, text, jsonb),
-  public.pricing_operator_start(text, text, text[], bigint),
-  public.pricing_operator_write_model(bigint, text, text, jsonb, text, boolean),
-  public.pricing_operator_touch_providers(text[]),
-  public.pricing_held_view(public.pricing_held_changes),
-  public.pricing_read_held(text, text, bigint, integer),
-  public.pricing_record_sync_holds(bigint, text, jsonb, boolean, text[], jsonb),
-  public.pricing_read_operator_state(bigint, text),
-  public.pricing_decide_held(text, bigint[], text, text)
+  public.pricing_operator_holder,
+  public.pricing_operator_busy,
+  public.pricing_operator_refusal,
+  public.pricing_operator_start,
+  public.pricing_operator_write_model,
+  public.pricing_operator_touch_providers,
+  public.pricing_held_view,
+  public.pricing_read_held,
+  public.pricing_record_sync_holds,
+  public.pricing_read_operator_state,
+  public.pricing_decide_held
   from public, anon, authenticated;
+
 grant execute on function
-  public.pricing_read_held(text, text, bigint, integer),
-  public.pricing_record_sync_holds(bigint, text, jsonb, boolean, text[], jsonb),
-  public.pricing_read_operator_state(bigint, text),
-  public.pricing_decide_held(text, bigint[], text, text)
+  public.pricing_read_held,
+  public.pricing_record_sync_holds,
+  public.pricing_read_operator_state,
+  public.pricing_decide_held
   to service_role;

@@ -1,7 +1,4 @@
--- The lease: reap, take, release, assert. Restated whole, with every object schema-qualified and
--- search_path empty, so that nothing another role creates can stand in for one of ours in a
--- function that runs as its owner. From now on a changed function is restated whole (create or
--- replace) in a new migration; landed migrations are never edited.
+-- The lease: one row, taken, asserted, reaped and released atomically.
 
 -- Marks the run of an expired lease 'abandoned' (counted, in this transaction) and frees the
 -- lease. Returns {abandoned_run_id} (null when the lease was free or still live). Called by
@@ -104,23 +101,6 @@ begin
 end;
 $$;
 
--- Releases the lease if this run holds it.
-create or replace function public.pricing_release_lease(p_run_id bigint)
-returns jsonb
-language plpgsql
-security definer
-set search_path = ''
-as $$
-declare
-  v_released boolean;
-begin
-  update public.pricing_sync_lease set run_id = null, acquired_at = null, expires_at = null
-   where id = 1 and run_id = p_run_id;
-  v_released := found;
-  return jsonb_build_object('released', v_released);
-end;
-$$;
-
 -- Fails unless this run holds the lease; locks the lease row until the caller's transaction ends,
 -- so a take-over waits for an apply in flight instead of racing it.
 create or replace function public.pricing_assert_lease(p_run_id bigint)
@@ -140,14 +120,33 @@ begin
 end;
 $$;
 
+-- Releases the lease if this run holds it.
+create or replace function public.pricing_release_lease(p_run_id bigint)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_released boolean;
+begin
+  update public.pricing_sync_lease set run_id = null, acquired_at = null, expires_at = null
+   where id = 1 and run_id = p_run_id;
+  v_released := found;
+  return jsonb_build_object('released', v_released);
+end;
+$$;
+
+-- EXECUTE for the server key only: revoked from the roles Supabase grants it to by default.
 revoke execute on function
-  public.pricing_reap_lease(),
-  public.pricing_take_lease(text, text, boolean, boolean, text[], integer),
-  public.pricing_release_lease(bigint),
-  public.pricing_assert_lease(bigint)
+  public.pricing_reap_lease,
+  public.pricing_take_lease,
+  public.pricing_assert_lease,
+  public.pricing_release_lease
   from public, anon, authenticated;
+
 grant execute on function
-  public.pricing_reap_lease(),
-  public.pricing_take_lease(text, text, boolean, boolean, text[], integer),
-  public.pricing_release_lease(bigint)
+  public.pricing_reap_lease,
+  public.pricing_take_lease,
+  public.pricing_release_lease
   to service_role;

@@ -1,8 +1,7 @@
--- Pins (issue 13): set, remove and list an operator's price for a model. New objects only; the
--- table is in 20261201200000_operator_control.sql.
+-- Pins: an operator's price for a model.
 
 -- A pin as the API shows it: drift is null while the provider's latest price equals the pin.
-create function public.pricing_pin_view(p public.pricing_pins)
+create or replace function public.pricing_pin_view(p public.pricing_pins)
 returns jsonb
 language sql
 stable
@@ -17,7 +16,7 @@ as $$
 $$;
 
 -- GET /admin/pricing/pins
-create function public.pricing_read_pins(p_provider text)
+create or replace function public.pricing_read_pins(p_provider text)
 returns jsonb
 language sql
 stable
@@ -34,7 +33,7 @@ $$;
 -- extra, tiers: what is not given is null or empty); context length and alias stay. A re-pin
 -- replaces the pin and keeps the provider's price seen so far. The model's pending held change is
 -- withdrawn: its price is the pin now.
-create function public.pricing_set_pin(
+create or replace function public.pricing_set_pin(
   p_provider text,
   p_model_id text,
   p_prices jsonb,
@@ -106,7 +105,7 @@ $$;
 
 -- DELETE /admin/pricing/pins: removes a pin and applies the provider's latest price at once (an
 -- `unpinned` history row under a run with trigger pin).
-create function public.pricing_remove_pin(p_provider text, p_model_id text, p_removed_by text)
+create or replace function public.pricing_remove_pin(p_provider text, p_model_id text, p_removed_by text)
 returns jsonb
 language plpgsql
 security definer
@@ -135,82 +134,16 @@ begin
 end;
 $$;
 
--- GET /prices, restated whole from 20261128200000_prices_read_api.sql: `pinned` now says whether
--- the operator pinned the price (the stored price is the pin; pricing_pins has the version
--- triggers, so a pin or unpin changes the ETag).
-create or replace function public.pricing_read_prices(
-  p_providers text[],
-  p_model_id text,
-  p_states text[],
-  p_updated_since timestamptz,
-  p_after_provider text,
-  p_after_model_id text,
-  p_limit integer,
-  p_known_version bigint
-)
-returns jsonb
-language plpgsql
-stable
-security definer
-set search_path = ''
-as $$
-declare
-  v_version bigint;
-  v_limit integer := least(greatest(coalesce(p_limit, 1000), 1), 10000);
-  v_rows jsonb;
-  v_count integer;
-begin
-  select version into v_version from public.pricing_price_version where id = 1;
-  if p_known_version is not null and p_known_version = v_version then
-    return jsonb_build_object('version', v_version, 'not_modified', true);
-  end if;
-  select coalesce(jsonb_agg(page.row order by page.provider, page.model_id), '[]'::jsonb), count(*)
-    into v_rows, v_count
-    from (
-      select m.provider, m.model_id, jsonb_build_object(
-               'provider', m.provider,
-               'model_id', m.model_id,
-               'state', m.state,
-               'input_price_per_1m_tokens', trim_scale(m.input_price_per_1m_tokens)::text,
-               'output_price_per_1m_tokens', trim_scale(m.output_price_per_1m_tokens)::text,
-               'cache_read_price_per_1m_tokens', trim_scale(m.cache_read_price_per_1m_tokens)::text,
-               'cache_write_price_per_1m_tokens', trim_scale(m.cache_write_price_per_1m_tokens)::text,
-               'request_price', trim_scale(m.request_price)::text,
-               'image_price', trim_scale(m.image_price)::text,
-               'extra', m.extra_prices,
-               'tiers', m.pricing_tiers,
-               'context_length', m.context_length,
-               'alias_of', m.alias_of,
-               'effective_at', m.updated_at,
-               'pinned', exists (select 1 from public.pricing_pins p
-                                  where p.provider = m.provider and p.model_id = m.model_id)) as row
-        from public.model_pricing m
-       where (p_providers is null or m.provider = any(p_providers))
-         and (p_model_id is null or m.model_id = p_model_id)
-         and (p_states is null or m.state = any(p_states))
-         and (p_updated_since is null or m.updated_at >= p_updated_since)
-         and (p_after_provider is null or (m.provider, m.model_id) > (p_after_provider, p_after_model_id))
-       order by m.provider, m.model_id
-       limit v_limit + 1
-    ) page;
-  -- One row past the page says whether there is a next page; it is not returned.
-  if v_count > v_limit then
-    v_rows := v_rows - v_limit;
-    return jsonb_build_object('version', v_version, 'prices', v_rows,
-      'next', jsonb_build_array(v_rows -> (v_limit - 1) ->> 'provider', v_rows -> (v_limit - 1) ->> 'model_id'));
-  end if;
-  return jsonb_build_object('version', v_version, 'prices', v_rows, 'next', null);
-end;
-$$;
-
+-- EXECUTE for the server key only: revoked from the roles Supabase grants it to by default.
 revoke execute on function
-  public.pricing_pin_view(public.pricing_pins),
-  public.pricing_read_pins(text),
-  public.pricing_set_pin(text, text, jsonb, text, timestamptz, text),
-  public.pricing_remove_pin(text, text, text)
+  public.pricing_pin_view,
+  public.pricing_read_pins,
+  public.pricing_set_pin,
+  public.pricing_remove_pin
   from public, anon, authenticated;
+
 grant execute on function
-  public.pricing_read_pins(text),
-  public.pricing_set_pin(text, text, jsonb, text, timestamptz, text),
-  public.pricing_remove_pin(text, text, text)
+  public.pricing_read_pins,
+  public.pricing_set_pin,
+  public.pricing_remove_pin
   to service_role;

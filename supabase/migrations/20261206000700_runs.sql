@@ -1,7 +1,7 @@
--- Runs and rollback (issue 13): page through runs, revert what one run applied. New objects only.
+-- Runs: paging through them, and rolling one back.
 
 -- GET /admin/pricing/runs: newest first, before p_before (a run id), with per-provider results.
-create function public.pricing_read_runs(p_before bigint, p_limit integer)
+create or replace function public.pricing_read_runs(p_before bigint, p_limit integer)
 returns jsonb
 language sql
 stable
@@ -22,7 +22,7 @@ $$;
 -- DELETE /admin/pricing/pins); 409 when a later run changed one of the same models (listed), unless
 -- p_force. Pinned models are left at their pin and listed as skipped. The value reverted from is
 -- what the next sync holds (reason rolled_back) if the feed still proposes it.
-create function public.pricing_rollback_run(p_run_id bigint, p_force boolean, p_triggered_by text)
+create or replace function public.pricing_rollback_run(p_run_id bigint, p_force boolean, p_triggered_by text)
 returns jsonb
 language plpgsql
 security definer
@@ -134,11 +134,13 @@ begin
 end;
 $$;
 
+-- EXECUTE for the server key only: revoked from the roles Supabase grants it to by default.
 revoke execute on function
-  public.pricing_read_runs(bigint, integer),
-  public.pricing_rollback_run(bigint, boolean, text)
+  public.pricing_read_runs,
+  public.pricing_rollback_run
   from public, anon, authenticated;
+
 grant execute on function
-  public.pricing_read_runs(bigint, integer),
-  public.pricing_rollback_run(bigint, boolean, text)
+  public.pricing_read_runs,
+  public.pricing_rollback_run
   to service_role;

@@ -1,0 +1,177 @@
+import { readFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LEGACY_MIGRATIONS } from '../../lib/db/legacy-adoption.js';
+import { migrate, readMigrations, type Migration } from '../../lib/db/migrate.js';
+import { sessionOf } from '../../lib/db/pglite-adapter.js';
+import type { SqlSession } from '../../lib/db/rpc-transport.js';
+import { SUPABASE_DEFAULT_PRIVILEGES } from '../../lib/db/schema-sql.js';
+import { snapshotSchema, type SchemaEntry } from '../../lib/db/schema-snapshot.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+
+/** The 19 migrations as they landed before the squash, kept compressed only to test adoption. */
+async function legacyMigrations(): Promise<Migration[]> {
+  const packed = await readFile(new URL('../fixtures/legacy-migrations.json.gz', import.meta.url));
+  const files = JSON.parse(gunzipSync(packed).toString('utf8')) as { name: string; sql: string }[];
+  return files.map(({ name, sql }) => ({
+    name,
+    sql,
+    checksum: createHash('sha256').update(sql).digest('hex'),
+  }));
+}
+
+/** Data a running deployment has: adoption must leave every row as it was. */
+const SOME_DATA = `
+  insert into public.pricing_sync_runs (trigger, status) values ('cron', 'success');
+  insert into public.model_pricing (provider, model_id, state, input_price_per_1m_tokens, source)
+  values ('openrouter', 'acme/model', 'active', 0.123456789012345678901234567890, 'test');
+  insert into public.model_pricing_history (run_id, provider, model_id, kind, new_state, new_prices)
+  values (1, 'openrouter', 'acme/model', 'added', 'active', '{"state": "active"}');
+`;
+
+async function rowsOf(session: SqlSession): Promise<unknown[]> {
+  return session.query(
+    `select (select json_agg(m order by model_id) from public.model_pricing m) as prices,
+            (select json_agg(h order by id) from public.model_pricing_history h) as history,
+            (select count(*)::int from public.pricing_sync_runs) as runs`,
+  );
+}
+
+async function recordedNames(session: SqlSession): Promise<string[]> {
+  const rows = await session.query<{ name: string }>(
+    'select name from public.pricing_schema_migrations order by name',
+  );
+  return rows.map((row) => row.name);
+}
+
+interface Server {
+  label: string;
+  /** A fresh, empty database with Supabase's roles and default privileges. */
+  open(): Promise<{ session: SqlSession; close(): Promise<void> }>;
+}
+
+const pgliteServer: Server = {
+  label: 'PGlite',
+  async open() {
+    const database = await PGlite.create();
+    const session = sessionOf(database);
+    await session.exec(SUPABASE_DEFAULT_PRIVILEGES);
+    return { session, close: () => database.close() };
+  },
+};
+
+const databases: TestDatabase[] = [];
+const clients: pg.Client[] = [];
+const postgresServer: Server = {
+  label: 'Postgres',
+  async open() {
+    const database = await createTestDatabase({ migrate: false });
+    databases.push(database);
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    clients.push(client);
+    const session: SqlSession = {
+      exec: async (sql) => void (await client.query(sql)),
+      query: async <Row>(sql: string, params: unknown[] = []) =>
+        (await client.query(sql, params)).rows as Row[],
+    };
+    return { session, close: async () => undefined }; // ended after all tests, even a failed one
+  },
+};
+
+afterAll(async () => {
+  await Promise.all(clients.map((client) => client.end()));
+  await Promise.all(databases.map((database) => database.drop()));
+});
+
+describe.each([pgliteServer, postgresServer])(
+  'adopting a database migrated before the baseline ($label)',
+  (server) => {
+    let legacy: Migration[];
+    let baseline: Migration[];
+    let fresh: SchemaEntry[];
+    beforeAll(async () => {
+      legacy = await legacyMigrations();
+      baseline = await readMigrations();
+      const database = await server.open();
+      await migrate(database.session, baseline);
+      fresh = await snapshotSchema(database.session);
+      await database.close();
+    });
+
+    it('keeps every row and leaves the same schema as a fresh baseline, every function body included', async () => {
+      const database = await server.open();
+      await migrate(database.session, legacy);
+      await database.session.exec(SOME_DATA);
+      const before = await rowsOf(database.session);
+      const legacySchema = await snapshotSchema(database.session);
+      expect(legacySchema.map((entry) => entry.key)).toContain(
+        'function public.pricing_put_litellm_entries(p_run_id bigint, p_entries jsonb)',
+      );
+
+      const report = await migrate(database.session, baseline);
+
+      expect(report.adopted).toBe(true);
+      expect(report.applied).toEqual([]);
+      expect(await snapshotSchema(database.session)).toEqual(fresh);
+      expect(await rowsOf(database.session)).toEqual(before);
+      expect(await recordedNames(database.session)).toEqual(baseline.map((migration) => migration.name));
+      // Adopted once: the next migrate is an ordinary no-op.
+      const again = await migrate(database.session, baseline);
+      expect(again).toMatchObject({ adopted: false, applied: [] });
+      await database.close();
+    });
+
+    it.each([
+      [
+        'an extra column',
+        'alter table public.model_pricing add column note text',
+        /table public\.model_pricing differs/,
+      ],
+      [
+        'a changed grant',
+        'grant select on public.pricing_pins to anon',
+        /grant table public\.pricing_pins to anon exists but the baseline does not create it/,
+      ],
+      [
+        'a dropped index',
+        'drop index public.pricing_held_changes_status_idx',
+        /index public\.pricing_held_changes_status_idx is missing/,
+      ],
+      [
+        'an extra function',
+        'create function public.pricing_extra() returns int language sql as $$ select 1 $$',
+        /function public\.pricing_extra\(\) exists but the baseline does not create it/,
+      ],
+    ])('refuses a database with %s, naming it, and changes nothing', async (_what, tamper, message) => {
+      const database = await server.open();
+      await migrate(database.session, legacy);
+      await database.session.exec(`${SOME_DATA}; ${tamper}`);
+      const before = await snapshotSchema(database.session);
+      const rows = await rowsOf(database.session);
+
+      await expect(migrate(database.session, baseline)).rejects.toThrow(message);
+
+      expect(await snapshotSchema(database.session)).toEqual(before);
+      expect(await rowsOf(database.session)).toEqual(rows);
+      expect(await recordedNames(database.session)).toEqual([...LEGACY_MIGRATIONS]);
+      await database.close();
+    });
+
+    it('refuses a database that applied only some of the squashed migrations', async () => {
+      const database = await server.open();
+      await migrate(database.session, legacy.slice(0, 12));
+      const before = await snapshotSchema(database.session);
+
+      await expect(migrate(database.session, baseline)).rejects.toThrow(
+        /recorded 12 of the 19 migrations squashed into the baseline but not 20261201200300_prices_at\.sql \(and 6 more\).*Nothing was changed/,
+      );
+
+      expect(await snapshotSchema(database.session)).toEqual(before);
+      await database.close();
+    });
+  },
+);
