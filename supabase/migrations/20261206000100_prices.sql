@@ -4,9 +4,7 @@
 -- The prices of a stored row. No SET clause and no security definer, so that the planner inlines
 -- it (it runs once per model of a catalog); every name in it is qualified.
 create or replace function public.pricing_prices_of(m public.model_pricing)
-returns public.pricing_prices
-language sql
-immutable
+returns public.pricing_prices language sql immutable
 as $$
   select row(m.state, m.input_price_per_1m_tokens, m.output_price_per_1m_tokens,
              m.cache_read_price_per_1m_tokens, m.cache_write_price_per_1m_tokens, m.request_price,
@@ -14,9 +12,7 @@ as $$
 $$;
 
 create or replace function public.pricing_prices_json(p public.pricing_prices, p_context_length integer, p_alias_of text)
-returns jsonb
-language sql
-stable
+returns jsonb language sql stable
 as $$
   select pg_catalog.to_jsonb(row(
     p.state,
@@ -35,18 +31,14 @@ $$;
 -- The prices of a history-shaped document, without context length and alias: what "the same
 -- value" means for holds, rejections, pins and approvals.
 create or replace function public.pricing_price_part(p jsonb)
-returns jsonb
-language sql
-immutable
+returns jsonb language sql immutable
 as $$
   select p - 'context_length' - 'alias_of';
 $$;
 
 -- A history-shaped price document in the API's one price shape (the fields of GET /prices).
 create or replace function public.pricing_price_view(p jsonb)
-returns jsonb
-language sql
-immutable
+returns jsonb language sql immutable
 as $$
   select case when p is null then null else pg_catalog.jsonb_build_object(
     'state', p ->> 'state',
@@ -65,9 +57,7 @@ $$;
 -- A row as pricing_commit_provider reads it ({model_id, state, input, …, context_length, alias_of})
 -- as a history-shaped document, numbers in their canonical text.
 create or replace function public.pricing_row_prices(r jsonb)
-returns jsonb
-language sql
-stable
+returns jsonb language sql stable
 as $$
   select public.pricing_prices_json(
     row(r ->> 'state', (r ->> 'input')::numeric, (r ->> 'output')::numeric,
@@ -79,11 +69,7 @@ $$;
 
 -- The stored prices of a model in history shape, or null when it is not stored.
 create or replace function public.pricing_stored_prices(p_provider text, p_model_id text)
-returns jsonb
-language sql
-stable
-security definer
-set search_path = ''
+returns jsonb language sql stable security definer set search_path = ''
 as $$
   select public.pricing_prices_json(public.pricing_prices_of(m), m.context_length, m.alias_of)
     from public.model_pricing m where m.provider = p_provider and m.model_id = p_model_id;
@@ -93,10 +79,7 @@ $$;
 -- upsert's WHERE filters every row) fires the trigger with an empty transition table and leaves
 -- the version alone, so an unchanged table keeps answering 304.
 create or replace function public.pricing_bump_price_version()
-returns trigger
-language plpgsql
-security definer
-set search_path = pg_catalog, pg_temp
+returns trigger language plpgsql security definer set search_path = pg_catalog, pg_temp
 as $$
 begin
   if exists (select 1 from changed_rows) then

@@ -6,10 +6,7 @@
 -- killed mid-way must show as abandoned (and be retried within the hour) without waiting for the
 -- next run to take the lease over.
 create or replace function public.pricing_reap_lease()
-returns jsonb
-language plpgsql
-security definer
-set search_path = ''
+returns jsonb language plpgsql security definer set search_path = ''
 as $$
 declare
   v_lease public.pricing_sync_lease%rowtype;
@@ -48,10 +45,7 @@ create or replace function public.pricing_take_lease(
   p_providers text[],
   p_lease_seconds integer
 )
-returns jsonb
-language plpgsql
-security definer
-set search_path = ''
+returns jsonb language plpgsql security definer set search_path = ''
 as $$
 declare
   v_lease public.pricing_sync_lease%rowtype;
@@ -104,10 +98,7 @@ $$;
 -- Fails unless this run holds the lease; locks the lease row until the caller's transaction ends,
 -- so a take-over waits for an apply in flight instead of racing it.
 create or replace function public.pricing_assert_lease(p_run_id bigint)
-returns void
-language plpgsql
-security definer
-set search_path = ''
+returns void language plpgsql security definer set search_path = ''
 as $$
 declare
   v_holder bigint;
@@ -122,10 +113,7 @@ $$;
 
 -- Releases the lease if this run holds it.
 create or replace function public.pricing_release_lease(p_run_id bigint)
-returns jsonb
-language plpgsql
-security definer
-set search_path = ''
+returns jsonb language plpgsql security definer set search_path = ''
 as $$
 declare
   v_released boolean;

@@ -2,10 +2,7 @@
 
 -- Stages one chunk of a large apply. Nothing is applied until pricing_commit_provider.
 create or replace function public.pricing_stage_chunk(p_run_id bigint, p_provider text, p_chunk_no integer, p_rows jsonb)
-returns jsonb
-language plpgsql
-security definer
-set search_path = ''
+returns jsonb language plpgsql security definer set search_path = ''
 as $$
 begin
   perform public.pricing_assert_lease(p_run_id);
@@ -32,10 +29,7 @@ create or replace function public.pricing_commit_provider(
   p_held jsonb,
   p_source text
 )
-returns jsonb
-language plpgsql
-security definer
-set search_path = ''
+returns jsonb language plpgsql security definer set search_path = ''
 as $$
 declare
   v_held_changes jsonb;
@@ -230,10 +224,7 @@ $$;
 
 -- Stages one chunk of entries ({model_id: entry}) for the run holding the lease.
 create or replace function public.pricing_stage_litellm_entries(p_run_id bigint, p_chunk_no integer, p_entries jsonb)
-returns jsonb
-language plpgsql
-security definer
-set search_path = ''
+returns jsonb language plpgsql security definer set search_path = ''
 as $$
 declare
   v_holder bigint;
@@ -272,10 +263,7 @@ create or replace function public.pricing_commit_litellm(
   p_entries jsonb,
   p_held_models text[]
 )
-returns jsonb
-language plpgsql
-security definer
-set search_path = ''
+returns jsonb language plpgsql security definer set search_path = ''
 as $$
 declare
   v_result jsonb;
@@ -309,10 +297,7 @@ $$;
 -- updated. Until then the provider row has no hash, which only means the next run diffs in full:
 -- a failure in between is safe.
 create or replace function public.pricing_set_catalog_hash(p_run_id bigint, p_provider text, p_catalog_hash text)
-returns jsonb
-language plpgsql
-security definer
-set search_path = ''
+returns jsonb language plpgsql security definer set search_path = ''
 as $$
 declare
   v_updated integer;

@@ -2,10 +2,7 @@
 
 -- Adds to a monotonic total. Internal: called only from the functions in these migrations.
 create or replace function public.pricing_bump_total(p_metric text, p_label1 text, p_label2 text, p_amount numeric)
-returns void
-language sql
-security definer
-set search_path = ''
+returns void language sql security definer set search_path = ''
 as $$
   insert into public.pricing_metric_totals as t (metric, label1, label2, value)
   values (p_metric, p_label1, p_label2, p_amount)
@@ -15,10 +12,7 @@ $$;
 -- A count from a run's results: a JSON number, else 0. The cast sits in its own CASE branch, and
 -- the function is not inlined (SET clause), so it is never evaluated for a value that is not a number.
 create or replace function public.pricing_json_count(p_value jsonb)
-returns numeric
-language sql
-immutable
-set search_path = ''
+returns numeric language sql immutable set search_path = ''
 as $$
   select case when jsonb_typeof(p_value) = 'number' then p_value::numeric else 0 end;
 $$;
@@ -32,10 +26,7 @@ $$;
 -- counts 0, an `applied` that is not a JSON boolean is false, an error without a reason is
 -- counted as 'unknown'; nothing here casts result text in a way that can fail.
 create or replace function public.pricing_finish_run(p_run_id bigint, p_status text, p_results jsonb, p_error text)
-returns jsonb
-language plpgsql
-security definer
-set search_path = ''
+returns jsonb language plpgsql security definer set search_path = ''
 as $$
 declare
   v_run public.pricing_sync_runs%rowtype;
@@ -142,10 +133,7 @@ $$;
 
 -- Deletes finished runs older than the given age. History and totals stay: counters never go down.
 create or replace function public.pricing_prune_runs(p_older_than_seconds bigint)
-returns jsonb
-language plpgsql
-security definer
-set search_path = ''
+returns jsonb language plpgsql security definer set search_path = ''
 as $$
 declare
   v_deleted integer;

@@ -3,22 +3,14 @@
 
 -- A cheap round trip for health checks.
 create or replace function public.pricing_ping()
-returns jsonb
-language sql
-stable
-security definer
-set search_path = ''
+returns jsonb language sql stable security definer set search_path = ''
 as $$
   select jsonb_build_object('ok', true, 'now', clock_timestamp());
 $$;
 
 -- Every provider row, small: drives the unchanged-catalog shortcut.
 create or replace function public.pricing_read_providers()
-returns jsonb
-language sql
-stable
-security definer
-set search_path = ''
+returns jsonb language sql stable security definer set search_path = ''
 as $$
   select coalesce(jsonb_agg(to_jsonb(p) order by p.provider), '[]'::jsonb) from public.pricing_providers p;
 $$;
@@ -27,11 +19,7 @@ $$;
 -- [model_id, state, input, output, cache_read, cache_write, request, image, extra_prices,
 --  pricing_tiers, context_length, alias_of], prices as decimal strings.
 create or replace function public.pricing_read_models(p_provider text)
-returns json
-language sql
-stable
-security definer
-set search_path = ''
+returns json language sql stable security definer set search_path = ''
 as $$
   select coalesce(pg_catalog.json_agg(pg_catalog.json_build_array(
     m.model_id, m.state,
@@ -49,11 +37,7 @@ $$;
 
 -- Status for the admin endpoint: the lease and its run, recent runs, the last cron run, providers.
 create or replace function public.pricing_read_status(p_recent integer)
-returns jsonb
-language sql
-stable
-security definer
-set search_path = ''
+returns jsonb language sql stable security definer set search_path = ''
 as $$
   select jsonb_build_object(
     'now', clock_timestamp(),
@@ -88,11 +72,7 @@ create or replace function public.pricing_read_prices(
   p_limit integer,
   p_known_version bigint
 )
-returns jsonb
-language plpgsql
-stable
-security definer
-set search_path = ''
+returns jsonb language plpgsql stable security definer set search_path = ''
 as $$
 declare
   v_version bigint;
@@ -148,11 +128,7 @@ $$;
 -- [provider, model_id, input, output, cache_read, cache_write, request, image, context_length].
 -- variable, unpriced and missing models carry no usable price and are left out.
 create or replace function public.pricing_read_litellm_map(p_known_version bigint)
-returns json
-language plpgsql
-stable
-security definer
-set search_path = ''
+returns json language plpgsql stable security definer set search_path = ''
 as $$
 declare
   v_version bigint;
@@ -194,11 +170,7 @@ create or replace function public.pricing_read_prices_at(
   p_after_model_id text,
   p_limit integer
 )
-returns jsonb
-language plpgsql
-stable
-security definer
-set search_path = ''
+returns jsonb language plpgsql stable security definer set search_path = ''
 as $$
 declare
   v_at timestamptz := coalesce(p_at, clock_timestamp());
@@ -242,11 +214,7 @@ create or replace function public.pricing_read_price_history(
   p_before_id bigint,
   p_limit integer
 )
-returns jsonb
-language plpgsql
-stable
-security definer
-set search_path = ''
+returns jsonb language plpgsql stable security definer set search_path = ''
 as $$
 declare
   v_limit integer := least(greatest(coalesce(p_limit, 100), 1), 1000);

@@ -4,10 +4,7 @@
 -- apply waits for it, and it for a sync's apply), marks a dead run abandoned, and returns the run
 -- holding a live lease, or null.
 create or replace function public.pricing_operator_holder()
-returns bigint
-language plpgsql
-security definer
-set search_path = ''
+returns bigint language plpgsql security definer set search_path = ''
 as $$
 declare
   v_lease public.pricing_sync_lease%rowtype;
@@ -22,9 +19,7 @@ end;
 $$;
 
 create or replace function public.pricing_operator_busy(p_holder bigint)
-returns jsonb
-language sql
-immutable
+returns jsonb language sql immutable
 as $$
   select pg_catalog.jsonb_build_object('ok', false, 'status', 409,
     'error', 'a pricing sync is running (run ' || p_holder || '); try again when it has finished',
@@ -32,9 +27,7 @@ as $$
 $$;
 
 create or replace function public.pricing_operator_refusal(p_status integer, p_error text, p_details jsonb)
-returns jsonb
-language sql
-immutable
+returns jsonb language sql immutable
 as $$
   select pg_catalog.jsonb_build_object('ok', false, 'status', p_status, 'error', p_error)
          || coalesce(p_details, '{}'::jsonb);
@@ -42,10 +35,7 @@ $$;
 
 -- Starts an operator run (status running; pricing_finish_run records it).
 create or replace function public.pricing_operator_start(p_trigger text, p_triggered_by text, p_providers text[], p_rollback_of bigint)
-returns bigint
-language sql
-security definer
-set search_path = ''
+returns bigint language sql security definer set search_path = ''
 as $$
   insert into public.pricing_sync_runs (trigger, triggered_by, dry_run, forced, providers, rollback_of)
   values (p_trigger, p_triggered_by, false, false, coalesce(p_providers, '{}'), p_rollback_of)
@@ -63,10 +53,7 @@ create or replace function public.pricing_operator_write_model(
   p_kind text,
   p_always boolean
 )
-returns boolean
-language plpgsql
-security definer
-set search_path = ''
+returns boolean language plpgsql security definer set search_path = ''
 as $$
 declare
   m public.model_pricing%rowtype;
@@ -138,10 +125,7 @@ $$;
 -- unchanged-catalog shortcut), their counts by state are current, and their held counts are the
 -- pending rows. last_success_at is left alone: it means "fetched from the provider".
 create or replace function public.pricing_operator_touch_providers(p_providers text[])
-returns void
-language sql
-security definer
-set search_path = ''
+returns void language sql security definer set search_path = ''
 as $$
   update public.pricing_providers p
      set catalog_hash = null,
@@ -162,9 +146,7 @@ $$;
 
 -- A held row as the API shows it.
 create or replace function public.pricing_held_view(h public.pricing_held_changes)
-returns jsonb
-language sql
-stable
+returns jsonb language sql stable
 as $$
   select pg_catalog.jsonb_build_object(
     'id', h.id, 'provider', h.provider, 'model_id', h.model_id,
@@ -181,11 +163,7 @@ $$;
 
 -- GET /admin/pricing/held: newest first, after p_before_id, filtered by status and provider.
 create or replace function public.pricing_read_held(p_status text, p_provider text, p_before_id bigint, p_limit integer)
-returns jsonb
-language sql
-stable
-security definer
-set search_path = ''
+returns jsonb language sql stable security definer set search_path = ''
 as $$
   select pg_catalog.jsonb_build_object('held', coalesce(pg_catalog.jsonb_agg(public.pricing_held_view(h) order by h.id desc), '[]'::jsonb))
     from (select * from public.pricing_held_changes h
@@ -215,10 +193,7 @@ create or replace function public.pricing_record_sync_holds(
   p_keep text[],
   p_pinned jsonb
 )
-returns jsonb
-language plpgsql
-security definer
-set search_path = ''
+returns jsonb language plpgsql security definer set search_path = ''
 as $$
 declare
   v_run public.pricing_sync_runs%rowtype;
@@ -377,10 +352,7 @@ $$;
 -- With p_run_id (the run holding the lease; null for a dry run), expired pins are removed first:
 -- the provider's latest price is applied and an `unpinned` history row written under that run.
 create or replace function public.pricing_read_operator_state(p_run_id bigint, p_provider text)
-returns jsonb
-language plpgsql
-security definer
-set search_path = ''
+returns jsonb language plpgsql security definer set search_path = ''
 as $$
 declare
   v_pin public.pricing_pins%rowtype;
@@ -423,10 +395,7 @@ $$;
 -- listed models missing); 409 when a model's stored price is no longer the row's `current`.
 -- Reject keeps the stored price; the same proposal opens no row again.
 create or replace function public.pricing_decide_held(p_action text, p_ids bigint[], p_decided_by text, p_note text)
-returns jsonb
-language plpgsql
-security definer
-set search_path = ''
+returns jsonb language plpgsql security definer set search_path = ''
 as $$
 declare
   v_holder bigint;

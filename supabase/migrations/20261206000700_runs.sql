@@ -2,11 +2,7 @@
 
 -- GET /admin/pricing/runs: newest first, before p_before (a run id), with per-provider results.
 create or replace function public.pricing_read_runs(p_before bigint, p_limit integer)
-returns jsonb
-language sql
-stable
-security definer
-set search_path = ''
+returns jsonb language sql stable security definer set search_path = ''
 as $$
   select pg_catalog.jsonb_build_object('runs', coalesce(pg_catalog.jsonb_agg(pg_catalog.to_jsonb(r) order by r.id desc), '[]'::jsonb))
     from (select * from public.pricing_sync_runs
@@ -23,10 +19,7 @@ $$;
 -- p_force. Pinned models are left at their pin and listed as skipped. The value reverted from is
 -- what the next sync holds (reason rolled_back) if the feed still proposes it.
 create or replace function public.pricing_rollback_run(p_run_id bigint, p_force boolean, p_triggered_by text)
-returns jsonb
-language plpgsql
-security definer
-set search_path = ''
+returns jsonb language plpgsql security definer set search_path = ''
 as $$
 declare
   v_holder bigint;

@@ -2,9 +2,7 @@
 
 -- A pin as the API shows it: drift is null while the provider's latest price equals the pin.
 create or replace function public.pricing_pin_view(p public.pricing_pins)
-returns jsonb
-language sql
-stable
+returns jsonb language sql stable
 as $$
   select pg_catalog.jsonb_build_object(
     'provider', p.provider, 'model_id', p.model_id, 'prices', public.pricing_price_view(p.prices),
@@ -17,11 +15,7 @@ $$;
 
 -- GET /admin/pricing/pins
 create or replace function public.pricing_read_pins(p_provider text)
-returns jsonb
-language sql
-stable
-security definer
-set search_path = ''
+returns jsonb language sql stable security definer set search_path = ''
 as $$
   select pg_catalog.jsonb_build_object('pins',
     coalesce(pg_catalog.jsonb_agg(public.pricing_pin_view(p) order by p.provider, p.model_id), '[]'::jsonb))
@@ -41,10 +35,7 @@ create or replace function public.pricing_set_pin(
   p_expires_at timestamptz,
   p_pinned_by text
 )
-returns jsonb
-language plpgsql
-security definer
-set search_path = ''
+returns jsonb language plpgsql security definer set search_path = ''
 as $$
 declare
   v_holder bigint;
@@ -106,10 +97,7 @@ $$;
 -- DELETE /admin/pricing/pins: removes a pin and applies the provider's latest price at once (an
 -- `unpinned` history row under a run with trigger pin).
 create or replace function public.pricing_remove_pin(p_provider text, p_model_id text, p_removed_by text)
-returns jsonb
-language plpgsql
-security definer
-set search_path = ''
+returns jsonb language plpgsql security definer set search_path = ''
 as $$
 declare
   v_holder bigint;

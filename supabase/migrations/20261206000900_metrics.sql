@@ -6,11 +6,7 @@
 -- cost does not grow with history) and the oldest one's first_held_at, and the pins and pins in
 -- drift.
 create or replace function public.pricing_read_metrics()
-returns jsonb
-language sql
-stable
-security definer
-set search_path = ''
+returns jsonb language sql stable security definer set search_path = ''
 as $$
   select jsonb_build_object(
     'totals', (select coalesce(jsonb_agg(jsonb_build_array(t.metric, t.label1, t.label2, trim_scale(t.value)::text)
