@@ -200,6 +200,16 @@ describe('GET /prices', () => {
     expect(((await response.json()) as { error: string }).error).toMatch(message);
   });
 
+  it('answers 200 to a forged If-None-Match whose version is past bigint, built from our own ETag', async () => {
+    const etag = (await read('/prices?provider=openrouter')).headers.get('etag')!;
+    for (const version of ['9999999999999999999', '9223372036854775808']) {
+      const forged = etag.replace(/-v\d+-/, `-v${version}-`);
+      const response = await read('/prices?provider=openrouter', { 'if-none-match': forged });
+      expect(response.status, version).toBe(200);
+      expect(((await response.json()) as PricesBody).count, version).toBeGreaterThan(0);
+    }
+  });
+
   it('answers 304 while the prices are unchanged, also across a sync that writes nothing', async () => {
     const first = await read('/prices?provider=openrouter');
     const etag = first.headers.get('etag')!;
