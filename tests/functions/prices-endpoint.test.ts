@@ -194,6 +194,11 @@ describe('GET /prices', () => {
     // Read as the first one only, the second provider's prices would look absent.
     ['provider=openrouter&provider=nearai', /"provider" is given more than once/],
     ['limit=1&limit=5000', /"limit" is given more than once/],
+    // Postgres cannot compare with a NUL or a lone surrogate: it errors instead of finding nothing.
+    ['model_id=%00', /model_id contains a NUL character/],
+    ['provider=openrouter,%00', /provider contains a NUL character/],
+    [`cursor=${encodeCursor(['openrouter', '\u0000'])}`, /cursor/],
+    [`cursor=${encodeCursor(['\ud800', 'acme/a'])}`, /cursor/],
   ])('answers 400 for %s', async (query, message) => {
     const response = await read(`/prices?${query}`);
     expect(response.status).toBe(400);
