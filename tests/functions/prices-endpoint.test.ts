@@ -199,6 +199,9 @@ describe('GET /prices', () => {
     ['provider=openrouter,%00', /provider contains a NUL character/],
     [`cursor=${encodeCursor(['openrouter', '\u0000'])}`, /cursor/],
     [`cursor=${encodeCursor(['\ud800', 'acme/a'])}`, /cursor/],
+    // Instants timestamptz cannot hold: no year 0, and a UTC year past 9999.
+    ['updated_since=0000-01-01T00:00:00Z', /updated_since must be an ISO 8601 instant/],
+    ['updated_since=9999-12-31T23:00:00-02:00', /updated_since/],
   ])('answers 400 for %s', async (query, message) => {
     const response = await read(`/prices?${query}`);
     expect(response.status).toBe(400);

@@ -167,6 +167,8 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('pins (%s)', (kin
       { ...good, model_id: 'acme/\u0000' },
       { ...good, expires_at: 'tomorrow' },
       { ...good, expires_at: '2000-01-01T00:00:00Z' },
+      // In the future, but as UTC past year 9999: not an instant Postgres reads back.
+      { ...good, expires_at: '9999-12-31T23:00:00-02:00' },
     ]) {
       const answer = await fixture.call(pins, 'PUT', '/admin/pricing/pins', body);
       expect(answer.status, JSON.stringify(body)).toBe(400);
