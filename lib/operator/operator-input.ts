@@ -135,6 +135,21 @@ function price(value: unknown, name: string, bounds: PriceBounds): string | null
   return normalized;
 }
 
+/** Names no price may have: on a plain object they reach its prototype, not a key of its own. */
+const PROTOTYPE_NAMES = ['__proto__', 'constructor', 'prototype'];
+
+/**
+ * A `prices.extra` key: a name with its unit (`audio_input_usd_per_million_tokens`), lower-case
+ * letters, digits and underscores, as the synced extras are named.
+ */
+function extraPriceName(key: string): string {
+  if (!/^[a-z0-9_]{1,100}$/.test(key) || PROTOTYPE_NAMES.includes(key))
+    bad(
+      `prices.extra key ${shown(key)} is not a price name: lower-case letters, digits and _ (at most 100), not ${PROTOTYPE_NAMES.join(', ')}`,
+    );
+  return key;
+}
+
 /** `{input, output, cache_read, cache_write, request, image, extra}`: decimal strings; input or output required. */
 export function pinPrices(value: unknown, bounds: PriceBounds): PriceRow {
   if (value === null || typeof value !== 'object' || Array.isArray(value))
@@ -155,11 +170,16 @@ export function pinPrices(value: unknown, bounds: PriceBounds): PriceRow {
   if (given.extra !== undefined) {
     if (given.extra === null || typeof given.extra !== 'object' || Array.isArray(given.extra))
       bad('prices.extra must be an object of decimal strings keyed with their unit');
-    for (const [key, item] of Object.entries(given.extra as Record<string, unknown>)) {
-      const name = text(key, 'a prices.extra key', { max: 100, required: true })!;
-      row.extra[name] =
-        price(item, `extra.${name}`, bounds) ?? bad(`prices.extra.${name} must be a decimal string`);
-    }
+    // Built from entries, never by assignment: `extra.__proto__ = …` would set the prototype.
+    row.extra = Object.fromEntries(
+      Object.entries(given.extra as Record<string, unknown>).map(([key, item]) => {
+        const name = extraPriceName(key);
+        return [
+          name,
+          price(item, `extra.${name}`, bounds) ?? bad(`prices.extra.${name} must be a decimal string`),
+        ];
+      }),
+    );
   }
   return row;
 }
