@@ -8,6 +8,7 @@ import { createAppContext, setAppContext, type AppContext } from '../../lib/app/
 import { openStore, storageConfigFromEnv } from '../../lib/db/open-store.js';
 import type { PricingStore } from '../../lib/db/pricing-store.js';
 import type { Logger } from '../../lib/logging/logger.js';
+import { isRefusal } from '../../lib/edge/method-not-allowed.js';
 import { booleanWord } from '../../lib/text/boolean-word.js';
 import { nextCronTime } from './cron-schedule.js';
 
@@ -73,7 +74,12 @@ async function toResponse(route: string | undefined, request: Request): Promise<
   const module = await load();
   const handler = module[request.method];
   if (!handler) {
-    const allow = Object.keys(module).filter((name) => /^[A-Z]+$/.test(name));
+    // The methods the function serves, not every one it exports: PUT on /admin/pricing/held is
+    // exported only to refuse it.
+    const allow = Object.entries(module)
+      .filter(([name, exported]) => /^[A-Z]+$/.test(name) && !isRefusal(exported))
+      .map(([name]) => name)
+      .sort();
     return Response.json(
       { success: false, error: `method ${request.method} not allowed` },
       { status: 405, headers: { allow: allow.join(', ') } },

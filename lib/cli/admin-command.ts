@@ -48,8 +48,13 @@ function osUser(): string {
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
+/** A command that is not one: it is answered with the usage. A bad value is one line (an HttpError). */
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
 function usage(message: string): never {
-  throw new HttpError(400, message);
+  throw new UsageError(message);
 }
 
 /** Runs one parsed command against the operator's store; the same actions the admin endpoints call. */
@@ -160,8 +165,11 @@ export async function runAdminCommand(
         io.err(JSON.stringify(answer.body, null, 2));
         return 1;
       } catch (error) {
-        if (error instanceof HttpError) {
+        if (error instanceof UsageError) {
           io.err(`${error.message}\n${ADMIN_USAGE}`);
+        } else if (error instanceof HttpError) {
+          // A bad value (`--at soon`): what is wrong with it, in one line, as the endpoint says it.
+          io.err(error.message);
         } else {
           io.err(error instanceof Error ? error.message : String(error));
         }

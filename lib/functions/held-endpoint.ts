@@ -1,7 +1,7 @@
 import type { AppContext } from '../app/app-context.js';
 import { decideHeld, listHeld } from '../operator/operator-actions.js';
 import { operatorEndpoint, queryOf } from './admin-operator.js';
-import { readBody } from './trigger-options.js';
+import { readJsonBody } from '../edge/strict-json.js';
 
 /** GET /admin/pricing/held?status=pending&provider=…&before=&limit=: held changes, newest first. */
 export function heldList(request: Request, context: AppContext): Promise<Response> {
@@ -14,6 +14,6 @@ export function heldList(request: Request, context: AppContext): Promise<Respons
 export function heldDecide(request: Request, context: AppContext): Promise<Response> {
   return operatorEndpoint(request, context, async (store, admin, url) => {
     queryOf(url, []);
-    return decideHeld(store, await readBody(request), admin);
+    return decideHeld(store, await readJsonBody(request), admin);
   });
 }

@@ -1,7 +1,7 @@
 import type { AppContext } from '../app/app-context.js';
 import { listPins, removePin, setPin } from '../operator/operator-actions.js';
 import { operatorEndpoint, queryOf } from './admin-operator.js';
-import { readBody } from './trigger-options.js';
+import { readJsonBody } from '../edge/strict-json.js';
 
 /** GET /admin/pricing/pins?provider=: every pin, with drift. */
 export function pinsList(request: Request, context: AppContext): Promise<Response> {
@@ -14,7 +14,7 @@ export function pinsList(request: Request, context: AppContext): Promise<Respons
 export function pinsSet(request: Request, context: AppContext): Promise<Response> {
   return operatorEndpoint(request, context, async (store, admin, url) => {
     queryOf(url, []);
-    return setPin(store, await readBody(request), admin, {
+    return setPin(store, await readJsonBody(request), admin, {
       maxPricePer1m: context.config.maxPricePer1m,
     });
   });

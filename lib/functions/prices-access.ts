@@ -29,7 +29,13 @@ export function priceEtag(kind: string, version: string, shape: string): string 
   return `"${kind}-v${version}-${hash}"`;
 }
 
-/** The price version an If-None-Match names, when it is one of our ETags for this shape. */
+/** The largest price version: versions are Postgres bigints. */
+const MAX_VERSION = 9223372036854775807n;
+
+/**
+ * The price version an If-None-Match names, when it is one of our ETags for this shape. A version
+ * past bigint's range (a forged tag) is no version of ours: not a match, so the answer is a 200.
+ */
 export function knownVersion(request: Request, kind: string, shape: string): string | null {
   const header = request.headers.get('if-none-match');
   if (!header) return null;
@@ -38,7 +44,8 @@ export function knownVersion(request: Request, kind: string, shape: string): str
     if (
       match &&
       match[1] === kind &&
-      priceEtag(kind, match[2]!, shape) === `"${match[1]}-v${match[2]}-${match[3]}"`
+      priceEtag(kind, match[2]!, shape) === `"${match[1]}-v${match[2]}-${match[3]}"` &&
+      BigInt(match[2]!) <= MAX_VERSION
     )
       return match[2]!;
   }

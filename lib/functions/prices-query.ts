@@ -2,6 +2,8 @@ import { MODEL_STATES } from '../providers/price-record.js';
 import type { PricesQuery } from '../db/pricing-store.js';
 import { MAX_MODEL_ID_LENGTH } from '../providers/catalog-items.js';
 import { HttpError } from '../edge/http-error.js';
+import { instant } from '../operator/operator-input.js';
+import { isStorableText } from '../text/storable-text.js';
 
 export const DEFAULT_PAGE_SIZE = 1000;
 export const MAX_PAGE_SIZE = 5000;
@@ -18,7 +20,9 @@ function decodeCursor(cursor: string): [string, string] {
     if (
       Array.isArray(value) &&
       value.length === 2 &&
-      value.every((part) => typeof part === 'string' && part.length <= MAX_MODEL_ID_LENGTH)
+      value.every(
+        (part) => typeof part === 'string' && part.length <= MAX_MODEL_ID_LENGTH && isStorableText(part),
+      )
     )
       return value as [string, string];
   } catch {
@@ -32,6 +36,8 @@ function list(value: string | null, name: string): string[] | null {
   const items = value.split(',').map((item) => item.trim());
   if (items.some((item) => item === '' || item.length > MAX_MODEL_ID_LENGTH))
     throw new HttpError(400, `${name} must be a comma-separated list`);
+  if (!items.every(isStorableText))
+    throw new HttpError(400, `${name} contains a NUL character or a lone surrogate`);
   return [...new Set(items)];
 }
 
@@ -60,13 +66,12 @@ export function parsePricesQuery(url: URL): { query: PricesQuery; shape: string 
   const modelId = params.get('model_id');
   if (modelId !== null && (modelId === '' || modelId.length > MAX_MODEL_ID_LENGTH))
     throw new HttpError(400, 'model_id must be a model id');
+  // Postgres cannot hold a NUL or a lone surrogate: compared with one, it errors (a 500) instead of finding nothing.
+  if (modelId !== null && !isStorableText(modelId))
+    throw new HttpError(400, 'model_id contains a NUL character or a lone surrogate');
   const since = params.get('updated_since');
-  let updatedSince: string | null = null;
-  if (since !== null) {
-    const time = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(since) ? Date.parse(since) : NaN;
-    if (Number.isNaN(time)) throw new HttpError(400, 'updated_since must be an ISO 8601 timestamp');
-    updatedSince = new Date(time).toISOString();
-  }
+  // A bare date is its midnight UTC; a time needs its zone, as everywhere an instant is given.
+  const updatedSince = since === null ? null : instant(since, 'updated_since', { dateAlone: true });
   const limitText = params.get('limit');
   const limit = limitText === null ? DEFAULT_PAGE_SIZE : Number(limitText);
   if (!/^\d{1,5}$/.test(limitText ?? '1') || !Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE)

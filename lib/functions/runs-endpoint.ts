@@ -1,7 +1,7 @@
 import type { AppContext } from '../app/app-context.js';
 import { listRuns, rollbackRun } from '../operator/operator-actions.js';
 import { operatorEndpoint, queryOf } from './admin-operator.js';
-import { readBody } from './trigger-options.js';
+import { readJsonBody } from '../edge/strict-json.js';
 
 /** GET /admin/pricing/runs?limit=&before=: runs, newest first, with their per-provider results. */
 export function runsList(request: Request, context: AppContext): Promise<Response> {
@@ -14,6 +14,6 @@ export function runsList(request: Request, context: AppContext): Promise<Respons
 export function runsRollback(request: Request, context: AppContext): Promise<Response> {
   return operatorEndpoint(request, context, async (store, admin, url) => {
     queryOf(url, []);
-    return rollbackRun(store, await readBody(request), admin);
+    return rollbackRun(store, await readJsonBody(request), admin);
   });
 }

@@ -1,6 +1,7 @@
 import { HttpError } from '../edge/http-error.js';
+import { readJsonBody } from '../edge/strict-json.js';
 import type { ProviderSlug } from '../providers/price-record.js';
-import { booleanWord } from '../text/boolean-word.js';
+import { booleanWord, FALSE_WORDS, TRUE_WORDS } from '../text/boolean-word.js';
 
 export interface TriggerOptions {
   dryRun: boolean;
@@ -8,15 +9,18 @@ export interface TriggerOptions {
   providers: ProviderSlug[] | undefined;
 }
 
-/** Largest trigger body read; anything larger is refused with 413 before it is parsed. */
-export const MAX_TRIGGER_BODY_BYTES = 16 * 1024;
 const KNOWN = ['dry_run', 'providers', 'force'];
+
+/** `true or false (or 1/0, yes/no, on/off)`: every word booleanWord accepts, said in one line. */
+const BOOLEAN_WORDS = `${TRUE_WORDS[0]} or ${FALSE_WORDS[0]} (or ${TRUE_WORDS.slice(1)
+  .map((word, index) => `${word}/${FALSE_WORDS[index + 1]}`)
+  .join(', ')})`;
 
 function booleanOption(name: string, value: unknown): boolean {
   if (typeof value === 'boolean') return value;
   const word = typeof value === 'string' ? booleanWord(value) : null;
   if (word !== null) return word;
-  throw new HttpError(400, `${name} must be true or false`);
+  throw new HttpError(400, `${name} must be ${BOOLEAN_WORDS}, got ${JSON.stringify(value).slice(0, 40)}`);
 }
 
 function providersOption(value: unknown, configured: readonly ProviderSlug[]): ProviderSlug[] {
@@ -37,38 +41,6 @@ function providersOption(value: unknown, configured: readonly ProviderSlug[]): P
   return [...new Set(names)] as ProviderSlug[];
 }
 
-export async function readBody(request: Request): Promise<Record<string, unknown>> {
-  const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > MAX_TRIGGER_BODY_BYTES)
-    throw new HttpError(413, `request body over ${MAX_TRIGGER_BODY_BYTES} bytes`);
-  if (!request.body) return {};
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_TRIGGER_BODY_BYTES) {
-      await reader.cancel();
-      throw new HttpError(413, `request body over ${MAX_TRIGGER_BODY_BYTES} bytes`);
-    }
-    chunks.push(value);
-  }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
-  if (text === '') return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new HttpError(400, 'request body must be a JSON object');
-  }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new HttpError(400, 'request body must be a JSON object');
-  }
-  return parsed as Record<string, unknown>;
-}
-
 /**
  * Options from the query string and a JSON body (the body wins); anything unknown is a 400, and so
  * is a query parameter given twice: `?dry_run=true&dry_run=false` must not quietly run for real.
@@ -84,7 +56,7 @@ export async function readTriggerOptions(
     }
     options[name] = value;
   }
-  for (const [name, value] of Object.entries(await readBody(request))) options[name] = value;
+  for (const [name, value] of Object.entries(await readJsonBody(request))) options[name] = value;
   const unknown = Object.keys(options).filter((name) => !KNOWN.includes(name));
   if (unknown.length > 0) {
     throw new HttpError(

@@ -1,6 +1,7 @@
 import { HttpError } from '../edge/http-error.js';
 import { DecimalError, normalizeDecimal } from '../money/decimal.js';
 import { MAX_MODEL_ID_LENGTH } from '../providers/catalog-items.js';
+import { INSTANT_FORM, parseInstant } from '../text/instant.js';
 import { isStorableText } from '../text/storable-text.js';
 import { priceOutOfBounds, type PriceBounds } from '../sync/price-bounds.js';
 import { HELD_STATUSES, type HeldStatus, type PriceRow } from '../db/operator-store.js';
@@ -109,31 +110,9 @@ export function limit(value: string | null, fallback: number, max: number): numb
   return number;
 }
 
-/**
- * An ISO-8601 instant with a date, a time and a zone (`Z` or an offset), as UTC ISO text with up
- * to microseconds (Postgres keeps them, and `at` may name one exactly). A day the month does not
- * have (Feb 30) is refused here, not rolled over, and never reaches Postgres as an error.
- */
-export function instant(value: unknown, name: string): string {
-  const match =
-    typeof value === 'string'
-      ? /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})$/i.exec(
-          value.trim(),
-        )
-      : null;
-  const time = match ? Date.parse(value as string) : NaN;
-  const [year, month, day, hour] = match ? [1, 2, 3, 4].map((group) => Number(match[group])) : [];
-  const realDay =
-    match !== null && new Date(Date.UTC(year!, month! - 1, day!)).getUTCDate() === day && hour! < 24;
-  if (Number.isNaN(time) || !realDay)
-    bad(
-      `${name} must be an ISO 8601 instant with a time zone, like 2026-11-24T12:00:00Z, got ${shown(value)}`,
-    );
-  const iso = new Date(time).toISOString();
-  const fraction = match![7];
-  if (fraction === undefined || fraction.length <= 3) return iso;
-  // Date keeps milliseconds; the offset is whole minutes, so the given sub-second digits still hold.
-  return `${iso.slice(0, 19)}.${fraction.slice(0, 6)}Z`;
+/** An instant Postgres can store, as UTC ISO text (lib/text/instant.ts); anything else is a 400. */
+export function instant(value: unknown, name: string, options: { dateAlone?: boolean } = {}): string {
+  return parseInstant(value, options) ?? bad(`${name} must be ${INSTANT_FORM}, got ${shown(value)}`);
 }
 
 const PRICE_FIELDS = ['input', 'output', 'cache_read', 'cache_write', 'request', 'image'] as const;
@@ -156,6 +135,21 @@ function price(value: unknown, name: string, bounds: PriceBounds): string | null
   return normalized;
 }
 
+/** Names no price may have: on a plain object they reach its prototype, not a key of its own. */
+const PROTOTYPE_NAMES = ['__proto__', 'constructor', 'prototype'];
+
+/**
+ * A `prices.extra` key: a name with its unit (`audio_input_usd_per_million_tokens`), lower-case
+ * letters, digits and underscores, as the synced extras are named.
+ */
+function extraPriceName(key: string): string {
+  if (!/^[a-z0-9_]{1,100}$/.test(key) || PROTOTYPE_NAMES.includes(key))
+    bad(
+      `prices.extra key ${shown(key)} is not a price name: lower-case letters, digits and _ (at most 100), not ${PROTOTYPE_NAMES.join(', ')}`,
+    );
+  return key;
+}
+
 /** `{input, output, cache_read, cache_write, request, image, extra}`: decimal strings; input or output required. */
 export function pinPrices(value: unknown, bounds: PriceBounds): PriceRow {
   if (value === null || typeof value !== 'object' || Array.isArray(value))
@@ -176,11 +170,16 @@ export function pinPrices(value: unknown, bounds: PriceBounds): PriceRow {
   if (given.extra !== undefined) {
     if (given.extra === null || typeof given.extra !== 'object' || Array.isArray(given.extra))
       bad('prices.extra must be an object of decimal strings keyed with their unit');
-    for (const [key, item] of Object.entries(given.extra as Record<string, unknown>)) {
-      const name = text(key, 'a prices.extra key', { max: 100, required: true })!;
-      row.extra[name] =
-        price(item, `extra.${name}`, bounds) ?? bad(`prices.extra.${name} must be a decimal string`);
-    }
+    // Built from entries, never by assignment: `extra.__proto__ = …` would set the prototype.
+    row.extra = Object.fromEntries(
+      Object.entries(given.extra as Record<string, unknown>).map(([key, item]) => {
+        const name = extraPriceName(key);
+        return [
+          name,
+          price(item, `extra.${name}`, bounds) ?? bad(`prices.extra.${name} must be a decimal string`),
+        ];
+      }),
+    );
   }
   return row;
 }

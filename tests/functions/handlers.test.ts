@@ -263,7 +263,19 @@ describe('the functions, called with Web Requests', () => {
 
     it.each([
       ['an unknown option', '?dry_run=true&verbose=1', undefined, /unknown option "verbose"/],
-      ['a bad value', '?dry_run=maybe', undefined, /dry_run must be true or false/],
+      [
+        'a bad value, with every word it accepts',
+        '?dry_run=maybe',
+        undefined,
+        /^dry_run must be true or false \(or 1\/0, yes\/no, on\/off\), got "maybe"$/,
+      ],
+      // Read as the last one, this ran a real sync for a dry run.
+      [
+        'a key the body repeats',
+        '',
+        '{"dry_run":true,"providers":["nearai"],"dry_run":false}',
+        /key "dry_run" more than once/,
+      ],
       ['a repeated option', '?dry_run=true&dry_run=false', undefined, /"dry_run" is given more than once/],
       [
         'a repeated provider list',

@@ -306,6 +306,11 @@ describe('GET /prices/model_prices_and_context_window.json', () => {
       // Unchanged prices: 304 for the ETag just served.
       const again = await fetch(`${runner.url}${MAP_PATH}`, { headers: { 'if-none-match': etag } });
       expect(again.status).toBe(304);
+      // Our own ETag with a version past bigint's range names no version of ours: a 200, never a 500.
+      const forged = etag.replace(/-v\d+-/, '-v9223372036854775808-');
+      const full = await fetch(`${runner.url}${MAP_PATH}`, { headers: { 'if-none-match': forged } });
+      expect(full.status).toBe(200);
+      expect(Object.keys((await full.json()) as object).length).toBe(Object.keys(served).length);
     },
   );
 

@@ -166,6 +166,21 @@ describe('the local runner over HTTP (the seed URLs through vercel.json rewrites
     const wrongMethod = await fetch(`${runner.url}/admin/pricing/prices`, { method: 'POST', headers: auth });
     expect(wrongMethod.status).toBe(405);
   });
+
+  it('lists in Allow only the methods an endpoint serves, for HEAD and unknown methods too', async () => {
+    for (const [path, method, allow] of [
+      ['/admin/pricing/held', 'HEAD', 'GET, POST'],
+      ['/admin/pricing/runs', 'OPTIONS', 'GET, POST'],
+      ['/admin/pricing/pins', 'HEAD', 'DELETE, GET, PUT'],
+      ['/admin/pricing/prices', 'HEAD', 'GET'],
+      ['/admin/pricing/scheduler/trigger', 'HEAD', 'POST'],
+      ['/admin/pricing/scheduler/status', 'HEAD', 'GET'],
+    ]) {
+      const answer = await fetch(`${runner.url}${path}`, { method, headers: auth });
+      expect(answer.status, `${method} ${path}`).toBe(405);
+      expect(answer.headers.get('allow'), `${method} ${path}`).toBe(allow);
+    }
+  });
 });
 
 describe('npm start', () => {

@@ -194,10 +194,28 @@ describe('GET /prices', () => {
     // Read as the first one only, the second provider's prices would look absent.
     ['provider=openrouter&provider=nearai', /"provider" is given more than once/],
     ['limit=1&limit=5000', /"limit" is given more than once/],
+    // Postgres cannot compare with a NUL or a lone surrogate: it errors instead of finding nothing.
+    ['model_id=%00', /model_id contains a NUL character/],
+    ['provider=openrouter,%00', /provider contains a NUL character/],
+    [`cursor=${encodeCursor(['openrouter', '\u0000'])}`, /cursor/],
+    [`cursor=${encodeCursor(['\ud800', 'acme/a'])}`, /cursor/],
+    // Instants timestamptz cannot hold: no year 0, and a UTC year past 9999.
+    ['updated_since=0000-01-01T00:00:00Z', /updated_since must be an ISO 8601 instant/],
+    ['updated_since=9999-12-31T23:00:00-02:00', /updated_since/],
   ])('answers 400 for %s', async (query, message) => {
     const response = await read(`/prices?${query}`);
     expect(response.status).toBe(400);
     expect(((await response.json()) as { error: string }).error).toMatch(message);
+  });
+
+  it('answers 200 to a forged If-None-Match whose version is past bigint, built from our own ETag', async () => {
+    const etag = (await read('/prices?provider=openrouter')).headers.get('etag')!;
+    for (const version of ['9999999999999999999', '9223372036854775808']) {
+      const forged = etag.replace(/-v\d+-/, `-v${version}-`);
+      const response = await read('/prices?provider=openrouter', { 'if-none-match': forged });
+      expect(response.status, version).toBe(200);
+      expect(((await response.json()) as PricesBody).count, version).toBeGreaterThan(0);
+    }
   });
 
   it('answers 304 while the prices are unchanged, also across a sync that writes nothing', async () => {

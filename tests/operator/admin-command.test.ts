@@ -97,20 +97,28 @@ describe('npm run admin', () => {
     ]);
   });
 
-  it('exits 1 with the usage for a bad command or bad input', async () => {
-    for (const argv of [
-      [],
-      ['held'],
-      ['held', 'approve'],
-      ['runs', 'rollback', 'x'],
-      ['pins', 'set', 'openrouter'],
-      ['prices', '--at', 'soon'],
-      ['--bogus'],
-    ]) {
+  it('exits 1 with the usage for a bad command', async () => {
+    for (const argv of [[], ['held'], ['held', 'approve'], ['pins', 'set', 'openrouter'], ['--bogus']]) {
       const result = await admin(...argv);
       expect(result.code, argv.join(' ')).toBe(1);
       expect(result.err).toMatch(/usage: npm run admin/);
     }
     expect((await admin('--help')).code).toBe(0);
+  });
+
+  it('exits 1 with one line naming the bad value, instants Postgres cannot store included', async () => {
+    const pin = ['pins', 'set', 'openrouter', 'acme/b', '--input', '1', '--reason', 'r'];
+    for (const [argv, message] of [
+      [['runs', 'rollback', 'x'], /^run_id must be a positive whole number, got "x"$/],
+      [['prices', '--at', 'soon'], /^at must be an ISO 8601 instant with a time zone.*"soon"$/],
+      [['prices', '--at', '0000-01-01T00:00:00Z'], /^at must be an ISO 8601 instant/],
+      [[...pin, '--expires', '9999-12-31T23:00:00-02:00'], /^expires_at must be an ISO 8601 instant/],
+    ] as const) {
+      const result = await admin(...argv);
+      expect(result.code, argv.join(' ')).toBe(1);
+      expect(result.err, argv.join(' ')).toMatch(message);
+      expect(result.err.split('\n'), argv.join(' ')).toHaveLength(1);
+    }
+    expect(JSON.parse((await admin('pins', 'list')).out).pins).toEqual([]);
   });
 });

@@ -127,7 +127,7 @@ export async function startOperatorFixture(kind: AdapterKind): Promise<OperatorF
         request(path, {
           method,
           key: ADMIN_KEY,
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+          ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
         }),
       );
       return { status: response.status, body: (await response.json()) as AnswerBody };

@@ -167,6 +167,8 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('pins (%s)', (kin
       { ...good, model_id: 'acme/\u0000' },
       { ...good, expires_at: 'tomorrow' },
       { ...good, expires_at: '2000-01-01T00:00:00Z' },
+      // In the future, but as UTC past year 9999: not an instant Postgres reads back.
+      { ...good, expires_at: '9999-12-31T23:00:00-02:00' },
     ]) {
       const answer = await fixture.call(pins, 'PUT', '/admin/pricing/pins', body);
       expect(answer.status, JSON.stringify(body)).toBe(400);
@@ -177,6 +179,45 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('pins (%s)', (kin
     });
     expect(unknown.status).toBe(404);
     expect((await fixture.call(pins, 'DELETE', '/admin/pricing/pins?provider=openrouter')).status).toBe(400);
+  });
+
+  it('refuses a body that repeats a key, or a price key that is no price name, and stores no pin', async () => {
+    const body = (prices: string, rest = '') =>
+      `{"provider":"openrouter","model_id":"acme/b","prices":${prices},"reason":"r"${rest}}`;
+    for (const [text, message] of [
+      // Read as the last one, this stored a permanent pin for one meant to expire.
+      [
+        body('{"input":"1"}', ',"expires_at":"2099-01-01T00:00:00Z","expires_at":null'),
+        /"expires_at" more than once/,
+      ],
+      [body('{"input":"1","input":"2"}'), /"input" more than once/],
+      [body('{"input":"1","extra":{"a_usd":"1","a_\\u0075sd":"2"}}'), /"a_usd" more than once/],
+      // Assigned onto a plain object, __proto__ set its prototype and the pin stored `{}`.
+      [body('{"input":"1","extra":{"__proto__":"5"}}'), /"__proto__" is not a price name/],
+      [body('{"input":"1","extra":{"constructor":"5"}}'), /"constructor" is not a price name/],
+      [body('{"input":"1","extra":{"Audio Input":"5"}}'), /is not a price name/],
+    ] as const) {
+      const answer = await fixture.call(pins, 'PUT', '/admin/pricing/pins', text);
+      expect(answer.status, text).toBe(400);
+      expect(answer.body.error, text).toMatch(message);
+    }
+    const listed = await fixture.call(pins, 'GET', '/admin/pricing/pins?provider=openrouter');
+    expect(listed.body.pins.filter((pin: { model_id: string }) => pin.model_id === 'acme/b')).toEqual([]);
+
+    const named = await fixture.call(pins, 'PUT', '/admin/pricing/pins', {
+      provider: 'openrouter',
+      model_id: 'acme/b',
+      prices: { input: '1', extra: { audio_input_usd_per_million_tokens: '2.5' } },
+      reason: 'r',
+    });
+    expect(named.status).toBe(200);
+    expect(named.body.pin.prices.extra).toEqual({ audio_input_usd_per_million_tokens: '2.5' });
+    const unpinned = await fixture.call(
+      pins,
+      'DELETE',
+      '/admin/pricing/pins?provider=openrouter&model_id=acme/b',
+    );
+    expect(unpinned.status).toBe(200);
   });
 
   it('refuses a pinned price out of the bounds every synced price meets, and stores nothing', async () => {

@@ -108,6 +108,10 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('prices at a time
       'limit=0',
       'colour=red',
       'at=2026-12-01T00:00:00Z&at=2026-12-02T00:00:00Z',
+      // Instants timestamptz cannot hold as ISO text: year 0, a UTC year past 9999.
+      'at=0000-01-01T00:00:00Z',
+      'at=0001-01-01T00:00:00%2B01:00',
+      'at=9999-12-31T23:00:00-02:00',
     ]) {
       const answer = await fixture.call(prices, 'GET', `/admin/pricing/prices?${query}`);
       expect(answer.status, query).toBe(400);

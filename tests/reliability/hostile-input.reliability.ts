@@ -138,6 +138,94 @@ describe('hostile input: feeds, requests and keys, end to end over HTTP', () => 
     expect(runsAfter).toEqual(runsBefore);
   });
 
+  it('hostile requests (a forged ETag, NUL parameters, unstorable instants, repeated keys, __proto__ prices, HEAD) get 4xx or 200, never a 500', async ({
+    task,
+  }) => {
+    const record = scenario(
+      task,
+      AREA,
+      'a forged ETag 200; NUL parameters, unstorable instants, repeated body keys and __proto__ price keys 400; HEAD 405 with the real Allow; no run started, no pin stored',
+    );
+    const runsBefore = await query<{ n: string }>('select count(*)::text as n from pricing_sync_runs');
+    const send = (path: string, init: RequestInit = {}) =>
+      fetch(`${fixture.url}${path}`, { ...init, headers: { ...fixture.admin, ...init.headers } });
+    const etag = (await send('/prices')).headers.get('etag')!;
+    const pin = (prices: string, rest = '') =>
+      `{"provider":"openrouter","model_id":"acme/x","prices":${prices},"reason":"r"${rest}}`;
+    const cursor = (parts: string[]) => Buffer.from(JSON.stringify(parts)).toString('base64url');
+    const cases: [string, () => Promise<Response>][] = [
+      [
+        'forged prices ETag',
+        () =>
+          send('/prices', { headers: { 'if-none-match': etag.replace(/-v\d+-/, '-v9999999999999999999-') } }),
+      ],
+      ['model_id=%00', () => send('/prices?model_id=%00')],
+      ['provider=%00', () => send('/prices?provider=%00')],
+      ['cursor of a NUL', () => send(`/prices?cursor=${cursor(['openrouter', '\u0000'])}`)],
+      ['cursor of a lone surrogate', () => send(`/prices?cursor=${cursor(['\ud800', 'a'])}`)],
+      ['updated_since=0000-01-01T00:00:00Z', () => send('/prices?updated_since=0000-01-01T00:00:00Z')],
+      ['at=0000-01-01T00:00:00Z', () => send('/admin/pricing/prices?at=0000-01-01T00:00:00Z')],
+      [
+        'dry_run given twice in the body',
+        () =>
+          send('/admin/pricing/scheduler/trigger', {
+            method: 'POST',
+            body: '{"dry_run":true,"dry_run":false}',
+          }),
+      ],
+      [
+        'expires_at given twice',
+        () =>
+          send('/admin/pricing/pins', {
+            method: 'PUT',
+            body: pin('{"input":"1"}', ',"expires_at":"2099-01-01T00:00:00Z","expires_at":null'),
+          }),
+      ],
+      [
+        'expires_at past year 9999 UTC',
+        () =>
+          send('/admin/pricing/pins', {
+            method: 'PUT',
+            body: pin('{"input":"1"}', ',"expires_at":"9999-12-31T23:00:00-02:00"'),
+          }),
+      ],
+      [
+        'extra {"__proto__":"5"}',
+        () =>
+          send('/admin/pricing/pins', {
+            method: 'PUT',
+            body: pin('{"input":"1","extra":{"__proto__":"5"}}'),
+          }),
+      ],
+      ['HEAD /admin/pricing/held', () => send('/admin/pricing/held', { method: 'HEAD' })],
+    ];
+    const answers: string[] = [];
+    const statuses: Record<string, number> = {};
+    for (const [name, call] of cases) {
+      const response = await call();
+      statuses[name] = response.status;
+      const allow = response.headers.get('allow');
+      answers.push(`${name}: ${response.status}${allow ? ` (Allow: ${allow})` : ''}`);
+      await response.body?.cancel();
+    }
+    const runsAfter = await query<{ n: string }>('select count(*)::text as n from pricing_sync_runs');
+    const pins = await query<{ n: string }>(
+      "select count(*)::text as n from model_pricing where model_id = 'acme/x'",
+    );
+    record.observe(
+      `${answers.join('; ')}; runs ${runsBefore[0]?.n} -> ${runsAfter[0]?.n}; acme/x rows ${pins[0]?.n}`,
+    );
+    expect(statuses['forged prices ETag']).toBe(200);
+    for (const [name, status] of Object.entries(statuses)) {
+      if (name.startsWith('forged') || name.startsWith('HEAD')) continue;
+      expect(status, name).toBe(400);
+    }
+    expect(statuses['HEAD /admin/pricing/held']).toBe(405);
+    expect(answers.at(-1)).toContain('Allow: GET, POST');
+    expect(runsAfter).toEqual(runsBefore);
+    expect(pins[0]?.n).toBe('0');
+  });
+
   it('weak or comma-cut keys are config errors naming the variable, and authenticate nothing', async ({
     task,
   }) => {
