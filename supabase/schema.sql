@@ -1055,7 +1055,7 @@ begin
                pg_catalog.trim_scale(m.cache_write_price_per_1m_tokens)::text,
                pg_catalog.trim_scale(m.request_price)::text,
                pg_catalog.trim_scale(m.image_price)::text,
-               m.context_length) order by m.provider, m.model_id), '[]'::pg_catalog.json)
+               m.context_length, m.extra_prices, m.pricing_tiers) order by m.provider, m.model_id), '[]'::pg_catalog.json)
         from public.model_pricing m
        where m.state = 'active'));
 end;
@@ -1126,8 +1126,6 @@ begin
        where provider = p_provider and expires_at is not null and expires_at <= clock_timestamp()
        order by model_id for update
     loop
-      perform public.pricing_operator_write_model(p_run_id, p_provider, v_pin.model_id,
-        coalesce(v_pin.provider_prices, public.pricing_stored_prices(p_provider, v_pin.model_id)), 'unpinned', true);
       delete from public.pricing_pins where provider = p_provider and model_id = v_pin.model_id;
       v_expired := v_expired || to_jsonb(v_pin.model_id);
     end loop;
@@ -1559,14 +1557,13 @@ begin
     return public.pricing_operator_refusal(404, 'no pin on ' || p_model_id || ' of provider ' || p_provider, null);
   end if;
   v_run_id := public.pricing_operator_start('pin', p_removed_by, array[p_provider], null);
-  perform public.pricing_operator_write_model(v_run_id, p_provider, p_model_id,
-    coalesce(v_pin.provider_prices, public.pricing_stored_prices(p_provider, p_model_id)), 'unpinned', true);
   delete from public.pricing_pins where provider = p_provider and model_id = p_model_id;
   perform public.pricing_operator_touch_providers(array[p_provider]);
   perform public.pricing_finish_run(v_run_id, 'success', jsonb_build_object('action', 'unpin',
     'providers', jsonb_build_object(p_provider, jsonb_build_object('applied', true, 'unpinned', jsonb_build_array(p_model_id)))), null);
   return jsonb_build_object('ok', true, 'run_id', v_run_id, 'provider', p_provider, 'model_id', p_model_id,
-    'prices', public.pricing_price_view(public.pricing_stored_prices(p_provider, p_model_id)));
+    'prices', public.pricing_price_view(public.pricing_stored_prices(p_provider, p_model_id)),
+    'provider_prices', public.pricing_price_view(v_pin.provider_prices));
 end;
 $function$;
 
@@ -1724,6 +1721,7 @@ declare
   v_holder bigint;
   v_stored jsonb;
   v_pin jsonb;
+  v_missing text;
   v_existing public.pricing_pins%rowtype;
   v_provider_prices jsonb;
   v_run_id bigint;
@@ -1736,6 +1734,13 @@ begin
   if jsonb_typeof(p_prices) is distinct from 'object' then
     return public.pricing_operator_refusal(400, 'prices must be a JSON object', null);
   end if;
+  select string_agg(k, ', ' order by n) into v_missing
+    from unnest(array['input', 'output', 'cache_read', 'cache_write', 'request', 'image']) with ordinality as f(k, n)
+   where not p_prices ? k;
+  if v_missing is not null then
+    return public.pricing_operator_refusal(400,
+      'prices must name every base price, a decimal string or null: missing ' || v_missing, null);
+  end if;
   v_holder := public.pricing_operator_holder();
   if v_holder is not null then return public.pricing_operator_busy(v_holder); end if;
 
@@ -1744,7 +1749,9 @@ begin
     return public.pricing_operator_refusal(404, 'no stored model ' || p_model_id || ' of provider ' || p_provider, null);
   end if;
   v_pin := public.pricing_row_prices(p_prices || jsonb_build_object('state', 'active',
-    'context_length', v_stored -> 'context_length', 'alias_of', v_stored -> 'alias_of'));
+    'context_length', v_stored -> 'context_length', 'alias_of', v_stored -> 'alias_of',
+    'extra', case when p_prices ? 'extra' then p_prices -> 'extra' else v_stored -> 'extra_prices' end,
+    'tiers', case when p_prices ? 'tiers' then p_prices -> 'tiers' else v_stored -> 'pricing_tiers' end));
 
   select * into v_existing from public.pricing_pins
    where provider = p_provider and model_id = p_model_id for update;

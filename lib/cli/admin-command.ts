@@ -12,7 +12,9 @@ export const ADMIN_USAGE = `usage: npm run admin -- <command>
   held approve ID... [--note TEXT]
   held reject ID... [--note TEXT]
   pins list [--provider P]
-  pins set PROVIDER MODEL_ID --input USD --output USD --reason TEXT [--expires ISO] [--cache-read USD] [--cache-write USD]
+  pins set PROVIDER MODEL_ID --reason TEXT [--input USD] [--output USD] [--cache-read USD] [--cache-write USD]
+           [--request USD] [--image USD] [--expires ISO]
+           (a price not given keeps the model's current one; none = no price)
   pins unset PROVIDER MODEL_ID
   runs list [--limit N] [--before ID]
   runs rollback RUN_ID [--force]
@@ -29,6 +31,8 @@ const OPTIONS = {
   output: { type: 'string' },
   'cache-read': { type: 'string' },
   'cache-write': { type: 'string' },
+  request: { type: 'string' },
+  image: { type: 'string' },
   reason: { type: 'string' },
   expires: { type: 'string' },
   force: { type: 'boolean' },
@@ -57,6 +61,54 @@ function usage(message: string): never {
   throw new UsageError(message);
 }
 
+/** Each base price's flag and its field in the API's pin and in GET /prices. */
+const PIN_FLAGS = [
+  ['input', 'input', 'input_price_per_1m_tokens'],
+  ['output', 'output', 'output_price_per_1m_tokens'],
+  ['cache-read', 'cache_read', 'cache_read_price_per_1m_tokens'],
+  ['cache-write', 'cache_write', 'cache_write_price_per_1m_tokens'],
+  ['request', 'request', 'request_price'],
+  ['image', 'image', 'image_price'],
+] as const;
+
+/**
+ * The whole pin `pins set` sets: each base price from its flag (`none`: no price), or the model's
+ * current one when the flag is not given, so that no price is dropped by leaving its flag out.
+ * Extra prices and tiers are not sent: the model keeps its current ones. A model not stored
+ * answers 404 as the endpoint does.
+ */
+async function wholePin(
+  store: OperatorStore,
+  provider: string,
+  modelId: string,
+  values: Values,
+): Promise<{ prices: Record<string, string | null> } | { refusal: actions.ActionAnswer }> {
+  const current = await actions.pricesAt(store, {
+    provider,
+    model_id: modelId,
+    at: null,
+    history: null,
+    cursor: null,
+    before: null,
+    limit: '1',
+  });
+  const row = (current.body.prices as Record<string, unknown>[] | undefined)?.[0];
+  if (row === undefined)
+    return {
+      refusal: {
+        status: 404,
+        body: { success: false, error: `no stored model ${modelId} of provider ${provider}` },
+      },
+    };
+  const prices: Record<string, string | null> = {};
+  for (const [flag, field, stored] of PIN_FLAGS) {
+    const given = values[flag];
+    prices[field] =
+      given === undefined ? ((row[stored] as string | null) ?? null) : given.trim() === 'none' ? null : given;
+  }
+  return { prices };
+}
+
 /** Runs one parsed command against the operator's store; the same actions the admin endpoints call. */
 async function dispatch(
   store: OperatorStore,
@@ -64,6 +116,7 @@ async function dispatch(
   values: Values,
   actor: string,
   bounds: PriceBounds,
+  say: (line: string) => void,
 ): Promise<actions.ActionAnswer> {
   const [group, verb, ...rest] = words;
   const opt = (name: keyof Values) => (values[name] as string | undefined) ?? null;
@@ -83,11 +136,10 @@ async function dispatch(
       return actions.listPins(store, { provider: opt('provider') });
     case 'pins set': {
       if (rest.length !== 2) usage('pins set needs PROVIDER MODEL_ID');
-      const prices: Record<string, unknown> = {};
-      if (values.input !== undefined) prices.input = values.input;
-      if (values.output !== undefined) prices.output = values.output;
-      if (values['cache-read'] !== undefined) prices.cache_read = values['cache-read'];
-      if (values['cache-write'] !== undefined) prices.cache_write = values['cache-write'];
+      const pin = await wholePin(store, rest[0]!, rest[1]!, values);
+      if ('refusal' in pin) return pin.refusal;
+      const prices = pin.prices;
+      say(`setting the pin of ${rest[0]} ${rest[1]} to ${JSON.stringify(prices)}`);
       return actions.setPin(
         store,
         { provider: rest[0], model_id: rest[1], prices, reason: values.reason, expires_at: values.expires },
@@ -157,6 +209,7 @@ export async function runAdminCommand(
           parsed.values,
           `cli:${osUser()}`,
           { maxPricePer1m: readConfig(env).maxPricePer1m },
+          io.err,
         );
         if (answer.status === 200) {
           io.out(JSON.stringify(answer.body, null, 2));

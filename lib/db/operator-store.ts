@@ -89,6 +89,22 @@ export interface PinRow {
 export type PriceRow = Omit<ModelRow, 'model_id' | 'state' | 'context_length' | 'alias_of'> &
   Partial<Pick<ModelRow, 'model_id' | 'state' | 'context_length' | 'alias_of'>>;
 
+/**
+ * A pin's prices: every base price named (a decimal string, or null for none), so that no price is
+ * dropped because it was left out. `extra` and `tiers` are optional: left out, the model keeps its
+ * current ones (the database fills them in); `{}` and `[]` remove them.
+ */
+export interface PinPrices {
+  input: string | null;
+  output: string | null;
+  cache_read: string | null;
+  cache_write: string | null;
+  request: string | null;
+  image: string | null;
+  extra?: Record<string, string>;
+  tiers?: PricingTier[];
+}
+
 /** A held change of a sync, as pricing_record_sync_holds reads it. */
 export type SyncHold =
   | { scope: 'model'; reason: string; detail: string; model_id: string; row: PriceRow }
@@ -297,7 +313,7 @@ export class OperatorStore {
   async setPin(request: {
     provider: ProviderSlug;
     modelId: string;
-    prices: PriceRow;
+    prices: PinPrices;
     reason: string;
     expiresAt: string | null;
     pinnedBy: string;

@@ -455,11 +455,15 @@ export function storedModelOf(value: unknown, index: number): StoredModel {
 }
 
 /** A provider's active price, for the LiteLLM map. */
-export type ActivePrice = { provider: string } & Pick<PriceRecord, 'modelId' | 'contextLength'> & BasePrices;
+export type ActivePrice = { provider: string } & Pick<
+  PriceRecord,
+  'modelId' | 'contextLength' | 'extraPrices' | 'tiers'
+> &
+  BasePrices;
 
 /** pricing_read_litellm_map's price row: [provider, model_id, input, output, cache_read,
- * cache_write, request, image, context_length]. */
-const PRICE_ROW: readonly Column[] = ['text', 'text', ...BASE_PRICES, 'integer or null'];
+ * cache_write, request, image, context_length, extra_prices, pricing_tiers]. */
+const PRICE_ROW: readonly Column[] = ['text', 'text', ...BASE_PRICES, 'integer or null', 'object', 'array'];
 
 /** One price row of pricing_read_litellm_map, decoded: the one place that order is read. */
 export function activePriceOf(value: unknown, index: number): ActivePrice {
@@ -469,5 +473,7 @@ export function activePriceOf(value: unknown, index: number): ActivePrice {
     modelId: row[1] as string,
     ...basePricesAt(row, 2),
     contextLength: row[8] as number | null,
+    extraPrices: row[9] as Record<string, string>,
+    tiers: row[10] as PricingTier[],
   };
 }

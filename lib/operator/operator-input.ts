@@ -4,7 +4,8 @@ import { MAX_MODEL_ID_LENGTH } from '../providers/catalog-items.js';
 import { INSTANT_FORM, parseInstant } from '../text/instant.js';
 import { isStorableText } from '../text/storable-text.js';
 import { priceOutOfBounds, type PriceBounds } from '../sync/price-bounds.js';
-import { HELD_STATUSES, type HeldStatus, type PriceRow } from '../db/operator-store.js';
+import { HELD_STATUSES, type HeldStatus, type PinPrices } from '../db/operator-store.js';
+import type { PricingTier } from '../providers/price-record.js';
 
 /**
  * Operator input, checked once for the HTTP endpoints and the CLI alike: anything wrong is an
@@ -142,44 +143,109 @@ const PROTOTYPE_NAMES = ['__proto__', 'constructor', 'prototype'];
  * A `prices.extra` key: a name with its unit (`audio_input_usd_per_million_tokens`), lower-case
  * letters, digits and underscores, as the synced extras are named.
  */
-function extraPriceName(key: string): string {
+function extraPriceName(key: string, name: string): string {
   if (!/^[a-z0-9_]{1,100}$/.test(key) || PROTOTYPE_NAMES.includes(key))
     bad(
-      `prices.extra key ${shown(key)} is not a price name: lower-case letters, digits and _ (at most 100), not ${PROTOTYPE_NAMES.join(', ')}`,
+      `${name} key ${shown(key)} is not a price name: lower-case letters, digits and _ (at most 100), not ${PROTOTYPE_NAMES.join(', ')}`,
     );
   return key;
 }
 
-/** `{input, output, cache_read, cache_write, request, image, extra}`: decimal strings; input or output required. */
-export function pinPrices(value: unknown, bounds: PriceBounds): PriceRow {
+const MAX_TIERS = 100;
+const TIER_PRICE_FIELDS = [
+  'input_per_1m_tokens',
+  'output_per_1m_tokens',
+  'cache_read_per_1m_tokens',
+  'cache_write_per_1m_tokens',
+] as const;
+const TIER_FIELDS = [
+  'min_prompt_tokens',
+  'max_prompt_tokens',
+  'utc_start',
+  'utc_end',
+  ...TIER_PRICE_FIELDS,
+  'extra_prices',
+] as const;
+
+function extraPrices(value: unknown, name: string, bounds: PriceBounds): Record<string, string> {
   if (value === null || typeof value !== 'object' || Array.isArray(value))
-    bad('prices must be an object like {"input": "3", "output": "15"} (USD per 1M tokens)');
+    bad(`${name} must be an object of decimal strings keyed with their unit`);
+  // Built from entries, never by assignment: `extra.__proto__ = …` would set the prototype.
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).map(([key, item]) => {
+      const field = extraPriceName(key, name);
+      return [
+        field,
+        price(item, `${name.replace(/^prices\./, '')}.${field}`, bounds) ??
+          bad(`${name}.${field} must be a decimal string`),
+      ];
+    }),
+  );
+}
+
+function tierBound(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)
+    bad(`${name} must be a whole number of tokens, got ${shown(value)}`);
+  return value;
+}
+
+/** `[{min_prompt_tokens?, max_prompt_tokens?, utc_start?, utc_end?, input_per_1m_tokens?, …, extra_prices?}]`, as GET /prices shows tiers. */
+function tiers(value: unknown, bounds: PriceBounds): PricingTier[] {
+  if (!Array.isArray(value)) bad('prices.tiers must be an array of tiers, as GET /prices shows them');
+  if (value.length > MAX_TIERS) bad(`prices.tiers lists ${value.length} tiers; at most ${MAX_TIERS}`);
+  return value.map((item: unknown, index) => {
+    const name = `prices.tiers.${index}`;
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) bad(`${name} must be an object`);
+    const given = item as Record<string, unknown>;
+    rejectUnknown(given, TIER_FIELDS, `${name} field`);
+    const tier: PricingTier = {};
+    if (given.min_prompt_tokens !== undefined)
+      tier.min_prompt_tokens = tierBound(given.min_prompt_tokens, `${name}.min_prompt_tokens`);
+    if (given.max_prompt_tokens !== undefined)
+      tier.max_prompt_tokens = tierBound(given.max_prompt_tokens, `${name}.max_prompt_tokens`);
+    for (const field of ['utc_start', 'utc_end'] as const) {
+      const time = given[field];
+      if (time === undefined) continue;
+      if (typeof time !== 'string' || !/^([01]\d|2[0-3]):[0-5]\d$/.test(time))
+        bad(`${name}.${field} must be a time of day HH:MM (UTC), got ${shown(time)}`);
+      tier[field] = time;
+    }
+    for (const field of TIER_PRICE_FIELDS) {
+      const value = price(given[field], `tiers.${index}.${field}`, bounds);
+      if (value !== null) tier[field] = value;
+    }
+    if (given.extra_prices !== undefined)
+      tier.extra_prices = extraPrices(given.extra_prices, `${name}.extra_prices`, bounds);
+    return tier;
+  });
+}
+
+/**
+ * `{input, output, cache_read, cache_write, request, image, extra?, tiers?}`: all six base prices,
+ * each a decimal string or null; input or output not null.
+ */
+export function pinPrices(value: unknown, bounds: PriceBounds): PinPrices {
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    bad(
+      'prices must be an object like {"input": "3", "output": "15", "cache_read": null, …} (USD per 1M tokens)',
+    );
   const given = value as Record<string, unknown>;
-  rejectUnknown(given, [...PRICE_FIELDS, 'extra'], 'price field');
-  const row: PriceRow = {
+  rejectUnknown(given, [...PRICE_FIELDS, 'extra', 'tiers'], 'price field');
+  const missing = PRICE_FIELDS.filter((field) => !Object.hasOwn(given, field));
+  if (missing.length > 0)
+    bad(
+      `prices must name every base price, a decimal string or null (a price left out is not taken as none): missing ${missing.join(', ')}`,
+    );
+  const pin: PinPrices = {
     input: price(given.input, 'input', bounds),
     output: price(given.output, 'output', bounds),
     cache_read: price(given.cache_read, 'cache_read', bounds),
     cache_write: price(given.cache_write, 'cache_write', bounds),
     request: price(given.request, 'request', bounds),
     image: price(given.image, 'image', bounds),
-    extra: {},
-    tiers: [],
   };
-  if (row.input === null && row.output === null) bad('prices must give input or output (or both)');
-  if (given.extra !== undefined) {
-    if (given.extra === null || typeof given.extra !== 'object' || Array.isArray(given.extra))
-      bad('prices.extra must be an object of decimal strings keyed with their unit');
-    // Built from entries, never by assignment: `extra.__proto__ = …` would set the prototype.
-    row.extra = Object.fromEntries(
-      Object.entries(given.extra as Record<string, unknown>).map(([key, item]) => {
-        const name = extraPriceName(key);
-        return [
-          name,
-          price(item, `extra.${name}`, bounds) ?? bad(`prices.extra.${name} must be a decimal string`),
-        ];
-      }),
-    );
-  }
-  return row;
+  if (pin.input === null && pin.output === null) bad('prices must give input or output (or both)');
+  if (given.extra !== undefined) pin.extra = extraPrices(given.extra, 'prices.extra', bounds);
+  if (given.tiers !== undefined) pin.tiers = tiers(given.tiers, bounds);
+  return pin;
 }

@@ -125,7 +125,9 @@ $$;
 
 -- The LiteLLM cost map's ingredients in one round trip: the stored LiteLLM entries of models still
 -- listed (not 'missing'), and the active prices of every provider, compact:
--- [provider, model_id, input, output, cache_read, cache_write, request, image, context_length].
+-- [provider, model_id, input, output, cache_read, cache_write, request, image, context_length,
+-- extra_prices, pricing_tiers]. The map's cost keys of a model whose price is not its feed entry's
+-- (held, rejected, pinned, rolled back) come from these alone, tiers included.
 -- variable, unpriced and missing models carry no usable price and are left out.
 create or replace function public.pricing_read_litellm_map(p_known_version bigint)
 returns json language plpgsql stable security definer set search_path = ''
@@ -153,7 +155,7 @@ begin
                pg_catalog.trim_scale(m.cache_write_price_per_1m_tokens)::text,
                pg_catalog.trim_scale(m.request_price)::text,
                pg_catalog.trim_scale(m.image_price)::text,
-               m.context_length) order by m.provider, m.model_id), '[]'::pg_catalog.json)
+               m.context_length, m.extra_prices, m.pricing_tiers) order by m.provider, m.model_id), '[]'::pg_catalog.json)
         from public.model_pricing m
        where m.state = 'active'));
 end;

@@ -349,8 +349,10 @@ $$;
 -- overwrites), the proposals an admin rejected (which it neither applies nor holds again) and the
 -- rolled-back values (which it holds, reason rolled_back, instead of re-applying): models whose
 -- latest history row is a rollback, with the value it reverted from.
--- With p_run_id (the run holding the lease; null for a dry run), expired pins are removed first:
--- the provider's latest price is applied and an `unpinned` history row written under that run.
+-- With p_run_id (the run holding the lease; null for a dry run), expired pins are removed first.
+-- Their stored price stays the pin's: the sync then diffs the provider's price against it like any
+-- other change, so the guardrails hold a move over them (a dry run, which removes nothing, does
+-- the same: an expired pin is not listed in `pins`).
 create or replace function public.pricing_read_operator_state(p_run_id bigint, p_provider text)
 returns jsonb language plpgsql security definer set search_path = ''
 as $$
@@ -365,8 +367,6 @@ begin
        where provider = p_provider and expires_at is not null and expires_at <= clock_timestamp()
        order by model_id for update
     loop
-      perform public.pricing_operator_write_model(p_run_id, p_provider, v_pin.model_id,
-        coalesce(v_pin.provider_prices, public.pricing_stored_prices(p_provider, v_pin.model_id)), 'unpinned', true);
       delete from public.pricing_pins where provider = p_provider and model_id = v_pin.model_id;
       v_expired := v_expired || to_jsonb(v_pin.model_id);
     end loop;

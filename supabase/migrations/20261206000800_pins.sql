@@ -22,11 +22,12 @@ as $$
     from public.pricing_pins p where p_provider is null or p.provider = p_provider;
 $$;
 
--- PUT /admin/pricing/pins: pins a stored model's price, as a run (trigger pin). p_prices: a row as
--- pricing_commit_provider reads it (input, output, cache_read, cache_write, request, image,
--- extra, tiers: what is not given is null or empty); context length and alias stay. A re-pin
--- replaces the pin and keeps the provider's price seen so far. The model's pending held change is
--- withdrawn: its price is the pin now.
+-- PUT /admin/pricing/pins: pins a stored model's price, as a run (trigger pin). p_prices names all
+-- six base prices (input, output, cache_read, cache_write, request, image; each a decimal string or
+-- null): a price left out is refused (400), never stored as none. `extra` and `tiers` left out keep
+-- the model's current ones; given (even empty) they replace them. Context length and alias stay. A
+-- re-pin replaces the pin and keeps the provider's price seen so far. The model's pending held
+-- change is withdrawn: its price is the pin now.
 create or replace function public.pricing_set_pin(
   p_provider text,
   p_model_id text,
@@ -41,6 +42,7 @@ declare
   v_holder bigint;
   v_stored jsonb;
   v_pin jsonb;
+  v_missing text;
   v_existing public.pricing_pins%rowtype;
   v_provider_prices jsonb;
   v_run_id bigint;
@@ -53,6 +55,13 @@ begin
   if jsonb_typeof(p_prices) is distinct from 'object' then
     return public.pricing_operator_refusal(400, 'prices must be a JSON object', null);
   end if;
+  select string_agg(k, ', ' order by n) into v_missing
+    from unnest(array['input', 'output', 'cache_read', 'cache_write', 'request', 'image']) with ordinality as f(k, n)
+   where not p_prices ? k;
+  if v_missing is not null then
+    return public.pricing_operator_refusal(400,
+      'prices must name every base price, a decimal string or null: missing ' || v_missing, null);
+  end if;
   v_holder := public.pricing_operator_holder();
   if v_holder is not null then return public.pricing_operator_busy(v_holder); end if;
 
@@ -61,7 +70,9 @@ begin
     return public.pricing_operator_refusal(404, 'no stored model ' || p_model_id || ' of provider ' || p_provider, null);
   end if;
   v_pin := public.pricing_row_prices(p_prices || jsonb_build_object('state', 'active',
-    'context_length', v_stored -> 'context_length', 'alias_of', v_stored -> 'alias_of'));
+    'context_length', v_stored -> 'context_length', 'alias_of', v_stored -> 'alias_of',
+    'extra', case when p_prices ? 'extra' then p_prices -> 'extra' else v_stored -> 'extra_prices' end,
+    'tiers', case when p_prices ? 'tiers' then p_prices -> 'tiers' else v_stored -> 'pricing_tiers' end));
 
   select * into v_existing from public.pricing_pins
    where provider = p_provider and model_id = p_model_id for update;
@@ -94,8 +105,10 @@ begin
 end;
 $$;
 
--- DELETE /admin/pricing/pins: removes a pin and applies the provider's latest price at once (an
--- `unpinned` history row under a run with trigger pin).
+-- DELETE /admin/pricing/pins: removes a pin, as a run with trigger pin. The stored price stays the
+-- pin's: the move to the provider's price is a change like any other, made by the next sync of the
+-- provider through the guardrails (held over them, applied otherwise, counted and listed in that
+-- run's report). The provider's catalog_hash is cleared, so that sync diffs.
 create or replace function public.pricing_remove_pin(p_provider text, p_model_id text, p_removed_by text)
 returns jsonb language plpgsql security definer set search_path = ''
 as $$
@@ -111,14 +124,13 @@ begin
     return public.pricing_operator_refusal(404, 'no pin on ' || p_model_id || ' of provider ' || p_provider, null);
   end if;
   v_run_id := public.pricing_operator_start('pin', p_removed_by, array[p_provider], null);
-  perform public.pricing_operator_write_model(v_run_id, p_provider, p_model_id,
-    coalesce(v_pin.provider_prices, public.pricing_stored_prices(p_provider, p_model_id)), 'unpinned', true);
   delete from public.pricing_pins where provider = p_provider and model_id = p_model_id;
   perform public.pricing_operator_touch_providers(array[p_provider]);
   perform public.pricing_finish_run(v_run_id, 'success', jsonb_build_object('action', 'unpin',
     'providers', jsonb_build_object(p_provider, jsonb_build_object('applied', true, 'unpinned', jsonb_build_array(p_model_id)))), null);
   return jsonb_build_object('ok', true, 'run_id', v_run_id, 'provider', p_provider, 'model_id', p_model_id,
-    'prices', public.pricing_price_view(public.pricing_stored_prices(p_provider, p_model_id)));
+    'prices', public.pricing_price_view(public.pricing_stored_prices(p_provider, p_model_id)),
+    'provider_prices', public.pricing_price_view(v_pin.provider_prices));
 end;
 $$;
 

@@ -1,10 +1,8 @@
 -- /metrics: everything a scrape reads, in one call.
 
--- Metrics of operator control (issue 13). pricing_read_metrics restated whole (from
--- 20261128100400_read_functions.sql) with, per provider, the pending held changes from the
--- pricing_held_changes table (counted through its partial unique index on pending rows, so the
--- cost does not grow with history) and the oldest one's first_held_at, and the pins and pins in
--- drift.
+-- Everything a scrape reads: the monotonic totals, and per provider the pending held changes
+-- (counted through pricing_held_changes' partial unique index on pending rows, so the cost does
+-- not grow with history), the oldest one's first_held_at, and the pins and pins in drift.
 create or replace function public.pricing_read_metrics()
 returns jsonb language sql stable security definer set search_path = ''
 as $$

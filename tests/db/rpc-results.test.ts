@@ -59,12 +59,12 @@ describe('SQL function results, checked at the port', () => {
       'pricing_read_litellm_map',
       liteLlmMapSource,
       { version: 3, prices: [['openrouter', 'm', '1']] },
-      /prices\.0: expected an array of 9 items/,
+      /prices\.0: expected an array of 11 items/,
     ],
     [
       'pricing_read_litellm_map',
       liteLlmMapSource,
-      { version: 3, prices: [['openrouter', 'm', 1.5, null, null, null, null, null, null]] },
+      { version: 3, prices: [['openrouter', 'm', 1.5, null, null, null, null, null, null, {}, []]] },
       /prices\.0\.2: expected text or null, got 1\.5/,
     ],
     [

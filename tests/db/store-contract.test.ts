@@ -751,6 +751,8 @@ describe.each([
       requestUsd: null,
       imageUsd: null,
       contextLength: null,
+      extraPrices: {},
+      tiers: [],
     });
     expect(map.prices.some((price) => price.modelId === 'map/vanished')).toBe(false);
     expect(await fixture.store.readLiteLlmMap(map.version)).toMatchObject({ notModified: true, entries: {} });

@@ -101,7 +101,7 @@ describe('LiteLLM map: building and round trip', () => {
       fc.asyncProperty(
         fc.uniqueArray(row, { selector: (item) => `${item[0]}:${item[1]}`, maxLength: 40 }),
         async (rows) => {
-          const prices = rows.map(activePriceOf);
+          const prices = rows.map((row, index) => activePriceOf([...row, {}, []], index));
           const text = await readText(
             liteLlmMapStream(buildLiteLlmMap({ version: '1', notModified: false, entries: {}, prices })),
           );
@@ -156,7 +156,9 @@ describe('LiteLLM map: building and round trip', () => {
               input_cost_per_token: 9e-6,
             },
           },
-          prices: [activePriceOf(['openrouter', 'acme/m', '1.5', '2', null, null, null, null, 128000], 0)],
+          prices: [
+            activePriceOf(['openrouter', 'acme/m', '1.5', '2', null, null, null, null, 128000, {}, []], 0),
+          ],
         }),
       ),
     );
@@ -172,6 +174,113 @@ describe('LiteLLM map: building and round trip', () => {
         max_input_tokens: 128000,
         max_tokens: 128000,
       },
+    });
+  });
+});
+
+describe("LiteLLM map: a price that is not the feed entry's", () => {
+  const build = async (
+    entries: Record<string, Record<string, unknown>>,
+    rows: unknown[][],
+  ): Promise<Record<string, Record<string, unknown>>> =>
+    JSON.parse(
+      await readText(
+        liteLlmMapStream(
+          buildLiteLlmMap({
+            version: '1',
+            notModified: false,
+            entries,
+            prices: rows.map((row, index) => activePriceOf(row, index)),
+          }),
+        ),
+      ),
+    ) as Record<string, Record<string, unknown>>;
+
+  it("serves none of the feed entry's cost keys for a held, rejected or pinned litellm model, only ours", async () => {
+    // The feed swung 100x and gained a cache price; the change was held (or rejected, or the model
+    // is pinned): our stored price is still 1 / 2 per 1M with no cache price.
+    const map = await build(
+      {
+        'acme-chat': {
+          litellm_provider: 'openai',
+          mode: 'chat',
+          max_input_tokens: 1000,
+          input_cost_per_token: 1e-4,
+          output_cost_per_token: 2e-6,
+          cache_read_input_token_cost: 1e-7,
+          output_cost_per_reasoning_token: 5e-6,
+        },
+      },
+      [['litellm', 'acme-chat', '1', '2', null, null, null, null, 1000, {}, []]],
+    );
+    expect(map['acme-chat']).toEqual({
+      litellm_provider: 'openai',
+      mode: 'chat',
+      max_input_tokens: 1000,
+      input_cost_per_token: 1e-6,
+      output_cost_per_token: 2e-6,
+    });
+  });
+
+  it('passes a litellm entry through unchanged while our price is the one it says', async () => {
+    const entry = {
+      litellm_provider: 'openai',
+      mode: 'chat',
+      input_cost_per_token: 1e-6,
+      output_cost_per_token: 2e-6,
+      output_cost_per_reasoning_token: 5e-6,
+    };
+    const map = await build({ 'acme-chat': entry }, [
+      [
+        'litellm',
+        'acme-chat',
+        '1',
+        '2',
+        null,
+        null,
+        null,
+        null,
+        null,
+        { internal_reasoning_per_1m_tokens: '5' },
+        [],
+      ],
+    ]);
+    expect(map['acme-chat']).toEqual(entry);
+  });
+
+  it("drops LiteLLM's cost keys under one of our routes and writes our tiers as LiteLLM keys", async () => {
+    const map = await build(
+      {
+        'openrouter/acme/m': {
+          litellm_provider: 'openrouter',
+          mode: 'chat',
+          input_cost_per_token: 9e-6,
+          cache_read_input_token_cost: 1e-7,
+        },
+      },
+      [
+        [
+          'openrouter',
+          'acme/m',
+          '1.5',
+          '2',
+          null,
+          null,
+          null,
+          null,
+          null,
+          {},
+          [{ min_prompt_tokens: 200001, input_per_1m_tokens: '3', output_per_1m_tokens: '4' }],
+        ],
+      ],
+    );
+    expect(map['openrouter/acme/m']).toEqual({
+      litellm_provider: 'openrouter',
+      mode: 'chat',
+      input_cost_per_token: 1.5e-6,
+      output_cost_per_token: 2e-6,
+      input_cost_per_token_above_200k_tokens: 3e-6,
+      output_cost_per_token_above_200k_tokens: 4e-6,
     });
   });
 });

@@ -72,7 +72,25 @@ describe('npm run admin', () => {
     expect(set.code, set.err).toBe(0);
     expect(await fixture.stored('acme/b')).toEqual(['active', '2.5', '3.5']);
     expect(JSON.parse((await admin('pins', 'list')).out).pins).toHaveLength(1);
+
+    // A flag not given keeps the model's current price (here the earlier pin's output of 3.5).
+    const input = await admin('pins', 'set', 'openrouter', 'acme/b', '--input', '0.5', '--reason', 'test');
+    expect(input.code, input.err).toBe(0);
+    expect(input.err).toContain('"input":"0.5","output":"3.5","cache_read":null');
+    expect(await fixture.stored('acme/b')).toEqual(['active', '0.5', '3.5']);
+    const none = await admin('pins', 'set', 'openrouter', 'acme/b', '--output', 'none', '--reason', 'test');
+    expect(none.code, none.err).toBe(0);
+    expect(await fixture.stored('acme/b')).toEqual(['active', '0.5', null]);
+    expect((await admin('pins', 'set', 'openrouter', 'acme/nope', '--reason', 'r')).code).toBe(1);
+
     expect((await admin('pins', 'unset', 'openrouter', 'acme/b')).code).toBe(0);
+    // The pin's price stays until the next sync applies the provider's, through the guardrails.
+    expect(await fixture.stored('acme/b')).toEqual(['active', '0.5', null]);
+    fixture.feed([
+      ['acme/a', '100', '2'],
+      ['acme/b', '3', '4'],
+    ]);
+    await fixture.sync();
     expect(await fixture.stored('acme/b')).toEqual(['active', '3', '4']);
   });
 

@@ -60,7 +60,7 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('operator metrics
     await fixture.call(pins, 'PUT', '/admin/pricing/pins', {
       provider: 'openrouter',
       model_id: 'acme/c',
-      prices: { input: '5', output: '6' },
+      prices: { input: '5', output: '6', cache_read: null, cache_write: null, request: null, image: null },
       reason: 'same as the provider for now',
     });
     let parsed = await scrape();

@@ -4,6 +4,9 @@ import * as held from '../../api/admin/pricing/held.js';
 import * as prices from '../../api/prices.js';
 import { startOperatorFixture, type AdapterKind, type OperatorFixture } from './operator-fixture.js';
 
+/** The base prices a pin names besides input and output: none. */
+const NO_OTHER_PRICES = { cache_read: null, cache_write: null, request: null, image: null };
+
 const FEED: [string, string, string][] = [
   ['acme/a', '1', '2'],
   ['acme/b', '3', '4'],
@@ -25,7 +28,7 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('pins (%s)', (kin
     const set = await fixture.call(pins, 'PUT', '/admin/pricing/pins', {
       provider: 'openrouter',
       model_id: 'acme/a',
-      prices: { input: '0.80', output: '1.6' },
+      prices: { input: '0.80', output: '1.6', ...NO_OTHER_PRICES },
       reason: 'negotiated contract 2026-12',
     });
     expect(set.status).toBe(200);
@@ -76,57 +79,219 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('pins (%s)', (kin
     await fixture.sync();
   });
 
-  it("applies the provider's latest price at once when unpinned", async () => {
+  it("leaves the pin's price when unpinned, and the next sync applies the provider's price as a counted change", async () => {
     const removed = await fixture.call(
       pins,
       'DELETE',
       '/admin/pricing/pins?provider=openrouter&model_id=acme/a',
     );
     expect(removed.status).toBe(200);
-    expect(removed.body.prices).toMatchObject({
+    expect(removed.body.provider_prices).toMatchObject({
       input_price_per_1m_tokens: '1.1',
       output_price_per_1m_tokens: '2.2',
     });
-    expect(await fixture.stored('acme/a')).toEqual(['active', '1.1', '2.2']);
+    expect(await fixture.stored('acme/a')).toEqual(['active', '0.8', '1.6']);
     expect((await fixture.call(pins, 'GET', '/admin/pricing/pins')).body.pins).toEqual([]);
     const runs = await fixture.query(
-      `select r.trigger, h.kind from public.pricing_sync_runs r join public.model_pricing_history h on h.run_id = r.id
-        where r.id = $1`,
+      `select r.trigger, r.results -> 'action' as action from public.pricing_sync_runs r where r.id = $1`,
       [removed.body.run_id],
     );
-    expect(runs.rows).toEqual([{ trigger: 'pin', kind: 'unpinned' }]);
+    expect(runs.rows).toEqual([{ trigger: 'pin', action: 'unpin' }]);
     const again = await fixture.call(
       pins,
       'DELETE',
       '/admin/pricing/pins?provider=openrouter&model_id=acme/a',
     );
     expect(again.status).toBe(404);
+
+    const outcome = await fixture.sync();
+    if (outcome.kind !== 'finished') throw new Error('refused');
+    expect(await fixture.stored('acme/a')).toEqual(['active', '1.1', '2.2']);
+    expect(outcome.report.providers.openrouter!.counts.changed).toBe(1);
   });
 
-  it("removes an expired pin at the next sync, applying the provider's price with an unpinned row", async () => {
+  it('holds the move from an unpinned price to a provider price over the guardrails', async () => {
+    fixture.feed([
+      ['acme/a', '1.1', '2.2'],
+      ['acme/b', '3', '4'],
+      ['acme/c', '5', '6'],
+    ]);
+    await fixture.sync();
+    const set = await fixture.call(pins, 'PUT', '/admin/pricing/pins', {
+      provider: 'openrouter',
+      model_id: 'acme/a',
+      prices: { input: '1', output: '2', ...NO_OTHER_PRICES },
+      reason: 'r',
+    });
+    expect(set.status).toBe(200);
+    fixture.feed([
+      ['acme/a', '100', '2'],
+      ['acme/b', '3', '4'],
+      ['acme/c', '5', '6'],
+    ]);
+    await fixture.sync();
+    expect(
+      (await fixture.call(pins, 'DELETE', '/admin/pricing/pins?provider=openrouter&model_id=acme/a')).status,
+    ).toBe(200);
+    const outcome = await fixture.sync();
+    if (outcome.kind !== 'finished') throw new Error('refused');
+    expect(await fixture.stored('acme/a')).toEqual(['active', '1', '2']);
+    const result = outcome.report.providers.openrouter!;
+    expect(result.counts.held).toBe(1);
+    expect(result.held_changes).toMatchObject([{ model_id: 'acme/a', reason: 'price_swing' }]);
+    const pending = await fixture.call(held, 'GET', '/admin/pricing/held?provider=openrouter');
+    expect(pending.body.held).toMatchObject([
+      {
+        model_id: 'acme/a',
+        reason: 'price_swing',
+        current: { input_price_per_1m_tokens: '1' },
+        proposed: { input_price_per_1m_tokens: '100' },
+      },
+    ]);
+    // Back to the feed's earlier price for the tests that follow.
+    const rejected = await fixture.call(held, 'POST', '/admin/pricing/held', {
+      action: 'reject',
+      ids: [pending.body.held[0].id],
+    });
+    expect(rejected.status).toBe(200);
+    fixture.feed([
+      ['acme/a', '1.1', '2.2'],
+      ['acme/b', '3', '4'],
+      ['acme/c', '5', '6'],
+    ]);
+    await fixture.sync();
+    expect(await fixture.stored('acme/a')).toEqual(['active', '1.1', '2.2']);
+  });
+
+  it('holds the move from an expired pin to a provider price over the guardrails, counted in that sync', async () => {
+    fixture.feed([
+      ['acme/a', '1.1', '2.2'],
+      ['acme/b', '1', '4'],
+      ['acme/c', '5', '6'],
+    ]);
+    await fixture.sync();
+    expect(await fixture.stored('acme/b')).toEqual(['active', '1', '4']);
+    fixture.feed([
+      ['acme/a', '1.1', '2.2'],
+      ['acme/b', '100', '4'],
+      ['acme/c', '5', '6'],
+    ]);
+    await fixture.sync();
+    const pending = await fixture.call(held, 'GET', '/admin/pricing/held?provider=openrouter');
+    expect(pending.body.held).toMatchObject([{ model_id: 'acme/b', reason: 'price_swing' }]);
     const set = await fixture.call(pins, 'PUT', '/admin/pricing/pins', {
       provider: 'openrouter',
       model_id: 'acme/b',
-      prices: { input: '2', output: '3' },
+      prices: { input: '1', output: '4', ...NO_OTHER_PRICES },
       reason: 'promo until month end',
       expires_at: '2999-01-01T00:00:00Z',
     });
     expect(set.status).toBe(200);
     await fixture.sync();
-    expect(await fixture.stored('acme/b')).toEqual(['active', '2', '3']);
+    const listed = await fixture.call(pins, 'GET', '/admin/pricing/pins');
+    expect(listed.body.pins[0].drift.provider_prices.input_price_per_1m_tokens).toBe('100');
     // Time passes: the pin's end is now behind us.
     await fixture.query(
       `update public.pricing_pins set expires_at = now() - interval '1 second' where model_id = 'acme/b'`,
     );
     const outcome = await fixture.sync();
     if (outcome.kind !== 'finished') throw new Error('refused');
-    expect(await fixture.stored('acme/b')).toEqual(['active', '3', '4']);
+    expect(await fixture.stored('acme/b')).toEqual(['active', '1', '4']);
+    const result = outcome.report.providers.openrouter!;
+    expect(result.counts.held).toBe(1);
+    expect(result.held_changes).toMatchObject([{ model_id: 'acme/b', reason: 'price_swing' }]);
+    expect((await fixture.call(pins, 'GET', '/admin/pricing/pins')).body.pins).toEqual([]);
     const history = await fixture.query(
       `select kind from public.model_pricing_history where model_id = 'acme/b' and run_id = $1`,
       [outcome.report.run_id],
     );
-    expect(history.rows).toEqual([{ kind: 'unpinned' }]);
+    expect(history.rows).toEqual([]);
+    const after = await fixture.call(held, 'GET', '/admin/pricing/held?provider=openrouter');
+    expect(after.body.held).toMatchObject([
+      { model_id: 'acme/b', reason: 'price_swing', current: { input_price_per_1m_tokens: '1' } },
+    ]);
+  });
+
+  it("applies an expired pin's move to a provider price within the guardrails, counted in that sync", async () => {
+    fixture.feed([
+      ['acme/a', '1.1', '2.2'],
+      ['acme/b', '3', '4'],
+      ['acme/c', '5', '6'],
+    ]);
+    const pending = await fixture.call(held, 'GET', '/admin/pricing/held?provider=openrouter');
+    for (const row of pending.body.held as { id: number }[])
+      await fixture.call(held, 'POST', '/admin/pricing/held', { action: 'reject', ids: [row.id] });
+    await fixture.sync();
+    const set = await fixture.call(pins, 'PUT', '/admin/pricing/pins', {
+      provider: 'openrouter',
+      model_id: 'acme/b',
+      prices: { input: '2', output: '3', ...NO_OTHER_PRICES },
+      reason: 'promo until month end',
+      expires_at: '2999-01-01T00:00:00Z',
+    });
+    expect(set.status).toBe(200);
+    await fixture.sync();
+    expect(await fixture.stored('acme/b')).toEqual(['active', '2', '3']);
+    await fixture.query(
+      `update public.pricing_pins set expires_at = now() - interval '1 second' where model_id = 'acme/b'`,
+    );
+    const outcome = await fixture.sync();
+    if (outcome.kind !== 'finished') throw new Error('refused');
+    expect(await fixture.stored('acme/b')).toEqual(['active', '3', '4']);
+    expect(outcome.report.providers.openrouter!.counts.changed).toBe(1);
     expect((await fixture.call(pins, 'GET', '/admin/pricing/pins')).body.pins).toEqual([]);
+  });
+
+  it('refuses a pin that leaves out a base price, naming what is missing, and stores nothing', async () => {
+    const before = await fixture.stored('acme/a');
+    const answer = await fixture.call(pins, 'PUT', '/admin/pricing/pins', {
+      provider: 'openrouter',
+      model_id: 'acme/a',
+      prices: { input: '0.5' },
+      reason: 'test',
+    });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toContain('missing output, cache_read, cache_write, request, image');
+    expect(await fixture.stored('acme/a')).toEqual(before);
+    expect((await fixture.call(pins, 'GET', '/admin/pricing/pins')).body.pins).toEqual([]);
+  });
+
+  it("keeps the model's tiers and extra prices when a pin leaves them out; [] and {} remove them", async () => {
+    const tiers = [{ min_prompt_tokens: 200001, input_per_1m_tokens: '2.2', output_per_1m_tokens: '4.4' }];
+    await fixture.query(
+      `update public.model_pricing set pricing_tiers = $1::jsonb, extra_prices = $2::jsonb
+        where provider = 'openrouter' and model_id = 'acme/c'`,
+      [JSON.stringify(tiers), JSON.stringify({ audio_input_per_1m_tokens: '7' })],
+    );
+    const pinned = await fixture.call(pins, 'PUT', '/admin/pricing/pins', {
+      provider: 'openrouter',
+      model_id: 'acme/c',
+      prices: { input: '5', output: '6', ...NO_OTHER_PRICES },
+      reason: 'keep the tier',
+    });
+    expect(pinned.status).toBe(200);
+    expect(pinned.body.pin.prices).toMatchObject({ tiers, extra: { audio_input_per_1m_tokens: '7' } });
+    const served = await prices.GET(
+      new Request('http://localhost/prices?model_id=acme/c', {
+        headers: { authorization: 'Bearer test-admin-key-0123456789' },
+      }),
+    );
+    expect(((await served.json()) as { prices: unknown[] }).prices).toMatchObject([
+      { tiers, extra: { audio_input_per_1m_tokens: '7' }, pinned: true },
+    ]);
+
+    const cleared = await fixture.call(pins, 'PUT', '/admin/pricing/pins', {
+      provider: 'openrouter',
+      model_id: 'acme/c',
+      prices: { input: '5', output: '6', ...NO_OTHER_PRICES, tiers: [], extra: {} },
+      reason: 'no tier',
+    });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body.pin.prices).toMatchObject({ tiers: [], extra: {} });
+    expect(
+      (await fixture.call(pins, 'DELETE', '/admin/pricing/pins?provider=openrouter&model_id=acme/c')).status,
+    ).toBe(200);
+    await fixture.sync();
   });
 
   it('withdraws the pending held change of a model it pins, so it cannot be approved over the pin', async () => {
@@ -141,7 +306,7 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('pins (%s)', (kin
     const set = await fixture.call(pins, 'PUT', '/admin/pricing/pins', {
       provider: 'openrouter',
       model_id: 'acme/c',
-      prices: { input: '5', output: '6' },
+      prices: { input: '5', output: '6', ...NO_OTHER_PRICES },
       reason: 'keep the old price',
     });
     expect(set.status).toBe(200);
@@ -156,13 +321,22 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('pins (%s)', (kin
   });
 
   it('answers 400 for bad pins and 404 for an unknown model', async () => {
-    const good = { provider: 'openrouter', model_id: 'acme/a', prices: { input: '1' }, reason: 'r' };
+    const good = {
+      provider: 'openrouter',
+      model_id: 'acme/a',
+      prices: { input: '1', output: null, ...NO_OTHER_PRICES },
+      reason: 'r',
+    };
     for (const body of [
-      { ...good, prices: { input: 1 } },
-      { ...good, prices: { input: '-1' } },
-      { ...good, prices: { input: 'cheap' } },
+      { ...good, prices: { ...good.prices, input: 1 } },
+      { ...good, prices: { ...good.prices, input: '-1' } },
+      { ...good, prices: { ...good.prices, input: 'cheap' } },
       { ...good, prices: {} },
-      { ...good, prices: { input: '1', bonus: '2' } },
+      { ...good, prices: { ...good.prices, bonus: '2' } },
+      { ...good, prices: { ...good.prices, input: null } },
+      { ...good, prices: { ...good.prices, tiers: [{ min_prompt_tokens: -1 }] } },
+      { ...good, prices: { ...good.prices, tiers: [{ input_per_1m_tokens: 2 }] } },
+      { ...good, prices: { ...good.prices, extra: { audio_per_1m_tokens: 0.1 } } },
       { ...good, reason: '' },
       { ...good, model_id: 'acme/\u0000' },
       { ...good, expires_at: 'tomorrow' },
@@ -226,7 +400,7 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('pins (%s)', (kin
       const answer = await fixture.call(pins, 'PUT', '/admin/pricing/pins', {
         provider: 'openrouter',
         model_id: 'acme/c',
-        prices: { input },
+        prices: { input, output: null, ...NO_OTHER_PRICES },
         reason: 'r',
       });
       expect(answer.status, input).toBe(400);
@@ -248,7 +422,7 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('pins (%s)', (kin
     const set = await fixture.call(pins, 'PUT', '/admin/pricing/pins', {
       provider: 'openrouter',
       model_id: 'acme/a',
-      prices: { input: '1' },
+      prices: { input: '1', output: null, ...NO_OTHER_PRICES },
       reason: 'r',
     });
     expect(set.status).toBe(409);

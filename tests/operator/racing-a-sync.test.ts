@@ -25,7 +25,7 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])(
       await fixture.call(pins, 'PUT', '/admin/pricing/pins', {
         provider: 'openrouter',
         model_id: 'acme/c',
-        prices: { input: '4', output: '5' },
+        prices: { input: '4', output: '5', cache_read: null, cache_write: null, request: null, image: null },
         reason: 'contract',
       });
       fixture.feed([
@@ -62,7 +62,14 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])(
         fixture.call(pins, 'PUT', '/admin/pricing/pins', {
           provider: 'openrouter',
           model_id: 'acme/b',
-          prices: { input: '9' },
+          prices: {
+            input: '9',
+            output: null,
+            cache_read: null,
+            cache_write: null,
+            request: null,
+            image: null,
+          },
           reason: 'r',
         }),
         fixture.call(pins, 'DELETE', '/admin/pricing/pins?provider=openrouter&model_id=acme/c'),

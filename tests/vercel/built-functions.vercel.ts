@@ -380,7 +380,14 @@ describe('what `vercel build` ships (Vercel CLI, offline, clean copy)', () => {
         body: JSON.stringify({
           provider: pinned!.provider,
           model_id: pinned!.model_id,
-          prices: { input: '1.25', output: '2.5' },
+          prices: {
+            input: '1.25',
+            output: '2.5',
+            cache_read: null,
+            cache_write: null,
+            request: null,
+            image: null,
+          },
           reason: 'vercel tier',
         }),
       },

@@ -40,6 +40,20 @@ const KNOWN_KEYS: Record<string, KnownKey> = {
   output_cost_per_image: extra('image_output_per_image', 'as_given'),
 };
 
+/**
+ * The LiteLLM key of one of our extra prices, with whether it is per token (our price / 10^6), or
+ * null when no key of LiteLLM's names it: the table's extras, then the generic per-token names.
+ */
+export function liteLlmKeyOfExtra(name: string): { key: string; perToken: boolean } | null {
+  for (const [key, known] of Object.entries(KNOWN_KEYS)) {
+    if ('extra' in known && known.extra === name) return { key, perToken: known.conversion === 'per_token' };
+  }
+  if (name.endsWith('_per_1m_tokens'))
+    return { key: `${name.slice(0, -'_per_1m_tokens'.length)}_cost_per_token`, perToken: true };
+  if (isCostKey(name) && PRICE_KEY_PATTERN.test(name)) return { key: name, perToken: false };
+  return null;
+}
+
 /** `<kind>_above_<N>k_tokens`: the price once the prompt is longer than N thousand tokens. */
 const THRESHOLD_PATTERN = /^(.+)_above_(\d{1,7})k_tokens$/;
 
