@@ -76,7 +76,7 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('a rollback says 
     const latest = await fixture.query<{ id: number; rollback_of: number }>(
       `select id::int, rollback_of::int from public.pricing_sync_runs where trigger = 'rollback' order by id desc limit 1`,
     );
-    const { id: rollbackId, rollback_of: runId } = latest.rows[0];
+    const { id: rollbackId, rollback_of: runId } = latest.rows[0]!;
     const redo = await fixture.call(runs, 'POST', '/admin/pricing/runs', {
       action: 'rollback',
       run_id: rollbackId,
