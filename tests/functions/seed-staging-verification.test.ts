@@ -53,6 +53,21 @@ describe.skipIf(!sharedFixturesPresent)(
     describe('2.2: the first manual trigger', () => {
       const deployment = freshDeployment();
 
+      it('as a dry run first, answers the status the real run would: success, the held model listed', async () => {
+        const response = await trigger(
+          request('/admin/pricing/scheduler/trigger?dry_run=true', { method: 'POST', key: ADMIN_KEY }),
+        );
+        const answer = (await response.json()) as Body & { held_changes: HeldEntry[] };
+        expect(answer).toMatchObject({ success: true, status: 'success', dry_run: true, total_errors: 0 });
+        expect(answer.held_changes).toContainEqual(
+          expect.objectContaining({
+            provider: 'openrouter',
+            model_id: HELD_MODEL,
+            reason: 'new_model_price',
+          }),
+        );
+      });
+
       it('answers success: true with the held model listed beside it', async () => {
         const response = await trigger(
           request('/admin/pricing/scheduler/trigger', { method: 'POST', key: ADMIN_KEY }),
