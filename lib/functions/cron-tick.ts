@@ -63,15 +63,16 @@ export async function cronTick(request: Request, context: AppContext): Promise<R
     status: summary.status,
     duration_seconds: summary.duration_seconds,
   };
+  const held = summary.total_held > 0 ? `, held: ${summary.total_held}` : '';
   if (summary.status === 'success') {
     logger.info(
-      fields,
-      `✅ Scheduled pricing sync completed successfully (duration: ${summary.duration_seconds.toFixed(1)}s, updated: ${summary.total_models_updated})`,
+      { ...fields, held: summary.total_held },
+      `✅ Scheduled pricing sync completed successfully (duration: ${summary.duration_seconds.toFixed(1)}s, updated: ${summary.total_models_updated}${held})`,
     );
   } else if (summary.status === 'partial') {
     logger.warn(
-      { ...fields, held: summary.held_changes.length },
-      `⚠️ Scheduled pricing sync completed with problems (status: partial, duration: ${summary.duration_seconds.toFixed(1)}s, updated: ${summary.total_models_updated})`,
+      { ...fields, held: summary.total_held },
+      `⚠️ Scheduled pricing sync completed with problems (status: partial, duration: ${summary.duration_seconds.toFixed(1)}s, updated: ${summary.total_models_updated}${held})`,
     );
   } else {
     logger.error({ ...fields, error: outcome.report.error }, '❌ Scheduled pricing sync failed');

@@ -33,8 +33,8 @@ export async function manualTrigger(request: Request, context: AppContext): Prom
   }
   const summary = runSummary(outcome.report);
   logger.info(
-    { run_id: summary.run_id, status: summary.status },
-    `Manual pricing sync completed: ${summary.total_models_updated} models updated in ${summary.duration_seconds.toFixed(1)}s`,
+    { run_id: summary.run_id, status: summary.status, held: summary.total_held },
+    `Manual pricing sync completed: ${summary.total_models_updated} models updated in ${summary.duration_seconds.toFixed(1)}s${summary.total_held > 0 ? `, ${summary.total_held} held` : ''}`,
   );
   return json(200, summary);
 }

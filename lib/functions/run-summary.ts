@@ -8,6 +8,8 @@ export function runSummary(report: RunReport) {
     0,
   );
   const errors = providers.reduce((sum, result) => sum + (result.error ? 1 : 0) + result.counts.invalid, 0);
+  // Beside the status, not in it: a run whose providers all applied is a success with holds.
+  const held = providers.reduce((sum, result) => sum + result.counts.held, 0);
   return {
     success: report.status === 'success',
     status: report.status,
@@ -17,6 +19,7 @@ export function runSummary(report: RunReport) {
     duration_seconds: Math.round(report.duration_seconds * 1000) / 1000,
     total_models_updated: updated,
     total_errors: errors,
+    total_held: held,
     triggered_by: report.triggered_by,
     triggered_at: report.started_at,
     providers: report.providers,

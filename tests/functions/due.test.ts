@@ -24,7 +24,17 @@ describe('cronDecision (6-hour interval)', () => {
     },
     {
       name: 'last success 1 h ago: not due',
-      last: { status: 'partial', startedAt: minutesAgo(60) },
+      last: { status: 'success', startedAt: minutesAgo(60) },
+      due: false,
+    },
+    {
+      name: 'last run partial (a provider failed or was held whole) 55 min ago: due',
+      last: { status: 'partial', startedAt: minutesAgo(55) },
+      due: true,
+    },
+    {
+      name: 'last run partial 30 min ago: not due',
+      last: { status: 'partial', startedAt: minutesAgo(30) },
       due: false,
     },
     {

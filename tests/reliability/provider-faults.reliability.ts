@@ -40,6 +40,9 @@ describe('provider faults (OpenRouter faulty, NEAR healthy), each through POST t
     return {
       status: answer.status,
       runStatus: answer.body.status as string,
+      success: answer.body.success,
+      totalHeld: answer.body.total_held,
+      runId: answer.body.run_id as number,
       openrouter: providers.openrouter!,
       nearai: providers.nearai!,
       attempts:
@@ -118,7 +121,7 @@ describe('provider faults (OpenRouter faulty, NEAR healthy), each through POST t
     const record = scenario(
       task,
       AREA,
-      'run partial; the swung model held (price_swing) at its old price; the valid changes applied',
+      'run success (a model-level hold is not a failure): success true, total_held 1; the swung model held (price_swing) at its old price; the valid changes applied',
     );
     const priced = await fixture.database!.admin.query<{ model_id: string; input: string }>(
       `select model_id, input_price_per_1m_tokens::text as input from model_pricing
@@ -134,12 +137,56 @@ describe('provider faults (OpenRouter faulty, NEAR healthy), each through POST t
     );
     const heldIds = result.openrouter.held_changes.map((change) => change.model_id);
     record.observe(
-      `run ${result.runStatus}; held ${JSON.stringify(heldIds)} (${result.openrouter.held_changes[0]?.reason}); ${target.model_id} stored input ${after.rows[0]?.input} (was ${target.input}); ${result.openrouter.counts.changed} valid changes applied`,
+      `run ${result.runStatus}, success ${String(result.success)}, total_held ${String(result.totalHeld)}; held ${JSON.stringify(heldIds)} (${result.openrouter.held_changes[0]?.reason}); ${target.model_id} stored input ${after.rows[0]?.input} (was ${target.input}); ${result.openrouter.counts.changed} valid changes applied`,
     );
-    expect(result.runStatus).toBe('partial');
+    expect(result.runStatus).toBe('success');
+    expect(result.success).toBe(true);
+    expect(result.totalHeld).toBe(1);
     expect(heldIds).toEqual([target.model_id]);
     expect(result.openrouter.held_changes[0]?.reason).toBe('price_swing');
     expect(after.rows[0]?.input).toBe(target.input);
     expect(result.openrouter.counts.changed).toBeGreaterThan(0);
+  });
+
+  it('rolling back a run twice: 409 naming the rollback still in force; forced, 400 and nothing recorded', async ({
+    task,
+  }) => {
+    const record = scenario(
+      task,
+      'Operator control',
+      'the first rollback 200; the second 409 naming the first rollback (rolled_back_by), not "changed by a later run"; forced, 400 "would change no price"; no run or history row recorded by either refusal',
+    );
+    const result = await faulty({ priceChangeFraction: 0.1, priceChangeFactor: '1.5' });
+    expect(result.runStatus).toBe('success');
+    const rollback = (force: boolean) =>
+      fetch(`${fixture.url}/admin/pricing/runs`, {
+        method: 'POST',
+        headers: { ...fixture.admin, 'content-type': 'application/json' },
+        body: JSON.stringify({ action: 'rollback', run_id: result.runId, force }),
+      }).then(async (response) => ({
+        status: response.status,
+        body: (await response.json()) as Record<string, unknown>,
+      }));
+    const recorded = async () =>
+      (
+        await fixture.database!.admin.query<{ runs: number; history: number }>(
+          `select (select count(*) from public.pricing_sync_runs)::int as runs,
+                  (select count(*) from public.model_pricing_history)::int as history`,
+        )
+      ).rows[0]!;
+    const first = await rollback(false);
+    const before = await recorded();
+    const again = await rollback(false);
+    const forced = await rollback(true);
+    const after = await recorded();
+    record.observe(
+      `first ${first.status} (run ${String(first.body.run_id)}, ${String(first.body.models_reverted)} reverted); again ${again.status}: ${String(again.body.error)}; forced ${forced.status}: ${String(forced.body.error)}; runs ${before.runs} → ${after.runs}, history rows ${before.history} → ${after.history}`,
+    );
+    expect(first.status).toBe(200);
+    expect(again.status).toBe(409);
+    expect(again.body.rolled_back_by).toBe(first.body.run_id);
+    expect(forced.status).toBe(400);
+    expect(forced.body.error).toMatch(/would change no price/);
+    expect(after).toEqual(before);
   });
 });

@@ -21,13 +21,17 @@ function result(outcome: 'applied' | 'held-model' | 'held-provider' | 'failed'):
 describe('runStatusOf', () => {
   it.each([
     [['applied', 'applied'], 'success'],
+    // A model-level hold is the guardrails working: the provider applied its catalog.
+    [['applied', 'held-model'], 'success'],
+    [['held-model'], 'success'],
     [['applied', 'failed'], 'partial'],
-    [['applied', 'held-model'], 'partial'],
-    [['held-model'], 'partial'],
+    [['held-model', 'failed'], 'partial'],
+    // A provider held whole did not apply: not a success, not a failure either.
     [['applied', 'held-provider'], 'partial'],
+    [['failed', 'held-provider'], 'partial'],
+    [['held-provider'], 'partial'],
     [['failed', 'failed'], 'failed'],
-    [['failed', 'held-provider'], 'failed'],
-    [['held-provider'], 'failed'],
+    [['failed'], 'failed'],
     [[], 'failed'],
   ] as const)('%j -> %s', (outcomes, expected) => {
     expect(runStatusOf(outcomes.map(result))).toBe(expected);
