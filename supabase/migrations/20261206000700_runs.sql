@@ -15,9 +15,13 @@ $$;
 -- run (trigger rollback, rollback_of = p_run_id) in one transaction: prices back to the history's
 -- old values, models it marked missing restored, models it added marked missing. Refusals: 404 an
 -- unknown run, 400 a dry run, a run still running, a run that applied nothing or a pin run (use
--- DELETE /admin/pricing/pins); 409 when a later run changed one of the same models (listed), unless
--- p_force. Pinned models are left at their pin and listed as skipped. The value reverted from is
--- what the next sync holds (reason rolled_back) if the feed still proposes it.
+-- DELETE /admin/pricing/pins); 400 when rolling back would change no price (every model it changed
+-- already has its earlier price, or is pinned), forced or not; 409 naming the run's latest rollback
+-- while that rollback is in force (no later run changed a model it reverted), unless p_force; 409
+-- when a later run changed one of the same models (listed), unless p_force. A refusal records
+-- nothing: the writes are made in a subtransaction and undone when nothing changed or when
+-- conflicts refuse. Pinned models are left at their pin and listed as skipped. The value reverted
+-- from is what the next sync holds (reason rolled_back) if the feed still proposes it.
 create or replace function public.pricing_rollback_run(p_run_id bigint, p_force boolean, p_triggered_by text)
 returns jsonb language plpgsql security definer set search_path = ''
 as $$
@@ -32,6 +36,8 @@ declare
   v_change record;
   v_reverted integer := 0;
   v_results jsonb := '{}'::jsonb;
+  v_rollback bigint;
+  v_rollback_in_force boolean := false;
 begin
   if p_run_id is null then
     return public.pricing_operator_refusal(400, 'run_id must be a run id', null);
@@ -76,6 +82,28 @@ begin
     return public.pricing_operator_refusal(400, 'run ' || p_run_id || ' applied no change: nothing to roll back', null);
   end if;
 
+  -- The run's latest rollback that wrote anything; in force while every model it wrote still has
+  -- that rollback's row as its latest history row.
+  select r.id into v_rollback
+    from public.pricing_sync_runs r
+   where r.rollback_of = p_run_id and r.trigger = 'rollback'
+     and exists (select 1 from public.model_pricing_history h where h.run_id = r.id)
+   order by r.id desc
+   limit 1;
+  if v_rollback is not null then
+    v_rollback_in_force := not exists (
+      select 1 from public.model_pricing_history h
+       where h.run_id = v_rollback
+         and exists (select 1 from public.model_pricing_history l
+                      where l.provider = h.provider and l.model_id = h.model_id and l.id > h.id));
+  end if;
+  if v_rollback_in_force and not coalesce(p_force, false) then
+    return public.pricing_operator_refusal(409,
+      'run ' || p_run_id || ' is already rolled back by run ' || v_rollback
+        || ', which is still in force; to re-apply run ' || p_run_id || ', roll back run ' || v_rollback,
+      jsonb_build_object('rolled_back_by', v_rollback));
+  end if;
+
   select jsonb_agg(x.item order by x.provider, x.model_id), count(*) into v_conflicts, v_conflict_count
     from (select c.provider, c.model_id,
                  jsonb_build_object('provider', c.provider, 'model_id', c.model_id,
@@ -85,36 +113,55 @@ begin
            where exists (select 1 from public.model_pricing_history h
                           where h.provider = c.provider and h.model_id = c.model_id and h.id > c.last_id)
            order by c.provider, c.model_id) x;
-  if v_conflicts is not null and not coalesce(p_force, false) then
-    return public.pricing_operator_refusal(409,
-      v_conflict_count || ' model(s) changed by a later run; roll back with force: true to revert them anyway',
-      jsonb_build_object('conflicts', (select jsonb_agg(e.value) from (
-         select value from jsonb_array_elements(v_conflicts) limit 100) e), 'conflict_count', v_conflict_count));
-  end if;
-
   select jsonb_agg(jsonb_build_object('provider', c.provider, 'model_id', c.model_id) order by c.provider, c.model_id)
     into v_skipped
     from pg_temp.pricing_rollback_changes c
     join public.pricing_pins p on p.provider = c.provider and p.model_id = c.model_id;
 
   select array_agg(distinct c.provider order by c.provider) into v_providers from pg_temp.pricing_rollback_changes c;
-  v_run_id := public.pricing_operator_start('rollback', p_triggered_by, v_providers, p_run_id);
 
-  for v_change in
-    select c.* from pg_temp.pricing_rollback_changes c
-     where not exists (select 1 from public.pricing_pins p where p.provider = c.provider and p.model_id = c.model_id)
-     order by c.provider, c.model_id
-  loop
-    if public.pricing_operator_write_model(v_run_id, v_change.provider, v_change.model_id,
-         coalesce(v_change.old_prices,
-                  -- Added by the run: marked missing, its prices kept.
-                  public.pricing_stored_prices(v_change.provider, v_change.model_id) || '{"state": "missing"}'::jsonb),
-         'rolled_back', false) then
-      v_reverted := v_reverted + 1;
-      v_results := jsonb_set(v_results, array[v_change.provider], jsonb_build_object('applied', true,
-        'reverted', coalesce((v_results -> v_change.provider ->> 'reverted')::integer, 0) + 1));
+  begin
+    v_run_id := public.pricing_operator_start('rollback', p_triggered_by, v_providers, p_run_id);
+
+    for v_change in
+      select c.* from pg_temp.pricing_rollback_changes c
+       where not exists (select 1 from public.pricing_pins p where p.provider = c.provider and p.model_id = c.model_id)
+       order by c.provider, c.model_id
+    loop
+      if public.pricing_operator_write_model(v_run_id, v_change.provider, v_change.model_id,
+           coalesce(v_change.old_prices,
+                    -- Added by the run: marked missing, its prices kept.
+                    public.pricing_stored_prices(v_change.provider, v_change.model_id) || '{"state": "missing"}'::jsonb),
+           'rolled_back', false) then
+        v_reverted := v_reverted + 1;
+        v_results := jsonb_set(v_results, array[v_change.provider], jsonb_build_object('applied', true,
+          'reverted', coalesce((v_results -> v_change.provider ->> 'reverted')::integer, 0) + 1));
+      end if;
+    end loop;
+
+    -- Both refusals undo the run and its writes (raising ends the subtransaction).
+    if v_reverted = 0 then
+      raise exception using errcode = 'PRB00', message = 'rollback changes no price';
     end if;
-  end loop;
+    if v_conflicts is not null and not coalesce(p_force, false) then
+      raise exception using errcode = 'PRB09', message = 'rollback conflicts with a later run';
+    end if;
+  exception
+    when sqlstate 'PRB00' then
+      return public.pricing_operator_refusal(400,
+        'rolling back run ' || p_run_id || ' would change no price: '
+          || case when v_rollback_in_force
+                  then 'run ' || v_rollback || ' already rolled it back and is still in force'
+                  else 'every model it changed already has its earlier price, or is pinned' end,
+        jsonb_build_object('skipped_pinned', coalesce(v_skipped, '[]'::jsonb))
+          || case when v_rollback_in_force then jsonb_build_object('rolled_back_by', v_rollback)
+                  else '{}'::jsonb end);
+    when sqlstate 'PRB09' then
+      return public.pricing_operator_refusal(409,
+        v_conflict_count || ' model(s) changed by a later run; roll back with force: true to revert them anyway',
+        jsonb_build_object('conflicts', (select jsonb_agg(e.value) from (
+           select value from jsonb_array_elements(v_conflicts) limit 100) e), 'conflict_count', v_conflict_count));
+  end;
 
   perform public.pricing_operator_touch_providers(v_providers);
   perform public.pricing_finish_run(v_run_id, 'success',
