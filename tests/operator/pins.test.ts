@@ -361,15 +361,43 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('pins (%s)', (kin
     for (const [text, message] of [
       // Read as the last one, this stored a permanent pin for one meant to expire.
       [
-        body('{"input":"1"}', ',"expires_at":"2099-01-01T00:00:00Z","expires_at":null'),
+        body(
+          '{"input":"1","output":null,"cache_read":null,"cache_write":null,"request":null,"image":null}',
+          ',"expires_at":"2099-01-01T00:00:00Z","expires_at":null',
+        ),
         /"expires_at" more than once/,
       ],
-      [body('{"input":"1","input":"2"}'), /"input" more than once/],
-      [body('{"input":"1","extra":{"a_usd":"1","a_\\u0075sd":"2"}}'), /"a_usd" more than once/],
+      [
+        body(
+          '{"input":"1","output":null,"cache_read":null,"cache_write":null,"request":null,"image":null,"input":"2"}',
+        ),
+        /"input" more than once/,
+      ],
+      [
+        body(
+          '{"input":"1","output":null,"cache_read":null,"cache_write":null,"request":null,"image":null,"extra":{"a_usd":"1","a_\\u0075sd":"2"}}',
+        ),
+        /"a_usd" more than once/,
+      ],
       // Assigned onto a plain object, __proto__ set its prototype and the pin stored `{}`.
-      [body('{"input":"1","extra":{"__proto__":"5"}}'), /"__proto__" is not a price name/],
-      [body('{"input":"1","extra":{"constructor":"5"}}'), /"constructor" is not a price name/],
-      [body('{"input":"1","extra":{"Audio Input":"5"}}'), /is not a price name/],
+      [
+        body(
+          '{"input":"1","output":null,"cache_read":null,"cache_write":null,"request":null,"image":null,"extra":{"__proto__":"5"}}',
+        ),
+        /"__proto__" is not a price name/,
+      ],
+      [
+        body(
+          '{"input":"1","output":null,"cache_read":null,"cache_write":null,"request":null,"image":null,"extra":{"constructor":"5"}}',
+        ),
+        /"constructor" is not a price name/,
+      ],
+      [
+        body(
+          '{"input":"1","output":null,"cache_read":null,"cache_write":null,"request":null,"image":null,"extra":{"Audio Input":"5"}}',
+        ),
+        /is not a price name/,
+      ],
     ] as const) {
       const answer = await fixture.call(pins, 'PUT', '/admin/pricing/pins', text);
       expect(answer.status, text).toBe(400);
@@ -381,7 +409,15 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('pins (%s)', (kin
     const named = await fixture.call(pins, 'PUT', '/admin/pricing/pins', {
       provider: 'openrouter',
       model_id: 'acme/b',
-      prices: { input: '1', extra: { audio_input_usd_per_million_tokens: '2.5' } },
+      prices: {
+        input: '1',
+        output: null,
+        cache_read: null,
+        cache_write: null,
+        request: null,
+        image: null,
+        extra: { audio_input_usd_per_million_tokens: '2.5' },
+      },
       reason: 'r',
     });
     expect(named.status).toBe(200);
