@@ -735,7 +735,7 @@ describe.each([
     expect(await writeEntries()).toBe(3);
     expect(await writeEntries()).toBe(0);
     await fixture.store.finishRun(runId, 'success', { providers: {} }, null);
-    await expect(fixture.store.stageLiteLlmEntries(runId, entries)).rejects.toThrow(/lease/);
+    await expect(writeEntries()).rejects.toThrow(/lease/);
 
     const map = await fixture.store.readLiteLlmMap(null);
     expect(map.entries['map/listed']).toEqual(entries['map/listed']);
