@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { readConfig } from '../../lib/config.js';
+import { configErrorsFor, readConfig } from '../../lib/config.js';
 import { storeFailureMessage } from '../../lib/db/database-url.js';
 import { StoreError } from '../../lib/db/store-error.js';
 import type { CommandIo } from '../../lib/cli/command-io.js';
@@ -67,8 +67,9 @@ export async function runSyncCommand(
     return EXIT_SUCCESS;
   }
   const config = readConfig(env);
-  if (config.errors.length > 0) {
-    io.err(`configuration errors:\n  ${config.errors.join('\n  ')}`);
+  const configErrors = configErrorsFor(config, 'sync');
+  if (configErrors.length > 0) {
+    io.err(`configuration errors:\n  ${configErrors.join('\n  ')}`);
     return EXIT_FAILED;
   }
   let providers = config.providers;

@@ -6,6 +6,7 @@ import { writeServerFile } from './server-file.js';
 import { LOCAL_SECRETS_FILE, withLocalSecrets } from './local-secrets.js';
 import { startLocalRunner, type LocalRunner } from './local-runner.js';
 import type { ProviderResult } from '../../lib/sync/sync-result.js';
+import type { ConfigProblem, ConfigScope } from '../../lib/config.js';
 
 /**
  * `npm start` and `npm run demo`: the functions on localhost with the emulated cron. The demo
@@ -74,6 +75,7 @@ export async function serveLocally(options: {
         ]
       : []),
     ...(replay ? [`replay server: ${replay.url}`] : []),
+    ...configErrorLines(runner.context.config.problems),
     '',
     `curl ${runner.url}/health`,
     `curl -H "Authorization: Bearer ${admin}" ${runner.url}/admin/pricing/scheduler/status`,
@@ -108,4 +110,24 @@ export function offlineHint(body: unknown): string | null {
     `hint: the first sync failed: the providers are unreachable from here${codes ? ` (${codes})` : ''}. ` +
     '`npm run demo` runs against a local replay of them.'
   );
+}
+
+/**
+ * The banner's lines for the config errors: each one, and what it stops (only what it configures;
+ * docs/configuration.md has the table).
+ */
+export function configErrorLines(problems: readonly ConfigProblem[]): string[] {
+  if (problems.length === 0) return [];
+  const stops: Record<ConfigScope, string> = {
+    sync: 'stops the sync',
+    storage: 'stops everything that uses the database',
+    pins: 'stops setting pins',
+    access: 'only what it grants stays closed',
+  };
+  return [
+    `configuration errors (${problems.length}):`,
+    ...problems.map(
+      (problem) => `  ${problem.message} (${problem.disables.map((scope) => stops[scope]).join('; ')})`,
+    ),
+  ];
 }

@@ -2,6 +2,7 @@ import type { AppContext } from '../app/app-context.js';
 import { requireKey } from '../edge/authorize.js';
 import { HttpError } from '../edge/http-error.js';
 import { json } from '../edge/responses.js';
+import { configErrorsFor, type ConfigScope } from '../config.js';
 import type { ActionAnswer } from '../operator/operator-actions.js';
 import { OperatorStore } from '../db/operator-store.js';
 
@@ -13,16 +14,15 @@ export async function operatorEndpoint(
   request: Request,
   context: AppContext,
   act: (store: OperatorStore, admin: string, url: URL) => Promise<ActionAnswer>,
+  /** What the action needs from the configuration: the database, or the pins' price bound too. */
+  needs: ConfigScope = 'storage',
 ): Promise<Response> {
   const admin = requireKey(request, context.config.adminKeys, 'ADMIN_API_KEY');
-  // As the trigger: with the configuration broken (no database on Vercel, say), say so before
-  // reading any input, so every call names what to fix.
-  if (context.config.errors.length > 0) {
-    return json(500, {
-      success: false,
-      error: 'invalid configuration',
-      config_errors: context.config.errors,
-    });
+  // As the trigger: with the storage configuration broken (no database on Vercel, say), say so
+  // before reading any input, so every call names what to fix. Other errors leave these alone.
+  const configErrors = configErrorsFor(context.config, needs);
+  if (configErrors.length > 0) {
+    return json(500, { success: false, error: 'invalid configuration', config_errors: configErrors });
   }
   const answer = await act(new OperatorStore(context.store), admin, new URL(request.url));
   if (answer.status === 200 && request.method !== 'GET') {

@@ -1,6 +1,7 @@
 import type { AppContext } from '../app/app-context.js';
 import { requireKey } from '../edge/authorize.js';
 import { json } from '../edge/responses.js';
+import { configErrorsFor } from '../config.js';
 import { readTriggerOptions } from './trigger-options.js';
 import { runSummary } from './run-summary.js';
 
@@ -8,8 +9,9 @@ import { runSummary } from './run-summary.js';
 export async function manualTrigger(request: Request, context: AppContext): Promise<Response> {
   const { config, logger } = context;
   const admin = requireKey(request, config.adminKeys, 'ADMIN_API_KEY');
-  if (config.errors.length > 0) {
-    return json(500, { success: false, error: 'invalid configuration', config_errors: config.errors });
+  const configErrors = configErrorsFor(config, 'sync');
+  if (configErrors.length > 0) {
+    return json(500, { success: false, error: 'invalid configuration', config_errors: configErrors });
   }
   const options = await readTriggerOptions(request, config.providers);
   logger.info(
