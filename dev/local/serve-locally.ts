@@ -1,4 +1,6 @@
 import { relative } from 'node:path';
+import { StoreError } from '../../lib/db/store-error.js';
+import { NOT_CONFIGURED } from '../../lib/db/unconfigured-transport.js';
 import { startReplayServer, type ReplayServer } from '../replay/replay-server.js';
 import { storageConfigFromEnv } from '../../lib/db/open-store.js';
 import { explainListenError, StartupError } from './startup-error.js';
@@ -85,6 +87,13 @@ export async function serveLocally(options: {
     '',
   ];
   process.stderr.write(lines.join('\n') + '\n');
+  // Not awaited before the banner: a host that never answers would hold it for minutes.
+  void runner.context.store.ping().catch((error: unknown) => {
+    if (error instanceof StoreError && error.code === NOT_CONFIGURED) return;
+    process.stderr.write(
+      `${runner.context.explainStoreFailure(error)}\n/health answers 503 until the database answers.\n`,
+    );
+  });
   return {
     runner,
     replay,

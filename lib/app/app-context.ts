@@ -1,4 +1,5 @@
 import { configErrorsFor, readConfig, type Config } from '../config.js';
+import { storeFailureMessage } from '../db/database-url.js';
 import { openStore, storageConfigFromEnv } from '../db/open-store.js';
 import { PricingStore } from '../db/pricing-store.js';
 import { productionStorageError } from '../db/production-storage.js';
@@ -23,6 +24,8 @@ export interface AppContext {
   /** Sources for every configured provider. */
   sources: ProviderSource[];
   sync(request: SyncRequest): Promise<SyncOutcome>;
+  /** Why a store call failed, in one line (`cannot reach Postgres at host:port …` when it is that). */
+  explainStoreFailure(error: unknown): string;
 }
 
 export function createAppContext(options: {
@@ -68,6 +71,7 @@ export function createAppContext(options: {
     env: options.env,
     sources,
     sync: (request) => runSync({ store: options.store, sources, settings: config, logger }, request),
+    explainStoreFailure: (error) => storeFailureMessage(error, options.store.kind, options.env),
   };
 }
 

@@ -2,6 +2,7 @@ import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { HttpError } from '../edge/http-error.js';
 import { readConfig } from '../config.js';
+import { storeFailureMessage } from '../db/database-url.js';
 import type { PriceBounds } from '../sync/price-bounds.js';
 import * as actions from '../operator/operator-actions.js';
 import { OperatorStore } from '../db/operator-store.js';
@@ -163,7 +164,8 @@ export async function runAdminCommand(
         if (error instanceof HttpError) {
           io.err(`${error.message}\n${ADMIN_USAGE}`);
         } else {
-          io.err(error instanceof Error ? error.message : String(error));
+          // `cannot reach Postgres at host:port …`, as npm run sync says it, not the driver's words.
+          io.err(storeFailureMessage(error, store.kind, env));
         }
         return 1;
       }

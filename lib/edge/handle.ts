@@ -10,6 +10,8 @@ import { json } from './responses.js';
 export interface EdgeContext {
   logger: Logger;
   config: { problems: readonly ConfigProblem[] };
+  /** One line saying why the store cannot be reached (`cannot reach Postgres at host:port …`). */
+  explainStoreFailure?: (error: unknown) => string;
 }
 
 export type Handler<C extends EdgeContext> = (request: Request, context: C) => Promise<Response>;
@@ -55,7 +57,11 @@ export function errorResponse(error: unknown, context: EdgeContext | null): Resp
     return json(error.status, { success: false, error: error.message }, error.headers);
   }
   if (error instanceof StoreError && error.unavailable) {
-    context?.logger.error({ err: error }, 'database unreachable');
+    // One line, not a stack: what cannot be reached and what to do; the same at every call.
+    context?.logger.error(
+      { error: context.explainStoreFailure?.(error) ?? error.message },
+      'database unreachable',
+    );
     return json(503, { success: false, error: 'database unreachable' });
   }
   if (error instanceof StoreError && error.code === NOT_CONFIGURED) {

@@ -120,6 +120,43 @@ describe('the local servers, as a new user starts them', () => {
     expect(child.output()).not.toMatch(/\n\s+at /);
   });
 
+  it('npm start with a DATABASE_URL where nothing listens says so in one line; /health is 503; no stack', async () => {
+    const databasePort = await freePort();
+    const port = await freePort();
+    const child = start('scripts/start.ts', {
+      PORT: String(port),
+      DATABASE_URL: `postgres://user:pw-not-shown-42@127.0.0.1:${databasePort}/pricing`,
+      LOCAL_SECRETS_FILE: join(directory, 'secrets-no-postgres.json'),
+      LOCAL_CRON_FIRST_DELAY_SECONDS: '0',
+    });
+    try {
+      const line = await waitForOutput(child, /^cannot reach Postgres at .*$/m);
+      expect(line).toMatch(
+        new RegExp(
+          `^cannot reach Postgres at 127\\.0\\.0\\.1:${databasePort} \\(DATABASE_URL\\): nothing listens there\\.`,
+        ),
+      );
+      expect(child.output()).toContain('/health answers 503 until the database answers.');
+      const health = await fetch(`http://127.0.0.1:${port}/health`);
+      expect(health.status).toBe(503);
+      // The first tick's failure is one log line naming the database, not a stack.
+      await waitForOutput(child, /"local cron tick"/);
+      const unreachable = child
+        .output()
+        .split('\n')
+        .filter((entry) => entry.startsWith('{'))
+        .map((entry) => JSON.parse(entry) as { msg: string; error: string })
+        .filter((entry) => entry.msg.endsWith('database unreachable'));
+      expect(unreachable.length).toBeGreaterThan(0);
+      for (const entry of unreachable) expect(entry.error).toMatch(/^cannot reach Postgres at 127\.0\.0\.1:/);
+      expect(child.output()).not.toContain('"stack"');
+      expect(child.output()).not.toMatch(/\n\s+at /);
+      expect(child.output()).not.toContain('pw-not-shown-42');
+    } finally {
+      await child.kill();
+    }
+  });
+
   it('npm start offline: the first sync says why it failed, and one hint points to npm run demo', async () => {
     const closedPort = await freePort();
     const nowhere = `http://127.0.0.1:${closedPort}`;
