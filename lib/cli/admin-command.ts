@@ -1,14 +1,17 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { HttpError } from '../edge/http-error.js';
-import { readConfig } from '../config.js';
+import { configErrorsFor, readConfig } from '../config.js';
 import { storeFailureMessage } from '../db/database-url.js';
+import { DEMO_PGLITE_DATA_DIR, storageConfigFromEnv } from '../db/open-store.js';
 import type { PriceBounds } from '../sync/price-bounds.js';
 import * as actions from '../operator/operator-actions.js';
 import { OperatorStore } from '../db/operator-store.js';
+import { VIA_HEADER } from '../functions/admin-operator.js';
 import { openCommandStore, withCommandStore, type CommandIo, type OpenCommandStore } from './command-io.js';
+import { renderAnswer } from './admin-output.js';
 
-export const ADMIN_USAGE = `usage: npm run admin -- <command>
+export const ADMIN_USAGE = `usage: npm run -s admin -- [--demo] [--json] <command>
   held list [--status pending|approved|rejected|superseded|withdrawn|all] [--provider P] [--limit N] [--before ID]
   held approve ID... [--note TEXT]
   held reject ID... [--note TEXT]
@@ -17,8 +20,9 @@ export const ADMIN_USAGE = `usage: npm run admin -- <command>
   pins unset PROVIDER MODEL_ID
   runs list [--limit N] [--before ID]
   runs rollback RUN_ID [--force]
-  prices [--at ISO] [--provider P[,Q]] [--model MODEL_ID] [--history] [--limit N]
-prices are USD per 1M tokens, as decimal strings (3, 0.15)`;
+  prices [--at ISO] [--provider P[,Q]] [--model MODEL_ID] [--history] [--limit N] [--cursor C] [--before ID]
+prices are USD per 1M tokens, as decimal strings (3, 0.15); a table on a terminal, JSON with --json or when piped;
+--demo acts on npm run demo's data (.data/demo-pglite)`;
 
 const OPTIONS = {
   status: { type: 'string' },
@@ -36,6 +40,9 @@ const OPTIONS = {
   at: { type: 'string' },
   model: { type: 'string' },
   history: { type: 'boolean' },
+  cursor: { type: 'string' },
+  demo: { type: 'boolean' },
+  json: { type: 'boolean' },
   help: { type: 'boolean' },
 } as const;
 
@@ -53,30 +60,42 @@ function usage(message: string): never {
   throw new HttpError(400, message);
 }
 
-/** Runs one parsed command against the operator's store; the same actions the admin endpoints call. */
-async function dispatch(
-  store: OperatorStore,
-  words: string[],
-  values: Values,
-  actor: string,
-  bounds: PriceBounds,
-): Promise<actions.ActionAnswer> {
+/** One command as the admin endpoint call it stands for: the same over HTTP and on the store. */
+export interface AdminRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  /** Every parameter the endpoint knows; null when not given. */
+  query: Record<string, string | null>;
+  body?: Record<string, unknown>;
+}
+
+/** The endpoint call a command's words and options stand for; bad usage throws a 400. */
+export function adminRequest(words: string[], values: Values): AdminRequest {
   const [group, verb, ...rest] = words;
   const opt = (name: keyof Values) => (values[name] as string | undefined) ?? null;
   switch (`${group} ${verb ?? ''}`.trim()) {
     case 'held list':
-      return actions.listHeld(store, {
-        status: opt('status'),
-        provider: opt('provider'),
-        before: opt('before'),
-        limit: opt('limit'),
-      });
+      return {
+        method: 'GET',
+        path: '/admin/pricing/held',
+        query: {
+          status: opt('status'),
+          provider: opt('provider'),
+          before: opt('before'),
+          limit: opt('limit'),
+        },
+      };
     case 'held approve':
     case 'held reject':
       if (rest.length === 0) usage(`held ${verb} needs at least one held change id`);
-      return actions.decideHeld(store, { action: verb, ids: rest, note: values.note }, actor);
+      return {
+        method: 'POST',
+        path: '/admin/pricing/held',
+        query: {},
+        body: { action: verb, ids: rest, ...(values.note === undefined ? {} : { note: values.note }) },
+      };
     case 'pins list':
-      return actions.listPins(store, { provider: opt('provider') });
+      return { method: 'GET', path: '/admin/pricing/pins', query: { provider: opt('provider') } };
     case 'pins set': {
       if (rest.length !== 2) usage('pins set needs PROVIDER MODEL_ID');
       const prices: Record<string, unknown> = {};
@@ -84,52 +103,142 @@ async function dispatch(
       if (values.output !== undefined) prices.output = values.output;
       if (values['cache-read'] !== undefined) prices.cache_read = values['cache-read'];
       if (values['cache-write'] !== undefined) prices.cache_write = values['cache-write'];
-      return actions.setPin(
-        store,
-        { provider: rest[0], model_id: rest[1], prices, reason: values.reason, expires_at: values.expires },
-        actor,
-        bounds,
-      );
+      return {
+        method: 'PUT',
+        path: '/admin/pricing/pins',
+        query: {},
+        body: {
+          provider: rest[0],
+          model_id: rest[1],
+          prices,
+          reason: values.reason,
+          ...(values.expires === undefined ? {} : { expires_at: values.expires }),
+        },
+      };
     }
     case 'pins unset':
       if (rest.length !== 2) usage('pins unset needs PROVIDER MODEL_ID');
-      return actions.removePin(store, { provider: rest[0]!, model_id: rest[1]! }, actor);
+      return {
+        method: 'DELETE',
+        path: '/admin/pricing/pins',
+        query: { provider: rest[0]!, model_id: rest[1]! },
+      };
     case 'runs list':
-      return actions.listRuns(store, { before: opt('before'), limit: opt('limit') });
+      return {
+        method: 'GET',
+        path: '/admin/pricing/runs',
+        query: { before: opt('before'), limit: opt('limit') },
+      };
     case 'runs rollback':
       if (rest.length !== 1) usage('runs rollback needs one RUN_ID');
-      return actions.rollbackRun(
-        store,
-        { action: 'rollback', run_id: rest[0], force: values.force ?? false },
-        actor,
-      );
+      return {
+        method: 'POST',
+        path: '/admin/pricing/runs',
+        query: {},
+        body: { action: 'rollback', run_id: rest[0], force: values.force ?? false },
+      };
     default:
       if (group === 'prices' && words.length === 1) {
-        return actions.pricesAt(store, {
-          provider: opt('provider'),
-          model_id: opt('model'),
-          at: opt('at'),
-          history: values.history ? 'true' : null,
-          cursor: null,
-          before: opt('before'),
-          limit: opt('limit'),
-        });
+        return {
+          method: 'GET',
+          path: '/admin/pricing/prices',
+          query: {
+            provider: opt('provider'),
+            model_id: opt('model'),
+            at: opt('at'),
+            history: values.history ? 'true' : null,
+            cursor: opt('cursor'),
+            before: opt('before'),
+            limit: opt('limit'),
+          },
+        };
       }
       usage(`unknown command ${JSON.stringify(words.join(' ').slice(0, 60))}`);
   }
 }
 
+/** Runs one endpoint call on the operator's store: the same actions the admin endpoints call. */
+async function dispatch(
+  store: OperatorStore,
+  request: AdminRequest,
+  actor: string,
+  bounds: PriceBounds,
+): Promise<actions.ActionAnswer> {
+  // adminRequest gives each endpoint every parameter it knows, as the endpoints' queryOf does.
+  const query = request.query as never;
+  const body = request.body ?? {};
+  switch (`${request.method} ${request.path}`) {
+    case 'GET /admin/pricing/held':
+      return actions.listHeld(store, query);
+    case 'POST /admin/pricing/held':
+      return actions.decideHeld(store, body, actor);
+    case 'GET /admin/pricing/pins':
+      return actions.listPins(store, query);
+    case 'PUT /admin/pricing/pins':
+      return actions.setPin(store, body, actor, bounds);
+    case 'DELETE /admin/pricing/pins':
+      return actions.removePin(store, query, actor);
+    case 'GET /admin/pricing/runs':
+      return actions.listRuns(store, query);
+    case 'POST /admin/pricing/runs':
+      return actions.rollbackRun(store, body, actor);
+    default:
+      return actions.pricesAt(store, query);
+  }
+}
+
+/** A local server (`npm start`, `npm run demo`) that holds the PGlite folder, and its admin key. */
+export interface LocalServer {
+  url: string;
+  command: string;
+  adminKey: string;
+}
+
+/** Finds the live local server that holds a PGlite data dir (scripts/admin.ts passes dev/local's). */
+export type FindLocalServer = (
+  dataDir: string,
+  env: Record<string, string | undefined>,
+) => Promise<LocalServer | null>;
+
+/** Sends one call to the server's admin endpoint, as `cli:<user>` via its admin key. */
+async function callServer(
+  server: LocalServer,
+  request: AdminRequest,
+  via: string,
+): Promise<actions.ActionAnswer> {
+  const url = new URL(request.path, server.url);
+  for (const [name, value] of Object.entries(request.query))
+    if (value !== null) url.searchParams.set(name, value);
+  const response = await fetch(url, {
+    method: request.method,
+    headers: {
+      authorization: `Bearer ${server.adminKey}`,
+      [VIA_HEADER]: via,
+      ...(request.body ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(request.body ? { body: JSON.stringify(request.body) } : {}),
+  });
+  const body = (await response.json().catch(() => null)) as Record<string, unknown> | null;
+  return {
+    status: response.status,
+    body: body ?? { success: false, error: `${server.command} answered ${response.status} without JSON` },
+  };
+}
+
 /**
- * `npm run admin`: the operator's actions from a terminal, straight to the database configured in
- * env (as `npm run sync` and `npm run db:prune`), acting as `cli:<OS user>`. Prints the answer as
- * JSON, the same body the admin endpoint gives. Exit 0 on success, 1 on bad usage, a refusal
- * (409 while a sync runs, 404, conflict) or a database error.
+ * `npm run admin`: the operator's actions from a terminal, acting as `cli:<OS user>`. On the
+ * database configured in env (as `npm run sync` and `npm run db:prune`), or, when a running
+ * `npm start` / `npm run demo` holds the PGlite folder, through that server's admin endpoints
+ * (attributed to the admin key, with `via: cli:<user>`). Prints the answer as a table on a
+ * terminal (`io.format` 'text'), else as JSON, the same body the admin endpoint gives. Exit 0 on
+ * success, 1 on bad usage, a refusal (409 while a sync runs, 404, conflict) or a database error.
  */
 export async function runAdminCommand(
   argv: string[],
   env: Record<string, string | undefined>,
   io: CommandIo,
   open: OpenCommandStore = openCommandStore,
+  findServer: FindLocalServer = async () => null,
 ): Promise<number> {
   let parsed;
   try {
@@ -142,24 +251,73 @@ export async function runAdminCommand(
     (parsed.values.help ? io.out : io.err)(ADMIN_USAGE);
     return parsed.values.help ? 0 : 1;
   }
+  let request: AdminRequest;
+  try {
+    request = adminRequest(parsed.positionals, parsed.values);
+  } catch (error) {
+    io.err(`${error instanceof Error ? error.message : String(error)}\n${ADMIN_USAGE}`);
+    return 1;
+  }
+  if (parsed.values.demo) {
+    if (env.DATABASE_URL?.trim() || env.SUPABASE_URL?.trim()) {
+      io.err(
+        `--demo acts on the demo's PGlite data (${DEMO_PGLITE_DATA_DIR}): unset DATABASE_URL and SUPABASE_URL`,
+      );
+      return 1;
+    }
+    env = { ...env, PRICING_DATA_DIR: env.PRICING_DATA_DIR?.trim() || DEMO_PGLITE_DATA_DIR };
+  }
+  const json = parsed.values.json === true || io.format !== 'text';
+  const print = (answer: actions.ActionAnswer): number => {
+    if (answer.status === 200) {
+      for (const line of json ? [JSON.stringify(answer.body, null, 2)] : renderAnswer(answer.body))
+        io.out(line);
+      return 0;
+    }
+    if (answer.status === 400 && typeof answer.body.error === 'string') {
+      io.err(`${answer.body.error}\n${ADMIN_USAGE}`);
+    } else {
+      io.err(JSON.stringify(answer.body, null, 2));
+    }
+    return 1;
+  };
+  const config = readConfig(env);
+  if (request.method === 'PUT') {
+    // A pin is bounded by PRICING_MAX_PRICE_PER_1M: with that setting invalid, no pin is set.
+    const errors = configErrorsFor(config, 'pins');
+    if (errors.length > 0) {
+      io.err(`configuration errors:\n  ${errors.join('\n  ')}`);
+      return 1;
+    }
+  }
+  const via = `cli:${osUser()}`;
+  let storage;
+  try {
+    storage = storageConfigFromEnv(env);
+  } catch (error) {
+    io.err(error instanceof Error ? error.message : String(error));
+    return 1;
+  }
+  // A running local server holds the PGlite folder: act through it (no PGlite to open, no lock).
+  const server = storage.kind === 'pglite' ? await findServer(storage.dataDir, env) : null;
+  if (server) {
+    try {
+      return print(await callServer(server, request, via));
+    } catch (error) {
+      io.err(
+        `${server.command} (${server.url}) did not answer: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      return 1;
+    }
+  }
   return withCommandStore(
     io,
     () => open(env),
     async (store) => {
       try {
-        const answer = await dispatch(
-          new OperatorStore(store),
-          parsed.positionals,
-          parsed.values,
-          `cli:${osUser()}`,
-          { maxPricePer1m: readConfig(env).maxPricePer1m },
+        return print(
+          await dispatch(new OperatorStore(store), request, via, { maxPricePer1m: config.maxPricePer1m }),
         );
-        if (answer.status === 200) {
-          io.out(JSON.stringify(answer.body, null, 2));
-          return 0;
-        }
-        io.err(JSON.stringify(answer.body, null, 2));
-        return 1;
       } catch (error) {
         if (error instanceof HttpError) {
           io.err(`${error.message}\n${ADMIN_USAGE}`);

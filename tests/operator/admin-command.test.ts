@@ -110,7 +110,7 @@ describe('npm run admin', () => {
     ]) {
       const result = await admin(...argv);
       expect(result.code, argv.join(' ')).toBe(1);
-      expect(result.err).toMatch(/usage: npm run admin/);
+      expect(result.err).toMatch(/usage: npm run -s admin/);
     }
     expect((await admin('--help')).code).toBe(0);
   });
