@@ -1,4 +1,5 @@
 import { relative } from 'node:path';
+import { createLogger, logFormatFor } from '../../lib/logging/logger.js';
 import { StoreError } from '../../lib/db/store-error.js';
 import { NOT_CONFIGURED } from '../../lib/db/unconfigured-transport.js';
 import { startReplayServer, type ReplayServer } from '../replay/replay-server.js';
@@ -46,6 +47,8 @@ export async function serveLocally(options: {
   const runner = await startLocalRunner({
     env: secrets.env,
     port,
+    // Readable lines on a terminal; JSON when piped or with LOG_FORMAT=json, as on Vercel.
+    logger: createLogger({ format: logFormatFor(env, process.stdout) }),
     onCronTick: ({ body }) => {
       if (!firstTick) return;
       firstTick = false;

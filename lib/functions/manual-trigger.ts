@@ -34,9 +34,19 @@ export async function manualTrigger(request: Request, context: AppContext): Prom
     });
   }
   const summary = runSummary(outcome.report);
-  logger.info(
-    { run_id: summary.run_id, status: summary.status },
-    `Manual pricing sync completed: ${summary.total_models_updated} models updated in ${summary.duration_seconds.toFixed(1)}s`,
-  );
+  const fields = { run_id: summary.run_id, status: summary.status };
+  if (summary.status === 'success') {
+    logger.info(
+      fields,
+      `Manual pricing sync completed: ${summary.total_models_updated} models updated in ${summary.duration_seconds.toFixed(1)}s`,
+    );
+  } else if (summary.status === 'partial') {
+    logger.warn(
+      { ...fields, held: summary.held_changes.length },
+      `⚠️ Manual pricing sync completed with problems (status: partial, duration: ${summary.duration_seconds.toFixed(1)}s, updated: ${summary.total_models_updated})`,
+    );
+  } else {
+    logger.error({ ...fields, error: outcome.report.error }, '❌ Manual pricing sync failed');
+  }
   return json(200, summary);
 }
