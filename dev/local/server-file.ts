@@ -46,7 +46,7 @@ export async function findLocalServer(
 ): Promise<{ url: string; command: string; adminKey: string } | null> {
   const server = await readServerFile(dataDir);
   if (!server) return null;
-  const { dataDirHolderPid } = await import('../../lib/db/pglite-adapter.js');
+  const { dataDirHolderPid } = await import('../../lib/db/data-dir-owner.js');
   if (server.pid !== (await dataDirHolderPid(dataDir))) return null;
   const secrets = await withLocalSecrets(
     { ADMIN_API_KEY: env.ADMIN_API_KEY, CRON_SECRET: env.CRON_SECRET ?? 'unused' },

@@ -300,6 +300,15 @@ export async function runAdminCommand(
   }
   // A running local server holds the PGlite folder: act through it (no PGlite to open, no lock).
   const server = storage.kind === 'pglite' ? await findServer(storage.dataDir, env) : null;
+  if (!server && storage.kind === 'pglite' && !parsed.values.demo && !env.PRICING_DATA_DIR?.trim()) {
+    // The default folder is npm start's; a running demo keeps its data elsewhere. Say so, once.
+    const demo = await findServer(DEMO_PGLITE_DATA_DIR, env);
+    if (demo) {
+      io.err(
+        `note: ${demo.command} (${demo.url}) holds ${DEMO_PGLITE_DATA_DIR}; this acts on ${storage.dataDir}. Add --demo to act on the demo's data.`,
+      );
+    }
+  }
   if (server) {
     try {
       return print(await callServer(server, request, via));

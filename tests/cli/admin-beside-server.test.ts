@@ -166,3 +166,24 @@ describe('the via header', () => {
     }
   });
 });
+
+describe('npm run admin without --demo while only the demo runs', () => {
+  it("says that it acts on npm start's folder and that --demo acts on the demo's", async () => {
+    const err: string[] = [];
+    await runAdminCommand(
+      ['held', 'list'],
+      { DATABASE_URL: '', SUPABASE_URL: '' },
+      { out: () => undefined, err: (line) => err.push(line) },
+      async () => {
+        throw new Error('not opened in this test');
+      },
+      async (dataDir) =>
+        dataDir === '.data/demo-pglite'
+          ? { url: 'http://127.0.0.1:1', command: 'npm run demo', adminKey: 'unused-in-this-test' }
+          : null,
+    );
+    expect(err[0]).toBe(
+      "note: npm run demo (http://127.0.0.1:1) holds .data/demo-pglite; this acts on .data/pglite. Add --demo to act on the demo's data.",
+    );
+  });
+});
