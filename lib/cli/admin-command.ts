@@ -6,6 +6,7 @@ import { storeFailureMessage } from '../db/database-url.js';
 import { DEMO_PGLITE_DATA_DIR, storageConfigFromEnv } from '../db/open-store.js';
 import type { PriceBounds } from '../sync/price-bounds.js';
 import * as actions from '../operator/operator-actions.js';
+import { instant } from '../operator/operator-input.js';
 import { OperatorStore } from '../db/operator-store.js';
 import { VIA_HEADER } from '../functions/admin-operator.js';
 import { openCommandStore, withCommandStore, type CommandIo, type OpenCommandStore } from './command-io.js';
@@ -184,7 +185,17 @@ async function perform(request: AdminRequest, send: Send, say: (line: string) =>
     provider?: unknown;
     model_id?: unknown;
     prices: Record<string, string | null>;
+    expires_at?: unknown;
   };
+  // A bad expiry is refused before the pin is read and said, as one line.
+  if (body.expires_at !== undefined) {
+    try {
+      instant(body.expires_at, 'expires_at');
+    } catch (error) {
+      if (error instanceof HttpError) return { status: 400, body: { success: false, error: error.message } };
+      throw error;
+    }
+  }
   const current = await send({
     method: 'GET',
     path: '/admin/pricing/prices',

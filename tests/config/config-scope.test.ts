@@ -42,7 +42,7 @@ describe('a misconfiguration stops only what it configures', () => {
     return JSON.stringify({
       provider: 'openrouter',
       model_id: rows[0]!.model_id,
-      prices: { input: '1', output: '2' },
+      prices: { input: '1', output: '2', cache_read: null, cache_write: null, request: null, image: null },
       reason: 'contract',
     });
   };
