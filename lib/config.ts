@@ -6,9 +6,25 @@ import { createProviderSource, parseProviderList, PROVIDERS } from './providers/
 import type { ProviderSlug } from './providers/price-record.js';
 
 /**
+ * What an invalid value disables, and nothing else (docs/configuration.md has the table):
+ * - `sync`: every sync (cron, manual trigger, `npm run sync`): the PRICING_* settings, the provider
+ *   list and the providers' URLs;
+ * - `storage`: everything that reads or writes the database (the sync included);
+ * - `pins`: setting a pin (PRICING_MAX_PRICE_PER_1M bounds pinned prices as it bounds synced ones).
+ * A weak secret is listed under `access`: that one key authenticates nothing (fail closed), and a
+ * bad PROMETHEUS_ENABLED or PRICES_PUBLIC keeps its endpoints closed; nothing else stops.
+ */
+export type ConfigScope = 'sync' | 'storage' | 'pins' | 'access';
+
+export interface ConfigProblem {
+  message: string;
+  disables: readonly ConfigScope[];
+}
+
+/**
  * Every setting read from env, validated in one place. An invalid value never crashes a
- * function: it lands in `errors` (the cron answers 500 with them, status lists them) and the
- * setting keeps its default so that status can still describe the rest.
+ * function: it lands in `problems` with what it disables (status lists every one) and the setting
+ * keeps its default, or the closed choice, so that the rest still works.
  */
 export interface Config {
   enabled: boolean;
@@ -40,7 +56,22 @@ export interface Config {
   pricesPublic: boolean;
   /** PRICES_TOKEN: a bearer token for the price endpoints (admin keys work too). */
   pricesToken: string | null;
+  /** Every config error's message, for status, the start-up banner and the logs. */
   errors: string[];
+  problems: ConfigProblem[];
+}
+
+/** The messages of the config errors that disable `scope` (storage errors disable everything stored). */
+export function configErrorsFor(
+  config: { problems: readonly ConfigProblem[] },
+  scope: ConfigScope,
+): string[] {
+  return config.problems
+    .filter(
+      (problem) =>
+        problem.disables.includes(scope) || (scope !== 'access' && problem.disables.includes('storage')),
+    )
+    .map((problem) => problem.message);
 }
 
 export const DEFAULTS = {
@@ -92,21 +123,23 @@ const positiveDecimal = z
   .refine((value) => /[1-9]/.test(value), 'must be a positive decimal number')
   .refine((value) => value.length <= 40, 'must be at most 40 characters');
 
+type Errors = (message: string) => void;
+
 function read<T>(
   env: Record<string, string | undefined>,
   name: string,
   schema: z.ZodType<T, string>,
   fallback: T,
-  errors: string[],
+  errors: Errors,
+  /** What an invalid value stands for: the default unless that would open something. */
+  invalidFallback: T = fallback,
 ): T {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
   const parsed = schema.safeParse(raw);
   if (parsed.success) return parsed.data;
-  errors.push(
-    `${name}=${JSON.stringify(raw.slice(0, 60))} ${parsed.error.issues[0]?.message ?? 'is invalid'}`,
-  );
-  return fallback;
+  errors(`${name}=${JSON.stringify(raw.slice(0, 60))} ${parsed.error.issues[0]?.message ?? 'is invalid'}`);
+  return invalidFallback;
 }
 
 /** Shortest key or secret accepted: a shorter one can be guessed, or is a typo. */
@@ -122,12 +155,12 @@ function weakSecretProblem(value: string): string | null {
  * A secret from env, or null when unset. A weak one (short, or with whitespace inside) is a config
  * error naming the variable (never the value) and authenticates nothing.
  */
-function secret(env: Record<string, string | undefined>, name: string, errors: string[]): string | null {
+function secret(env: Record<string, string | undefined>, name: string, errors: Errors): string | null {
   const value = env[name]?.trim();
   if (!value) return null;
   const problem = weakSecretProblem(value);
   if (problem !== null) {
-    errors.push(`${name} ${problem}; it authenticates nothing until fixed`);
+    errors(`${name} ${problem}; it authenticates nothing until fixed`);
     return null;
   }
   return value;
@@ -139,10 +172,7 @@ function secret(env: Record<string, string | undefined>, name: string, errors: s
  * without whitespace is an error and authenticates nothing. An entry without a `:` means a key held
  * a comma and was cut there, so the entry before it is refused as well: its key is only a prefix.
  */
-function adminKeys(
-  env: Record<string, string | undefined>,
-  errors: string[],
-): { name: string; key: string }[] {
+function adminKeys(env: Record<string, string | undefined>, errors: Errors): { name: string; key: string }[] {
   const keys: { name: string; key: string }[] = [];
   const single = secret(env, 'ADMIN_API_KEY', errors);
   if (single) keys.push({ name: 'admin', key: single });
@@ -155,7 +185,7 @@ function adminKeys(
     const separator = entry.indexOf(':');
     if (separator < 0) {
       // Never echo the entry: it may hold (part of) a key.
-      errors.push(
+      errors(
         `${position} is not name:key (a key containing a comma is cut there); it and the entry before it authenticate nothing`,
       );
       if (index > 0) accepted[index - 1] = null;
@@ -168,7 +198,7 @@ function adminKeys(
       ? 'needs a name of 1..64 letters, digits or ._@- before the colon'
       : weakSecretProblem(key);
     if (problem !== null) {
-      errors.push(`${position}: the key ${problem}; it authenticates nothing until fixed`);
+      errors(`${position}: the key ${problem}; it authenticates nothing until fixed`);
       accepted.push(null);
       return;
     }
@@ -183,12 +213,19 @@ export function readConfig(
   /** The providers `PRICING_SYNC_PROVIDERS` may name: the registry, or a test's own list. */
   definitions: readonly ProviderDefinition[] = PROVIDERS,
 ): Config {
-  const errors: string[] = [];
+  const problems: ConfigProblem[] = [];
+  const disabling =
+    (...disables: ConfigScope[]): Errors =>
+    (message) =>
+      problems.push({ message, disables });
+  const errors = disabling('sync');
+  const access = disabling('access');
+  const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
   let providers: ProviderSlug[];
   try {
     providers = parseProviderList(env.PRICING_SYNC_PROVIDERS, undefined, definitions);
   } catch (error) {
-    errors.push(error instanceof Error ? error.message : String(error));
+    errors(messageOf(error));
     providers = parseProviderList(undefined, undefined, definitions);
   }
   for (const slug of providers) {
@@ -196,12 +233,12 @@ export function readConfig(
       // Base URLs and the like are checked here, so a bad one is a config error, not a crash.
       createProviderSource(slug, env, {}, definitions);
     } catch (error) {
-      errors.push(error instanceof Error ? error.message : String(error));
+      errors(messageOf(error));
     }
   }
   const storageError = productionStorageError(env);
-  if (storageError) errors.push(storageError);
-  return {
+  if (storageError) disabling('storage')(storageError);
+  const config = {
     enabled: read(env, 'PRICING_SYNC_ENABLED', booleanSetting, true, errors),
     intervalHours: read(env, 'PRICING_SYNC_INTERVAL_HOURS', positiveInteger, DEFAULTS.intervalHours, errors),
     providers,
@@ -215,7 +252,13 @@ export function readConfig(
     ),
     maxShrink: read(env, 'PRICING_SYNC_MAX_SHRINK', fraction, DEFAULTS.maxShrink, errors),
     maxPriceRatio: read(env, 'PRICING_SYNC_MAX_PRICE_RATIO', ratio, DEFAULTS.maxPriceRatio, errors),
-    maxPricePer1m: read(env, 'PRICING_MAX_PRICE_PER_1M', positiveDecimal, DEFAULTS.maxPricePer1m, errors),
+    maxPricePer1m: read(
+      env,
+      'PRICING_MAX_PRICE_PER_1M',
+      positiveDecimal,
+      DEFAULTS.maxPricePer1m,
+      disabling('sync', 'pins'),
+    ),
     maxNewPricePer1m: read(
       env,
       'PRICING_SYNC_MAX_NEW_PRICE_PER_1M',
@@ -244,13 +287,15 @@ export function readConfig(
       DEFAULTS.providerMaxItems,
       errors,
     ),
-    cronSecret: secret(env, 'CRON_SECRET', errors),
-    adminKeys: adminKeys(env, errors),
-    metricsToken: secret(env, 'METRICS_TOKEN', errors),
-    metricsTokenRejected: Boolean(env.METRICS_TOKEN?.trim()) && secret(env, 'METRICS_TOKEN', []) === null,
-    prometheusEnabled: read(env, 'PROMETHEUS_ENABLED', booleanSetting, true, errors),
-    pricesPublic: read(env, 'PRICES_PUBLIC', booleanSetting, false, errors),
-    pricesToken: secret(env, 'PRICES_TOKEN', errors),
-    errors,
+    cronSecret: secret(env, 'CRON_SECRET', access),
+    adminKeys: adminKeys(env, access),
+    metricsToken: secret(env, 'METRICS_TOKEN', access),
+    metricsTokenRejected:
+      Boolean(env.METRICS_TOKEN?.trim()) && secret(env, 'METRICS_TOKEN', () => undefined) === null,
+    // Fail closed: a value that is not a boolean turns /metrics off rather than on.
+    prometheusEnabled: read(env, 'PROMETHEUS_ENABLED', booleanSetting, true, access, false),
+    pricesPublic: read(env, 'PRICES_PUBLIC', booleanSetting, false, access),
+    pricesToken: secret(env, 'PRICES_TOKEN', access),
   };
+  return { ...config, errors: problems.map((problem) => problem.message), problems };
 }

@@ -1,6 +1,6 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
-import { readConfig } from '../../lib/config.js';
+import { configErrorsFor, readConfig } from '../../lib/config.js';
 import { storeFailureMessage } from '../../lib/db/database-url.js';
 import { StoreError } from '../../lib/db/store-error.js';
 import type { CommandIo } from '../../lib/cli/command-io.js';
@@ -14,7 +14,7 @@ import { parseProviderList } from '../../lib/providers/registry.js';
 import { createProviderSources } from '../../lib/providers/registry.js';
 import { runSync } from '../../lib/sync/run-sync.js';
 import { startTracing } from '../../lib/tracing/start-tracing.js';
-import type { ProviderResult, RunReport } from '../../lib/sync/sync-result.js';
+import type { PricePair, ProviderResult, RunReport } from '../../lib/sync/sync-result.js';
 
 export const EXIT_SUCCESS = 0;
 export const EXIT_FAILED = 1;
@@ -67,8 +67,9 @@ export async function runSyncCommand(
     return EXIT_SUCCESS;
   }
   const config = readConfig(env);
-  if (config.errors.length > 0) {
-    io.err(`configuration errors:\n  ${config.errors.join('\n  ')}`);
+  const configErrors = configErrorsFor(config, 'sync');
+  if (configErrors.length > 0) {
+    io.err(`configuration errors:\n  ${configErrors.join('\n  ')}`);
     return EXIT_FAILED;
   }
   let providers = config.providers;
@@ -243,6 +244,30 @@ export function summaryTable(report: RunReport): string[] {
   return [
     format(header),
     ...rows.map(format),
+    ...(report.dry_run ? dryRunChanges(report) : []),
     `run ${report.run_id}: ${report.status}${report.dry_run ? ' (dry run: nothing written)' : ''} in ${report.duration_seconds.toFixed(2)} s`,
   ];
+}
+
+/**
+ * A dry run's answer to "what would change": each model a real run would write (the report keeps
+ * each provider's first ones), with its input / output price before and after.
+ */
+function dryRunChanges(report: RunReport): string[] {
+  const lines: string[] = [];
+  const pair = (view: PricePair | null) =>
+    view ? `${view.input_price_per_1m_tokens ?? '-'}/${view.output_price_per_1m_tokens ?? '-'}` : '-';
+  for (const result of Object.values(report.providers)) {
+    const changes = result.changes ?? [];
+    if (changes.length === 0) continue;
+    const total =
+      result.counts.added + result.counts.restored + result.counts.changed + result.counts.missing;
+    lines.push(
+      `${result.provider} would change ${total} model${total === 1 ? '' : 's'}${changes.length < total ? ` (first ${changes.length} shown)` : ''} (input/output USD per 1M):`,
+    );
+    for (const change of changes) {
+      lines.push(`  ${change.kind.padEnd(8)} ${change.model_id}  ${pair(change.old)} -> ${pair(change.new)}`);
+    }
+  }
+  return lines;
 }

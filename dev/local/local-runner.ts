@@ -10,6 +10,7 @@ import type { PricingStore } from '../../lib/db/pricing-store.js';
 import type { Logger } from '../../lib/logging/logger.js';
 import { isRefusal } from '../../lib/edge/method-not-allowed.js';
 import { booleanWord } from '../../lib/text/boolean-word.js';
+import { configErrorsFor } from '../../lib/config.js';
 import { nextCronTime } from './cron-schedule.js';
 
 type RouteModule = Partial<Record<string, (request: Request) => Promise<Response>>>;
@@ -205,7 +206,14 @@ export async function startLocalRunner(options: LocalRunnerOptions): Promise<Loc
   let cronTicks = 0;
   const timers = new Set<NodeJS.Timeout>();
   const cronOff = booleanWord(options.env.LOCAL_CRON) === false;
-  if (!cronOff) {
+  const syncErrors = configErrorsFor(context.config, 'sync');
+  if (!cronOff && syncErrors.length > 0) {
+    // Every tick would fail the same way: say so once, instead of announcing a scheduler.
+    logger.error(
+      { config_errors: syncErrors },
+      '❌ Pricing sync scheduler not started: invalid configuration',
+    );
+  } else if (!cronOff) {
     const firstDelaySeconds = Number(options.env.LOCAL_CRON_FIRST_DELAY_SECONDS ?? 30);
     logger.info(`🔄 Starting pricing sync scheduler (interval: ${context.config.intervalHours}h)...`);
     for (const cron of vercelJson.crons) {

@@ -1,4 +1,7 @@
 import { relative } from 'node:path';
+import { createLogger, logFormatFor } from '../../lib/logging/logger.js';
+import { StoreError } from '../../lib/db/store-error.js';
+import { NOT_CONFIGURED } from '../../lib/db/unconfigured-transport.js';
 import { startReplayServer, type ReplayServer } from '../replay/replay-server.js';
 import { storageConfigFromEnv } from '../../lib/db/open-store.js';
 import { explainListenError, StartupError } from './startup-error.js';
@@ -6,6 +9,7 @@ import { writeServerFile } from './server-file.js';
 import { LOCAL_SECRETS_FILE, withLocalSecrets } from './local-secrets.js';
 import { startLocalRunner, type LocalRunner } from './local-runner.js';
 import type { ProviderResult } from '../../lib/sync/sync-result.js';
+import type { ConfigProblem, ConfigScope } from '../../lib/config.js';
 
 /**
  * `npm start` and `npm run demo`: the functions on localhost with the emulated cron. The demo
@@ -43,6 +47,8 @@ export async function serveLocally(options: {
   const runner = await startLocalRunner({
     env: secrets.env,
     port,
+    // Readable lines on a terminal; JSON when piped or with LOG_FORMAT=json, as on Vercel.
+    logger: createLogger({ format: logFormatFor(env, process.stdout) }),
     onCronTick: ({ body }) => {
       if (!firstTick) return;
       firstTick = false;
@@ -74,6 +80,7 @@ export async function serveLocally(options: {
         ]
       : []),
     ...(replay ? [`replay server: ${replay.url}`] : []),
+    ...configErrorLines(runner.context.config.problems),
     '',
     `curl ${runner.url}/health`,
     `curl -H "Authorization: Bearer ${admin}" ${runner.url}/admin/pricing/scheduler/status`,
@@ -83,6 +90,13 @@ export async function serveLocally(options: {
     '',
   ];
   process.stderr.write(lines.join('\n') + '\n');
+  // Not awaited before the banner: a host that never answers would hold it for minutes.
+  void runner.context.store.ping().catch((error: unknown) => {
+    if (error instanceof StoreError && error.code === NOT_CONFIGURED) return;
+    process.stderr.write(
+      `${runner.context.explainStoreFailure(error)}\n/health answers 503 until the database answers.\n`,
+    );
+  });
   return {
     runner,
     replay,
@@ -108,4 +122,24 @@ export function offlineHint(body: unknown): string | null {
     `hint: the first sync failed: the providers are unreachable from here${codes ? ` (${codes})` : ''}. ` +
     '`npm run demo` runs against a local replay of them.'
   );
+}
+
+/**
+ * The banner's lines for the config errors: each one, and what it stops (only what it configures;
+ * docs/configuration.md has the table).
+ */
+export function configErrorLines(problems: readonly ConfigProblem[]): string[] {
+  if (problems.length === 0) return [];
+  const stops: Record<ConfigScope, string> = {
+    sync: 'stops the sync',
+    storage: 'stops everything that uses the database',
+    pins: 'stops setting pins',
+    access: 'only what it grants stays closed',
+  };
+  return [
+    `configuration errors (${problems.length}):`,
+    ...problems.map(
+      (problem) => `  ${problem.message} (${problem.disables.map((scope) => stops[scope]).join('; ')})`,
+    ),
+  ];
 }

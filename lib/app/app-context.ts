@@ -1,4 +1,5 @@
-import { readConfig, type Config } from '../config.js';
+import { configErrorsFor, readConfig, type Config } from '../config.js';
+import { storeFailureMessage } from '../db/database-url.js';
 import { openStore, storageConfigFromEnv } from '../db/open-store.js';
 import { PricingStore } from '../db/pricing-store.js';
 import { productionStorageError } from '../db/production-storage.js';
@@ -23,6 +24,8 @@ export interface AppContext {
   /** Sources for every configured provider. */
   sources: ProviderSource[];
   sync(request: SyncRequest): Promise<SyncOutcome>;
+  /** Why a store call failed, in one line (`cannot reach Postgres at host:port …` when it is that). */
+  explainStoreFailure(error: unknown): string;
 }
 
 export function createAppContext(options: {
@@ -36,13 +39,22 @@ export function createAppContext(options: {
 }): AppContext {
   const providers = options.providers ?? PROVIDERS;
   const read = readConfig(options.env, providers);
-  const config = options.configErrors?.length
-    ? { ...read, errors: [...read.errors, ...options.configErrors] }
+  const storageProblems = (options.configErrors ?? []).map((message) => ({
+    message,
+    disables: ['storage' as const],
+  }));
+  const config = storageProblems.length
+    ? {
+        ...read,
+        errors: [...read.errors, ...storageProblems.map((problem) => problem.message)],
+        problems: [...read.problems, ...storageProblems],
+      }
     : read;
   const logger = options.logger ?? createLogger();
-  // With config errors nothing syncs (the functions answer 500 naming them), so build no sources.
+  // With a config error that stops the sync nothing syncs (the sync's functions answer 500 naming
+  // it), so build no sources. Other errors (a weak METRICS_TOKEN) leave the sync alone.
   const sources =
-    config.errors.length > 0
+    configErrorsFor(config, 'sync').length > 0
       ? []
       : config.providers.map((slug) =>
           createProviderSource(
@@ -59,6 +71,7 @@ export function createAppContext(options: {
     env: options.env,
     sources,
     sync: (request) => runSync({ store: options.store, sources, settings: config, logger }, request),
+    explainStoreFailure: (error) => storeFailureMessage(error, options.store.kind, options.env),
   };
 }
 

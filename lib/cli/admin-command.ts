@@ -1,25 +1,30 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { HttpError } from '../edge/http-error.js';
-import { readConfig } from '../config.js';
+import { configErrorsFor, readConfig } from '../config.js';
+import { storeFailureMessage } from '../db/database-url.js';
+import { DEMO_PGLITE_DATA_DIR, storageConfigFromEnv } from '../db/open-store.js';
 import type { PriceBounds } from '../sync/price-bounds.js';
 import * as actions from '../operator/operator-actions.js';
+import { instant } from '../operator/operator-input.js';
 import { OperatorStore } from '../db/operator-store.js';
+import { VIA_HEADER } from '../functions/admin-operator.js';
 import { openCommandStore, withCommandStore, type CommandIo, type OpenCommandStore } from './command-io.js';
+import { renderAnswer } from './admin-output.js';
 
-export const ADMIN_USAGE = `usage: npm run admin -- <command>
+export const ADMIN_USAGE = `usage: npm run -s admin -- [--demo] [--json] <command>
   held list [--status pending|approved|rejected|superseded|withdrawn|all] [--provider P] [--limit N] [--before ID]
   held approve ID... [--note TEXT]
   held reject ID... [--note TEXT]
   pins list [--provider P]
   pins set PROVIDER MODEL_ID --reason TEXT [--input USD] [--output USD] [--cache-read USD] [--cache-write USD]
-           [--request USD] [--image USD] [--expires ISO]
-           (a price not given keeps the model's current one; none = no price)
+           [--request USD] [--image USD] [--expires ISO]   (none: no such price; a flag left out keeps the model's current price)
   pins unset PROVIDER MODEL_ID
   runs list [--limit N] [--before ID]
   runs rollback RUN_ID [--force]
-  prices [--at ISO] [--provider P[,Q]] [--model MODEL_ID] [--history] [--limit N]
-prices are USD per 1M tokens, as decimal strings (3, 0.15)`;
+  prices [--at ISO] [--provider P[,Q]] [--model MODEL_ID] [--history] [--limit N] [--cursor C] [--before ID]
+prices are USD per 1M tokens, as decimal strings (3, 0.15); a table on a terminal, JSON with --json or when piped;
+--demo acts on npm run demo's data (.data/demo-pglite)`;
 
 const OPTIONS = {
   status: { type: 'string' },
@@ -39,6 +44,9 @@ const OPTIONS = {
   at: { type: 'string' },
   model: { type: 'string' },
   history: { type: 'boolean' },
+  cursor: { type: 'string' },
+  demo: { type: 'boolean' },
+  json: { type: 'boolean' },
   help: { type: 'boolean' },
 } as const;
 
@@ -52,16 +60,108 @@ function osUser(): string {
 
 type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
 
-/** A command that is not one: it is answered with the usage. A bad value is one line (an HttpError). */
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
 function usage(message: string): never {
-  throw new UsageError(message);
+  throw new HttpError(400, message);
 }
 
-/** Each base price's flag and its field in the API's pin and in GET /prices. */
+/** One command as the admin endpoint call it stands for: the same over HTTP and on the store. */
+export interface AdminRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  path: string;
+  /** Every parameter the endpoint knows; null when not given. */
+  query: Record<string, string | null>;
+  body?: Record<string, unknown>;
+}
+
+/** The endpoint call a command's words and options stand for; bad usage throws a 400. */
+export function adminRequest(words: string[], values: Values): AdminRequest {
+  const [group, verb, ...rest] = words;
+  const opt = (name: keyof Values) => (values[name] as string | undefined) ?? null;
+  switch (`${group} ${verb ?? ''}`.trim()) {
+    case 'held list':
+      return {
+        method: 'GET',
+        path: '/admin/pricing/held',
+        query: {
+          status: opt('status'),
+          provider: opt('provider'),
+          before: opt('before'),
+          limit: opt('limit'),
+        },
+      };
+    case 'held approve':
+    case 'held reject':
+      if (rest.length === 0) usage(`held ${verb} needs at least one held change id`);
+      return {
+        method: 'POST',
+        path: '/admin/pricing/held',
+        query: {},
+        body: { action: verb, ids: rest, ...(values.note === undefined ? {} : { note: values.note }) },
+      };
+    case 'pins list':
+      return { method: 'GET', path: '/admin/pricing/pins', query: { provider: opt('provider') } };
+    case 'pins set': {
+      if (rest.length !== 2) usage('pins set needs PROVIDER MODEL_ID');
+      // The flags given; runAdminCommand fills the others with the model's current prices.
+      const prices: Record<string, string | null> = {};
+      for (const [flag, field] of PIN_FLAGS) {
+        const given = values[flag];
+        if (given !== undefined) prices[field] = given.trim() === 'none' ? null : given;
+      }
+      return {
+        method: 'PUT',
+        path: '/admin/pricing/pins',
+        query: {},
+        body: {
+          provider: rest[0],
+          model_id: rest[1],
+          prices,
+          reason: values.reason,
+          ...(values.expires === undefined ? {} : { expires_at: values.expires }),
+        },
+      };
+    }
+    case 'pins unset':
+      if (rest.length !== 2) usage('pins unset needs PROVIDER MODEL_ID');
+      return {
+        method: 'DELETE',
+        path: '/admin/pricing/pins',
+        query: { provider: rest[0]!, model_id: rest[1]! },
+      };
+    case 'runs list':
+      return {
+        method: 'GET',
+        path: '/admin/pricing/runs',
+        query: { before: opt('before'), limit: opt('limit') },
+      };
+    case 'runs rollback':
+      if (rest.length !== 1) usage('runs rollback needs one RUN_ID');
+      return {
+        method: 'POST',
+        path: '/admin/pricing/runs',
+        query: {},
+        body: { action: 'rollback', run_id: rest[0], force: values.force ?? false },
+      };
+    default:
+      if (group === 'prices' && words.length === 1) {
+        return {
+          method: 'GET',
+          path: '/admin/pricing/prices',
+          query: {
+            provider: opt('provider'),
+            model_id: opt('model'),
+            at: opt('at'),
+            history: values.history ? 'true' : null,
+            cursor: opt('cursor'),
+            before: opt('before'),
+            limit: opt('limit'),
+          },
+        };
+      }
+      usage(`unknown command ${JSON.stringify(words.join(' ').slice(0, 60))}`);
+  }
+}
+
 const PIN_FLAGS = [
   ['input', 'input', 'input_price_per_1m_tokens'],
   ['output', 'output', 'output_price_per_1m_tokens'],
@@ -71,121 +171,149 @@ const PIN_FLAGS = [
   ['image', 'image', 'image_price'],
 ] as const;
 
+type Send = (request: AdminRequest) => Promise<actions.ActionAnswer>;
+
 /**
- * The whole pin `pins set` sets: each base price from its flag (`none`: no price), or the model's
- * current one when the flag is not given, so that no price is dropped by leaving its flag out.
- * Extra prices and tiers are not sent: the model keeps its current ones. A model not stored
- * answers 404 as the endpoint does.
+ * Sends a command. `pins set` sends the whole pin: each base price from its flag, or the model's
+ * current one (read first, through the same channel) when the flag is not given, so that no price
+ * is dropped by leaving its flag out; extra prices and tiers are not sent, so the model keeps them.
+ * The whole pin is said on `say` before it is set. A model not stored answers 404 as the endpoint.
  */
-async function wholePin(
-  store: OperatorStore,
-  provider: string,
-  modelId: string,
-  values: Values,
-): Promise<{ prices: Record<string, string | null> } | { refusal: actions.ActionAnswer }> {
-  const current = await actions.pricesAt(store, {
-    provider,
-    model_id: modelId,
-    at: null,
-    history: null,
-    cursor: null,
-    before: null,
-    limit: '1',
+async function perform(request: AdminRequest, send: Send, say: (line: string) => void) {
+  if (request.method !== 'PUT' || request.path !== '/admin/pricing/pins') return send(request);
+  const body = request.body as {
+    provider?: unknown;
+    model_id?: unknown;
+    prices: Record<string, string | null>;
+    expires_at?: unknown;
+  };
+  // A bad expiry is refused before the pin is read and said, as one line.
+  if (body.expires_at !== undefined) {
+    try {
+      instant(body.expires_at, 'expires_at');
+    } catch (error) {
+      if (error instanceof HttpError) return { status: 400, body: { success: false, error: error.message } };
+      throw error;
+    }
+  }
+  const current = await send({
+    method: 'GET',
+    path: '/admin/pricing/prices',
+    query: {
+      provider: String(body.provider),
+      model_id: String(body.model_id),
+      at: null,
+      history: null,
+      cursor: null,
+      before: null,
+      limit: '1',
+    },
   });
-  const row = (current.body.prices as Record<string, unknown>[] | undefined)?.[0];
-  if (row === undefined)
+  if (current.status !== 200) return current;
+  const row = (current.body.prices as Record<string, unknown>[] | undefined)?.find(
+    (price) => price.model_id === body.model_id,
+  );
+  if (row === undefined) {
     return {
-      refusal: {
-        status: 404,
-        body: { success: false, error: `no stored model ${modelId} of provider ${provider}` },
+      status: 404,
+      body: {
+        success: false,
+        error: `no stored model ${String(body.model_id)} of provider ${String(body.provider)}`,
       },
     };
-  const prices: Record<string, string | null> = {};
-  for (const [flag, field, stored] of PIN_FLAGS) {
-    const given = values[flag];
-    prices[field] =
-      given === undefined ? ((row[stored] as string | null) ?? null) : given.trim() === 'none' ? null : given;
   }
-  return { prices };
+  const prices: Record<string, string | null> = {};
+  for (const [, field, stored] of PIN_FLAGS) {
+    prices[field] = Object.hasOwn(body.prices, field)
+      ? body.prices[field]!
+      : ((row[stored] as string | null) ?? null);
+  }
+  say(`setting the pin of ${String(body.provider)} ${String(body.model_id)} to ${JSON.stringify(prices)}`);
+  return send({ ...request, body: { ...request.body, prices } });
 }
 
-/** Runs one parsed command against the operator's store; the same actions the admin endpoints call. */
+/** Runs one endpoint call on the operator's store: the same actions the admin endpoints call. */
 async function dispatch(
   store: OperatorStore,
-  words: string[],
-  values: Values,
+  request: AdminRequest,
   actor: string,
   bounds: PriceBounds,
-  say: (line: string) => void,
 ): Promise<actions.ActionAnswer> {
-  const [group, verb, ...rest] = words;
-  const opt = (name: keyof Values) => (values[name] as string | undefined) ?? null;
-  switch (`${group} ${verb ?? ''}`.trim()) {
-    case 'held list':
-      return actions.listHeld(store, {
-        status: opt('status'),
-        provider: opt('provider'),
-        before: opt('before'),
-        limit: opt('limit'),
-      });
-    case 'held approve':
-    case 'held reject':
-      if (rest.length === 0) usage(`held ${verb} needs at least one held change id`);
-      return actions.decideHeld(store, { action: verb, ids: rest, note: values.note }, actor);
-    case 'pins list':
-      return actions.listPins(store, { provider: opt('provider') });
-    case 'pins set': {
-      if (rest.length !== 2) usage('pins set needs PROVIDER MODEL_ID');
-      const pin = await wholePin(store, rest[0]!, rest[1]!, values);
-      if ('refusal' in pin) return pin.refusal;
-      const prices = pin.prices;
-      say(`setting the pin of ${rest[0]} ${rest[1]} to ${JSON.stringify(prices)}`);
-      return actions.setPin(
-        store,
-        { provider: rest[0], model_id: rest[1], prices, reason: values.reason, expires_at: values.expires },
-        actor,
-        bounds,
-      );
-    }
-    case 'pins unset':
-      if (rest.length !== 2) usage('pins unset needs PROVIDER MODEL_ID');
-      return actions.removePin(store, { provider: rest[0]!, model_id: rest[1]! }, actor);
-    case 'runs list':
-      return actions.listRuns(store, { before: opt('before'), limit: opt('limit') });
-    case 'runs rollback':
-      if (rest.length !== 1) usage('runs rollback needs one RUN_ID');
-      return actions.rollbackRun(
-        store,
-        { action: 'rollback', run_id: rest[0], force: values.force ?? false },
-        actor,
-      );
+  // adminRequest gives each endpoint every parameter it knows, as the endpoints' queryOf does.
+  const query = request.query as never;
+  const body = request.body ?? {};
+  switch (`${request.method} ${request.path}`) {
+    case 'GET /admin/pricing/held':
+      return actions.listHeld(store, query);
+    case 'POST /admin/pricing/held':
+      return actions.decideHeld(store, body, actor);
+    case 'GET /admin/pricing/pins':
+      return actions.listPins(store, query);
+    case 'PUT /admin/pricing/pins':
+      return actions.setPin(store, body, actor, bounds);
+    case 'DELETE /admin/pricing/pins':
+      return actions.removePin(store, query, actor);
+    case 'GET /admin/pricing/runs':
+      return actions.listRuns(store, query);
+    case 'POST /admin/pricing/runs':
+      return actions.rollbackRun(store, body, actor);
     default:
-      if (group === 'prices' && words.length === 1) {
-        return actions.pricesAt(store, {
-          provider: opt('provider'),
-          model_id: opt('model'),
-          at: opt('at'),
-          history: values.history ? 'true' : null,
-          cursor: null,
-          before: opt('before'),
-          limit: opt('limit'),
-        });
-      }
-      usage(`unknown command ${JSON.stringify(words.join(' ').slice(0, 60))}`);
+      return actions.pricesAt(store, query);
   }
+}
+
+/** A local server (`npm start`, `npm run demo`) that holds the PGlite folder, and its admin key. */
+export interface LocalServer {
+  url: string;
+  command: string;
+  adminKey: string;
+}
+
+/** Finds the live local server that holds a PGlite data dir (scripts/admin.ts passes dev/local's). */
+export type FindLocalServer = (
+  dataDir: string,
+  env: Record<string, string | undefined>,
+) => Promise<LocalServer | null>;
+
+/** Sends one call to the server's admin endpoint, as `cli:<user>` via its admin key. */
+async function callServer(
+  server: LocalServer,
+  request: AdminRequest,
+  via: string,
+): Promise<actions.ActionAnswer> {
+  const url = new URL(request.path, server.url);
+  for (const [name, value] of Object.entries(request.query))
+    if (value !== null) url.searchParams.set(name, value);
+  const response = await fetch(url, {
+    method: request.method,
+    headers: {
+      authorization: `Bearer ${server.adminKey}`,
+      [VIA_HEADER]: via,
+      ...(request.body ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(request.body ? { body: JSON.stringify(request.body) } : {}),
+  });
+  const body = (await response.json().catch(() => null)) as Record<string, unknown> | null;
+  return {
+    status: response.status,
+    body: body ?? { success: false, error: `${server.command} answered ${response.status} without JSON` },
+  };
 }
 
 /**
- * `npm run admin`: the operator's actions from a terminal, straight to the database configured in
- * env (as `npm run sync` and `npm run db:prune`), acting as `cli:<OS user>`. Prints the answer as
- * JSON, the same body the admin endpoint gives. Exit 0 on success, 1 on bad usage, a refusal
- * (409 while a sync runs, 404, conflict) or a database error.
+ * `npm run admin`: the operator's actions from a terminal, acting as `cli:<OS user>`. On the
+ * database configured in env (as `npm run sync` and `npm run db:prune`), or, when a running
+ * `npm start` / `npm run demo` holds the PGlite folder, through that server's admin endpoints
+ * (attributed to the admin key, with `via: cli:<user>`). Prints the answer as a table on a
+ * terminal (`io.format` 'text'), else as JSON, the same body the admin endpoint gives. Exit 0 on
+ * success, 1 on bad usage, a refusal (409 while a sync runs, 404, conflict) or a database error.
  */
 export async function runAdminCommand(
   argv: string[],
   env: Record<string, string | undefined>,
   io: CommandIo,
   open: OpenCommandStore = openCommandStore,
+  findServer: FindLocalServer = async () => null,
 ): Promise<number> {
   let parsed;
   try {
@@ -198,33 +326,89 @@ export async function runAdminCommand(
     (parsed.values.help ? io.out : io.err)(ADMIN_USAGE);
     return parsed.values.help ? 0 : 1;
   }
+  let request: AdminRequest;
+  try {
+    request = adminRequest(parsed.positionals, parsed.values);
+  } catch (error) {
+    io.err(`${error instanceof Error ? error.message : String(error)}\n${ADMIN_USAGE}`);
+    return 1;
+  }
+  if (parsed.values.demo) {
+    if (env.DATABASE_URL?.trim() || env.SUPABASE_URL?.trim()) {
+      io.err(
+        `--demo acts on the demo's PGlite data (${DEMO_PGLITE_DATA_DIR}): unset DATABASE_URL and SUPABASE_URL`,
+      );
+      return 1;
+    }
+    env = { ...env, PRICING_DATA_DIR: env.PRICING_DATA_DIR?.trim() || DEMO_PGLITE_DATA_DIR };
+  }
+  const json = parsed.values.json === true || io.format !== 'text';
+  const print = (answer: actions.ActionAnswer): number => {
+    if (answer.status === 200) {
+      for (const line of json ? [JSON.stringify(answer.body, null, 2)] : renderAnswer(answer.body))
+        io.out(line);
+      return 0;
+    }
+    if (answer.status === 400 && typeof answer.body.error === 'string') {
+      // A bad value is one line; the usage is for a command that is not one (adminRequest).
+      io.err(answer.body.error);
+    } else {
+      io.err(JSON.stringify(answer.body, null, 2));
+    }
+    return 1;
+  };
+  const config = readConfig(env);
+  if (request.method === 'PUT') {
+    // A pin is bounded by PRICING_MAX_PRICE_PER_1M: with that setting invalid, no pin is set.
+    const errors = configErrorsFor(config, 'pins');
+    if (errors.length > 0) {
+      io.err(`configuration errors:\n  ${errors.join('\n  ')}`);
+      return 1;
+    }
+  }
+  const via = `cli:${osUser()}`;
+  let storage;
+  try {
+    storage = storageConfigFromEnv(env);
+  } catch (error) {
+    io.err(error instanceof Error ? error.message : String(error));
+    return 1;
+  }
+  // A running local server holds the PGlite folder: act through it (no PGlite to open, no lock).
+  const server = storage.kind === 'pglite' ? await findServer(storage.dataDir, env) : null;
+  if (!server && storage.kind === 'pglite' && !parsed.values.demo && !env.PRICING_DATA_DIR?.trim()) {
+    // The default folder is npm start's; a running demo keeps its data elsewhere. Say so, once.
+    const demo = await findServer(DEMO_PGLITE_DATA_DIR, env);
+    if (demo) {
+      io.err(
+        `note: ${demo.command} (${demo.url}) holds ${DEMO_PGLITE_DATA_DIR}; this acts on ${storage.dataDir}. Add --demo to act on the demo's data.`,
+      );
+    }
+  }
+  if (server) {
+    try {
+      return print(await perform(request, (call) => callServer(server, call, via), io.err));
+    } catch (error) {
+      io.err(
+        `${server.command} (${server.url}) did not answer: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      return 1;
+    }
+  }
   return withCommandStore(
     io,
     () => open(env),
     async (store) => {
       try {
-        const answer = await dispatch(
-          new OperatorStore(store),
-          parsed.positionals,
-          parsed.values,
-          `cli:${osUser()}`,
-          { maxPricePer1m: readConfig(env).maxPricePer1m },
-          io.err,
-        );
-        if (answer.status === 200) {
-          io.out(JSON.stringify(answer.body, null, 2));
-          return 0;
-        }
-        io.err(JSON.stringify(answer.body, null, 2));
-        return 1;
+        const operator = new OperatorStore(store);
+        const bounds = { maxPricePer1m: config.maxPricePer1m };
+        return print(await perform(request, (call) => dispatch(operator, call, via, bounds), io.err));
       } catch (error) {
-        if (error instanceof UsageError) {
-          io.err(`${error.message}\n${ADMIN_USAGE}`);
-        } else if (error instanceof HttpError) {
-          // A bad value (`--at soon`): what is wrong with it, in one line, as the endpoint says it.
+        if (error instanceof HttpError) {
           io.err(error.message);
         } else {
-          io.err(error instanceof Error ? error.message : String(error));
+          // `cannot reach Postgres at host:port …`, as npm run sync says it, not the driver's words.
+          io.err(storeFailureMessage(error, store.kind, env));
         }
         return 1;
       }

@@ -7,6 +7,8 @@ export type StorageConfig =
   | { kind: 'pglite'; dataDir: string };
 
 export const DEFAULT_PGLITE_DATA_DIR = '.data/pglite';
+/** `npm run demo`'s folder, which `npm run sync -- --demo` and `npm run admin -- --demo` act on. */
+export const DEMO_PGLITE_DATA_DIR = '.data/demo-pglite';
 
 /**
  * Picks the store from env: SUPABASE_URL (+ a key) -> supabase; DATABASE_URL -> postgres; neither

@@ -1,5 +1,5 @@
-import { mkdir, readFile, writeFile, rm } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { mkdir, writeFile, rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { hostname, userInfo } from 'node:os';
 import { PGlite } from '@electric-sql/pglite';
 import lockfile from 'proper-lockfile';
@@ -7,16 +7,11 @@ import { migrate, readMigrations } from './migrate.js';
 import type { RpcTransport, SqlSession } from './rpc-transport.js';
 import { callThroughSql, type SqlFunctionArgs, type SqlFunctionName } from './sql-functions.js';
 import { StoreError, toStoreError } from './store-error.js';
+import { ownerFileOf, processIsAlive, readOwner, type LockOwner } from './data-dir-owner.js';
+
+export { dataDirHolderPid } from './data-dir-owner.js';
 
 /** Who holds a PGlite data dir, written beside its lock so a second process can say so. */
-interface LockOwner {
-  pid: number;
-  host: string;
-  user: string;
-  command: string;
-  since: string;
-}
-
 /**
  * The embedded default: PGlite persisted in a data folder (`PRICING_DATA_DIR`, default
  * `.data/pglite`), migrated on first use. PGlite itself does not lock its folder (two processes
@@ -86,10 +81,6 @@ export function sessionOf(database: PGlite): SqlSession {
   };
 }
 
-function basenameOf(path: string): string {
-  return path.split(/[\\/]/).filter(Boolean).pop() ?? 'pglite';
-}
-
 /** The lock on a data dir while an adapter holds it. */
 interface DataDirLock {
   /** Throws DATA_DIR_LOCK_LOST unless this process still holds the dir. */
@@ -99,32 +90,6 @@ interface DataDirLock {
 
 const LOCK_STALE_MS = 15_000;
 const LOCK_UPDATE_MS = 5_000;
-
-function ownerFileOf(dataDir: string): string {
-  return join(dirname(dataDir), `.${basenameOf(dataDir)}.owner.json`);
-}
-
-/** The pid of the live process on this host that holds a PGlite data dir, or null. */
-export async function dataDirHolderPid(dataDir: string): Promise<number | null> {
-  const owner = await readOwner(ownerFileOf(resolve(dataDir)));
-  return owner && owner.host === hostname() && processIsAlive(owner.pid) ? owner.pid : null;
-}
-
-async function readOwner(ownerFile: string): Promise<LockOwner | null> {
-  return readFile(ownerFile, 'utf8')
-    .then((text) => JSON.parse(text) as LockOwner)
-    .catch(() => null);
-}
-
-/** Whether a process with this pid exists here (EPERM: it exists but is not ours to signal). */
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function lockedError(dataDir: string, owner: LockOwner | null, cause?: unknown): StoreError {
   const script = owner ? npmScriptOf(owner.command) : null;

@@ -1,6 +1,7 @@
 import { StoreError } from '../db/store-error.js';
 import { NOT_CONFIGURED } from '../db/unconfigured-transport.js';
 import type { Logger } from '../logging/logger.js';
+import { configErrorsFor, type ConfigProblem } from '../config.js';
 import { flushTraces } from '../tracing/start-tracing.js';
 import { HttpError } from './http-error.js';
 import { json } from './responses.js';
@@ -8,7 +9,9 @@ import { json } from './responses.js';
 /** What the edge needs from the app's context to answer an error: where to log, what config is wrong. */
 export interface EdgeContext {
   logger: Logger;
-  config: { errors: readonly string[] };
+  config: { problems: readonly ConfigProblem[] };
+  /** One line saying why the store cannot be reached (`cannot reach Postgres at host:port …`). */
+  explainStoreFailure?: (error: unknown) => string;
 }
 
 export type Handler<C extends EdgeContext> = (request: Request, context: C) => Promise<Response>;
@@ -54,11 +57,16 @@ export function errorResponse(error: unknown, context: EdgeContext | null): Resp
     return json(error.status, { success: false, error: error.message }, error.headers);
   }
   if (error instanceof StoreError && error.unavailable) {
-    context?.logger.error({ err: error }, 'database unreachable');
+    // One line, not a stack: what cannot be reached and what to do; the same at every call.
+    context?.logger.error(
+      { error: context.explainStoreFailure?.(error) ?? error.message },
+      'database unreachable',
+    );
     return json(503, { success: false, error: 'database unreachable' });
   }
   if (error instanceof StoreError && error.code === NOT_CONFIGURED) {
-    const configErrors = context?.config.errors ?? [error.message];
+    const storageErrors = context ? configErrorsFor(context.config, 'storage') : [];
+    const configErrors = storageErrors.length > 0 ? storageErrors : [error.message];
     context?.logger.error({ config_errors: configErrors }, 'invalid configuration');
     return json(500, { success: false, error: 'invalid configuration', config_errors: configErrors });
   }

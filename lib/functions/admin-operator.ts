@@ -2,6 +2,7 @@ import type { AppContext } from '../app/app-context.js';
 import { requireKey } from '../edge/authorize.js';
 import { HttpError } from '../edge/http-error.js';
 import { json } from '../edge/responses.js';
+import { configErrorsFor, type ConfigScope } from '../config.js';
 import type { ActionAnswer } from '../operator/operator-actions.js';
 import { OperatorStore } from '../db/operator-store.js';
 
@@ -13,16 +14,15 @@ export async function operatorEndpoint(
   request: Request,
   context: AppContext,
   act: (store: OperatorStore, admin: string, url: URL) => Promise<ActionAnswer>,
+  /** What the action needs from the configuration: the database, or the pins' price bound too. */
+  needs: ConfigScope = 'storage',
 ): Promise<Response> {
-  const admin = requireKey(request, context.config.adminKeys, 'ADMIN_API_KEY');
-  // As the trigger: with the configuration broken (no database on Vercel, say), say so before
-  // reading any input, so every call names what to fix.
-  if (context.config.errors.length > 0) {
-    return json(500, {
-      success: false,
-      error: 'invalid configuration',
-      config_errors: context.config.errors,
-    });
+  const admin = actingAdmin(request, requireKey(request, context.config.adminKeys, 'ADMIN_API_KEY'));
+  // As the trigger: with the storage configuration broken (no database on Vercel, say), say so
+  // before reading any input, so every call names what to fix. Other errors leave these alone.
+  const configErrors = configErrorsFor(context.config, needs);
+  if (configErrors.length > 0) {
+    return json(500, { success: false, error: 'invalid configuration', config_errors: configErrors });
   }
   const answer = await act(new OperatorStore(context.store), admin, new URL(request.url));
   if (answer.status === 200 && request.method !== 'GET') {
@@ -32,6 +32,23 @@ export async function operatorEndpoint(
     );
   }
   return json(answer.status, answer.body);
+}
+
+/** The header `npm run admin` sends when it acts through a server: `cli:<OS user>`. */
+export const VIA_HEADER = 'x-pricing-via';
+
+/**
+ * Who acted: the admin key's name, and, when `npm run admin` called through a local server, the
+ * CLI's OS user it names (`ops (via: cli:alice)`). The key is what authenticates; `via` only says
+ * which terminal used it. A header that is not `cli:<user>` is a 400, never stored.
+ */
+export function actingAdmin(request: Request, admin: string): string {
+  const via = request.headers.get(VIA_HEADER);
+  if (via === null) return admin;
+  if (!/^cli:[\w.@-]{1,64}$/.test(via)) {
+    throw new HttpError(400, `${VIA_HEADER} must be cli:<user> (letters, digits, ._@-)`);
+  }
+  return `${admin} (via: ${via})`;
 }
 
 /** The query parameters an endpoint knows; any other, or one given twice, is a 400. */

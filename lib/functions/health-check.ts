@@ -18,7 +18,7 @@ export async function healthCheck(_request: Request, context: AppContext): Promi
   } catch (error) {
     // No database configured is not an outage: the edge answers it as an invalid configuration.
     if (error instanceof StoreError && error.code === NOT_CONFIGURED) throw error;
-    context.logger.error({ err: error }, 'health check: database unreachable');
+    context.logger.error({ error: context.explainStoreFailure(error) }, 'health check: database unreachable');
     return json(503, {
       status: 'error',
       database: 'unreachable',

@@ -1,6 +1,7 @@
 import type { AppContext } from '../app/app-context.js';
 import { requireKey } from '../edge/authorize.js';
 import { json } from '../edge/responses.js';
+import { configErrorsFor } from '../config.js';
 import { readTriggerOptions } from './trigger-options.js';
 import { runSummary } from './run-summary.js';
 
@@ -8,8 +9,9 @@ import { runSummary } from './run-summary.js';
 export async function manualTrigger(request: Request, context: AppContext): Promise<Response> {
   const { config, logger } = context;
   const admin = requireKey(request, config.adminKeys, 'ADMIN_API_KEY');
-  if (config.errors.length > 0) {
-    return json(500, { success: false, error: 'invalid configuration', config_errors: config.errors });
+  const configErrors = configErrorsFor(config, 'sync');
+  if (configErrors.length > 0) {
+    return json(500, { success: false, error: 'invalid configuration', config_errors: configErrors });
   }
   const options = await readTriggerOptions(request, config.providers);
   logger.info(
@@ -32,9 +34,19 @@ export async function manualTrigger(request: Request, context: AppContext): Prom
     });
   }
   const summary = runSummary(outcome.report);
-  logger.info(
-    { run_id: summary.run_id, status: summary.status, held: summary.total_held },
-    `Manual pricing sync completed: ${summary.total_models_updated} models updated in ${summary.duration_seconds.toFixed(1)}s${summary.total_held > 0 ? `, ${summary.total_held} held` : ''}`,
-  );
+  const fields = { run_id: summary.run_id, status: summary.status, held: summary.total_held };
+  if (summary.status === 'success') {
+    logger.info(
+      fields,
+      `Manual pricing sync completed: ${summary.total_models_updated} models updated in ${summary.duration_seconds.toFixed(1)}s${summary.total_held > 0 ? `, ${summary.total_held} held` : ''}`,
+    );
+  } else if (summary.status === 'partial') {
+    logger.warn(
+      { ...fields, held: summary.total_held },
+      `⚠️ Manual pricing sync completed with problems (status: partial, duration: ${summary.duration_seconds.toFixed(1)}s, updated: ${summary.total_models_updated})`,
+    );
+  } else {
+    logger.error({ ...fields, error: outcome.report.error }, '❌ Manual pricing sync failed');
+  }
   return json(200, summary);
 }

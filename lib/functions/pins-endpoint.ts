@@ -12,12 +12,17 @@ export function pinsList(request: Request, context: AppContext): Promise<Respons
 
 /** PUT /admin/pricing/pins {provider, model_id, prices, reason, expires_at?} */
 export function pinsSet(request: Request, context: AppContext): Promise<Response> {
-  return operatorEndpoint(request, context, async (store, admin, url) => {
-    queryOf(url, []);
-    return setPin(store, await readJsonBody(request), admin, {
-      maxPricePer1m: context.config.maxPricePer1m,
-    });
-  });
+  return operatorEndpoint(
+    request,
+    context,
+    async (store, admin, url) => {
+      queryOf(url, []);
+      return setPin(store, await readJsonBody(request), admin, {
+        maxPricePer1m: context.config.maxPricePer1m,
+      });
+    },
+    'pins',
+  );
 }
 
 /** DELETE /admin/pricing/pins?provider=&model_id=: unpins and applies the provider's latest price. */

@@ -2,6 +2,7 @@ import type { AppContext } from '../app/app-context.js';
 import { requireKey } from '../edge/authorize.js';
 import { json } from '../edge/responses.js';
 import { cronDecision } from '../scheduler/due.js';
+import { configErrorsFor } from '../config.js';
 
 /** GET /admin/pricing/scheduler/status: the seed's shape, plus what an operator needs next. */
 export async function schedulerStatus(request: Request, context: AppContext): Promise<Response> {
@@ -11,7 +12,7 @@ export async function schedulerStatus(request: Request, context: AppContext): Pr
   await context.store.reapLease();
   const snapshot = await context.store.readStatus(5);
   const now = new Date(snapshot.now);
-  const armed = config.enabled && config.errors.length === 0 && config.cronSecret !== null;
+  const armed = config.enabled && configErrorsFor(config, 'sync').length === 0 && config.cronSecret !== null;
   const decision = cronDecision(snapshot.lastCronRun, config.intervalHours, now);
   const rows = new Map(snapshot.providers.map((row) => [row.provider, row]));
   const lastRun = snapshot.recentRuns.find((run) => run.status !== 'running') ?? null;

@@ -120,6 +120,106 @@ describe('the local servers, as a new user starts them', () => {
     expect(child.output()).not.toMatch(/\n\s+at /);
   });
 
+  it('npm start with a DATABASE_URL where nothing listens says so in one line; /health is 503; no stack', async () => {
+    const databasePort = await freePort();
+    const port = await freePort();
+    const child = start('scripts/start.ts', {
+      PORT: String(port),
+      DATABASE_URL: `postgres://user:pw-not-shown-42@127.0.0.1:${databasePort}/pricing`,
+      LOCAL_SECRETS_FILE: join(directory, 'secrets-no-postgres.json'),
+      LOCAL_CRON_FIRST_DELAY_SECONDS: '0',
+    });
+    try {
+      const line = await waitForOutput(child, /^cannot reach Postgres at .*$/m);
+      expect(line).toMatch(
+        new RegExp(
+          `^cannot reach Postgres at 127\\.0\\.0\\.1:${databasePort} \\(DATABASE_URL\\): nothing listens there\\.`,
+        ),
+      );
+      expect(child.output()).toContain('/health answers 503 until the database answers.');
+      const health = await fetch(`http://127.0.0.1:${port}/health`);
+      expect(health.status).toBe(503);
+      // The first tick's failure is one log line naming the database, not a stack.
+      await waitForOutput(child, /"local cron tick"/);
+      const unreachable = child
+        .output()
+        .split('\n')
+        .filter((entry) => entry.startsWith('{'))
+        .map((entry) => JSON.parse(entry) as { msg: string; error: string })
+        .filter((entry) => entry.msg.endsWith('database unreachable'));
+      expect(unreachable.length).toBeGreaterThan(0);
+      for (const entry of unreachable) expect(entry.error).toMatch(/^cannot reach Postgres at 127\.0\.0\.1:/);
+      expect(child.output()).not.toContain('"stack"');
+      expect(child.output()).not.toMatch(/\n\s+at /);
+      expect(child.output()).not.toContain('pw-not-shown-42');
+    } finally {
+      await child.kill();
+    }
+  });
+
+  it('npm start on a terminal logs readable lines, one per event; JSON with LOG_FORMAT=json', async () => {
+    const nowhere = `http://127.0.0.1:${await freePort()}`;
+    const onTerminal = async (env: Record<string, string>, pattern: RegExp) => {
+      // script(1) gives the server a pseudo-terminal, as a person's shell does.
+      const child = spawn(
+        'script',
+        ['-qec', `${process.execPath} --import tsx scripts/start.ts`, '/dev/null'],
+        {
+          env: {
+            ...process.env,
+            LOG_LEVEL: 'info',
+            LOG_FORMAT: '',
+            DATABASE_URL: '',
+            SUPABASE_URL: '',
+            PORT: String(await freePort()),
+            LOCAL_CRON_FIRST_DELAY_SECONDS: '0',
+            PRICING_SYNC_PROVIDERS: 'openrouter',
+            OPENROUTER_BASE_URL: nowhere,
+            ...env,
+          },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let output = '';
+      child.stdout.on('data', (chunk) => (output += String(chunk).replace(/\r/g, '')));
+      const exit = new Promise((resolve) => child.once('exit', resolve));
+      try {
+        await waitForOutput(
+          { output: () => output, exit: exit as Promise<number | null>, kill: async () => undefined },
+          pattern,
+        );
+        return output;
+      } finally {
+        child.kill('SIGTERM');
+        await exit;
+      }
+    };
+    const pretty = await onTerminal(
+      {
+        PRICING_DATA_DIR: join(directory, 'pglite-tty'),
+        LOCAL_SECRETS_FILE: join(directory, 'secrets-tty.json'),
+      },
+      /local cron tick/,
+    );
+    expect(pretty).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}✅ Pricing sync scheduler started$/m);
+    expect(pretty).toMatch(
+      /^\d\d:\d\d:\d\d\.\d{3} ERROR ❌ Scheduled pricing sync failed run_id=\d+ status=failed .*error="the only provider failed: network ECONNREFUSED \(1\)"$/m,
+    );
+    expect(pretty).toMatch(
+      /^\d\d:\d\d:\d\d\.\d{3} INFO {2}local cron tick path=\/api\/cron\/pricing-sync status=200 /m,
+    );
+    expect(pretty).not.toContain('{"level"');
+    const json = await onTerminal(
+      {
+        LOG_FORMAT: 'json',
+        PRICING_DATA_DIR: join(directory, 'pglite-tty-json'),
+        LOCAL_SECRETS_FILE: join(directory, 'secrets-tty-json.json'),
+      },
+      /"local cron tick"/,
+    );
+    expect(json).toMatch(/^\{"level":30,.*"msg":"✅ Pricing sync scheduler started"\}$/m);
+  });
+
   it('npm start offline: the first sync says why it failed, and one hint points to npm run demo', async () => {
     const closedPort = await freePort();
     const nowhere = `http://127.0.0.1:${closedPort}`;

@@ -46,6 +46,18 @@ describe("npm run sync -- --demo: the demo's data, from the demo's replay", () =
     expect(result.code).toBe(0);
   });
 
+  it('a dry run lists the models it would change, not only counts', async () => {
+    const result = await sync(['--demo', '--providers', 'nearai', '--dry-run'], {
+      PRICING_DATA_DIR: join(directory, 'demo-pglite-dry'),
+      REPLAY_CATALOG_SIZE: '3',
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/^nearai would change 3 models \(input\/output USD per 1M\):$/m);
+    const listed = result.stdout.split('\n').filter((line) => /^ {2}added +\S+ {2}- -> \S+\/\S+$/.test(line));
+    expect(listed).toHaveLength(3);
+    expect(result.stdout).toMatch(/\(dry run: nothing written\)/);
+  });
+
   it('with npm run demo running: runs the sync through it, and the lock message names it', async () => {
     const dataDir = join(directory, 'running-demo-pglite');
     const env = {

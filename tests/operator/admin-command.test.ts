@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAdminCommand } from '../../lib/cli/admin-command.js';
 import { PricingStore } from '../../lib/db/pricing-store.js';
 import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
+import { freePort } from '../support/embedded-server.js';
 import { startOperatorFixture, type OperatorFixture } from './operator-fixture.js';
 
 // `npm run admin`: the same actions as the endpoints, from a terminal, on the configured database.
@@ -119,7 +120,7 @@ describe('npm run admin', () => {
     for (const argv of [[], ['held'], ['held', 'approve'], ['pins', 'set', 'openrouter'], ['--bogus']]) {
       const result = await admin(...argv);
       expect(result.code, argv.join(' ')).toBe(1);
-      expect(result.err).toMatch(/usage: npm run admin/);
+      expect(result.err).toMatch(/usage: npm run -s admin/);
     }
     expect((await admin('--help')).code).toBe(0);
   });
@@ -138,5 +139,27 @@ describe('npm run admin', () => {
       expect(result.err.split('\n'), argv.join(' ')).toHaveLength(1);
     }
     expect(JSON.parse((await admin('pins', 'list')).out).pins).toEqual([]);
+  });
+});
+
+describe('npm run admin with a DATABASE_URL where nothing listens', () => {
+  it('says so in the one line npm run sync gives, and exits 1', async () => {
+    const port = await freePort();
+    const err: string[] = [];
+    const out: string[] = [];
+    const code = await runAdminCommand(
+      ['held', 'list'],
+      { DATABASE_URL: `postgres://user:secret@127.0.0.1:${port}/pricing` },
+      { out: (line) => out.push(line), err: (line) => err.push(line) },
+    );
+    expect(code).toBe(1);
+    expect(out).toEqual([]);
+    expect(err).toHaveLength(1);
+    expect(err[0]).toMatch(
+      new RegExp(
+        `^cannot reach Postgres at 127\\.0\\.0\\.1:${port} \\(DATABASE_URL\\): nothing listens there\\.`,
+      ),
+    );
+    expect(err[0]).not.toContain('secret');
   });
 });
