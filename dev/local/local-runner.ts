@@ -11,7 +11,7 @@ import type { Logger } from '../../lib/logging/logger.js';
 import { isRefusal } from '../../lib/edge/method-not-allowed.js';
 import { booleanWord } from '../../lib/text/boolean-word.js';
 import { configErrorsFor } from '../../lib/config.js';
-import { nextCronTime } from './cron-schedule.js';
+import { nextCronTime } from '../../lib/scheduler/cron-schedule.js';
 
 type RouteModule = Partial<Record<string, (request: Request) => Promise<Response>>>;
 
@@ -216,6 +216,9 @@ export async function startLocalRunner(options: LocalRunnerOptions): Promise<Loc
   } else if (!cronOff) {
     const firstDelaySeconds = Number(options.env.LOCAL_CRON_FIRST_DELAY_SECONDS ?? 30);
     logger.info(`🔄 Starting pricing sync scheduler (interval: ${context.config.intervalHours}h)...`);
+    // The next tick of the sync's cron, for status' next_run_at.
+    let nextTickAt: Date | null = new Date(Date.now() + firstDelaySeconds * 1000);
+    context.nextCronTick = () => nextTickAt;
     for (const cron of vercelJson.crons) {
       const tick = async () => {
         cronTicks += 1;
@@ -244,7 +247,9 @@ export async function startLocalRunner(options: LocalRunnerOptions): Promise<Loc
         }
       };
       const schedule = () => {
-        const delay = Math.max(0, nextCronTime(cron.schedule, new Date()).getTime() - Date.now());
+        const next = nextCronTime(cron.schedule, new Date());
+        nextTickAt = next;
+        const delay = Math.max(0, next.getTime() - Date.now());
         const timer = setTimeout(() => {
           timers.delete(timer);
           void tick().finally(schedule);

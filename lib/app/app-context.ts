@@ -26,6 +26,11 @@ export interface AppContext {
   sync(request: SyncRequest): Promise<SyncOutcome>;
   /** Why a store call failed, in one line (`cannot reach Postgres at host:port …` when it is that). */
   explainStoreFailure(error: unknown): string;
+  /**
+   * When the next cron tick comes. The local runner knows (its first tick comes 30 s after start);
+   * unset, it is the next match of vercel.json's schedule.
+   */
+  nextCronTick?: () => Date | null;
 }
 
 export function createAppContext(options: {

@@ -2,6 +2,7 @@ import type { AppContext } from '../app/app-context.js';
 import { requireKey } from '../edge/authorize.js';
 import { json } from '../edge/responses.js';
 import { cronDecision } from '../scheduler/due.js';
+import { nextCronTime, SYNC_CRON_SCHEDULE } from '../scheduler/cron-schedule.js';
 import { configErrorsFor } from '../config.js';
 
 /** GET /admin/pricing/scheduler/status: the seed's shape, plus what an operator needs next. */
@@ -65,7 +66,11 @@ export async function schedulerStatus(request: Request, context: AppContext): Pr
           error: lastRun.error,
         }
       : null,
-    next_run_at: armed ? (decision.nextRunAt ?? now.toISOString()) : null,
+    // Due: the next cron tick runs it, not this instant.
+    next_run_at: armed
+      ? (decision.nextRunAt ??
+        (context.nextCronTick?.() ?? nextCronTime(SYNC_CRON_SCHEDULE, now)).toISOString())
+      : null,
     last_syncs: lastSyncs,
     held_changes: Object.fromEntries(
       config.providers.map((provider) => [provider, rows.get(provider)?.heldCount ?? 0]),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextCronTime } from '../../dev/local/cron-schedule.js';
+import { nextCronTime } from '../../lib/scheduler/cron-schedule.js';
 
 describe("the local runner's cron schedule (vercel.json's, in UTC)", () => {
   it.each([

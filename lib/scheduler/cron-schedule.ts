@@ -1,5 +1,8 @@
 import { Cron } from 'croner';
 
+/** vercel.json's cron schedule for the sync (a test holds the two equal). */
+export const SYNC_CRON_SCHEDULE = '0 * * * *';
+
 /**
  * The next time a 5-field cron expression (minute hour day-of-month month day-of-week, in UTC, as
  * Vercel reads them) matches after `after`. croner does the parsing and matching; as in cron, a
