@@ -73,5 +73,6 @@ describe('the compiled functions', () => {
       'api/prices.js': ['GET'],
       'api/prices/litellm.js': ['GET'],
     });
-  });
+    // A whole-project tsc on a shared 2-core machine can take over a minute; this bounds a hang, it times nothing.
+  }, 240_000);
 });
