@@ -1,5 +1,5 @@
-import type { ProviderHttpClient, ProviderHttpClientOptions } from '../http/provider-http-client.js';
-import { createProviderHttpClient } from '../http/provider-http-client.js';
+import type { ProviderHttpClient, ProviderHttpClientOptions } from '../provider-http/provider-http-client.js';
+import { createProviderHttpClient } from '../provider-http/provider-http-client.js';
 import type { CatalogSource } from './provider-source.js';
 
 export type ProviderEnv = Record<string, string | undefined>;
