@@ -1,9 +1,10 @@
-import { setTimeout as delay } from 'node:timers/promises';
+import { readCappedBody, type ByteBudget } from './capped-body.js';
 import { causeCodeOf, isRetryableStatus, ProviderError } from './provider-error.js';
 import { parseRetryAfterMs } from './retry-after.js';
+import { defaultSleep, withRetries, type RetryPolicy, type Sleep } from './retry-policy.js';
 import { USER_AGENT } from './user-agent.js';
 
-export type Sleep = (milliseconds: number, signal?: AbortSignal) => Promise<void>;
+export type { Sleep } from './retry-policy.js';
 
 export interface ProviderHttpClientOptions {
   /** Provider slug, carried on every error. */
@@ -33,7 +34,7 @@ export interface RequestOptions {
   signal?: AbortSignal | undefined;
   headers?: Record<string, string>;
   /** Counts every body byte against the provider's budget for the run; throws to stop reading. */
-  budget?: { chargeBytes(count: number, url: string): void } | undefined;
+  budget?: ByteBudget | undefined;
 }
 
 export interface ProviderHttpClient {
@@ -50,177 +51,113 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 /** How much of an error response's body goes into the error message. */
 const ERROR_SNIPPET_BYTES = 300;
 
-const defaultSleep: Sleep = async (milliseconds, signal) => {
-  await delay(milliseconds, undefined, signal ? { signal } : undefined);
-};
-
-/** Why an attempt's own controller was aborted. */
+/** Why an attempt's own controller was aborted: it ran out of time. */
 class AttemptTimeout extends Error {}
-class BodyTooLarge extends Error {}
+
+/** What one attempt needs: the options with their defaults filled in. */
+interface AttemptSettings {
+  provider: string;
+  apiKey: string | undefined;
+  timeoutMs: number;
+  maxResponseBytes: number;
+  fetch: typeof fetch;
+  now: () => number;
+}
 
 export function createProviderHttpClient(options: ProviderHttpClientOptions): ProviderHttpClient {
-  const provider = options.provider;
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
-  const baseDelayMs = options.baseDelayMs ?? DEFAULT_BASE_DELAY_MS;
-  const maxDelayMs = options.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
-  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-  const fetchImplementation = options.fetch ?? ((input, init) => fetch(input, init));
-  const sleep = options.sleep ?? defaultSleep;
-  const now = options.now ?? Date.now;
-  const random = options.random ?? Math.random;
-
-  function backoffMs(retryNumber: number): number {
-    const exponential = Math.min(maxDelayMs, baseDelayMs * 2 ** (retryNumber - 1));
-    // Equal jitter: half fixed, half random, so many clients retrying at once spread out.
-    return Math.round(exponential / 2 + (exponential / 2) * random());
-  }
-
-  async function attempt(url: string, requestOptions: RequestOptions): Promise<unknown> {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new AttemptTimeout()), timeoutMs);
-    const outer = requestOptions.signal;
-    // The caller's signal aborts this attempt's controller, and the listener goes when the attempt
-    // does. AbortSignal.any made two more signals per request (a sync makes ~100 requests; it was
-    // a tenth of the HTTP client's time) and keeps each dependent signal reachable from the
-    // run-long deadline signal.
-    const abortFromOuter = () => controller.abort(outer!.reason);
-    if (outer?.aborted) controller.abort(outer.reason);
-    else outer?.addEventListener('abort', abortFromOuter, { once: true });
-    const signal = controller.signal;
-    const failure = (error: unknown, bytesRead?: number, expectedBytes?: number): ProviderError =>
-      classifyAbortOrNetwork(error, {
-        provider,
-        url,
-        timeoutMs,
-        controller,
-        outer,
-        bytesRead,
-        expectedBytes,
-      });
-    try {
-      let response: Response;
-      try {
-        response = await fetchImplementation(url, {
-          method: 'GET',
-          headers: {
-            accept: 'application/json',
-            'user-agent': USER_AGENT,
-            ...(options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {}),
-            ...requestOptions.headers,
-          },
-          signal,
-        });
-      } catch (error) {
-        throw failure(error);
-      }
-
-      if (!response.ok) {
-        const snippet = await readSnippet(response);
-        const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'), now()) ?? undefined;
-        throw new ProviderError(
-          `${provider}: HTTP ${response.status} from ${url}${snippet ? `: ${snippet}` : ''}`,
-          {
-            reason: 'http',
-            provider,
-            url,
-            status: response.status,
-            retryable: isRetryableStatus(response.status),
-            ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-          },
-        );
-      }
-
-      const declaredLength = Number(response.headers.get('content-length') ?? Number.NaN);
-      const expectedBytes = Number.isSafeInteger(declaredLength) ? declaredLength : undefined;
-      if (expectedBytes !== undefined && expectedBytes > maxResponseBytes) {
-        controller.abort(new BodyTooLarge());
-        throw tooLarge(provider, url, maxResponseBytes, `declares ${expectedBytes} bytes`);
-      }
-
-      const chunks: Uint8Array[] = [];
-      let bytesRead = 0;
-      if (response.body) {
-        const reader = response.body.getReader();
-        try {
-          for (;;) {
-            const { done, value } = await reader.read();
-            if (done) break;
-            bytesRead += value.byteLength;
-            if (bytesRead > maxResponseBytes) {
-              controller.abort(new BodyTooLarge());
-              throw tooLarge(provider, url, maxResponseBytes, `sent more than that`);
-            }
-            try {
-              requestOptions.budget?.chargeBytes(value.byteLength, url);
-            } catch (error) {
-              controller.abort(new BodyTooLarge());
-              throw error;
-            }
-            chunks.push(value);
-          }
-        } catch (error) {
-          if (error instanceof ProviderError) throw error;
-          throw failure(error, bytesRead, expectedBytes);
-        }
-      }
-      if (expectedBytes !== undefined && bytesRead < expectedBytes) {
-        throw new ProviderError(
-          `${provider}: truncated body from ${url}: got ${bytesRead} of ${expectedBytes} declared bytes`,
-          { reason: 'network', provider, url, retryable: true },
-        );
-      }
-      // Each copy of a large body is let go as soon as the next one exists (chunks, then bytes,
-      // then text), so a 60 MB cost map is not held three times over while JSON.parse builds its tree.
-      let bytes: Uint8Array | null = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, bytesRead);
-      chunks.length = 0;
-      const text = decodeUtf8(bytes, { provider, url });
-      bytes = null;
-      return parseJson(text, bytesRead, { provider, url });
-    } finally {
-      clearTimeout(timer);
-      outer?.removeEventListener('abort', abortFromOuter);
-    }
-  }
-
+  const settings: AttemptSettings = {
+    provider: options.provider,
+    apiKey: options.apiKey,
+    timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+    maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+    now: options.now ?? Date.now,
+  };
+  const policy: RetryPolicy = {
+    provider: options.provider,
+    maxAttempts: Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS),
+    baseDelayMs: options.baseDelayMs ?? DEFAULT_BASE_DELAY_MS,
+    maxDelayMs: options.maxDelayMs ?? DEFAULT_MAX_DELAY_MS,
+    sleep: options.sleep ?? defaultSleep,
+    random: options.random ?? Math.random,
+  };
   return {
-    provider,
-    async getJson(target, requestOptions = {}) {
+    provider: options.provider,
+    getJson(target, requestOptions = {}) {
       const url = String(target);
-      for (let attemptNumber = 1; ; attemptNumber++) {
-        try {
-          return await attempt(url, requestOptions);
-        } catch (error) {
-          if (!(error instanceof ProviderError)) throw error;
-          error.attempts = attemptNumber;
-          if (!error.retryable || attemptNumber >= maxAttempts || requestOptions.signal?.aborted) throw error;
-          if (error.retryAfterMs !== undefined && error.retryAfterMs > maxDelayMs) {
-            error.message += ` (Retry-After ${error.retryAfterMs} ms exceeds the ${maxDelayMs} ms cap; not retrying)`;
-            throw error;
-          }
-          const waitMs = error.retryAfterMs ?? backoffMs(attemptNumber);
-          try {
-            await sleep(waitMs, requestOptions.signal);
-          } catch (sleepError) {
-            throw new ProviderError(`${provider}: aborted by the caller while waiting to retry ${url}`, {
-              reason: 'timeout',
-              provider,
-              url,
-              retryable: false,
-              attempts: attemptNumber,
-              cause: sleepError,
-            });
-          }
-        }
-      }
+      return withRetries(url, policy, requestOptions.signal, () => attempt(url, settings, requestOptions));
     },
   };
 }
 
-function tooLarge(provider: string, url: string, maxResponseBytes: number, detail: string): ProviderError {
+/** One GET of `url` under its own timeout (and the caller's signal), its body parsed as JSON. */
+async function attempt(
+  url: string,
+  settings: AttemptSettings,
+  requestOptions: RequestOptions,
+): Promise<unknown> {
+  const { provider, timeoutMs } = settings;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new AttemptTimeout()), timeoutMs);
+  const outer = requestOptions.signal;
+  // The caller's signal aborts this attempt's controller, and the listener goes when the attempt
+  // does. AbortSignal.any made two more signals per request (a sync makes ~100 requests; it was
+  // a tenth of the HTTP client's time) and keeps each dependent signal reachable from the
+  // run-long deadline signal.
+  const abortFromOuter = () => controller.abort(outer!.reason);
+  if (outer?.aborted) controller.abort(outer.reason);
+  else outer?.addEventListener('abort', abortFromOuter, { once: true });
+  const failure = (error: unknown, bytesRead?: number, expectedBytes?: number): ProviderError =>
+    classifyAbortOrNetwork(error, { provider, url, timeoutMs, controller, outer, bytesRead, expectedBytes });
+  try {
+    let response: Response;
+    try {
+      response = await settings.fetch(url, {
+        method: 'GET',
+        headers: {
+          accept: 'application/json',
+          'user-agent': USER_AGENT,
+          ...(settings.apiKey ? { authorization: `Bearer ${settings.apiKey}` } : {}),
+          ...requestOptions.headers,
+        },
+        signal: controller.signal,
+      });
+    } catch (error) {
+      throw failure(error);
+    }
+    if (!response.ok) throw await httpError(response, url, settings);
+    const limits = { provider, url, maxResponseBytes: settings.maxResponseBytes, controller, failure };
+    // Each copy of a large body is let go as soon as the next one exists (chunks, then bytes,
+    // then text), so a 60 MB cost map is not held three times over while JSON.parse builds its tree.
+    let bytes: Uint8Array | null = await readCappedBody(response, {
+      ...limits,
+      budget: requestOptions.budget,
+    });
+    const byteLength = bytes.byteLength;
+    const text = decodeUtf8(bytes, { provider, url });
+    bytes = null;
+    return parseJson(text, byteLength, { provider, url });
+  } finally {
+    clearTimeout(timer);
+    outer?.removeEventListener('abort', abortFromOuter);
+  }
+}
+
+/** A non-2xx answer: its status, the start of its body, and any `Retry-After` it asks for. */
+async function httpError(response: Response, url: string, settings: AttemptSettings): Promise<ProviderError> {
+  const { provider } = settings;
+  const snippet = await readSnippet(response);
+  const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'), settings.now()) ?? undefined;
   return new ProviderError(
-    `${provider}: response from ${url} is over the ${maxResponseBytes}-byte cap (${detail})`,
-    { reason: 'too_large', provider, url, retryable: false },
+    `${provider}: HTTP ${response.status} from ${url}${snippet ? `: ${snippet}` : ''}`,
+    {
+      reason: 'http',
+      provider,
+      url,
+      status: response.status,
+      retryable: isRetryableStatus(response.status),
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    },
   );
 }
 
