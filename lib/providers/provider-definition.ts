@@ -37,6 +37,11 @@ export interface ProviderDefinition {
   readonly defaultBaseUrl: string;
   /** Whether an unset `PRICING_SYNC_PROVIDERS` includes it. */
   readonly enabledByDefault: boolean;
+  /**
+   * Where its prices go in the LiteLLM cost map we serve: the key prefix (`<route>/<model id>`) and
+   * the `litellm_provider` LiteLLM's router looks up. Null leaves its prices out of that map.
+   */
+  readonly liteLlmRoute: string | null;
   createSource(settings: ProviderSettings): CatalogSource;
 }
 
