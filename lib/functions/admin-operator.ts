@@ -1,8 +1,9 @@
 import type { AppContext } from '../app/app-context.js';
 import { requireKey } from '../edge/authorize.js';
 import { HttpError } from '../edge/http-error.js';
+import { requireConfig } from '../edge/invalid-configuration.js';
 import { json } from '../edge/responses.js';
-import { configErrorsFor, type ConfigScope } from '../config.js';
+import type { ConfigScope } from '../config.js';
 import type { ActionAnswer } from '../operator/operator-actions.js';
 import { OperatorStore } from '../db/operator-store.js';
 
@@ -20,10 +21,7 @@ export async function operatorEndpoint(
   const admin = actingAdmin(request, requireKey(request, context.config.adminKeys, 'ADMIN_API_KEY'));
   // As the trigger: with the storage configuration broken (no database on Vercel, say), say so
   // before reading any input, so every call names what to fix. Other errors leave these alone.
-  const configErrors = configErrorsFor(context.config, needs);
-  if (configErrors.length > 0) {
-    return json(500, { success: false, error: 'invalid configuration', config_errors: configErrors });
-  }
+  requireConfig(context.config, needs);
   const answer = await act(new OperatorStore(context.store), admin, new URL(request.url));
   if (answer.status === 200 && request.method !== 'GET') {
     context.logger.info(
