@@ -48,21 +48,3 @@ export function actingAdmin(request: Request, admin: string): string {
   }
   return `${admin} (via: ${via})`;
 }
-
-/** The query parameters an endpoint knows; any other, or one given twice, is a 400. */
-export function queryOf<K extends string>(url: URL, known: readonly K[]): Record<K, string | null> {
-  const values = Object.fromEntries(known.map((name) => [name, null])) as Record<K, string | null>;
-  const seen = new Set<string>();
-  for (const [name, value] of url.searchParams) {
-    if (!(known as readonly string[]).includes(name)) {
-      throw new HttpError(
-        400,
-        `unknown parameter ${JSON.stringify(name.slice(0, 40))}; known: ${known.join(', ')}`,
-      );
-    }
-    if (seen.has(name)) throw new HttpError(400, `parameter ${name} is given more than once`);
-    seen.add(name);
-    values[name as K] = value;
-  }
-  return values;
-}
