@@ -5,7 +5,7 @@ import { createAppContext } from '../../lib/app/app-context.js';
 import { readConfig } from '../../lib/config.js';
 import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
 import { PricingStore } from '../../lib/db/pricing-store.js';
-import { serveLiteLlmMap } from '../../lib/functions/serve-litellm-map.js';
+import { serveLiteLlmMap } from '../../lib/functions/litellm-map-endpoint.js';
 import { createLogger } from '../../lib/logging/logger.js';
 import { parsePrice } from '../../lib/money/decimal.js';
 import { buildCatalog, emptyRecord, InvalidItemError } from '../../lib/providers/catalog-items.js';
