@@ -29,7 +29,7 @@ const LIB_LAYERS = [
   'text',
   'money',
   'version',
-  'http',
+  'provider-http',
   'logging',
   'tracing',
   'scheduler',

@@ -1,5 +1,5 @@
 // GET /health (rewritten here by vercel.json): for load balancers; no auth.
 import { handle } from '../lib/app/handle.js';
-import { healthCheck } from '../lib/functions/health-check.js';
+import { healthCheck } from '../lib/functions/health-endpoint.js';
 
 export const GET = handle(healthCheck);

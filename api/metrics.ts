@@ -1,5 +1,5 @@
 // GET /metrics (rewritten here by vercel.json): Prometheus exposition from stored totals.
 import { handle } from '../lib/app/handle.js';
-import { serveMetrics } from '../lib/functions/serve-metrics.js';
+import { serveMetrics } from '../lib/functions/metrics-endpoint.js';
 
 export const GET = handle(serveMetrics);

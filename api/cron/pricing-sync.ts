@@ -1,5 +1,5 @@
 // GET /api/cron/pricing-sync: called by Vercel Cron (hourly) with `Authorization: Bearer $CRON_SECRET`.
 import { handle } from '../../lib/app/handle.js';
-import { cronTick } from '../../lib/functions/cron-tick.js';
+import { cronTick } from '../../lib/functions/cron-endpoint.js';
 
 export const GET = handle(cronTick);

@@ -21,6 +21,8 @@ export interface AppContext {
   store: PricingStore;
   logger: Logger;
   env: Record<string, string | undefined>;
+  /** The providers this instance knows (the registry unless a test registers its own). */
+  providers: readonly ProviderDefinition[];
   /** Sources for every configured provider. */
   sources: ProviderSource[];
   sync(request: SyncRequest): Promise<SyncOutcome>;
@@ -74,6 +76,7 @@ export function createAppContext(options: {
     store: options.store,
     logger,
     env: options.env,
+    providers,
     sources,
     sync: (request) => runSync({ store: options.store, sources, settings: config, logger }, request),
     explainStoreFailure: (error) => storeFailureMessage(error, options.store.kind, options.env),

@@ -4,6 +4,7 @@ import type { Logger } from '../logging/logger.js';
 import { configErrorsFor, type ConfigProblem } from '../config.js';
 import { flushTraces } from '../tracing/start-tracing.js';
 import { HttpError } from './http-error.js';
+import { InvalidConfiguration, invalidConfigurationResponse } from './invalid-configuration.js';
 import { json } from './responses.js';
 
 /** What the edge needs from the app's context to answer an error: where to log, what config is wrong. */
@@ -18,7 +19,8 @@ export type Handler<C extends EdgeContext> = (request: Request, context: C) => P
 
 /**
  * Where errors become HTTP, once for every function: HttpError keeps its status; an unreachable
- * database is 503; no database configured is 500 with config_errors; anything else is logged and
+ * database is 503; InvalidConfiguration, or no database configured, is 500 with config_errors
+ * (invalid-configuration.ts); anything else is logged and
  * answered 500 without internals. With tracing on, the spans of the work behind the response have
  * all ended when it is returned: their export is handed to the platform's waitUntil then, so they
  * arrive before the function's work is over (an instance may be frozen once it has answered).
@@ -64,11 +66,15 @@ export function errorResponse(error: unknown, context: EdgeContext | null): Resp
     );
     return json(503, { success: false, error: 'database unreachable' });
   }
+  if (error instanceof InvalidConfiguration) {
+    if (error.logLine !== null) context?.logger.error({ config_errors: error.configErrors }, error.logLine);
+    return invalidConfigurationResponse(error.configErrors);
+  }
   if (error instanceof StoreError && error.code === NOT_CONFIGURED) {
     const storageErrors = context ? configErrorsFor(context.config, 'storage') : [];
     const configErrors = storageErrors.length > 0 ? storageErrors : [error.message];
     context?.logger.error({ config_errors: configErrors }, 'invalid configuration');
-    return json(500, { success: false, error: 'invalid configuration', config_errors: configErrors });
+    return invalidConfigurationResponse(configErrors);
   }
   if (error instanceof StoreError && error.code === 'DATA_DIR_LOCKED') {
     return json(503, { success: false, error: error.message });

@@ -1,8 +1,9 @@
 import type { AppContext } from '../app/app-context.js';
 import { requireKey } from '../edge/authorize.js';
 import { HttpError } from '../edge/http-error.js';
+import { requireConfig } from '../edge/invalid-configuration.js';
 import { json } from '../edge/responses.js';
-import { configErrorsFor, type ConfigScope } from '../config.js';
+import type { ConfigScope } from '../config.js';
 import type { ActionAnswer } from '../operator/operator-actions.js';
 import { OperatorStore } from '../db/operator-store.js';
 
@@ -20,10 +21,7 @@ export async function operatorEndpoint(
   const admin = actingAdmin(request, requireKey(request, context.config.adminKeys, 'ADMIN_API_KEY'));
   // As the trigger: with the storage configuration broken (no database on Vercel, say), say so
   // before reading any input, so every call names what to fix. Other errors leave these alone.
-  const configErrors = configErrorsFor(context.config, needs);
-  if (configErrors.length > 0) {
-    return json(500, { success: false, error: 'invalid configuration', config_errors: configErrors });
-  }
+  requireConfig(context.config, needs);
   const answer = await act(new OperatorStore(context.store), admin, new URL(request.url));
   if (answer.status === 200 && request.method !== 'GET') {
     context.logger.info(
@@ -49,22 +47,4 @@ export function actingAdmin(request: Request, admin: string): string {
     throw new HttpError(400, `${VIA_HEADER} must be cli:<user> (letters, digits, ._@-)`);
   }
   return `${admin} (via: ${via})`;
-}
-
-/** The query parameters an endpoint knows; any other, or one given twice, is a 400. */
-export function queryOf<K extends string>(url: URL, known: readonly K[]): Record<K, string | null> {
-  const values = Object.fromEntries(known.map((name) => [name, null])) as Record<K, string | null>;
-  const seen = new Set<string>();
-  for (const [name, value] of url.searchParams) {
-    if (!(known as readonly string[]).includes(name)) {
-      throw new HttpError(
-        400,
-        `unknown parameter ${JSON.stringify(name.slice(0, 40))}; known: ${known.join(', ')}`,
-      );
-    }
-    if (seen.has(name)) throw new HttpError(400, `parameter ${name} is given more than once`);
-    seen.add(name);
-    values[name as K] = value;
-  }
-  return values;
 }

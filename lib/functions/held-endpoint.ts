@@ -1,6 +1,7 @@
 import type { AppContext } from '../app/app-context.js';
 import { decideHeld, listHeld } from '../operator/operator-actions.js';
-import { operatorEndpoint, queryOf } from './admin-operator.js';
+import { queryOf } from '../edge/query.js';
+import { operatorEndpoint } from './admin-operator.js';
 import { readJsonBody } from '../edge/strict-json.js';
 
 /** GET /admin/pricing/held?status=pending&provider=…&before=&limit=: held changes, newest first. */

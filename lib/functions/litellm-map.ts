@@ -2,19 +2,8 @@ import type { ActivePrice, LiteLlmMapSource } from '../db/pricing-store.js';
 import { decimalToJsonNumber } from '../money/json-number.js';
 import { liteLlmKeyOfExtra, normalizeLiteLlmEntry } from '../providers/litellm/normalize-litellm.js';
 import type { PricingTier } from '../providers/price-record.js';
+import { LITELLM_ROUTES } from '../providers/registry.js';
 import { sameAsStored } from '../sync/compare-records.js';
-
-/**
- * Where each of our providers' prices go in LiteLLM's map: the key prefix and `litellm_provider`
- * its router looks up. NEAR AI has no LiteLLM provider: its prices go under `nearai/<id>` with
- * `litellm_provider: "nearai"`, which LiteLLM stores but cannot route to on its own.
- */
-export const LITELLM_ROUTES: Record<string, string> = {
-  openrouter: 'openrouter',
-  featherless: 'featherless_ai',
-  'alibaba-cloud': 'dashscope',
-  nearai: 'nearai',
-};
 
 type PriceField = Exclude<
   keyof ActivePrice,
@@ -148,9 +137,13 @@ interface Entry {
  * A map entry serves what GET /prices serves for its model and nothing else: a `litellm` entry
  * keeps its cost keys only while our stored price is the one it says; otherwise (held, rejected,
  * pinned, rolled back), and for every `<route>/<model id>` entry, the entry's cost keys are dropped
- * and ours written (docs/api.md lists them). Non-cost keys pass through.
+ * and ours written (docs/api.md lists them). Non-cost keys pass through. A provider's route is its
+ * definition's `liteLlmRoute` (`routes`, by slug); a provider without one is left out.
  */
-export function buildLiteLlmMap(source: LiteLlmMapSource): Map<string, Entry> {
+export function buildLiteLlmMap(
+  source: LiteLlmMapSource,
+  routes: Readonly<Record<string, string>> = LITELLM_ROUTES,
+): Map<string, Entry> {
   const entries = new Map<string, Entry>();
   for (const [key, base] of Object.entries(source.entries)) entries.set(key, { base, raw: new Map() });
   for (const row of source.prices) {
@@ -162,8 +155,8 @@ export function buildLiteLlmMap(source: LiteLlmMapSource): Map<string, Entry> {
       for (const [key, text] of priceTexts(row)) entry.raw.set(key, text);
       continue;
     }
-    const route = LITELLM_ROUTES[provider];
-    if (!route) continue;
+    const route = Object.hasOwn(routes, provider) ? routes[provider] : undefined;
+    if (route === undefined) continue;
     const key = `${route}/${modelId}`;
     const existing = entries.get(key);
     const entry: Entry = existing

@@ -1,6 +1,7 @@
 import type { AppContext } from '../app/app-context.js';
 import { listPins, removePin, setPin } from '../operator/operator-actions.js';
-import { operatorEndpoint, queryOf } from './admin-operator.js';
+import { queryOf } from '../edge/query.js';
+import { operatorEndpoint } from './admin-operator.js';
 import { readJsonBody } from '../edge/strict-json.js';
 
 /** GET /admin/pricing/pins?provider=: every pin, with drift. */

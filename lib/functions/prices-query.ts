@@ -2,34 +2,14 @@ import { MODEL_STATES } from '../providers/price-record.js';
 import type { PricesQuery } from '../db/pricing-store.js';
 import { MAX_MODEL_ID_LENGTH } from '../providers/catalog-items.js';
 import { HttpError } from '../edge/http-error.js';
+import { decodeCursor } from '../edge/page-cursor.js';
+import { queryOf } from '../edge/query.js';
 import { instant } from '../operator/operator-input.js';
 import { isStorableText } from '../text/storable-text.js';
 
 export const DEFAULT_PAGE_SIZE = 1000;
 export const MAX_PAGE_SIZE = 5000;
-const KNOWN_PARAMETERS = new Set(['provider', 'model_id', 'state', 'updated_since', 'cursor', 'limit']);
-
-/** A page cursor: the last (provider, model_id) served, as base64url JSON (opaque to callers). */
-export function encodeCursor(after: [string, string]): string {
-  return Buffer.from(JSON.stringify(after)).toString('base64url');
-}
-
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (
-      Array.isArray(value) &&
-      value.length === 2 &&
-      value.every(
-        (part) => typeof part === 'string' && part.length <= MAX_MODEL_ID_LENGTH && isStorableText(part),
-      )
-    )
-      return value as [string, string];
-  } catch {
-    // falls through to the 400 below
-  }
-  throw new HttpError(400, 'cursor is not one this endpoint returned');
-}
+const KNOWN_PARAMETERS = ['provider', 'model_id', 'state', 'updated_since', 'cursor', 'limit'] as const;
 
 function list(value: string | null, name: string): string[] | null {
   if (value === null) return null;
@@ -43,42 +23,26 @@ function list(value: string | null, name: string): string[] | null {
 
 /** GET /prices query -> store query, with every value checked (a bad one is a 400, never a 500). */
 export function parsePricesQuery(url: URL): { query: PricesQuery; shape: string } {
-  const params = url.searchParams;
-  const seen = new Set<string>();
-  for (const name of params.keys()) {
-    if (!KNOWN_PARAMETERS.has(name))
-      throw new HttpError(
-        400,
-        `unknown parameter ${JSON.stringify(name.slice(0, 40))}; known: ${[...KNOWN_PARAMETERS].join(', ')}`,
-      );
-    // As for the trigger: read as the first one only, `?provider=a&provider=b` would quietly serve
-    // a's prices as if b had none.
-    if (seen.has(name))
-      throw new HttpError(
-        400,
-        `parameter ${JSON.stringify(name)} is given more than once; list several values comma-separated`,
-      );
-    seen.add(name);
-  }
-  const states = list(params.get('state'), 'state');
+  const params = queryOf(url, KNOWN_PARAMETERS);
+  const states = list(params.state, 'state');
   const unknownState = states?.find((state) => !(MODEL_STATES as readonly string[]).includes(state));
   if (unknownState !== undefined) throw new HttpError(400, `state must be among ${MODEL_STATES.join(', ')}`);
-  const modelId = params.get('model_id');
+  const modelId = params.model_id;
   if (modelId !== null && (modelId === '' || modelId.length > MAX_MODEL_ID_LENGTH))
     throw new HttpError(400, 'model_id must be a model id');
   // Postgres cannot hold a NUL or a lone surrogate: compared with one, it errors (a 500) instead of finding nothing.
   if (modelId !== null && !isStorableText(modelId))
     throw new HttpError(400, 'model_id contains a NUL character or a lone surrogate');
-  const since = params.get('updated_since');
+  const since = params.updated_since;
   // A bare date is its midnight UTC; a time needs its zone, as everywhere an instant is given.
   const updatedSince = since === null ? null : instant(since, 'updated_since', { dateAlone: true });
-  const limitText = params.get('limit');
+  const limitText = params.limit;
   const limit = limitText === null ? DEFAULT_PAGE_SIZE : Number(limitText);
   if (!/^\d{1,5}$/.test(limitText ?? '1') || !Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE)
     throw new HttpError(400, `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
-  const cursor = params.get('cursor');
+  const cursor = params.cursor;
   const query: PricesQuery = {
-    providers: list(params.get('provider'), 'provider'),
+    providers: list(params.provider, 'provider'),
     modelId,
     states,
     updatedSince,

@@ -1,6 +1,7 @@
 import type { AppContext } from '../app/app-context.js';
 import { listRuns, rollbackRun } from '../operator/operator-actions.js';
-import { operatorEndpoint, queryOf } from './admin-operator.js';
+import { queryOf } from '../edge/query.js';
+import { operatorEndpoint } from './admin-operator.js';
 import { readJsonBody } from '../edge/strict-json.js';
 
 /** GET /admin/pricing/runs?limit=&before=: runs, newest first, with their per-provider results. */

@@ -1,4 +1,5 @@
 import { HttpError } from '../edge/http-error.js';
+import { queryOf, unknownNames } from '../edge/query.js';
 import { readJsonBody } from '../edge/strict-json.js';
 import type { ProviderSlug } from '../providers/price-record.js';
 import { booleanWord, FALSE_WORDS, TRUE_WORDS } from '../text/boolean-word.js';
@@ -9,7 +10,7 @@ export interface TriggerOptions {
   providers: ProviderSlug[] | undefined;
 }
 
-const KNOWN = ['dry_run', 'providers', 'force'];
+const KNOWN = ['dry_run', 'providers', 'force'] as const;
 
 /** `true or false (or 1/0, yes/no, on/off)`: every word booleanWord accepts, said in one line. */
 const BOOLEAN_WORDS = `${TRUE_WORDS[0]} or ${FALSE_WORDS[0]} (or ${TRUE_WORDS.slice(1)
@@ -43,27 +44,20 @@ function providersOption(value: unknown, configured: readonly ProviderSlug[]): P
 
 /**
  * Options from the query string and a JSON body (the body wins); anything unknown is a 400, and so
- * is a query parameter given twice: `?dry_run=true&dry_run=false` must not quietly run for real.
+ * is a query parameter given twice (queryOf): `?dry_run=true&dry_run=false` must not quietly run
+ * for real.
  */
 export async function readTriggerOptions(
   request: Request,
   configured: readonly ProviderSlug[],
 ): Promise<TriggerOptions> {
   const options: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-  for (const [name, value] of new URL(request.url).searchParams) {
-    if (Object.hasOwn(options, name)) {
-      throw new HttpError(400, `option ${JSON.stringify(name.slice(0, 40))} is given more than once`);
-    }
-    options[name] = value;
+  for (const [name, value] of Object.entries(queryOf(new URL(request.url), KNOWN, 'option'))) {
+    if (value !== null) options[name] = value;
   }
   for (const [name, value] of Object.entries(await readJsonBody(request))) options[name] = value;
-  const unknown = Object.keys(options).filter((name) => !KNOWN.includes(name));
-  if (unknown.length > 0) {
-    throw new HttpError(
-      400,
-      `unknown option ${unknown.map((name) => JSON.stringify(name.slice(0, 40))).join(', ')}: known options are ${KNOWN.join(', ')}`,
-    );
-  }
+  const unknown = Object.keys(options).filter((name) => !(KNOWN as readonly string[]).includes(name));
+  if (unknown.length > 0) throw unknownNames(unknown, KNOWN, 'option');
   return {
     dryRun: options.dry_run === undefined ? false : booleanOption('dry_run', options.dry_run),
     force: options.force === undefined ? false : booleanOption('force', options.force),

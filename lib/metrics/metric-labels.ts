@@ -1,5 +1,5 @@
 import type { RunTrigger } from '../domain/run-types.js';
-import { PROVIDER_ERROR_REASONS } from '../http/provider-error.js';
+import { PROVIDER_ERROR_REASONS } from '../provider-http/provider-error.js';
 import { MODEL_STATES } from '../providers/price-record.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { ProviderError } from '../http/provider-error.js';
+import { ProviderError } from '../provider-http/provider-error.js';
 import { findUnstorableText, isStorableText, storableText } from '../text/storable-text.js';
 import type { InvalidItem, NormalizedCatalog, PriceRecord, ProviderSlug } from './price-record.js';
 

@@ -1,4 +1,4 @@
-import { ProviderError } from '../http/provider-error.js';
+import { ProviderError } from '../provider-http/provider-error.js';
 
 /**
  * What one provider may send in one run, all pages and attempts together. Each response is capped

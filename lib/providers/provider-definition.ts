@@ -1,5 +1,5 @@
-import type { ProviderHttpClient, ProviderHttpClientOptions } from '../http/provider-http-client.js';
-import { createProviderHttpClient } from '../http/provider-http-client.js';
+import type { ProviderHttpClient, ProviderHttpClientOptions } from '../provider-http/provider-http-client.js';
+import { createProviderHttpClient } from '../provider-http/provider-http-client.js';
 import type { CatalogSource } from './provider-source.js';
 
 export type ProviderEnv = Record<string, string | undefined>;
@@ -37,6 +37,11 @@ export interface ProviderDefinition {
   readonly defaultBaseUrl: string;
   /** Whether an unset `PRICING_SYNC_PROVIDERS` includes it. */
   readonly enabledByDefault: boolean;
+  /**
+   * Where its prices go in the LiteLLM cost map we serve: the key prefix (`<route>/<model id>`) and
+   * the `litellm_provider` LiteLLM's router looks up. Null leaves its prices out of that map.
+   */
+  readonly liteLlmRoute: string | null;
   createSource(settings: ProviderSettings): CatalogSource;
 }
 

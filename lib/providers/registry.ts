@@ -20,6 +20,19 @@ export const PROVIDERS: readonly ProviderDefinition[] = [
   liteLlmProvider,
 ];
 
+/** Each provider's route in the LiteLLM cost map (`ProviderDefinition.liteLlmRoute`), by slug; none for one without. */
+export function liteLlmRoutes(
+  providers: readonly ProviderDefinition[] = PROVIDERS,
+): Readonly<Record<ProviderSlug, string>> {
+  const routes: Record<ProviderSlug, string> = {};
+  for (const provider of providers)
+    if (provider.liteLlmRoute !== null) routes[provider.slug] = provider.liteLlmRoute;
+  return routes;
+}
+
+/** The LiteLLM routes of this build's providers. */
+export const LITELLM_ROUTES = liteLlmRoutes();
+
 /** The slugs of `providers`, in order. */
 export function providerSlugs(providers: readonly ProviderDefinition[] = PROVIDERS): ProviderSlug[] {
   return providers.map((provider) => provider.slug);

@@ -2,7 +2,7 @@ import type { Span } from '@opentelemetry/api';
 import type { FinishResult, PricingStore, ProviderRow, StagedLiteLlmEntries } from '../db/pricing-store.js';
 import type { RunTrigger } from '../domain/run-types.js';
 import { StoreError } from '../db/store-error.js';
-import { ProviderError } from '../http/provider-error.js';
+import { ProviderError } from '../provider-http/provider-error.js';
 import { runErrorSummary } from './run-error-summary.js';
 import type { Logger } from '../logging/logger.js';
 import type { NormalizedCatalog, ProviderSlug } from '../providers/price-record.js';

@@ -1,4 +1,4 @@
-import type { ProviderErrorReason } from '../http/provider-error.js';
+import type { ProviderErrorReason } from '../provider-http/provider-error.js';
 import type { FinishedRunStatus, RunTrigger } from '../domain/run-types.js';
 import type { PriceView } from '../db/operator-store.js';
 

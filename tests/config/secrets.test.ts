@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../lib/config.js';
 import { requireKey } from '../../lib/edge/authorize.js';
-import { serveMetrics } from '../../lib/functions/serve-metrics.js';
+import { serveMetrics } from '../../lib/functions/metrics-endpoint.js';
 import type { AppContext } from '../../lib/app/app-context.js';
 
 const STRONG = 'ops-key-0123456789abcdef';

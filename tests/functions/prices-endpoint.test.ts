@@ -10,7 +10,7 @@ import {
 } from '../support/function-harness.js';
 import { settleStatistics } from '../support/test-database.js';
 import { fitPage, MAX_PAGE_BODY_BYTES } from '../../lib/edge/page-budget.js';
-import { encodeCursor } from '../../lib/functions/prices-query.js';
+import { encodeCursor } from '../../lib/edge/page-cursor.js';
 
 const PRICES_TOKEN = 'test-prices-token-abc123';
 

@@ -1,9 +1,9 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { ProviderError } from '../../lib/http/provider-error.js';
-import { createProviderHttpClient } from '../../lib/http/provider-http-client.js';
-import type { ProviderHttpClientOptions } from '../../lib/http/provider-http-client.js';
-import { parseRetryAfterMs } from '../../lib/http/retry-after.js';
+import { ProviderError } from '../../lib/provider-http/provider-error.js';
+import { createProviderHttpClient } from '../../lib/provider-http/provider-http-client.js';
+import type { ProviderHttpClientOptions } from '../../lib/provider-http/provider-http-client.js';
+import { parseRetryAfterMs } from '../../lib/provider-http/retry-after.js';
 import { startReplayServer } from '../../dev/replay/replay-server.js';
 import { useReplayServer } from '../support/replay-fixture.js';
 import packageJson from '../../package.json' with { type: 'json' };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProviderError } from '../../lib/http/provider-error.js';
+import { ProviderError } from '../../lib/provider-http/provider-error.js';
 import { normalizeOpenRouterCatalog } from '../../lib/providers/openrouter/normalize-openrouter.js';
 import { createOpenRouterSource } from '../../lib/providers/openrouter/openrouter-source.js';
 import type { PriceRecord } from '../../lib/providers/price-record.js';

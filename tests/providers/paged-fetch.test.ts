@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PAGES_IN_FLIGHT, readPagesInOrder } from '../../lib/providers/paged-fetch.js';
 import { createNearAiSource } from '../../lib/providers/nearai/nearai-source.js';
-import type { ProviderHttpClient } from '../../lib/http/provider-http-client.js';
+import type { ProviderHttpClient } from '../../lib/provider-http/provider-http-client.js';
 
 /** An offset-paged listing of `total` items whose server returns at most `cap` items a page. */
 function listing(total: number, cap: number) {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { ProviderHttpClient } from '../../lib/http/provider-http-client.js';
-import { createProviderHttpClient } from '../../lib/http/provider-http-client.js';
+import type { ProviderHttpClient } from '../../lib/provider-http/provider-http-client.js';
+import { createProviderHttpClient } from '../../lib/provider-http/provider-http-client.js';
 
 /** `../shared/fixtures/providers/` beside the repo: recorded real responses, read-only, never copied in. */
 export const sharedFixturesDirectory = fileURLToPath(

@@ -5,6 +5,7 @@ import { createAppContext } from '../../lib/app/app-context.js';
 import { readConfig } from '../../lib/config.js';
 import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
 import { PricingStore } from '../../lib/db/pricing-store.js';
+import { serveLiteLlmMap } from '../../lib/functions/litellm-map-endpoint.js';
 import { createLogger } from '../../lib/logging/logger.js';
 import { parsePrice } from '../../lib/money/decimal.js';
 import { buildCatalog, emptyRecord, InvalidItemError } from '../../lib/providers/catalog-items.js';
@@ -23,6 +24,7 @@ const acmeProvider: ProviderDefinition = {
   envNames: ['ACME_BASE_URL', 'ACME_API_KEY'],
   defaultBaseUrl: 'https://acme.invalid/v1',
   enabledByDefault: false,
+  liteLlmRoute: 'acme_ai',
   createSource(settings) {
     const baseUrl = settings.url('ACME_BASE_URL', 'https://acme.invalid/v1');
     const http = settings.client(settings.secret('ACME_API_KEY'));
@@ -58,6 +60,20 @@ describe('a sixth provider, registered by a test', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     server = createServer((request, response) => {
+      if (request.url === '/litellm/model_prices_and_context_window.json') {
+        // LiteLLM's own map, the base the export layers our providers' prices over.
+        response.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            'gpt-4o': {
+              input_cost_per_token: 0.0000025,
+              output_cost_per_token: 0.00001,
+              litellm_provider: 'openai',
+              mode: 'chat',
+            },
+          }),
+        );
+        return;
+      }
       authorizations.push(request.headers.authorization);
       if (request.url !== '/v1/prices') {
         response.writeHead(404).end();
@@ -144,5 +160,47 @@ describe('a sixth provider, registered by a test', () => {
         source: 'acme:/prices',
       },
     ]);
+  });
+
+  it('shows its prices in the LiteLLM export, under the route its definition gives', async () => {
+    const origin = new URL(baseUrl).origin;
+    const store = new PricingStore(new PostgresAdapter({ connectionString: database.url }));
+    try {
+      const app = createAppContext({
+        env: {
+          PRICING_SYNC_PROVIDERS: 'litellm,acme',
+          LITELLM_PRICES_URL: `${origin}/litellm/model_prices_and_context_window.json`,
+          ACME_BASE_URL: baseUrl,
+          ACME_API_KEY: 'acme-test-key-0123456789',
+          PRICES_TOKEN: 'acme-prices-token-0123456789',
+          LOG_LEVEL: 'silent',
+        },
+        store,
+        logger: createLogger({ level: 'silent' }),
+        providers: [...PROVIDERS, acmeProvider],
+      });
+      const outcome = await app.sync({ trigger: 'manual', triggeredBy: 'test', dryRun: false, force: false });
+      expect(outcome).toMatchObject({
+        kind: 'finished',
+        report: { providers: { litellm: { outcome: 'applied' }, acme: { outcome: 'applied' } } },
+      });
+      const response = await serveLiteLlmMap(
+        new Request('http://localhost/prices/model_prices_and_context_window.json', {
+          headers: { authorization: 'Bearer acme-prices-token-0123456789' },
+        }),
+        app,
+      );
+      expect(response.status).toBe(200);
+      const map = (await response.json()) as Record<string, Record<string, unknown>>;
+      expect(Object.keys(map).sort()).toEqual(['acme_ai/acme/large', 'acme_ai/acme/small', 'gpt-4o']);
+      expect(map['acme_ai/acme/small']).toEqual({
+        input_cost_per_token: 2.5e-7,
+        output_cost_per_token: 0.000001,
+        litellm_provider: 'acme_ai',
+        mode: 'chat',
+      });
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { causeCodeOf } from '../../lib/http/provider-error.js';
+import { causeCodeOf } from '../../lib/provider-http/provider-error.js';
 import { runErrorSummary } from '../../lib/sync/run-error-summary.js';
 import { emptyCounts, type ProviderResult } from '../../lib/sync/sync-result.js';
 

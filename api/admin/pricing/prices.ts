@@ -1,7 +1,7 @@
 // GET /admin/pricing/prices (rewritten here by vercel.json); admin key required.
 import { handle } from '../../../lib/app/handle.js';
 import { methodNotAllowed } from '../../../lib/edge/method-not-allowed.js';
-import { pricesAtTime } from '../../../lib/functions/prices-at-endpoint.js';
+import { pricesAtTime } from '../../../lib/functions/admin-prices-endpoint.js';
 
 export const GET = handle(pricesAtTime);
 export const POST = methodNotAllowed('GET');

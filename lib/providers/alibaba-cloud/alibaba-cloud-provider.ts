@@ -9,6 +9,7 @@ export const alibabaCloudProvider: ProviderDefinition = {
   envNames: ['LITELLM_PRICES_URL', 'DASHSCOPE_BASE_URL', 'DASHSCOPE_API_KEY'],
   defaultBaseUrl: LITELLM_DEFAULT_PRICES_URL,
   enabledByDefault: true,
+  liteLlmRoute: 'dashscope',
   createSource(settings) {
     const dashScopeKey = settings.secret('DASHSCOPE_API_KEY');
     return createAlibabaCloudSource({

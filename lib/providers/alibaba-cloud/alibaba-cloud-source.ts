@@ -1,4 +1,4 @@
-import type { ProviderHttpClient } from '../../http/provider-http-client.js';
+import type { ProviderHttpClient } from '../../provider-http/provider-http-client.js';
 import { isPrototypeKey, parseEnvelope } from '../catalog-items.js';
 import { fetchLiteLlmCostMap } from '../litellm/litellm-source.js';
 import type { CatalogSource, FetchContext } from '../provider-source.js';

@@ -7,6 +7,7 @@ export const featherlessProvider: ProviderDefinition = {
   envNames: ['FEATHERLESS_BASE_URL', 'FEATHERLESS_API_KEY'],
   defaultBaseUrl: FEATHERLESS_DEFAULT_BASE_URL,
   enabledByDefault: true,
+  liteLlmRoute: 'featherless_ai',
   createSource: (settings) =>
     createFeatherlessSource({
       baseUrl: settings.url('FEATHERLESS_BASE_URL', FEATHERLESS_DEFAULT_BASE_URL),

@@ -8,6 +8,8 @@ export const liteLlmProvider: ProviderDefinition = {
   envNames: ['LITELLM_PRICES_URL'],
   defaultBaseUrl: LITELLM_DEFAULT_PRICES_URL,
   enabledByDefault: false,
+  // LiteLLM's own entries are the map's base, served as they are, not layered under a route.
+  liteLlmRoute: null,
   createSource: (settings) =>
     createLiteLlmSource({
       pricesUrl: settings.url('LITELLM_PRICES_URL', LITELLM_DEFAULT_PRICES_URL),

@@ -1,5 +1,5 @@
-import { ProviderError } from '../../http/provider-error.js';
-import type { ProviderHttpClient } from '../../http/provider-http-client.js';
+import { ProviderError } from '../../provider-http/provider-error.js';
+import type { ProviderHttpClient } from '../../provider-http/provider-http-client.js';
 import { parseEnvelope } from '../catalog-items.js';
 import type { CatalogSource, FetchContext } from '../provider-source.js';
 import { liteLlmCostMapSchema } from './litellm-api.js';

@@ -7,6 +7,9 @@ export const nearAiProvider: ProviderDefinition = {
   envNames: ['NEARAI_BASE_URL', 'NEARAI_API_KEY'],
   defaultBaseUrl: NEARAI_DEFAULT_BASE_URL,
   enabledByDefault: true,
+  // NEAR AI has no LiteLLM provider: its prices go under `nearai/<id>` with `litellm_provider:
+  // "nearai"`, which LiteLLM stores but cannot route to on its own.
+  liteLlmRoute: 'nearai',
   createSource: (settings) =>
     createNearAiSource({
       baseUrl: settings.url('NEARAI_BASE_URL', NEARAI_DEFAULT_BASE_URL),

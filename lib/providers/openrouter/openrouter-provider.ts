@@ -7,6 +7,7 @@ export const openRouterProvider: ProviderDefinition = {
   envNames: ['OPENROUTER_BASE_URL', 'OPENROUTER_API_KEY'],
   defaultBaseUrl: OPENROUTER_DEFAULT_BASE_URL,
   enabledByDefault: true,
+  liteLlmRoute: 'openrouter',
   createSource: (settings) =>
     createOpenRouterSource({
       baseUrl: settings.url('OPENROUTER_BASE_URL', OPENROUTER_DEFAULT_BASE_URL),

@@ -1,5 +1,5 @@
 // GET /admin/pricing/scheduler/status (rewritten here by vercel.json); admin key required.
 import { handle } from '../../../../lib/app/handle.js';
-import { schedulerStatus } from '../../../../lib/functions/scheduler-status.js';
+import { schedulerStatus } from '../../../../lib/functions/scheduler-status-endpoint.js';
 
 export const GET = handle(schedulerStatus);

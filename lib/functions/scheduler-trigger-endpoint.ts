@@ -1,7 +1,7 @@
 import type { AppContext } from '../app/app-context.js';
 import { requireKey } from '../edge/authorize.js';
+import { requireConfig } from '../edge/invalid-configuration.js';
 import { json } from '../edge/responses.js';
-import { configErrorsFor } from '../config.js';
 import { readTriggerOptions } from './trigger-options.js';
 import { runSummary } from './run-summary.js';
 
@@ -9,10 +9,7 @@ import { runSummary } from './run-summary.js';
 export async function manualTrigger(request: Request, context: AppContext): Promise<Response> {
   const { config, logger } = context;
   const admin = requireKey(request, config.adminKeys, 'ADMIN_API_KEY');
-  const configErrors = configErrorsFor(config, 'sync');
-  if (configErrors.length > 0) {
-    return json(500, { success: false, error: 'invalid configuration', config_errors: configErrors });
-  }
+  requireConfig(config, 'sync');
   const options = await readTriggerOptions(request, config.providers);
   logger.info(
     { dry_run: options.dryRun, force: options.force, providers: options.providers },

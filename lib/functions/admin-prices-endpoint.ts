@@ -1,6 +1,7 @@
 import type { AppContext } from '../app/app-context.js';
 import { pricesAt } from '../operator/operator-actions.js';
-import { operatorEndpoint, queryOf } from './admin-operator.js';
+import { queryOf } from '../edge/query.js';
+import { operatorEndpoint } from './admin-operator.js';
 
 /**
  * GET /admin/pricing/prices?provider=&model_id=&at=<ISO instant>: the prices in force at that

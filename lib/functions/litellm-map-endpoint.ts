@@ -1,5 +1,6 @@
 import type { AppContext } from '../app/app-context.js';
 import { HttpError } from '../edge/http-error.js';
+import { liteLlmRoutes } from '../providers/registry.js';
 import { authorizePriceRead, knownVersion, notModified, priceEtag } from './prices-access.js';
 import { buildLiteLlmMap, liteLlmMapStream } from './litellm-map.js';
 
@@ -27,7 +28,7 @@ export async function serveLiteLlmMap(request: Request, context: AppContext): Pr
       'retry-after': '300',
     });
   }
-  return new Response(liteLlmMapStream(buildLiteLlmMap(source)), {
+  return new Response(liteLlmMapStream(buildLiteLlmMap(source, liteLlmRoutes(context.providers))), {
     status: 200,
     headers: { 'content-type': 'application/json; charset=utf-8', etag, 'cache-control': cacheControl },
   });

@@ -1,7 +1,7 @@
 import type { AppContext } from '../app/app-context.js';
 import { requireKey } from '../edge/authorize.js';
+import { requireConfig } from '../edge/invalid-configuration.js';
 import { json } from '../edge/responses.js';
-import { configErrorsFor } from '../config.js';
 import { cronDecision } from '../scheduler/due.js';
 import { runSummary } from './run-summary.js';
 
@@ -17,11 +17,7 @@ export async function cronTick(request: Request, context: AppContext): Promise<R
     config.cronSecret ? [{ name: 'vercel-cron', key: config.cronSecret }] : [],
     'CRON_SECRET',
   );
-  const configErrors = configErrorsFor(config, 'sync');
-  if (configErrors.length > 0) {
-    logger.error({ config_errors: configErrors }, '❌ Scheduled pricing sync failed: invalid configuration');
-    return json(500, { success: false, error: 'invalid configuration', config_errors: configErrors });
-  }
+  requireConfig(config, 'sync', '❌ Scheduled pricing sync failed: invalid configuration');
   if (!config.enabled) {
     logger.info('Pricing sync scheduler disabled');
     return json(200, { success: true, skipped: 'disabled' });

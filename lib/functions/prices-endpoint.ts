@@ -1,8 +1,9 @@
 import type { AppContext } from '../app/app-context.js';
 import { fitPage, MAX_PAGE_BODY_BYTES } from '../edge/page-budget.js';
+import { encodeCursor } from '../edge/page-cursor.js';
 import { json } from '../edge/responses.js';
 import { authorizePriceRead, knownVersion, notModified, priceEtag } from './prices-access.js';
-import { encodeCursor, parsePricesQuery } from './prices-query.js';
+import { parsePricesQuery } from './prices-query.js';
 
 /**
  * GET /prices: the prices in force, one page per call, from one SQL call. The ETag follows the
