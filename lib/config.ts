@@ -214,13 +214,36 @@ export function readConfig(
   definitions: readonly ProviderDefinition[] = PROVIDERS,
 ): Config {
   const problems: ConfigProblem[] = [];
-  const disabling =
-    (...disables: ConfigScope[]): Errors =>
+  const disabling: Disabling =
+    (...disables) =>
     (message) =>
       problems.push({ message, disables });
   const errors = disabling('sync');
-  const access = disabling('access');
-  const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+  const providers = readProviders(env, definitions, errors);
+  const storageError = productionStorageError(env);
+  if (storageError) disabling('storage')(storageError);
+  // Read in this order, so that the problems are listed in it.
+  const config = {
+    enabled: read(env, 'PRICING_SYNC_ENABLED', booleanSetting, true, errors),
+    intervalHours: read(env, 'PRICING_SYNC_INTERVAL_HOURS', positiveInteger, DEFAULTS.intervalHours, errors),
+    providers,
+    ...readSyncLimits(env, disabling),
+    ...readAccess(env, disabling('access')),
+  };
+  return { ...config, errors: problems.map((problem) => problem.message), problems };
+}
+
+/** Reports a problem as disabling the given scopes. */
+type Disabling = (...disables: ConfigScope[]) => Errors;
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** `PRICING_SYNC_PROVIDERS`, each provider's own settings checked (a bad one is a config error, not a crash). */
+function readProviders(
+  env: Record<string, string | undefined>,
+  definitions: readonly ProviderDefinition[],
+  errors: Errors,
+): ProviderSlug[] {
   let providers: ProviderSlug[];
   try {
     providers = parseProviderList(env.PRICING_SYNC_PROVIDERS, undefined, definitions);
@@ -236,20 +259,16 @@ export function readConfig(
       errors(messageOf(error));
     }
   }
-  const storageError = productionStorageError(env);
-  if (storageError) disabling('storage')(storageError);
-  const config = {
-    enabled: read(env, 'PRICING_SYNC_ENABLED', booleanSetting, true, errors),
-    intervalHours: read(env, 'PRICING_SYNC_INTERVAL_HOURS', positiveInteger, DEFAULTS.intervalHours, errors),
-    providers,
-    leaseSeconds: read(env, 'PRICING_SYNC_LEASE_SECONDS', positiveInteger, DEFAULTS.leaseSeconds, errors),
-    deadlineSeconds: read(
-      env,
-      'PRICING_SYNC_DEADLINE_SECONDS',
-      positiveInteger,
-      DEFAULTS.deadlineSeconds,
-      errors,
-    ),
+  return providers;
+}
+
+/** The sync's lease, deadline, guardrails, price bounds and provider budgets. */
+function readSyncLimits(env: Record<string, string | undefined>, disabling: Disabling) {
+  const errors = disabling('sync');
+  const integer = (name: string, fallback: number) => read(env, name, positiveInteger, fallback, errors);
+  return {
+    leaseSeconds: integer('PRICING_SYNC_LEASE_SECONDS', DEFAULTS.leaseSeconds),
+    deadlineSeconds: integer('PRICING_SYNC_DEADLINE_SECONDS', DEFAULTS.deadlineSeconds),
     maxShrink: read(env, 'PRICING_SYNC_MAX_SHRINK', fraction, DEFAULTS.maxShrink, errors),
     maxPriceRatio: read(env, 'PRICING_SYNC_MAX_PRICE_RATIO', ratio, DEFAULTS.maxPriceRatio, errors),
     maxPricePer1m: read(
@@ -266,27 +285,15 @@ export function readConfig(
       DEFAULTS.maxNewPricePer1m,
       errors,
     ),
-    providerTimeoutSeconds: read(
-      env,
-      'PRICING_PROVIDER_TIMEOUT_SECONDS',
-      positiveInteger,
-      DEFAULTS.providerTimeoutSeconds,
-      errors,
-    ),
-    providerMaxBytes: read(
-      env,
-      'PRICING_PROVIDER_MAX_BYTES',
-      positiveInteger,
-      DEFAULTS.providerMaxBytes,
-      errors,
-    ),
-    providerMaxItems: read(
-      env,
-      'PRICING_PROVIDER_MAX_ITEMS',
-      positiveInteger,
-      DEFAULTS.providerMaxItems,
-      errors,
-    ),
+    providerTimeoutSeconds: integer('PRICING_PROVIDER_TIMEOUT_SECONDS', DEFAULTS.providerTimeoutSeconds),
+    providerMaxBytes: integer('PRICING_PROVIDER_MAX_BYTES', DEFAULTS.providerMaxBytes),
+    providerMaxItems: integer('PRICING_PROVIDER_MAX_ITEMS', DEFAULTS.providerMaxItems),
+  };
+}
+
+/** Secrets and switches of the endpoints; a problem with any disables access, never the sync. */
+function readAccess(env: Record<string, string | undefined>, access: Errors) {
+  return {
     cronSecret: secret(env, 'CRON_SECRET', access),
     adminKeys: adminKeys(env, access),
     metricsToken: secret(env, 'METRICS_TOKEN', access),
@@ -297,5 +304,4 @@ export function readConfig(
     pricesPublic: read(env, 'PRICES_PUBLIC', booleanSetting, false, access),
     pricesToken: secret(env, 'PRICES_TOKEN', access),
   };
-  return { ...config, errors: problems.map((problem) => problem.message), problems };
 }

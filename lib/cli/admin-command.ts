@@ -100,27 +100,8 @@ export function adminRequest(words: string[], values: Values): AdminRequest {
       };
     case 'pins list':
       return { method: 'GET', path: '/admin/pricing/pins', query: { provider: opt('provider') } };
-    case 'pins set': {
-      if (rest.length !== 2) usage('pins set needs PROVIDER MODEL_ID');
-      // The flags given; runAdminCommand fills the others with the model's current prices.
-      const prices: Record<string, string | null> = {};
-      for (const [flag, field] of PIN_FLAGS) {
-        const given = values[flag];
-        if (given !== undefined) prices[field] = given.trim() === 'none' ? null : given;
-      }
-      return {
-        method: 'PUT',
-        path: '/admin/pricing/pins',
-        query: {},
-        body: {
-          provider: rest[0],
-          model_id: rest[1],
-          prices,
-          reason: values.reason,
-          ...(values.expires === undefined ? {} : { expires_at: values.expires }),
-        },
-      };
-    }
+    case 'pins set':
+      return pinsSetRequest(rest, values);
     case 'pins unset':
       if (rest.length !== 2) usage('pins unset needs PROVIDER MODEL_ID');
       return {
@@ -143,23 +124,50 @@ export function adminRequest(words: string[], values: Values): AdminRequest {
         body: { action: 'rollback', run_id: rest[0], force: values.force ?? false },
       };
     default:
-      if (group === 'prices' && words.length === 1) {
-        return {
-          method: 'GET',
-          path: '/admin/pricing/prices',
-          query: {
-            provider: opt('provider'),
-            model_id: opt('model'),
-            at: opt('at'),
-            history: values.history ? 'true' : null,
-            cursor: opt('cursor'),
-            before: opt('before'),
-            limit: opt('limit'),
-          },
-        };
-      }
+      if (group === 'prices' && words.length === 1) return pricesRequest(values);
       usage(`unknown command ${JSON.stringify(words.join(' ').slice(0, 60))}`);
   }
+}
+
+/** `pins set PROVIDER MODEL_ID` with the price flags given; runAdminCommand fills the others. */
+function pinsSetRequest(rest: readonly string[], values: Values): AdminRequest {
+  if (rest.length !== 2) usage('pins set needs PROVIDER MODEL_ID');
+  // The flags given; runAdminCommand fills the others with the model's current prices.
+  const prices: Record<string, string | null> = {};
+  for (const [flag, field] of PIN_FLAGS) {
+    const given = values[flag];
+    if (given !== undefined) prices[field] = given.trim() === 'none' ? null : given;
+  }
+  return {
+    method: 'PUT',
+    path: '/admin/pricing/pins',
+    query: {},
+    body: {
+      provider: rest[0],
+      model_id: rest[1],
+      prices,
+      reason: values.reason,
+      ...(values.expires === undefined ? {} : { expires_at: values.expires }),
+    },
+  };
+}
+
+/** `prices`: the current prices, a model's history, or the prices at an instant. */
+function pricesRequest(values: Values): AdminRequest {
+  const opt = (name: keyof Values) => (values[name] as string | undefined) ?? null;
+  return {
+    method: 'GET',
+    path: '/admin/pricing/prices',
+    query: {
+      provider: opt('provider'),
+      model_id: opt('model'),
+      at: opt('at'),
+      history: values.history ? 'true' : null,
+      cursor: opt('cursor'),
+      before: opt('before'),
+      limit: opt('limit'),
+    },
+  };
 }
 
 const PIN_FLAGS = [
@@ -315,25 +323,10 @@ export async function runAdminCommand(
   open: OpenCommandStore = openCommandStore,
   findServer: FindLocalServer = async () => null,
 ): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: true });
-  } catch (error) {
-    io.err(`${error instanceof Error ? error.message : String(error)}\n${ADMIN_USAGE}`);
-    return 1;
-  }
-  if (parsed.values.help || parsed.positionals.length === 0) {
-    (parsed.values.help ? io.out : io.err)(ADMIN_USAGE);
-    return parsed.values.help ? 0 : 1;
-  }
-  let request: AdminRequest;
-  try {
-    request = adminRequest(parsed.positionals, parsed.values);
-  } catch (error) {
-    io.err(`${error instanceof Error ? error.message : String(error)}\n${ADMIN_USAGE}`);
-    return 1;
-  }
-  if (parsed.values.demo) {
+  const command = parseCommand(argv, io);
+  if (typeof command === 'number') return command;
+  const { values, request } = command;
+  if (values.demo) {
     if (env.DATABASE_URL?.trim() || env.SUPABASE_URL?.trim()) {
       io.err(
         `--demo acts on the demo's PGlite data (${DEMO_PGLITE_DATA_DIR}): unset DATABASE_URL and SUPABASE_URL`,
@@ -342,21 +335,7 @@ export async function runAdminCommand(
     }
     env = { ...env, PRICING_DATA_DIR: env.PRICING_DATA_DIR?.trim() || DEMO_PGLITE_DATA_DIR };
   }
-  const json = parsed.values.json === true || io.format !== 'text';
-  const print = (answer: actions.ActionAnswer): number => {
-    if (answer.status === 200) {
-      for (const line of json ? [JSON.stringify(answer.body, null, 2)] : renderAnswer(answer.body))
-        io.out(line);
-      return 0;
-    }
-    if (answer.status === 400 && typeof answer.body.error === 'string') {
-      // A bad value is one line; the usage is for a command that is not one (adminRequest).
-      io.err(answer.body.error);
-    } else {
-      io.err(JSON.stringify(answer.body, null, 2));
-    }
-    return 1;
-  };
+  const print = answerPrinter(io, values.json === true || io.format !== 'text');
   const config = readConfig(env);
   if (request.method === 'PUT') {
     // A pin is bounded by PRICING_MAX_PRICE_PER_1M: with that setting invalid, no pin is set.
@@ -375,16 +354,8 @@ export async function runAdminCommand(
     return 1;
   }
   // A running local server holds the PGlite folder: act through it (no PGlite to open, no lock).
-  const server = storage.kind === 'pglite' ? await findServer(storage.dataDir, env) : null;
-  if (!server && storage.kind === 'pglite' && !parsed.values.demo && !env.PRICING_DATA_DIR?.trim()) {
-    // The default folder is npm start's; a running demo keeps its data elsewhere. Say so, once.
-    const demo = await findServer(DEMO_PGLITE_DATA_DIR, env);
-    if (demo) {
-      io.err(
-        `note: ${demo.command} (${demo.url}) holds ${DEMO_PGLITE_DATA_DIR}; this acts on ${storage.dataDir}. Add --demo to act on the demo's data.`,
-      );
-    }
-  }
+  const server =
+    storage.kind === 'pglite' ? await localServer(storage.dataDir, values, env, findServer, io) : null;
   if (server) {
     try {
       return print(await perform(request, (call) => callServer(server, call, via), io.err));
@@ -414,4 +385,64 @@ export async function runAdminCommand(
       }
     },
   );
+}
+
+/** The command's options and the endpoint call it stands for; else the exit code, its problem said. */
+function parseCommand(argv: string[], io: CommandIo): { values: Values; request: AdminRequest } | number {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: true });
+  } catch (error) {
+    io.err(`${error instanceof Error ? error.message : String(error)}\n${ADMIN_USAGE}`);
+    return 1;
+  }
+  if (parsed.values.help || parsed.positionals.length === 0) {
+    (parsed.values.help ? io.out : io.err)(ADMIN_USAGE);
+    return parsed.values.help ? 0 : 1;
+  }
+  try {
+    return { values: parsed.values, request: adminRequest(parsed.positionals, parsed.values) };
+  } catch (error) {
+    io.err(`${error instanceof Error ? error.message : String(error)}\n${ADMIN_USAGE}`);
+    return 1;
+  }
+}
+
+/** Prints an answer (as JSON, or as text) and gives the exit code. */
+function answerPrinter(io: CommandIo, json: boolean): (answer: actions.ActionAnswer) => number {
+  return (answer) => {
+    if (answer.status === 200) {
+      for (const line of json ? [JSON.stringify(answer.body, null, 2)] : renderAnswer(answer.body))
+        io.out(line);
+      return 0;
+    }
+    if (answer.status === 400 && typeof answer.body.error === 'string') {
+      // A bad value is one line; the usage is for a command that is not one (adminRequest).
+      io.err(answer.body.error);
+    } else {
+      io.err(JSON.stringify(answer.body, null, 2));
+    }
+    return 1;
+  };
+}
+
+/** The running local server that holds the PGlite folder, if any; notes a demo holding another. */
+async function localServer(
+  dataDir: string,
+  values: Values,
+  env: Record<string, string | undefined>,
+  findServer: FindLocalServer,
+  io: CommandIo,
+): ReturnType<FindLocalServer> {
+  const server = await findServer(dataDir, env);
+  if (!server && !values.demo && !env.PRICING_DATA_DIR?.trim()) {
+    // The default folder is npm start's; a running demo keeps its data elsewhere. Say so, once.
+    const demo = await findServer(DEMO_PGLITE_DATA_DIR, env);
+    if (demo) {
+      io.err(
+        `note: ${demo.command} (${demo.url}) holds ${DEMO_PGLITE_DATA_DIR}; this acts on ${dataDir}. Add --demo to act on the demo's data.`,
+      );
+    }
+  }
+  return server;
 }

@@ -20,89 +20,137 @@ export const EXPOSITION_CONTENT_TYPE = Registry.PROMETHEUS_CONTENT_TYPE;
 const SCHEDULED_TRIGGER = 'cron';
 
 type Total = MetricsSnapshot['totals'][number];
+/** Stored totals by metric, as [label1, label2, value] with the value as a number. */
+type Totals = Map<string, [string, string, number][]>;
+
+/** What every family of metrics is built from, and where it is registered. */
+interface MetricsBuild {
+  registry: Registry;
+  registers: Registry[];
+  snapshot: MetricsSnapshot;
+  totals: Totals;
+  /** The configured providers: every per-provider series covers them. */
+  providers: readonly string[];
+  providerRows: ReadonlyMap<string, MetricsSnapshot['providers'][number]>;
+  histograms: Metrics['histograms'];
+}
 
 /**
  * A fresh registry holding every pricing metric, built from the stored totals alone: no
  * in-process state, so every serverless instance answers the same. Counters are the stored
  * monotonic totals; per-provider gauges cover the configured providers; every known label set
- * of a counter is served, zero until counted, so `increase()` sees the first increment.
+ * of a counter is served, zero until counted, so `increase()` sees the first increment. The
+ * families are registered in the order the exposition lists them.
  */
 function buildMetrics(snapshot: MetricsSnapshot, config: Config, version: string): Metrics {
   const registry = new Registry();
-  const registers = [registry];
-  const totals = groupTotals(snapshot.totals);
-  const providers = config.providers as readonly string[];
-  const histograms: Metrics['histograms'] = [];
-  /**
-   * A counter by provider and one more label: every known value of it served for each configured
-   * provider (zero until counted), then the stored totals of `total`.
-   */
-  const providerCounter = (counter: {
-    name: string;
-    help: string;
-    label: string;
-    known: readonly string[];
-    total: string;
-  }) => {
-    const metric = new Counter({
-      name: counter.name,
-      help: counter.help,
-      labelNames: ['provider', counter.label],
-      registers,
-    });
-    for (const provider of providers) {
-      for (const value of counter.known) metric.inc({ provider, [counter.label]: value }, 0);
-    }
-    for (const [provider, value, count] of totals.get(counter.total) ?? []) {
-      metric.inc({ provider, [counter.label]: value }, count);
-    }
+  const build: MetricsBuild = {
+    registry,
+    registers: [registry],
+    snapshot,
+    totals: groupTotals(snapshot.totals),
+    providers: config.providers as readonly string[],
+    providerRows: new Map(snapshot.providers.map((row) => [row.provider, row])),
+    histograms: [],
   };
-  /** A stored histogram, placed in the exposition after the metrics registered so far. */
-  const storedHistogram = (definition: ConstructorParameters<typeof StoredHistogram>[0]) => {
-    const histogram = new StoredHistogram(definition);
-    histograms.push({ position: registry.getMetricsAsArray().length, histogram });
-    return histogram;
-  };
-
-  const scheduledRuns = new Counter({
-    name: 'pricing_scheduled_sync_runs_total',
-    help: 'Finished scheduled (cron) sync runs, by how they ended.',
-    labelNames: ['status'] as const,
-    registers,
-  });
-  for (const status of RUN_STATUSES) scheduledRuns.inc({ status }, 0);
-  for (const [trigger, status, value] of totals.get('runs') ?? []) {
-    if (trigger === SCHEDULED_TRIGGER) scheduledRuns.inc({ status }, value);
-  }
-
-  const scheduledDuration = storedHistogram({
-    name: 'pricing_scheduled_sync_duration_seconds',
-    help: 'Duration of finished scheduled (cron) sync runs, in seconds.',
-    labelNames: [],
-    buckets: DURATION_BUCKETS_SECONDS,
-  });
-  scheduledDuration.setSeries(durationSeries(totals, SCHEDULED_TRIGGER, {}));
-
-  const lastSync = new Gauge({
-    name: 'pricing_last_sync_timestamp',
-    help: "Unix time, in seconds, of each configured provider's last successful sync (absent until its first).",
-    labelNames: ['provider'] as const,
-    registers,
-  });
-  const providerRows = new Map(snapshot.providers.map((row) => [row.provider, row]));
-  for (const provider of providers) {
-    const lastSuccessAt = providerRows.get(provider)?.lastSuccessAt;
-    if (lastSuccessAt) lastSync.set({ provider }, Date.parse(lastSuccessAt) / 1000);
-  }
-
-  providerCounter({
+  registerScheduledRunMetrics(build);
+  registerLastSync(build);
+  providerCounter(build, {
     name: 'pricing_models_synced_total',
     help: 'Models seen by non-dry sync runs, by provider and outcome (added, changed, unchanged, missing, restored, held, invalid, unpriced, variable).',
     label: 'status',
     known: MODEL_OUTCOMES,
     total: 'models',
   });
+  registerRunMetrics(build);
+  registerStoredModels(build);
+  providerCounter(build, {
+    name: 'pricing_price_changes_total',
+    help: 'Applied model price changes, by provider and direction (up, down).',
+    label: 'direction',
+    known: PRICE_DIRECTIONS,
+    total: 'price_changes',
+  });
+  providerCounter(build, {
+    name: 'pricing_provider_errors_total',
+    help: 'Provider syncs that failed, by provider and reason (http, timeout, too_large, schema, network, store, internal).',
+    label: 'reason',
+    known: ERROR_REASONS,
+    total: 'provider_errors',
+  });
+  registerOperatorMetrics(build.registers, snapshot, build.providers);
+  registerConfigMetrics(build, config, version);
+  return { registry, histograms: build.histograms };
+}
 
+/**
+ * A counter by provider and one more label: every known value of it served for each configured
+ * provider (zero until counted), then the stored totals of `total`.
+ */
+function providerCounter(
+  { registers, providers, totals }: MetricsBuild,
+  counter: { name: string; help: string; label: string; known: readonly string[]; total: string },
+): void {
+  const metric = new Counter({
+    name: counter.name,
+    help: counter.help,
+    labelNames: ['provider', counter.label],
+    registers,
+  });
+  for (const provider of providers) {
+    for (const value of counter.known) metric.inc({ provider, [counter.label]: value }, 0);
+  }
+  for (const [provider, value, count] of totals.get(counter.total) ?? []) {
+    metric.inc({ provider, [counter.label]: value }, count);
+  }
+}
+
+/** A stored histogram, placed in the exposition after the metrics registered so far. */
+function storedHistogram(
+  { registry, histograms }: MetricsBuild,
+  definition: ConstructorParameters<typeof StoredHistogram>[0],
+): StoredHistogram {
+  const histogram = new StoredHistogram(definition);
+  histograms.push({ position: registry.getMetricsAsArray().length, histogram });
+  return histogram;
+}
+
+/** The seed's `pricing_scheduled_sync_*`: runs and durations of the cron trigger alone. */
+function registerScheduledRunMetrics(build: MetricsBuild): void {
+  const scheduledRuns = new Counter({
+    name: 'pricing_scheduled_sync_runs_total',
+    help: 'Finished scheduled (cron) sync runs, by how they ended.',
+    labelNames: ['status'] as const,
+    registers: build.registers,
+  });
+  for (const status of RUN_STATUSES) scheduledRuns.inc({ status }, 0);
+  for (const [trigger, status, value] of build.totals.get('runs') ?? []) {
+    if (trigger === SCHEDULED_TRIGGER) scheduledRuns.inc({ status }, value);
+  }
+  storedHistogram(build, {
+    name: 'pricing_scheduled_sync_duration_seconds',
+    help: 'Duration of finished scheduled (cron) sync runs, in seconds.',
+    labelNames: [],
+    buckets: DURATION_BUCKETS_SECONDS,
+  }).setSeries(durationSeries(build.totals, SCHEDULED_TRIGGER, {}));
+}
+
+function registerLastSync({ registers, providers, providerRows }: MetricsBuild): void {
+  const lastSync = new Gauge({
+    name: 'pricing_last_sync_timestamp',
+    help: "Unix time, in seconds, of each configured provider's last successful sync (absent until its first).",
+    labelNames: ['provider'] as const,
+    registers,
+  });
+  for (const provider of providers) {
+    const lastSuccessAt = providerRows.get(provider)?.lastSuccessAt;
+    if (lastSuccessAt) lastSync.set({ provider }, Date.parse(lastSuccessAt) / 1000);
+  }
+}
+
+/** Runs of every trigger: how they ended, how long they took, and whether one is running. */
+function registerRunMetrics(build: MetricsBuild): void {
+  const { registers, totals } = build;
   const runs = new Counter({
     name: 'pricing_sync_runs_total',
     help: 'Finished sync runs of every trigger (cron, manual, cli), by how they ended. Dry runs included.',
@@ -114,7 +162,7 @@ function buildMetrics(snapshot: MetricsSnapshot, config: Config, version: string
   }
   for (const [trigger, status, value] of totals.get('runs') ?? []) runs.inc({ trigger, status }, value);
 
-  const duration = storedHistogram({
+  const duration = storedHistogram(build, {
     name: 'pricing_sync_duration_seconds',
     help: 'Duration of finished sync runs, in seconds, by trigger.',
     labelNames: ['trigger'],
@@ -128,8 +176,10 @@ function buildMetrics(snapshot: MetricsSnapshot, config: Config, version: string
     name: 'pricing_sync_in_progress',
     help: '1 while a sync run holds the lease, else 0.',
     registers,
-  }).set(snapshot.inProgress ? 1 : 0);
+  }).set(build.snapshot.inProgress ? 1 : 0);
+}
 
+function registerStoredModels({ registers, providers, providerRows }: MetricsBuild): void {
   const models = new Gauge({
     name: 'pricing_models',
     help: 'Stored models of each configured provider, by state (active, variable, unpriced, missing).',
@@ -140,25 +190,14 @@ function buildMetrics(snapshot: MetricsSnapshot, config: Config, version: string
     const byState = providerRows.get(provider)?.modelsByState ?? {};
     for (const state of MODEL_STATES) models.set({ provider, state }, Number(byState[state] ?? 0));
   }
+}
 
-  providerCounter({
-    name: 'pricing_price_changes_total',
-    help: 'Applied model price changes, by provider and direction (up, down).',
-    label: 'direction',
-    known: PRICE_DIRECTIONS,
-    total: 'price_changes',
-  });
-
-  providerCounter({
-    name: 'pricing_provider_errors_total',
-    help: 'Provider syncs that failed, by provider and reason (http, timeout, too_large, schema, network, store, internal).',
-    label: 'reason',
-    known: ERROR_REASONS,
-    total: 'provider_errors',
-  });
-
-  registerOperatorMetrics(registers, snapshot, providers);
-
+/** What is configured: scheduled syncs on or off, their interval, the version and providers. */
+function registerConfigMetrics(
+  { registers, providers }: MetricsBuild,
+  config: Config,
+  version: string,
+): void {
   new Gauge({
     name: 'pricing_sync_enabled',
     help: '1 when scheduled syncs are enabled (PRICING_SYNC_ENABLED), else 0.',
@@ -177,8 +216,6 @@ function buildMetrics(snapshot: MetricsSnapshot, config: Config, version: string
     labelNames: ['version', 'providers'] as const,
     registers,
   }).set({ version, providers: providers.join(',') }, 1);
-
-  return { registry, histograms };
 }
 
 /** The exposition text for a snapshot: what GET /metrics answers. */
@@ -205,8 +242,8 @@ interface Metrics {
 }
 
 /** Stored totals by metric, as [label1, label2, value] with the value as a number. */
-function groupTotals(rows: readonly Total[]): Map<string, [string, string, number][]> {
-  const grouped = new Map<string, [string, string, number][]>();
+function groupTotals(rows: readonly Total[]): Totals {
+  const grouped: Totals = new Map();
   for (const [metric, label1, label2, text] of rows) {
     const value = Number(text);
     if (!Number.isFinite(value) || value < 0) {
@@ -225,7 +262,7 @@ function groupTotals(rows: readonly Total[]): Map<string, [string, string, numbe
  * that finishes a run.
  */
 function durationSeries(
-  totals: Map<string, [string, string, number][]>,
+  totals: Totals,
   trigger: string,
   labels: Record<string, string>,
 ): StoredHistogramSeries {

@@ -37,7 +37,8 @@ export async function readPagesInOrder<Page>(options: {
     const controller = new AbortController();
     if (outer?.aborted) controller.abort(outer.reason);
     const page = options.read(key, controller.signal);
-    // A page aborted or left unread must not become an unhandled rejection.
+    // A page that is read is awaited below, where its failure is thrown; one aborted or left
+    // unread is not needed, so its failure is harmless and must not become an unhandled rejection.
     page.catch(() => undefined);
     const entry = { page, controller };
     pending.set(key, entry);

@@ -56,16 +56,7 @@ export function planOperatorEffects(
   force: boolean,
 ): OperatorPlan {
   const pins = new Set(state.pins);
-  const pinned: OperatorPlan['pinned'] = [];
-  if (pins.size > 0) {
-    const seen = new Set<string>();
-    for (const record of records) {
-      if (!pins.has(record.modelId) || seen.has(record.modelId)) continue;
-      seen.add(record.modelId);
-      pinned.push({ model_id: record.modelId, row: toModelRow(record) });
-    }
-  }
-
+  const pinned = pinnedPrices(records, pins);
   if (guarded.providerHold) {
     const hold = guarded.providerHold;
     const missing = diff.missing
@@ -82,6 +73,41 @@ export function planOperatorEffects(
   const changes = new Map<string, ModelChange>();
   for (const change of [...diff.added, ...diff.changed, ...diff.restored])
     changes.set(change.modelId, change);
+  const { apply, held } = withOperatorDecisions(guarded, changes, state, force, pins);
+  return {
+    guarded: {
+      providerHold: null,
+      apply,
+      missing: guarded.missing.filter((model) => !pins.has(model.modelId)),
+      held,
+      heldModels: held.length,
+    },
+    holds: heldRows(held, changes),
+    pinned,
+  };
+}
+
+/** The provider's price of each pinned model it lists (the first listing of a model), for drift. */
+function pinnedPrices(records: readonly PriceRecord[], pins: ReadonlySet<string>): OperatorPlan['pinned'] {
+  const pinned: OperatorPlan['pinned'] = [];
+  if (pins.size === 0) return pinned;
+  const seen = new Set<string>();
+  for (const record of records) {
+    if (!pins.has(record.modelId) || seen.has(record.modelId)) continue;
+    seen.add(record.modelId);
+    pinned.push({ model_id: record.modelId, row: toModelRow(record) });
+  }
+  return pinned;
+}
+
+/** What is applied and what is held once pins, rejected and rolled-back values are taken into account. */
+function withOperatorDecisions(
+  guarded: GuardedDiff,
+  changes: ReadonlyMap<string, ModelChange>,
+  state: OperatorState,
+  force: boolean,
+  pins: ReadonlySet<string>,
+): { apply: ModelChange[]; held: HeldChange[] } {
   const rejected = new Map<string, Record<string, unknown>[]>();
   for (const [modelId, prices] of force ? [] : (state.rejected ?? [])) {
     rejected.set(modelId, [...(rejected.get(modelId) ?? []), prices]);
@@ -118,7 +144,11 @@ export function planOperatorEffects(
     }
     apply.push(change);
   }
+  return { apply, held };
+}
 
+/** Each held model change as a row to record, with the exact proposed prices (what an approval applies). */
+function heldRows(held: readonly HeldChange[], changes: ReadonlyMap<string, ModelChange>): SyncHold[] {
   const holds: SyncHold[] = [];
   for (const change of held) {
     const proposed = change.model_id === undefined ? undefined : changes.get(change.model_id);
@@ -131,15 +161,5 @@ export function planOperatorEffects(
       row: toModelRow(proposed.record),
     });
   }
-  return {
-    guarded: {
-      providerHold: null,
-      apply,
-      missing: guarded.missing.filter((model) => !pins.has(model.modelId)),
-      held,
-      heldModels: held.length,
-    },
-    holds,
-    pinned,
-  };
+  return holds;
 }

@@ -1,6 +1,6 @@
 import type { NormalizedCatalog, PriceRecord, ProviderSlug } from '../providers/price-record.js';
 import { storableJson } from '../text/storable-text.js';
-import { diffCatalog } from './diff-catalog.js';
+import { diffCatalog, type CatalogDiff } from './diff-catalog.js';
 import { applyGuardrails, pricePair, type GuardedDiff, type GuardrailSettings } from './guardrails.js';
 import type { StoredModel } from '../domain/stored-model.js';
 import { emptyCounts, type ChangeReport, type OutcomeCounts, type ProviderResult } from './sync-result.js';
@@ -18,14 +18,14 @@ export interface PlanInput {
   provider: ProviderSlug;
   catalog: NormalizedCatalog;
   /**
-   * `catalogHash(catalog)`: the caller computes it once, as it decides with it whether to read
-   * `stored`. Null when not computed yet, which the caller may leave it only while
-   * `mayBeUnchanged` says no: the write then says `storesHash`, and the caller stores it after.
+   * The catalog's hash as decideProvider computed it; null when it is hashed while committing: the
+   * write then says `storesHash`, and the caller stores the hash after.
    */
   hash: string | null;
-  /** The hash stored on the provider row by the last apply (null: none, or something was held). */
-  lastCatalogHash: string | null;
-  /** The provider's stored models; null when not read because `skipsStoredModels` said so. */
+  /**
+   * The provider's stored models; null when decideProvider took the unchanged-catalog shortcut and
+   * nothing was read: the plan then only touches the provider row.
+   */
   stored: readonly StoredModel[] | null;
   settings: GuardrailSettings;
   dryRun: boolean;
@@ -66,61 +66,42 @@ export interface ProviderPlan {
 }
 
 /**
- * Whether the catalog is exactly what was last applied, so the plan is "touch the provider row,
- * write nothing else" and the stored models need not be read. Listed-but-unreadable models are not
- * in the hash: with any, always diff (and store no hash), or one that later disappears from the
- * feed would never be marked missing.
- */
-export function skipsStoredModels(input: Omit<PlanInput, 'stored' | 'settings' | 'dryRun'>): boolean {
-  return mayBeUnchanged(input) && input.hash !== null && input.lastCatalogHash === input.hash;
-}
-
-/** Whether skipsStoredModels could say yes, whatever the catalog's hash: if not, the hash can wait. */
-export function mayBeUnchanged(input: Omit<PlanInput, 'stored' | 'settings' | 'dryRun' | 'hash'>): boolean {
-  return (
-    !input.force &&
-    input.catalog.records.length > 0 &&
-    (input.catalog.unreadableIds?.length ?? 0) === 0 &&
-    input.lastCatalogHash !== null
-  );
-}
-
-/**
- * Plans one provider's sync: counts what was fetched, takes the unchanged-catalog shortcut, diffs
- * against what is stored, holds back what looks like a glitch, and says what to write. Pure: the
- * same input always gives the same plan, and nothing is read or written.
+ * Plans one provider's sync: counts what was fetched, diffs against what is stored (unless
+ * decideProvider took the unchanged-catalog shortcut), holds back what looks like a glitch, and
+ * says what to write. Pure: the same input always gives the same plan, and nothing is read or written.
  */
 export function planProvider(input: PlanInput): ProviderPlan {
   const { catalog, dryRun } = input;
-  const records = catalog.records;
-  const counts = fetchedCounts(catalog);
   const result: ProviderResult = {
     provider: input.provider,
     outcome: dryRun ? 'dry_run' : 'applied',
     applied: true,
     duration_seconds: 0,
-    counts,
+    counts: fetchedCounts(catalog),
     error: null,
     invalid_examples: catalog.invalid.slice(0, INVALID_EXAMPLES),
     held_changes: [],
   };
+  if (input.stored === null) return unchangedPlan(result, input);
+  return diffedPlan(result, { ...input, stored: input.stored });
+}
 
-  if (skipsStoredModels(input)) {
-    counts.unchanged = records.length;
-    if (dryRun) return { result, write: null, liteLlmEntries: null, holds: null };
-    result.outcome = 'unchanged';
-    const write = {
-      records: [],
-      missing: [],
-      catalogHash: input.hash,
-      storesHash: true,
-      held: [],
-      heldCount: 0,
-    };
-    return { result, write, liteLlmEntries: null, holds: null };
-  }
+/** The shortcut: the catalog is the one last applied, so only the provider row is touched. */
+function unchangedPlan(result: ProviderResult, { catalog, hash, dryRun }: PlanInput): ProviderPlan {
+  result.counts.unchanged = catalog.records.length;
+  if (dryRun) return { result, write: null, liteLlmEntries: null, holds: null };
+  result.outcome = 'unchanged';
+  const write = { records: [], missing: [], catalogHash: hash, storesHash: true, held: [], heldCount: 0 };
+  return { result, write, liteLlmEntries: null, holds: null };
+}
 
-  if (input.stored === null) throw new Error(`${input.provider}: the plan needs the stored models`);
+/** The catalog diffed against the stored models, with the guardrails' and the operator's decisions. */
+function diffedPlan(
+  result: ProviderResult,
+  input: PlanInput & { stored: readonly StoredModel[] },
+): ProviderPlan {
+  const { catalog, dryRun } = input;
+  const records = catalog.records;
   const diff = diffCatalog(input.stored, records, catalog.unreadableIds);
   const operator = planOperatorEffects(
     applyGuardrails(input.stored, records.length, diff, input.settings, input.force),
@@ -135,15 +116,7 @@ export function planProvider(input: PlanInput): ProviderPlan {
     complete: operator.holds.length <= RECORDED_HELD,
     pinned: storableJson(operator.pinned),
   };
-  const pinned = input.operator?.pins.length ?? 0;
-  counts.unchanged = diff.unchanged;
-  counts.held = guarded.heldModels;
-  for (const change of guarded.apply) {
-    counts[change.kind] += 1;
-    if (change.direction === 'up') counts.price_up += 1;
-    if (change.direction === 'down') counts.price_down += 1;
-  }
-  counts.missing = guarded.missing.length;
+  countChanges(result.counts, diff, guarded);
   // Results are stored as jsonb: no text from a feed may make recording the run fail.
   result.held_changes = storableJson(guarded.held.slice(0, REPORTED_HELD));
   if (guarded.providerHold) {
@@ -158,8 +131,9 @@ export function planProvider(input: PlanInput): ProviderPlan {
   if (guarded.providerHold) return { result, write: null, liteLlmEntries: null, holds };
 
   const unreadable = catalog.unreadableIds?.length ?? 0;
+  const pinned = input.operator?.pins.length ?? 0;
   // With something held, forget the hash so the next run diffs (and holds) again.
-  // With unreadable models listed, forget it too (see skipsStoredModels).
+  // With unreadable models listed, forget it too (see decideProvider).
   // With pins, forget it too: every sync must see the provider's price of a pinned model.
   const storesHash = guarded.held.length === 0 && unreadable === 0 && pinned === 0;
   const write: PlannedWrite = {
@@ -171,6 +145,18 @@ export function planProvider(input: PlanInput): ProviderPlan {
     heldCount: guarded.held.length,
   };
   return { result, write, liteLlmEntries: liteLlmEntriesOf(catalog, guarded), holds };
+}
+
+/** The diff's counts: unchanged, held, and what is applied by kind and direction. */
+function countChanges(counts: OutcomeCounts, diff: CatalogDiff, guarded: GuardedDiff): void {
+  counts.unchanged = diff.unchanged;
+  counts.held = guarded.heldModels;
+  for (const change of guarded.apply) {
+    counts[change.kind] += 1;
+    if (change.direction === 'up') counts.price_up += 1;
+    if (change.direction === 'down') counts.price_down += 1;
+  }
+  counts.missing = guarded.missing.length;
 }
 
 /** The counts known from the catalog alone. */

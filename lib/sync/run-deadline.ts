@@ -23,6 +23,8 @@ export function startDeadline(deadlineSeconds: number): RunDeadline {
   const passed = new Promise<never>((_, reject) => {
     controller.signal.addEventListener('abort', () => reject(new RunDeadlineError(deadlineSeconds)));
   });
+  // Every fetch races `passed` and fails with it; once none is waiting (all answered), the deadline
+  // passing fails nothing, so the rejection is harmless there.
   passed.catch(() => undefined);
   return { signal: controller.signal, passed, clear: () => clearTimeout(timer) };
 }

@@ -10,8 +10,9 @@ import type { ProviderSource } from '../providers/provider-source.js';
 import { storableJson, storableText } from '../text/storable-text.js';
 import { inSpan } from '../tracing/tracing.js';
 import { catalogHash } from './catalog-hash.js';
+import { decideProvider, type ProviderDecision } from './provider-decision.js';
 import type { GuardrailSettings } from './guardrails.js';
-import { mayBeUnchanged, planProvider, skipsStoredModels, withCommittedCounts } from './plan-provider.js';
+import { planProvider, withCommittedCounts, type ProviderPlan } from './plan-provider.js';
 import { RunDeadlineError, startDeadline, type RunDeadline } from './run-deadline.js';
 import { DEFAULTS } from '../config.js';
 import { FetchBudget } from '../providers/fetch-budget.js';
@@ -20,6 +21,7 @@ import { DEFAULT_MAX_PRICE_PER_1M, enforcePriceBounds } from './price-bounds.js'
 import { runStatusOf } from './run-status.js';
 import { emptyCounts, type OutcomeCounts, type ProviderResult, type RunReport } from './sync-result.js';
 import { OperatorStore, type OperatorState } from '../db/operator-store.js';
+import { settle, unwrap, type Settled } from './settled.js';
 import type { StoredModel } from '../domain/stored-model.js';
 
 export interface SyncSettings extends GuardrailSettings {
@@ -71,9 +73,9 @@ export type SyncOutcome =
 
 /**
  * One sync run: take the lease, fetch the providers in parallel under a deadline, then per provider
- * apply its plan (planProvider) atomically, and finish. Every path that took the lease records the run
- * and gives the lease back, or, if the run cannot be recorded, lets the lease expire so that the
- * next run records it as abandoned.
+ * carry out its decision (decideProvider) and apply its plan (planProvider) atomically, and finish.
+ * Every path that took the lease records the run and gives the lease back, or, if the run cannot be
+ * recorded, lets the lease expire so that the next run records it as abandoned.
  */
 export async function runSync(deps: SyncDependencies, request: SyncRequest): Promise<SyncOutcome> {
   const sources = request.providers
@@ -92,8 +94,7 @@ export async function runSync(deps: SyncDependencies, request: SyncRequest): Pro
     deps.logger.warn({ holder: lease.holder }, 'sync refused: another run holds the lease');
     return { kind: 'refused', holder: lease.holder };
   }
-  const runId = lease.runId;
-  const log = deps.logger.child({ run_id: runId, trigger: request.trigger, dry_run: request.dryRun });
+  const log = deps.logger.child({ run_id: lease.runId, trigger: request.trigger, dry_run: request.dryRun });
   if (lease.abandonedRunId !== null) {
     log.warn(
       { abandoned_run_id: lease.abandonedRunId },
@@ -104,43 +105,59 @@ export async function runSync(deps: SyncDependencies, request: SyncRequest): Pro
     { providers: slugs, forced: request.force, triggered_by: request.triggeredBy },
     'sync run started',
   );
-
+  const run: LeasedRun = { deps, request, runId: lease.runId, startedAt: lease.startedAt, slugs, log };
   return inSpan(
     'pricing_sync.run',
-    { trigger: request.trigger, dry_run: request.dryRun, forced: request.force, run_id: runId },
-    async (span) => {
-      let results: ProviderResult[] = [];
-      try {
-        const providerRows = new Map((await deps.store.readProviders()).map((row) => [row.provider, row]));
-        results = await syncProviders(deps, request, runId, sources, providerRows, log);
-        const ordered = slugs.map((slug) => results.find((result) => result.provider === slug)!);
-        const status = runStatusOf(ordered);
-        const summary = runErrorSummary(ordered);
-        const finish = await deps.store.finishRun(runId, status, { providers: byProvider(results) }, summary);
-        const report = reportOf(runId, request, lease.startedAt, finish, status, results, summary);
-        span.setAttribute('status', report.status);
-        log.info({ status: report.status, duration_seconds: report.duration_seconds }, 'sync run finished');
-        return { kind: 'finished', report };
-      } catch (error) {
-        const message = storableText(error instanceof Error ? error.message : String(error));
-        log.error({ err: error }, 'sync run failed unexpectedly');
-        span.setAttribute('status', 'failed');
-        // If even this cannot be recorded (the database is gone), the lease is deliberately not
-        // released: it expires, and the next run marks this one abandoned. Releasing it would
-        // leave the run 'running' forever.
-        const finish = await deps.store
-          .finishRun(runId, 'failed', { providers: byProvider(results) }, message)
-          .catch((finishError: unknown) => {
-            log.error({ err: finishError }, 'could not record the failed run; its lease will expire');
-            return null;
-          });
-        return {
-          kind: 'finished',
-          report: reportOf(runId, request, lease.startedAt, finish, 'failed', results, message),
-        };
-      }
-    },
+    { trigger: request.trigger, dry_run: request.dryRun, forced: request.force, run_id: lease.runId },
+    (span) => syncAndFinish(run, sources, span),
   );
+}
+
+/** A run that holds the lease. */
+interface LeasedRun {
+  deps: SyncDependencies;
+  request: SyncRequest;
+  runId: number;
+  startedAt: string;
+  /** The providers of the run, in the order the report lists them. */
+  slugs: readonly string[];
+  log: Logger;
+}
+
+/** Syncs every provider and records the run; a failure of the run itself is recorded as `failed`. */
+async function syncAndFinish(
+  run: LeasedRun,
+  sources: readonly ProviderSource[],
+  span: Span,
+): Promise<SyncOutcome> {
+  const { deps, runId, log } = run;
+  let results: ProviderResult[] = [];
+  try {
+    const providerRows = new Map((await deps.store.readProviders()).map((row) => [row.provider, row]));
+    results = await syncProviders(run, sources, providerRows);
+    const ordered = run.slugs.map((slug) => results.find((result) => result.provider === slug)!);
+    const status = runStatusOf(ordered);
+    const summary = runErrorSummary(ordered);
+    const finish = await deps.store.finishRun(runId, status, { providers: byProvider(results) }, summary);
+    const report = reportOf(run, finish, status, results, summary);
+    span.setAttribute('status', report.status);
+    log.info({ status: report.status, duration_seconds: report.duration_seconds }, 'sync run finished');
+    return { kind: 'finished', report };
+  } catch (error) {
+    const message = storableText(error instanceof Error ? error.message : String(error));
+    log.error({ err: error }, 'sync run failed unexpectedly');
+    span.setAttribute('status', 'failed');
+    // If even this cannot be recorded (the database is gone), the lease is deliberately not
+    // released: it expires, and the next run marks this one abandoned. Releasing it would
+    // leave the run 'running' forever.
+    const finish = await deps.store
+      .finishRun(runId, 'failed', { providers: byProvider(results) }, message)
+      .catch((finishError: unknown) => {
+        log.error({ err: finishError }, 'could not record the failed run; its lease will expire');
+        return null;
+      });
+    return { kind: 'finished', report: reportOf(run, finish, 'failed', results, message) };
+  }
 }
 
 /** Results keyed by provider, in the order the providers finished (the CLI's table keeps it). */
@@ -149,9 +166,7 @@ function byProvider(results: readonly ProviderResult[]): Record<string, Provider
 }
 
 function reportOf(
-  runId: number,
-  request: SyncRequest,
-  startedAt: string,
+  { request, runId, startedAt }: LeasedRun,
   finish: FinishResult | null,
   status: RunReport['status'],
   results: readonly ProviderResult[],
@@ -176,33 +191,31 @@ function reportOf(
 
 /** Every provider's result, in the order they finished. One failing never stops the others. */
 async function syncProviders(
-  deps: SyncDependencies,
-  request: SyncRequest,
-  runId: number,
+  run: LeasedRun,
   sources: readonly ProviderSource[],
   providerRows: ReadonlyMap<string, ProviderRow>,
-  log: Logger,
 ): Promise<ProviderResult[]> {
-  const deadline = startDeadline(deps.settings.deadlineSeconds);
+  const deadline = startDeadline(run.deps.settings.deadlineSeconds);
+  // One per run: the operator's side of the store (pins, rejected values, held rows).
+  const operator = new OperatorStore(run.deps.store);
   // Applies go one at a time: each is one transaction holding the lease row.
   const applyInTurn = oneAtATime();
   const finished: ProviderResult[] = [];
   try {
     await Promise.all(
       sources.map(async (source) => {
+        const row = providerRows.get(source.slug);
         const result = await syncProvider({
-          deps,
-          request,
-          runId,
+          ...run,
           source,
-          lastCatalogHash: providerRows.get(source.slug)?.catalogHash ?? null,
-          pendingHeld: providerRows.get(source.slug)?.heldCount ?? 0,
+          lastCatalogHash: row?.catalogHash ?? null,
+          pendingHeld: row?.heldCount ?? 0,
+          operator,
           deadline,
           applyInTurn,
-          log,
         });
         finished.push(result);
-        request.onProviderDone?.(result);
+        run.request.onProviderDone?.(result);
       }),
     );
   } finally {
@@ -211,56 +224,23 @@ async function syncProviders(
   return finished;
 }
 
-interface ProviderTask {
-  deps: SyncDependencies;
-  request: SyncRequest;
-  runId: number;
+interface ProviderTask extends LeasedRun {
   source: ProviderSource;
   lastCatalogHash: string | null;
   /** Held changes the provider row counts as pending before this run. */
   pendingHeld: number;
+  operator: OperatorStore;
   deadline: RunDeadline;
   applyInTurn: <T>(work: () => Promise<T>) => Promise<T>;
-  log: Logger;
 }
 
 /** Fetches one provider, then (in its turn) plans and applies it; never throws. */
 async function syncProvider(task: ProviderTask): Promise<ProviderResult> {
-  const { request, source, log } = task;
+  const { source, log } = task;
   const started = performance.now();
   let result: ProviderResult;
   try {
-    request.onProviderProgress?.({ provider: source.slug, phase: 'fetching' });
-    let catalog = await fetchCatalog(task);
-    // The hash decides now only if the catalog may be the one last applied. If not, a LiteLLM
-    // catalog's (~0.8 s of CPU at 250k: 160,000 records and entries, in one go) is computed while
-    // Postgres commits it, and stored after; other hashes are cheap and go with their commit.
-    const hashAfter = hashAfterCommit(task, catalog);
-    const hash = hashAfter ? null : catalogHash(catalog.records, catalog.liteLlmEntries);
-    log.info(
-      { provider: source.slug, fetched: catalog.records.length, invalid: catalog.invalid.length },
-      'provider fetched',
-    );
-    const items = catalog.records.length + catalog.invalid.length;
-    request.onProviderProgress?.({ provider: source.slug, phase: 'fetched', items });
-    // Decided once: the catalog is exactly what was last applied, so nothing is read or staged.
-    const shortcut = skipsStoredModels(plannedOf(task, catalog, hash));
-    const reads = shortcut ? null : readForPlan(task);
-    const staging = shortcut ? null : stageLiteLlmEntries(task, catalog);
-    // Being staged, the entries (at scale 160,000 objects) are the database's from now on: the plan
-    // only needs to know that the catalog has some.
-    if (staging) catalog = { ...catalog, liteLlmEntries: {} };
-    try {
-      result = await task.applyInTurn(() => {
-        request.onProviderProgress?.({ provider: source.slug, phase: 'applying', items });
-        return inSpan('pricing_sync.apply', { provider: source.slug, dry_run: request.dryRun }, (span) =>
-          planAndApply(task, catalog, { hash, hashAfter }, reads, staging, span),
-        );
-      });
-    } finally {
-      // Unused when the plan writes nothing (or the apply failed): still let it end before the run does.
-      await staging?.catch(() => undefined);
-    }
+    result = await fetchAndApply(task);
   } catch (error) {
     result = failedResult(source.slug, error);
     log.warn(
@@ -284,6 +264,68 @@ async function syncProvider(task: ProviderTask): Promise<ProviderResult> {
     );
   }
   return result;
+}
+
+/** What one provider's apply works with, besides its task: all started as soon as it was fetched. */
+interface Prepared {
+  /** The catalog as planned: once staged, its LiteLLM entries are the database's (only `{}` is left). */
+  catalog: NormalizedCatalog;
+  decision: ProviderDecision;
+  /** The catalog's hash, for when decideProvider says to hash while committing; else null. */
+  hashLater: (() => string) | null;
+  reads: Settled<PlanReads> | null;
+  staging: Settled<StagedLiteLlmEntries> | null;
+}
+
+/** Fetches the catalog, decides, starts what the decision says, and applies in the provider's turn. */
+async function fetchAndApply(task: ProviderTask): Promise<ProviderResult> {
+  const { request, source, log } = task;
+  request.onProviderProgress?.({ provider: source.slug, phase: 'fetching' });
+  const catalog = await fetchCatalog(task);
+  log.info(
+    { provider: source.slug, fetched: catalog.records.length, invalid: catalog.invalid.length },
+    'provider fetched',
+  );
+  const items = catalog.records.length + catalog.invalid.length;
+  request.onProviderProgress?.({ provider: source.slug, phase: 'fetched', items });
+  const { records, liteLlmEntries } = catalog;
+  const hashOf = () => catalogHash(records, liteLlmEntries);
+  const decision = decideProvider(
+    {
+      records: records.length,
+      unreadable: catalog.unreadableIds?.length ?? 0,
+      liteLlmEntries: liteLlmEntries !== undefined,
+      lastCatalogHash: task.lastCatalogHash,
+      force: request.force,
+      dryRun: request.dryRun,
+    },
+    hashOf,
+  );
+  const reads = decision.readsStored ? settle(readForPlan(task)) : null;
+  const staging =
+    decision.stagesLiteLlmEntries && liteLlmEntries
+      ? settle(task.deps.store.stageLiteLlmEntries(task.runId, liteLlmEntries))
+      : null;
+  const prepared: Prepared = {
+    catalog: staging ? { ...catalog, liteLlmEntries: {} } : catalog,
+    decision,
+    hashLater: decision.hashWhileCommitting ? hashOf : null,
+    reads,
+    staging,
+  };
+  try {
+    return await task.applyInTurn(() => {
+      request.onProviderProgress?.({ provider: source.slug, phase: 'applying', items });
+      return inSpan('pricing_sync.apply', { provider: source.slug, dry_run: request.dryRun }, (span) =>
+        planAndApply(task, prepared, span),
+      );
+    });
+  } finally {
+    // Unused when the plan writes nothing or the apply failed first: then nothing was written from
+    // the staged entries, so a staging failure costs nothing (settled, it cannot reject). Awaited
+    // so that the run does not end while it still sends them.
+    await staging;
+  }
 }
 
 async function fetchCatalog({ deps, request, source, deadline }: ProviderTask): Promise<NormalizedCatalog> {
@@ -313,105 +355,37 @@ interface PlanReads {
   stored: StoredModel[];
 }
 
-function plannedOf(task: ProviderTask, catalog: NormalizedCatalog, hash: string | null) {
-  return {
-    provider: task.source.slug,
-    catalog,
-    hash,
-    lastCatalogHash: task.lastCatalogHash,
-    force: task.request.force,
-  };
-}
-
 /**
- * Starts reading what the plan needs (operator state, then the stored models) as soon as the
- * provider is fetched, not in its turn to apply: while the run holds the lease only this provider's
- * own apply writes its rows (operator actions take the lease too), so what is read now is what its
- * turn would read, and the reads overlap with the other providers' work. Not for the shortcut.
+ * Reads what the plan needs (operator state, then the stored models) as soon as the provider is
+ * fetched, not in its turn to apply: while the run holds the lease only this provider's own apply
+ * writes its rows (operator actions take the lease too), so what is read now is what its turn would
+ * read, and the reads overlap with the other providers' work.
  */
-function readForPlan(task: ProviderTask): Promise<PlanReads> {
-  const { deps, request, runId, source } = task;
-  const reads = (async () => {
-    // Pins and rolled-back values first: removing an expired pin applies the provider's price.
-    const operatorState = await new OperatorStore(deps.store).readOperatorState(
-      request.dryRun ? null : runId,
-      source.slug,
-    );
-    return { operatorState, stored: await deps.store.readModels(source.slug) };
-  })();
-  // Awaited in the provider's turn; not an unhandled rejection meanwhile.
-  reads.catch(() => undefined);
-  return reads;
-}
-
-/** The catalog's hash for later, when nothing needs it before the commit (see syncProvider); else null. */
-function hashAfterCommit(task: ProviderTask, catalog: NormalizedCatalog): (() => string) | null {
-  const { records, liteLlmEntries } = catalog;
-  if (!liteLlmEntries) return null;
-  const unchangedPossible = mayBeUnchanged(plannedOf(task, catalog, null));
-  return unchangedPossible ? null : () => catalogHash(records, liteLlmEntries);
-}
-
-/**
- * Starts staging the catalog's LiteLLM entries as soon as it is fetched, when they will be written
- * (a real run, and not the shortcut: the caller decides that): at scale, 160,000 entries (~36 MB)
- * are staged while other providers apply, instead of being sent after the litellm commit. Null
- * when there is nothing to stage.
- */
-function stageLiteLlmEntries(
-  task: ProviderTask,
-  catalog: NormalizedCatalog,
-): Promise<StagedLiteLlmEntries> | null {
-  const entries = catalog.liteLlmEntries;
-  if (!entries || task.request.dryRun) return null;
-  const staging = task.deps.store.stageLiteLlmEntries(task.runId, entries);
-  // Awaited by the apply (or at the end of syncProvider): not an unhandled rejection meanwhile.
-  staging.catch(() => undefined);
-  return staging;
+async function readForPlan({ deps, operator, request, runId, source }: ProviderTask): Promise<PlanReads> {
+  // Pins and rolled-back values first: removing an expired pin applies the provider's price.
+  const operatorState = await operator.readOperatorState(request.dryRun ? null : runId, source.slug);
+  return { operatorState, stored: await deps.store.readModels(source.slug) };
 }
 
 /** Plans with what was read, and writes what the plan says; the counts reported are the commit's. */
-async function planAndApply(
-  task: ProviderTask,
-  catalog: NormalizedCatalog,
-  { hash, hashAfter }: { hash: string | null; hashAfter: (() => string) | null },
-  reads: Promise<PlanReads> | null,
-  staging: Promise<StagedLiteLlmEntries> | null,
-  span: Span,
-): Promise<ProviderResult> {
-  const { deps, request, runId, source } = task;
-  const planned = plannedOf(task, catalog, hash);
-  const operator = new OperatorStore(deps.store);
-  const read = reads === null ? null : await reads;
-  const operatorState = read?.operatorState ?? null;
-  const stored = read?.stored ?? null;
+async function planAndApply(task: ProviderTask, prepared: Prepared, span: Span): Promise<ProviderResult> {
+  const { deps, request } = task;
+  const { catalog, decision } = prepared;
+  // A failed read fails the provider here, in its turn, where its result records it.
+  const read = prepared.reads === null ? null : await unwrap(prepared.reads);
   const plan = planProvider({
-    ...planned,
-    stored,
-    operator: operatorState,
+    provider: task.source.slug,
+    catalog,
+    hash: decision.hash,
+    stored: read?.stored ?? null,
+    operator: read?.operatorState ?? null,
     settings: deps.settings,
     dryRun: request.dryRun,
+    force: request.force,
   });
-  // Held changes as rows (never in a dry run). Back at exactly what was last applied (the
-  // shortcut), what was held meanwhile (a shrunken catalog) is withdrawn.
-  const recordHolds = async () => {
-    if (request.dryRun) return;
-    // Nothing held now, no pin to record drift for, and no pending row to withdraw: no call (a
-    // first sync of every provider stays at its round-trip budget).
-    const nothing = plan.holds === null || (plan.holds.rows.length === 0 && plan.holds.pinned.length === 0);
-    if (nothing && task.pendingHeld === 0) return;
-    await operator.recordSyncHolds({
-      runId,
-      provider: source.slug,
-      held: plan.holds?.rows ?? [],
-      complete: plan.holds?.complete ?? true,
-      keep: catalog.unreadableIds ?? [],
-      pinned: plan.holds?.pinned ?? [],
-    });
-  };
   const { result } = plan;
   span.setAttributes(
-    stored === null
+    read === null
       ? { unchanged: result.counts.unchanged, shortcut: true }
       : {
           added: result.counts.added,
@@ -422,31 +396,41 @@ async function planAndApply(
           unchanged: result.counts.unchanged,
         },
   );
-  if (plan.write === null) {
-    await recordHolds();
-    return result;
-  }
+  const counts = plan.write === null ? result.counts : await commitPlan(task, prepared, plan);
+  await recordHolds(task, plan, catalog);
+  return { ...result, counts };
+}
 
+/** Writes the plan's write in one commit, and stores the catalog's hash if it was left for later. */
+async function commitPlan(
+  task: ProviderTask,
+  prepared: Prepared,
+  plan: ProviderPlan,
+): Promise<OutcomeCounts> {
+  const { deps, runId, source } = task;
+  const write = plan.write!;
   // The entries are written in the commit's transaction: all of the provider or nothing.
-  if (plan.liteLlmEntries && !staging)
+  if (plan.liteLlmEntries && !prepared.staging)
     throw new Error(`${source.slug}: LiteLLM entries to write were never staged`);
   const liteLlmEntries =
-    plan.liteLlmEntries && staging
-      ? { staged: await staging, heldModelIds: plan.liteLlmEntries.heldModelIds }
+    plan.liteLlmEntries && prepared.staging
+      ? { staged: await unwrap(prepared.staging), heldModelIds: plan.liteLlmEntries.heldModelIds }
       : undefined;
   const staged = await deps.store.stageApply({
-    ...plan.write,
+    ...write,
     runId,
     provider: source.slug,
     source: source.sourceLabel,
     ...(liteLlmEntries ? { liteLlmEntries } : {}),
   });
-  const committing = staged.commit();
-  // Awaited below, after the hash: a failure meanwhile is not an unhandled rejection.
-  committing.catch(() => undefined);
+  // Postgres commits while the catalog is hashed; a failed commit is thrown below, where it fails
+  // the provider.
+  const committing = settle(staged.commit());
   const laterHash =
-    plan.write.storesHash && hash === null ? await hashWhileCommitting(task, hashAfter) : null;
-  const committed = await committing;
+    write.storesHash && prepared.decision.hash === null
+      ? await hashWhileCommitting(task, prepared.hashLater)
+      : null;
+  const committed = await unwrap(committing);
   // The provider is committed: failing to store its hash costs the next run a full diff, never
   // this run's result.
   if (laterHash !== null) {
@@ -457,17 +441,39 @@ async function planAndApply(
       );
     });
   }
-  const counts = withCommittedCounts(result.counts, committed);
-  if (!sameCounts(counts, result.counts)) {
+  const counts = withCommittedCounts(plan.result.counts, committed);
+  if (!sameCounts(counts, plan.result.counts)) {
     task.log.warn(
-      { provider: source.slug, planned: result.counts, committed: counts },
+      { provider: source.slug, planned: plan.result.counts, committed: counts },
       'the database committed other counts than planned; reporting what it committed',
     );
   }
-  await recordHolds();
-  return { ...result, counts };
+  return counts;
 }
 
+/**
+ * Records the plan's held changes as rows (never in a dry run). Back at exactly what was last
+ * applied (the shortcut), what was held meanwhile (a shrunken catalog) is withdrawn.
+ */
+async function recordHolds(
+  task: ProviderTask,
+  plan: ProviderPlan,
+  catalog: NormalizedCatalog,
+): Promise<void> {
+  if (task.request.dryRun) return;
+  // Nothing held now, no pin to record drift for, and no pending row to withdraw: no call (a
+  // first sync of every provider stays at its round-trip budget).
+  const nothing = plan.holds === null || (plan.holds.rows.length === 0 && plan.holds.pinned.length === 0);
+  if (nothing && task.pendingHeld === 0) return;
+  await task.operator.recordSyncHolds({
+    runId: task.runId,
+    provider: task.source.slug,
+    held: plan.holds?.rows ?? [],
+    complete: plan.holds?.complete ?? true,
+    keep: catalog.unreadableIds ?? [],
+    pinned: plan.holds?.pinned ?? [],
+  });
+}
 /**
  * The catalog's hash, computed once the commit is on its way (Postgres commits meanwhile). A hash
  * only lets the next run skip an unchanged catalog: if it cannot be had, none is stored and the
@@ -501,6 +507,8 @@ function oneAtATime(): <T>(work: () => Promise<T>) => Promise<T> {
   let queue: Promise<unknown> = Promise.resolve();
   return <T>(work: () => Promise<T>) => {
     const turn = queue.then(work);
+    // The queue only orders the works: a work's failure is its caller's (it awaits `turn`), and
+    // must not stop the works after it.
     queue = turn.catch(() => undefined);
     return turn;
   };

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
 import { tableHash } from '../support/test-database.js';
+import { APPLY_CHUNK_ROWS } from '../../lib/db/pricing-store.js';
 
 /** A small cost map: litellm takes every entry, alibaba-cloud the dashscope/* ones. */
 function costMap(mode: string): Record<string, unknown> {
@@ -96,6 +97,48 @@ describe('syncing the LiteLLM cost map (entries staged, hash stored after the co
       expect(status).toEqual({ status: 'success', litellm: 'applied' });
       // The commit stored no hash (it came later and failed): the next run diffs, and writes nothing.
       expect(await litellmHash()).toBeNull();
+    } finally {
+      await admin.query(original!.definition);
+    }
+  });
+  it('fails only litellm, recorded with reason store, when staging its entries fails; the others apply', async () => {
+    const admin = harness.database.admin;
+    const [original] = (
+      await admin.query<{ definition: string }>(
+        `select pg_get_functiondef('public.pricing_stage_litellm_entries(bigint, integer, jsonb)'::regprocedure) as definition`,
+      )
+    ).rows;
+    await admin.query(`create or replace function public.pricing_stage_litellm_entries(p_run_id bigint, p_chunk_no integer, p_entries jsonb)
+      returns jsonb language plpgsql as $$ begin raise exception 'staging down'; end $$`);
+    try {
+      const before = await entries();
+      // More entries than one staging call takes: the first chunk is sent while fetched.
+      const many = Object.fromEntries(
+        Array.from({ length: APPLY_CHUNK_ROWS + 1 }, (_, index) => [
+          `acme-bulk-${index}`,
+          { input_cost_per_token: 1e-6, output_cost_per_token: 2e-6, mode: 'chat' },
+        ]),
+      );
+      harness.replay.setScenario('litellm', { body: { ...costMap('completion'), ...many } });
+      // Forced and changed: the entries are staged as soon as the map is fetched, long before
+      // litellm's turn to apply, which is where the failure is recorded.
+      const run = await harness.sync(['--force']);
+      // Partial: exit 2.
+      expect(run.code).toBe(2);
+      const [recorded] = await query<{ status: string; litellm: unknown; alibaba: string }>(
+        `select status, results -> 'providers' -> 'litellm' -> 'error' as litellm,
+                results -> 'providers' -> 'alibaba-cloud' ->> 'outcome' as alibaba
+           from pricing_sync_runs order by id desc limit 1`,
+      );
+      expect(recorded).toEqual({
+        status: 'partial',
+        litellm: expect.objectContaining({
+          reason: 'store',
+          message: expect.stringContaining('staging down'),
+        }),
+        alibaba: 'applied',
+      });
+      expect(await entries()).toEqual(before);
     } finally {
       await admin.query(original!.definition);
     }

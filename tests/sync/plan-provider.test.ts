@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NormalizedCatalog, PriceRecord } from '../../lib/providers/price-record.js';
 import { catalogHash } from '../../lib/sync/catalog-hash.js';
-import {
-  mayBeUnchanged,
-  planProvider,
-  withCommittedCounts,
-  type PlanInput,
-} from '../../lib/sync/plan-provider.js';
+import { planProvider, withCommittedCounts, type PlanInput } from '../../lib/sync/plan-provider.js';
 import type { StoredModel } from '../../lib/domain/stored-model.js';
 import { emptyCounts } from '../../lib/sync/sync-result.js';
 import { priceRecord } from '../support/store-fixtures.js';
@@ -18,21 +13,16 @@ function stored(record: PriceRecord, state: StoredModel['state'] = record.state)
   return { ...model, state };
 }
 
-function plan(
-  catalog: NormalizedCatalog,
-  options: Partial<Omit<PlanInput, 'catalog'>> & { lastHashOf?: NormalizedCatalog } = {},
-) {
-  const { lastHashOf, ...rest } = options;
+function plan(catalog: NormalizedCatalog, options: Partial<Omit<PlanInput, 'catalog'>> = {}) {
   return planProvider({
     provider: 'openrouter',
     catalog,
     hash: catalogHash(catalog.records, catalog.liteLlmEntries),
-    lastCatalogHash: lastHashOf ? catalogHash(lastHashOf.records, lastHashOf.liteLlmEntries) : null,
     stored: [],
     settings,
     dryRun: false,
     force: false,
-    ...rest,
+    ...options,
   });
 }
 
@@ -55,52 +45,35 @@ describe('planProvider', () => {
     expect(result.invalid_examples).toEqual([{ id: 'x', reason: 'bad' }]);
   });
 
-  it.each([
-    { name: 'the catalog last applied', force: false, unreadable: [], shortcut: true },
-    { name: 'the catalog last applied, forced', force: true, unreadable: [], shortcut: false },
-    {
-      name: 'the catalog last applied with an unreadable model',
-      force: false,
-      unreadable: ['z'],
-      shortcut: false,
-    },
-  ])('takes the unchanged shortcut for $name: $shortcut', ({ force, unreadable, shortcut }) => {
-    const catalog = { ...catalogOf(a, b), unreadableIds: unreadable };
-    const planned = plan(catalog, {
-      lastHashOf: catalogOf(a, b),
-      stored: shortcut ? null : [stored(a), stored(b)],
-      force,
+  it('plans the unchanged-catalog shortcut as a write of the hash alone: no model, nothing held', () => {
+    const planned = plan(catalogOf(a, b), { stored: null });
+    expect(planned.result).toMatchObject({ outcome: 'unchanged', applied: true });
+    expect(planned.result.counts).toMatchObject({ fetched: 2, unchanged: 2, added: 0 });
+    expect(planned.write).toEqual({
+      records: [],
+      missing: [],
+      catalogHash: catalogHash([a, b]),
+      storesHash: true,
+      held: [],
+      heldCount: 0,
     });
-    if (shortcut) {
-      expect(planned.result).toMatchObject({ outcome: 'unchanged', applied: true });
-      expect(planned.result.counts).toMatchObject({ fetched: 2, unchanged: 2, added: 0 });
-      expect(planned.write).toEqual({
-        records: [],
-        missing: [],
-        catalogHash: catalogHash([a, b]),
-        storesHash: true,
-        held: [],
-        heldCount: 0,
-      });
-    } else {
-      expect(planned.result.outcome).toBe('applied');
-      expect(planned.result.counts.unchanged).toBe(2);
-      expect(planned.write?.catalogHash).toBe(unreadable.length > 0 ? null : catalogHash([a, b]));
-      expect(planned.write?.storesHash).toBe(unreadable.length === 0);
-    }
+    expect(planned.holds).toBeNull();
   });
 
-  it('plans without a hash when none could be the last applied, and says the hash is still to store', () => {
+  it.each([
+    { name: 'nothing unreadable', unreadable: [], storesHash: true },
+    { name: 'an unreadable model listed', unreadable: ['z'], storesHash: false },
+  ])('diffs the stored models and stores the hash with $name: $storesHash', ({ unreadable, storesHash }) => {
+    const catalog = { ...catalogOf(a, b), unreadableIds: unreadable };
+    const planned = plan(catalog, { stored: [stored(a), stored(b)] });
+    expect(planned.result.outcome).toBe('applied');
+    expect(planned.result.counts.unchanged).toBe(2);
+    expect(planned.write?.catalogHash).toBe(storesHash ? catalogHash([a, b]) : null);
+    expect(planned.write?.storesHash).toBe(storesHash);
+  });
+
+  it('plans without a hash (hashed while committing), and says the hash is still to store', () => {
     const catalog = catalogOf(a, b);
-    expect(mayBeUnchanged({ provider: 'openrouter', catalog, lastCatalogHash: null, force: false })).toBe(
-      false,
-    );
-    expect(mayBeUnchanged({ provider: 'openrouter', catalog, lastCatalogHash: 'x', force: true })).toBe(
-      false,
-    );
-    expect(mayBeUnchanged({ provider: 'openrouter', catalog, lastCatalogHash: 'x', force: false })).toBe(
-      true,
-    );
     const planned = plan(catalog, { hash: null });
     expect(planned.result.counts.added).toBe(2);
     expect(planned.write).toMatchObject({ catalogHash: null, storesHash: true });
@@ -108,22 +81,17 @@ describe('planProvider', () => {
     expect(held.write).toMatchObject({ catalogHash: null, storesHash: false });
   });
 
-  it('does not take the shortcut for an empty catalog, which the guardrails hold', () => {
-    const empty = catalogOf();
-    const planned = plan(empty, { lastHashOf: empty, stored: [stored(a)] });
+  it('holds an empty catalog', () => {
+    const planned = plan(catalogOf(), { stored: [stored(a)] });
     expect(planned.result).toMatchObject({ outcome: 'held', applied: false });
     expect(planned.result.held_changes[0]?.reason).toBe('empty_catalog');
     expect(planned.write).toBeNull();
   });
 
   it('writes nothing on a dry run of an unchanged catalog, and says dry_run', () => {
-    const planned = plan(catalogOf(a), { lastHashOf: catalogOf(a), stored: null, dryRun: true });
+    const planned = plan(catalogOf(a), { stored: null, dryRun: true });
     expect(planned.result).toMatchObject({ outcome: 'dry_run', counts: { unchanged: 1 } });
     expect(planned.write).toBeNull();
-  });
-
-  it('refuses to plan without the stored models when the catalog changed', () => {
-    expect(() => plan(catalogOf(a), { lastHashOf: catalogOf(b), stored: null })).toThrow(/stored models/);
   });
 
   it('plans added, changed (up and down), restored and missing models, and writes only those', () => {
