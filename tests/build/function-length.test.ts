@@ -6,12 +6,6 @@ import { describe, expect, it } from 'vitest';
 /** Most lines a function of lib/ may span, from its first line to its closing brace. */
 const MAX_LINES = 80;
 
-/**
- * Folders of lib/ whose long functions are still being split (issue 24); their functions are listed
- * but not yet held to MAX_LINES. Empty it as each folder is done.
- */
-const NOT_YET_SPLIT = ['lib/db', 'lib/edge', 'lib/functions', 'lib/http'];
-
 interface LongFunction {
   where: string;
   name: string;
@@ -58,21 +52,11 @@ function longFunctions(file: string, text = readFileSync(file, 'utf8')): LongFun
   return found;
 }
 
-const notYetSplit = (file: string) => NOT_YET_SPLIT.some((folder) => file.startsWith(`${folder}/`));
 const all = sourceFiles('lib').flatMap((file) => longFunctions(file));
 
 describe('function length', () => {
   it(`keeps every function of lib/ within ${MAX_LINES} lines`, () => {
-    const left = all.filter((found) => notYetSplit(found.where));
-    // For whoever empties NOT_YET_SPLIT: what remains to split there.
-    console.info(
-      left.length === 0
-        ? `NOT_YET_SPLIT (${NOT_YET_SPLIT.join(', ')}): no function over ${MAX_LINES} lines left; empty the list`
-        : `over ${MAX_LINES} lines in NOT_YET_SPLIT folders:\n` +
-            left.map((found) => `  ${found.where} ${found.name} (${found.lines} lines)`).join('\n'),
-    );
-    const tooLong = all.filter((found) => !notYetSplit(found.where));
-    expect(tooLong.map((found) => `${found.where} ${found.name} (${found.lines} lines)`)).toEqual([]);
+    expect(all.map((found) => `${found.where} ${found.name} (${found.lines} lines)`)).toEqual([]);
   });
 
   it('finds functions, methods and arrow functions over the limit, and only those', () => {
