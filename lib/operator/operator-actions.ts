@@ -2,6 +2,7 @@ import { fitPage, fitRows, MAX_PAGE_BODY_BYTES } from '../edge/page-budget.js';
 import * as input from './operator-input.js';
 import type { OperatorResult, OperatorStore } from '../db/operator-store.js';
 import type { PriceBounds } from '../sync/price-bounds.js';
+import { decodeCursor as decodePageCursor, encodeCursor } from '../edge/page-cursor.js';
 
 /**
  * The operator's actions, each from an already-read request body or query to an answer, shared by
@@ -132,20 +133,10 @@ export async function removePin(
   );
 }
 
-/** A page cursor: the last (provider, model_id) served, as base64url JSON. */
-function encodeCursor(after: [string, string]): string {
-  return Buffer.from(JSON.stringify(after)).toString('base64url');
-}
-
+/** A cursor of the page codec, whose provider and model id must also be ones this endpoint takes. */
 function decodeCursor(cursor: string): [string, string] {
-  try {
-    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && value.every((part) => typeof part === 'string'))
-      return [input.providerName(value[0], true)!, input.modelId(value[1], true)!];
-  } catch {
-    // falls through to the 400 below
-  }
-  throw input.badRequest('cursor is not one this endpoint returned');
+  const [provider, modelId] = decodePageCursor(cursor);
+  return [input.providerName(provider, true)!, input.modelId(modelId, true)!];
 }
 
 export async function pricesAt(
