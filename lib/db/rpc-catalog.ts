@@ -97,6 +97,12 @@ export const RPC_CATALOG = {
     result: leaseResult,
   },
   pricing_reap_lease: { args: {}, returns: 'jsonb', result: reapResult },
+  // Granted to the server key, though the service frees its lease through pricing_finish_run.
+  pricing_release_lease: {
+    args: { p_run_id: bigint },
+    returns: 'jsonb',
+    result: z.object({ released: z.boolean() }),
+  },
   pricing_read_providers: { args: {}, returns: 'jsonb', result: providerRows },
   pricing_read_models: { args: { p_provider: text }, returns: 'json', result: storedModelRows },
   pricing_stage_chunk: {
