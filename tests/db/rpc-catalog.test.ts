@@ -2,7 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, readMigrations } from '../../lib/db/migrate.js';
 import { sessionOf } from '../../lib/db/pglite-adapter.js';
-import { argumentsOf, RPC_CATALOG, type RpcName } from '../../lib/db/rpc-catalog.js';
+import { argumentsOf, assertArguments, RPC_CATALOG, type RpcName } from '../../lib/db/rpc-catalog.js';
 import type { SqlSession } from '../../lib/db/rpc-transport.js';
 
 /** The roles the migrations grant to and revoke from, without Supabase's default privileges. */
@@ -91,5 +91,18 @@ describe('the RPC catalog', () => {
     const granted = await grantedToServiceRole();
     expect(Object.keys(granted).length).toBeGreaterThan(20);
     expect(await declared()).toEqual(granted);
+  });
+});
+
+// A typo must not become a null, nor a left-out argument a default: either fails before anything is sent.
+describe('the arguments of a call', () => {
+  it('are exactly those the catalog declares', () => {
+    expect(() => assertArguments('pricing_read_pins', { p_provider: null })).not.toThrow();
+    expect(() => assertArguments('pricing_read_pins', { p_provider: null, p_providr: 'x' })).toThrow(
+      /pricing_read_pins: unknown argument\(s\) p_providr/,
+    );
+    expect(() => assertArguments('pricing_read_runs', { p_limit: 10 })).toThrow(
+      /pricing_read_runs: missing argument\(s\) p_before/,
+    );
   });
 });
