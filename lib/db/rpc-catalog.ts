@@ -294,10 +294,10 @@ export function assertArguments(name: RpcName, args: object): void {
   if (missing.length > 0) throw new Error(`${name}: missing argument(s) ${missing.join(', ')}`);
 }
 
+/** The catalog seen per name, so that a generic name indexes its own result schema. */
+const RESULTS: { readonly [Name in RpcName]: { readonly result: z.ZodType<RpcResult<Name>> } } = RPC_CATALOG;
+
 /** Decodes a function's result with its declared schema: a mismatch is a StoreError (MALFORMED_RESULT). */
 export function decodeRpcResult<Name extends RpcName>(name: Name, value: unknown): RpcResult<Name> {
   return decodeResult(name, RESULTS[name].result, value);
 }
-
-/** The catalog seen per name, so that a generic name indexes its own result schema. */
-const RESULTS: { readonly [Name in RpcName]: { readonly result: z.ZodType<RpcResult<Name>> } } = RPC_CATALOG;
