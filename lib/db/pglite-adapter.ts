@@ -5,7 +5,8 @@ import { PGlite } from '@electric-sql/pglite';
 import lockfile from 'proper-lockfile';
 import { migrate, readMigrations } from './migrate.js';
 import type { RpcTransport, SqlSession } from './rpc-transport.js';
-import { callThroughSql, type SqlFunctionArgs, type SqlFunctionName } from './sql-functions.js';
+import type { RpcArgs, RpcName } from './rpc-catalog.js';
+import { callThroughSql } from './sql-functions.js';
 import { StoreError, toStoreError } from './store-error.js';
 import { ownerFileOf, processIsAlive, readOwner, type LockOwner } from './data-dir-owner.js';
 
@@ -46,7 +47,7 @@ export class PgliteAdapter implements RpcTransport {
     }
   }
 
-  call<Name extends SqlFunctionName>(name: Name, args: SqlFunctionArgs[Name]): Promise<unknown> {
+  call<Name extends RpcName>(name: Name, args: RpcArgs<Name>): Promise<unknown> {
     return callThroughSql(name, args, async (statement, parameters) => {
       await this.lock?.assertHeld(name);
       const result = await this.database.query<{ result: unknown }>(statement, parameters);

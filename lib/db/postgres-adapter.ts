@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { migrate, readMigrations, type MigrationReport } from './migrate.js';
 import type { RpcTransport, SqlSession } from './rpc-transport.js';
-import { callThroughSql, type SqlFunctionArgs, type SqlFunctionName } from './sql-functions.js';
+import type { RpcArgs, RpcName } from './rpc-catalog.js';
+import { callThroughSql } from './sql-functions.js';
 import { toStoreError } from './store-error.js';
 
 export interface PostgresAdapterOptions {
@@ -36,7 +37,7 @@ export class PostgresAdapter implements RpcTransport {
     this.onRoundTrip = options.onRoundTrip;
   }
 
-  call<Name extends SqlFunctionName>(name: Name, args: SqlFunctionArgs[Name]): Promise<unknown> {
+  call<Name extends RpcName>(name: Name, args: RpcArgs<Name>): Promise<unknown> {
     return callThroughSql(name, args, async (statement, parameters) => {
       this.onRoundTrip?.();
       return (await this.pool.query<{ result: unknown }>(statement, parameters)).rows;

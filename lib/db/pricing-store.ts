@@ -1,36 +1,21 @@
-import type { z } from 'zod';
-import type { PriceRecord, PricingTier, ProviderSlug } from '../providers/price-record.js';
+import type { PriceRecord, ProviderSlug } from '../providers/price-record.js';
 import type { StoredModel } from '../domain/stored-model.js';
 import type { FinishedRunStatus, RunTrigger } from '../domain/run-types.js';
-import {
-  commitLiteLlmResult,
-  commitResult,
-  decodeResult,
-  finishResult,
-  leaseResult,
-  liteLlmMapSource,
-  metricsSnapshot,
-  pingResult,
-  pricesPage,
-  providerRows,
-  pruneResult,
-  reapResult,
-  setHashResult,
-  stageResult,
-  statusSnapshot,
-  storedModelRows,
-  type CommitResult,
-  type FinishResult,
-  type LeaseResult,
-  type LiteLlmMapSource,
-  type MetricsSnapshot,
-  type PricesPage,
-  type ProviderRow,
-  type StatusSnapshot,
+import type {
+  CommitResult,
+  FinishResult,
+  LeaseResult,
+  LiteLlmMapSource,
+  MetricsSnapshot,
+  PricesPage,
+  ProviderRow,
+  StatusSnapshot,
 } from './rpc-results.js';
+import type { ModelRow } from './rpc-arguments.js';
+import { decodeRpcResult, type RpcArgs, type RpcName, type RpcResult } from './rpc-catalog.js';
 import type { RpcTransport, StoreKind } from './rpc-transport.js';
-import type { SqlFunctionArgs, SqlFunctionName } from './sql-functions.js';
 
+export type { ModelRow } from './rpc-arguments.js';
 export type {
   ActivePrice,
   CommitResult,
@@ -41,6 +26,7 @@ export type {
   PricesPage,
   PriceView,
   ProviderRow,
+  ServedPrice,
   RunSummary,
   StatusSnapshot,
 } from './rpc-results.js';
@@ -96,13 +82,12 @@ export class PricingStore {
     return this.transport.kind;
   }
 
-  /** Calls one SQL function and checks its result's shape (see rpc-results.ts). */
-  private async call<Name extends SqlFunctionName, Schema extends z.ZodType>(
-    name: Name,
-    args: SqlFunctionArgs[Name],
-    schema: Schema,
-  ): Promise<z.output<Schema>> {
-    return decodeResult(name, schema, await this.transport.call(name, args));
+  /**
+   * Calls one SQL function and decodes its result with the schema rpc-catalog.ts declares for it.
+   * Every operation of this store and of OperatorStore is one such call.
+   */
+  async rpc<Name extends RpcName>(name: Name, args: RpcArgs<Name>): Promise<RpcResult<Name>> {
+    return decodeRpcResult(name, await this.transport.call(name, args));
   }
 
   async takeLease(request: {
@@ -113,18 +98,14 @@ export class PricingStore {
     providers: readonly string[];
     leaseSeconds: number;
   }): Promise<LeaseResult> {
-    return this.call(
-      'pricing_take_lease',
-      {
-        p_trigger: request.trigger,
-        p_triggered_by: request.triggeredBy,
-        p_dry_run: request.dryRun,
-        p_forced: request.forced,
-        p_providers: request.providers,
-        p_lease_seconds: request.leaseSeconds,
-      },
-      leaseResult,
-    );
+    return this.rpc('pricing_take_lease', {
+      p_trigger: request.trigger,
+      p_triggered_by: request.triggeredBy,
+      p_dry_run: request.dryRun,
+      p_forced: request.forced,
+      p_providers: request.providers,
+      p_lease_seconds: request.leaseSeconds,
+    });
   }
 
   /**
@@ -132,15 +113,15 @@ export class PricingStore {
    * A killed run otherwise stays 'running' until the next run takes the lease over.
    */
   async reapLease(): Promise<number | null> {
-    return this.call('pricing_reap_lease', {}, reapResult);
+    return this.rpc('pricing_reap_lease', {});
   }
 
   async readProviders(): Promise<ProviderRow[]> {
-    return this.call('pricing_read_providers', {}, providerRows);
+    return this.rpc('pricing_read_providers', {});
   }
 
   async readModels(provider: ProviderSlug): Promise<StoredModel[]> {
-    return this.call('pricing_read_models', { p_provider: provider }, storedModelRows);
+    return this.rpc('pricing_read_models', { p_provider: provider });
   }
 
   /**
@@ -155,16 +136,12 @@ export class PricingStore {
     const rowsOf = (start: number) => records.slice(start, start + APPLY_CHUNK_ROWS).map(toModelRow);
     const lastStart = Math.max(0, Math.ceil(records.length / APPLY_CHUNK_ROWS) - 1) * APPLY_CHUNK_ROWS;
     for (let start = 0; start < lastStart; start += APPLY_CHUNK_ROWS) {
-      await this.call(
-        'pricing_stage_chunk',
-        {
-          p_run_id: request.runId,
-          p_provider: request.provider,
-          p_chunk_no: start / APPLY_CHUNK_ROWS,
-          p_rows: rowsOf(start),
-        },
-        stageResult,
-      );
+      await this.rpc('pricing_stage_chunk', {
+        p_run_id: request.runId,
+        p_provider: request.provider,
+        p_chunk_no: start / APPLY_CHUNK_ROWS,
+        p_rows: rowsOf(start),
+      });
     }
     const inline = rowsOf(lastStart);
     return { commit: () => this.commit(request, inline) };
@@ -176,34 +153,26 @@ export class PricingStore {
       if (request.provider !== 'litellm' || request.liteLlmEntries.staged.runId !== request.runId) {
         throw new Error(`${request.provider}: LiteLLM entries go with the litellm provider of their run`);
       }
-      return this.call(
-        'pricing_commit_litellm',
-        {
-          p_run_id: request.runId,
-          p_rows: inline,
-          p_missing: request.missing,
-          p_catalog_hash: request.catalogHash,
-          p_held: held,
-          p_source: request.source,
-          p_entries: request.liteLlmEntries.staged.last,
-          p_held_models: request.liteLlmEntries.heldModelIds,
-        },
-        commitLiteLlmResult,
-      );
-    }
-    return this.call(
-      'pricing_commit_provider',
-      {
+      return this.rpc('pricing_commit_litellm', {
         p_run_id: request.runId,
-        p_provider: request.provider,
         p_rows: inline,
         p_missing: request.missing,
         p_catalog_hash: request.catalogHash,
         p_held: held,
         p_source: request.source,
-      },
-      commitResult,
-    );
+        p_entries: request.liteLlmEntries.staged.last,
+        p_held_models: request.liteLlmEntries.heldModelIds,
+      });
+    }
+    return this.rpc('pricing_commit_provider', {
+      p_run_id: request.runId,
+      p_provider: request.provider,
+      p_rows: inline,
+      p_missing: request.missing,
+      p_catalog_hash: request.catalogHash,
+      p_held: held,
+      p_source: request.source,
+    });
   }
 
   /**
@@ -211,11 +180,11 @@ export class PricingStore {
    * during the commit); returns whether its row took it.
    */
   async setCatalogHash(runId: number, provider: ProviderSlug, catalogHash: string): Promise<boolean> {
-    const updated = await this.call(
-      'pricing_set_catalog_hash',
-      { p_run_id: runId, p_provider: provider, p_catalog_hash: catalogHash },
-      setHashResult,
-    );
+    const updated = await this.rpc('pricing_set_catalog_hash', {
+      p_run_id: runId,
+      p_provider: provider,
+      p_catalog_hash: catalogHash,
+    });
     return updated > 0;
   }
 
@@ -225,23 +194,24 @@ export class PricingStore {
     results: Record<string, unknown>,
     error: string | null,
   ): Promise<FinishResult> {
-    return this.call(
-      'pricing_finish_run',
-      { p_run_id: runId, p_status: status, p_results: results, p_error: error },
-      finishResult,
-    );
+    return this.rpc('pricing_finish_run', {
+      p_run_id: runId,
+      p_status: status,
+      p_results: results,
+      p_error: error,
+    });
   }
 
   async readStatus(recentRuns = 10): Promise<StatusSnapshot> {
-    return this.call('pricing_read_status', { p_recent: recentRuns }, statusSnapshot);
+    return this.rpc('pricing_read_status', { p_recent: recentRuns });
   }
 
   async readMetrics(): Promise<MetricsSnapshot> {
-    return this.call('pricing_read_metrics', {}, metricsSnapshot);
+    return this.rpc('pricing_read_metrics', {});
   }
 
   async pruneRuns(olderThanSeconds: number): Promise<{ deleted: number }> {
-    return this.call('pricing_prune_runs', { p_older_than_seconds: olderThanSeconds }, pruneResult);
+    return this.rpc('pricing_prune_runs', { p_older_than_seconds: olderThanSeconds });
   }
 
   /**
@@ -249,20 +219,16 @@ export class PricingStore {
    * With `knownVersion` equal to the current price version, only `{version, notModified: true}`.
    */
   async readPrices(query: PricesQuery): Promise<PricesPage> {
-    return this.call(
-      'pricing_read_prices',
-      {
-        p_providers: query.providers ?? null,
-        p_model_id: query.modelId ?? null,
-        p_states: query.states ?? null,
-        p_updated_since: query.updatedSince ?? null,
-        p_after_provider: query.after?.[0] ?? null,
-        p_after_model_id: query.after?.[1] ?? null,
-        p_limit: query.limit,
-        p_known_version: query.knownVersion ?? null,
-      },
-      pricesPage,
-    );
+    return this.rpc('pricing_read_prices', {
+      p_providers: query.providers ?? null,
+      p_model_id: query.modelId ?? null,
+      p_states: query.states ?? null,
+      p_updated_since: query.updatedSince ?? null,
+      p_after_provider: query.after?.[0] ?? null,
+      p_after_model_id: query.after?.[1] ?? null,
+      p_limit: query.limit,
+      p_known_version: query.knownVersion ?? null,
+    });
   }
 
   /**
@@ -280,11 +246,11 @@ export class PricingStore {
     for (const modelId of Object.keys(entries)) {
       chunk[modelId] = entries[modelId]!;
       if (++inChunk < APPLY_CHUNK_ROWS) continue;
-      await this.call(
-        'pricing_stage_litellm_entries',
-        { p_run_id: runId, p_chunk_no: chunkNo, p_entries: chunk },
-        stageResult,
-      );
+      await this.rpc('pricing_stage_litellm_entries', {
+        p_run_id: runId,
+        p_chunk_no: chunkNo,
+        p_entries: chunk,
+      });
       chunkNo += 1;
       chunk = emptyEntries();
       inChunk = 0;
@@ -294,11 +260,11 @@ export class PricingStore {
 
   /** What the LiteLLM cost map is built from, in one call (see pricing_read_litellm_map). */
   async readLiteLlmMap(knownVersion: string | null): Promise<LiteLlmMapSource> {
-    return this.call('pricing_read_litellm_map', { p_known_version: knownVersion }, liteLlmMapSource);
+    return this.rpc('pricing_read_litellm_map', { p_known_version: knownVersion });
   }
 
   async ping(): Promise<void> {
-    await this.call('pricing_ping', {}, pingResult);
+    await this.rpc('pricing_ping', {});
   }
 
   close(): Promise<void> {
@@ -311,23 +277,7 @@ function emptyEntries(): Record<string, Record<string, unknown>> {
   return Object.create(null) as Record<string, Record<string, unknown>>;
 }
 
-/** The row shape pricing_commit_provider reads (see the migration): the one place it is written. */
-/** A row as pricing_commit_provider reads it (snake_case at the wire, decimal strings). */
-export interface ModelRow {
-  model_id: string;
-  state: string;
-  input: string | null;
-  output: string | null;
-  cache_read: string | null;
-  cache_write: string | null;
-  request: string | null;
-  image: string | null;
-  extra: Record<string, string>;
-  tiers: PricingTier[];
-  context_length: number | null;
-  alias_of: string | null;
-}
-
+/** A record as pricing_commit_provider reads it: the one place that row is written. */
 export function toModelRow(record: PriceRecord): ModelRow {
   return {
     model_id: record.modelId,

@@ -7,8 +7,8 @@ import {
 } from '../providers/price-record.js';
 import type { StoredModel } from '../domain/stored-model.js';
 import { RUN_STATUSES, RUN_TRIGGERS } from '../domain/run-types.js';
-import type { SqlFunctionName } from './sql-functions.js';
 import { StoreError } from './store-error.js';
+import { decimal, extraPrices, pricingTier } from './rpc-arguments.js';
 
 /**
  * What each SQL function returns, checked at the port: zod schemas of the wire (snake_case, as
@@ -20,15 +20,13 @@ import { StoreError } from './store-error.js';
 /** The code of the StoreError for a result of the wrong shape. */
 export const MALFORMED_RESULT = 'MALFORMED_RESULT';
 
-const timestamp = z.string();
+export const timestamp = z.string();
 /** bigint ids arrive as JSON numbers (exact below 2^53, which a run id never reaches). */
-const id = z.number().int();
-const count = z.number().int().nonnegative();
-const trigger = z.enum(RUN_TRIGGERS);
-const runStatus = z.enum(RUN_STATUSES);
+export const id = z.number().int();
+export const count = z.number().int().nonnegative();
+export const trigger = z.enum(RUN_TRIGGERS);
+export const runStatus = z.enum(RUN_STATUSES);
 const modelsByState = z.partialRecord(z.enum(MODEL_STATES), count);
-/** A decimal string (Postgres numeric as text), or null. */
-const decimal = z.string().nullable();
 
 export const leaseResult = z
   .discriminatedUnion('acquired', [
@@ -264,29 +262,36 @@ export const pruneResult = z.object({ deleted: count });
 export const pingResult = z.object({ ok: z.literal(true) });
 
 /**
- * A price as GET /prices shows it: decimal strings, USD per 1M tokens (or per request / image).
- * snake_case because this is the answer's wire format, passed through as SQL built it (keys this
- * schema does not name included).
+ * A price in the API's one shape (GET /prices, held changes, pins, prices at a time, history):
+ * decimal strings, USD per 1M tokens (or per request / image), null when the price is not given.
+ * snake_case because this is the answers' wire format, as SQL builds it (pricing_price_view).
  */
-const priceView = z.looseObject({
-  provider: z.string(),
-  model_id: z.string(),
-  state: z.enum(MODEL_STATES),
+export const priceView = z.object({
+  state: z.string(),
   input_price_per_1m_tokens: decimal,
   output_price_per_1m_tokens: decimal,
   cache_read_price_per_1m_tokens: decimal,
   cache_write_price_per_1m_tokens: decimal,
   request_price: decimal,
   image_price: decimal,
-  extra: z.record(z.string(), z.string()),
-  tiers: z.array(z.record(z.string(), z.unknown())),
+  extra: extraPrices,
+  tiers: z.array(pricingTier),
   context_length: z.number().int().nullable(),
   alias_of: z.string().nullable(),
+});
+export type PriceView = z.output<typeof priceView>;
+
+/** A price GET /prices serves: the price view of a model in force, with its key and since when. */
+const servedPrice = z.object({
+  provider: z.string(),
+  model_id: z.string(),
+  ...priceView.shape,
+  state: z.enum(MODEL_STATES),
   /** When this price took effect (the last price change, or later a pin). */
   effective_at: timestamp,
   pinned: z.boolean(),
 });
-export type PriceView = z.output<typeof priceView>;
+export type ServedPrice = z.output<typeof servedPrice>;
 
 /** A price version: a bigint sequence value, as a JSON number; kept as text (it goes into ETags). */
 const version = z.union([z.number().int(), z.string().regex(/^\d+$/)]).transform(String);
@@ -295,7 +300,7 @@ export const pricesPage = z
   .object({
     version,
     not_modified: z.boolean().optional(),
-    prices: z.array(priceView).optional(),
+    prices: z.array(servedPrice).optional(),
     next: z.tuple([z.string(), z.string()]).nullable().optional(),
   })
   .transform((page) => ({
@@ -329,7 +334,7 @@ export const storedModelRows = z
 
 /** Decodes a result with its schema; a mismatch is a StoreError naming the function and the first issue. */
 export function decodeResult<Schema extends z.ZodType>(
-  name: SqlFunctionName,
+  name: string,
   schema: Schema,
   value: unknown,
 ): z.output<Schema> {
@@ -350,7 +355,7 @@ export function decodeResult<Schema extends z.ZodType>(
   return parsed.data;
 }
 
-function malformed(name: SqlFunctionName, detail: string, cause: unknown): StoreError {
+function malformed(name: string, detail: string, cause: unknown): StoreError {
   return new StoreError(`${name}: the database answered with an unexpected shape (${detail})`, {
     code: MALFORMED_RESULT,
     cause,

@@ -1,4 +1,4 @@
-import type { SqlFunctionArgs, SqlFunctionName } from './sql-functions.js';
+import type { RpcArgs, RpcName } from './rpc-catalog.js';
 
 /** `none`: no database configured (on Vercel); every call fails with a config error. */
 export type StoreKind = 'supabase' | 'postgres' | 'pglite' | 'none';
@@ -10,7 +10,7 @@ export type StoreKind = 'supabase' | 'postgres' | 'pglite' | 'none';
 export interface RpcTransport {
   readonly kind: StoreKind;
   /** The function's jsonb result as the driver parsed it: unchecked until PricingStore decodes it. */
-  call<Name extends SqlFunctionName>(name: Name, args: SqlFunctionArgs[Name]): Promise<unknown>;
+  call<Name extends RpcName>(name: Name, args: RpcArgs<Name>): Promise<unknown>;
   close(): Promise<void>;
 }
 

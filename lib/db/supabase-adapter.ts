@@ -1,8 +1,11 @@
-import { createClient, type SupabaseClient } from '@supabase/supabase-js';
+import { createClient, type SupabaseClient, type SupabaseClientOptions } from '@supabase/supabase-js';
 import ws from 'ws';
 import type { RpcTransport } from './rpc-transport.js';
-import { assertArguments, type SqlFunctionArgs, type SqlFunctionName } from './sql-functions.js';
+import { assertArguments, type RpcArgs, type RpcName } from './rpc-catalog.js';
 import { StoreError, toStoreError } from './store-error.js';
+
+/** The WebSocket constructor supabase-js' realtime client takes. */
+type RealtimeTransport = NonNullable<NonNullable<SupabaseClientOptions<'public'>['realtime']>['transport']>;
 
 /** Longest a single RPC may take before it is abandoned. */
 export const REQUEST_TIMEOUT_MS = 120_000;
@@ -19,12 +22,13 @@ export class SupabaseAdapter implements RpcTransport {
     this.client = createClient(options.url, options.key, {
       auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
       // supabase-js wants a native WebSocket for realtime, which Node has only from 22; we never
-      // subscribe, but createClient throws on Node 20 without a transport.
-      realtime: { transport: ws as never },
+      // subscribe, but createClient throws on Node 20 without a transport. realtime-js names ws as
+      // the transport for Node; only ws's event types are its own rather than the DOM's.
+      realtime: { transport: ws as RealtimeTransport },
     });
   }
 
-  async call<Name extends SqlFunctionName>(name: Name, args: SqlFunctionArgs[Name]): Promise<unknown> {
+  async call<Name extends RpcName>(name: Name, args: RpcArgs<Name>): Promise<unknown> {
     assertArguments(name, args);
     let response;
     try {

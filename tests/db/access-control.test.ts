@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PricingStore } from '../../lib/db/pricing-store.js';
-import { SQL_FUNCTIONS } from '../../lib/db/sql-functions.js';
+import { RPC_CATALOG } from '../../lib/db/rpc-catalog.js';
 import { SupabaseAdapter } from '../../lib/db/supabase-adapter.js';
 import {
   startPostgrestEmulator,
@@ -87,7 +87,7 @@ describe('access control', () => {
            from pg_proc p where p.pronamespace = 'public'::regnamespace`,
         [role],
       );
-      expect(functions.rows.length).toBeGreaterThanOrEqual(Object.keys(SQL_FUNCTIONS).length);
+      expect(functions.rows.length).toBeGreaterThanOrEqual(Object.keys(RPC_CATALOG).length);
       expect(functions.rows.filter((row) => row.allowed).map((row) => row.name)).toEqual([]);
     },
   );

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GET as prices } from '../../api/prices.js';
 import { GET as liteLlmMap } from '../../api/prices/litellm.js';
-import type { PriceView } from '../../lib/db/pricing-store.js';
+import type { ServedPrice } from '../../lib/db/pricing-store.js';
 import {
   ADMIN_KEY,
   request,
@@ -19,7 +19,7 @@ interface PricesBody {
   version: string;
   count: number;
   next_cursor: string | null;
-  prices: PriceView[];
+  prices: ServedPrice[];
 }
 
 describe('GET /prices', () => {

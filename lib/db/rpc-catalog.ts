@@ -1,0 +1,303 @@
+import { z } from 'zod';
+import {
+  heldSummary,
+  liteLlmEntries,
+  modelRow,
+  pinnedRow,
+  pinPrices,
+  runResults,
+  syncHold,
+} from './rpc-arguments.js';
+import {
+  commitLiteLlmResult,
+  commitResult,
+  decodeResult,
+  finishResult,
+  leaseResult,
+  liteLlmMapSource,
+  metricsSnapshot,
+  pingResult,
+  pricesPage,
+  providerRows,
+  pruneResult,
+  reapResult,
+  setHashResult,
+  stageResult,
+  statusSnapshot,
+  storedModelRows,
+} from './rpc-results.js';
+import {
+  decideHeldResult,
+  heldPage,
+  historyPage,
+  operatorState,
+  pinsPage,
+  pricesAtPage,
+  recordedHolds,
+  removePinResult,
+  rollbackResult,
+  runsPage,
+  setPinResult,
+} from './operator-results.js';
+
+/**
+ * Every SQL function the service calls, declared once: its arguments in the order the function
+ * declares them, each with its Postgres type and a schema of what TypeScript sends (snake_case, as
+ * named in SQL: this is the wire), what it returns, and a schema of that result. Everything else
+ * follows from this object: the statement the postgres and PGlite adapters send, the types of a
+ * call's arguments and of its decoded result, and the decoding itself. tests/db/rpc-catalog.test.ts
+ * checks it against Postgres' own pg_proc.
+ */
+
+/** The Postgres types the service's SQL functions take. */
+export type PgType =
+  'text' | 'text[]' | 'boolean' | 'integer' | 'bigint' | 'bigint[]' | 'jsonb' | 'timestamptz';
+
+/** One argument: its Postgres type and the schema of what is sent for it. */
+interface Argument<Schema extends z.ZodType = z.ZodType> {
+  readonly pg: PgType;
+  readonly schema: Schema;
+}
+
+interface Declaration {
+  /** In the order the SQL function declares them (they are sent by name). */
+  readonly args: Readonly<Record<string, Argument>>;
+  /** What the function returns in SQL. */
+  readonly returns: 'jsonb' | 'json';
+  readonly result: z.ZodType;
+}
+
+const arg = <Schema extends z.ZodType>(pg: PgType, schema: Schema): Argument<Schema> => ({ pg, schema });
+
+const text = arg('text', z.string());
+const nullableText = arg('text', z.string().nullable());
+const texts = arg('text[]', z.array(z.string()).readonly());
+const nullableTexts = arg('text[]', z.array(z.string()).readonly().nullable());
+const integer = arg('integer', z.number().int());
+const bigint = arg('bigint', z.number().int());
+const nullableBigint = arg('bigint', z.number().int().nullable());
+const boolean = arg('boolean', z.boolean());
+/** A timestamp as ISO text. */
+const nullableTimestamp = arg('timestamptz', z.string().nullable());
+/** A price version: bigint as decimal text (it comes from an ETag). */
+const nullableVersion = arg('bigint', z.string().nullable());
+const jsonb = <Schema extends z.ZodType>(schema: Schema) => arg('jsonb', schema);
+
+export const RPC_CATALOG = {
+  pricing_take_lease: {
+    args: {
+      p_trigger: text,
+      p_triggered_by: nullableText,
+      p_dry_run: boolean,
+      p_forced: boolean,
+      p_providers: texts,
+      p_lease_seconds: integer,
+    },
+    returns: 'jsonb',
+    result: leaseResult,
+  },
+  pricing_reap_lease: { args: {}, returns: 'jsonb', result: reapResult },
+  // Granted to the server key, though the service frees its lease through pricing_finish_run.
+  pricing_release_lease: {
+    args: { p_run_id: bigint },
+    returns: 'jsonb',
+    result: z.object({ released: z.boolean() }),
+  },
+  pricing_read_providers: { args: {}, returns: 'jsonb', result: providerRows },
+  pricing_read_models: { args: { p_provider: text }, returns: 'json', result: storedModelRows },
+  pricing_stage_chunk: {
+    args: {
+      p_run_id: bigint,
+      p_provider: text,
+      p_chunk_no: integer,
+      p_rows: jsonb(z.array(modelRow).readonly()),
+    },
+    returns: 'jsonb',
+    result: stageResult,
+  },
+  pricing_commit_provider: {
+    args: {
+      p_run_id: bigint,
+      p_provider: text,
+      p_rows: jsonb(z.array(modelRow).readonly()),
+      p_missing: texts,
+      p_catalog_hash: nullableText,
+      p_held: jsonb(heldSummary),
+      p_source: text,
+    },
+    returns: 'jsonb',
+    result: commitResult,
+  },
+  pricing_set_catalog_hash: {
+    args: { p_run_id: bigint, p_provider: text, p_catalog_hash: text },
+    returns: 'jsonb',
+    result: setHashResult,
+  },
+  pricing_finish_run: {
+    args: { p_run_id: bigint, p_status: text, p_results: jsonb(runResults), p_error: nullableText },
+    returns: 'jsonb',
+    result: finishResult,
+  },
+  pricing_read_status: { args: { p_recent: integer }, returns: 'jsonb', result: statusSnapshot },
+  pricing_read_metrics: { args: {}, returns: 'jsonb', result: metricsSnapshot },
+  pricing_prune_runs: { args: { p_older_than_seconds: bigint }, returns: 'jsonb', result: pruneResult },
+  pricing_ping: { args: {}, returns: 'jsonb', result: pingResult },
+  pricing_stage_litellm_entries: {
+    args: { p_run_id: bigint, p_chunk_no: integer, p_entries: jsonb(liteLlmEntries) },
+    returns: 'jsonb',
+    result: stageResult,
+  },
+  pricing_commit_litellm: {
+    args: {
+      p_run_id: bigint,
+      p_rows: jsonb(z.array(modelRow).readonly()),
+      p_missing: texts,
+      p_catalog_hash: nullableText,
+      p_held: jsonb(heldSummary),
+      p_source: text,
+      p_entries: jsonb(liteLlmEntries),
+      p_held_models: texts,
+    },
+    returns: 'jsonb',
+    result: commitLiteLlmResult,
+  },
+  pricing_read_prices: {
+    args: {
+      p_providers: nullableTexts,
+      p_model_id: nullableText,
+      p_states: nullableTexts,
+      p_updated_since: nullableTimestamp,
+      p_after_provider: nullableText,
+      p_after_model_id: nullableText,
+      p_limit: integer,
+      p_known_version: nullableVersion,
+    },
+    returns: 'jsonb',
+    result: pricesPage,
+  },
+  pricing_read_litellm_map: {
+    args: { p_known_version: nullableVersion },
+    returns: 'json',
+    result: liteLlmMapSource,
+  },
+  // Operator control (lib/db/operator-store.ts).
+  pricing_read_held: {
+    args: { p_status: nullableText, p_provider: nullableText, p_before_id: nullableBigint, p_limit: integer },
+    returns: 'jsonb',
+    result: heldPage,
+  },
+  pricing_decide_held: {
+    args: {
+      p_action: text,
+      p_ids: arg('bigint[]', z.array(z.number().int()).readonly()),
+      p_decided_by: text,
+      p_note: nullableText,
+    },
+    returns: 'jsonb',
+    result: decideHeldResult,
+  },
+  pricing_record_sync_holds: {
+    args: {
+      p_run_id: bigint,
+      p_provider: text,
+      p_held: jsonb(z.array(syncHold).readonly()),
+      p_complete: boolean,
+      p_keep: texts,
+      p_pinned: jsonb(z.array(pinnedRow).readonly()),
+    },
+    returns: 'jsonb',
+    result: recordedHolds,
+  },
+  pricing_read_operator_state: {
+    args: { p_run_id: nullableBigint, p_provider: text },
+    returns: 'jsonb',
+    result: operatorState,
+  },
+  pricing_read_runs: {
+    args: { p_before: nullableBigint, p_limit: integer },
+    returns: 'jsonb',
+    result: runsPage,
+  },
+  pricing_rollback_run: {
+    args: { p_run_id: bigint, p_force: boolean, p_triggered_by: text },
+    returns: 'jsonb',
+    result: rollbackResult,
+  },
+  pricing_read_pins: { args: { p_provider: nullableText }, returns: 'jsonb', result: pinsPage },
+  pricing_set_pin: {
+    args: {
+      p_provider: text,
+      p_model_id: text,
+      p_prices: jsonb(pinPrices),
+      p_reason: text,
+      p_expires_at: nullableTimestamp,
+      p_pinned_by: text,
+    },
+    returns: 'jsonb',
+    result: setPinResult,
+  },
+  pricing_remove_pin: {
+    args: { p_provider: text, p_model_id: text, p_removed_by: text },
+    returns: 'jsonb',
+    result: removePinResult,
+  },
+  pricing_read_prices_at: {
+    args: {
+      p_providers: nullableTexts,
+      p_model_id: nullableText,
+      p_at: nullableTimestamp,
+      p_after_provider: nullableText,
+      p_after_model_id: nullableText,
+      p_limit: integer,
+    },
+    returns: 'jsonb',
+    result: pricesAtPage,
+  },
+  pricing_read_price_history: {
+    args: { p_provider: nullableText, p_model_id: text, p_before_id: nullableBigint, p_limit: integer },
+    returns: 'jsonb',
+    result: historyPage,
+  },
+} as const satisfies Record<string, Declaration>;
+
+type Catalog = typeof RPC_CATALOG;
+export type RpcName = keyof Catalog;
+
+/** What a call of `Name` sends: one value per argument, of the type its schema accepts. */
+export type RpcArgs<Name extends RpcName> = {
+  [Arg in keyof Catalog[Name]['args']]: Catalog[Name]['args'][Arg] extends Argument<infer Schema>
+    ? z.input<Schema>
+    : never;
+};
+
+/** What a call of `Name` answers, decoded. */
+export type RpcResult<Name extends RpcName> = z.output<Catalog[Name]['result']>;
+
+/** The function's arguments, in the order it declares them, with their Postgres types. */
+export function argumentsOf(name: RpcName): [string, PgType][] {
+  const args: Readonly<Record<string, Argument>> = RPC_CATALOG[name].args;
+  return Object.entries(args).map(([argument, { pg }]) => [argument, pg]);
+}
+
+/**
+ * Checks that the caller passes exactly the function's arguments: a typo must not become a null,
+ * nor a left-out argument a default. Values are not checked here: the types derived from the
+ * catalog check them where they are built, and a 25,000-row apply is not parsed again on its way
+ * out.
+ */
+export function assertArguments(name: RpcName, args: object): void {
+  const expected = Object.keys(RPC_CATALOG[name].args);
+  const given = Object.keys(args);
+  const unknown = given.filter((key) => !expected.includes(key));
+  if (unknown.length > 0) throw new Error(`${name}: unknown argument(s) ${unknown.join(', ')}`);
+  const missing = expected.filter((key) => !given.includes(key));
+  if (missing.length > 0) throw new Error(`${name}: missing argument(s) ${missing.join(', ')}`);
+}
+
+/** The catalog seen per name, so that a generic name indexes its own result schema. */
+const RESULTS: { readonly [Name in RpcName]: { readonly result: z.ZodType<RpcResult<Name>> } } = RPC_CATALOG;
+
+/** Decodes a function's result with its declared schema: a mismatch is a StoreError (MALFORMED_RESULT). */
+export function decodeRpcResult<Name extends RpcName>(name: Name, value: unknown): RpcResult<Name> {
+  return decodeResult(name, RESULTS[name].result, value);
+}
