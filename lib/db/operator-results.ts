@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { count, id, priceView, runStatus, timestamp, trigger } from './rpc-results.js';
+import { count, id, priceView, storedRunColumns, timestamp } from './rpc-results.js';
 import { decimal, extraPrices, pricingTier } from './rpc-arguments.js';
 
 /**
@@ -41,19 +41,9 @@ export const heldPage = z.object({ held: z.array(heldChange) });
 
 /** A run as stored (to_jsonb of a pricing_sync_runs row). */
 const runRow = z.object({
-  id,
-  trigger,
-  triggered_by: z.string().nullable(),
-  status: runStatus,
-  dry_run: z.boolean(),
-  forced: z.boolean(),
-  providers: z.array(z.string()),
-  started_at: timestamp,
-  finished_at: timestamp.nullable(),
+  ...storedRunColumns,
   /** numeric: a JSON number from jsonb (text from a driver that sends numeric as text). */
   duration_seconds: z.union([z.number(), z.string()]).nullable(),
-  results: z.record(z.string(), z.unknown()),
-  error: z.string().nullable(),
   rollback_of: id.nullable(),
 });
 export type RunRow = z.output<typeof runRow>;

@@ -144,21 +144,23 @@ export const finishResult = z
 /** Whether this call finished the run (else the status it already had), and how long it ran. */
 export type FinishResult = z.output<typeof finishResult>;
 
+/** The columns of a stored run (to_jsonb of a pricing_sync_runs row) every reader of one checks. */
+export const storedRunColumns = {
+  id,
+  trigger,
+  triggered_by: z.string().nullable(),
+  status: runStatus,
+  dry_run: z.boolean(),
+  forced: z.boolean(),
+  providers: z.array(z.string()),
+  started_at: timestamp,
+  finished_at: timestamp.nullable(),
+  results: z.record(z.string(), z.unknown()),
+  error: z.string().nullable(),
+};
+
 const runSummary = z
-  .object({
-    id,
-    trigger,
-    triggered_by: z.string().nullable(),
-    status: runStatus,
-    dry_run: z.boolean(),
-    forced: z.boolean(),
-    providers: z.array(z.string()),
-    started_at: timestamp,
-    finished_at: timestamp.nullable(),
-    duration_seconds: seconds.nullable(),
-    results: z.record(z.string(), z.unknown()),
-    error: z.string().nullable(),
-  })
+  .object({ ...storedRunColumns, duration_seconds: seconds.nullable() })
   .transform((run) => ({
     id: run.id,
     trigger: run.trigger,
