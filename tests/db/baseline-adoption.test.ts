@@ -8,7 +8,7 @@ import { LEGACY_MIGRATIONS } from '../../lib/db/legacy-adoption.js';
 import { migrate, readMigrations, type Migration } from '../../lib/db/migrate.js';
 import { sessionOf } from '../../lib/db/pglite-adapter.js';
 import type { SqlSession } from '../../lib/db/rpc-transport.js';
-import { SUPABASE_DEFAULT_PRIVILEGES } from '../../lib/db/schema-sql.js';
+import { SUPABASE_DEFAULT_PRIVILEGES } from '../../lib/db/supabase-roles.js';
 import { snapshotSchema, type SchemaEntry } from '../../lib/db/schema-snapshot.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
+import { SUPABASE_DEFAULT_PRIVILEGES } from '../../lib/db/supabase-roles.js';
 import { settleStatistics as settleStats, statsSessionOf, totalTableWrites } from './settle-stats.js';
 
 export interface TestDatabase {
@@ -11,22 +12,6 @@ export interface TestDatabase {
   admin: pg.Client;
   drop(): Promise<void>;
 }
-
-/**
- * Supabase's roles and default privileges, as a Supabase project has them: new tables are granted
- * to anon and authenticated and new functions are executable by them, unless a migration revokes.
- */
-const SUPABASE_DEFAULTS = `
-  do $$ begin
-    if not exists (select 1 from pg_roles where rolname = 'anon') then create role anon nologin; end if;
-    if not exists (select 1 from pg_roles where rolname = 'authenticated') then create role authenticated nologin; end if;
-    if not exists (select 1 from pg_roles where rolname = 'service_role') then create role service_role nologin bypassrls; end if;
-  end $$;
-  grant usage on schema public to anon, authenticated, service_role;
-  alter default privileges in schema public grant all on tables to anon, authenticated, service_role;
-  alter default privileges in schema public grant all on sequences to anon, authenticated, service_role;
-  alter default privileges in schema public grant execute on functions to anon, authenticated, service_role;
-`;
 
 export function serverUrl(): string {
   return inject('postgresUrl');
@@ -48,7 +33,7 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
   const url = databaseUrl(name);
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
-  await admin.query(SUPABASE_DEFAULTS);
+  await admin.query(SUPABASE_DEFAULT_PRIVILEGES);
   if (options.migrate ?? true) {
     const adapter = new PostgresAdapter({ connectionString: url });
     await adapter.migrate();
