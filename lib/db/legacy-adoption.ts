@@ -94,7 +94,8 @@ export async function adoptLegacyDatabase(
     }
     for (const signature of SUPERSEDED_FUNCTIONS) {
       if (current.some((entry) => entry.key === `function ${signature}`)) {
-        await session.exec(`drop function ${signature.replace(/\(p_[^)]*\)$/, argumentTypesOf(signature))};`);
+        // DROP FUNCTION takes the arguments with their names, as pg_get_function_identity_arguments gives them.
+        await session.exec(`drop function ${signature};`);
       }
     }
     await session.query('delete from public.pricing_schema_migrations where name = any($1)', [
@@ -111,16 +112,6 @@ export async function adoptLegacyDatabase(
     await session.exec('rollback').catch(() => undefined); // the error thrown below is the one to report
     throw error;
   }
-}
-
-/** `public.f(p_a bigint, p_b jsonb)` -> `(bigint, jsonb)`, the form DROP FUNCTION takes. */
-function argumentTypesOf(signature: string): string {
-  const inside = /\((.*)\)$/.exec(signature)?.[1] ?? '';
-  const types = inside
-    .split(',')
-    .map((argument) => argument.trim().split(/\s+/).slice(1).join(' '))
-    .filter((type) => type.length > 0);
-  return `(${types.join(', ')})`;
 }
 
 /**
@@ -164,9 +155,8 @@ function adoptionDifference(
   current: readonly SchemaEntry[],
   expected: readonly SchemaEntry[],
 ): string | null {
-  const superseded = new Set(SUPERSEDED_FUNCTIONS);
   const isSuperseded = (entry: SchemaEntry) =>
-    [...superseded].some(
+    SUPERSEDED_FUNCTIONS.some(
       (signature) =>
         entry.key === `function ${signature}` || entry.key.startsWith(`grant function ${signature} to `),
     );
