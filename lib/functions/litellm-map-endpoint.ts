@@ -2,7 +2,7 @@ import type { AppContext } from '../app/app-context.js';
 import { HttpError } from '../edge/http-error.js';
 import { liteLlmRoutes } from '../providers/registry.js';
 import { authorizePriceRead, knownVersion, notModified, priceEtag } from './prices-access.js';
-import { buildLiteLlmMap, liteLlmMapStream } from './litellm-map.js';
+import { answerLiteLlmMap } from './litellm-map-cache.js';
 
 /**
  * GET /prices/model_prices_and_context_window.json: LiteLLM's cost map with our prices layered
@@ -20,15 +20,22 @@ export async function serveLiteLlmMap(request: Request, context: AppContext): Pr
         '(LiteLLM refuses a map much smaller than its packaged copy and silently falls back to it)',
     );
   }
-  const source = await context.store.readLiteLlmMap(knownVersion(request, 'litellm', ''));
-  const etag = priceEtag('litellm', source.version, '');
-  if (source.notModified) return notModified(etag, cacheControl);
-  if (Object.keys(source.entries).length === 0) {
+  const answer = await answerLiteLlmMap({
+    owner: context.store,
+    clientVersion: knownVersion(request, 'litellm', ''),
+    routes: liteLlmRoutes(context.providers),
+    // Issue 25's freshness state will give the key here; until it lands the map depends on none.
+    freshnessKey: '',
+    read: (version) => context.store.readLiteLlmMap(version),
+  });
+  const etag = priceEtag('litellm', answer.version, '');
+  if (answer.kind === 'not_modified') return notModified(etag, cacheControl);
+  if (answer.kind === 'empty') {
     throw new HttpError(503, 'the litellm provider has not been synced yet: no LiteLLM entries are stored', {
       'retry-after': '300',
     });
   }
-  return new Response(liteLlmMapStream(buildLiteLlmMap(source, liteLlmRoutes(context.providers))), {
+  return new Response(answer.body, {
     status: 200,
     headers: { 'content-type': 'application/json; charset=utf-8', etag, 'cache-control': cacheControl },
   });
