@@ -1,10 +1,21 @@
+import type { Floors, GoalReport } from './goals.js';
+import { renderGoals } from './goals.js';
+import type { LoadReading } from './machine-load.js';
+
 /** The shape of bench/results.json: flat and stable; the issue names every key. */
 export interface SyncFigures {
   n: number;
+  /** At 25k (full, resync, changes1pct): the median of the ratio rounds, floors interleaved. */
   wall_s: number;
   round_trips: number;
   rows_written: number;
   peak_rss_mb: number;
+  /** wall_s over the phase's floor (bench/goals.ts phaseFloors), from the same run. */
+  ratio_to_floor?: number | null;
+  /** Median CPU seconds (user + system) of the sync's process. */
+  cpu_s?: number;
+  /** Every round's wall, in order. */
+  wall_s_runs?: number[];
 }
 
 export interface BenchResults {
@@ -20,6 +31,17 @@ export interface BenchResults {
   rtt_ms: Record<string, RttFigures>;
   /** 250,000 models over five providers, without the proxy. */
   scale: ScaleFigures | null;
+  /** Floors measured in the same run (bench/floors.ts), medians in seconds. */
+  floors: Floors;
+  /** Medians at 25k of our models, through the local runner. */
+  litellm_map_ms_p50: number | null;
+  prices_page_ms_p50: number | null;
+  /** `node -e 0`'s wall (median of 5), and each cold import as a ratio to it. */
+  node_e0_ms: number | null;
+  cold_import_ratio_to_node: Record<string, number>;
+  goals: GoalReport[];
+  /** CPU, cores, 1-minute load and steal at the start and the end of the run. */
+  machine_load: { start: LoadReading; end: LoadReading | null } | null;
 }
 
 export interface RttFigures {
@@ -45,8 +67,14 @@ export interface RttFigures {
 
 export interface ScaleFigures {
   n: number;
+  /** The median of the runs. */
   wall_s: number;
+  /** The largest of the runs. */
   peak_rss_mb: number;
+  peak_rss_mb_runs: number[];
+  wall_s_runs: number[];
+  cpu_s: number;
+  ratio_to_floor: number | null;
   round_trips: number;
   rows_written: number;
   providers: Record<string, number>;
@@ -85,6 +113,7 @@ function mark(ok: boolean): string {
 export function renderResults(results: BenchResults, notes: BenchNotes): string {
   const lines: string[] = [];
   lines.push(`Machine: ${notes.machine}`, '');
+  lines.push(...renderRatios(results), ...renderGoals(results.goals), '');
   lines.push(
     '| N | phase | wall s | round trips (budget) | price rows written | history rows | peak RSS MB |',
     '|---:|---|---:|---:|---:|---:|---:|',
@@ -231,5 +260,53 @@ function renderScale(results: BenchResults): string[] {
     `Growth (least-squares fit of log y on log n): wall ~ n^${growthExponent(points.map((p) => [p.n, p.wall])).toFixed(2)}, peak RSS ~ n^${growthExponent(points.map((p) => [p.n, p.rss])).toFixed(2)}.`,
     '',
   ];
+  return lines;
+}
+
+/** The ratios first: each phase against its floor, then the floors and the seconds. */
+function renderRatios(results: BenchResults): string[] {
+  const rows: [string, SyncFigures | ScaleFigures | undefined][] = [
+    ['full sync 25k', results.full.find((row) => row.n === 25_000)],
+    ['unchanged re-sync 25k', results.resync.find((row) => row.n === 25_000)],
+    ['1% price changes 25k', results.changes1pct[0]],
+    ['250k sync', results.scale ?? undefined],
+  ];
+  const lines = [
+    '| phase | ratio to floor | wall s (median) | CPU s (median) | runs |',
+    '|---|---:|---:|---:|---|',
+  ];
+  for (const [name, row] of rows) {
+    if (!row) continue;
+    lines.push(
+      `| ${name} | ${row.ratio_to_floor ?? ''} | ${row.wall_s} | ${row.cpu_s ?? ''} | ${(row.wall_s_runs ?? []).join(', ')} |`,
+    );
+  }
+  const at25k = results.floors['25000'];
+  const at250k = results.floors['250000'];
+  lines.push('');
+  if (at25k) {
+    lines.push(
+      `Floors at 25k (medians): fetch ${at25k.fetch_s} s, write ${at25k.write_s} s, write of the 1% changes ${at25k.write_1pct_s} s.`,
+    );
+  }
+  if (at250k) lines.push(`Floors at 250k (medians): fetch ${at250k.fetch_s} s, write ${at250k.write_s} s.`);
+  if (results.scale) {
+    lines.push(`250k peak RSS per run (MB): ${results.scale.peak_rss_mb_runs.join(', ')}.`);
+  }
+  if (results.litellm_map_ms_p50 !== null) {
+    lines.push(
+      `LiteLLM map at 25k p50 ${results.litellm_map_ms_p50} ms; /prices?limit=1000 p50 ${results.prices_page_ms_p50} ms.`,
+    );
+  }
+  if (results.node_e0_ms !== null) {
+    lines.push(
+      `Cold import as a ratio to \`node -e 0\` (${results.node_e0_ms} ms): ${Object.entries(
+        results.cold_import_ratio_to_node,
+      )
+        .map(([name, ratio]) => `${name} ${ratio}×`)
+        .join(', ')}.`,
+    );
+  }
+  lines.push('');
   return lines;
 }

@@ -46,3 +46,14 @@ export async function coldImportMs(root: string, runs = 5): Promise<Record<strin
     await rm(outDir, { recursive: true, force: true });
   }
 }
+
+/** The wall of `node -e 0` in a fresh process, median of `runs`: what the cold imports are divided by. */
+export async function nodeStartMs(runs = 5): Promise<number> {
+  const durations: number[] = [];
+  for (let attempt = 0; attempt < runs; attempt += 1) {
+    const started = performance.now();
+    await run(process.execPath, ['-e', '0']);
+    durations.push(performance.now() - started);
+  }
+  return median(durations);
+}

@@ -4,6 +4,8 @@
  * embedded Postgres (127.0.0.1 only). Prints a table: p50/p95 milliseconds and body sizes.
  */
 import { cpus, totalmem } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import type pg from 'pg';
 import { startLocalRunner } from '../dev/local/local-runner.js';
 import { createLogger } from '../lib/logging/logger.js';
 import { generateLiteLlmCostMap } from '../dev/replay/generate-catalog.js';
@@ -15,14 +17,20 @@ const LITELLM_ENTRIES = 2_600;
 const HISTORY_ROWS = 200_000;
 const REQUESTS = 40;
 const WARM_UP = 5;
-const MAP_PATH = '/prices/model_prices_and_context_window.json';
+export const MAP_PATH = '/prices/model_prices_and_context_window.json';
+/** The env the local runner serves the price reads with. */
+export const PRICE_READS_ENV = {
+  PRICES_PUBLIC: 'true',
+  PRICING_SYNC_PROVIDERS: 'openrouter,featherless,nearai,alibaba-cloud,litellm',
+  LOCAL_CRON: 'off',
+};
 
 function percentile(values: readonly number[], fraction: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]!;
 }
 
-async function measure(url: string, headers: Record<string, string> = {}) {
+export async function measure(url: string, headers: Record<string, string> = {}) {
   const durations: number[] = [];
   let bytes = 0;
   let status = 0;
@@ -37,51 +45,50 @@ async function measure(url: string, headers: Record<string, string> = {}) {
   return { status, bytes, p50: percentile(durations, 0.5), p95: percentile(durations, 0.95) };
 }
 
+/** Our 25,000 models, a LiteLLM-sized map and 200,000 history rows, straight into the tables. */
+export async function seedPriceReads(admin: pg.Client): Promise<void> {
+  // Our providers' models, straight into the table (the sync is measured elsewhere).
+  await admin.query(
+    `insert into model_pricing (provider, model_id, state, input_price_per_1m_tokens, output_price_per_1m_tokens,
+                                cache_read_price_per_1m_tokens, context_length, source)
+     select (array['openrouter','featherless','nearai','alibaba-cloud'])[1 + g % 4],
+            'org-' || (g % 97) || '/model-' || lpad(g::text, 6, '0'),
+            case when g % 50 = 0 then 'variable' else 'active' end,
+            (g % 1000) / 7.0 + 0.000001, (g % 300) / 3.0 + 0.5, case when g % 3 = 0 then 0.075 end,
+            4096 + (g % 8) * 1024, 'bench'
+       from generate_series(1, $1) g`,
+    [OUR_MODELS],
+  );
+  const costMap = generateLiteLlmCostMap({ seed: 7, size: LITELLM_ENTRIES });
+  delete costMap.sample_spec;
+  await admin.query(
+    `insert into pricing_litellm_entries (model_id, entry) select key, value from jsonb_each($1::jsonb)`,
+    [JSON.stringify(costMap)],
+  );
+  await admin.query(
+    `insert into model_pricing (provider, model_id, state, input_price_per_1m_tokens, output_price_per_1m_tokens, source)
+     select 'litellm', key, 'active', 1.25, 10, 'bench' from jsonb_each($1::jsonb)`,
+    [JSON.stringify(costMap)],
+  );
+  await admin.query(
+    `insert into model_pricing_history (run_id, provider, model_id, kind, new_state, new_prices)
+     select 1, 'openrouter', 'org-1/model-' || lpad((g % ${OUR_MODELS})::text, 6, '0'), 'changed', 'active', '{}'::jsonb
+       from generate_series(1, $1) g`,
+    [HISTORY_ROWS],
+  );
+  await admin.query('analyze');
+}
+
 async function main(): Promise<void> {
   const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}`;
   console.log(`prices latency on ${machine}`);
   const server = await startEmbeddedPostgres();
   const database = await createBenchDatabase(server.url, 'bench_prices');
   try {
-    const { admin } = database;
-    // Our providers' models, straight into the table (the sync is measured elsewhere).
-    await admin.query(
-      `insert into model_pricing (provider, model_id, state, input_price_per_1m_tokens, output_price_per_1m_tokens,
-                                  cache_read_price_per_1m_tokens, context_length, source)
-       select (array['openrouter','featherless','nearai','alibaba-cloud'])[1 + g % 4],
-              'org-' || (g % 97) || '/model-' || lpad(g::text, 6, '0'),
-              case when g % 50 = 0 then 'variable' else 'active' end,
-              (g % 1000) / 7.0 + 0.000001, (g % 300) / 3.0 + 0.5, case when g % 3 = 0 then 0.075 end,
-              4096 + (g % 8) * 1024, 'bench'
-         from generate_series(1, $1) g`,
-      [OUR_MODELS],
-    );
-    const costMap = generateLiteLlmCostMap({ seed: 7, size: LITELLM_ENTRIES });
-    delete costMap.sample_spec;
-    await admin.query(
-      `insert into pricing_litellm_entries (model_id, entry) select key, value from jsonb_each($1::jsonb)`,
-      [JSON.stringify(costMap)],
-    );
-    await admin.query(
-      `insert into model_pricing (provider, model_id, state, input_price_per_1m_tokens, output_price_per_1m_tokens, source)
-       select 'litellm', key, 'active', 1.25, 10, 'bench' from jsonb_each($1::jsonb)`,
-      [JSON.stringify(costMap)],
-    );
-    await admin.query(
-      `insert into model_pricing_history (run_id, provider, model_id, kind, new_state, new_prices)
-       select 1, 'openrouter', 'org-1/model-' || lpad((g % ${OUR_MODELS})::text, 6, '0'), 'changed', 'active', '{}'::jsonb
-         from generate_series(1, $1) g`,
-      [HISTORY_ROWS],
-    );
-    await admin.query('analyze');
+    await seedPriceReads(database.admin);
 
     const runner = await startLocalRunner({
-      env: {
-        DATABASE_URL: database.url,
-        PRICES_PUBLIC: 'true',
-        PRICING_SYNC_PROVIDERS: 'openrouter,featherless,nearai,alibaba-cloud,litellm',
-        LOCAL_CRON: 'off',
-      },
+      env: { DATABASE_URL: database.url, ...PRICE_READS_ENV },
       logger: createLogger({ level: 'silent' }),
     });
     try {
@@ -117,4 +124,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

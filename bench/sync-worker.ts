@@ -9,14 +9,22 @@ import { PricingStore } from '../lib/db/pricing-store.js';
 import { createLogger } from '../lib/logging/logger.js';
 import { createProviderSources } from '../lib/providers/registry.js';
 import type { SyncRequest } from '../lib/sync/run-sync.js';
+import type { FetchPlan } from './floors.js';
 
 export interface WorkerJob {
-  /** `supabase`: our sync through supabase-js and the PostgREST emulation (msw, in this process). */
-  kind: 'sync' | 'supabase' | 'baseline';
+  /**
+   * `supabase`: our sync through supabase-js and the PostgREST emulation (msw, in this process).
+   * `fetch-floor` and `write-floor`: the floors of bench/floors.ts, in a process like the sync's.
+   */
+  kind: 'sync' | 'supabase' | 'baseline' | 'fetch-floor' | 'write-floor';
   databaseUrl: string;
   env: Record<string, string>;
   /** Baseline only: write just this many models (a sample to extrapolate from). */
   modelLimit?: number;
+  /** fetch-floor: the pages to fetch. */
+  plan?: FetchPlan;
+  /** write-floor: CSV files of the rows to write (bench/floors.sql's staging columns). */
+  floor?: { pricesCsv: string; entriesCsv?: string | undefined };
 }
 
 export interface WorkerResult {
@@ -48,7 +56,9 @@ async function main(): Promise<void> {
     roundTrips += 1;
   };
   let result: Omit<WorkerResult, 'peak_rss_mb' | 'round_trips'>;
-  if (job.kind === 'sync' || job.kind === 'supabase') {
+  if (job.kind === 'fetch-floor' || job.kind === 'write-floor') {
+    result = await runFloor(job);
+  } else if (job.kind === 'sync' || job.kind === 'supabase') {
     // The emulation's own queries (it runs each call in a transaction) are counted as round trips
     // too: that is what a PostgREST in front of the database pays per call.
     // The emulation (msw) and supabase-js are loaded only for the supabase job: in a postgres run
@@ -148,6 +158,25 @@ async function main(): Promise<void> {
     peak_rss_mb: process.resourceUsage().maxRSS / 1024,
   };
   process.stdout.write(`${JSON.stringify(output)}\n`);
+}
+
+/** A floor of bench/floors.ts, timed like the sync: wall and CPU seconds of this process. */
+async function runFloor(job: WorkerJob): Promise<Omit<WorkerResult, 'peak_rss_mb' | 'round_trips'>> {
+  const floors = await import('./floors.js');
+  const statements = await floors.loadFloorStatements(process.cwd());
+  const cpuBefore = process.cpuUsage();
+  const started = performance.now();
+  if (job.kind === 'fetch-floor') await floors.runFetchFloor(job.plan ?? {});
+  else if (job.floor) await floors.runWriteFloor({ databaseUrl: job.databaseUrl, statements, ...job.floor });
+  const wallSeconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  return {
+    wall_s: wallSeconds,
+    cpu_s: (cpu.user + cpu.system) / 1e6,
+    status: 'success',
+    applied_by_provider: {},
+    models: 0,
+  };
 }
 
 /** `BENCH_CALL_TIMES=1`: when each provider was fetched, began to apply and was done, on the same clock. */
