@@ -169,12 +169,14 @@ export function renderResults(results: BenchResults, notes: BenchNotes): string 
     ...results.full.concat(results.resync, results.changes1pct).map((row) => row.peak_rss_mb),
   );
   const slowestImport = Math.max(...Object.values(results.cold_import_ms));
-  const budgetsMet = results.full.every(
-    (row) => row.round_trips <= (notes.roundTripBudget[String(row.n)] ?? 0),
-  );
+  const budgetsMet = results.full
+    .filter((row) => notes.roundTripBudget[String(row.n)] !== undefined)
+    .every((row) => row.round_trips <= (notes.roundTripBudget[String(row.n)] ?? 0));
   const resyncZero = results.resync.every((row) => row.rows_written === 0);
   const changes = results.changes1pct[0];
-  lines.push('| goal | measured | |', '|---|---|---|');
+  // Issue 15's checks, kept; the absolute ones (seconds, MB) depend on the machine, so the goals
+  // are the ratios printed first. A phase that did not run (`--only`) is left out.
+  lines.push('| check (issue 15; absolute figures depend on the machine) | measured | |', '|---|---|---|');
   if (full25k) {
     lines.push(
       `| 25,000-model sync under ${GOALS.wall25k} s | ${full25k.wall_s} s | ${mark(full25k.wall_s < GOALS.wall25k)} |`,
@@ -186,20 +188,25 @@ export function renderResults(results: BenchResults, notes: BenchNotes): string 
       `| at least ${GOALS.speedup25k}× faster than the baseline at 25,000 | ${speedup25k}×${sampled} | ${mark(speedup25k >= GOALS.speedup25k)} |`,
     );
   }
-  lines.push(
-    `| round trips per provider at most ceil(rows/5000)+3 | ${results.full.map((row) => `${row.round_trips}/${notes.roundTripBudget[String(row.n)]}`).join(', ')} | ${mark(budgetsMet)} |`,
-  );
-  lines.push(
-    `| /metrics ratio at most ${GOALS.metricsRatio}, median under ${GOALS.metricsMedianMs} ms | ${round(metricsRatio, 2)}, ${results.metrics_ms_100k} ms | ${mark(metricsRatio <= GOALS.metricsRatio && Math.max(results.metrics_ms_100, results.metrics_ms_100k) < GOALS.metricsMedianMs)} |`,
-  );
-  lines.push(
-    `| every function's cold import under ${GOALS.coldImportMs} ms | slowest ${slowestImport} ms | ${mark(slowestImport < GOALS.coldImportMs)} |`,
-  );
-  lines.push(`| peak RSS under ${GOALS.peakRssMb} MB | ${peakRss} MB | ${mark(peakRss < GOALS.peakRssMb)} |`);
-  lines.push(
-    `| unchanged re-sync writes 0 rows | ${results.resync.map((row) => row.rows_written).join(', ')} | ${mark(resyncZero)} |`,
-  );
-  if (changes) {
+  const sized = results.full.filter((row) => notes.roundTripBudget[String(row.n)] !== undefined);
+  if (sized.length > 0) {
+    lines.push(
+      `| round trips per provider at most ceil(rows/5000)+3 | ${sized.map((row) => `${row.round_trips}/${notes.roundTripBudget[String(row.n)]}`).join(', ')} | ${mark(budgetsMet)} |`,
+      `| peak RSS under ${GOALS.peakRssMb} MB | ${peakRss} MB | ${mark(peakRss < GOALS.peakRssMb)} |`,
+      `| unchanged re-sync writes 0 rows | ${results.resync.map((row) => row.rows_written).join(', ')} | ${mark(resyncZero)} |`,
+    );
+  }
+  if (results.metrics_ms_100 > 0) {
+    lines.push(
+      `| /metrics ratio at most ${GOALS.metricsRatio}, median under ${GOALS.metricsMedianMs} ms | ${round(metricsRatio, 2)}, ${results.metrics_ms_100k} ms | ${mark(metricsRatio <= GOALS.metricsRatio && Math.max(results.metrics_ms_100, results.metrics_ms_100k) < GOALS.metricsMedianMs)} |`,
+    );
+  }
+  if (Object.keys(results.cold_import_ms).length > 0) {
+    lines.push(
+      `| every function's cold import under ${GOALS.coldImportMs} ms | slowest ${slowestImport} ms | ${mark(slowestImport < GOALS.coldImportMs)} |`,
+    );
+  }
+  if (changes && notes.changesServed !== null) {
     const equal =
       changes.rows_written === notes.changesServed && notes.changesServed === notes.changesReported;
     lines.push(

@@ -625,6 +625,9 @@ async function measureRatios25k(
     write_s: round(median(floors.write.wall)),
     write_1pct_s: round(median(floors.write1.wall)),
   };
+  log(
+    `  floors at 25k, CPU s of their process (medians): fetch ${round(median(floors.fetch.cpu))}, write ${round(median(floors.write.cpu))}, write 1% ${round(median(floors.write1.cpu))} (the write floor's work is in Postgres)`,
+  );
   const floorOf = phaseFloors(results.floors);
   phaseRow(results.full, phases.full, floorOf.full);
   phaseRow(results.resync, phases.resync, floorOf.resync);
@@ -692,6 +695,7 @@ async function measureScale(
   } finally {
     await rm(directory, { recursive: true, force: true });
   }
+  logScaleFloorCpu(floors);
   const run = first!;
   return {
     figures: {
@@ -707,6 +711,12 @@ async function measureScale(
     },
     floors: { fetch_s: round(median(floors.fetch.wall)), write_s: round(median(floors.write.wall)) },
   };
+}
+
+function logScaleFloorCpu(floors: { fetch: Samples; write: Samples }): void {
+  log(
+    `  floors at 250k, CPU s of their process (medians): fetch ${round(median(floors.fetch.cpu))}, write ${round(median(floors.write.cpu))}`,
+  );
 }
 
 main().catch((error: unknown) => {
