@@ -1,4 +1,4 @@
-// npm run -s admin -- [--demo] [--json] held list | held approve ID... | pins set ... | runs rollback RUN_ID | prices --at ISO
+// npm run -s admin -- [--demo] [--json] held list | held approve ID... | pins set ... | runs rollback RUN_ID | prices --at ISO | changes --since C
 import { runAdminCommand } from '../lib/cli/admin-command.js';
 import { openCommandStore } from '../lib/cli/command-io.js';
 import { findLocalServer } from '../dev/local/server-file.js';

@@ -760,6 +760,18 @@ AS $function$
     'note', h.note);
 $function$;
 
+CREATE OR REPLACE FUNCTION public.pricing_history_lock_lease()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  perform 1 from public.pricing_sync_lease where id = 1 for update;
+  return null;
+end;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.pricing_json_count(p_value jsonb)
  RETURNS numeric
  LANGUAGE sql
@@ -1008,6 +1020,40 @@ begin
      and started_at < clock_timestamp() - make_interval(secs => p_older_than_seconds);
   get diagnostics v_deleted = row_count;
   return jsonb_build_object('deleted', v_deleted);
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.pricing_read_changes(p_providers text[], p_after_id bigint, p_limit integer)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  v_limit integer := least(greatest(coalesce(p_limit, 500), 1), 1000);
+  v_rows jsonb;
+  v_count integer;
+begin
+  select coalesce(jsonb_agg(page.item order by page.id), '[]'::jsonb), count(*) into v_rows, v_count
+    from (
+      select h.id, jsonb_build_object('id', h.id, 'provider', h.provider, 'model_id', h.model_id,
+               'kind', h.kind,
+               'before', public.pricing_price_view(h.old_prices),
+               'after', public.pricing_price_view(h.new_prices),
+               'effective_at', h.effective_at, 'run_id', h.run_id,
+               'trigger', (select r.trigger from public.pricing_sync_runs r where r.id = h.run_id)) as item
+        from public.model_pricing_history h
+       where h.id > coalesce(p_after_id, 0)
+         and (p_providers is null or h.provider = any(p_providers))
+       order by h.id
+       limit v_limit + 1
+    ) page;
+  -- One row past the page says whether there is more; it is not returned.
+  if v_count > v_limit then
+    v_rows := v_rows - v_limit;
+  end if;
+  return jsonb_build_object('changes', v_rows, 'more', v_count > v_limit,
+    'last_id', (select max(h.id) from public.model_pricing_history h));
 end;
 $function$;
 
@@ -1944,6 +1990,8 @@ CREATE TRIGGER pricing_price_version_insert AFTER INSERT ON public.model_pricing
 
 CREATE TRIGGER pricing_price_version_update AFTER UPDATE ON public.model_pricing REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.pricing_bump_price_version();
 
+CREATE TRIGGER pricing_history_lock_lease BEFORE INSERT ON public.model_pricing_history FOR EACH STATEMENT EXECUTE FUNCTION public.pricing_history_lock_lease();
+
 CREATE TRIGGER pricing_price_version_delete AFTER DELETE ON public.pricing_litellm_entries REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.pricing_bump_price_version();
 
 CREATE TRIGGER pricing_price_version_insert AFTER INSERT ON public.pricing_litellm_entries REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.pricing_bump_price_version();
@@ -1986,6 +2034,8 @@ grant execute on function public.pricing_finish_run(p_run_id bigint, p_status te
 
 grant execute on function public.pricing_held_view(h public.pricing_held_changes) to service_role;
 
+grant execute on function public.pricing_history_lock_lease() to service_role;
+
 grant execute on function public.pricing_json_count(p_value jsonb) to service_role;
 
 grant execute on function public.pricing_operator_busy(p_holder bigint) to service_role;
@@ -2013,6 +2063,8 @@ grant execute on function public.pricing_prices_json(p public.pricing_prices, p_
 grant execute on function public.pricing_prices_of(m public.model_pricing) to service_role;
 
 grant execute on function public.pricing_prune_runs(p_older_than_seconds bigint) to service_role;
+
+grant execute on function public.pricing_read_changes(p_providers text[], p_after_id bigint, p_l to service_role;
 
 grant execute on function public.pricing_read_held(p_status text, p_provider text, p_before_id b to service_role;
 

@@ -9,6 +9,9 @@ import * as actions from '../operator/operator-actions.js';
 import { instant } from '../operator/operator-input.js';
 import { OperatorStore } from '../db/operator-store.js';
 import { VIA_HEADER } from '../functions/admin-operator.js';
+import { readChangeFeed } from '../functions/changes-endpoint.js';
+import { CHANGES_PATH } from '../functions/prices-endpoint.js';
+import type { PricingStore } from '../db/pricing-store.js';
 import { openCommandStore, withCommandStore, type CommandIo, type OpenCommandStore } from './command-io.js';
 import { renderAnswer } from './admin-output.js';
 
@@ -23,6 +26,8 @@ export const ADMIN_USAGE = `usage: npm run -s admin -- [--demo] [--json] <comman
   runs list [--limit N] [--before ID]
   runs rollback RUN_ID [--force]
   prices [--at ISO] [--provider P[,Q]] [--model MODEL_ID] [--history] [--limit N] [--cursor C] [--before ID]
+  changes [--since CURSOR] [--provider P[,Q]] [--limit N]   (the change feed from CURSOR, the start without it;
+           pass the next_cursor it prints to read on)
 prices are USD per 1M tokens, as decimal strings (3, 0.15); a table on a terminal, JSON with --json or when piped;
 --demo acts on npm run demo's data (.data/demo-pglite)`;
 
@@ -45,6 +50,7 @@ const OPTIONS = {
   model: { type: 'string' },
   history: { type: 'boolean' },
   cursor: { type: 'string' },
+  since: { type: 'string' },
   demo: { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean' },
@@ -125,6 +131,13 @@ export function adminRequest(words: string[], values: Values): AdminRequest {
       };
     default:
       if (group === 'prices' && words.length === 1) return pricesRequest(values);
+      if (group === 'changes' && words.length === 1) {
+        return {
+          method: 'GET',
+          path: CHANGES_PATH,
+          query: { since: opt('since'), provider: opt('provider'), limit: opt('limit') },
+        };
+      }
       usage(`unknown command ${JSON.stringify(words.join(' ').slice(0, 60))}`);
   }
 }
@@ -240,9 +253,9 @@ async function perform(request: AdminRequest, send: Send, say: (line: string) =>
   return send({ ...request, body: { ...request.body, prices } });
 }
 
-/** Runs one endpoint call on the operator's store: the same actions the admin endpoints call. */
+/** Runs one endpoint call on the store: the same actions the admin endpoints (and the feed) call. */
 async function dispatch(
-  store: OperatorStore,
+  pricing: PricingStore,
   request: AdminRequest,
   actor: string,
   bounds: PriceBounds,
@@ -250,7 +263,10 @@ async function dispatch(
   // adminRequest gives each endpoint every parameter it knows, as the endpoints' queryOf does.
   const query = request.query as never;
   const body = request.body ?? {};
+  const store = new OperatorStore(pricing);
   switch (`${request.method} ${request.path}`) {
+    case `GET ${CHANGES_PATH}`:
+      return { status: 200, body: { ...(await readChangeFeed(pricing, query)) } };
     case 'GET /admin/pricing/held':
       return actions.listHeld(store, query);
     case 'POST /admin/pricing/held':
@@ -371,9 +387,8 @@ export async function runAdminCommand(
     () => open(env),
     async (store) => {
       try {
-        const operator = new OperatorStore(store);
         const bounds = { maxPricePer1m: config.maxPricePer1m };
-        return print(await perform(request, (call) => dispatch(operator, call, via, bounds), io.err));
+        return print(await perform(request, (call) => dispatch(store, call, via, bounds), io.err));
       } catch (error) {
         if (error instanceof HttpError) {
           io.err(error.message);

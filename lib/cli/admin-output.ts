@@ -54,6 +54,16 @@ const TABLES: Record<string, Column[]> = {
     ['cache_read', (row) => row.cache_read_price_per_1m_tokens],
     ['effective_at', (row) => row.effective_at],
   ],
+  changes: [
+    ['id', (row) => row.id],
+    ['kind', (row) => row.kind],
+    ['provider', (row) => row.provider],
+    ['model_id', (row) => row.model_id],
+    ['before in/out', (row) => pricePair(row.before)],
+    ['after in/out', (row) => pricePair(row.after)],
+    ['effective_at', (row) => row.effective_at],
+    ['trigger', (row) => row.trigger],
+  ],
   history: [
     ['id', (row) => row.id],
     ['provider', (row) => row.provider],

@@ -12,10 +12,12 @@ import type {
   StatusSnapshot,
 } from './rpc-results.js';
 import type { ModelRow } from './rpc-arguments.js';
+import type { ChangesPage } from './feed-results.js';
 import { decodeRpcResult, type RpcArgs, type RpcName, type RpcResult } from './rpc-catalog.js';
 import type { RpcTransport, StoreKind } from './rpc-transport.js';
 
 export type { ModelRow } from './rpc-arguments.js';
+export type { ChangesPage, PriceChange } from './feed-results.js';
 export type {
   ActivePrice,
   CommitResult,
@@ -256,6 +258,22 @@ export class PricingStore {
       inChunk = 0;
     }
     return { runId, last: chunk };
+  }
+
+  /**
+   * One page of the change feed: history rows after id `afterId` (0: from the start), in id order,
+   * which is commit order (see supabase/migrations/*_change_feed.sql).
+   */
+  async readChanges(query: {
+    providers: string[] | null;
+    afterId: number;
+    limit: number;
+  }): Promise<ChangesPage> {
+    return this.rpc('pricing_read_changes', {
+      p_providers: query.providers,
+      p_after_id: query.afterId,
+      p_limit: query.limit,
+    });
   }
 
   /** What the LiteLLM cost map is built from, in one call (see pricing_read_litellm_map). */

@@ -39,6 +39,7 @@ import {
   runsPage,
   setPinResult,
 } from './operator-results.js';
+import { changesPage } from './feed-results.js';
 
 /**
  * Every SQL function the service calls, declared once: its arguments in the order the function
@@ -257,6 +258,12 @@ export const RPC_CATALOG = {
     args: { p_provider: nullableText, p_model_id: text, p_before_id: nullableBigint, p_limit: integer },
     returns: 'jsonb',
     result: historyPage,
+  },
+  // The change feed (GET /prices/changes).
+  pricing_read_changes: {
+    args: { p_providers: nullableTexts, p_after_id: bigint, p_limit: integer },
+    returns: 'jsonb',
+    result: changesPage,
   },
 } as const satisfies Record<string, Declaration>;
 

@@ -1,5 +1,6 @@
 import { MAX_MODEL_ID_LENGTH } from '../providers/catalog-items.js';
 import { isStorableText } from '../text/storable-text.js';
+import { readFeedCursor } from '../domain/feed-cursor.js';
 import { HttpError } from './http-error.js';
 
 /** A page cursor: the last (provider, model_id) served, as base64url JSON (opaque to callers). */
@@ -27,4 +28,14 @@ export function decodeCursor(cursor: string): [string, string] {
     // falls through to the 400 below
   }
   throw new HttpError(400, 'cursor is not one this endpoint returned');
+}
+
+/**
+ * The history id a change feed cursor names (lib/domain/feed-cursor.ts); anything else, a page
+ * cursor of /prices included, is a 400.
+ */
+export function decodeFeedCursor(cursor: string): number {
+  const afterId = readFeedCursor(cursor);
+  if (afterId === null) throw new HttpError(400, 'since is not a cursor this feed returned');
+  return afterId;
 }

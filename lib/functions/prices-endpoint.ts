@@ -4,6 +4,19 @@ import { encodeCursor } from '../edge/page-cursor.js';
 import { json } from '../edge/responses.js';
 import { authorizePriceRead, knownVersion, notModified, priceEtag } from './prices-access.js';
 import { parsePricesQuery } from './prices-query.js';
+import { serveChanges } from './changes-endpoint.js';
+
+/** The path vercel.json rewrites to the /prices function for the change feed. */
+export const CHANGES_PATH = '/prices/changes';
+
+/**
+ * The /prices function's GET: the change feed at /prices/changes (a rewrite keeps the path the
+ * caller asked for, here as on Vercel), the prices in force otherwise.
+ */
+export function servePriceReads(request: Request, context: AppContext): Promise<Response> {
+  if (new URL(request.url).pathname === CHANGES_PATH) return serveChanges(request, context);
+  return servePrices(request, context);
+}
 
 /**
  * GET /prices: the prices in force, one page per call, from one SQL call. The ETag follows the

@@ -11,7 +11,8 @@ export const DEFAULT_PAGE_SIZE = 1000;
 export const MAX_PAGE_SIZE = 5000;
 const KNOWN_PARAMETERS = ['provider', 'model_id', 'state', 'updated_since', 'cursor', 'limit'] as const;
 
-function list(value: string | null, name: string): string[] | null {
+/** A comma-separated list of ids (providers, states), each checked; null when not given. */
+export function commaList(value: string | null, name: string): string[] | null {
   if (value === null) return null;
   const items = value.split(',').map((item) => item.trim());
   if (items.some((item) => item === '' || item.length > MAX_MODEL_ID_LENGTH))
@@ -24,7 +25,7 @@ function list(value: string | null, name: string): string[] | null {
 /** GET /prices query -> store query, with every value checked (a bad one is a 400, never a 500). */
 export function parsePricesQuery(url: URL): { query: PricesQuery; shape: string } {
   const params = queryOf(url, KNOWN_PARAMETERS);
-  const states = list(params.state, 'state');
+  const states = commaList(params.state, 'state');
   const unknownState = states?.find((state) => !(MODEL_STATES as readonly string[]).includes(state));
   if (unknownState !== undefined) throw new HttpError(400, `state must be among ${MODEL_STATES.join(', ')}`);
   const modelId = params.model_id;
@@ -42,7 +43,7 @@ export function parsePricesQuery(url: URL): { query: PricesQuery; shape: string 
     throw new HttpError(400, `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
   const cursor = params.cursor;
   const query: PricesQuery = {
-    providers: list(params.provider, 'provider'),
+    providers: commaList(params.provider, 'provider'),
     modelId,
     states,
     updatedSince,

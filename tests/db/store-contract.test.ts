@@ -404,6 +404,48 @@ describe.each([
     expect(restored).toMatchObject({ restored: 1, added: 0 });
   });
 
+  it('reads the change feed in history id order after a history id, with prices as the API shows them', async () => {
+    const run = await newRun(fixture.store);
+    await applyProvider(fixture.store, {
+      runId: run,
+      provider: 'featherless',
+      records: [priceRecord('feed/a', '0.10', '2'), priceRecord('feed/b', '3', null)],
+      missing: [],
+      catalogHash: null,
+      held: [],
+      source: 'test',
+    });
+    await fixture.store.finishRun(run, 'success', { providers: {} }, null);
+    const [before] = await fixture.inspect.query<{ id: string }>(
+      `select min(id)::text as id from model_pricing_history where run_id = $1`,
+      [run],
+    );
+    const afterId = Number(before!.id) - 1;
+    const page = await fixture.store.readChanges({ providers: ['featherless'], afterId, limit: 1 });
+    expect(page.more).toBe(true);
+    expect(page.changes).toEqual([
+      {
+        id: afterId + 1,
+        provider: 'featherless',
+        model_id: 'feed/a',
+        kind: 'added',
+        before: null,
+        after: expect.objectContaining({
+          state: 'active',
+          input_price_per_1m_tokens: '0.1',
+          output_price_per_1m_tokens: '2',
+        }),
+        effective_at: expect.any(String),
+        run_id: run,
+        trigger: 'cli',
+      },
+    ]);
+    const rest = await fixture.store.readChanges({ providers: null, afterId: afterId + 1, limit: 1000 });
+    expect(rest.more).toBe(false);
+    expect(rest.changes.map((change) => change.model_id)).toEqual(['feed/b']);
+    expect(rest.lastId).toBe(afterId + 2);
+  });
+
   it('runs the seed verification query verbatim and returns the rows changed in the last hour', async () => {
     const rows = await fixture.inspect.query<{ model_id: string }>(`
   SELECT

@@ -167,6 +167,18 @@ describe('the local runner over HTTP (the seed URLs through vercel.json rewrites
     expect(wrongMethod.status).toBe(405);
   });
 
+  it('serves the change feed at /prices/changes from the /prices function (a rewrite, no new function)', async () => {
+    expect((await fetch(`${runner.url}/prices/changes`)).status).toBe(401);
+    const answer = await fetch(`${runner.url}/prices/changes?limit=1`, { headers: auth });
+    expect(answer.status).toBe(200);
+    const body = (await answer.json()) as { success: boolean; changes: unknown[]; next_cursor: unknown };
+    expect(body).toMatchObject({ success: true, next_cursor: expect.any(String) });
+    expect(body.changes.length).toBeLessThanOrEqual(1);
+    // /prices itself still answers its own shape.
+    const prices = (await (await fetch(`${runner.url}/prices?limit=1`, { headers: auth })).json()) as object;
+    expect(prices).toHaveProperty('prices');
+  });
+
   it('lists in Allow only the methods an endpoint serves, for HEAD and unknown methods too', async () => {
     for (const [path, method, allow] of [
       ['/admin/pricing/held', 'HEAD', 'GET, POST'],
