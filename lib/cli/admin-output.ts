@@ -54,6 +54,12 @@ const TABLES: Record<string, Column[]> = {
     ['cache_read', (row) => row.cache_read_price_per_1m_tokens],
     ['effective_at', (row) => row.effective_at],
   ],
+  lines: [
+    ['price_field', (row) => row.price_field],
+    ['unit_price', (row) => row.unit_price],
+    ['quantity', (row) => row.quantity],
+    ['amount', (row) => row.amount],
+  ],
   history: [
     ['id', (row) => row.id],
     ['provider', (row) => row.provider],

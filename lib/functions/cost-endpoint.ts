@@ -3,7 +3,7 @@ import { requestCost } from '../cost/request-cost.js';
 import type { CostPricesResult } from '../db/pricing-store.js';
 import { HttpError } from '../edge/http-error.js';
 import { readJsonBody } from '../edge/strict-json.js';
-import { parseCostRequest, MAX_COST_BODY_BYTES, type CostItem } from './cost-request.js';
+import { parseCostRequest, MAX_COST_BODY_BYTES, type CostItem, type CostRequest } from './cost-request.js';
 import { authorizeCostCall } from './prices-access.js';
 
 /** The largest answer: 4 MB (Vercel's response limit is 4.5 MB). */
@@ -48,24 +48,28 @@ function priceItem(
   };
 }
 
+type CostKey = { provider: string; modelId: string; at: string | null };
+
 /**
- * POST /prices/cost: the cost of up to 1,000 requests, each at the prices in force when it ran
- * (`at`) or now, from one SQL call. An item that cannot be priced answers its own error.
+ * The results of a cost request, in the order of its items, from one read of the prices (`read`
+ * gets each distinct key once). For POST /prices/cost and `npm run admin -- cost`.
  */
-export async function servePriceCost(request: Request, context: AppContext): Promise<Response> {
-  authorizeCostCall(request, context.config);
-  const { items, inputIncludesCache } = parseCostRequest(await readJsonBody(request, MAX_COST_BODY_BYTES));
+export async function priceCosts(
+  { items, inputIncludesCache }: CostRequest,
+  read: (keys: CostKey[]) => Promise<CostPricesResult>,
+): Promise<Record<string, unknown>[]> {
   const positions = new Map<string, number>();
-  const keys: { provider: string; modelId: string; at: string | null }[] = [];
+  const keys: CostKey[] = [];
   for (const item of items) {
     if (!item.ok || positions.has(keyOf(item))) continue;
     keys.push({ provider: item.provider, modelId: item.modelId, at: item.at });
     positions.set(keyOf(item), keys.length);
   }
-  const stored = keys.length ? await context.store.readCostPrices(keys) : { now: '', prices: [] };
+  // With no item to price, nothing is read and no instant is needed.
+  const stored = keys.length ? await read(keys) : { now: new Date(0).toISOString(), prices: [] };
   const byPosition = new Map(stored.prices.map((price) => [price.n, price]));
-  const now = stored.now ? new Date(stored.now) : new Date(0);
-  const results = items.map((item) =>
+  const now = new Date(stored.now);
+  return items.map((item) =>
     priceItem(
       item,
       item.ok ? byPosition.get(positions.get(keyOf(item))!) : undefined,
@@ -73,10 +77,20 @@ export async function servePriceCost(request: Request, context: AppContext): Pro
       inputIncludesCache,
     ),
   );
+}
+
+/**
+ * POST /prices/cost: the cost of up to 1,000 requests, each at the prices in force when it ran
+ * (`at`) or now, from one SQL call. An item that cannot be priced answers its own error.
+ */
+export async function servePriceCost(request: Request, context: AppContext): Promise<Response> {
+  authorizeCostCall(request, context.config);
+  const costRequest = parseCostRequest(await readJsonBody(request, MAX_COST_BODY_BYTES));
+  const results = await priceCosts(costRequest, (keys) => context.store.readCostPrices(keys));
   const text = JSON.stringify({
     success: true,
     count: results.length,
-    input_includes_cache: inputIncludesCache,
+    input_includes_cache: costRequest.inputIncludesCache,
     results,
   });
   if (Buffer.byteLength(text) > MAX_COST_ANSWER_BYTES)
