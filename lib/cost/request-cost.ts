@@ -93,6 +93,13 @@ const BASE_KINDS = [
 ] as const;
 const BASE_QUANTITIES: ReadonlySet<string> = new Set(BASE_KINDS.map(([, quantity]) => quantity));
 
+/** A tier's request and image prices, kept among its extra prices (buildTier): base prices, not extras. */
+const TIER_BASE_EXTRAS: ReadonlySet<string> = new Set([
+  'request_per_request',
+  'image_per_image',
+  'image_as_given',
+]);
+
 /** `query` -> `queries`, `second` -> `seconds`. */
 const plural = (unit: string) => (unit.endsWith('y') ? `${unit.slice(0, -1)}ies` : `${unit}s`);
 
@@ -157,9 +164,16 @@ function chooseTier(tiers: readonly CostTier[], promptTokens: bigint, at: Date):
   return chosen;
 }
 
-/** The prices in force for the request: the base prices, with those the tier names in their place. */
-function priceKinds(prices: CostPrices, tier: CostTier | null): Map<string, PriceKind> {
+/**
+ * The prices in force for the request (the base prices, with those the tier names in their place),
+ * by the quantity each bills; and those above zero no quantity can bill (a unit not one word).
+ */
+function priceKinds(
+  prices: CostPrices,
+  tier: CostTier | null,
+): { kinds: Map<string, PriceKind>; unnamed: string[] } {
   const kinds = new Map<string, PriceKind>();
+  const unnamed: string[] = [];
   const tierExtra = tier?.extra_prices ?? {};
   for (const [field, quantity, perMillion, tierKey] of BASE_KINDS) {
     let price = prices[field];
@@ -171,10 +185,12 @@ function priceKinds(prices: CostPrices, tier: CostTier | null): Map<string, Pric
   }
   const extras = { ...prices.extra, ...tierExtra };
   for (const name of Object.keys(extras).sort()) {
+    if (TIER_BASE_EXTRAS.has(name)) continue;
     const billed = usageQuantityOf(name);
     if (billed) kinds.set(billed.quantity, { field: `extra.${name}`, price: extras[name]!, ...billed });
+    else if (!isZeroDecimal(extras[name]!)) unnamed.push(`extra.${name}`);
   }
-  return kinds;
+  return { kinds, unnamed };
 }
 
 function stateError(prices: CostPrices): string | null {
@@ -237,7 +253,7 @@ export function requestCost(prices: CostPrices, usage: CostUsage, options: CostO
     const quantities = readUsage(usage, options.inputIncludesCache);
     const tierIndex = chooseTier(prices.tiers, promptSize(quantities), options.at);
     const tier = tierIndex === null ? null : prices.tiers[tierIndex]!;
-    const kinds = priceKinds(prices, tier);
+    const { kinds, unnamed } = priceKinds(prices, tier);
     const lines: CostLine[] = [];
     for (const [name, quantity] of [...quantities].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       const line = lineFor(prices, kinds, name, quantity);
@@ -245,7 +261,8 @@ export function requestCost(prices: CostPrices, usage: CostUsage, options: CostO
     }
     const unbilled = [...kinds.values()]
       .filter((kind) => !quantities.has(kind.quantity) && !isZeroDecimal(kind.price))
-      .map((kind) => kind.field);
+      .map((kind) => kind.field)
+      .concat(unnamed);
     return {
       ok: true,
       cost_usd: sumDecimals(lines.map((line) => line.amount)),

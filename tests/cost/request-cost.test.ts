@@ -138,6 +138,38 @@ describe('the cost of one request', () => {
     ).toBe('0.000003');
   });
 
+  it('names an extra price quantity after the unit its name carries, and never guesses a unit', () => {
+    const extras = model({
+      extra: {
+        output_cost_per_second: '0.01',
+        web_search_high_context_per_request: '0.03',
+        audio_input_per_1m_tokens: '40',
+        file_search_cost_per_1k_calls: '2.5',
+        input_cost_per_audio_per_second: '0.0001',
+        thing_as_given: '5',
+      },
+    });
+    expect(
+      cost(extras, {
+        input_tokens: 0,
+        output_tokens: 0,
+        cache_read_tokens: 0,
+        cache_write_tokens: 0,
+        output_seconds: 2,
+        web_search_high_context_requests: 1,
+        audio_input_tokens: 1000,
+      }),
+    ).toMatchObject({
+      cost_usd: '0.09',
+      unbilled_price_kinds: [
+        'extra.file_search_cost_per_1k_calls',
+        'extra.input_cost_per_audio_per_second',
+        'extra.thing_as_given',
+      ],
+    });
+    expect(cost(extras, { thing_as_given: 1 })).toMatchObject({ ok: false });
+  });
+
   it('prices a missing model with its kept prices, and says so', () => {
     expect(cost(model({ state: 'missing' }), { input_tokens: 1_000_000 })).toMatchObject({
       ok: true,
@@ -246,7 +278,14 @@ describe('tiers apply to the whole request', () => {
         { min_prompt_tokens: 10, extra_prices: { request_per_request: '0.02', image_per_image: '0.05' } },
       ],
     });
-    expect(costUsd(tiered, { input_tokens: 10, requests: 1, images: 1 })).toBe('0.07003');
+    expect(cost(tiered, { input_tokens: 10, requests: 1, images: 1 })).toMatchObject({
+      cost_usd: '0.07003',
+      unbilled_price_kinds: [
+        'output_price_per_1m_tokens',
+        'cache_read_price_per_1m_tokens',
+        'cache_write_price_per_1m_tokens',
+      ],
+    });
   });
 });
 
