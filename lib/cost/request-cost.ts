@@ -6,7 +6,10 @@
  */
 import { DecimalError, isZeroDecimal, multiplyDecimal, shiftDecimal, sumDecimals } from '../money/decimal.js';
 
-/** A stored tier as `/prices` serves it (docs/providers.md, "Tier shape"). Prices: USD decimal strings. */
+/**
+ * A stored tier as `/prices` serves it (docs/providers.md, "Tier shape"); PricingTier of
+ * lib/providers/price-record.ts restated, so that this file needs only lib/money/decimal.ts.
+ */
 export interface CostTier {
   min_prompt_tokens?: number;
   max_prompt_tokens?: number;
