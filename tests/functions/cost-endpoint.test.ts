@@ -1,5 +1,5 @@
 import Big from 'big.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as pins from '../../api/admin/pricing/pins.js';
 import * as runs from '../../api/admin/pricing/runs.js';
 import * as prices from '../../api/prices.js';
@@ -156,6 +156,30 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('POST /prices/cos
     expect(results[5]).toMatchObject({ error: 'an item must be an object' });
     expect(results[6]).toMatchObject({ cost_usd: expectedCost('3', '4') });
     for (const failed of results.slice(1, 6)) expect(failed).not.toHaveProperty('cost_usd');
+  });
+
+  it('prices 1,000 items with one SQL call, and a hostile item costs only itself', async () => {
+    const rpc = vi.spyOn(fixture.store, 'rpc');
+    try {
+      const items = Array.from({ length: 1000 }, (_, index) => ({
+        provider: 'openrouter',
+        model_id: index % 2 ? 'acme/a' : 'acme/b',
+        ...(index % 3 ? {} : { at: instants.changed!.at }),
+        usage: { input_tokens: index, output_tokens: 1 },
+      }));
+      items[7] = { ...items[7]!, model_id: 'acme/\u0000a' };
+      items[8] = { ...items[8]!, usage: { ['x'.repeat(10_000)]: 1 } as never };
+      const answer = await post({ items });
+      expect(answer.status).toBe(200);
+      expect(answer.body.results).toHaveLength(1000);
+      expect(rpc.mock.calls.map(([name]) => name)).toEqual(['pricing_read_cost_prices']);
+      expect(answer.body.results[7].error).toMatch(/NUL/);
+      expect(answer.body.results[8].error.length).toBeLessThan(200);
+      const priced = answer.body.results.filter((result: Record<string, unknown>) => 'cost_usd' in result);
+      expect(priced).toHaveLength(998);
+    } finally {
+      rpc.mockRestore();
+    }
   });
 
   it('answers 400 for a malformed request and 413 past 1,000 items or 1 MiB', async () => {
