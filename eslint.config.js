@@ -28,6 +28,7 @@ const boundaries = (...patterns) => ({
 const LIB_LAYERS = [
   'text',
   'money',
+  'cost',
   'version',
   'provider-http',
   'logging',

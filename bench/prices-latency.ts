@@ -1,7 +1,8 @@
 /**
  * `npx tsx bench/prices-latency.ts`: GET /prices and the LiteLLM map at 25,000 of our models plus a
- * LiteLLM-sized map (2,600 entries) and 200,000 history rows, served by the local runner over
- * embedded Postgres (127.0.0.1 only). Prints a table: p50/p95 milliseconds and body sizes.
+ * LiteLLM-sized map (2,600 entries) and 200,000 history rows, and POST /prices/cost with 1,000
+ * items, served by the local runner over embedded Postgres (127.0.0.1 only). Prints a table:
+ * p50/p95 milliseconds and body sizes.
  */
 import { cpus, totalmem } from 'node:os';
 import { pathToFileURL } from 'node:url';
@@ -24,19 +25,36 @@ export const PRICE_READS_ENV = {
   PRICING_SYNC_PROVIDERS: 'openrouter,featherless,nearai,alibaba-cloud,litellm',
   LOCAL_CRON: 'off',
 };
+const COST_TOKEN = 'bench-prices-token-0123456789';
+
+/** 1,000 usages of 1,000 distinct openrouter models (every 50th is `variable`: an item error). */
+function costBody(): string {
+  const items = Array.from({ length: 1000 }, (_, index) => {
+    const g = 4 * (index + 1);
+    return {
+      provider: 'openrouter',
+      model_id: `org-${g % 97}/model-${String(g).padStart(6, '0')}`,
+      usage: { input_tokens: 1000 + index, output_tokens: 200 + index },
+    };
+  });
+  return JSON.stringify({ items });
+}
 
 function percentile(values: readonly number[], fraction: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]!;
 }
 
-export async function measure(url: string, headers: Record<string, string> = {}) {
+export async function measure(url: string, headers: Record<string, string> = {}, requestBody?: string) {
   const durations: number[] = [];
   let bytes = 0;
   let status = 0;
   for (let index = 0; index < WARM_UP + REQUESTS; index += 1) {
     const started = performance.now();
-    const response = await fetch(url, { headers });
+    const response = await fetch(
+      url,
+      requestBody === undefined ? { headers } : { method: 'POST', headers, body: requestBody },
+    );
     const body = await response.arrayBuffer();
     if (index >= WARM_UP) durations.push(performance.now() - started);
     bytes = body.byteLength;
@@ -88,7 +106,8 @@ async function main(): Promise<void> {
     await seedPriceReads(database.admin);
 
     const runner = await startLocalRunner({
-      env: { DATABASE_URL: database.url, ...PRICE_READS_ENV },
+      // POST /prices/cost needs a token even when the prices are public.
+      env: { DATABASE_URL: database.url, ...PRICE_READS_ENV, PRICES_TOKEN: COST_TOKEN },
       logger: createLogger({ level: 'silent' }),
     });
     try {
@@ -98,12 +117,18 @@ async function main(): Promise<void> {
       const page = await measure(`${runner.url}/prices?limit=1000`);
       const bigPage = await measure(`${runner.url}/prices?limit=5000`);
       const filtered = await measure(`${runner.url}/prices?provider=nearai&state=active&limit=1000`);
+      const cost = await measure(
+        `${runner.url}/prices/cost`,
+        { authorization: `Bearer ${COST_TOKEN}`, 'content-type': 'application/json' },
+        costBody(),
+      );
       const rows = [
         ['LiteLLM map (200)', map],
         ['LiteLLM map (304)', map304],
         ['/prices limit=1000', page],
         ['/prices limit=5000', bigPage],
         ['/prices nearai active', filtered],
+        ['POST /prices/cost 1,000 items', cost],
       ] as const;
       console.log(
         `${OUR_MODELS} models + ${LITELLM_ENTRIES} LiteLLM entries, ${HISTORY_ROWS} history rows, ${REQUESTS} sequential requests each`,

@@ -1057,6 +1057,56 @@ begin
 end;
 $function$;
 
+CREATE OR REPLACE FUNCTION public.pricing_read_cost_prices(p_keys jsonb)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  with keys as (
+    select k.n, k.key ->> 'provider' as provider, k.key ->> 'model_id' as model_id,
+           (k.key ->> 'at')::timestamptz as at
+      from pg_catalog.jsonb_array_elements(p_keys) with ordinality as k(key, n)
+  ),
+  found as (
+    select keys.n,
+           public.pricing_price_view(public.pricing_prices_json(public.pricing_prices_of(m), m.context_length,
+             m.alias_of))
+           || pg_catalog.jsonb_build_object('effective_at', m.updated_at,
+                'pinned', exists (select 1 from public.pricing_pins p
+                                   where p.provider = m.provider and p.model_id = m.model_id)) as price
+      from keys join public.model_pricing m on m.provider = keys.provider and m.model_id = keys.model_id
+     where keys.at is null
+    union all
+    select keys.n,
+           public.pricing_price_view(h.new_prices)
+           || pg_catalog.jsonb_build_object('effective_at', h.effective_at,
+                'pinned', h.kind = 'pinned'
+                  and not exists (
+                    select 1 from public.pricing_sync_runs r
+                     where r.trigger = 'pin' and r.started_at > h.effective_at and r.started_at <= keys.at
+                       and r.results ->> 'action' = 'unpin'
+                       and r.results -> 'providers' -> keys.provider -> 'unpinned' ? keys.model_id)
+                  and not exists (
+                    select 1 from public.pricing_pins p
+                     where p.provider = keys.provider and p.model_id = keys.model_id and p.run_id = h.run_id
+                       and p.expires_at <= keys.at)) as price
+      from keys
+      cross join lateral (
+        select x.new_prices, x.effective_at, x.kind, x.run_id
+          from public.model_pricing_history x
+         where x.provider = keys.provider and x.model_id = keys.model_id and x.effective_at <= keys.at
+         order by x.effective_at desc, x.id desc
+         limit 1) h
+     where keys.at is not null
+  )
+  select pg_catalog.jsonb_build_object(
+    'now', pg_catalog.clock_timestamp(),
+    'prices', coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object('n', found.n) || found.price
+                                            order by found.n), '[]'::jsonb))
+    from found;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.pricing_read_held(p_status text, p_provider text, p_before_id bigint, p_limit integer)
  RETURNS jsonb
  LANGUAGE sql
@@ -2065,6 +2115,8 @@ grant execute on function public.pricing_prices_of(m public.model_pricing) to se
 grant execute on function public.pricing_prune_runs(p_older_than_seconds bigint) to service_role;
 
 grant execute on function public.pricing_read_changes(p_providers text[], p_after_id bigint, p_l to service_role;
+
+grant execute on function public.pricing_read_cost_prices(p_keys jsonb) to service_role;
 
 grant execute on function public.pricing_read_held(p_status text, p_provider text, p_before_id b to service_role;
 

@@ -12,6 +12,8 @@ import { VIA_HEADER } from '../functions/admin-operator.js';
 import { readChangeFeed } from '../functions/changes-endpoint.js';
 import { CHANGES_PATH } from '../functions/prices-endpoint.js';
 import type { PricingStore } from '../db/pricing-store.js';
+import { priceCosts } from '../functions/cost-endpoint.js';
+import { parseCostRequest } from '../functions/cost-request.js';
 import { openCommandStore, withCommandStore, type CommandIo, type OpenCommandStore } from './command-io.js';
 import { renderAnswer } from './admin-output.js';
 
@@ -28,6 +30,7 @@ export const ADMIN_USAGE = `usage: npm run -s admin -- [--demo] [--json] <comman
   prices [--at ISO] [--provider P[,Q]] [--model MODEL_ID] [--history] [--limit N] [--cursor C] [--before ID]
   changes [--since CURSOR] [--provider P[,Q]] [--limit N]   (the change feed from CURSOR, the start without it;
            pass the next_cursor it prints to read on)
+  cost PROVIDER MODEL_ID --input N --output N [--at ISO]   (tokens; the cost at the prices in force at --at, or now)
 prices are USD per 1M tokens, as decimal strings (3, 0.15); a table on a terminal, JSON with --json or when piped;
 --demo acts on npm run demo's data (.data/demo-pglite)`;
 
@@ -138,6 +141,7 @@ export function adminRequest(words: string[], values: Values): AdminRequest {
           query: { since: opt('since'), provider: opt('provider'), limit: opt('limit') },
         };
       }
+      if (group === 'cost') return costRequest(words.slice(1), values);
       usage(`unknown command ${JSON.stringify(words.join(' ').slice(0, 60))}`);
   }
 }
@@ -183,6 +187,32 @@ function pricesRequest(values: Values): AdminRequest {
   };
 }
 
+/** `cost PROVIDER MODEL_ID --input N --output N [--at ISO]`: one item of POST /prices/cost. */
+function costRequest(rest: readonly string[], values: Values): AdminRequest {
+  if (rest.length !== 2) usage('cost needs PROVIDER MODEL_ID');
+  const usageOf: Record<string, string> = {};
+  if (values.input !== undefined) usageOf.input_tokens = values.input;
+  if (values.output !== undefined) usageOf.output_tokens = values.output;
+  return {
+    method: 'POST',
+    path: '/prices/cost',
+    query: {},
+    body: {
+      items: [
+        { provider: rest[0], model_id: rest[1], ...(values.at ? { at: values.at } : {}), usage: usageOf },
+      ],
+    },
+  };
+}
+
+/** The one item of a `cost` answer as the command's answer: its fields, or its error as a 400. */
+function costAnswer(answer: actions.ActionAnswer): actions.ActionAnswer {
+  const result = (answer.body.results as Record<string, unknown>[] | undefined)?.[0];
+  if (answer.status !== 200 || result === undefined) return answer;
+  if (typeof result.error === 'string') return { status: 400, body: { success: false, error: result.error } };
+  return { status: 200, body: { success: true, ...result } };
+}
+
 const PIN_FLAGS = [
   ['input', 'input', 'input_price_per_1m_tokens'],
   ['output', 'output', 'output_price_per_1m_tokens'],
@@ -201,6 +231,7 @@ type Send = (request: AdminRequest) => Promise<actions.ActionAnswer>;
  * The whole pin is said on `say` before it is set. A model not stored answers 404 as the endpoint.
  */
 async function perform(request: AdminRequest, send: Send, say: (line: string) => void) {
+  if (request.path === '/prices/cost') return costAnswer(await send(request));
   if (request.method !== 'PUT' || request.path !== '/admin/pricing/pins') return send(request);
   const body = request.body as {
     provider?: unknown;
@@ -281,6 +312,10 @@ async function dispatch(
       return actions.listRuns(store, query);
     case 'POST /admin/pricing/runs':
       return actions.rollbackRun(store, body, actor);
+    case 'POST /prices/cost': {
+      const results = await priceCosts(parseCostRequest(body), (keys) => store.readCostPrices(keys));
+      return { status: 200, body: { success: true, count: results.length, results } };
+    }
     default:
       return actions.pricesAt(store, query);
   }

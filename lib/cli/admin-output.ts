@@ -64,6 +64,12 @@ const TABLES: Record<string, Column[]> = {
     ['effective_at', (row) => row.effective_at],
     ['trigger', (row) => row.trigger],
   ],
+  lines: [
+    ['price_field', (row) => row.price_field],
+    ['unit_price', (row) => row.unit_price],
+    ['quantity', (row) => row.quantity],
+    ['amount', (row) => row.amount],
+  ],
   history: [
     ['id', (row) => row.id],
     ['provider', (row) => row.provider],

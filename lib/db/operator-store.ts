@@ -166,6 +166,11 @@ export class OperatorStore {
     });
   }
 
+  /** The prices `npm run admin -- cost` bills with: PricingStore.readCostPrices. */
+  readCostPrices(keys: readonly { provider: string; modelId: string; at: string | null }[]) {
+    return this.store.readCostPrices(keys);
+  }
+
   async readPriceHistory(query: {
     provider: string | null;
     modelId: string;

@@ -3,6 +3,7 @@ import type { StoredModel } from '../domain/stored-model.js';
 import type { FinishedRunStatus, RunTrigger } from '../domain/run-types.js';
 import type {
   CommitResult,
+  CostPricesResult,
   FinishResult,
   LeaseResult,
   LiteLlmMapSource,
@@ -21,6 +22,7 @@ export type { ChangesPage, PriceChange } from './feed-results.js';
 export type {
   ActivePrice,
   CommitResult,
+  CostPricesResult,
   FinishResult,
   LeaseResult,
   LiteLlmMapSource,
@@ -230,6 +232,18 @@ export class PricingStore {
       p_after_model_id: query.after?.[1] ?? null,
       p_limit: query.limit,
       p_known_version: query.knownVersion ?? null,
+    });
+  }
+
+  /**
+   * For POST /prices/cost: the price in force for each key (at `at`, or now when null) in one call;
+   * each answer names its key by position (`n`, from 1), and keys without a price are left out.
+   */
+  async readCostPrices(
+    keys: readonly { provider: string; modelId: string; at: string | null }[],
+  ): Promise<CostPricesResult> {
+    return this.rpc('pricing_read_cost_prices', {
+      p_keys: keys.map((key) => ({ provider: key.provider, model_id: key.modelId, at: key.at })),
     });
   }
 

@@ -11,6 +11,7 @@ import {
 import {
   commitLiteLlmResult,
   commitResult,
+  costPrices,
   decodeResult,
   finishResult,
   leaseResult,
@@ -253,6 +254,15 @@ export const RPC_CATALOG = {
     },
     returns: 'jsonb',
     result: pricesAtPage,
+  },
+  pricing_read_cost_prices: {
+    args: {
+      p_keys: jsonb(
+        z.array(z.object({ provider: z.string(), model_id: z.string(), at: z.string().nullable() })),
+      ),
+    },
+    returns: 'jsonb',
+    result: costPrices,
   },
   pricing_read_price_history: {
     args: { p_provider: nullableText, p_model_id: text, p_before_id: nullableBigint, p_limit: integer },

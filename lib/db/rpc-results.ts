@@ -295,6 +295,23 @@ const servedPrice = z.object({
 });
 export type ServedPrice = z.output<typeof servedPrice>;
 
+/**
+ * The prices POST /prices/cost bills with (pricing_read_cost_prices): per key found, `n` (its
+ * position in the keys, from 1), the price view in force, since when, and whether a pin set it.
+ */
+export const costPrices = z.object({
+  now: timestamp,
+  prices: z.array(
+    z.object({
+      n: z.number().int().positive(),
+      ...priceView.shape,
+      effective_at: timestamp,
+      pinned: z.boolean(),
+    }),
+  ),
+});
+export type CostPricesResult = z.output<typeof costPrices>;
+
 /** A price version: a bigint sequence value, as a JSON number; kept as text (it goes into ETags). */
 const version = z.union([z.number().int(), z.string().regex(/^\d+$/)]).transform(String);
 

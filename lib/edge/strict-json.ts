@@ -43,13 +43,16 @@ export function repeatedKey(text: string): string | null {
 }
 
 /**
- * The one reader of a JSON request body, for every endpoint that takes one: at most
- * MAX_BODY_BYTES (413 past it, declared or streamed), an object (400 otherwise), and no key
- * given twice in any object (400 naming it). An empty body is `{}`.
+ * The one reader of a JSON request body, for every endpoint that takes one: at most `maxBytes`
+ * (MAX_BODY_BYTES unless the endpoint takes more; 413 past it, declared or streamed), an object
+ * (400 otherwise), and no key given twice in any object (400 naming it). An empty body is `{}`.
  */
-export async function readJsonBody(request: Request): Promise<Record<string, unknown>> {
+export async function readJsonBody(
+  request: Request,
+  maxBytes: number = MAX_BODY_BYTES,
+): Promise<Record<string, unknown>> {
   const declared = Number(request.headers.get('content-length') ?? '0');
-  if (declared > MAX_BODY_BYTES) throw new HttpError(413, `request body over ${MAX_BODY_BYTES} bytes`);
+  if (declared > maxBytes) throw new HttpError(413, `request body over ${maxBytes} bytes`);
   if (!request.body) return {};
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -58,9 +61,9 @@ export async function readJsonBody(request: Request): Promise<Record<string, unk
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
+    if (size > maxBytes) {
       await reader.cancel();
-      throw new HttpError(413, `request body over ${MAX_BODY_BYTES} bytes`);
+      throw new HttpError(413, `request body over ${maxBytes} bytes`);
     }
     chunks.push(value);
   }

@@ -21,6 +21,18 @@ export function authorizePriceRead(request: Request, config: Config): string {
 }
 
 /**
+ * Authorizes POST /prices/cost: PRICES_TOKEN or an admin key, even with PRICES_PUBLIC=true (it
+ * computes, at up to 1,000 items a call, where a public read only serves a cached answer).
+ */
+export function authorizeCostCall(request: Request, config: Config): void {
+  const keys = [
+    ...(config.pricesToken ? [{ name: 'prices', key: config.pricesToken }] : []),
+    ...config.adminKeys,
+  ];
+  requireKey(request, keys, 'PRICES_TOKEN');
+}
+
+/**
  * A strong ETag from the price version and what else shapes the body (the query), so one URL's
  * ETag never validates another's body: `"<kind>-v<version>-<hash>"`.
  */

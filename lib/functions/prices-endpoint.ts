@@ -1,4 +1,5 @@
 import type { AppContext } from '../app/app-context.js';
+import { HttpError } from '../edge/http-error.js';
 import { fitPage, MAX_PAGE_BODY_BYTES } from '../edge/page-budget.js';
 import { encodeCursor } from '../edge/page-cursor.js';
 import { json } from '../edge/responses.js';
@@ -23,6 +24,9 @@ export function servePriceReads(request: Request, context: AppContext): Promise<
  * price version that every price-writing transaction bumps, so an unchanged table answers 304.
  */
 export async function servePrices(request: Request, context: AppContext): Promise<Response> {
+  // POST /prices/cost is rewritten to this function too; it only computes.
+  if (new URL(request.url).pathname.endsWith('/prices/cost'))
+    throw new HttpError(405, 'method GET not allowed; use POST', { allow: 'POST' });
   const cacheControl = authorizePriceRead(request, context.config);
   const { query, shape } = parsePricesQuery(new URL(request.url));
   const page = await context.store.readPrices({

@@ -301,6 +301,17 @@ export function multiplyDecimal(a: DecimalInput, b: DecimalInput): string {
   return formatScaled({ digits: left.digits * right.digits, scale: left.scale + right.scale });
 }
 
+/** The exact sum of decimals (`"0"` for none): for the lines of a request's cost. */
+export function sumDecimals(values: readonly DecimalInput[]): string {
+  let total: ScaledDecimal = { digits: 0n, scale: 0 };
+  for (const value of values) {
+    const next = fromInput(value);
+    const [left, right] = align(total, next);
+    total = { digits: left + right, scale: Math.max(total.scale, next.scale) };
+  }
+  return formatScaled(total);
+}
+
 /**
  * Whether a price moved by more than `maxRatio` in either direction: new/old > maxRatio or
  * old/new > maxRatio, computed exactly by cross-multiplying (no division, no float).

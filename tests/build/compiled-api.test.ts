@@ -70,7 +70,7 @@ describe('the compiled functions', () => {
       'api/cron/pricing-sync.js': ['GET'],
       'api/health.js': ['GET'],
       'api/metrics.js': ['GET'],
-      'api/prices.js': ['GET'],
+      'api/prices.js': ['GET', 'POST'],
       'api/prices/litellm.js': ['GET'],
     });
     // A whole-project tsc on a shared 2-core machine can take over a minute; this bounds a hang, it times nothing.

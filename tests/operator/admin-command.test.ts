@@ -114,6 +114,24 @@ describe('npm run admin', () => {
     expect(JSON.parse(prices.out).prices).toMatchObject([
       { model_id: 'acme/a', input_price_per_1m_tokens: '100' },
     ]);
+
+    // The cost of a request now and at that instant: 1M input and 0.5M output tokens.
+    const tokens = ['--input', '1000000', '--output', '500000'];
+    const now = await admin('cost', 'openrouter', 'acme/a', ...tokens);
+    expect(now.code, now.err).toBe(0);
+    expect(JSON.parse(now.out)).toMatchObject({
+      success: true,
+      cost_usd: '2',
+      lines: [
+        { price_field: 'input_price_per_1m_tokens', unit_price: '1', quantity: '1000000', amount: '1' },
+        { price_field: 'output_price_per_1m_tokens', unit_price: '2', quantity: '500000', amount: '1' },
+      ],
+    });
+    const then = await admin('cost', 'openrouter', 'acme/a', ...tokens, '--at', at.rows[0]!.at);
+    expect(JSON.parse(then.out)).toMatchObject({ cost_usd: '101' });
+    const unknown = await admin('cost', 'openrouter', 'acme/nope', ...tokens);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toMatch(/^unknown model/);
   });
 
   it('exits 1 with the usage for a bad command', async () => {
