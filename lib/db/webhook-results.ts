@@ -79,6 +79,7 @@ export const outboxSnapshot = z
   .object({
     pending: count,
     oldest_pending_at: timestamp.nullable(),
+    oldest_pending_age_seconds: z.number().nonnegative(),
     dead: count,
     delivered_total: count,
     dead_total: count,
@@ -87,6 +88,7 @@ export const outboxSnapshot = z
   .transform((result) => ({
     pending: result.pending,
     oldestPendingAt: result.oldest_pending_at,
+    oldestPendingAgeSeconds: result.oldest_pending_age_seconds,
     dead: result.dead,
     deliveredTotal: result.delivered_total,
     deadTotal: result.dead_total,

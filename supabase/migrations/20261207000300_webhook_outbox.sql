@@ -361,6 +361,8 @@ as $$
   select jsonb_build_object(
     'pending', (select count(*) from public.pricing_webhook_outbox where status = 'pending'),
     'oldest_pending_at', (select min(created_at) from public.pricing_webhook_outbox where status = 'pending'),
+    'oldest_pending_age_seconds', (select coalesce(greatest(extract(epoch from clock_timestamp() - min(created_at)), 0), 0)
+                                     from public.pricing_webhook_outbox where status = 'pending'),
     'dead', (select count(*) from public.pricing_webhook_outbox where status = 'dead'),
     'delivered_total', coalesce((select value from public.pricing_webhook_totals where outcome = 'delivered'), 0),
     'dead_total', coalesce((select value from public.pricing_webhook_totals where outcome = 'dead'), 0),
