@@ -67,7 +67,10 @@ export class WebhookDispatcher {
       }
       return report;
     } catch (error) {
-      this.logger.warn({ error: messageOf(error) }, 'Webhook delivery pass failed; pending events wait for the next tick');
+      this.logger.warn(
+        { error: messageOf(error) },
+        'Webhook delivery pass failed; pending events wait for the next tick',
+      );
       return null;
     }
   }
@@ -89,7 +92,10 @@ export class WebhookDispatcher {
       await tidyOutbox(this.store, this.config.mode === 'off', now);
       return report;
     } catch (error) {
-      this.logger.warn({ error: messageOf(error) }, 'Webhook tick failed; pending events wait for the next tick');
+      this.logger.warn(
+        { error: messageOf(error) },
+        'Webhook tick failed; pending events wait for the next tick',
+      );
       return null;
     }
   }

@@ -73,7 +73,11 @@ export async function deliverPending(
  * Once a tick: with no URL set, pending events are dropped (nobody will receive them); finished
  * events older than 30 days are deleted.
  */
-export async function tidyOutbox(store: PricingStore, discardPending: boolean, now: Date | null): Promise<void> {
+export async function tidyOutbox(
+  store: PricingStore,
+  discardPending: boolean,
+  now: Date | null,
+): Promise<void> {
   await store.rpc('pricing_webhook_tidy', {
     p_now: now ? now.toISOString() : null,
     p_discard_pending: discardPending,

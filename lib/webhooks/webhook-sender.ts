@@ -57,6 +57,8 @@ function describeFailure(error: unknown, timeoutMs: number): string {
   }
   const cause = error instanceof Error ? error.cause : undefined;
   const code =
-    cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'string' ? cause.code : null;
+    cause && typeof cause === 'object' && 'code' in cause && typeof cause.code === 'string'
+      ? cause.code
+      : null;
   return code ? `connection failed (${code})` : 'connection failed';
 }

@@ -19,10 +19,7 @@ export interface WebhookSettings {
  * `off`: no URL set, nothing is sent (and what the outbox holds is discarded); `invalid`: a setting
  * is wrong, nothing is sent but the outbox keeps every event until it is fixed; `on`: sent.
  */
-export type WebhookConfig =
-  | { mode: 'off' }
-  | { mode: 'invalid' }
-  | { mode: 'on'; settings: WebhookSettings };
+export type WebhookConfig = { mode: 'off' } | { mode: 'invalid' } | { mode: 'on'; settings: WebhookSettings };
 
 /** The shortest secret key accepted, in bytes (Standard Webhooks asks for 24 to 64). */
 const MIN_SECRET_BYTES = 24;
@@ -80,11 +77,17 @@ function readUrl(
 function readSecret(raw: string | undefined, report: (message: string) => void): string | null {
   const value = raw?.trim();
   if (!value) {
-    report('PRICING_WEBHOOK_SECRET is required with PRICING_WEBHOOK_URL (unless PRICING_WEBHOOK_FORMAT=slack); no webhook is sent until set');
+    report(
+      'PRICING_WEBHOOK_SECRET is required with PRICING_WEBHOOK_URL (unless PRICING_WEBHOOK_FORMAT=slack); no webhook is sent until set',
+    );
     return null;
   }
   const key = value.startsWith('whsec_') ? value.slice('whsec_'.length) : null;
-  if (key === null || !/^[A-Za-z0-9+/]+={0,2}$/.test(key) || Buffer.from(key, 'base64').length < MIN_SECRET_BYTES) {
+  if (
+    key === null ||
+    !/^[A-Za-z0-9+/]+={0,2}$/.test(key) ||
+    Buffer.from(key, 'base64').length < MIN_SECRET_BYTES
+  ) {
     // Never echo the value: it is the signing key.
     report(
       `PRICING_WEBHOOK_SECRET must be whsec_ followed by at least ${MIN_SECRET_BYTES} base64-encoded bytes; no webhook is sent until fixed`,
