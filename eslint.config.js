@@ -36,6 +36,7 @@ const LIB_LAYERS = [
   'providers',
   'domain',
   'db',
+  'webhooks',
   'config',
   'sync',
   'metrics',
