@@ -7,6 +7,8 @@
  */
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { coldImportMs } from '../bench/cold-import.js';
@@ -21,7 +23,7 @@ import {
 import type { BenchDatabase } from '../bench/bench-database.js';
 import type { BenchNotes, BenchResults, SyncFigures } from '../bench/bench-results.js';
 import { renderResults } from '../bench/bench-results.js';
-import type { RttFigures, ScaleFigures } from '../bench/bench-results.js';
+import type { DeadReceiverFigures, RttFigures, ScaleFigures } from '../bench/bench-results.js';
 import { startLatencyProxy, throughProxy } from '../bench/latency-proxy.js';
 import { metricsMedianMs, storeRuns } from '../bench/metrics-latency.js';
 import type { WorkerJob, WorkerResult } from '../bench/sync-worker.js';
@@ -55,7 +57,7 @@ const SCALE_CATALOGS: { route: ReplayRoute; size: number }[] = [
   { route: 'featherless', size: 10_000 },
 ];
 const SCALE_PROVIDERS = 'openrouter,nearai,featherless,litellm,alibaba-cloud';
-/** Phases to run (`--only=sizes,rtt,scale,metrics,cold`); all by default. */
+/** Phases to run (`--only=sizes,rtt,scale,metrics,cold,webhooks`); all by default. */
 const only = process.argv
   .find((arg) => arg.startsWith('--only='))
   ?.slice('--only='.length)
@@ -277,6 +279,9 @@ async function main(): Promise<void> {
       results.rtt_ms[String(rttMs)] = await measureAtRtt(server, replay, env, rttMs, databases);
     }
     if (runs('scale')) results.scale = await measureScale(server.url, replay, env, databases);
+    if (runs('webhooks')) {
+      results.dead_receiver = await measureDeadReceiver(server.url, replay, env, databases);
+    }
 
     if (runs('metrics')) {
       log('/metrics latency with 100 and 100,000 stored runs');
@@ -438,6 +443,49 @@ async function measureScale(
     rows_written: run.figures.rows_written,
     providers: run.worker.applied_by_provider,
   };
+}
+
+/** Models in the dead-receiver comparison. */
+const DEAD_RECEIVER_N = 10_000;
+
+/**
+ * The same full sync twice on fresh databases: without webhooks, then with PRICING_WEBHOOK_URL on
+ * a local receiver that accepts connections and never answers. The worker times the sync alone.
+ */
+async function measureDeadReceiver(
+  serverUrl: string,
+  replay: ReplayServer,
+  env: Record<string, string>,
+  databases: BenchDatabase[],
+): Promise<DeadReceiverFigures> {
+  await serveCatalogs(replay, DEAD_RECEIVER_N);
+  const plain = await createBenchDatabase(serverUrl, 'bench_webhooks_off');
+  const hooked = await createBenchDatabase(serverUrl, 'bench_webhooks_dead');
+  databases.push(plain, hooked);
+  log(`N=${DEAD_RECEIVER_N}: full sync without webhooks, then with a receiver that never answers`);
+  const without = await measured(plain, DEAD_RECEIVER_N, { kind: 'sync', databaseUrl: plain.url, env });
+  const receiver = createServer(() => undefined);
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  try {
+    const port = (receiver.address() as AddressInfo).port;
+    const withWebhooks = await measured(hooked, DEAD_RECEIVER_N, {
+      kind: 'sync',
+      databaseUrl: hooked.url,
+      env: {
+        ...env,
+        PRICING_WEBHOOK_URL: `http://127.0.0.1:${port}/hooks`,
+        PRICING_WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 1).toString('base64')}`,
+      },
+    });
+    return {
+      n: DEAD_RECEIVER_N,
+      wall_s: without.figures.wall_s,
+      wall_s_dead_receiver: withWebhooks.figures.wall_s,
+    };
+  } finally {
+    receiver.closeAllConnections();
+    await new Promise<void>((resolve) => receiver.close(() => resolve()));
+  }
 }
 
 main().catch((error: unknown) => {

@@ -28,7 +28,7 @@ describe('the webhook settings', () => {
     });
   });
 
-  it.each([
+  it.each<[Record<string, string>, RegExp]>([
     [{ PRICING_WEBHOOK_URL: SECRET_URL }, /PRICING_WEBHOOK_SECRET is required/],
     [{ PRICING_WEBHOOK_URL: SECRET_URL, PRICING_WEBHOOK_SECRET: 'not-a-whsec-secret-at-all' }, /whsec_/],
     [{ PRICING_WEBHOOK_URL: SECRET_URL, PRICING_WEBHOOK_SECRET: 'whsec_c2hvcnQ=' }, /at least 24/],
