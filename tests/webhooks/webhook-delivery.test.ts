@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { GET as cron } from '../../api/cron/pricing-sync.js';
 import { GET as status } from '../../api/admin/pricing/scheduler/status.js';
 import { GET as metrics } from '../../api/metrics.js';
+import { POST as decideHeld } from '../../api/admin/pricing/held.js';
 import type { AppContext } from '../../lib/app/app-context.js';
 import { createLogger } from '../../lib/logging/logger.js';
 import { WebhookDispatcher } from '../../lib/webhooks/webhook-dispatcher.js';
@@ -115,6 +116,32 @@ describe('signed webhooks from the outbox', () => {
     expect(proposal.current).not.toEqual(proposal.proposed);
     // Every event was delivered once, and the outbox says so.
     expect((await outbox(h)).every((row) => row.status === 'delivered' && row.attempts === 1)).toBe(true);
+  });
+
+  it('sends prices.changed for an operator action (an approval), signed, once the action has committed', async () => {
+    const { harness: h, receiver: r } = await setUp();
+    const context = withWebhooks(h, r);
+    await sync(context);
+    changePrices(h);
+    await sync(context);
+    const held = r.accepted().find((item) => item.payload?.type === 'changes.held')!;
+    const ids = (held.payload!.data.held as { id: number }[]).map((change) => change.id);
+    const before = r.accepted().length;
+    const answer = await decideHeld(
+      request('/admin/pricing/held', {
+        method: 'POST',
+        key: ADMIN_KEY,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ action: 'approve', ids }),
+      }),
+    );
+    expect(answer.status).toBe(200);
+    await context.webhooks.idle();
+    const approval = r.accepted().slice(before);
+    expect(approval.map((item) => [item.payload?.type, item.payload?.data.trigger, item.verified])).toEqual([
+      ['prices.changed', 'approve', true],
+    ]);
+    expect(approval[0]!.payload!.data.counts).toEqual({ approved: ids.length });
   });
 
   it('fails verification with the wrong secret, and with a body changed on the way', async () => {
