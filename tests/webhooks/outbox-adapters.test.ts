@@ -164,6 +164,55 @@ describe.each([
   });
 });
 
+describe('sync.failed', () => {
+  let fixture: Fixture;
+  beforeAll(async () => {
+    fixture = await pgliteFixture();
+  });
+  afterAll(async () => {
+    await fixture.close();
+  });
+
+  it("is written when a run finishes partial, with each failed provider's cause, and not for a success", async () => {
+    const { store } = fixture;
+    const ok = await newRun(store);
+    await store.finishRun(ok, 'success', { providers: {} }, null);
+    const runId = await newRun(store);
+    await store.finishRun(
+      runId,
+      'partial',
+      {
+        providers: {
+          openrouter: { applied: false, error: { reason: 'timeout', message: 'no answer in 30 s' } },
+          nearai: { applied: true, error: null },
+        },
+      },
+      'openrouter failed',
+    );
+    const sent: ClaimedEvent[] = [];
+    await deliverPending(store, SETTINGS, {
+      now: at(10),
+      send: async (event) => {
+        sent.push(event);
+        return { delivered: true };
+      },
+    });
+    expect(sent.map((event) => [event.type, event.orderingKey, event.data])).toEqual([
+      [
+        'sync.failed',
+        '*',
+        expect.objectContaining({
+          run_id: runId,
+          status: 'partial',
+          trigger: 'cli',
+          error: 'openrouter failed',
+          providers: { openrouter: { reason: 'timeout', message: 'no answer in 30 s' } },
+        }),
+      ],
+    ]);
+  });
+});
+
 describe('provider staleness transitions', () => {
   let fixture: Fixture;
   beforeAll(async () => {
