@@ -3,6 +3,7 @@ import { requireKey } from '../edge/authorize.js';
 import { requireConfig } from '../edge/invalid-configuration.js';
 import { json } from '../edge/responses.js';
 import { cronDecision } from '../scheduler/due.js';
+import { configErrorsFor } from '../config.js';
 import { runSummary } from './run-summary.js';
 
 /**
@@ -20,9 +21,12 @@ export async function cronTick(request: Request, context: AppContext): Promise<R
   try {
     return await scheduledSync(context);
   } finally {
-    // Every tick, whether it synced, was not due, disabled or misconfigured: webhooks still go out
-    // (after the sync, so its events are among them). Never throws.
-    await context.webhooks.tick({ providers: config.providers, intervalHours: config.intervalHours });
+    // Every tick, whether it synced, was not due, disabled or its sync misconfigured: webhooks
+    // still go out (after the sync, so its events are among them). Never throws. Without a usable
+    // database there is no outbox to read.
+    if (configErrorsFor(config, 'storage').length === 0) {
+      await context.webhooks.tick({ providers: config.providers, intervalHours: config.intervalHours });
+    }
   }
 }
 
