@@ -37,6 +37,7 @@ const LIB_LAYERS = [
   'providers',
   'domain',
   'db',
+  'webhooks',
   'config',
   'sync',
   'metrics',

@@ -42,6 +42,14 @@ export interface BenchResults {
   goals: GoalReport[];
   /** CPU, cores, 1-minute load and steal at the start and the end of the run. */
   machine_load: { start: LoadReading; end: LoadReading | null } | null;
+  /** The same sync without webhooks and with a webhook receiver that never answers. */
+  dead_receiver?: DeadReceiverFigures | null;
+}
+
+export interface DeadReceiverFigures {
+  n: number;
+  wall_s: number;
+  wall_s_dead_receiver: number;
 }
 
 export interface RttFigures {
@@ -161,7 +169,7 @@ export function renderResults(results: BenchResults, notes: BenchNotes): string 
       .join(', ')}`,
   );
   lines.push('');
-  lines.push(...renderRtt(results), ...renderScale(results));
+  lines.push(...renderRtt(results), ...renderScale(results), ...renderDeadReceiver(results));
 
   const full25k = results.full.find((row) => row.n === 25_000);
   const speedup25k = results.speedup_vs_baseline['25000'];
@@ -316,4 +324,13 @@ function renderRatios(results: BenchResults): string[] {
   }
   lines.push('');
   return lines;
+}
+
+function renderDeadReceiver(results: BenchResults): string[] {
+  const figures = results.dead_receiver;
+  if (!figures) return [];
+  return [
+    `Sync with a dead receiver configured: ${figures.n} models, ${figures.wall_s} s without webhooks, ${figures.wall_s_dead_receiver} s with PRICING_WEBHOOK_URL on a receiver that never answers (webhooks are sent after the run, off its path).`,
+    '',
+  ];
 }

@@ -4,6 +4,7 @@ import { productionStorageError } from './db/production-storage.js';
 import type { ProviderDefinition } from './providers/provider-definition.js';
 import { createProviderSource, parseProviderList, PROVIDERS } from './providers/registry.js';
 import type { ProviderSlug } from './providers/price-record.js';
+import { readWebhookConfig, type WebhookConfig } from './webhooks/webhook-settings.js';
 
 /**
  * What an invalid value disables, and nothing else (docs/configuration.md has the table):
@@ -11,10 +12,11 @@ import type { ProviderSlug } from './providers/price-record.js';
  *   list and the providers' URLs;
  * - `storage`: everything that reads or writes the database (the sync included);
  * - `pins`: setting a pin (PRICING_MAX_PRICE_PER_1M bounds pinned prices as it bounds synced ones).
+ * - `webhooks`: sending webhooks (the outbox keeps every event until the setting is fixed).
  * A weak secret is listed under `access`: that one key authenticates nothing (fail closed), and a
  * bad PROMETHEUS_ENABLED or PRICES_PUBLIC keeps its endpoints closed; nothing else stops.
  */
-export type ConfigScope = 'sync' | 'storage' | 'pins' | 'access';
+export type ConfigScope = 'sync' | 'storage' | 'pins' | 'access' | 'webhooks';
 
 export interface ConfigProblem {
   message: string;
@@ -56,6 +58,8 @@ export interface Config {
   pricesPublic: boolean;
   /** PRICES_TOKEN: a bearer token for the price endpoints (admin keys work too). */
   pricesToken: string | null;
+  /** PRICING_WEBHOOK_*: where and how events are sent (lib/webhooks/webhook-settings.ts). */
+  webhook: WebhookConfig;
   /** Every config error's message, for status, the start-up banner and the logs. */
   errors: string[];
   problems: ConfigProblem[];
@@ -229,6 +233,7 @@ export function readConfig(
     providers,
     ...readSyncLimits(env, disabling),
     ...readAccess(env, disabling('access')),
+    webhook: readWebhookConfig(env, disabling('webhooks')),
   };
   return { ...config, errors: problems.map((problem) => problem.message), problems };
 }

@@ -7,6 +7,8 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { coldImportMs, nodeStartMs } from '../bench/cold-import.js';
@@ -33,7 +35,7 @@ import {
 import type { BenchDatabase } from '../bench/bench-database.js';
 import type { BenchNotes, BenchResults, SyncFigures } from '../bench/bench-results.js';
 import { renderResults } from '../bench/bench-results.js';
-import type { RttFigures, ScaleFigures } from '../bench/bench-results.js';
+import type { DeadReceiverFigures, RttFigures, ScaleFigures } from '../bench/bench-results.js';
 import { startLatencyProxy, throughProxy } from '../bench/latency-proxy.js';
 import { metricsMedianMs, storeRuns } from '../bench/metrics-latency.js';
 import type { WorkerJob, WorkerResult } from '../bench/sync-worker.js';
@@ -90,7 +92,7 @@ const RECORD_MAX_LOAD = 1.5;
 /** Tables a round empties, so that each full sync starts from nothing. */
 const ROUND_TABLES =
   'model_pricing, model_pricing_history, pricing_providers, pricing_litellm_entries, pricing_held_changes, pricing_apply_stage, pricing_litellm_entries_stage';
-/** Phases to run (`--only=sizes,ratios,rtt,scale,prices,metrics,cold`); all by default. */
+/** Phases to run (`--only=sizes,ratios,rtt,scale,prices,metrics,cold,webhooks`); all by default. */
 const only = process.argv
   .find((arg) => arg.startsWith('--only='))
   ?.slice('--only='.length)
@@ -362,6 +364,9 @@ async function main(): Promise<void> {
       } finally {
         await runner.close();
       }
+    }
+    if (runs('webhooks')) {
+      results.dead_receiver = await measureDeadReceiver(server.url, replay, env, databases);
     }
 
     if (runs('metrics')) {
@@ -717,6 +722,49 @@ function logScaleFloorCpu(floors: { fetch: Samples; write: Samples }): void {
   log(
     `  floors at 250k, CPU s of their process (medians): fetch ${round(median(floors.fetch.cpu))}, write ${round(median(floors.write.cpu))}`,
   );
+}
+
+/** Models in the dead-receiver comparison. */
+const DEAD_RECEIVER_N = 10_000;
+
+/**
+ * The same full sync twice on fresh databases: without webhooks, then with PRICING_WEBHOOK_URL on
+ * a local receiver that accepts connections and never answers. The worker times the sync alone.
+ */
+async function measureDeadReceiver(
+  serverUrl: string,
+  replay: ReplayServer,
+  env: Record<string, string>,
+  databases: BenchDatabase[],
+): Promise<DeadReceiverFigures> {
+  await serveCatalogs(replay, DEAD_RECEIVER_N);
+  const plain = await createBenchDatabase(serverUrl, 'bench_webhooks_off');
+  const hooked = await createBenchDatabase(serverUrl, 'bench_webhooks_dead');
+  databases.push(plain, hooked);
+  log(`N=${DEAD_RECEIVER_N}: full sync without webhooks, then with a receiver that never answers`);
+  const without = await measured(plain, DEAD_RECEIVER_N, { kind: 'sync', databaseUrl: plain.url, env });
+  const receiver = createServer(() => undefined);
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  try {
+    const port = (receiver.address() as AddressInfo).port;
+    const withWebhooks = await measured(hooked, DEAD_RECEIVER_N, {
+      kind: 'sync',
+      databaseUrl: hooked.url,
+      env: {
+        ...env,
+        PRICING_WEBHOOK_URL: `http://127.0.0.1:${port}/hooks`,
+        PRICING_WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 1).toString('base64')}`,
+      },
+    });
+    return {
+      n: DEAD_RECEIVER_N,
+      wall_s: without.figures.wall_s,
+      wall_s_dead_receiver: withWebhooks.figures.wall_s,
+    };
+  } finally {
+    receiver.closeAllConnections();
+    await new Promise<void>((resolve) => receiver.close(() => resolve()));
+  }
 }
 
 main().catch((error: unknown) => {

@@ -164,6 +164,39 @@ create table public.pricing_sync_runs (
 );
 alter table public.pricing_sync_runs enable row level security;
 
+create table public.pricing_webhook_outbox (
+  id bigint generated always as identity not null,
+  webhook_id text default ('msg_'::text || replace((gen_random_uuid())::text, '-'::text, ''::text)) not null,
+  event_type text not null,
+  ordering_key text not null,
+  txid bigint default txid_current() not null,
+  data jsonb not null,
+  status text default 'pending'::text not null,
+  attempts integer default 0 not null,
+  created_at timestamp with time zone default clock_timestamp() not null,
+  next_attempt_at timestamp with time zone default clock_timestamp() not null,
+  claimed_until timestamp with time zone,
+  claim_token text,
+  last_attempt_at timestamp with time zone,
+  last_error text,
+  finished_at timestamp with time zone
+);
+alter table public.pricing_webhook_outbox enable row level security;
+
+create table public.pricing_webhook_provider_state (
+  provider text not null,
+  stale boolean not null,
+  reason text,
+  changed_at timestamp with time zone not null
+);
+alter table public.pricing_webhook_provider_state enable row level security;
+
+create table public.pricing_webhook_totals (
+  outcome text not null,
+  value bigint default 0 not null
+);
+alter table public.pricing_webhook_totals enable row level security;
+
 -- sequences
 
 -- public.model_pricing_history_id_seq: the identity sequence of public.model_pricing_history.id
@@ -171,6 +204,8 @@ alter table public.pricing_sync_runs enable row level security;
 -- public.pricing_held_changes_id_seq: the identity sequence of public.pricing_held_changes.id
 
 -- public.pricing_sync_runs_id_seq: the identity sequence of public.pricing_sync_runs.id
+
+-- public.pricing_webhook_outbox_id_seq: the identity sequence of public.pricing_webhook_outbox.id
 
 -- constraints
 
@@ -218,6 +253,20 @@ alter table public.pricing_sync_runs add constraint pricing_sync_runs_status_che
 
 alter table public.pricing_sync_runs add constraint pricing_sync_runs_trigger_check CHECK ((trigger = ANY (ARRAY['cron'::text, 'manual'::text, 'cli'::text, 'approve'::text, 'reject'::text, 'pin'::text, 'rollback'::text])));
 
+alter table public.pricing_webhook_outbox add constraint pricing_webhook_outbox_event_type_check CHECK ((event_type = ANY (ARRAY['prices.changed'::text, 'changes.held'::text, 'sync.failed'::text, 'provider.stale'::text, 'provider.fresh'::text])));
+
+alter table public.pricing_webhook_outbox add constraint pricing_webhook_outbox_pkey PRIMARY KEY (id);
+
+alter table public.pricing_webhook_outbox add constraint pricing_webhook_outbox_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'delivered'::text, 'dead'::text, 'discarded'::text])));
+
+alter table public.pricing_webhook_outbox add constraint pricing_webhook_outbox_webhook_id_key UNIQUE (webhook_id);
+
+alter table public.pricing_webhook_provider_state add constraint pricing_webhook_provider_state_pkey PRIMARY KEY (provider);
+
+alter table public.pricing_webhook_totals add constraint pricing_webhook_totals_outcome_check CHECK ((outcome = ANY (ARRAY['delivered'::text, 'dead'::text])));
+
+alter table public.pricing_webhook_totals add constraint pricing_webhook_totals_pkey PRIMARY KEY (outcome);
+
 -- indexes
 
 CREATE INDEX model_pricing_history_model_idx ON public.model_pricing_history USING btree (provider, model_id, effective_at DESC);
@@ -237,6 +286,12 @@ CREATE INDEX pricing_held_changes_status_idx ON public.pricing_held_changes USIN
 CREATE INDEX pricing_sync_runs_started_idx ON public.pricing_sync_runs USING btree (started_at DESC);
 
 CREATE INDEX pricing_sync_runs_trigger_started_idx ON public.pricing_sync_runs USING btree (trigger, started_at DESC);
+
+CREATE INDEX pricing_webhook_outbox_pending_idx ON public.pricing_webhook_outbox USING btree (ordering_key, id) WHERE (status = 'pending'::text);
+
+CREATE INDEX pricing_webhook_outbox_status_idx ON public.pricing_webhook_outbox USING btree (status, id DESC);
+
+CREATE INDEX pricing_webhook_outbox_tx_idx ON public.pricing_webhook_outbox USING btree (txid, event_type, ordering_key) WHERE (status = 'pending'::text);
 
 -- functions
 
@@ -2032,6 +2087,317 @@ begin
 end;
 $function$;
 
+CREATE OR REPLACE FUNCTION public.pricing_webhook_claim(p_now timestamp with time zone, p_limit integer, p_claim_seconds integer)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  v_now timestamptz := coalesce(p_now, clock_timestamp());
+  v_claimed jsonb;
+begin
+  if p_limit is null or p_limit < 1 or p_claim_seconds is null or p_claim_seconds < 1 then
+    raise exception 'limit and claim seconds must be positive' using errcode = '22023';
+  end if;
+  with heads as (
+    select distinct on (o.ordering_key) o.id, o.next_attempt_at, o.claimed_until
+      from public.pricing_webhook_outbox o
+     where o.status = 'pending'
+     order by o.ordering_key, o.id
+  ), due as (
+    select h.id from heads h
+     where h.next_attempt_at <= v_now and (h.claimed_until is null or h.claimed_until <= v_now)
+     order by h.id limit p_limit
+  ), claimed as (
+    update public.pricing_webhook_outbox o
+       set claimed_until = v_now + make_interval(secs => p_claim_seconds),
+           claim_token = replace(gen_random_uuid()::text, '-', '')
+      from due
+     where o.id = due.id and o.status = 'pending'
+       and (o.claimed_until is null or o.claimed_until <= v_now)
+    returning o.*
+  )
+  select coalesce(jsonb_agg(jsonb_build_object(
+           'id', c.id, 'webhook_id', c.webhook_id, 'type', c.event_type, 'ordering_key', c.ordering_key,
+           'attempts', c.attempts, 'created_at', c.created_at, 'claim_token', c.claim_token,
+           'data', c.data) order by c.id), '[]'::jsonb)
+    into v_claimed from claimed c;
+  return jsonb_build_object('events', v_claimed);
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.pricing_webhook_merge_changes(p_old jsonb, p_new jsonb)
+ RETURNS jsonb
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  select p_old || jsonb_build_object(
+    'total', (p_old ->> 'total')::bigint + (p_new ->> 'total')::bigint,
+    'counts', (select coalesce(jsonb_object_agg(k, n), '{}'::jsonb)
+                 from (select key as k, sum(value::bigint) as n
+                         from (select * from jsonb_each_text(p_old -> 'counts')
+                               union all select * from jsonb_each_text(p_new -> 'counts')) c
+                        group by key) s),
+    'first_history_id', least((p_old ->> 'first_history_id')::bigint, (p_new ->> 'first_history_id')::bigint),
+    'last_history_id', greatest((p_old ->> 'last_history_id')::bigint, (p_new ->> 'last_history_id')::bigint),
+    'changes', (select coalesce(jsonb_agg(c order by (c ->> 'id')::bigint), '[]'::jsonb)
+                  from (select c from jsonb_array_elements((p_old -> 'changes') || (p_new -> 'changes')) c
+                         order by (c ->> 'id')::bigint limit 100) x),
+    'changes_truncated', (p_old ->> 'total')::bigint + (p_new ->> 'total')::bigint > 100);
+$function$;
+
+CREATE OR REPLACE FUNCTION public.pricing_webhook_merge_held(p_old jsonb, p_new jsonb)
+ RETURNS jsonb
+ LANGUAGE sql
+ IMMUTABLE
+ SET search_path TO ''
+AS $function$
+  select p_old || jsonb_build_object(
+    'total', (p_old ->> 'total')::bigint + (p_new ->> 'total')::bigint,
+    'held', (select coalesce(jsonb_agg(h order by (h ->> 'id')::bigint), '[]'::jsonb)
+               from (select h from jsonb_array_elements((p_old -> 'held') || (p_new -> 'held')) h
+                      order by (h ->> 'id')::bigint limit 100) x),
+    'held_truncated', (p_old ->> 'total')::bigint + (p_new ->> 'total')::bigint > 100);
+$function$;
+
+CREATE OR REPLACE FUNCTION public.pricing_webhook_note_freshness(p_states jsonb, p_now timestamp with time zone)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  v_now timestamptz := coalesce(p_now, clock_timestamp());
+  v_state record;
+  v_previous public.pricing_webhook_provider_state%rowtype;
+  v_announced jsonb := '[]'::jsonb;
+begin
+  if jsonb_typeof(p_states) is distinct from 'array' then
+    raise exception 'states must be a JSON array' using errcode = '22023';
+  end if;
+  perform 1 from public.pricing_sync_lease where id = 1 for update;
+  for v_state in
+    select s.provider, s.stale, s.reason
+      from jsonb_to_recordset(p_states) as s(provider text, stale boolean, reason text)
+     where s.provider is not null and s.stale is not null
+     order by s.provider
+  loop
+    select * into v_previous from public.pricing_webhook_provider_state where provider = v_state.provider;
+    if v_previous.provider is null and not v_state.stale then
+      insert into public.pricing_webhook_provider_state (provider, stale, reason, changed_at)
+      values (v_state.provider, false, v_state.reason, v_now);
+    elsif v_previous.provider is null or v_previous.stale <> v_state.stale then
+      insert into public.pricing_webhook_provider_state as p (provider, stale, reason, changed_at)
+      values (v_state.provider, v_state.stale, v_state.reason, v_now)
+      on conflict (provider) do update set stale = excluded.stale, reason = excluded.reason,
+                                           changed_at = excluded.changed_at;
+      insert into public.pricing_webhook_outbox (event_type, ordering_key, data, created_at, next_attempt_at)
+      values (case when v_state.stale then 'provider.stale' else 'provider.fresh' end, v_state.provider,
+              jsonb_build_object('provider', v_state.provider, 'stale', v_state.stale, 'reason', v_state.reason,
+                                 'since', v_now), v_now, v_now);
+      v_announced := v_announced || jsonb_build_object('provider', v_state.provider, 'stale', v_state.stale);
+    end if;
+  end loop;
+  return jsonb_build_object('announced', v_announced);
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.pricing_webhook_on_held()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  v_group record;
+begin
+  for v_group in
+    select g.provider,
+           jsonb_build_object(
+             'provider', g.provider, 'run_id', g.run_id, 'total', g.total,
+             'held', (select coalesce(jsonb_agg(jsonb_build_object(
+                               'id', h.id, 'model_id', h.model_id, 'reason', h.reason, 'detail', h.detail,
+                               'current', h.current_prices, 'proposed', h.proposed_prices) order by h.id), '[]'::jsonb)
+                        from (select * from new_rows where provider = g.provider and status = 'pending'
+                               order by id limit 100) h),
+             'held_truncated', g.total > 100) as data
+      from (select provider, count(*) as total, max(last_run_id) as run_id
+              from new_rows where status = 'pending' group by provider) g
+     order by g.provider
+  loop
+    perform public.pricing_webhook_write('changes.held', v_group.provider, v_group.data, 'held');
+  end loop;
+  return null;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.pricing_webhook_on_history()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  v_group record;
+begin
+  for v_group in
+    select g.provider,
+           jsonb_build_object(
+             'provider', g.provider, 'run_id', g.run_id,
+             'trigger', (select r.trigger from public.pricing_sync_runs r where r.id = g.run_id),
+             'total', g.total, 'first_history_id', g.first_id, 'last_history_id', g.last_id,
+             'counts', (select jsonb_object_agg(k.kind, k.n)
+                          from (select kind, count(*) as n from new_rows where provider = g.provider
+                                 group by kind) k),
+             'changes', (select coalesce(jsonb_agg(jsonb_build_object(
+                                  'id', c.id, 'model_id', c.model_id, 'kind', c.kind, 'before', c.old_prices,
+                                  'after', c.new_prices, 'effective_at', c.effective_at) order by c.id), '[]'::jsonb)
+                           from (select * from new_rows where provider = g.provider order by id limit 100) c),
+             'changes_truncated', g.total > 100) as data
+      from (select provider, min(id) as first_id, max(id) as last_id, count(*) as total, max(run_id) as run_id
+              from new_rows group by provider) g
+     order by g.provider
+  loop
+    perform public.pricing_webhook_write('prices.changed', v_group.provider, v_group.data, 'changes');
+  end loop;
+  return null;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.pricing_webhook_on_run()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+begin
+  insert into public.pricing_webhook_outbox (event_type, ordering_key, data)
+  values ('sync.failed', '*', jsonb_build_object(
+    'run_id', new.id, 'status', new.status, 'trigger', new.trigger, 'error', new.error,
+    'started_at', new.started_at, 'finished_at', new.finished_at,
+    'providers', (select coalesce(jsonb_object_agg(e.key, jsonb_build_object(
+                           'reason', e.value -> 'error' ->> 'reason', 'message', e.value -> 'error' ->> 'message')),
+                         '{}'::jsonb)
+                    from jsonb_each(case when jsonb_typeof(new.results -> 'providers') = 'object'
+                                         then new.results -> 'providers' else '{}'::jsonb end) e
+                   where jsonb_typeof(e.value -> 'error') = 'object')));
+  return null;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.pricing_webhook_read_outbox(p_dead_limit integer)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  select jsonb_build_object(
+    'pending', (select count(*) from public.pricing_webhook_outbox where status = 'pending'),
+    'oldest_pending_at', (select min(created_at) from public.pricing_webhook_outbox where status = 'pending'),
+    'oldest_pending_age_seconds', (select coalesce(greatest(extract(epoch from clock_timestamp() - min(created_at)), 0), 0)
+                                     from public.pricing_webhook_outbox where status = 'pending'),
+    'dead', (select count(*) from public.pricing_webhook_outbox where status = 'dead'),
+    'delivered_total', coalesce((select value from public.pricing_webhook_totals where outcome = 'delivered'), 0),
+    'dead_total', coalesce((select value from public.pricing_webhook_totals where outcome = 'dead'), 0),
+    'dead_events', (select coalesce(jsonb_agg(jsonb_build_object(
+                             'id', d.id, 'webhook_id', d.webhook_id, 'type', d.event_type,
+                             'ordering_key', d.ordering_key, 'attempts', d.attempts, 'created_at', d.created_at,
+                             'last_attempt_at', d.last_attempt_at, 'last_error', d.last_error) order by d.id desc),
+                           '[]'::jsonb)
+                      from (select * from public.pricing_webhook_outbox where status = 'dead'
+                             order by id desc limit greatest(coalesce(p_dead_limit, 0), 0)) d));
+$function$;
+
+CREATE OR REPLACE FUNCTION public.pricing_webhook_settle(p_id bigint, p_claim_token text, p_delivered boolean, p_error text, p_now timestamp with time zone)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  v_now timestamptz := coalesce(p_now, clock_timestamp());
+  v_backoff integer[] := array[60, 300, 1800, 7200, 21600, 43200, 86400];
+  v_row public.pricing_webhook_outbox%rowtype;
+  v_status text;
+begin
+  select * into v_row from public.pricing_webhook_outbox
+   where id = p_id and status = 'pending' and claim_token = p_claim_token for update;
+  if v_row.id is null then
+    return jsonb_build_object('status', 'not_claimed', 'next_attempt_at', null);
+  end if;
+  v_status := case when p_delivered then 'delivered'
+                   when v_row.attempts + 1 > array_length(v_backoff, 1) then 'dead'
+                   else 'pending' end;
+  update public.pricing_webhook_outbox
+     set attempts = attempts + 1, last_attempt_at = v_now, status = v_status,
+         last_error = case when p_delivered then last_error else left(p_error, 500) end,
+         next_attempt_at = case when v_status = 'pending'
+                                then v_now + make_interval(secs => v_backoff[v_row.attempts + 1])
+                                else next_attempt_at end,
+         finished_at = case when v_status = 'pending' then null else v_now end,
+         claimed_until = null, claim_token = null
+   where id = p_id
+  returning * into v_row;
+  if v_status <> 'pending' then
+    insert into public.pricing_webhook_totals as t (outcome, value) values (v_status, 1)
+    on conflict (outcome) do update set value = t.value + 1;
+  end if;
+  return jsonb_build_object('status', v_status,
+                            'next_attempt_at', case when v_status = 'pending' then v_row.next_attempt_at end);
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.pricing_webhook_tidy(p_now timestamp with time zone, p_discard_pending boolean)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  v_now timestamptz := coalesce(p_now, clock_timestamp());
+  v_discarded integer := 0;
+  v_deleted integer;
+begin
+  if p_discard_pending then
+    update public.pricing_webhook_outbox set status = 'discarded', finished_at = v_now,
+                                             claimed_until = null, claim_token = null
+     where status = 'pending';
+    get diagnostics v_discarded = row_count;
+  end if;
+  delete from public.pricing_webhook_outbox
+   where status <> 'pending' and finished_at < v_now - interval '30 days';
+  get diagnostics v_deleted = row_count;
+  return jsonb_build_object('discarded', v_discarded, 'deleted', v_deleted);
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.pricing_webhook_write(p_type text, p_key text, p_data jsonb, p_merge text)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  v_id bigint;
+  v_old jsonb;
+begin
+  select id, data into v_id, v_old from public.pricing_webhook_outbox
+   where txid = txid_current() and event_type = p_type and ordering_key = p_key and status = 'pending'
+   for update;
+  if v_id is null then
+    insert into public.pricing_webhook_outbox (event_type, ordering_key, data) values (p_type, p_key, p_data);
+  elsif p_merge = 'changes' then
+    update public.pricing_webhook_outbox set data = public.pricing_webhook_merge_changes(v_old, p_data)
+     where id = v_id;
+  else
+    update public.pricing_webhook_outbox set data = public.pricing_webhook_merge_held(v_old, p_data)
+     where id = v_id;
+  end if;
+end;
+$function$;
+
 -- triggers
 
 CREATE TRIGGER pricing_price_version_delete AFTER DELETE ON public.model_pricing REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.pricing_bump_price_version();
@@ -2041,6 +2407,10 @@ CREATE TRIGGER pricing_price_version_insert AFTER INSERT ON public.model_pricing
 CREATE TRIGGER pricing_price_version_update AFTER UPDATE ON public.model_pricing REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.pricing_bump_price_version();
 
 CREATE TRIGGER pricing_history_lock_lease BEFORE INSERT ON public.model_pricing_history FOR EACH STATEMENT EXECUTE FUNCTION public.pricing_history_lock_lease();
+
+CREATE TRIGGER pricing_webhook_history AFTER INSERT ON public.model_pricing_history REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.pricing_webhook_on_history();
+
+CREATE TRIGGER pricing_webhook_held AFTER INSERT ON public.pricing_held_changes REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.pricing_webhook_on_held();
 
 CREATE TRIGGER pricing_price_version_delete AFTER DELETE ON public.pricing_litellm_entries REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.pricing_bump_price_version();
 
@@ -2053,6 +2423,8 @@ CREATE TRIGGER pricing_price_version_delete AFTER DELETE ON public.pricing_pins 
 CREATE TRIGGER pricing_price_version_insert AFTER INSERT ON public.pricing_pins REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.pricing_bump_price_version();
 
 CREATE TRIGGER pricing_price_version_update AFTER UPDATE ON public.pricing_pins REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.pricing_bump_price_version();
+
+CREATE TRIGGER pricing_webhook_run AFTER UPDATE OF status ON public.pricing_sync_runs FOR EACH ROW WHEN (((old.status = 'running'::text) AND (new.status = ANY (ARRAY['failed'::text, 'partial'::text])) AND (NOT new.dry_run) AND (new.trigger = ANY (ARRAY['cron'::text, 'manual'::text, 'cli'::text])))) EXECUTE FUNCTION public.pricing_webhook_on_run();
 
 -- policies
 
@@ -2166,6 +2538,28 @@ grant execute on function public.pricing_stored_prices(p_provider text, p_model_
 
 grant execute on function public.pricing_take_lease(p_trigger text, p_triggered_by text, p_dry_r to service_role;
 
+grant execute on function public.pricing_webhook_claim(p_now timestamp with time zone, p_limit i to service_role;
+
+grant execute on function public.pricing_webhook_merge_changes(p_old jsonb, p_new jsonb) to service_role;
+
+grant execute on function public.pricing_webhook_merge_held(p_old jsonb, p_new jsonb) to service_role;
+
+grant execute on function public.pricing_webhook_note_freshness(p_states jsonb, p_now timestamp  to service_role;
+
+grant execute on function public.pricing_webhook_on_held() to service_role;
+
+grant execute on function public.pricing_webhook_on_history() to service_role;
+
+grant execute on function public.pricing_webhook_on_run() to service_role;
+
+grant execute on function public.pricing_webhook_read_outbox(p_dead_limit integer) to service_role;
+
+grant execute on function public.pricing_webhook_settle(p_id bigint, p_claim_token text, p_deliv to service_role;
+
+grant execute on function public.pricing_webhook_tidy(p_now timestamp with time zone, p_discard_ to service_role;
+
+grant execute on function public.pricing_webhook_write(p_type text, p_key text, p_data jsonb, p_ to service_role;
+
 grant delete, insert, maintain, references, select, trigger, truncate, update on table public.model_pricing to service_role;
 
 grant delete, insert, maintain, references, select, trigger, truncate, update on table public.model_pricing_history to service_role;
@@ -2189,6 +2583,12 @@ grant delete, insert, maintain, references, select, trigger, truncate, update on
 grant delete, insert, maintain, references, select, trigger, truncate, update on table public.pricing_sync_lease to service_role;
 
 grant delete, insert, maintain, references, select, trigger, truncate, update on table public.pricing_sync_runs to service_role;
+
+grant delete, insert, maintain, references, select, trigger, truncate, update on table public.pricing_webhook_outbox to service_role;
+
+grant delete, insert, maintain, references, select, trigger, truncate, update on table public.pricing_webhook_provider_state to service_role;
+
+grant delete, insert, maintain, references, select, trigger, truncate, update on table public.pricing_webhook_totals to service_role;
 
 grant usage on type public.pricing_prices to public;
 

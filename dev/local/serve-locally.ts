@@ -135,6 +135,7 @@ export function configErrorLines(problems: readonly ConfigProblem[]): string[] {
     storage: 'stops everything that uses the database',
     pins: 'stops setting pins',
     access: 'only what it grants stays closed',
+    webhooks: 'stops sending webhooks (the outbox keeps the events)',
   };
   return [
     `configuration errors (${problems.length}):`,

@@ -10,6 +10,7 @@ import type { ProviderDefinition } from '../providers/provider-definition.js';
 import { createProviderSource, PROVIDERS } from '../providers/registry.js';
 import { runSync, type SyncOutcome, type SyncRequest } from '../sync/run-sync.js';
 import { startTracing } from '../tracing/start-tracing.js';
+import { WebhookDispatcher } from '../webhooks/webhook-dispatcher.js';
 
 /**
  * What every function needs, built once per instance from env: config, store, provider sources
@@ -26,6 +27,8 @@ export interface AppContext {
   /** Sources for every configured provider. */
   sources: ProviderSource[];
   sync(request: SyncRequest): Promise<SyncOutcome>;
+  /** Sends the outbox's webhooks: in the background after a commit, and on every cron tick. */
+  webhooks: WebhookDispatcher;
   /** Why a store call failed, in one line (`cannot reach Postgres at host:port …` when it is that). */
   explainStoreFailure(error: unknown): string;
   /**
@@ -71,6 +74,7 @@ export function createAppContext(options: {
             providers,
           ),
         );
+  const webhooks = new WebhookDispatcher(options.store, config.webhook, logger);
   return {
     config,
     store: options.store,
@@ -78,7 +82,13 @@ export function createAppContext(options: {
     env: options.env,
     providers,
     sources,
-    sync: (request) => runSync({ store: options.store, sources, settings: config, logger }, request),
+    sync: async (request) => {
+      const outcome = await runSync({ store: options.store, sources, settings: config, logger }, request);
+      // The run's events are committed with it: send them now, without waiting.
+      if (outcome.kind !== 'refused' && !request.dryRun) webhooks.afterCommit();
+      return outcome;
+    },
+    webhooks,
     explainStoreFailure: (error) => storeFailureMessage(error, options.store.kind, options.env),
   };
 }

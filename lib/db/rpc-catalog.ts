@@ -41,6 +41,13 @@ import {
   setPinResult,
 } from './operator-results.js';
 import { changesPage } from './feed-results.js';
+import {
+  claimedEvents,
+  freshnessResult,
+  outboxSnapshot,
+  settleResult,
+  tidyResult,
+} from './webhook-results.js';
 
 /**
  * Every SQL function the service calls, declared once: its arguments in the order the function
@@ -275,6 +282,41 @@ export const RPC_CATALOG = {
     returns: 'jsonb',
     result: changesPage,
   },
+  // The webhook outbox (lib/webhooks/webhook-outbox.ts).
+  pricing_webhook_note_freshness: {
+    args: {
+      p_states: jsonb(
+        z
+          .array(z.object({ provider: z.string(), stale: z.boolean(), reason: z.string().nullable() }))
+          .readonly(),
+      ),
+      p_now: nullableTimestamp,
+    },
+    returns: 'jsonb',
+    result: freshnessResult,
+  },
+  pricing_webhook_claim: {
+    args: { p_now: nullableTimestamp, p_limit: integer, p_claim_seconds: integer },
+    returns: 'jsonb',
+    result: claimedEvents,
+  },
+  pricing_webhook_settle: {
+    args: {
+      p_id: bigint,
+      p_claim_token: text,
+      p_delivered: boolean,
+      p_error: nullableText,
+      p_now: nullableTimestamp,
+    },
+    returns: 'jsonb',
+    result: settleResult,
+  },
+  pricing_webhook_tidy: {
+    args: { p_now: nullableTimestamp, p_discard_pending: boolean },
+    returns: 'jsonb',
+    result: tidyResult,
+  },
+  pricing_webhook_read_outbox: { args: { p_dead_limit: integer }, returns: 'jsonb', result: outboxSnapshot },
 } as const satisfies Record<string, Declaration>;
 
 type Catalog = typeof RPC_CATALOG;

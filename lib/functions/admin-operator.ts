@@ -24,6 +24,8 @@ export async function operatorEndpoint(
   requireConfig(context.config, needs);
   const answer = await act(new OperatorStore(context.store), admin, new URL(request.url));
   if (answer.status === 200 && request.method !== 'GET') {
+    // The action's events are committed with it: send them now, without waiting.
+    context.webhooks.afterCommit();
     context.logger.info(
       { admin, run_id: answer.body.run_id, path: new URL(request.url).pathname },
       'operator action applied',

@@ -3,6 +3,7 @@ import { requireKey } from '../edge/authorize.js';
 import { requireConfig } from '../edge/invalid-configuration.js';
 import { json } from '../edge/responses.js';
 import { cronDecision } from '../scheduler/due.js';
+import { configErrorsFor } from '../config.js';
 import { runSummary } from './run-summary.js';
 
 /**
@@ -11,12 +12,27 @@ import { runSummary } from './run-summary.js';
  * refused by the lease or not due.
  */
 export async function cronTick(request: Request, context: AppContext): Promise<Response> {
-  const { config, logger } = context;
+  const { config } = context;
   requireKey(
     request,
     config.cronSecret ? [{ name: 'vercel-cron', key: config.cronSecret }] : [],
     'CRON_SECRET',
   );
+  try {
+    return await scheduledSync(context);
+  } finally {
+    // Every tick, whether it synced, was not due, disabled or its sync misconfigured: webhooks
+    // still go out (after the sync, so its events are among them). Never throws. Without a usable
+    // database there is no outbox to read.
+    if (configErrorsFor(config, 'storage').length === 0) {
+      await context.webhooks.tick({ providers: config.providers, intervalHours: config.intervalHours });
+    }
+  }
+}
+
+/** The tick's sync, if it is due. */
+async function scheduledSync(context: AppContext): Promise<Response> {
+  const { config, logger } = context;
   requireConfig(config, 'sync', '❌ Scheduled pricing sync failed: invalid configuration');
   if (!config.enabled) {
     logger.info('Pricing sync scheduler disabled');

@@ -3,10 +3,12 @@ import { requireKey } from '../edge/authorize.js';
 import { HttpError } from '../edge/http-error.js';
 import { VERSION } from '../version.js';
 import { buildExposition, EXPOSITION_CONTENT_TYPE } from '../metrics/build-exposition.js';
+import { webhookExposition } from '../metrics/webhook-metrics.js';
+import { readOutbox } from '../webhooks/webhook-outbox.js';
 
 /**
  * GET /metrics: the exposition built from stored totals. Open unless METRICS_TOKEN is set, as the
- * seed documents it; 404 with PROMETHEUS_ENABLED=false. The snapshot is read in one call before
+ * seed documents it; 404 with PROMETHEUS_ENABLED=false. The snapshots are read before
  * anything is written, so a database error (503, from the HTTP edge) never yields half a scrape.
  */
 export async function serveMetrics(request: Request, context: AppContext): Promise<Response> {
@@ -19,8 +21,8 @@ export async function serveMetrics(request: Request, context: AppContext): Promi
       'metrics',
     );
   }
-  const snapshot = await store.readMetrics();
-  const body = await buildExposition(snapshot, config, VERSION);
+  const [snapshot, outbox] = await Promise.all([store.readMetrics(), readOutbox(store, 0)]);
+  const body = (await buildExposition(snapshot, config, VERSION)) + '\n' + (await webhookExposition(outbox));
   return new Response(body, {
     status: 200,
     headers: { 'content-type': EXPOSITION_CONTENT_TYPE, 'cache-control': 'no-store' },

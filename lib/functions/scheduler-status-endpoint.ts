@@ -4,6 +4,7 @@ import { json } from '../edge/responses.js';
 import { cronDecision } from '../scheduler/due.js';
 import { nextCronTime, SYNC_CRON_SCHEDULE } from '../scheduler/cron-schedule.js';
 import { configErrorsFor } from '../config.js';
+import { webhookStatus } from '../webhooks/webhook-status.js';
 
 /** GET /admin/pricing/scheduler/status: the seed's shape, plus what an operator needs next. */
 export async function schedulerStatus(request: Request, context: AppContext): Promise<Response> {
@@ -75,6 +76,7 @@ export async function schedulerStatus(request: Request, context: AppContext): Pr
     held_changes: Object.fromEntries(
       config.providers.map((provider) => [provider, rows.get(provider)?.heldCount ?? 0]),
     ),
+    webhooks: await webhookStatus(context.store, config.webhook),
     config_errors: config.errors,
     ...(config.cronSecret === null
       ? { warnings: ['CRON_SECRET is not set: every cron tick is refused'] }
