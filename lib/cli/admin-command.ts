@@ -1,7 +1,9 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { HttpError } from '../edge/http-error.js';
-import { configErrorsFor, readConfig } from '../config.js';
+import { configErrorsFor, readConfig, type Config } from '../config.js';
+import type { PricingStore } from '../db/pricing-store.js';
+import { freshnessView, readFreshnessState } from '../sync/provider-freshness.js';
 import { storeFailureMessage } from '../db/database-url.js';
 import { DEMO_PGLITE_DATA_DIR, storageConfigFromEnv } from '../db/open-store.js';
 import type { PriceBounds } from '../sync/price-bounds.js';
@@ -23,6 +25,7 @@ export const ADMIN_USAGE = `usage: npm run -s admin -- [--demo] [--json] <comman
   runs list [--limit N] [--before ID]
   runs rollback RUN_ID [--force]
   prices [--at ISO] [--provider P[,Q]] [--model MODEL_ID] [--history] [--limit N] [--cursor C] [--before ID]
+  providers   (every provider with stored models or configured: last success, stale, why, failing since)
 prices are USD per 1M tokens, as decimal strings (3, 0.15); a table on a terminal, JSON with --json or when piped;
 --demo acts on npm run demo's data (.data/demo-pglite)`;
 
@@ -123,6 +126,8 @@ export function adminRequest(words: string[], values: Values): AdminRequest {
         query: {},
         body: { action: 'rollback', run_id: rest[0], force: values.force ?? false },
       };
+    case 'providers':
+      return { method: 'GET', path: STATUS_PATH, query: {} };
     default:
       if (group === 'prices' && words.length === 1) return pricesRequest(values);
       usage(`unknown command ${JSON.stringify(words.join(' ').slice(0, 60))}`);
@@ -188,6 +193,12 @@ type Send = (request: AdminRequest) => Promise<actions.ActionAnswer>;
  * The whole pin is said on `say` before it is set. A model not stored answers 404 as the endpoint.
  */
 async function perform(request: AdminRequest, send: Send, say: (line: string) => void) {
+  if (request.path === STATUS_PATH) {
+    // The status's provider table alone, as the store path answers it.
+    const status = await send(request);
+    if (status.status !== 200) return status;
+    return { status: 200, body: { success: true, providers: status.body.providers } };
+  }
   if (request.method !== 'PUT' || request.path !== '/admin/pricing/pins') return send(request);
   const body = request.body as {
     provider?: unknown;
@@ -240,33 +251,42 @@ async function perform(request: AdminRequest, send: Send, say: (line: string) =>
   return send({ ...request, body: { ...request.body, prices } });
 }
 
+/** The status endpoint: `providers` asks it for its provider table. */
+const STATUS_PATH = '/admin/pricing/scheduler/status';
+
 /** Runs one endpoint call on the operator's store: the same actions the admin endpoints call. */
 async function dispatch(
-  store: OperatorStore,
+  store: PricingStore,
   request: AdminRequest,
   actor: string,
-  bounds: PriceBounds,
+  config: Config,
 ): Promise<actions.ActionAnswer> {
   // adminRequest gives each endpoint every parameter it knows, as the endpoints' queryOf does.
   const query = request.query as never;
   const body = request.body ?? {};
+  const operator = new OperatorStore(store);
+  const bounds: PriceBounds = { maxPricePer1m: config.maxPricePer1m };
   switch (`${request.method} ${request.path}`) {
+    case `GET ${STATUS_PATH}`: {
+      const freshness = await readFreshnessState(store, config);
+      return { status: 200, body: { success: true, providers: freshness.providers.map(freshnessView) } };
+    }
     case 'GET /admin/pricing/held':
-      return actions.listHeld(store, query);
+      return actions.listHeld(operator, query);
     case 'POST /admin/pricing/held':
-      return actions.decideHeld(store, body, actor);
+      return actions.decideHeld(operator, body, actor);
     case 'GET /admin/pricing/pins':
-      return actions.listPins(store, query);
+      return actions.listPins(operator, query);
     case 'PUT /admin/pricing/pins':
-      return actions.setPin(store, body, actor, bounds);
+      return actions.setPin(operator, body, actor, bounds);
     case 'DELETE /admin/pricing/pins':
-      return actions.removePin(store, query, actor);
+      return actions.removePin(operator, query, actor);
     case 'GET /admin/pricing/runs':
-      return actions.listRuns(store, query);
+      return actions.listRuns(operator, query);
     case 'POST /admin/pricing/runs':
-      return actions.rollbackRun(store, body, actor);
+      return actions.rollbackRun(operator, body, actor);
     default:
-      return actions.pricesAt(store, query);
+      return actions.pricesAt(operator, query);
   }
 }
 
@@ -371,9 +391,7 @@ export async function runAdminCommand(
     () => open(env),
     async (store) => {
       try {
-        const operator = new OperatorStore(store);
-        const bounds = { maxPricePer1m: config.maxPricePer1m };
-        return print(await perform(request, (call) => dispatch(operator, call, via, bounds), io.err));
+        return print(await perform(request, (call) => dispatch(store, call, via, config), io.err));
       } catch (error) {
         if (error instanceof HttpError) {
           io.err(error.message);

@@ -54,6 +54,14 @@ const TABLES: Record<string, Column[]> = {
     ['cache_read', (row) => row.cache_read_price_per_1m_tokens],
     ['effective_at', (row) => row.effective_at],
   ],
+  providers: [
+    ['provider', (row) => row.provider],
+    ['configured', (row) => row.configured],
+    ['last_success_at', (row) => row.last_success_at ?? 'never'],
+    ['stale', (row) => row.stale],
+    ['stale_reason', (row) => row.stale_reason],
+    ['failing_since', (row) => row.failing_since],
+  ],
   history: [
     ['id', (row) => row.id],
     ['provider', (row) => row.provider],

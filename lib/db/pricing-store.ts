@@ -4,6 +4,7 @@ import type { FinishedRunStatus, RunTrigger } from '../domain/run-types.js';
 import type {
   CommitResult,
   FinishResult,
+  FreshnessSnapshot,
   LeaseResult,
   LiteLlmMapSource,
   MetricsSnapshot,
@@ -20,6 +21,8 @@ export type {
   ActivePrice,
   CommitResult,
   FinishResult,
+  FreshnessRow,
+  FreshnessSnapshot,
   LeaseResult,
   LiteLlmMapSource,
   MetricsSnapshot,
@@ -69,6 +72,8 @@ export interface PricesQuery {
   limit: number;
   /** The price version the caller already has (from its ETag). */
   knownVersion?: string | null;
+  /** Providers whose rows are left out (the stale ones, for `?stale=false`). */
+  excludeProviders?: readonly string[] | null;
 }
 
 /** Rows per call when staging a large apply: keeps each request well under PostgREST's body limit. */
@@ -228,7 +233,16 @@ export class PricingStore {
       p_after_model_id: query.after?.[1] ?? null,
       p_limit: query.limit,
       p_known_version: query.knownVersion ?? null,
+      p_exclude_providers: query.excludeProviders ?? null,
     });
+  }
+
+  /**
+   * Every provider with stored models or a provider row: its last success, the start of its failing
+   * streak, whether it has models; and the database's clock. lib/sync/provider-freshness judges it.
+   */
+  async readFreshness(): Promise<FreshnessSnapshot> {
+    return this.rpc('pricing_read_freshness', {});
   }
 
   /**

@@ -3,11 +3,13 @@ import { requireKey } from '../edge/authorize.js';
 import { HttpError } from '../edge/http-error.js';
 import { VERSION } from '../version.js';
 import { buildExposition, EXPOSITION_CONTENT_TYPE } from '../metrics/build-exposition.js';
+import { readFreshnessState } from '../sync/provider-freshness.js';
 
 /**
  * GET /metrics: the exposition built from stored totals. Open unless METRICS_TOKEN is set, as the
  * seed documents it; 404 with PROMETHEUS_ENABLED=false. The snapshot is read in one call before
- * anything is written, so a database error (503, from the HTTP edge) never yields half a scrape.
+ * anything is written, with the providers' freshness, so a database error (503, from the HTTP edge)
+ * never yields half a scrape.
  */
 export async function serveMetrics(request: Request, context: AppContext): Promise<Response> {
   const { config, store } = context;
@@ -20,7 +22,8 @@ export async function serveMetrics(request: Request, context: AppContext): Promi
     );
   }
   const snapshot = await store.readMetrics();
-  const body = await buildExposition(snapshot, config, VERSION);
+  const freshness = await readFreshnessState(store, config);
+  const body = await buildExposition(snapshot, config, VERSION, freshness.providers);
   return new Response(body, {
     status: 200,
     headers: { 'content-type': EXPOSITION_CONTENT_TYPE, 'cache-control': 'no-store' },
