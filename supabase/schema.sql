@@ -793,8 +793,7 @@ CREATE OR REPLACE FUNCTION public.pricing_note_failing_since()
 AS $function$
 begin
   if tg_op = 'UPDATE' then
-    new.failing_since := old.failing_since;
-    if new.last_success_at is distinct from old.last_success_at then
+    if new.last_success_at > coalesce(old.last_success_at, '-infinity'::timestamptz) then
       new.failing_since := null;
     elsif new.last_error_reason is not null and old.failing_since is null
           and new.last_attempt_at is distinct from old.last_attempt_at then

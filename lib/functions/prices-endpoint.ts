@@ -2,7 +2,7 @@ import type { AppContext } from '../app/app-context.js';
 import { fitPage, MAX_PAGE_BODY_BYTES } from '../edge/page-budget.js';
 import { encodeCursor } from '../edge/page-cursor.js';
 import { json } from '../edge/responses.js';
-import { readFreshnessState, rowFreshness } from '../sync/provider-freshness.js';
+import { freshnessKey, readFreshnessState, rowFreshness } from '../sync/provider-freshness.js';
 import {
   authorizePriceRead,
   knownVersion,
@@ -23,7 +23,10 @@ export async function servePrices(request: Request, context: AppContext): Promis
   const cacheControl = authorizePriceRead(request, context.config);
   const { query, shape, includeStale } = parsePricesQuery(new URL(request.url));
   const freshness = await readFreshnessState(context.store, context.config);
-  const etagShape = `${shape}|${freshness.key}`;
+  // A query of some providers is keyed by their freshness alone: another's sync changes nothing here.
+  const covered = query.providers ?? null;
+  const keyed = covered ? freshness.providers.filter((entry) => covered.includes(entry.provider)) : null;
+  const etagShape = `${shape}|${keyed ? freshnessKey(keyed) : freshness.key}`;
   const page = await context.store.readPrices({
     ...query,
     excludeProviders: includeStale ? null : [...freshness.stale.keys()],

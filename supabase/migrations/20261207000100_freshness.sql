@@ -29,15 +29,15 @@ create or replace trigger pricing_last_listed_update before update on public.mod
   for each row when (new.state = 'missing' and old.state <> 'missing')
   execute function public.pricing_note_last_listed();
 
--- A success ends a failing streak; a failed attempt (an error reason with a newer attempt) starts
--- one unless one is already running. An attempt that was held whole (no error) leaves it as it is.
+-- A success (a later last_success_at) ends a failing streak; a failed attempt (an error reason with
+-- a newer attempt) starts one unless one is already running. Any other update, an attempt held
+-- whole (no error) among them, leaves it as it is.
 create or replace function public.pricing_note_failing_since()
 returns trigger language plpgsql security definer set search_path = pg_catalog, pg_temp
 as $$
 begin
   if tg_op = 'UPDATE' then
-    new.failing_since := old.failing_since;
-    if new.last_success_at is distinct from old.last_success_at then
+    if new.last_success_at > coalesce(old.last_success_at, '-infinity'::timestamptz) then
       new.failing_since := null;
     elsif new.last_error_reason is not null and old.failing_since is null
           and new.last_attempt_at is distinct from old.last_attempt_at then
