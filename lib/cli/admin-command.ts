@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { HttpError } from '../edge/http-error.js';
 import { configErrorsFor, readConfig, type Config } from '../config.js';
 import type { PricingStore } from '../db/pricing-store.js';
-import { freshnessView, readFreshnessState } from '../sync/provider-freshness.js';
+import { freshnessSettingsOf, freshnessView, readFreshnessState } from '../sync/provider-freshness.js';
 import { storeFailureMessage } from '../db/database-url.js';
 import { DEMO_PGLITE_DATA_DIR, storageConfigFromEnv } from '../db/open-store.js';
 import type { PriceBounds } from '../sync/price-bounds.js';
@@ -272,7 +272,7 @@ async function dispatch(
       return { status: 200, body: { success: true, providers: freshness.providers.map(freshnessView) } };
     }
     case 'GET /admin/pricing/held':
-      return actions.listHeld(operator, query);
+      return actions.listHeld(operator, query, freshnessSettingsOf(config));
     case 'POST /admin/pricing/held':
       return actions.decideHeld(operator, body, actor);
     case 'GET /admin/pricing/pins':
