@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readConfig } from '../../lib/config.js';
 import type { FreshnessRow } from '../../lib/db/pricing-store.js';
 import {
   assessFreshness,
@@ -90,5 +91,18 @@ describe('provider freshness', () => {
     );
     const synced = [row('openrouter', hoursAgo(0)), row('nearai', hoursAgo(2))];
     expect(freshnessKey(assessFreshness(synced, settings, NOW))).not.toBe(key);
+  });
+
+  it('reads PRICING_STALE_AFTER_HOURS: twice the interval by default, a positive whole number or a config error naming it', () => {
+    expect(readConfig({}).staleAfterHours).toBe(12);
+    expect(readConfig({ PRICING_SYNC_INTERVAL_HOURS: '3' }).staleAfterHours).toBe(6);
+    expect(readConfig({ PRICING_STALE_AFTER_HOURS: '48' }).staleAfterHours).toBe(48);
+    for (const bad of ['0', '-1', '1.5', 'soon']) {
+      const config = readConfig({ PRICING_STALE_AFTER_HOURS: bad, PRICING_SYNC_INTERVAL_HOURS: '2' });
+      expect(config.staleAfterHours, bad).toBe(4);
+      expect(config.errors, bad).toEqual([
+        expect.stringMatching(/^PRICING_STALE_AFTER_HOURS=.* must be a positive whole number/),
+      ]);
+    }
   });
 });
