@@ -230,6 +230,7 @@ export function readConfig(
   const storageError = productionStorageError(env);
   if (storageError) disabling('storage')(storageError);
   // Read in this order, so that the problems are listed in it.
+  const enabled = read(env, 'PRICING_SYNC_ENABLED', booleanSetting, true, errors);
   const intervalHours = read(
     env,
     'PRICING_SYNC_INTERVAL_HOURS',
@@ -238,7 +239,7 @@ export function readConfig(
     errors,
   );
   const config = {
-    enabled: read(env, 'PRICING_SYNC_ENABLED', booleanSetting, true, errors),
+    enabled,
     intervalHours,
     providers,
     staleAfterHours: read(
