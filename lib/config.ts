@@ -32,6 +32,11 @@ export interface Config {
   enabled: boolean;
   intervalHours: number;
   providers: ProviderSlug[];
+  /**
+   * PRICING_STALE_AFTER_HOURS: a provider whose last success is older than this many hours is
+   * stale (default twice PRICING_SYNC_INTERVAL_HOURS).
+   */
+  staleAfterHours: number;
   leaseSeconds: number;
   deadlineSeconds: number;
   /** Hold a provider whose catalog has fewer than this fraction of its active models. */
@@ -80,6 +85,8 @@ export function configErrorsFor(
 
 export const DEFAULTS = {
   intervalHours: 6,
+  // A provider is stale once it missed a whole interval's sync beyond the one due.
+  staleAfterIntervals: 2,
   // Below the functions' maxDuration (300 s in vercel.json) so a run can record itself in time.
   deadlineSeconds: 240,
   // Longer than maxDuration, so a live run never loses its lease.
@@ -227,10 +234,25 @@ export function readConfig(
   const storageError = productionStorageError(env);
   if (storageError) disabling('storage')(storageError);
   // Read in this order, so that the problems are listed in it.
+  const enabled = read(env, 'PRICING_SYNC_ENABLED', booleanSetting, true, errors);
+  const intervalHours = read(
+    env,
+    'PRICING_SYNC_INTERVAL_HOURS',
+    positiveInteger,
+    DEFAULTS.intervalHours,
+    errors,
+  );
   const config = {
-    enabled: read(env, 'PRICING_SYNC_ENABLED', booleanSetting, true, errors),
-    intervalHours: read(env, 'PRICING_SYNC_INTERVAL_HOURS', positiveInteger, DEFAULTS.intervalHours, errors),
+    enabled,
+    intervalHours,
     providers,
+    staleAfterHours: read(
+      env,
+      'PRICING_STALE_AFTER_HOURS',
+      positiveInteger,
+      DEFAULTS.staleAfterIntervals * intervalHours,
+      errors,
+    ),
     ...readSyncLimits(env, disabling),
     ...readAccess(env, disabling('access')),
     webhook: readWebhookConfig(env, disabling('webhooks')),

@@ -29,7 +29,8 @@ create table public.model_pricing (
   source text not null,
   first_seen_at timestamp with time zone default now() not null,
   missing_since timestamp with time zone,
-  updated_at timestamp with time zone default now() not null
+  updated_at timestamp with time zone default now() not null,
+  last_listed_at timestamp with time zone
 );
 alter table public.model_pricing enable row level security;
 
@@ -135,7 +136,8 @@ create table public.pricing_providers (
   models_by_state jsonb default '{}'::jsonb not null,
   held_count integer default 0 not null,
   held_changes jsonb default '[]'::jsonb not null,
-  updated_at timestamp with time zone default now() not null
+  updated_at timestamp with time zone default now() not null,
+  failing_since timestamp with time zone
 );
 alter table public.pricing_providers enable row level security;
 
@@ -324,6 +326,20 @@ begin
        set version = version + 1, bumped_at = clock_timestamp()
      where id = 1;
   end if;
+  return null;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.pricing_bump_price_version_row()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+begin
+  update public.pricing_price_version
+     set version = version + 1, bumped_at = clock_timestamp()
+   where id = 1;
   return null;
 end;
 $function$;
@@ -836,6 +852,43 @@ AS $function$
   select case when jsonb_typeof(p_value) = 'number' then p_value::numeric else 0 end;
 $function$;
 
+CREATE OR REPLACE FUNCTION public.pricing_note_failing_since()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+begin
+  if tg_op = 'UPDATE' then
+    if new.last_success_at > coalesce(old.last_success_at, '-infinity'::timestamptz) then
+      new.failing_since := null;
+    elsif new.last_error_reason is not null and old.failing_since is null
+          and new.last_attempt_at is distinct from old.last_attempt_at then
+      new.failing_since := new.last_attempt_at;
+    end if;
+  elsif new.last_error_reason is not null then
+    new.failing_since := new.last_attempt_at;
+  else
+    new.failing_since := null;
+  end if;
+  return new;
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.pricing_note_last_listed()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+begin
+  new.last_listed_at := coalesce(
+    (select p.last_success_at from public.pricing_providers p where p.provider = new.provider),
+    new.missing_since, new.updated_at);
+  return new;
+end;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.pricing_operator_busy(p_holder bigint)
  RETURNS jsonb
  LANGUAGE sql
@@ -1162,6 +1215,32 @@ AS $function$
     from found;
 $function$;
 
+CREATE OR REPLACE FUNCTION public.pricing_read_freshness()
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  with recursive slugs(provider) as (
+    (select m.provider from public.model_pricing m order by m.provider limit 1)
+    union all
+    select (select m.provider from public.model_pricing m where m.provider > s.provider
+             order by m.provider limit 1)
+      from slugs s where s.provider is not null
+  )
+  select pg_catalog.jsonb_build_object(
+    'now', pg_catalog.clock_timestamp(),
+    'providers', coalesce(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+      'provider', coalesce(p.provider, s.provider),
+      'last_success_at', p.last_success_at,
+      'last_attempt_at', p.last_attempt_at,
+      'failing_since', p.failing_since,
+      'last_error_reason', p.last_error_reason,
+      'has_models', s.provider is not null) order by coalesce(p.provider, s.provider)), '[]'::jsonb))
+    from public.pricing_providers p
+    full join (select provider from slugs where provider is not null) s on s.provider = p.provider;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.pricing_read_held(p_status text, p_provider text, p_before_id bigint, p_limit integer)
  RETURNS jsonb
  LANGUAGE sql
@@ -1342,7 +1421,7 @@ begin
 end;
 $function$;
 
-CREATE OR REPLACE FUNCTION public.pricing_read_prices(p_providers text[], p_model_id text, p_states text[], p_updated_since timestamp with time zone, p_after_provider text, p_after_model_id text, p_limit integer, p_known_version bigint)
+CREATE OR REPLACE FUNCTION public.pricing_read_prices(p_providers text[], p_model_id text, p_states text[], p_updated_since timestamp with time zone, p_after_provider text, p_after_model_id text, p_limit integer, p_known_version bigint, p_exclude_providers text[])
  RETURNS jsonb
  LANGUAGE plpgsql
  STABLE SECURITY DEFINER
@@ -1377,9 +1456,22 @@ begin
                'alias_of', m.alias_of,
                'effective_at', m.updated_at,
                'pinned', exists (select 1 from public.pricing_pins p
-                                  where p.provider = m.provider and p.model_id = m.model_id)) as row
+                                  where p.provider = m.provider and p.model_id = m.model_id),
+               'checked_at', case when m.state = 'missing' then m.last_listed_at
+                                  else (select pp.last_success_at from public.pricing_providers pp
+                                         where pp.provider = m.provider) end,
+               -- Two probes, each along an index of pricing_held_changes (by model; pending by provider).
+               'pending_review', exists (
+                   select 1 from public.pricing_held_changes h
+                    where h.provider = m.provider and h.model_id = m.model_id and h.status = 'pending')
+                 or exists (
+                   select 1 from public.pricing_held_changes h
+                    where h.provider = m.provider and coalesce(h.model_id, '') = '' and h.status = 'pending'
+                      and coalesce(h.proposed_prices -> 'missing', '[]'::jsonb) ? m.model_id)
+             ) as row
         from public.model_pricing m
        where (p_providers is null or m.provider = any(p_providers))
+         and (p_exclude_providers is null or m.provider <> all(p_exclude_providers))
          and (p_model_id is null or m.model_id = p_model_id)
          and (p_states is null or m.state = any(p_states))
          and (p_updated_since is null or m.updated_at >= p_updated_since)
@@ -2400,6 +2492,10 @@ $function$;
 
 -- triggers
 
+CREATE TRIGGER pricing_last_listed_insert BEFORE INSERT ON public.model_pricing FOR EACH ROW WHEN ((new.state = 'missing'::text)) EXECUTE FUNCTION public.pricing_note_last_listed();
+
+CREATE TRIGGER pricing_last_listed_update BEFORE UPDATE ON public.model_pricing FOR EACH ROW WHEN (((new.state = 'missing'::text) AND (old.state <> 'missing'::text))) EXECUTE FUNCTION public.pricing_note_last_listed();
+
 CREATE TRIGGER pricing_price_version_delete AFTER DELETE ON public.model_pricing REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.pricing_bump_price_version();
 
 CREATE TRIGGER pricing_price_version_insert AFTER INSERT ON public.model_pricing REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.pricing_bump_price_version();
@@ -2409,6 +2505,12 @@ CREATE TRIGGER pricing_price_version_update AFTER UPDATE ON public.model_pricing
 CREATE TRIGGER pricing_history_lock_lease BEFORE INSERT ON public.model_pricing_history FOR EACH STATEMENT EXECUTE FUNCTION public.pricing_history_lock_lease();
 
 CREATE TRIGGER pricing_webhook_history AFTER INSERT ON public.model_pricing_history REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.pricing_webhook_on_history();
+
+CREATE TRIGGER pricing_price_version_held_delete AFTER DELETE ON public.pricing_held_changes FOR EACH ROW WHEN ((old.status = 'pending'::text)) EXECUTE FUNCTION public.pricing_bump_price_version_row();
+
+CREATE TRIGGER pricing_price_version_held_insert AFTER INSERT ON public.pricing_held_changes FOR EACH ROW WHEN ((new.status = 'pending'::text)) EXECUTE FUNCTION public.pricing_bump_price_version_row();
+
+CREATE TRIGGER pricing_price_version_held_update AFTER UPDATE ON public.pricing_held_changes FOR EACH ROW WHEN ((old.status IS DISTINCT FROM new.status)) EXECUTE FUNCTION public.pricing_bump_price_version_row();
 
 CREATE TRIGGER pricing_webhook_held AFTER INSERT ON public.pricing_held_changes REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.pricing_webhook_on_held();
 
@@ -2423,6 +2525,8 @@ CREATE TRIGGER pricing_price_version_delete AFTER DELETE ON public.pricing_pins 
 CREATE TRIGGER pricing_price_version_insert AFTER INSERT ON public.pricing_pins REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.pricing_bump_price_version();
 
 CREATE TRIGGER pricing_price_version_update AFTER UPDATE ON public.pricing_pins REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.pricing_bump_price_version();
+
+CREATE TRIGGER pricing_failing_since BEFORE INSERT OR UPDATE ON public.pricing_providers FOR EACH ROW EXECUTE FUNCTION public.pricing_note_failing_since();
 
 CREATE TRIGGER pricing_webhook_run AFTER UPDATE OF status ON public.pricing_sync_runs FOR EACH ROW WHEN (((old.status = 'running'::text) AND (new.status = ANY (ARRAY['failed'::text, 'partial'::text])) AND (NOT new.dry_run) AND (new.trigger = ANY (ARRAY['cron'::text, 'manual'::text, 'cli'::text])))) EXECUTE FUNCTION public.pricing_webhook_on_run();
 
@@ -2444,6 +2548,8 @@ grant execute on function public.pricing_assert_lease(p_run_id bigint) to servic
 
 grant execute on function public.pricing_bump_price_version() to service_role;
 
+grant execute on function public.pricing_bump_price_version_row() to service_role;
+
 grant execute on function public.pricing_bump_total(p_metric text, p_label1 text, p_label2 text, to service_role;
 
 grant execute on function public.pricing_commit_litellm(p_run_id bigint, p_rows jsonb, p_missing to service_role;
@@ -2459,6 +2565,10 @@ grant execute on function public.pricing_held_view(h public.pricing_held_changes
 grant execute on function public.pricing_history_lock_lease() to service_role;
 
 grant execute on function public.pricing_json_count(p_value jsonb) to service_role;
+
+grant execute on function public.pricing_note_failing_since() to service_role;
+
+grant execute on function public.pricing_note_last_listed() to service_role;
 
 grant execute on function public.pricing_operator_busy(p_holder bigint) to service_role;
 
@@ -2489,6 +2599,8 @@ grant execute on function public.pricing_prune_runs(p_older_than_seconds bigint)
 grant execute on function public.pricing_read_changes(p_providers text[], p_after_id bigint, p_l to service_role;
 
 grant execute on function public.pricing_read_cost_prices(p_keys jsonb) to service_role;
+
+grant execute on function public.pricing_read_freshness() to service_role;
 
 grant execute on function public.pricing_read_held(p_status text, p_provider text, p_before_id b to service_role;
 

@@ -1,7 +1,9 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { HttpError } from '../edge/http-error.js';
-import { configErrorsFor, readConfig } from '../config.js';
+import { configErrorsFor, readConfig, type Config } from '../config.js';
+import type { PricingStore } from '../db/pricing-store.js';
+import { freshnessSettingsOf, freshnessView, readFreshnessState } from '../sync/provider-freshness.js';
 import { storeFailureMessage } from '../db/database-url.js';
 import { DEMO_PGLITE_DATA_DIR, storageConfigFromEnv } from '../db/open-store.js';
 import type { PriceBounds } from '../sync/price-bounds.js';
@@ -11,7 +13,6 @@ import { OperatorStore } from '../db/operator-store.js';
 import { VIA_HEADER } from '../functions/admin-operator.js';
 import { readChangeFeed } from '../functions/changes-endpoint.js';
 import { CHANGES_PATH } from '../functions/prices-endpoint.js';
-import type { PricingStore } from '../db/pricing-store.js';
 import { priceCosts } from '../functions/cost-endpoint.js';
 import { parseCostRequest } from '../functions/cost-request.js';
 import { openCommandStore, withCommandStore, type CommandIo, type OpenCommandStore } from './command-io.js';
@@ -31,6 +32,7 @@ export const ADMIN_USAGE = `usage: npm run -s admin -- [--demo] [--json] <comman
   changes [--since CURSOR] [--provider P[,Q]] [--limit N]   (the change feed from CURSOR, the start without it;
            pass the next_cursor it prints to read on)
   cost PROVIDER MODEL_ID --input N --output N [--at ISO]   (tokens; the cost at the prices in force at --at, or now)
+  providers   (every provider with stored models or configured: last success, stale, why, failing since)
 prices are USD per 1M tokens, as decimal strings (3, 0.15); a table on a terminal, JSON with --json or when piped;
 --demo acts on npm run demo's data (.data/demo-pglite)`;
 
@@ -132,6 +134,8 @@ export function adminRequest(words: string[], values: Values): AdminRequest {
         query: {},
         body: { action: 'rollback', run_id: rest[0], force: values.force ?? false },
       };
+    case 'providers':
+      return { method: 'GET', path: STATUS_PATH, query: {} };
     default:
       if (group === 'prices' && words.length === 1) return pricesRequest(values);
       if (group === 'changes' && words.length === 1) {
@@ -232,6 +236,12 @@ type Send = (request: AdminRequest) => Promise<actions.ActionAnswer>;
  */
 async function perform(request: AdminRequest, send: Send, say: (line: string) => void) {
   if (request.path === '/prices/cost') return costAnswer(await send(request));
+  if (request.path === STATUS_PATH) {
+    // The status's provider table alone, as the store path answers it.
+    const status = await send(request);
+    if (status.status !== 200) return status;
+    return { status: 200, body: { success: true, providers: status.body.providers } };
+  }
   if (request.method !== 'PUT' || request.path !== '/admin/pricing/pins') return send(request);
   const body = request.body as {
     provider?: unknown;
@@ -284,40 +294,48 @@ async function perform(request: AdminRequest, send: Send, say: (line: string) =>
   return send({ ...request, body: { ...request.body, prices } });
 }
 
-/** Runs one endpoint call on the store: the same actions the admin endpoints (and the feed) call. */
+/** The status endpoint: `providers` asks it for its provider table. */
+const STATUS_PATH = '/admin/pricing/scheduler/status';
+
+/** Runs one endpoint call on the operator's store: the same actions the admin endpoints (and the feed) call. */
 async function dispatch(
-  pricing: PricingStore,
+  store: PricingStore,
   request: AdminRequest,
   actor: string,
-  bounds: PriceBounds,
+  config: Config,
 ): Promise<actions.ActionAnswer> {
   // adminRequest gives each endpoint every parameter it knows, as the endpoints' queryOf does.
   const query = request.query as never;
   const body = request.body ?? {};
-  const store = new OperatorStore(pricing);
+  const operator = new OperatorStore(store);
+  const bounds: PriceBounds = { maxPricePer1m: config.maxPricePer1m };
   switch (`${request.method} ${request.path}`) {
+    case `GET ${STATUS_PATH}`: {
+      const freshness = await readFreshnessState(store, config);
+      return { status: 200, body: { success: true, providers: freshness.providers.map(freshnessView) } };
+    }
     case `GET ${CHANGES_PATH}`:
-      return { status: 200, body: { ...(await readChangeFeed(pricing, query)) } };
+      return { status: 200, body: { ...(await readChangeFeed(store, query)) } };
     case 'GET /admin/pricing/held':
-      return actions.listHeld(store, query);
+      return actions.listHeld(operator, query, freshnessSettingsOf(config));
     case 'POST /admin/pricing/held':
-      return actions.decideHeld(store, body, actor);
+      return actions.decideHeld(operator, body, actor);
     case 'GET /admin/pricing/pins':
-      return actions.listPins(store, query);
+      return actions.listPins(operator, query);
     case 'PUT /admin/pricing/pins':
-      return actions.setPin(store, body, actor, bounds);
+      return actions.setPin(operator, body, actor, bounds);
     case 'DELETE /admin/pricing/pins':
-      return actions.removePin(store, query, actor);
+      return actions.removePin(operator, query, actor);
     case 'GET /admin/pricing/runs':
-      return actions.listRuns(store, query);
+      return actions.listRuns(operator, query);
     case 'POST /admin/pricing/runs':
-      return actions.rollbackRun(store, body, actor);
+      return actions.rollbackRun(operator, body, actor);
     case 'POST /prices/cost': {
       const results = await priceCosts(parseCostRequest(body), (keys) => store.readCostPrices(keys));
       return { status: 200, body: { success: true, count: results.length, results } };
     }
     default:
-      return actions.pricesAt(store, query);
+      return actions.pricesAt(operator, query);
   }
 }
 
@@ -422,8 +440,7 @@ export async function runAdminCommand(
     () => open(env),
     async (store) => {
       try {
-        const bounds = { maxPricePer1m: config.maxPricePer1m };
-        return print(await perform(request, (call) => dispatch(store, call, via, bounds), io.err));
+        return print(await perform(request, (call) => dispatch(store, call, via, config), io.err));
       } catch (error) {
         if (error instanceof HttpError) {
           io.err(error.message);

@@ -70,6 +70,14 @@ const TABLES: Record<string, Column[]> = {
     ['quantity', (row) => row.quantity],
     ['amount', (row) => row.amount],
   ],
+  providers: [
+    ['provider', (row) => row.provider],
+    ['configured', (row) => row.configured],
+    ['last_success_at', (row) => row.last_success_at ?? 'never'],
+    ['stale', (row) => row.stale],
+    ['stale_reason', (row) => row.stale_reason],
+    ['failing_since', (row) => row.failing_since],
+  ],
   history: [
     ['id', (row) => row.id],
     ['provider', (row) => row.provider],

@@ -60,6 +60,11 @@ export class OperatorStore {
     return page.held;
   }
 
+  /** The providers' stored freshness (pricing_read_freshness), for the views that show a price. */
+  async readFreshness(): Promise<RpcResult<'pricing_read_freshness'>> {
+    return this.store.readFreshness();
+  }
+
   async decideHeld(request: {
     action: 'approve' | 'reject';
     ids: number[];

@@ -5,6 +5,7 @@ import type {
   CommitResult,
   CostPricesResult,
   FinishResult,
+  FreshnessSnapshot,
   LeaseResult,
   LiteLlmMapSource,
   MetricsSnapshot,
@@ -24,6 +25,8 @@ export type {
   CommitResult,
   CostPricesResult,
   FinishResult,
+  FreshnessRow,
+  FreshnessSnapshot,
   LeaseResult,
   LiteLlmMapSource,
   MetricsSnapshot,
@@ -73,6 +76,8 @@ export interface PricesQuery {
   limit: number;
   /** The price version the caller already has (from its ETag). */
   knownVersion?: string | null;
+  /** Providers whose rows are left out (the stale ones, for `?stale=false`). */
+  excludeProviders?: readonly string[] | null;
 }
 
 /** Rows per call when staging a large apply: keeps each request well under PostgREST's body limit. */
@@ -232,6 +237,7 @@ export class PricingStore {
       p_after_model_id: query.after?.[1] ?? null,
       p_limit: query.limit,
       p_known_version: query.knownVersion ?? null,
+      p_exclude_providers: query.excludeProviders ?? null,
     });
   }
 
@@ -245,6 +251,14 @@ export class PricingStore {
     return this.rpc('pricing_read_cost_prices', {
       p_keys: keys.map((key) => ({ provider: key.provider, model_id: key.modelId, at: key.at })),
     });
+  }
+
+  /**
+   * Every provider with stored models or a provider row: its last success, the start of its failing
+   * streak, whether it has models; and the database's clock. lib/sync/provider-freshness judges it.
+   */
+  async readFreshness(): Promise<FreshnessSnapshot> {
+    return this.rpc('pricing_read_freshness', {});
   }
 
   /**

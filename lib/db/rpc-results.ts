@@ -292,6 +292,10 @@ const servedPrice = z.object({
   /** When this price took effect (the last price change, or later a pin). */
   effective_at: timestamp,
   pinned: z.boolean(),
+  /** When a successful sync of its provider last listed the model; null if none ever did. */
+  checked_at: timestamp.nullable(),
+  /** A held change for the model waits for review: the feed disagrees with the served price. */
+  pending_review: z.boolean(),
 });
 export type ServedPrice = z.output<typeof servedPrice>;
 
@@ -501,3 +505,33 @@ export function activePriceOf(value: unknown, index: number): ActivePrice {
     tiers: row[10] as PricingTier[],
   };
 }
+
+/** pricing_read_freshness: each provider with models or a provider row, and the database's clock. */
+export const freshnessSnapshot = z
+  .object({
+    now: timestamp,
+    providers: z.array(
+      z.object({
+        provider: z.string(),
+        last_success_at: timestamp.nullable(),
+        last_attempt_at: timestamp.nullable(),
+        failing_since: timestamp.nullable(),
+        last_error_reason: z.string().nullable(),
+        has_models: z.boolean(),
+      }),
+    ),
+  })
+  .transform((snapshot) => ({
+    now: snapshot.now,
+    providers: snapshot.providers.map((row) => ({
+      provider: row.provider,
+      lastSuccessAt: row.last_success_at,
+      lastAttemptAt: row.last_attempt_at,
+      failingSince: row.failing_since,
+      lastErrorReason: row.last_error_reason,
+      hasModels: row.has_models,
+    })),
+  }));
+export type FreshnessSnapshot = z.output<typeof freshnessSnapshot>;
+/** One provider's stored freshness: its last success, its failing streak, whether it has models. */
+export type FreshnessRow = FreshnessSnapshot['providers'][number];

@@ -1,3 +1,4 @@
+import { readFreshnessState } from '../sync/provider-freshness.js';
 import type { AppContext } from '../app/app-context.js';
 import { requireKey } from '../edge/authorize.js';
 import { requireConfig } from '../edge/invalid-configuration.js';
@@ -25,7 +26,7 @@ export async function cronTick(request: Request, context: AppContext): Promise<R
     // still go out (after the sync, so its events are among them). Never throws. Without a usable
     // database there is no outbox to read.
     if (configErrorsFor(config, 'storage').length === 0) {
-      await context.webhooks.tick({ providers: config.providers, intervalHours: config.intervalHours });
+      await context.webhooks.tick({ judgeFreshness: () => judgeFreshness(context) });
     }
   }
 }
@@ -92,4 +93,14 @@ async function scheduledSync(context: AppContext): Promise<Response> {
     logger.error({ ...fields, error: outcome.report.error }, '❌ Scheduled pricing sync failed');
   }
   return json(200, summary);
+}
+
+/** Each provider's staleness for provider.stale / provider.fresh: issue 25's judgement, as status shows it. */
+async function judgeFreshness(context: AppContext) {
+  const { providers } = await readFreshnessState(context.store, context.config);
+  return providers.map((entry) => ({
+    provider: entry.provider,
+    stale: entry.stale,
+    reason: entry.staleReason,
+  }));
 }

@@ -3,11 +3,16 @@ import { decideHeld, listHeld } from '../operator/operator-actions.js';
 import { queryOf } from '../edge/query.js';
 import { operatorEndpoint } from './admin-operator.js';
 import { readJsonBody } from '../edge/strict-json.js';
+import { freshnessSettingsOf } from '../sync/provider-freshness.js';
 
 /** GET /admin/pricing/held?status=pending&provider=…&before=&limit=: held changes, newest first. */
 export function heldList(request: Request, context: AppContext): Promise<Response> {
   return operatorEndpoint(request, context, (store, _admin, url) =>
-    listHeld(store, queryOf(url, ['status', 'provider', 'before', 'limit'])),
+    listHeld(
+      store,
+      queryOf(url, ['status', 'provider', 'before', 'limit']),
+      freshnessSettingsOf(context.config),
+    ),
   );
 }
 

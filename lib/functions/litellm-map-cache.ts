@@ -32,6 +32,7 @@ export function liteLlmMapKey(parts: {
 export type CachedMapAnswer =
   | { kind: 'not_modified'; version: string }
   | { kind: 'empty'; version: string }
+  | { kind: 'withheld'; version: string }
   | { kind: 'body'; version: string; body: ReadableStream<Uint8Array> };
 
 /** The stored chunks as a fresh stream (each response reads its own). */
@@ -59,7 +60,9 @@ async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array[]
 
 /**
  * The map for a request whose client holds `clientVersion` (from If-None-Match, or null): a 304,
- * an empty map (nothing synced), or the body, from the stored bytes when the key still matches.
+ * an empty map (nothing synced), `withheld` (`select` left no base entries), or the body, from the
+ * stored bytes when the key still matches. `select` narrows the stored rows (e.g. without stale
+ * providers); whatever it depends on must be in `freshnessKey`.
  */
 export async function answerLiteLlmMap(options: {
   owner: object;
@@ -67,8 +70,9 @@ export async function answerLiteLlmMap(options: {
   routes: Readonly<Record<string, string>>;
   freshnessKey: string;
   read: (knownVersion: string | null) => Promise<LiteLlmMapSource>;
+  select?: (source: LiteLlmMapSource) => LiteLlmMapSource;
 }): Promise<CachedMapAnswer> {
-  const { owner, clientVersion, routes, freshnessKey, read } = options;
+  const { owner, clientVersion, routes, freshnessKey, read, select = (all) => all } = options;
   const cached = stored.get(owner);
   let source = await read(cached?.version ?? clientVersion);
   if (source.notModified) {
@@ -86,7 +90,9 @@ export async function answerLiteLlmMap(options: {
   const version = source.version;
   if (clientVersion === version) return { kind: 'not_modified', version };
   if (Object.keys(source.entries).length === 0) return { kind: 'empty', version };
-  const chunks = await collect(liteLlmMapStream(buildLiteLlmMap(source, routes)));
+  const kept = select(source);
+  if (Object.keys(kept.entries).length === 0) return { kind: 'withheld', version };
+  const chunks = await collect(liteLlmMapStream(buildLiteLlmMap(kept, routes)));
   stored.set(owner, { key: liteLlmMapKey({ version, routes, freshnessKey }), version, chunks });
   return { kind: 'body', version, body: replay(chunks) };
 }

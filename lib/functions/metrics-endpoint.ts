@@ -5,11 +5,13 @@ import { VERSION } from '../version.js';
 import { buildExposition, EXPOSITION_CONTENT_TYPE } from '../metrics/build-exposition.js';
 import { webhookExposition } from '../metrics/webhook-metrics.js';
 import { readOutbox } from '../webhooks/webhook-outbox.js';
+import { readFreshnessState } from '../sync/provider-freshness.js';
 
 /**
  * GET /metrics: the exposition built from stored totals. Open unless METRICS_TOKEN is set, as the
- * seed documents it; 404 with PROMETHEUS_ENABLED=false. The snapshots are read before
- * anything is written, so a database error (503, from the HTTP edge) never yields half a scrape.
+ * seed documents it; 404 with PROMETHEUS_ENABLED=false. The snapshot is read in one call before
+ * anything is written, with the providers' freshness, so a database error (503, from the HTTP edge)
+ * never yields half a scrape.
  */
 export async function serveMetrics(request: Request, context: AppContext): Promise<Response> {
   const { config, store } = context;
@@ -21,8 +23,15 @@ export async function serveMetrics(request: Request, context: AppContext): Promi
       'metrics',
     );
   }
-  const [snapshot, outbox] = await Promise.all([store.readMetrics(), readOutbox(store, 0)]);
-  const body = (await buildExposition(snapshot, config, VERSION)) + '\n' + (await webhookExposition(outbox));
+  const [snapshot, outbox, freshness] = await Promise.all([
+    store.readMetrics(),
+    readOutbox(store, 0),
+    readFreshnessState(store, config),
+  ]);
+  const body =
+    (await buildExposition(snapshot, config, VERSION, freshness.providers)) +
+    '\n' +
+    (await webhookExposition(outbox));
   return new Response(body, {
     status: 200,
     headers: { 'content-type': EXPOSITION_CONTENT_TYPE, 'cache-control': 'no-store' },

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Config } from '../config.js';
 import { requireKey } from '../edge/authorize.js';
+import { HttpError } from '../edge/http-error.js';
 
 /** How long a CDN may keep a public price answer; a sync runs at most hourly. */
 export const PUBLIC_S_MAXAGE_SECONDS = 300;
@@ -64,6 +65,23 @@ export function knownVersion(request: Request, kind: string, shape: string): str
   return null;
 }
 
-export function notModified(etag: string, cacheControl: string): Response {
-  return new Response(null, { status: 304, headers: { etag, 'cache-control': cacheControl } });
+export function notModified(
+  etag: string,
+  cacheControl: string,
+  headers: Record<string, string> = {},
+): Response {
+  return new Response(null, { status: 304, headers: { ...headers, etag, 'cache-control': cacheControl } });
+}
+
+/** Names the stale providers of an answer (`Pricing-Stale-Providers`), comma-separated, empty when none. */
+export const STALE_PROVIDERS_HEADER = 'pricing-stale-providers';
+
+/**
+ * `?stale=true|false`: whether stale rows are served (flagged) or left out; served unless `false`.
+ * Anything else is a 400.
+ */
+export function includeStale(value: string | null): boolean {
+  if (value === null) return true;
+  if (value !== 'true' && value !== 'false') throw new HttpError(400, 'stale must be true or false');
+  return value === 'true';
 }

@@ -3,7 +3,14 @@ import { HttpError } from '../edge/http-error.js';
 import { fitPage, MAX_PAGE_BODY_BYTES } from '../edge/page-budget.js';
 import { encodeCursor } from '../edge/page-cursor.js';
 import { json } from '../edge/responses.js';
-import { authorizePriceRead, knownVersion, notModified, priceEtag } from './prices-access.js';
+import { freshnessKey, readFreshnessState, rowFreshness } from '../sync/provider-freshness.js';
+import {
+  authorizePriceRead,
+  knownVersion,
+  notModified,
+  priceEtag,
+  STALE_PROVIDERS_HEADER,
+} from './prices-access.js';
 import { parsePricesQuery } from './prices-query.js';
 import { serveChanges } from './changes-endpoint.js';
 
@@ -20,22 +27,36 @@ export function servePriceReads(request: Request, context: AppContext): Promise<
 }
 
 /**
- * GET /prices: the prices in force, one page per call, from one SQL call. The ETag follows the
- * price version that every price-writing transaction bumps, so an unchanged table answers 304.
+ * GET /prices: the prices in force, one page per call, each with its freshness (`checked_at`,
+ * `stale`, `stale_reason`, `pending_review`). The ETag follows the price version that every
+ * price-writing transaction bumps and the providers' freshness (lib/sync/provider-freshness
+ * freshnessKey), so an unchanged table answers 304 until a provider syncs or its staleness changes.
+ * `?stale=false` leaves the stale providers' rows out.
  */
 export async function servePrices(request: Request, context: AppContext): Promise<Response> {
   // POST /prices/cost is rewritten to this function too; it only computes.
   if (new URL(request.url).pathname.endsWith('/prices/cost'))
     throw new HttpError(405, 'method GET not allowed; use POST', { allow: 'POST' });
   const cacheControl = authorizePriceRead(request, context.config);
-  const { query, shape } = parsePricesQuery(new URL(request.url));
+  const { query, shape, includeStale } = parsePricesQuery(new URL(request.url));
+  const freshness = await readFreshnessState(context.store, context.config);
+  // A query of some providers is keyed by their freshness alone: another's sync changes nothing here.
+  const covered = query.providers ?? null;
+  const keyed = covered ? freshness.providers.filter((entry) => covered.includes(entry.provider)) : null;
+  const etagShape = `${shape}|${keyed ? freshnessKey(keyed) : freshness.key}`;
   const page = await context.store.readPrices({
     ...query,
-    knownVersion: knownVersion(request, 'prices', shape),
+    excludeProviders: includeStale ? null : [...freshness.stale.keys()],
+    knownVersion: knownVersion(request, 'prices', etagShape),
   });
-  const etag = priceEtag('prices', page.version, shape);
-  if (page.notModified) return notModified(etag, cacheControl);
-  const { prices, cutAfter } = fitPage(page.prices, MAX_PAGE_BODY_BYTES);
+  const headers = {
+    etag: priceEtag('prices', page.version, etagShape),
+    'cache-control': cacheControl,
+    [STALE_PROVIDERS_HEADER]: [...freshness.stale.keys()].join(','),
+  };
+  if (page.notModified) return notModified(headers.etag, cacheControl, headers);
+  const rows = page.prices.map((row) => ({ ...row, ...rowFreshness(freshness, row.provider) }));
+  const { prices, cutAfter } = fitPage(rows, MAX_PAGE_BODY_BYTES);
   const after = cutAfter ?? page.next;
   return json(
     200,
@@ -46,6 +67,6 @@ export async function servePrices(request: Request, context: AppContext): Promis
       next_cursor: after ? encodeCursor(after) : null,
       prices,
     },
-    { etag, 'cache-control': cacheControl },
+    headers,
   );
 }

@@ -6,10 +6,19 @@ import { decodeCursor } from '../edge/page-cursor.js';
 import { queryOf } from '../edge/query.js';
 import { instant } from '../operator/operator-input.js';
 import { isStorableText } from '../text/storable-text.js';
+import { includeStale } from './prices-access.js';
 
 export const DEFAULT_PAGE_SIZE = 1000;
 export const MAX_PAGE_SIZE = 5000;
-const KNOWN_PARAMETERS = ['provider', 'model_id', 'state', 'updated_since', 'cursor', 'limit'] as const;
+const KNOWN_PARAMETERS = [
+  'provider',
+  'model_id',
+  'state',
+  'updated_since',
+  'cursor',
+  'limit',
+  'stale',
+] as const;
 
 /** A comma-separated list of ids (providers, states), each checked; null when not given. */
 export function commaList(value: string | null, name: string): string[] | null {
@@ -23,7 +32,7 @@ export function commaList(value: string | null, name: string): string[] | null {
 }
 
 /** GET /prices query -> store query, with every value checked (a bad one is a 400, never a 500). */
-export function parsePricesQuery(url: URL): { query: PricesQuery; shape: string } {
+export function parsePricesQuery(url: URL): { query: PricesQuery; shape: string; includeStale: boolean } {
   const params = queryOf(url, KNOWN_PARAMETERS);
   const states = commaList(params.state, 'state');
   const unknownState = states?.find((state) => !(MODEL_STATES as readonly string[]).includes(state));
@@ -50,5 +59,6 @@ export function parsePricesQuery(url: URL): { query: PricesQuery; shape: string 
     after: cursor === null ? null : decodeCursor(cursor),
     limit,
   };
-  return { query, shape: JSON.stringify(query) };
+  const served = includeStale(params.stale);
+  return { query, shape: JSON.stringify({ ...query, stale: served }), includeStale: served };
 }

@@ -5,6 +5,8 @@ import { cronDecision } from '../scheduler/due.js';
 import { nextCronTime, SYNC_CRON_SCHEDULE } from '../scheduler/cron-schedule.js';
 import { configErrorsFor } from '../config.js';
 import { webhookStatus } from '../webhooks/webhook-status.js';
+import type { ProviderRow } from '../db/pricing-store.js';
+import { freshnessView, readFreshnessState } from '../sync/provider-freshness.js';
 
 /** GET /admin/pricing/scheduler/status: the seed's shape, plus what an operator needs next. */
 export async function schedulerStatus(request: Request, context: AppContext): Promise<Response> {
@@ -18,26 +20,7 @@ export async function schedulerStatus(request: Request, context: AppContext): Pr
   const decision = cronDecision(snapshot.lastCronRun, config.intervalHours, now);
   const rows = new Map(snapshot.providers.map((row) => [row.provider, row]));
   const lastRun = snapshot.recentRuns.find((run) => run.status !== 'running') ?? null;
-
-  const lastSyncs = Object.fromEntries(
-    config.providers.map((provider) => {
-      const row = rows.get(provider);
-      const timestamp = row?.lastSuccessAt ?? null;
-      return [
-        provider,
-        {
-          timestamp,
-          seconds_ago: timestamp
-            ? Math.max(0, Math.round((now.getTime() - Date.parse(timestamp)) / 1000))
-            : null,
-          status: !row ? 'never' : row.lastErrorReason ? 'error' : row.heldCount > 0 ? 'held' : 'ok',
-          last_attempt_at: row?.lastAttemptAt ?? null,
-          last_error: row?.lastErrorReason ? { reason: row.lastErrorReason, message: row.lastError } : null,
-          models: row?.modelsByState ?? {},
-        },
-      ];
-    }),
-  );
+  const freshness = await readFreshnessState(context.store, config);
   return json(200, {
     success: true,
     scheduler: {
@@ -72,7 +55,9 @@ export async function schedulerStatus(request: Request, context: AppContext): Pr
       ? (decision.nextRunAt ??
         (context.nextCronTick?.() ?? nextCronTime(SYNC_CRON_SCHEDULE, now)).toISOString())
       : null,
-    last_syncs: lastSyncs,
+    last_syncs: lastSyncs(config.providers, rows, now),
+    // Every provider with stored models, configured or not, and every configured one.
+    providers: freshness.providers.map(freshnessView),
     held_changes: Object.fromEntries(
       config.providers.map((provider) => [provider, rows.get(provider)?.heldCount ?? 0]),
     ),
@@ -83,4 +68,31 @@ export async function schedulerStatus(request: Request, context: AppContext): Pr
       : {}),
     timestamp: now.toISOString(),
   });
+}
+
+/** The seed's `last_syncs`: per configured provider, its last success and how its last attempt went. */
+function lastSyncs(
+  providers: readonly string[],
+  rows: ReadonlyMap<string, ProviderRow>,
+  now: Date,
+): Record<string, unknown> {
+  return Object.fromEntries(
+    providers.map((provider) => {
+      const row = rows.get(provider);
+      const timestamp = row?.lastSuccessAt ?? null;
+      return [
+        provider,
+        {
+          timestamp,
+          seconds_ago: timestamp
+            ? Math.max(0, Math.round((now.getTime() - Date.parse(timestamp)) / 1000))
+            : null,
+          status: !row ? 'never' : row.lastErrorReason ? 'error' : row.heldCount > 0 ? 'held' : 'ok',
+          last_attempt_at: row?.lastAttemptAt ?? null,
+          last_error: row?.lastErrorReason ? { reason: row.lastErrorReason, message: row.lastError } : null,
+          models: row?.modelsByState ?? {},
+        },
+      ];
+    }),
+  );
 }

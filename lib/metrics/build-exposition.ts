@@ -11,6 +11,7 @@ import {
   RUN_TRIGGERS,
 } from './metric-labels.js';
 import { registerOperatorMetrics } from './operator-metrics.js';
+import { STALE_REASONS, type ProviderFreshness } from '../sync/provider-freshness.js';
 import { StoredHistogram, type StoredHistogramSeries } from './stored-histogram.js';
 
 /** The Prometheus text format, version 0.0.4. */
@@ -42,7 +43,12 @@ interface MetricsBuild {
  * of a counter is served, zero until counted, so `increase()` sees the first increment. The
  * families are registered in the order the exposition lists them.
  */
-function buildMetrics(snapshot: MetricsSnapshot, config: Config, version: string): Metrics {
+function buildMetrics(
+  snapshot: MetricsSnapshot,
+  config: Config,
+  version: string,
+  freshness: readonly ProviderFreshness[],
+): Metrics {
   const registry = new Registry();
   const build: MetricsBuild = {
     registry,
@@ -79,6 +85,7 @@ function buildMetrics(snapshot: MetricsSnapshot, config: Config, version: string
     total: 'provider_errors',
   });
   registerOperatorMetrics(build.registers, snapshot, build.providers);
+  registerStaleProviders(build, freshness);
   registerConfigMetrics(build, config, version);
   return { registry, histograms: build.histograms };
 }
@@ -192,6 +199,24 @@ function registerStoredModels({ registers, providers, providerRows }: MetricsBui
   }
 }
 
+/**
+ * `pricing_provider_stale{provider,reason}`: for every provider with stored models, configured or
+ * not, 1 for the reason it is stale and 0 for the others (all 0 while it is fresh).
+ */
+function registerStaleProviders({ registers }: MetricsBuild, freshness: readonly ProviderFreshness[]): void {
+  const stale = new Gauge({
+    name: 'pricing_provider_stale',
+    help: 'Per provider with stored models (configured or not), 1 while its prices are stale, by reason (not_configured, never_synced, failing: last success older than PRICING_STALE_AFTER_HOURS), else 0.',
+    labelNames: ['provider', 'reason'] as const,
+    registers,
+  });
+  for (const entry of freshness) {
+    if (!entry.hasModels) continue;
+    for (const reason of STALE_REASONS)
+      stale.set({ provider: entry.provider, reason }, entry.staleReason === reason ? 1 : 0);
+  }
+}
+
 /** What is configured: scheduled syncs on or off, their interval, the version and providers. */
 function registerConfigMetrics(
   { registers, providers }: MetricsBuild,
@@ -223,8 +248,10 @@ export async function buildExposition(
   snapshot: MetricsSnapshot,
   config: Config,
   version: string,
+  /** The providers' freshness (lib/sync/provider-freshness); none: no staleness series. */
+  freshness: readonly ProviderFreshness[] = [],
 ): Promise<string> {
-  const { registry, histograms } = buildMetrics(snapshot, config, version);
+  const { registry, histograms } = buildMetrics(snapshot, config, version, freshness);
   const families = await Promise.all(
     registry.getMetricsAsArray().map((metric) => registry.getSingleMetricAsString(metric.name)),
   );

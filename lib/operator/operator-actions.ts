@@ -2,6 +2,7 @@ import { fitPage, fitRows, MAX_PAGE_BODY_BYTES } from '../edge/page-budget.js';
 import * as input from './operator-input.js';
 import type { OperatorResult, OperatorStore } from '../db/operator-store.js';
 import type { PriceBounds } from '../sync/price-bounds.js';
+import { assessFreshness, type FreshnessSettings } from '../sync/provider-freshness.js';
 import { decodeCursor as decodePageCursor, encodeCursor } from '../edge/page-cursor.js';
 
 /**
@@ -23,20 +24,43 @@ function answer<T extends object>(result: OperatorResult<T>): ActionAnswer {
   return { status: 200, body: { success: true, ...body } };
 }
 
+/**
+ * Held changes, newest first. Each shows the price in force (`current`) with its freshness:
+ * `checked_at` (its provider's last success), `stale`, `stale_reason` (as GET /prices says them,
+ * by `settings`), and `pending_review` (the change still waits).
+ */
 export async function listHeld(
   store: OperatorStore,
   query: { status: string | null; provider: string | null; before: string | null; limit: string | null },
+  settings: FreshnessSettings,
 ): Promise<ActionAnswer> {
   const limit = input.limit(query.limit, 100, 1000);
-  const held = await store.readHeld({
+  const rows = await store.readHeld({
     status: input.heldStatus(query.status),
     provider: input.providerName(query.provider, false),
     beforeId: query.before === null ? null : input.id(query.before, 'before'),
     limit,
   });
+  const snapshot = await store.readFreshness();
+  const freshness = new Map(
+    assessFreshness(snapshot.providers, settings, new Date(snapshot.now)).map((entry) => [
+      entry.provider,
+      entry,
+    ]),
+  );
+  const held = rows.map((row) => {
+    const entry = freshness.get(row.provider);
+    return {
+      ...row,
+      checked_at: entry?.lastSuccessAt ?? null,
+      stale: entry?.stale ?? false,
+      stale_reason: entry?.staleReason ?? null,
+      pending_review: row.status === 'pending',
+    };
+  });
   return {
     status: 200,
-    body: { success: true, held, next_before: held.length === limit ? held[held.length - 1]!.id : null },
+    body: { success: true, held, next_before: rows.length === limit ? rows[rows.length - 1]!.id : null },
   };
 }
 

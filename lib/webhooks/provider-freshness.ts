@@ -1,7 +1,6 @@
 import type { PricingStore } from '../db/pricing-store.js';
-import type { ProviderRow } from '../db/rpc-results.js';
 
-/** A provider's staleness as whoever judges it says (issue 25's freshness, or staleFromProviders). */
+/** A provider's staleness as whoever judges it says (lib/sync/provider-freshness.ts judges it). */
 export interface ProviderFreshness {
   provider: string;
   stale: boolean;
@@ -22,29 +21,4 @@ export async function announceFreshness(
     p_states: states,
     p_now: now ? now.toISOString() : null,
   });
-}
-
-/**
- * What the tick knows of staleness without issue 25: a configured provider is stale when its last
- * successful sync is more than twice the sync interval old (two scheduled runs missed). A provider
- * never synced has no state yet and is left out.
- */
-export function staleFromProviders(
-  rows: readonly ProviderRow[],
-  configured: readonly string[],
-  intervalHours: number,
-  now: Date,
-): ProviderFreshness[] {
-  const limitMs = 2 * intervalHours * 3_600_000;
-  return rows
-    .filter((row) => configured.includes(row.provider) && row.lastAttemptAt !== null)
-    .map((row) => {
-      const ageMs = row.lastSuccessAt === null ? Infinity : now.getTime() - Date.parse(row.lastSuccessAt);
-      const stale = ageMs > limitMs;
-      return {
-        provider: row.provider,
-        stale,
-        reason: stale ? `no successful sync in ${2 * intervalHours} h` : null,
-      };
-    });
 }

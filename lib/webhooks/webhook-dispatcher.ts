@@ -1,15 +1,17 @@
 import type { PricingStore } from '../db/pricing-store.js';
 import type { Logger } from '../logging/logger.js';
-import { announceFreshness, staleFromProviders } from './provider-freshness.js';
+import { announceFreshness, type ProviderFreshness } from './provider-freshness.js';
 import { deliverPending, tidyOutbox, type DeliveryOptions, type DeliveryReport } from './webhook-outbox.js';
 import type { WebhookConfig } from './webhook-settings.js';
 
 export interface TickInput {
   /** The tick's time (tests inject it); null: the database's clock. */
   now?: Date | null;
-  /** The providers the sync is configured for, and its interval: what staleness is judged by. */
-  providers: readonly string[];
-  intervalHours: number;
+  /**
+   * Each provider's staleness now, as issue 25's freshness judges it (the caller reads it: this layer
+   * sits below the configuration); asked only while webhooks are on.
+   */
+  judgeFreshness: () => Promise<readonly ProviderFreshness[]>;
 }
 
 /**
@@ -84,9 +86,7 @@ export class WebhookDispatcher {
     const now = input.now ?? null;
     try {
       if (this.config.mode === 'on') {
-        const rows = await this.store.readProviders();
-        const states = staleFromProviders(rows, input.providers, input.intervalHours, now ?? new Date());
-        await announceFreshness(this.store, states, now);
+        await announceFreshness(this.store, await input.judgeFreshness(), now);
       }
       const report = await this.pass(now);
       await tidyOutbox(this.store, this.config.mode === 'off', now);

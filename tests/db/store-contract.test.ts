@@ -651,6 +651,48 @@ describe.each([
     });
   });
 
+  it('reads each provider with models or a row: its last success, and a failing streak from its first failure to its next success', async () => {
+    const freshness = async (provider: string) =>
+      (await fixture.store.readFreshness()).providers.find((row) => row.provider === provider);
+    const finish = async (error: { reason: string; message: string } | null) => {
+      const runId = await newRun(fixture.store);
+      const applied = error === null;
+      if (applied) {
+        await applyProvider(fixture.store, {
+          runId,
+          provider: 'freshness-probe',
+          records: [],
+          missing: [],
+          catalogHash: null,
+          held: [],
+          source: 'test',
+        });
+      }
+      await fixture.store.finishRun(
+        runId,
+        applied ? 'success' : 'failed',
+        { providers: { 'freshness-probe': { applied, counts: {}, error, held_changes: [] } } },
+        null,
+      );
+    };
+    await finish(null);
+    const synced = (await freshness('freshness-probe'))!;
+    expect(synced).toMatchObject({ failingSince: null, lastErrorReason: null });
+    expect(synced.lastSuccessAt).not.toBeNull();
+
+    await finish({ reason: 'http', message: 'HTTP 500' });
+    const failing = (await freshness('freshness-probe'))!;
+    expect(failing.failingSince).not.toBeNull();
+    expect(failing.lastSuccessAt).toBe(synced.lastSuccessAt);
+    await finish({ reason: 'timeout', message: 'too slow' });
+    expect((await freshness('freshness-probe'))!.failingSince).toBe(failing.failingSince);
+
+    await finish(null);
+    expect(await freshness('freshness-probe')).toMatchObject({ failingSince: null, lastErrorReason: null });
+    const { now } = await fixture.store.readFreshness();
+    expect(Date.parse(now)).not.toBeNaN();
+  });
+
   it('pages the prices in force as one jsonb per call and bumps the price version only when a row changes', async () => {
     const records = manyRecords(2_500, 'alibaba-cloud');
     const versionNow = async () => (await fixture.store.readPrices({ limit: 1 })).version;

@@ -98,6 +98,10 @@ describe('GET /prices', () => {
     expect(Object.keys(first).sort()).toEqual(
       [
         'alias_of',
+        'checked_at',
+        'pending_review',
+        'stale',
+        'stale_reason',
         'cache_read_price_per_1m_tokens',
         'cache_write_price_per_1m_tokens',
         'context_length',
@@ -218,16 +222,29 @@ describe('GET /prices', () => {
     }
   });
 
-  it('answers 304 while the prices are unchanged, also across a sync that writes nothing', async () => {
+  it('answers 304 while the prices and their freshness are unchanged; a sync that writes nothing still confirms them', async () => {
     const first = await read('/prices?provider=openrouter');
     const etag = first.headers.get('etag')!;
     expect(etag).toMatch(/^"prices-v\d+-/);
     const again = await read('/prices?provider=openrouter', { 'if-none-match': etag });
     expect(again.status).toBe(304);
     expect(await again.text()).toBe('');
+    const before = (await first.json()) as PricesBody;
+    const nearaiEtag = (await read('/prices?provider=nearai')).headers.get('etag')!;
 
+    // Nothing is written but the provider's row: every price is confirmed later (checked_at).
     await sync();
-    expect((await read('/prices?provider=openrouter', { 'if-none-match': etag })).status).toBe(304);
+    const confirmed = await read('/prices?provider=openrouter', { 'if-none-match': etag });
+    expect(confirmed.status).toBe(200);
+    const after = (await confirmed.json()) as PricesBody;
+    expect(after.version).toBe(before.version);
+    expect(Date.parse(after.prices[0]!.checked_at!)).toBeGreaterThan(
+      Date.parse(before.prices[0]!.checked_at!),
+    );
+    const newEtag = confirmed.headers.get('etag')!;
+    expect((await read('/prices?provider=openrouter', { 'if-none-match': newEtag })).status).toBe(304);
+    // nearai synced too: its ETag changed as well; one query's ETag never covers another's.
+    expect((await read('/prices?provider=nearai', { 'if-none-match': nearaiEtag })).status).toBe(200);
     // Another query's ETag never validates this one.
     const other = (await read('/prices?provider=nearai')).headers.get('etag')!;
     expect((await read('/prices?provider=openrouter', { 'if-none-match': other })).status).toBe(200);
@@ -261,9 +278,15 @@ describe('GET /prices', () => {
       scanned.filter(
         // pricing_pins is current state too (the `pinned` flag), one row per pinned model.
         (table) =>
-          !['model_pricing', 'pricing_litellm_entries', 'pricing_price_version', 'pricing_pins'].includes(
-            table,
-          ),
+          ![
+            'model_pricing',
+            'pricing_litellm_entries',
+            'pricing_price_version',
+            'pricing_pins',
+            // Freshness: one row per provider, and pending held changes by index.
+            'pricing_providers',
+            'pricing_held_changes',
+          ].includes(table),
       ),
     ).toEqual([]);
   });
@@ -274,10 +297,16 @@ describe('GET /prices', () => {
     harness.replay.setScenario('openrouter', { swingModelIndex: 3, swingFactor: '12' });
     const held = await sync();
     expect(JSON.stringify(held)).toMatch(/price_swing/);
+    // The served prices stay; the held model says a review waits (a new ETag: pending_review changed).
     const during = await read('/prices?provider=openrouter&state=active', { 'if-none-match': etag });
-    expect(during.status).toBe(304);
-    const after = (await (await read('/prices?provider=openrouter&state=active')).json()) as PricesBody;
-    expect(after.prices).toEqual(before.prices);
+    expect(during.status).toBe(200);
+    const after = (await during.json()) as PricesBody;
+    const prices = (body: PricesBody) =>
+      body.prices.map(({ checked_at: _checked, pending_review: _pending, ...price }) => price);
+    expect(prices(after)).toEqual(prices(before));
+    const pending = after.prices.filter((price) => price.pending_review).map((price) => price.model_id);
+    expect(pending).toHaveLength(1);
+    expect(JSON.stringify(held)).toContain(pending[0]);
 
     harness.replay.setScenario('openrouter', { priceChangeFraction: 0.2, priceChangeFactor: '1.5' });
     await sync();

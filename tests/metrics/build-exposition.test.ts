@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../lib/config.js';
 import type { MetricsSnapshot } from '../../lib/db/pricing-store.js';
 import { buildExposition } from '../../lib/metrics/build-exposition.js';
+import { assessFreshness } from '../../lib/sync/provider-freshness.js';
 import { parseExposition } from './parse-exposition.js';
 
 const config = readConfig({ PRICING_SYNC_PROVIDERS: 'openrouter,nearai', PRICING_SYNC_INTERVAL_HOURS: '6' });
@@ -62,6 +63,7 @@ const SEED_AND_ADDED: [name: string, type: string, labels: string[]][] = [
   ['pricing_held_oldest_age_seconds', 'gauge', ['provider']],
   ['pricing_pinned_models', 'gauge', ['provider']],
   ['pricing_pin_drift_models', 'gauge', ['provider']],
+  ['pricing_provider_stale', 'gauge', ['provider', 'reason']],
   ['pricing_sync_enabled', 'gauge', []],
   ['pricing_sync_interval_seconds', 'gauge', []],
   ['pricing_sync_info', 'gauge', ['version', 'providers']],
@@ -72,6 +74,58 @@ describe('the exposition built from stored totals', () => {
     const parsed = parseExposition(await buildExposition(snapshot, config, '1.2.3'));
     expect([...parsed.type.entries()]).toEqual(SEED_AND_ADDED.map(([name, type]) => [name, type]));
     for (const [name] of SEED_AND_ADDED) expect(parsed.help.get(name)?.length).toBeGreaterThan(10);
+  });
+
+  it('serves pricing_provider_stale for every provider with models, configured or not: 1 for its reason while stale', async () => {
+    const now = new Date('2026-12-06T12:00:00Z');
+    const freshness = assessFreshness(
+      [
+        {
+          provider: 'openrouter',
+          lastSuccessAt: '2026-12-06T11:00:00Z',
+          lastAttemptAt: null,
+          failingSince: null,
+          lastErrorReason: null,
+          hasModels: true,
+        },
+        {
+          provider: 'nearai',
+          lastSuccessAt: '2026-12-05T11:00:00Z',
+          lastAttemptAt: null,
+          failingSince: '2026-12-05T17:00:00Z',
+          lastErrorReason: 'http',
+          hasModels: true,
+        },
+        {
+          provider: 'featherless',
+          lastSuccessAt: '2026-12-06T11:00:00Z',
+          lastAttemptAt: null,
+          failingSince: null,
+          lastErrorReason: null,
+          hasModels: true,
+        },
+        {
+          provider: 'alibaba-cloud',
+          lastSuccessAt: null,
+          lastAttemptAt: null,
+          failingSince: null,
+          lastErrorReason: null,
+          hasModels: false,
+        },
+      ],
+      { providers: ['openrouter', 'nearai'], staleAfterHours: 12 },
+      now,
+    );
+    const parsed = parseExposition(await buildExposition(snapshot, config, '1.2.3', freshness));
+    const stale = parsed.samples.filter((sample) => sample.name === 'pricing_provider_stale');
+    expect(stale.filter((sample) => sample.value === 1).map((sample) => sample.labels)).toEqual([
+      { provider: 'featherless', reason: 'not_configured' },
+      { provider: 'nearai', reason: 'failing' },
+    ]);
+    expect(new Set(stale.map((sample) => sample.labels.provider))).toEqual(
+      new Set(['featherless', 'nearai', 'openrouter']),
+    );
+    expect(stale).toHaveLength(9);
   });
 
   it('labels every sample with exactly its metric’s label names (plus le on buckets)', async () => {

@@ -117,6 +117,7 @@ describe('a real Prometheus scraping the local runner through cron, manual and f
       'PricingHeldChangesWaiting',
       'PricingMetricsAbsent',
       'PricingNoSyncsRunning',
+      'PricingProviderStale',
       'PricingSchedulerStopped',
       'PricingSyncHighErrorRate',
       'PricingSyncSlow',
@@ -255,6 +256,15 @@ describe('a real Prometheus scraping the local runner through cron, manual and f
     });
 
     expect(byLabels(answer('Held changes waiting'), 'provider')).toEqual({ nearai: 0, openrouter: 0 });
+    // Both providers synced within the hour: every reason 0, for each provider with models.
+    expect(rounded(byLabels(answer('Stale providers'), 'provider', 'reason'))).toEqual({
+      'nearai failing': 0,
+      'nearai never_synced': 0,
+      'nearai not_configured': 0,
+      'openrouter failing': 0,
+      'openrouter never_synced': 0,
+      'openrouter not_configured': 0,
+    });
     const operator = 'Operator control: oldest held change, pins';
     for (const refId of ['A', 'B', 'C']) {
       expect(byLabels(answer(operator, refId), 'provider'), refId).toEqual({ nearai: 0, openrouter: 0 });

@@ -20,7 +20,7 @@ describe('promtool on monitoring/ and on a scrape of a real database', () => {
 
   it('accepts the alert rules', async () => {
     const result = await promtool(['check', 'rules', 'monitoring/prometheus-rules.yml']);
-    expect(result.stdout + result.stderr).toContain('SUCCESS: 6 rules found');
+    expect(result.stdout + result.stderr).toContain('SUCCESS: 7 rules found');
     expect(result.code).toBe(0);
   });
 

@@ -7,7 +7,7 @@ import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
 import { PricingStore } from '../../lib/db/pricing-store.js';
 import type { ClaimedEvent } from '../../lib/db/webhook-results.js';
 import { SupabaseAdapter } from '../../lib/db/supabase-adapter.js';
-import { announceFreshness, staleFromProviders } from '../../lib/webhooks/provider-freshness.js';
+import { announceFreshness } from '../../lib/webhooks/provider-freshness.js';
 import { deliverPending, readOutbox } from '../../lib/webhooks/webhook-outbox.js';
 import type { WebhookSettings } from '../../lib/webhooks/webhook-settings.js';
 import { applyProvider } from '../support/apply-records.js';
@@ -272,34 +272,5 @@ describe('provider staleness transitions', () => {
     expect(types.sort()).toEqual(
       ['provider.fresh nearai', 'provider.stale nearai', 'provider.stale openrouter'].sort(),
     );
-  });
-
-  it('judges a configured provider stale when its last success is older than two intervals', () => {
-    const row = (provider: string, lastSuccessAt: string | null) => ({
-      provider,
-      lastAttemptAt: '2100-01-01T00:00:00Z',
-      lastSuccessAt,
-      lastRunId: 1,
-      catalogHash: null,
-      lastErrorReason: null,
-      lastError: null,
-      modelsByState: {},
-      heldCount: 0,
-      heldChanges: [],
-    });
-    const states = staleFromProviders(
-      [
-        row('openrouter', '2100-01-01T00:00:00Z'),
-        row('nearai', null),
-        row('featherless', '2099-12-31T00:00:00Z'),
-      ],
-      ['openrouter', 'nearai'],
-      6,
-      new Date('2100-01-01T11:00:00Z'),
-    );
-    expect(states).toEqual([
-      { provider: 'openrouter', stale: false, reason: null },
-      { provider: 'nearai', stale: true, reason: 'no successful sync in 12 h' },
-    ]);
   });
 });

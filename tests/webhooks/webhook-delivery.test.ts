@@ -168,13 +168,13 @@ describe('signed webhooks from the outbox', () => {
       await sync(context);
       const dispatcher = tickDispatcher(context, h);
       for (const index of [1, 2, 3])
-        await dispatcher.tick({ now: tickTime(index), providers: [], intervalHours: 6 });
+        await dispatcher.tick({ now: tickTime(index), judgeFreshness: async () => [] });
       expect(r.accepted()).toEqual([]);
       const failedIds = new Set(r.received.map((item) => item.id));
 
       if (fault === 'down') await r.start();
       r.mode = 'ok';
-      await dispatcher.tick({ now: tickTime(4), providers: [], intervalHours: 6 });
+      await dispatcher.tick({ now: tickTime(4), judgeFreshness: async () => [] });
 
       const rows = await outbox(h);
       expect(rows.map((row) => row.status)).toEqual(rows.map(() => 'delivered'));
@@ -214,7 +214,7 @@ describe('signed webhooks from the outbox', () => {
     const context = withWebhooks(h, r);
     const dispatcher = tickDispatcher(context, h);
     for (let index = 1; index <= 9; index += 1) {
-      await dispatcher.tick({ now: tickTime(index), providers: [], intervalHours: 6 });
+      await dispatcher.tick({ now: tickTime(index), judgeFreshness: async () => [] });
     }
     const rows = await outbox(h);
     expect(rows.map((row) => [row.status, row.attempts])).toEqual([
@@ -279,8 +279,7 @@ describe('signed webhooks from the outbox', () => {
     // A minute and more later the claim has expired: the next tick sends the event again.
     await tickDispatcher(context, h).tick({
       now: new Date(tickTime(1).getTime() + 120_000),
-      providers: [],
-      intervalHours: 6,
+      judgeFreshness: async () => [],
     });
     const after = await outbox(h);
     expect(after.map((row) => row.status)).toEqual(['delivered', 'delivered']);
