@@ -4,10 +4,10 @@ import { queryOf } from '../edge/query.js';
 import { operatorEndpoint } from './admin-operator.js';
 import { readJsonBody } from '../edge/strict-json.js';
 
-/** GET /admin/pricing/held?status=pending&provider=…&before=&limit=: held changes, newest first. */
+/** GET /admin/pricing/held?status=pending&provider=…&model_id=…&before=&limit=: held changes, newest first. */
 export function heldList(request: Request, context: AppContext): Promise<Response> {
   return operatorEndpoint(request, context, (store, _admin, url) =>
-    listHeld(store, queryOf(url, ['status', 'provider', 'before', 'limit'])),
+    listHeld(store, queryOf(url, ['status', 'provider', 'model_id', 'before', 'limit'])),
   );
 }
 
