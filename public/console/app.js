@@ -1,6 +1,6 @@
 // The operator console: sign-in, navigation and routing. Views live in their own modules.
 import { api, session, SignedOut } from './api.js';
-import { clear, field, h, message } from './dom.js';
+import { append, clear, field, h, message } from './dom.js';
 import { overview } from './overview.js';
 import { heldChanges } from './held.js';
 import { pinsView } from './pins.js';
@@ -27,7 +27,7 @@ function signOut(note) {
 }
 
 function showSignIn(note) {
-  clear(header).append(h('p', { class: 'brand' }, 'pricing-sync console'));
+  append(clear(header), h('p', { class: 'brand' }, 'pricing-sync console'));
   const key = field('Admin key', { class: 'secret', spellcheck: 'false', autocomplete: 'off' });
   const form = h(
     'form',
@@ -55,13 +55,14 @@ function showSignIn(note) {
     key.element,
     h('button', { type: 'submit' }, 'Sign in'),
   );
-  clear(main).append(form);
+  append(clear(main), form);
   key.input.focus();
 }
 
 function showHeader() {
   const current = location.hash.split(/[/?]/)[1] ?? 'overview';
-  clear(header).append(
+  append(
+    clear(header),
     h('p', { class: 'brand' }, 'pricing-sync console'),
     h(
       'nav',
@@ -116,14 +117,14 @@ async function route() {
     }
     showHeader();
     const root = h('div', { class: 'view' });
-    clear(main).append(root);
+    append(clear(main), root);
     await viewFor(location.hash)(root);
   } catch (error) {
     if (error instanceof SignedOut) {
       if (!session.key()) showSignIn(error.message);
       return;
     }
-    main.append(message(`Something went wrong: ${error instanceof Error ? error.message : String(error)}`));
+    append(main, message(`Something went wrong: ${error instanceof Error ? error.message : String(error)}`));
   }
 }
 

@@ -20,11 +20,12 @@ export function h(tag, attrs = {}, ...children) {
       element.setAttribute(name, value === true ? '' : String(value));
     }
   }
-  append(element, children);
+  append(element, ...children);
   return element;
 }
 
-export function append(parent, children) {
+/** Element.append, skipping null, undefined and false (which it would add as text). */
+export function append(parent, ...children) {
   for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
     parent.append(child instanceof Node ? child : document.createTextNode(String(child)));

@@ -1,7 +1,7 @@
 // Held changes: the pending changes the guardrails held, current and proposed side by side, each
 // approved or rejected alone or as a selection, with an optional note.
 import { api, refusalText } from './api.js';
-import { age, clear, field, h, inOut, message, ratio, table } from './dom.js';
+import { age, append, clear, field, h, inOut, message, ratio, table } from './dom.js';
 
 const nameOf = (row) => `${row.provider}/${row.model_id ?? '(whole catalog)'}`;
 
@@ -19,7 +19,7 @@ function ratioCell(row) {
 }
 
 export async function heldChanges(root) {
-  root.append(h('h1', {}, 'Held changes'));
+  append(root, h('h1', {}, 'Held changes'));
   const note = field('Note', { maxlength: '2000', placeholder: 'optional, stored with the decision' });
   const feedback = h('div', { class: 'feedback', 'aria-live': 'polite' });
   const list = h('div');
@@ -28,7 +28,7 @@ export async function heldChanges(root) {
   async function decide(action, rows) {
     clear(feedback);
     if (rows.length === 0) {
-      feedback.append(message('Select at least one held change.'));
+      append(feedback, message('Select at least one held change.'));
       return;
     }
     const answer = await api('/admin/pricing/held', {
@@ -37,10 +37,10 @@ export async function heldChanges(root) {
     });
     if (answer.status === 200) {
       const verb = action === 'approve' ? 'Approved' : 'Rejected';
-      feedback.append(message(`${verb} ${rows.map(nameOf).join(', ')} (run ${answer.body.run_id}).`, 'ok'));
+      append(feedback, message(`${verb} ${rows.map(nameOf).join(', ')} (run ${answer.body.run_id}).`, 'ok'));
       note.input.value = '';
     } else {
-      feedback.append(message(`Not ${action}d: ${refusalText(answer.body)} The list below is refreshed.`));
+      append(feedback, message(`Not ${action}d: ${refusalText(answer.body)} The list below is refreshed.`));
     }
     await load();
   }
@@ -50,11 +50,12 @@ export async function heldChanges(root) {
     const answer = await api('/admin/pricing/held?status=pending&limit=1000');
     clear(list);
     if (answer.status !== 200) {
-      list.append(message(answer.body.error ?? `held changes answered ${answer.status}`));
+      append(list, message(answer.body.error ?? `held changes answered ${answer.status}`));
       return;
     }
     const rows = answer.body.held;
-    list.append(
+    append(
+      list,
       table(
         'Held changes',
         ['Select', 'Provider', 'Model', 'Reason', 'Current', 'Proposed', 'Ratio', 'Age', 'Decide'],
@@ -95,7 +96,8 @@ export async function heldChanges(root) {
     );
   }
 
-  root.append(
+  append(
+    root,
     h(
       'div',
       { class: 'toolbar' },

@@ -1,12 +1,12 @@
 // Models: search by provider and model id; one model's price history as a step chart with the
 // accessible table `Price history` under it, its held changes, and its price at a chosen instant.
 import { api, query, refusalText } from './api.js';
-import { clear, field, h, inOut, message, price, table, when } from './dom.js';
+import { append, clear, field, h, inOut, message, price, table, when } from './dom.js';
 import { modelHref } from './held.js';
 import { stepChart } from './chart.js';
 
 export async function modelsView(root, params) {
-  root.append(h('h1', {}, 'Models'));
+  append(root, h('h1', {}, 'Models'));
   const search = field('Search models', {
     type: 'search',
     value: params.get('q') ?? '',
@@ -15,7 +15,8 @@ export async function modelsView(root, params) {
   search.input.setAttribute('type', 'text');
   const provider = field('In provider', { value: params.get('provider') ?? '', placeholder: 'any' });
   const results = h('div', { 'aria-live': 'polite' });
-  root.append(
+  append(
+    root,
     h(
       'form',
       {
@@ -40,10 +41,11 @@ export async function modelsView(root, params) {
     `/admin/pricing/prices${query({ q, provider: params.get('provider'), limit: 100, cursor: params.get('cursor') })}`,
   );
   if (answer.status !== 200) {
-    results.append(message(refusalText(answer.body)));
+    append(results, message(refusalText(answer.body)));
     return;
   }
-  results.append(
+  append(
+    results,
     table(
       `Models matching ${q}`,
       ['Provider', 'Model', 'Price', 'State'],
@@ -90,7 +92,8 @@ async function fullHistory(provider, modelId) {
 export async function modelView(root, params) {
   const provider = params.get('provider') ?? '';
   const modelId = params.get('model_id') ?? '';
-  root.append(
+  append(
+    root,
     h('h1', {}, `${provider}/${modelId}`),
     h('p', {}, h('a', { href: '#/models' }, 'Back to the search')),
   );
@@ -102,7 +105,8 @@ export async function modelView(root, params) {
   ]);
   const now = current.body.prices?.[0];
   const pin = (pins.body.pins ?? []).find((row) => row.model_id === modelId);
-  root.append(
+  append(
+    root,
     h(
       'p',
       {},
@@ -128,7 +132,8 @@ export async function modelView(root, params) {
       value: row.proposed.input_price_per_1m_tokens,
       kind: row.status === 'rejected' ? 'rejected' : 'held',
     }));
-  root.append(
+  append(
+    root,
     stepChart(`Price of ${provider}/${modelId} over time`, history, marks),
     table(
       'Price history',
@@ -149,9 +154,10 @@ export async function modelView(root, params) {
       { showCaption: true, attrs: { 'data-rows': history.length } },
     ),
   );
-  root.append(priceAt(provider, modelId));
+  append(root, priceAt(provider, modelId));
   if (heldRows.length > 0) {
-    root.append(
+    append(
+      root,
       table(
         'Held changes of this model',
         ['Held', 'Reason', 'Status', 'Current', 'Proposed', 'Decided by', 'Note'],
@@ -185,7 +191,8 @@ function priceAt(provider, modelId) {
             `/admin/pricing/prices${query({ provider, model_id: modelId, at: at.input.value.trim() })}`,
           );
           const row = answer.status === 200 ? answer.body.prices[0] : null;
-          output.append(
+          append(
+            output,
             answer.status !== 200
               ? message(refusalText(answer.body))
               : row

@@ -1,7 +1,7 @@
 // Overview: the scheduler, each provider's last success and freshness, the last runs, and what
 // waits for an operator (held changes, pins whose provider price drifted).
 import { api } from './api.js';
-import { age, h, message, table, when } from './dom.js';
+import { age, append, h, message, table, when } from './dom.js';
 
 /** Issue 25's freshness fields when the status answers them; absent ones show as —. */
 function freshness(sync) {
@@ -29,11 +29,12 @@ export async function overview(root) {
     api('/admin/pricing/pins'),
   ]);
   const s = status.body;
-  root.append(h('h1', {}, 'Overview'));
-  if (status.status !== 200) root.append(message(s.error ?? `status answered ${status.status}`));
+  append(root, h('h1', {}, 'Overview'));
+  if (status.status !== 200) append(root, message(s.error ?? `status answered ${status.status}`));
   const heldTotal = Object.values(s.held_changes ?? {}).reduce((sum, count) => sum + Number(count || 0), 0);
   const drift = (pins.body.pins ?? []).filter((pin) => pin.drift !== null).length;
-  root.append(
+  append(
+    root,
     h(
       'ul',
       { class: 'cards' },
@@ -62,8 +63,8 @@ export async function overview(root) {
     ),
   );
   for (const error of s.config_errors ?? [])
-    root.append(message(`Configuration: ${typeof error === 'string' ? error : JSON.stringify(error)}`));
-  for (const warning of s.warnings ?? []) root.append(message(warning));
+    append(root, message(`Configuration: ${typeof error === 'string' ? error : JSON.stringify(error)}`));
+  for (const warning of s.warnings ?? []) append(root, message(warning));
   const providers = Object.entries(s.last_syncs ?? {}).map(([provider, sync]) => {
     const fresh = freshness(sync);
     return [
@@ -75,7 +76,8 @@ export async function overview(root) {
       sync?.last_error ? `${sync.last_error.reason}: ${sync.last_error.message ?? ''}` : '',
     ];
   });
-  root.append(
+  append(
+    root,
     h('h2', {}, 'Providers'),
     table('Providers', ['Provider', 'Status', 'Last success', 'Freshness', 'Held', 'Last error'], providers),
     h('h2', {}, 'Last runs'),

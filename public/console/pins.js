@@ -1,7 +1,7 @@
 // Pins: each pin with its drift (the provider's price now, when it differs), a form to set one
 // (prefilled with the model's current prices; every base price is sent, empty meaning none), unpin.
 import { api, query, refusalText } from './api.js';
-import { clear, field, h, inOut, message, table, when } from './dom.js';
+import { append, clear, field, h, inOut, message, table, when } from './dom.js';
 import { modelHref } from './held.js';
 
 const PRICE_FIELDS = [
@@ -14,7 +14,7 @@ const PRICE_FIELDS = [
 ];
 
 export async function pinsView(root, params) {
-  root.append(h('h1', {}, 'Pins'));
+  append(root, h('h1', {}, 'Pins'));
   const feedback = h('div', { class: 'feedback', 'aria-live': 'polite' });
   const list = h('div');
   const provider = field('Provider', { value: params.get('provider') ?? '' });
@@ -35,11 +35,11 @@ export async function pinsView(root, params) {
     );
     const row = answer.status === 200 ? answer.body.prices?.[0] : null;
     if (!row) {
-      feedback.append(message(answer.status === 200 ? 'No such stored model.' : refusalText(answer.body)));
+      append(feedback, message(answer.status === 200 ? 'No such stored model.' : refusalText(answer.body)));
       return;
     }
     for (const price of prices) price.input.value = row[price.column] ?? '';
-    feedback.append(message(`Prefilled with the current prices of ${row.provider}/${row.model_id}.`, 'ok'));
+    append(feedback, message(`Prefilled with the current prices of ${row.provider}/${row.model_id}.`, 'ok'));
   }
 
   async function setPin(event) {
@@ -55,10 +55,13 @@ export async function pinsView(root, params) {
     };
     const answer = await api('/admin/pricing/pins', { method: 'PUT', body });
     if (answer.status === 200) {
-      feedback.append(message(`Pinned ${body.provider}/${body.model_id} (run ${answer.body.run_id}).`, 'ok'));
+      append(
+        feedback,
+        message(`Pinned ${body.provider}/${body.model_id} (run ${answer.body.run_id}).`, 'ok'),
+      );
       await load();
     } else {
-      feedback.append(message(`Not pinned: ${refusalText(answer.body)}`));
+      append(feedback, message(`Not pinned: ${refusalText(answer.body)}`));
     }
   }
 
@@ -70,7 +73,8 @@ export async function pinsView(root, params) {
         method: 'DELETE',
       },
     );
-    feedback.append(
+    append(
+      feedback,
       answer.status === 200
         ? message(
             `Unpinned ${pin.provider}/${pin.model_id}; the next sync applies or holds the provider's price.`,
@@ -85,10 +89,11 @@ export async function pinsView(root, params) {
     const answer = await api('/admin/pricing/pins');
     clear(list);
     if (answer.status !== 200) {
-      list.append(message(answer.body.error ?? `pins answered ${answer.status}`));
+      append(list, message(answer.body.error ?? `pins answered ${answer.status}`));
       return;
     }
-    list.append(
+    append(
+      list,
       table(
         'Pins',
         ['Provider', 'Model', 'Pinned', 'Drift', 'Reason', 'By', 'Expires', ''],
@@ -117,7 +122,8 @@ export async function pinsView(root, params) {
     );
   }
 
-  root.append(
+  append(
+    root,
     list,
     h(
       'form',

@@ -1,7 +1,7 @@
 // Runs: the list, one run's detail (per-provider results, the changes it made), and rolling a run
 // back after a preview of what it restores; a conflict with later runs offers Force.
 import { api, query, refusalText } from './api.js';
-import { clear, h, inOut, message, table, when } from './dom.js';
+import { append, clear, h, inOut, message, table, when } from './dom.js';
 import { modelHref } from './held.js';
 import { runCounts } from './overview.js';
 
@@ -35,14 +35,16 @@ export function rollbackPanel(panel, runId, onDone) {
       body: { action: 'rollback', run_id: runId, dry_run: true, force: force.checked },
     });
     if (answer.status !== 200) {
-      preview.append(
+      append(
+        preview,
         message(`Rolling back run ${runId} would be refused: ${refusalText(answer.body)}`),
         conflictList(answer.body),
       );
       return;
     }
     const b = answer.body;
-    preview.append(
+    append(
+      preview,
       h(
         'p',
         {},
@@ -71,7 +73,8 @@ export function rollbackPanel(panel, runId, onDone) {
       body: { action: 'rollback', run_id: runId, force: force.checked },
     });
     if (answer.status === 200) {
-      clear(panel).append(
+      append(
+        clear(panel),
         message(
           `Rolled back run ${runId} as run ${answer.body.run_id}: ${answer.body.models_reverted} model(s) restored.`,
           'ok',
@@ -80,7 +83,8 @@ export function rollbackPanel(panel, runId, onDone) {
       await onDone?.();
       return;
     }
-    result.append(
+    append(
+      result,
       message(
         `Not rolled back: ${refusalText(answer.body)}${answer.body.conflicts ? ' Check Force to roll back over them.' : ''}`,
       ),
@@ -89,7 +93,8 @@ export function rollbackPanel(panel, runId, onDone) {
   }
 
   force.addEventListener('change', () => void showPreview());
-  clear(panel).append(
+  append(
+    clear(panel),
     h(
       'section',
       { class: 'confirm', 'aria-label': `Roll back run ${runId}` },
@@ -116,7 +121,9 @@ export function rollbackPanel(panel, runId, onDone) {
 }
 
 function rollbackButton(run, panel, onDone) {
-  const rollable = !run.dry_run && run.status !== 'running' && run.trigger !== 'pin';
+  // Pin runs are undone by unpinning, rejections write no price: neither can be rolled back.
+  const rollable =
+    !run.dry_run && run.status !== 'running' && run.trigger !== 'pin' && run.trigger !== 'reject';
   return rollable
     ? h(
         'button',
@@ -127,18 +134,19 @@ function rollbackButton(run, panel, onDone) {
 }
 
 export async function runsView(root, params) {
-  root.append(h('h1', {}, 'Runs'));
+  append(root, h('h1', {}, 'Runs'));
   const panel = h('div');
   const list = h('div');
-  root.append(panel, list);
+  append(root, panel, list);
   async function load() {
     const answer = await api(`/admin/pricing/runs${query({ limit: 20, before: params.get('before') })}`);
     clear(list);
     if (answer.status !== 200) {
-      list.append(message(answer.body.error ?? `runs answered ${answer.status}`));
+      append(list, message(answer.body.error ?? `runs answered ${answer.status}`));
       return;
     }
-    list.append(
+    append(
+      list,
       table(
         'Runs',
         ['Run', 'Trigger', 'By', 'Status', 'Started', 'Counts', ''],
@@ -162,14 +170,15 @@ export async function runsView(root, params) {
 
 export async function runDetail(root, id) {
   const answer = await api(`/admin/pricing/runs${query({ run_id: id })}`);
-  root.append(h('h1', {}, `Run ${id}`), h('p', {}, h('a', { href: '#/runs' }, 'All runs')));
+  append(root, h('h1', {}, `Run ${id}`), h('p', {}, h('a', { href: '#/runs' }, 'All runs')));
   if (answer.status !== 200) {
-    root.append(message(answer.body.error ?? `run answered ${answer.status}`));
+    append(root, message(answer.body.error ?? `run answered ${answer.status}`));
     return;
   }
   const { run, changes, change_count: changeCount } = answer.body;
   const panel = h('div');
-  root.append(
+  append(
+    root,
     h(
       'dl',
       { class: 'facts' },

@@ -102,8 +102,9 @@ describe('the operator console in Chromium', () => {
     await page.getByRole('textbox', { name: 'Admin key' }).fill('wrong-key');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('refused');
-    await page.getByRole('textbox', { name: 'Admin key' }).fill(ADMIN_KEY);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    // By keyboard: the key field has the focus, Enter signs in.
+    await page.keyboard.type(ADMIN_KEY);
+    await page.keyboard.press('Enter');
     await page.getByText('Signed in as').waitFor();
     expect(await page.getByText('Signed in as').textContent()).toContain('admin');
     expect(await page.evaluate((name) => sessionStorage.getItem(name), KEY_NAME)).toBe(ADMIN_KEY);
@@ -136,6 +137,27 @@ describe('the operator console in Chromium', () => {
     await expect.poll(() => page.getByRole('button', { name: 'Approve openrouter/acme/a' }).count()).toBe(0);
     const prices = await admin('/prices?provider=openrouter&model_id=acme/a');
     expect(prices.prices[0].input_price_per_1m_tokens).toBe('100');
+
+    // A change decided elsewhere meanwhile: the 409 is said in words and the row goes away.
+    feed([
+      ['acme/a', '10000', '20000'],
+      ['acme/b', '3', '4'],
+      [HOSTILE, '5', '6'],
+    ]);
+    await sync();
+    await page.reload();
+    await page.getByRole('button', { name: 'Approve openrouter/acme/a' }).waitFor();
+    const pending = await admin('/admin/pricing/held');
+    const response = await fetch(`${runner.url}/admin/pricing/held`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_KEY}` },
+      body: JSON.stringify({ action: 'reject', ids: [pending.held[0].id], note: 'by another operator' }),
+    });
+    expect(response.status).toBe(200);
+    await page.getByRole('button', { name: 'Approve openrouter/acme/a' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('rejected, no longer pending');
+    await expect.poll(() => page.getByRole('button', { name: 'Approve openrouter/acme/a' }).count()).toBe(0);
+    await shot('held-changes-409');
   });
 
   it('pins a model with its current prices and shows drift once the feed moves', async () => {
@@ -185,6 +207,21 @@ describe('the operator console in Chromium', () => {
     await page.getByText(`Rolled back run ${approval.id}`).waitFor();
     const prices = await admin('/prices?provider=openrouter&model_id=acme/a');
     expect(prices.prices[0].input_price_per_1m_tokens).toBe('1');
+
+    // The first sync added acme/a, which later runs changed: a conflict, rolled back with Force.
+    const first = runs.runs[runs.runs.length - 1];
+    await page.getByRole('link', { name: 'Runs', exact: true }).click();
+    await page.getByRole('button', { name: `Roll back run ${first.id}` }).click();
+    await expect
+      .poll(() => page.getByRole('alert').first().textContent())
+      .toContain('changed by a later run');
+    await page.getByRole('checkbox', { name: 'Force' }).check();
+    await page.getByRole('table', { name: `What rolling back run ${first.id} restores` }).waitFor();
+    await shot('runs-rollback-force');
+    await page.getByRole('button', { name: 'Confirm rollback' }).click();
+    await page.getByText(`Rolled back run ${first.id}`).waitFor();
+    const afterForce = await admin('/admin/pricing/prices?provider=openrouter&model_id=acme/a');
+    expect(afterForce.prices[0].state).toBe('missing');
 
     await page.goto(`${runner.url}/console/#/runs/${approval.id}`);
     await page.getByRole('table', { name: 'Changes' }).waitFor();
