@@ -38,34 +38,44 @@ export function clear(element) {
   return element;
 }
 
-/** A table with a caption (its accessible name), inside a scrolling box for narrow screens. */
+/**
+ * A table with a caption (its accessible name), inside a scrolling box. Explicit roles keep it a
+ * table for assistive technology when a narrow screen lays its rows out as cards; each cell carries
+ * its column's name for that layout.
+ */
 export function table(caption, headers, rows, options = {}) {
   return h(
     'div',
     { class: 'scroll' },
     h(
       'table',
-      options.attrs ?? {},
+      { role: 'table', ...(options.attrs ?? {}) },
       h('caption', { class: options.showCaption ? '' : 'visually-hidden' }, caption),
       h(
         'thead',
-        {},
+        { role: 'rowgroup' },
         h(
           'tr',
-          {},
-          headers.map((header) => h('th', { scope: 'col' }, header)),
+          { role: 'row' },
+          headers.map((header) => h('th', { scope: 'col', role: 'columnheader' }, header)),
         ),
       ),
       h(
         'tbody',
-        {},
+        { role: 'rowgroup' },
         rows.length === 0
-          ? h('tr', {}, h('td', { colspan: headers.length }, options.empty ?? 'None.'))
+          ? h(
+              'tr',
+              { role: 'row', class: 'empty' },
+              h('td', { role: 'cell', colspan: headers.length }, options.empty ?? 'None.'),
+            )
           : rows.map((cells) =>
               h(
                 'tr',
-                {},
-                cells.map((cell) => h('td', {}, cell)),
+                { role: 'row' },
+                cells.map((cell, index) =>
+                  h('td', { role: 'cell', 'data-label': headers[index] ?? '' }, cell),
+                ),
               ),
             ),
       ),
