@@ -25,6 +25,8 @@ describe('the operator console in Chromium', () => {
   let browser: Browser;
   let page: Page;
   const dialogs: string[] = [];
+  /** What the browser reported as errors: a CSP violation, an uncaught exception. */
+  const errors: string[] = [];
 
   const feed = (models: [string, string, string][]) =>
     replay.setScenario('openrouter', {
@@ -84,6 +86,12 @@ describe('the operator console in Chromium', () => {
       headless: true,
     });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('console', (entry) => {
+      // Refusals (401, 409) are answers the tests ask for; anything else is a fault of the console.
+      if (entry.type() === 'error' && !entry.text().startsWith('Failed to load resource'))
+        errors.push(entry.text());
+    });
+    page.on('pageerror', (error) => errors.push(error.message));
     page.on('dialog', (dialog) => {
       dialogs.push(dialog.message());
       void dialog.dismiss();
@@ -275,6 +283,7 @@ describe('the operator console in Chromium', () => {
     expect(await page.getByRole('alert').textContent()).toContain('refused');
     expect(await page.evaluate((name) => sessionStorage.getItem(name), KEY_NAME)).toBeNull();
     expect(dialogs).toEqual([]);
+    expect(errors).toEqual([]);
     await shot('sign-in');
   });
 });
