@@ -262,7 +262,11 @@ export const RPC_CATALOG = {
     result: historyPage,
   },
   // The operator console (supabase/migrations/20261207000400_console.sql).
-  pricing_read_run: { args: { p_run_id: bigint, p_limit: integer }, returns: 'jsonb', result: runDetailResult },
+  pricing_read_run: {
+    args: { p_run_id: bigint, p_limit: integer },
+    returns: 'jsonb',
+    result: runDetailResult,
+  },
   pricing_preview_rollback: {
     args: { p_run_id: bigint, p_force: boolean, p_limit: integer },
     returns: 'jsonb',

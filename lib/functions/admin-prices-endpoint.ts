@@ -10,6 +10,9 @@ import { operatorEndpoint } from './admin-operator.js';
  */
 export function pricesAtTime(request: Request, context: AppContext): Promise<Response> {
   return operatorEndpoint(request, context, (store, _admin, url) =>
-    pricesAt(store, queryOf(url, ['provider', 'model_id', 'at', 'history', 'cursor', 'before', 'limit', 'q'])),
+    pricesAt(
+      store,
+      queryOf(url, ['provider', 'model_id', 'at', 'history', 'cursor', 'before', 'limit', 'q']),
+    ),
   );
 }
