@@ -91,4 +91,22 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
+  {
+    // The operator console: plain ES modules run by the browser, not by node.
+    files: ['public/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          'document',
+          'window',
+          'location',
+          'sessionStorage',
+          'fetch',
+          'URLSearchParams',
+          'Node',
+          'CustomEvent',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );

@@ -1055,6 +1055,41 @@ AS $function$
   select jsonb_build_object('ok', true, 'now', clock_timestamp());
 $function$;
 
+CREATE OR REPLACE FUNCTION public.pricing_preview_rollback(p_run_id bigint, p_force boolean, p_limit integer)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  v_result jsonb;
+  v_restores jsonb;
+begin
+  begin
+    v_result := public.pricing_rollback_run(p_run_id, p_force, 'preview');
+    if (v_result ->> 'ok')::boolean then
+      select coalesce(jsonb_agg(r.item order by r.provider, r.model_id), '[]'::jsonb) into v_restores
+        from (select h.provider, h.model_id,
+                     jsonb_build_object('provider', h.provider, 'model_id', h.model_id,
+                       'from', public.pricing_price_view(h.old_prices),
+                       'to', public.pricing_price_view(h.new_prices)) as item
+                from public.model_pricing_history h
+               where h.run_id = (v_result ->> 'run_id')::bigint
+               order by h.provider, h.model_id
+               limit least(greatest(coalesce(p_limit, 500), 1), 1000)) r;
+    end if;
+    raise exception using errcode = 'PRB98', message = 'rollback preview: undone';
+  exception
+    when sqlstate 'PRB98' then null;
+  end;
+  if not (v_result ->> 'ok')::boolean then return v_result; end if;
+  return jsonb_build_object('ok', true, 'dry_run', true, 'rollback_of', p_run_id,
+    'models_reverted', v_result -> 'models_reverted', 'providers', v_result -> 'providers',
+    'skipped_pinned', v_result -> 'skipped_pinned', 'forced_over', v_result -> 'forced_over',
+    'restores', v_restores);
+end;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.pricing_price_part(p jsonb)
  RETURNS jsonb
  LANGUAGE sql
@@ -1319,6 +1354,22 @@ AS $function$
   );
 $function$;
 
+CREATE OR REPLACE FUNCTION public.pricing_read_model_held(p_provider text, p_model_id text, p_status text, p_before_id bigint, p_limit integer)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  select pg_catalog.jsonb_build_object('held', coalesce(pg_catalog.jsonb_agg(public.pricing_held_view(h) order by h.id desc), '[]'::jsonb))
+    from (select * from public.pricing_held_changes h
+           where h.model_id = p_model_id
+             and (p_provider is null or h.provider = p_provider)
+             and (p_status is null or h.status = p_status)
+             and (p_before_id is null or h.id < p_before_id)
+           order by h.id desc
+           limit least(greatest(coalesce(p_limit, 100), 1), 1000)) h;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.pricing_read_models(p_provider text)
  RETURNS json
  LANGUAGE sql
@@ -1537,6 +1588,35 @@ CREATE OR REPLACE FUNCTION public.pricing_read_providers()
  SET search_path TO ''
 AS $function$
   select coalesce(jsonb_agg(to_jsonb(p) order by p.provider), '[]'::jsonb) from public.pricing_providers p;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.pricing_read_run(p_run_id bigint, p_limit integer)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  v_run public.pricing_sync_runs%rowtype;
+  v_changes jsonb;
+  v_count integer;
+begin
+  select * into v_run from public.pricing_sync_runs where id = p_run_id;
+  if not found then
+    return public.pricing_operator_refusal(404, 'no run ' || p_run_id, null);
+  end if;
+  select coalesce(jsonb_agg(c.item order by c.id), '[]'::jsonb) into v_changes
+    from (select h.id, jsonb_build_object('id', h.id, 'provider', h.provider, 'model_id', h.model_id,
+                   'kind', h.kind, 'run_id', h.run_id, 'effective_at', h.effective_at,
+                   'old', public.pricing_price_view(h.old_prices),
+                   'new', public.pricing_price_view(h.new_prices)) as item
+            from public.model_pricing_history h
+           where h.run_id = p_run_id
+           order by h.id
+           limit least(greatest(coalesce(p_limit, 500), 1), 1000)) c;
+  select count(*) into v_count from public.model_pricing_history h where h.run_id = p_run_id;
+  return jsonb_build_object('ok', true, 'run', to_jsonb(v_run), 'changes', v_changes, 'change_count', v_count);
+end;
 $function$;
 
 CREATE OR REPLACE FUNCTION public.pricing_read_runs(p_before bigint, p_limit integer)
@@ -1976,6 +2056,39 @@ AS $function$
         (r ->> 'image')::numeric, coalesce(r -> 'extra', '{}'::jsonb),
         coalesce(r -> 'tiers', '[]'::jsonb))::public.pricing_prices,
     (r ->> 'context_length')::integer, r ->> 'alias_of');
+$function$;
+
+CREATE OR REPLACE FUNCTION public.pricing_search_models(p_providers text[], p_q text, p_after_provider text, p_after_model_id text, p_limit integer)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  v_limit integer := least(greatest(coalesce(p_limit, 100), 1), 1000);
+  v_rows jsonb;
+  v_count integer;
+begin
+  select coalesce(jsonb_agg(page.item order by page.provider, page.model_id), '[]'::jsonb), count(*)
+    into v_rows, v_count
+    from (
+      select m.provider, m.model_id,
+             jsonb_build_object('provider', m.provider, 'model_id', m.model_id)
+               || public.pricing_price_view(public.pricing_stored_prices(m.provider, m.model_id)) as item
+        from public.model_pricing m
+       where (p_providers is null or m.provider = any(p_providers))
+         and pg_catalog.strpos(pg_catalog.lower(m.model_id), pg_catalog.lower(coalesce(p_q, ''))) > 0
+         and (p_after_provider is null or (m.provider, m.model_id) > (p_after_provider, p_after_model_id))
+       order by m.provider, m.model_id
+       limit v_limit + 1
+    ) page;
+  if v_count > v_limit then
+    v_rows := v_rows - v_limit;
+    return jsonb_build_object('prices', v_rows,
+      'next', jsonb_build_array(v_rows -> (v_limit - 1) ->> 'provider', v_rows -> (v_limit - 1) ->> 'model_id'));
+  end if;
+  return jsonb_build_object('prices', v_rows, 'next', null);
+end;
 $function$;
 
 CREATE OR REPLACE FUNCTION public.pricing_set_catalog_hash(p_run_id bigint, p_provider text, p_catalog_hash text)
@@ -2586,6 +2699,8 @@ grant execute on function public.pricing_pin_view(p public.pricing_pins) to serv
 
 grant execute on function public.pricing_ping() to service_role;
 
+grant execute on function public.pricing_preview_rollback(p_run_id bigint, p_force boolean, p_li to service_role;
+
 grant execute on function public.pricing_price_part(p jsonb) to service_role;
 
 grant execute on function public.pricing_price_view(p jsonb) to service_role;
@@ -2608,6 +2723,8 @@ grant execute on function public.pricing_read_litellm_map(p_known_version bigint
 
 grant execute on function public.pricing_read_metrics() to service_role;
 
+grant execute on function public.pricing_read_model_held(p_provider text, p_model_id text, p_sta to service_role;
+
 grant execute on function public.pricing_read_models(p_provider text) to service_role;
 
 grant execute on function public.pricing_read_operator_state(p_run_id bigint, p_provider text) to service_role;
@@ -2621,6 +2738,8 @@ grant execute on function public.pricing_read_prices(p_providers text[], p_model
 grant execute on function public.pricing_read_prices_at(p_providers text[], p_model_id text, p_a to service_role;
 
 grant execute on function public.pricing_read_providers() to service_role;
+
+grant execute on function public.pricing_read_run(p_run_id bigint, p_limit integer) to service_role;
 
 grant execute on function public.pricing_read_runs(p_before bigint, p_limit integer) to service_role;
 
@@ -2637,6 +2756,8 @@ grant execute on function public.pricing_remove_pin(p_provider text, p_model_id 
 grant execute on function public.pricing_rollback_run(p_run_id bigint, p_force boolean, p_trigge to service_role;
 
 grant execute on function public.pricing_row_prices(r jsonb) to service_role;
+
+grant execute on function public.pricing_search_models(p_providers text[], p_q text, p_after_pro to service_role;
 
 grant execute on function public.pricing_set_catalog_hash(p_run_id bigint, p_provider text, p_ca to service_role;
 

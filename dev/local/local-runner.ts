@@ -12,6 +12,7 @@ import { isRefusal } from '../../lib/edge/method-not-allowed.js';
 import { booleanWord } from '../../lib/text/boolean-word.js';
 import { configErrorsFor } from '../../lib/config.js';
 import { nextCronTime } from '../../lib/scheduler/cron-schedule.js';
+import { configuredHeaders, staticFile } from './static-files.js';
 
 type RouteModule = Partial<Record<string, (request: Request) => Promise<Response>>>;
 
@@ -67,6 +68,16 @@ export function rewritePath(path: string): string {
     return destination;
   }
   return path;
+}
+
+/** As Vercel: a file under public/ first, then the rewrites to the functions; vercel.json's headers on every answer. */
+async function answer(path: string, request: Request): Promise<Response> {
+  const response = (await staticFile(request.method, path)) ?? (await toResponse(rewritePath(path), request));
+  const extra = configuredHeaders(path);
+  if (extra.length === 0) return response;
+  const headers = new Headers(response.headers);
+  for (const [name, value] of extra) headers.set(name, value);
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
 
 async function toResponse(route: string | undefined, request: Request): Promise<Response> {
@@ -158,7 +169,8 @@ async function send(response: Response, incoming: IncomingMessage, outgoing: Ser
 }
 
 /**
- * Serves the functions under api/ on localhost with vercel.json's rewrites, and (unless
+ * Serves public/ and the functions under api/ on localhost with vercel.json's rewrites and
+ * headers, and (unless
  * LOCAL_CRON=off) emulates its crons: a first tick LOCAL_CRON_FIRST_DELAY_SECONDS (30) after
  * start, then on schedule, each sent over HTTP with the cron secret as Vercel sends it.
  */
@@ -183,7 +195,7 @@ export async function startLocalRunner(options: LocalRunnerOptions): Promise<Loc
       );
       return;
     }
-    toResponse(rewritePath(path), request)
+    answer(path, request)
       .then((response) => send(response, incoming, outgoing))
       .catch((error: unknown) => {
         logger.error({ err: error }, 'local runner: request failed');

@@ -66,6 +66,7 @@ export async function serveLocally(options: {
           url: runner.url,
           pid: process.pid,
           command: options.demo ? 'npm run demo' : 'npm start',
+          ...(replay ? { replayUrl: replay.url } : {}),
         })
       : async () => undefined;
   const file = relative(process.cwd(), secrets.file) || secrets.file;
@@ -81,6 +82,13 @@ export async function serveLocally(options: {
       : []),
     ...(replay ? [`replay server: ${replay.url}`] : []),
     ...configErrorLines(runner.context.config.problems),
+    '',
+    `operator console: ${runner.url}/console/ (print the admin key to sign in with: echo ${admin})`,
+    ...(options.demo
+      ? [
+          'make the replayed feed change (a 100x swing, a new model, a removed model) and sync: npm run demo:change',
+        ]
+      : []),
     '',
     `curl ${runner.url}/health`,
     `curl -H "Authorization: Bearer ${admin}" ${runner.url}/admin/pricing/scheduler/status`,

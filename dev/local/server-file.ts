@@ -13,6 +13,8 @@ export interface ServerFile {
   pid: number;
   /** `npm start` or `npm run demo`. */
   command: string;
+  /** `npm run demo`'s replay server, which `npm run demo:change` drives. */
+  replayUrl?: string;
 }
 
 /**
@@ -29,7 +31,12 @@ export async function readServerFile(dataDir: string): Promise<ServerFile | null
   try {
     const server = JSON.parse(await readFile(serverFileOf(dataDir), 'utf8')) as Partial<ServerFile>;
     if (typeof server.url !== 'string' || typeof server.pid !== 'number') return null;
-    return { url: server.url, pid: server.pid, command: String(server.command ?? 'a local server') };
+    return {
+      url: server.url,
+      pid: server.pid,
+      command: String(server.command ?? 'a local server'),
+      ...(typeof server.replayUrl === 'string' ? { replayUrl: server.replayUrl } : {}),
+    };
   } catch {
     return null;
   }

@@ -31,6 +31,8 @@ export interface CatalogMutation {
   swingModelIndex?: number;
   /** Default "10". */
   swingFactor?: string;
+  /** Leave out the model at this index (a model the provider stopped listing). */
+  removeModelIndex?: number;
 }
 
 export interface GenerateOptions extends CatalogMutation {
@@ -143,7 +145,7 @@ export function generateModelSpecs(options: GenerateOptions): ModelSpec[] {
       if (spec.cacheReadPerMillion)
         spec.cacheReadPerMillion = multiplyDecimal(spec.cacheReadPerMillion, factor);
     }
-    if (keepRandom() < keepFraction) specs.push(spec);
+    if (keepRandom() < keepFraction && options.removeModelIndex !== index) specs.push(spec);
   }
   return specs;
 }

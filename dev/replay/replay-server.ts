@@ -143,6 +143,7 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
       priceChangeFactor: scenario.priceChangeFactor,
       swingModelIndex: scenario.swingModelIndex,
       swingFactor: scenario.swingFactor,
+      removeModelIndex: scenario.removeModelIndex,
     };
     const key = `${route}:${JSON.stringify(generate)}`;
     let catalog = cache.get(key);
@@ -211,6 +212,7 @@ export async function startReplayServer(options: ReplayServerOptions = {}): Prom
         'priceChangeFactor',
         'swingModelIndex',
         'swingFactor',
+        'removeModelIndex',
       ]);
       const unknown = Object.keys(patch).filter((key) => !known.includes(key));
       if (unknown.length > 0) {

@@ -155,6 +155,34 @@ export const historyPage = z.object({
   next_before_id: id.nullable(),
 });
 
+/** One run with the history rows it wrote (pricing_read_run), or 404. */
+export const runDetailResult = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), run: runRow, changes: z.array(priceHistoryRow), change_count: count }),
+  refusal,
+]);
+
+/** What a rollback would do (pricing_preview_rollback): per model its price now and the one restored. */
+export const rollbackPreviewResult = z.discriminatedUnion('ok', [
+  z.object({
+    ok: z.literal(true),
+    dry_run: z.literal(true),
+    rollback_of: id,
+    models_reverted: count,
+    providers: z.array(z.string()),
+    skipped_pinned: z.array(z.object(modelKey)),
+    forced_over: count,
+    restores: z.array(z.object({ ...modelKey, from: priceView.nullable(), to: priceView })),
+  }),
+  refusal,
+]);
+
+/** Stored models whose id contains a substring, with their current prices (pricing_search_models). */
+export const modelSearchPage = z.object({
+  prices: z.array(z.object({ ...modelKey, ...priceView.shape })),
+  next: z.tuple([z.string(), z.string()]).nullable(),
+});
+export type ModelSearchRow = z.output<typeof modelSearchPage>['prices'][number];
+
 /**
  * A history-shaped price document (pricing_prices_json): what a rollback reverted from, what an
  * admin rejected. Every field may be absent in a document an older schema wrote.

@@ -120,6 +120,56 @@ export class OperatorStore {
     });
   }
 
+  async previewRollback(request: {
+    runId: number;
+    force: boolean;
+  }): Promise<RpcResult<'pricing_preview_rollback'>> {
+    return this.store.rpc('pricing_preview_rollback', {
+      p_run_id: request.runId,
+      p_force: request.force,
+      p_limit: 1000,
+    });
+  }
+
+  /** One run with the history rows it wrote (at most 1000 of them, and their count). */
+  async readRun(runId: number): Promise<RpcResult<'pricing_read_run'>> {
+    return this.store.rpc('pricing_read_run', { p_run_id: runId, p_limit: 1000 });
+  }
+
+  /** Stored models whose id contains `q` (case-insensitive), with their current prices. */
+  async searchModels(query: {
+    providers: string[] | null;
+    q: string;
+    after: [string, string] | null;
+    limit: number;
+  }): Promise<RpcResult<'pricing_search_models'>> {
+    return this.store.rpc('pricing_search_models', {
+      p_providers: query.providers,
+      p_q: query.q,
+      p_after_provider: query.after?.[0] ?? null,
+      p_after_model_id: query.after?.[1] ?? null,
+      p_limit: query.limit,
+    });
+  }
+
+  /** One model's held changes, newest first. */
+  async readModelHeld(query: {
+    provider: ProviderSlug | null;
+    modelId: string;
+    status: HeldStatus | null;
+    beforeId: number | null;
+    limit: number;
+  }): Promise<HeldChangeRow[]> {
+    const page = await this.store.rpc('pricing_read_model_held', {
+      p_provider: query.provider,
+      p_model_id: query.modelId,
+      p_status: query.status,
+      p_before_id: query.beforeId,
+      p_limit: query.limit,
+    });
+    return page.held;
+  }
+
   async readPins(provider: ProviderSlug | null): Promise<PinRow[]> {
     return (await this.store.rpc('pricing_read_pins', { p_provider: provider })).pins;
   }

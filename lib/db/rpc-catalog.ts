@@ -37,7 +37,10 @@ import {
   pricesAtPage,
   recordedHolds,
   removePinResult,
+  modelSearchPage,
+  rollbackPreviewResult,
   rollbackResult,
+  runDetailResult,
   runsPage,
   setPinResult,
 } from './operator-results.js';
@@ -320,6 +323,39 @@ export const RPC_CATALOG = {
     result: tidyResult,
   },
   pricing_webhook_read_outbox: { args: { p_dead_limit: integer }, returns: 'jsonb', result: outboxSnapshot },
+  // The operator console (supabase/migrations/20261207000400_console.sql).
+  pricing_read_run: {
+    args: { p_run_id: bigint, p_limit: integer },
+    returns: 'jsonb',
+    result: runDetailResult,
+  },
+  pricing_preview_rollback: {
+    args: { p_run_id: bigint, p_force: boolean, p_limit: integer },
+    returns: 'jsonb',
+    result: rollbackPreviewResult,
+  },
+  pricing_search_models: {
+    args: {
+      p_providers: nullableTexts,
+      p_q: text,
+      p_after_provider: nullableText,
+      p_after_model_id: nullableText,
+      p_limit: integer,
+    },
+    returns: 'jsonb',
+    result: modelSearchPage,
+  },
+  pricing_read_model_held: {
+    args: {
+      p_provider: nullableText,
+      p_model_id: text,
+      p_status: nullableText,
+      p_before_id: nullableBigint,
+      p_limit: integer,
+    },
+    returns: 'jsonb',
+    result: heldPage,
+  },
 } as const satisfies Record<string, Declaration>;
 
 type Catalog = typeof RPC_CATALOG;

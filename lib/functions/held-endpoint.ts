@@ -5,12 +5,12 @@ import { operatorEndpoint } from './admin-operator.js';
 import { readJsonBody } from '../edge/strict-json.js';
 import { freshnessSettingsOf } from '../sync/provider-freshness.js';
 
-/** GET /admin/pricing/held?status=pending&provider=…&before=&limit=: held changes, newest first. */
+/** GET /admin/pricing/held?status=pending&provider=…&model_id=…&before=&limit=: held changes, newest first. */
 export function heldList(request: Request, context: AppContext): Promise<Response> {
   return operatorEndpoint(request, context, (store, _admin, url) =>
     listHeld(
       store,
-      queryOf(url, ['status', 'provider', 'before', 'limit']),
+      queryOf(url, ['status', 'provider', 'model_id', 'before', 'limit']),
       freshnessSettingsOf(context.config),
     ),
   );

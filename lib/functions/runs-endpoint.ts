@@ -4,14 +4,17 @@ import { queryOf } from '../edge/query.js';
 import { operatorEndpoint } from './admin-operator.js';
 import { readJsonBody } from '../edge/strict-json.js';
 
-/** GET /admin/pricing/runs?limit=&before=: runs, newest first, with their per-provider results. */
+/**
+ * GET /admin/pricing/runs?limit=&before=: runs, newest first, with their per-provider results;
+ * `?run_id=N`: that run with the history rows it wrote.
+ */
 export function runsList(request: Request, context: AppContext): Promise<Response> {
   return operatorEndpoint(request, context, (store, _admin, url) =>
-    listRuns(store, queryOf(url, ['before', 'limit'])),
+    listRuns(store, queryOf(url, ['before', 'limit', 'run_id'])),
   );
 }
 
-/** POST /admin/pricing/runs {action: rollback, run_id, force?}: reverts a run, as a new run. */
+/** POST /admin/pricing/runs {action: rollback, run_id, force?, dry_run?}: reverts a run, as a new run (dry_run: the preview). */
 export function runsRollback(request: Request, context: AppContext): Promise<Response> {
   return operatorEndpoint(request, context, async (store, admin, url) => {
     queryOf(url, []);

@@ -11,7 +11,7 @@ import { freshnessView, readFreshnessState } from '../sync/provider-freshness.js
 /** GET /admin/pricing/scheduler/status: the seed's shape, plus what an operator needs next. */
 export async function schedulerStatus(request: Request, context: AppContext): Promise<Response> {
   const { config } = context;
-  requireKey(request, config.adminKeys, 'ADMIN_API_KEY');
+  const caller = requireKey(request, config.adminKeys, 'ADMIN_API_KEY');
   // A run whose lease expired is dead: show it as abandoned, not as running forever.
   await context.store.reapLease();
   const snapshot = await context.store.readStatus(5);
@@ -23,6 +23,8 @@ export async function schedulerStatus(request: Request, context: AppContext): Pr
   const freshness = await readFreshnessState(context.store, config);
   return json(200, {
     success: true,
+    // The admin key's name (`admin` for ADMIN_API_KEY): who the console shows as signed in.
+    caller,
     scheduler: {
       enabled: config.enabled,
       interval_hours: config.intervalHours,

@@ -31,16 +31,25 @@ function answer<T extends object>(result: OperatorResult<T>): ActionAnswer {
  */
 export async function listHeld(
   store: OperatorStore,
-  query: { status: string | null; provider: string | null; before: string | null; limit: string | null },
+  query: {
+    status: string | null;
+    provider: string | null;
+    model_id?: string | null;
+    before: string | null;
+    limit: string | null;
+  },
   settings: FreshnessSettings,
 ): Promise<ActionAnswer> {
   const limit = input.limit(query.limit, 100, 1000);
-  const rows = await store.readHeld({
+  const filter = {
     status: input.heldStatus(query.status),
     provider: input.providerName(query.provider, false),
     beforeId: query.before === null ? null : input.id(query.before, 'before'),
     limit,
-  });
+  };
+  const modelId = input.modelId(query.model_id ?? null, false);
+  const rows =
+    modelId === null ? await store.readHeld(filter) : await store.readModelHeld({ ...filter, modelId });
   const snapshot = await store.readFreshness();
   const freshness = new Map(
     assessFreshness(snapshot.providers, settings, new Date(snapshot.now)).map((entry) => [
@@ -84,8 +93,13 @@ export async function decideHeld(
 
 export async function listRuns(
   store: OperatorStore,
-  query: { before: string | null; limit: string | null },
+  query: { before: string | null; limit: string | null; run_id?: string | null },
 ): Promise<ActionAnswer> {
+  if (query.run_id !== undefined && query.run_id !== null) {
+    if (query.before !== null || query.limit !== null)
+      throw input.badRequest('run_id answers one run: leave out before and limit');
+    return answer(await store.readRun(input.id(query.run_id, 'run_id')));
+  }
   const limit = input.limit(query.limit, 20, 200);
   const runs = await store.readRuns({
     before: query.before === null ? null : input.id(query.before, 'before'),
@@ -97,20 +111,20 @@ export async function listRuns(
   };
 }
 
+/** Rolls a run back, or with `dry_run: true` answers what the rollback would restore, writing nothing. */
 export async function rollbackRun(
   store: OperatorStore,
   body: Record<string, unknown>,
   triggeredBy: string,
 ): Promise<ActionAnswer> {
-  input.rejectUnknown(body, ['action', 'run_id', 'force'], 'field');
+  input.rejectUnknown(body, ['action', 'run_id', 'force', 'dry_run'], 'field');
   if (body.action !== 'rollback') throw input.badRequest('action must be "rollback"');
-  return answer(
-    await store.rollbackRun({
-      runId: input.id(body.run_id, 'run_id'),
-      force: input.booleanValue(body.force, 'force'),
-      triggeredBy,
-    }),
-  );
+  const request = {
+    runId: input.id(body.run_id, 'run_id'),
+    force: input.booleanValue(body.force, 'force'),
+  };
+  if (input.booleanValue(body.dry_run, 'dry_run')) return answer(await store.previewRollback(request));
+  return answer(await store.rollbackRun({ ...request, triggeredBy }));
 }
 
 export async function listPins(
@@ -163,6 +177,33 @@ function decodeCursor(cursor: string): [string, string] {
   return [input.providerName(provider, true)!, input.modelId(modelId, true)!];
 }
 
+/** The comma-separated providers of a query, or null for every one. */
+function providerList(value: string | null): string[] | null {
+  return value === null
+    ? null
+    : [...new Set(value.split(',').map((name) => input.providerName(name, true)!))];
+}
+
+/** `q`: stored models whose id contains it (case-insensitive), with their current prices, paged. */
+async function searchModels(
+  store: OperatorStore,
+  query: { provider: string | null; q: string; cursor: string | null; limit: string | null },
+): Promise<ActionAnswer> {
+  const q = input.text(query.q, 'q', { max: 200, required: true })!;
+  const page = await store.searchModels({
+    providers: providerList(query.provider),
+    q,
+    after: query.cursor === null ? null : decodeCursor(query.cursor),
+    limit: input.limit(query.limit, 100, 1000),
+  });
+  const { prices, cutAfter } = fitPage(page.prices, MAX_PAGE_BODY_BYTES);
+  const after = cutAfter ?? page.next;
+  return {
+    status: 200,
+    body: { success: true, q, count: prices.length, next_cursor: after ? encodeCursor(after) : null, prices },
+  };
+}
+
 export async function pricesAt(
   store: OperatorStore,
   query: {
@@ -173,8 +214,14 @@ export async function pricesAt(
     cursor: string | null;
     before: string | null;
     limit: string | null;
+    q?: string | null;
   },
 ): Promise<ActionAnswer> {
+  if (query.q !== undefined && query.q !== null) {
+    if (query.model_id !== null || query.at !== null || query.history !== null || query.before !== null)
+      throw input.badRequest('q searches the current models: leave out model_id, at, history and before');
+    return searchModels(store, { ...query, q: query.q });
+  }
   const modelId = input.modelId(query.model_id, false);
   const history = input.booleanValue(query.history ?? undefined, 'history');
   if (history) {
@@ -192,12 +239,8 @@ export async function pricesAt(
     const nextBeforeId = kept < page.history.length ? history[kept - 1]!.id : page.next_before_id;
     return { status: 200, body: { success: true, history, next_before_id: nextBeforeId } };
   }
-  const providers =
-    query.provider === null
-      ? null
-      : [...new Set(query.provider.split(',').map((name) => input.providerName(name, true)!))];
   const page = await store.readPricesAt({
-    providers,
+    providers: providerList(query.provider),
     modelId,
     at: query.at === null ? null : input.instant(query.at, 'at'),
     after: query.cursor === null ? null : decodeCursor(query.cursor),

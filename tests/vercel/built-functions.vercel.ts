@@ -204,6 +204,16 @@ describe('what `vercel build` ships (Vercel CLI, offline, clean copy)', () => {
     for (const rewrite of vercelJson.rewrites) {
       expect(destinations).toContain(rewrite.destination.replace(':action', '$1'));
     }
+    // The console's security headers, on every path (as the local runner applies them).
+    const headerRoutes = (config.routes as { headers?: Record<string, string> }[]).filter(
+      (route) => route.headers?.['Content-Security-Policy'] !== undefined,
+    );
+    expect(headerRoutes.length).toBeGreaterThan(0);
+    expect(headerRoutes[0]!.headers).toMatchObject({
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+    });
+    expect(headerRoutes[0]!.headers!['Content-Security-Policy']).toContain("connect-src 'self'");
   });
 
   it("configures each function: Node runtime from engines, vercel.json's maxDuration", () => {
