@@ -2,7 +2,6 @@ import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { HttpError } from '../edge/http-error.js';
 import { configErrorsFor, readConfig } from '../config.js';
-import { storeFailureMessage } from '../db/database-url.js';
 import { DEMO_PGLITE_DATA_DIR, storageConfigFromEnv } from '../db/open-store.js';
 import type { PriceBounds } from '../sync/price-bounds.js';
 import * as actions from '../operator/operator-actions.js';
@@ -366,25 +365,18 @@ export async function runAdminCommand(
       return 1;
     }
   }
-  return withCommandStore(
-    io,
-    () => open(env),
-    async (store) => {
-      try {
-        const operator = new OperatorStore(store);
-        const bounds = { maxPricePer1m: config.maxPricePer1m };
-        return print(await perform(request, (call) => dispatch(operator, call, via, bounds), io.err));
-      } catch (error) {
-        if (error instanceof HttpError) {
-          io.err(error.message);
-        } else {
-          // `cannot reach Postgres at host:port …`, as npm run sync says it, not the driver's words.
-          io.err(storeFailureMessage(error, store.kind, env));
-        }
-        return 1;
-      }
-    },
-  );
+  return withCommandStore(io, env, open, async (store) => {
+    try {
+      const operator = new OperatorStore(store);
+      const bounds = { maxPricePer1m: config.maxPricePer1m };
+      return print(await perform(request, (call) => dispatch(operator, call, via, bounds), io.err));
+    } catch (error) {
+      // Bad input is one line; any other failure withCommandStore says as a store failure.
+      if (!(error instanceof HttpError)) throw error;
+      io.err(error.message);
+      return 1;
+    }
+  });
 }
 
 /** The command's options and the endpoint call it stands for; else the exit code, its problem said. */

@@ -18,17 +18,12 @@ import type { RpcTransport, StoreKind } from './rpc-transport.js';
 export type { ModelRow } from './rpc-arguments.js';
 export type {
   ActivePrice,
-  CommitResult,
   FinishResult,
-  LeaseResult,
   LiteLlmMapSource,
   MetricsSnapshot,
-  PricesPage,
   PriceView,
   ProviderRow,
   ServedPrice,
-  RunSummary,
-  StatusSnapshot,
 } from './rpc-results.js';
 
 export interface ApplyRequest {

@@ -49,7 +49,7 @@ export async function decideHeld(
   if (body.action !== 'approve' && body.action !== 'reject')
     throw input.badRequest('action must be "approve" or "reject"');
   return answer(
-    await store.decideHeld({
+    await store.call('pricing_decide_held', {
       action: body.action,
       ids: input.ids(body.ids),
       decidedBy,
@@ -81,7 +81,7 @@ export async function rollbackRun(
   input.rejectUnknown(body, ['action', 'run_id', 'force'], 'field');
   if (body.action !== 'rollback') throw input.badRequest('action must be "rollback"');
   return answer(
-    await store.rollbackRun({
+    await store.call('pricing_rollback_run', {
       runId: input.id(body.run_id, 'run_id'),
       force: input.booleanValue(body.force, 'force'),
       triggeredBy,
@@ -105,7 +105,7 @@ export async function setPin(
 ): Promise<ActionAnswer> {
   input.rejectUnknown(body, ['provider', 'model_id', 'prices', 'reason', 'expires_at'], 'field');
   return answer(
-    await store.setPin({
+    await store.call('pricing_set_pin', {
       provider: input.providerName(body.provider, true)!,
       modelId: input.modelId(body.model_id, true)!,
       prices: input.pinPrices(body.prices, bounds),
@@ -125,7 +125,7 @@ export async function removePin(
   removedBy: string,
 ): Promise<ActionAnswer> {
   return answer(
-    await store.removePin({
+    await store.call('pricing_remove_pin', {
       provider: input.providerName(query.provider, true)!,
       modelId: input.modelId(query.model_id, true)!,
       removedBy,
@@ -156,7 +156,7 @@ export async function pricesAt(
   if (history) {
     if (modelId === null) throw input.badRequest('history=true needs a model_id');
     if (query.at !== null) throw input.badRequest('history=true lists every change: leave out at');
-    const page = await store.readPriceHistory({
+    const page = await store.call('pricing_read_price_history', {
       provider: input.providerName(query.provider, false),
       modelId,
       beforeId: query.before === null ? null : input.id(query.before, 'before'),
