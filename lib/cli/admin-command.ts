@@ -63,14 +63,26 @@ function usage(message: string): never {
   throw new HttpError(400, message);
 }
 
-/** One command as the admin endpoint call it stands for: the same over HTTP and on the store. */
-export interface AdminRequest {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  path: string;
-  /** Every parameter the endpoint knows; null when not given. */
-  query: Record<string, string | null>;
-  body?: Record<string, unknown>;
-}
+/** What an action reads from the query: every parameter its endpoint knows, null when not given. */
+type QueryOf<Action extends (store: OperatorStore, query: never, ...rest: never[]) => unknown> =
+  Parameters<Action>[1];
+
+/** A write: its JSON body, no query. */
+type Write = { query: Record<string, never>; body: Record<string, unknown> };
+
+/**
+ * One command as the admin endpoint call it stands for (`route` is its method and path): the same
+ * over HTTP and on the store.
+ */
+export type AdminRequest =
+  | { route: 'GET /admin/pricing/held'; query: QueryOf<typeof actions.listHeld> }
+  | ({ route: 'POST /admin/pricing/held' } & Write)
+  | { route: 'GET /admin/pricing/pins'; query: QueryOf<typeof actions.listPins> }
+  | ({ route: 'PUT /admin/pricing/pins' } & Write)
+  | { route: 'DELETE /admin/pricing/pins'; query: QueryOf<typeof actions.removePin> }
+  | { route: 'GET /admin/pricing/runs'; query: QueryOf<typeof actions.listRuns> }
+  | ({ route: 'POST /admin/pricing/runs' } & Write)
+  | { route: 'GET /admin/pricing/prices'; query: QueryOf<typeof actions.pricesAt> };
 
 /** The endpoint call a command's words and options stand for; bad usage throws a 400. */
 export function adminRequest(words: string[], values: Values): AdminRequest {
@@ -79,8 +91,7 @@ export function adminRequest(words: string[], values: Values): AdminRequest {
   switch (`${group} ${verb ?? ''}`.trim()) {
     case 'held list':
       return {
-        method: 'GET',
-        path: '/admin/pricing/held',
+        route: 'GET /admin/pricing/held',
         query: {
           status: opt('status'),
           provider: opt('provider'),
@@ -92,33 +103,29 @@ export function adminRequest(words: string[], values: Values): AdminRequest {
     case 'held reject':
       if (rest.length === 0) usage(`held ${verb} needs at least one held change id`);
       return {
-        method: 'POST',
-        path: '/admin/pricing/held',
+        route: 'POST /admin/pricing/held',
         query: {},
         body: { action: verb, ids: rest, ...(values.note === undefined ? {} : { note: values.note }) },
       };
     case 'pins list':
-      return { method: 'GET', path: '/admin/pricing/pins', query: { provider: opt('provider') } };
+      return { route: 'GET /admin/pricing/pins', query: { provider: opt('provider') } };
     case 'pins set':
       return pinsSetRequest(rest, values);
     case 'pins unset':
       if (rest.length !== 2) usage('pins unset needs PROVIDER MODEL_ID');
       return {
-        method: 'DELETE',
-        path: '/admin/pricing/pins',
+        route: 'DELETE /admin/pricing/pins',
         query: { provider: rest[0]!, model_id: rest[1]! },
       };
     case 'runs list':
       return {
-        method: 'GET',
-        path: '/admin/pricing/runs',
+        route: 'GET /admin/pricing/runs',
         query: { before: opt('before'), limit: opt('limit') },
       };
     case 'runs rollback':
       if (rest.length !== 1) usage('runs rollback needs one RUN_ID');
       return {
-        method: 'POST',
-        path: '/admin/pricing/runs',
+        route: 'POST /admin/pricing/runs',
         query: {},
         body: { action: 'rollback', run_id: rest[0], force: values.force ?? false },
       };
@@ -138,8 +145,7 @@ function pinsSetRequest(rest: readonly string[], values: Values): AdminRequest {
     if (given !== undefined) prices[field] = given.trim() === 'none' ? null : given;
   }
   return {
-    method: 'PUT',
-    path: '/admin/pricing/pins',
+    route: 'PUT /admin/pricing/pins',
     query: {},
     body: {
       provider: rest[0],
@@ -155,8 +161,7 @@ function pinsSetRequest(rest: readonly string[], values: Values): AdminRequest {
 function pricesRequest(values: Values): AdminRequest {
   const opt = (name: keyof Values) => (values[name] as string | undefined) ?? null;
   return {
-    method: 'GET',
-    path: '/admin/pricing/prices',
+    route: 'GET /admin/pricing/prices',
     query: {
       provider: opt('provider'),
       model_id: opt('model'),
@@ -187,7 +192,7 @@ type Send = (request: AdminRequest) => Promise<actions.ActionAnswer>;
  * The whole pin is said on `say` before it is set. A model not stored answers 404 as the endpoint.
  */
 async function perform(request: AdminRequest, send: Send, say: (line: string) => void) {
-  if (request.method !== 'PUT' || request.path !== '/admin/pricing/pins') return send(request);
+  if (request.route !== 'PUT /admin/pricing/pins') return send(request);
   const body = request.body as {
     provider?: unknown;
     model_id?: unknown;
@@ -204,8 +209,7 @@ async function perform(request: AdminRequest, send: Send, say: (line: string) =>
     }
   }
   const current = await send({
-    method: 'GET',
-    path: '/admin/pricing/prices',
+    route: 'GET /admin/pricing/prices',
     query: {
       provider: String(body.provider),
       model_id: String(body.model_id),
@@ -246,26 +250,23 @@ async function dispatch(
   actor: string,
   bounds: PriceBounds,
 ): Promise<actions.ActionAnswer> {
-  // adminRequest gives each endpoint every parameter it knows, as the endpoints' queryOf does.
-  const query = request.query as never;
-  const body = request.body ?? {};
-  switch (`${request.method} ${request.path}`) {
+  switch (request.route) {
     case 'GET /admin/pricing/held':
-      return actions.listHeld(store, query);
+      return actions.listHeld(store, request.query);
     case 'POST /admin/pricing/held':
-      return actions.decideHeld(store, body, actor);
+      return actions.decideHeld(store, request.body, actor);
     case 'GET /admin/pricing/pins':
-      return actions.listPins(store, query);
+      return actions.listPins(store, request.query);
     case 'PUT /admin/pricing/pins':
-      return actions.setPin(store, body, actor, bounds);
+      return actions.setPin(store, request.body, actor, bounds);
     case 'DELETE /admin/pricing/pins':
-      return actions.removePin(store, query, actor);
+      return actions.removePin(store, request.query, actor);
     case 'GET /admin/pricing/runs':
-      return actions.listRuns(store, query);
+      return actions.listRuns(store, request.query);
     case 'POST /admin/pricing/runs':
-      return actions.rollbackRun(store, body, actor);
-    default:
-      return actions.pricesAt(store, query);
+      return actions.rollbackRun(store, request.body, actor);
+    case 'GET /admin/pricing/prices':
+      return actions.pricesAt(store, request.query);
   }
 }
 
@@ -288,22 +289,24 @@ async function callServer(
   request: AdminRequest,
   via: string,
 ): Promise<actions.ActionAnswer> {
-  const url = new URL(request.path, server.url);
-  for (const [name, value] of Object.entries(request.query))
+  const space = request.route.indexOf(' ');
+  const url = new URL(request.route.slice(space + 1), server.url);
+  for (const [name, value] of Object.entries<string | null>(request.query))
     if (value !== null) url.searchParams.set(name, value);
+  const body = 'body' in request ? request.body : undefined;
   const response = await fetch(url, {
-    method: request.method,
+    method: request.route.slice(0, space),
     headers: {
       authorization: `Bearer ${server.adminKey}`,
       [VIA_HEADER]: via,
-      ...(request.body ? { 'content-type': 'application/json' } : {}),
+      ...(body ? { 'content-type': 'application/json' } : {}),
     },
-    ...(request.body ? { body: JSON.stringify(request.body) } : {}),
+    ...(body ? { body: JSON.stringify(body) } : {}),
   });
-  const body = (await response.json().catch(() => null)) as Record<string, unknown> | null;
+  const answer = (await response.json().catch(() => null)) as Record<string, unknown> | null;
   return {
     status: response.status,
-    body: body ?? { success: false, error: `${server.command} answered ${response.status} without JSON` },
+    body: answer ?? { success: false, error: `${server.command} answered ${response.status} without JSON` },
   };
 }
 
@@ -336,7 +339,7 @@ export async function runAdminCommand(
   }
   const print = answerPrinter(io, values.json === true || io.format !== 'text');
   const config = readConfig(env);
-  if (request.method === 'PUT') {
+  if (request.route === 'PUT /admin/pricing/pins') {
     // A pin is bounded by PRICING_MAX_PRICE_PER_1M: with that setting invalid, no pin is set.
     const errors = configErrorsFor(config, 'pins');
     if (errors.length > 0) {
