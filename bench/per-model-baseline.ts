@@ -44,24 +44,25 @@ export async function runPerModelBaseline(options: {
 
 type Query = <Row extends pg.QueryResultRow>(sql: string, params: unknown[]) => Promise<pg.QueryResult<Row>>;
 
-/** The columns one model's upsert writes, in the order of its parameters after provider and model id. */
-const MODEL_COLUMNS = [
-  'state',
-  'input_price_per_1m_tokens',
-  'output_price_per_1m_tokens',
-  'cache_read_price_per_1m_tokens',
-  'cache_write_price_per_1m_tokens',
-  'request_price',
-  'image_price',
-  'extra_prices',
-  'pricing_tiers',
-  'context_length',
-  'alias_of',
+/** The columns one model's upsert writes after provider and model id, each with its value. */
+const MODEL_COLUMNS: [column: string, value: (record: PriceRecord) => unknown][] = [
+  ['state', (record) => record.state],
+  ['input_price_per_1m_tokens', (record) => record.inputUsdPerMillionTokens],
+  ['output_price_per_1m_tokens', (record) => record.outputUsdPerMillionTokens],
+  ['cache_read_price_per_1m_tokens', (record) => record.cacheReadUsdPerMillionTokens],
+  ['cache_write_price_per_1m_tokens', (record) => record.cacheWriteUsdPerMillionTokens],
+  ['request_price', (record) => record.requestUsd],
+  ['image_price', (record) => record.imageUsd],
+  ['extra_prices', (record) => JSON.stringify(record.extraPrices)],
+  ['pricing_tiers', (record) => JSON.stringify(record.tiers)],
+  ['context_length', (record) => record.contextLength],
+  ['alias_of', (record) => record.aliasOf],
 ];
-const UPSERT_MODEL = `insert into model_pricing (provider, model_id, ${MODEL_COLUMNS.join(', ')}, source)
-     values (${['$1', '$2', ...MODEL_COLUMNS.map((_, index) => `$${index + 3}`)].join(', ')}, 'per-model-baseline')
+const COLUMN_NAMES = MODEL_COLUMNS.map(([column]) => column);
+const UPSERT_MODEL = `insert into model_pricing (provider, model_id, ${COLUMN_NAMES.join(', ')}, source)
+     values (${['$1', '$2', ...COLUMN_NAMES.map((_, index) => `$${index + 3}`)].join(', ')}, 'per-model-baseline')
      on conflict (provider, model_id) do update set
-       ${MODEL_COLUMNS.map((column) => `${column} = excluded.${column}`).join(', ')}, updated_at = now()`;
+       ${COLUMN_NAMES.map((column) => `${column} = excluded.${column}`).join(', ')}, updated_at = now()`;
 
 async function writeOneModel(query: Query, runId: string, record: PriceRecord): Promise<void> {
   const existing = await query<{ input: string | null; output: string | null }>(
@@ -73,17 +74,7 @@ async function writeOneModel(query: Query, runId: string, record: PriceRecord): 
   await query(UPSERT_MODEL, [
     record.provider,
     record.modelId,
-    record.state,
-    record.inputUsdPerMillionTokens,
-    record.outputUsdPerMillionTokens,
-    record.cacheReadUsdPerMillionTokens,
-    record.cacheWriteUsdPerMillionTokens,
-    record.requestUsd,
-    record.imageUsd,
-    JSON.stringify(record.extraPrices),
-    JSON.stringify(record.tiers),
-    record.contextLength,
-    record.aliasOf,
+    ...MODEL_COLUMNS.map(([, value]) => value(record)),
   ]);
   await query(
     `insert into model_pricing_history (run_id, provider, model_id, kind, old_state, new_state,

@@ -4,15 +4,12 @@ import { HttpError } from '../edge/http-error.js';
 import { configErrorsFor, readConfig, type Config } from '../config.js';
 import type { PricingStore } from '../db/pricing-store.js';
 import { freshnessSettingsOf, freshnessView, readFreshnessState } from '../sync/provider-freshness.js';
-import { storeFailureMessage } from '../db/database-url.js';
 import { DEMO_PGLITE_DATA_DIR, storageConfigFromEnv } from '../db/open-store.js';
-import type { PriceBounds } from '../sync/price-bounds.js';
 import * as actions from '../operator/operator-actions.js';
 import { instant } from '../operator/operator-input.js';
 import { OperatorStore } from '../db/operator-store.js';
 import { VIA_HEADER } from '../functions/admin-operator.js';
-import { readChangeFeed } from '../functions/changes-endpoint.js';
-import { CHANGES_PATH } from '../functions/prices-endpoint.js';
+import { readChangeFeed, type ChangesQuery } from '../functions/changes-endpoint.js';
 import { priceCosts } from '../functions/cost-endpoint.js';
 import { parseCostRequest } from '../functions/cost-request.js';
 import { openCommandStore, withCommandStore, type CommandIo, type OpenCommandStore } from './command-io.js';
@@ -75,14 +72,29 @@ function usage(message: string): never {
   throw new HttpError(400, message);
 }
 
-/** One command as the admin endpoint call it stands for: the same over HTTP and on the store. */
-export interface AdminRequest {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
-  path: string;
-  /** Every parameter the endpoint knows; null when not given. */
-  query: Record<string, string | null>;
-  body?: Record<string, unknown>;
-}
+/** What an action reads from the query: every parameter its endpoint knows, null when not given. */
+type QueryOf<Action extends (store: OperatorStore, query: never, ...rest: never[]) => unknown> =
+  Parameters<Action>[1];
+
+/** A write: its JSON body, no query. */
+type Write = { query: Record<string, never>; body: Record<string, unknown> };
+
+/**
+ * One command as the admin endpoint call it stands for (`route` is its method and path): the same
+ * over HTTP and on the store.
+ */
+export type AdminRequest =
+  | { route: 'GET /admin/pricing/held'; query: QueryOf<typeof actions.listHeld> }
+  | ({ route: 'POST /admin/pricing/held' } & Write)
+  | { route: 'GET /admin/pricing/pins'; query: QueryOf<typeof actions.listPins> }
+  | ({ route: 'PUT /admin/pricing/pins' } & Write)
+  | { route: 'DELETE /admin/pricing/pins'; query: QueryOf<typeof actions.removePin> }
+  | { route: 'GET /admin/pricing/runs'; query: QueryOf<typeof actions.listRuns> }
+  | ({ route: 'POST /admin/pricing/runs' } & Write)
+  | { route: 'GET /admin/pricing/prices'; query: QueryOf<typeof actions.pricesAt> }
+  | { route: 'GET /admin/pricing/scheduler/status'; query: Record<string, never> }
+  | { route: 'GET /prices/changes'; query: { [Name in keyof ChangesQuery]: string | null } }
+  | ({ route: 'POST /prices/cost' } & Write);
 
 /** The endpoint call a command's words and options stand for; bad usage throws a 400. */
 export function adminRequest(words: string[], values: Values): AdminRequest {
@@ -91,8 +103,7 @@ export function adminRequest(words: string[], values: Values): AdminRequest {
   switch (`${group} ${verb ?? ''}`.trim()) {
     case 'held list':
       return {
-        method: 'GET',
-        path: '/admin/pricing/held',
+        route: 'GET /admin/pricing/held',
         query: {
           status: opt('status'),
           provider: opt('provider'),
@@ -104,44 +115,39 @@ export function adminRequest(words: string[], values: Values): AdminRequest {
     case 'held reject':
       if (rest.length === 0) usage(`held ${verb} needs at least one held change id`);
       return {
-        method: 'POST',
-        path: '/admin/pricing/held',
+        route: 'POST /admin/pricing/held',
         query: {},
         body: { action: verb, ids: rest, ...(values.note === undefined ? {} : { note: values.note }) },
       };
     case 'pins list':
-      return { method: 'GET', path: '/admin/pricing/pins', query: { provider: opt('provider') } };
+      return { route: 'GET /admin/pricing/pins', query: { provider: opt('provider') } };
     case 'pins set':
       return pinsSetRequest(rest, values);
     case 'pins unset':
       if (rest.length !== 2) usage('pins unset needs PROVIDER MODEL_ID');
       return {
-        method: 'DELETE',
-        path: '/admin/pricing/pins',
+        route: 'DELETE /admin/pricing/pins',
         query: { provider: rest[0]!, model_id: rest[1]! },
       };
     case 'runs list':
       return {
-        method: 'GET',
-        path: '/admin/pricing/runs',
+        route: 'GET /admin/pricing/runs',
         query: { before: opt('before'), limit: opt('limit') },
       };
     case 'runs rollback':
       if (rest.length !== 1) usage('runs rollback needs one RUN_ID');
       return {
-        method: 'POST',
-        path: '/admin/pricing/runs',
+        route: 'POST /admin/pricing/runs',
         query: {},
         body: { action: 'rollback', run_id: rest[0], force: values.force ?? false },
       };
     case 'providers':
-      return { method: 'GET', path: STATUS_PATH, query: {} };
+      return { route: 'GET /admin/pricing/scheduler/status', query: {} };
     default:
       if (group === 'prices' && words.length === 1) return pricesRequest(values);
       if (group === 'changes' && words.length === 1) {
         return {
-          method: 'GET',
-          path: CHANGES_PATH,
+          route: 'GET /prices/changes',
           query: { since: opt('since'), provider: opt('provider'), limit: opt('limit') },
         };
       }
@@ -160,8 +166,7 @@ function pinsSetRequest(rest: readonly string[], values: Values): AdminRequest {
     if (given !== undefined) prices[field] = given.trim() === 'none' ? null : given;
   }
   return {
-    method: 'PUT',
-    path: '/admin/pricing/pins',
+    route: 'PUT /admin/pricing/pins',
     query: {},
     body: {
       provider: rest[0],
@@ -177,8 +182,7 @@ function pinsSetRequest(rest: readonly string[], values: Values): AdminRequest {
 function pricesRequest(values: Values): AdminRequest {
   const opt = (name: keyof Values) => (values[name] as string | undefined) ?? null;
   return {
-    method: 'GET',
-    path: '/admin/pricing/prices',
+    route: 'GET /admin/pricing/prices',
     query: {
       provider: opt('provider'),
       model_id: opt('model'),
@@ -198,8 +202,7 @@ function costRequest(rest: readonly string[], values: Values): AdminRequest {
   if (values.input !== undefined) usageOf.input_tokens = values.input;
   if (values.output !== undefined) usageOf.output_tokens = values.output;
   return {
-    method: 'POST',
-    path: '/prices/cost',
+    route: 'POST /prices/cost',
     query: {},
     body: {
       items: [
@@ -235,14 +238,14 @@ type Send = (request: AdminRequest) => Promise<actions.ActionAnswer>;
  * The whole pin is said on `say` before it is set. A model not stored answers 404 as the endpoint.
  */
 async function perform(request: AdminRequest, send: Send, say: (line: string) => void) {
-  if (request.path === '/prices/cost') return costAnswer(await send(request));
-  if (request.path === STATUS_PATH) {
+  if (request.route === 'POST /prices/cost') return costAnswer(await send(request));
+  if (request.route === 'GET /admin/pricing/scheduler/status') {
     // The status's provider table alone, as the store path answers it.
     const status = await send(request);
     if (status.status !== 200) return status;
     return { status: 200, body: { success: true, providers: status.body.providers } };
   }
-  if (request.method !== 'PUT' || request.path !== '/admin/pricing/pins') return send(request);
+  if (request.route !== 'PUT /admin/pricing/pins') return send(request);
   const body = request.body as {
     provider?: unknown;
     model_id?: unknown;
@@ -259,8 +262,7 @@ async function perform(request: AdminRequest, send: Send, say: (line: string) =>
     }
   }
   const current = await send({
-    method: 'GET',
-    path: '/admin/pricing/prices',
+    route: 'GET /admin/pricing/prices',
     query: {
       provider: String(body.provider),
       model_id: String(body.model_id),
@@ -294,48 +296,44 @@ async function perform(request: AdminRequest, send: Send, say: (line: string) =>
   return send({ ...request, body: { ...request.body, prices } });
 }
 
-/** The status endpoint: `providers` asks it for its provider table. */
-const STATUS_PATH = '/admin/pricing/scheduler/status';
-
-/** Runs one endpoint call on the operator's store: the same actions the admin endpoints (and the feed) call. */
+/** Runs one endpoint call on the store: the same actions the admin endpoints (and the feed) call. */
 async function dispatch(
-  store: PricingStore,
+  pricing: PricingStore,
   request: AdminRequest,
   actor: string,
   config: Config,
 ): Promise<actions.ActionAnswer> {
-  // adminRequest gives each endpoint every parameter it knows, as the endpoints' queryOf does.
-  const query = request.query as never;
-  const body = request.body ?? {};
-  const operator = new OperatorStore(store);
-  const bounds: PriceBounds = { maxPricePer1m: config.maxPricePer1m };
-  switch (`${request.method} ${request.path}`) {
-    case `GET ${STATUS_PATH}`: {
-      const freshness = await readFreshnessState(store, config);
+  const store = new OperatorStore(pricing);
+  const bounds = { maxPricePer1m: config.maxPricePer1m };
+  switch (request.route) {
+    case 'GET /admin/pricing/scheduler/status': {
+      const freshness = await readFreshnessState(pricing, config);
       return { status: 200, body: { success: true, providers: freshness.providers.map(freshnessView) } };
     }
-    case `GET ${CHANGES_PATH}`:
-      return { status: 200, body: { ...(await readChangeFeed(store, query)) } };
-    case 'GET /admin/pricing/held':
-      return actions.listHeld(operator, query, freshnessSettingsOf(config));
-    case 'POST /admin/pricing/held':
-      return actions.decideHeld(operator, body, actor);
-    case 'GET /admin/pricing/pins':
-      return actions.listPins(operator, query);
-    case 'PUT /admin/pricing/pins':
-      return actions.setPin(operator, body, actor, bounds);
-    case 'DELETE /admin/pricing/pins':
-      return actions.removePin(operator, query, actor);
-    case 'GET /admin/pricing/runs':
-      return actions.listRuns(operator, query);
-    case 'POST /admin/pricing/runs':
-      return actions.rollbackRun(operator, body, actor);
+    case 'GET /prices/changes':
+      return { status: 200, body: { ...(await readChangeFeed(pricing, request.query)) } };
     case 'POST /prices/cost': {
-      const results = await priceCosts(parseCostRequest(body), (keys) => store.readCostPrices(keys));
+      const results = await priceCosts(parseCostRequest(request.body), (keys) =>
+        pricing.readCostPrices(keys),
+      );
       return { status: 200, body: { success: true, count: results.length, results } };
     }
-    default:
-      return actions.pricesAt(operator, query);
+    case 'GET /admin/pricing/held':
+      return actions.listHeld(store, request.query, freshnessSettingsOf(config));
+    case 'POST /admin/pricing/held':
+      return actions.decideHeld(store, request.body, actor);
+    case 'GET /admin/pricing/pins':
+      return actions.listPins(store, request.query);
+    case 'PUT /admin/pricing/pins':
+      return actions.setPin(store, request.body, actor, bounds);
+    case 'DELETE /admin/pricing/pins':
+      return actions.removePin(store, request.query, actor);
+    case 'GET /admin/pricing/runs':
+      return actions.listRuns(store, request.query);
+    case 'POST /admin/pricing/runs':
+      return actions.rollbackRun(store, request.body, actor);
+    case 'GET /admin/pricing/prices':
+      return actions.pricesAt(store, request.query);
   }
 }
 
@@ -358,22 +356,24 @@ async function callServer(
   request: AdminRequest,
   via: string,
 ): Promise<actions.ActionAnswer> {
-  const url = new URL(request.path, server.url);
-  for (const [name, value] of Object.entries(request.query))
+  const space = request.route.indexOf(' ');
+  const url = new URL(request.route.slice(space + 1), server.url);
+  for (const [name, value] of Object.entries<string | null>(request.query))
     if (value !== null) url.searchParams.set(name, value);
+  const body = 'body' in request ? request.body : undefined;
   const response = await fetch(url, {
-    method: request.method,
+    method: request.route.slice(0, space),
     headers: {
       authorization: `Bearer ${server.adminKey}`,
       [VIA_HEADER]: via,
-      ...(request.body ? { 'content-type': 'application/json' } : {}),
+      ...(body ? { 'content-type': 'application/json' } : {}),
     },
-    ...(request.body ? { body: JSON.stringify(request.body) } : {}),
+    ...(body ? { body: JSON.stringify(body) } : {}),
   });
-  const body = (await response.json().catch(() => null)) as Record<string, unknown> | null;
+  const answer = (await response.json().catch(() => null)) as Record<string, unknown> | null;
   return {
     status: response.status,
-    body: body ?? { success: false, error: `${server.command} answered ${response.status} without JSON` },
+    body: answer ?? { success: false, error: `${server.command} answered ${response.status} without JSON` },
   };
 }
 
@@ -406,7 +406,7 @@ export async function runAdminCommand(
   }
   const print = answerPrinter(io, values.json === true || io.format !== 'text');
   const config = readConfig(env);
-  if (request.method === 'PUT') {
+  if (request.route === 'PUT /admin/pricing/pins') {
     // A pin is bounded by PRICING_MAX_PRICE_PER_1M: with that setting invalid, no pin is set.
     const errors = configErrorsFor(config, 'pins');
     if (errors.length > 0) {
@@ -435,23 +435,16 @@ export async function runAdminCommand(
       return 1;
     }
   }
-  return withCommandStore(
-    io,
-    () => open(env),
-    async (store) => {
-      try {
-        return print(await perform(request, (call) => dispatch(store, call, via, config), io.err));
-      } catch (error) {
-        if (error instanceof HttpError) {
-          io.err(error.message);
-        } else {
-          // `cannot reach Postgres at host:port …`, as npm run sync says it, not the driver's words.
-          io.err(storeFailureMessage(error, store.kind, env));
-        }
-        return 1;
-      }
-    },
-  );
+  return withCommandStore(io, env, open, async (store) => {
+    try {
+      return print(await perform(request, (call) => dispatch(store, call, via, config), io.err));
+    } catch (error) {
+      // Bad input is one line; any other failure withCommandStore says as a store failure.
+      if (!(error instanceof HttpError)) throw error;
+      io.err(error.message);
+      return 1;
+    }
+  });
 }
 
 /** The command's options and the endpoint call it stands for; else the exit code, its problem said. */

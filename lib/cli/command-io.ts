@@ -1,3 +1,4 @@
+import { storeFailureMessage } from '../db/database-url.js';
 import { openStore, storageConfigFromEnv } from '../db/open-store.js';
 import type { PricingStore } from '../db/pricing-store.js';
 
@@ -20,23 +21,28 @@ export interface CommandIo {
 }
 
 /**
- * Runs `work` with a store opened for a command, closing it after: a store that cannot be
- * opened is one line on stderr and exit code 1.
+ * Runs `work` with the store `env` configures, opened by `open` and closed after. A store that
+ * cannot be opened is one line on stderr and exit code 1; so is a failure `work` does not handle,
+ * said as `npm run sync` says it (`cannot reach Postgres at host:port …`), not in the driver's words.
  */
 export async function withCommandStore(
   io: CommandIo,
-  open: () => Promise<PricingStore>,
+  env: Record<string, string | undefined>,
+  open: OpenCommandStore,
   work: (store: PricingStore) => Promise<number>,
 ): Promise<number> {
   let store: PricingStore;
   try {
-    store = await open();
+    store = await open(env);
   } catch (error) {
     io.err(error instanceof Error ? error.message : String(error));
     return 1;
   }
   try {
     return await work(store);
+  } catch (error) {
+    io.err(storeFailureMessage(error, store.kind, env));
+    return 1;
   } finally {
     await store.close();
   }

@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import { storeFailureMessage } from '../db/database-url.js';
 import { openCommandStore, withCommandStore, type CommandIo, type OpenCommandStore } from './command-io.js';
 
 const USAGE =
@@ -51,20 +50,11 @@ export async function runPruneCommand(
     return 1;
   }
 
-  return withCommandStore(
-    io,
-    () => open(env),
-    async (store) => {
-      try {
-        const { deleted } = await store.pruneRuns(olderThanSeconds);
-        io.out(
-          `deleted ${deleted} finished run${deleted === 1 ? '' : 's'} older than ${age} (price history and metric totals kept)`,
-        );
-        return 0;
-      } catch (error) {
-        io.err(storeFailureMessage(error, store.kind, env));
-        return 1;
-      }
-    },
-  );
+  return withCommandStore(io, env, open, async (store) => {
+    const { deleted } = await store.pruneRuns(olderThanSeconds);
+    io.out(
+      `deleted ${deleted} finished run${deleted === 1 ? '' : 's'} older than ${age} (price history and metric totals kept)`,
+    );
+    return 0;
+  });
 }

@@ -97,8 +97,11 @@ const refusal = z.object({
 });
 export type OperatorRefusal = z.output<typeof refusal>;
 
-/** An operator action's answer: what it did, or why it refused. */
-const actionResult = <Shape extends z.ZodRawShape>(shape: Shape) =>
+/**
+ * An operator action's answer: what it did, or why it refused. A new action may declare its answer
+ * with it right in its rpc-catalog.ts entry (docs/adding-an-operator-action.md).
+ */
+export const actionResult = <Shape extends z.ZodRawShape>(shape: Shape) =>
   z.discriminatedUnion('ok', [z.object({ ok: z.literal(true), run_id: id, ...shape }), refusal]);
 
 export const decideHeldResult = actionResult({

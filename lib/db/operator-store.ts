@@ -1,27 +1,10 @@
 import type { PricingStore } from './pricing-store.js';
-import type {
-  HeldChangeRow,
-  HeldStatus,
-  OperatorRefusal,
-  PinRow,
-  PriceAtRow,
-  PriceHistoryRow,
-  RunRow,
-} from './operator-results.js';
-import type { PinPrices, PriceRow, SyncHold } from './rpc-arguments.js';
-import type { RpcResult } from './rpc-catalog.js';
+import type { HeldChangeRow, OperatorRefusal, PinRow, RunRow } from './operator-results.js';
+import { rpcArguments, type RpcName, type RpcRequest, type RpcResult } from './rpc-catalog.js';
 import type { ProviderSlug } from '../providers/price-record.js';
 
 export { HELD_STATUSES } from './operator-results.js';
-export type {
-  HeldChangeRow,
-  HeldStatus,
-  OperatorRefusal,
-  PinRow,
-  PriceAtRow,
-  PriceHistoryRow,
-  RunRow,
-} from './operator-results.js';
+export type { HeldStatus, RunRow } from './operator-results.js';
 export type { PinPrices, PriceRow, SyncHold } from './rpc-arguments.js';
 export type { PriceView } from './rpc-results.js';
 
@@ -40,24 +23,16 @@ export interface OperatorState {
 
 /**
  * The operator's side of the database port: held changes, pins, runs, prices at a time. Every
- * operation is one SQL function call (one round trip, one jsonb result), on any adapter.
+ * operation is one SQL function call (one round trip, one jsonb result), on any adapter: `call`
+ * sends the request as the function's catalog declaration says (rpc-catalog.ts); the methods
+ * below add only what a caller should not repeat, such as taking a page's rows out of it.
  */
 export class OperatorStore {
   constructor(private readonly store: PricingStore) {}
 
-  async readHeld(query: {
-    status: HeldStatus | null;
-    provider: ProviderSlug | null;
-    beforeId: number | null;
-    limit: number;
-  }): Promise<HeldChangeRow[]> {
-    const page = await this.store.rpc('pricing_read_held', {
-      p_status: query.status,
-      p_provider: query.provider,
-      p_before_id: query.beforeId,
-      p_limit: query.limit,
-    });
-    return page.held;
+  /** Calls one SQL function with its arguments named as TypeScript names them (`runId` for `p_run_id`). */
+  call<Name extends RpcName>(name: Name, request: RpcRequest<Name>): Promise<RpcResult<Name>> {
+    return this.store.rpc(name, rpcArguments(name, request));
   }
 
   /** The providers' stored freshness (pricing_read_freshness), for the views that show a price. */
@@ -65,143 +40,46 @@ export class OperatorStore {
     return this.store.readFreshness();
   }
 
-  async decideHeld(request: {
-    action: 'approve' | 'reject';
-    ids: number[];
-    decidedBy: string;
-    note: string | null;
-  }): Promise<RpcResult<'pricing_decide_held'>> {
-    return this.store.rpc('pricing_decide_held', {
-      p_action: request.action,
-      p_ids: request.ids,
-      p_decided_by: request.decidedBy,
-      p_note: request.note,
-    });
+  async readHeld(query: RpcRequest<'pricing_read_held'>): Promise<HeldChangeRow[]> {
+    return (await this.call('pricing_read_held', query)).held;
   }
 
   /** For the sync holding the lease: pinned models and rolled-back values (expired pins removed). */
   async readOperatorState(runId: number | null, provider: ProviderSlug): Promise<OperatorState> {
-    return this.store.rpc('pricing_read_operator_state', { p_run_id: runId, p_provider: provider });
+    return this.call('pricing_read_operator_state', { runId, provider });
   }
 
-  /** For the sync holding the lease: its held changes as rows, and the provider's price of pinned models. */
-  async recordSyncHolds(request: {
-    runId: number;
-    provider: ProviderSlug;
-    held: SyncHold[];
-    complete: boolean;
-    keep: string[];
-    pinned: { model_id: string; row: PriceRow }[];
-  }): Promise<RpcResult<'pricing_record_sync_holds'>> {
-    return this.store.rpc('pricing_record_sync_holds', {
-      p_run_id: request.runId,
-      p_provider: request.provider,
-      p_held: request.held,
-      p_complete: request.complete,
-      p_keep: request.keep,
-      p_pinned: request.pinned,
-    });
+  async readRuns(query: RpcRequest<'pricing_read_runs'>): Promise<RunRow[]> {
+    return (await this.call('pricing_read_runs', query)).runs;
   }
 
-  async readRuns(query: { before: number | null; limit: number }): Promise<RunRow[]> {
-    const page = await this.store.rpc('pricing_read_runs', { p_before: query.before, p_limit: query.limit });
-    return page.runs;
-  }
-
-  async rollbackRun(request: {
-    runId: number;
-    force: boolean;
-    triggeredBy: string;
-  }): Promise<RpcResult<'pricing_rollback_run'>> {
-    return this.store.rpc('pricing_rollback_run', {
-      p_run_id: request.runId,
-      p_force: request.force,
-      p_triggered_by: request.triggeredBy,
-    });
-  }
-
+  /** What rolling back `runId` would restore, written and undone in one transaction. */
   async previewRollback(request: {
     runId: number;
     force: boolean;
   }): Promise<RpcResult<'pricing_preview_rollback'>> {
-    return this.store.rpc('pricing_preview_rollback', {
-      p_run_id: request.runId,
-      p_force: request.force,
-      p_limit: 1000,
-    });
+    return this.call('pricing_preview_rollback', { ...request, limit: 1000 });
   }
 
   /** One run with the history rows it wrote (at most 1000 of them, and their count). */
   async readRun(runId: number): Promise<RpcResult<'pricing_read_run'>> {
-    return this.store.rpc('pricing_read_run', { p_run_id: runId, p_limit: 1000 });
+    return this.call('pricing_read_run', { runId, limit: 1000 });
   }
 
   /** Stored models whose id contains `q` (case-insensitive), with their current prices. */
-  async searchModels(query: {
-    providers: string[] | null;
-    q: string;
-    after: [string, string] | null;
-    limit: number;
-  }): Promise<RpcResult<'pricing_search_models'>> {
-    return this.store.rpc('pricing_search_models', {
-      p_providers: query.providers,
-      p_q: query.q,
-      p_after_provider: query.after?.[0] ?? null,
-      p_after_model_id: query.after?.[1] ?? null,
-      p_limit: query.limit,
-    });
+  async searchModels(
+    query: RpcRequest<'pricing_search_models'>,
+  ): Promise<RpcResult<'pricing_search_models'>> {
+    return this.call('pricing_search_models', query);
   }
 
   /** One model's held changes, newest first. */
-  async readModelHeld(query: {
-    provider: ProviderSlug | null;
-    modelId: string;
-    status: HeldStatus | null;
-    beforeId: number | null;
-    limit: number;
-  }): Promise<HeldChangeRow[]> {
-    const page = await this.store.rpc('pricing_read_model_held', {
-      p_provider: query.provider,
-      p_model_id: query.modelId,
-      p_status: query.status,
-      p_before_id: query.beforeId,
-      p_limit: query.limit,
-    });
-    return page.held;
+  async readModelHeld(query: RpcRequest<'pricing_read_model_held'>): Promise<HeldChangeRow[]> {
+    return (await this.call('pricing_read_model_held', query)).held;
   }
 
   async readPins(provider: ProviderSlug | null): Promise<PinRow[]> {
-    return (await this.store.rpc('pricing_read_pins', { p_provider: provider })).pins;
-  }
-
-  async setPin(request: {
-    provider: ProviderSlug;
-    modelId: string;
-    prices: PinPrices;
-    reason: string;
-    expiresAt: string | null;
-    pinnedBy: string;
-  }): Promise<RpcResult<'pricing_set_pin'>> {
-    return this.store.rpc('pricing_set_pin', {
-      p_provider: request.provider,
-      p_model_id: request.modelId,
-      p_prices: request.prices,
-      p_reason: request.reason,
-      p_expires_at: request.expiresAt,
-      p_pinned_by: request.pinnedBy,
-    });
-  }
-
-  async removePin(request: {
-    provider: ProviderSlug;
-    modelId: string;
-    removedBy: string;
-  }): Promise<RpcResult<'pricing_remove_pin'>> {
-    return this.store.rpc('pricing_remove_pin', {
-      p_provider: request.provider,
-      p_model_id: request.modelId,
-      p_removed_by: request.removedBy,
-    });
+    return (await this.call('pricing_read_pins', { provider })).pins;
   }
 
   async readPricesAt(query: {
@@ -210,33 +88,19 @@ export class OperatorStore {
     at: string | null;
     after: [string, string] | null;
     limit: number;
-  }): Promise<{ at: string; prices: PriceAtRow[]; next: [string, string] | null }> {
-    return this.store.rpc('pricing_read_prices_at', {
-      p_providers: query.providers,
-      p_model_id: query.modelId,
-      p_at: query.at,
-      p_after_provider: query.after?.[0] ?? null,
-      p_after_model_id: query.after?.[1] ?? null,
-      p_limit: query.limit,
+  }): Promise<RpcResult<'pricing_read_prices_at'>> {
+    return this.call('pricing_read_prices_at', {
+      providers: query.providers,
+      modelId: query.modelId,
+      at: query.at,
+      afterProvider: query.after?.[0] ?? null,
+      afterModelId: query.after?.[1] ?? null,
+      limit: query.limit,
     });
   }
 
   /** The prices `npm run admin -- cost` bills with: PricingStore.readCostPrices. */
   readCostPrices(keys: readonly { provider: string; modelId: string; at: string | null }[]) {
     return this.store.readCostPrices(keys);
-  }
-
-  async readPriceHistory(query: {
-    provider: string | null;
-    modelId: string;
-    beforeId: number | null;
-    limit: number;
-  }): Promise<{ history: PriceHistoryRow[]; next_before_id: number | null }> {
-    return this.store.rpc('pricing_read_price_history', {
-      p_provider: query.provider,
-      p_model_id: query.modelId,
-      p_before_id: query.beforeId,
-      p_limit: query.limit,
-    });
   }
 }

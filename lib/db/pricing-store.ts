@@ -22,20 +22,15 @@ export type { ModelRow } from './rpc-arguments.js';
 export type { ChangesPage, PriceChange } from './feed-results.js';
 export type {
   ActivePrice,
-  CommitResult,
   CostPricesResult,
   FinishResult,
   FreshnessRow,
   FreshnessSnapshot,
-  LeaseResult,
   LiteLlmMapSource,
   MetricsSnapshot,
-  PricesPage,
   PriceView,
   ProviderRow,
   ServedPrice,
-  RunSummary,
-  StatusSnapshot,
 } from './rpc-results.js';
 
 export interface ApplyRequest {

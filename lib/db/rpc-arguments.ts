@@ -25,16 +25,21 @@ export const pricingTier = z.object({
 /** Prices keyed with their unit, e.g. `web_search`, `audio_input_per_1m_tokens`. */
 export const extraPrices = z.record(z.string(), z.string());
 
-/** A row as pricing_commit_provider reads it (see the migration). */
-export const modelRow = z.object({
-  model_id: z.string(),
-  state: z.string(),
+/** The six base prices, as a row and a pin name them. */
+const basePrices = {
   input: decimal,
   output: decimal,
   cache_read: decimal,
   cache_write: decimal,
   request: decimal,
   image: decimal,
+};
+
+/** A row as pricing_commit_provider reads it (see the migration). */
+export const modelRow = z.object({
+  model_id: z.string(),
+  state: z.string(),
+  ...basePrices,
   extra: extraPrices,
   tiers: z.array(pricingTier),
   context_length: z.number().int().nullable(),
@@ -78,12 +83,7 @@ export const pinnedRow = z.object({ model_id: z.string(), row: priceRow });
  * current ones (the database fills them in); `{}` and `[]` remove them.
  */
 export const pinPrices = z.object({
-  input: decimal,
-  output: decimal,
-  cache_read: decimal,
-  cache_write: decimal,
-  request: decimal,
-  image: decimal,
+  ...basePrices,
   extra: extraPrices.optional(),
   tiers: z.array(pricingTier).optional(),
 });

@@ -368,6 +368,16 @@ export type RpcArgs<Name extends RpcName> = {
     : never;
 };
 
+/** `before_id` -> `beforeId`. */
+type CamelCase<Text extends string> = Text extends `${infer Head}_${infer Tail}`
+  ? `${Head}${Capitalize<CamelCase<Tail>>}`
+  : Text;
+
+/** What a call of `Name` sends, named as TypeScript names it: `{ runId }` for `p_run_id`. */
+export type RpcRequest<Name extends RpcName> = {
+  [Arg in keyof RpcArgs<Name> as Arg extends `p_${infer Rest}` ? CamelCase<Rest> : never]: RpcArgs<Name>[Arg];
+};
+
 /** What a call of `Name` answers, decoded. */
 export type RpcResult<Name extends RpcName> = z.output<Catalog[Name]['result']>;
 
@@ -383,13 +393,26 @@ export function argumentsOf(name: RpcName): [string, PgType][] {
  * catalog check them where they are built, and a 25,000-row apply is not parsed again on its way
  * out.
  */
-export function assertArguments(name: RpcName, args: object): void {
+export function assertArguments<Name extends RpcName>(
+  name: Name,
+  args: object,
+): asserts args is RpcArgs<Name> {
   const expected = Object.keys(RPC_CATALOG[name].args);
   const given = Object.keys(args);
   const unknown = given.filter((key) => !expected.includes(key));
   if (unknown.length > 0) throw new Error(`${name}: unknown argument(s) ${unknown.join(', ')}`);
   const missing = expected.filter((key) => !given.includes(key));
   if (missing.length > 0) throw new Error(`${name}: missing argument(s) ${missing.join(', ')}`);
+}
+
+/** A request's arguments as the SQL function names them (`runId` -> `p_run_id`), checked as above. */
+export function rpcArguments<Name extends RpcName>(name: Name, request: RpcRequest<Name>): RpcArgs<Name> {
+  const args: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries<unknown>(request)) {
+    args[`p_${key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)}`] = value;
+  }
+  assertArguments(name, args);
+  return args;
 }
 
 /** The catalog seen per name, so that a generic name indexes its own result schema. */

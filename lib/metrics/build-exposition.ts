@@ -61,7 +61,7 @@ function buildMetrics(
   };
   registerScheduledRunMetrics(build);
   registerLastSync(build);
-  providerCounter(build, {
+  totalsCounter(build, {
     name: 'pricing_models_synced_total',
     help: 'Models seen by non-dry sync runs, by provider and outcome (added, changed, unchanged, missing, restored, held, invalid, unpriced, variable).',
     label: 'status',
@@ -70,14 +70,14 @@ function buildMetrics(
   });
   registerRunMetrics(build);
   registerStoredModels(build);
-  providerCounter(build, {
+  totalsCounter(build, {
     name: 'pricing_price_changes_total',
     help: 'Applied model price changes, by provider and direction (up, down).',
     label: 'direction',
     known: PRICE_DIRECTIONS,
     total: 'price_changes',
   });
-  providerCounter(build, {
+  totalsCounter(build, {
     name: 'pricing_provider_errors_total',
     help: 'Provider syncs that failed, by provider and reason (http, timeout, too_large, schema, network, store, internal).',
     label: 'reason',
@@ -91,24 +91,32 @@ function buildMetrics(
 }
 
 /**
- * A counter by provider and one more label: every known value of it served for each configured
- * provider (zero until counted), then the stored totals of `total`.
+ * A counter by two labels, the first `provider` (the configured ones) unless `first` names another
+ * with its values: every known pair served (zero until counted), then the stored totals of `total`.
  */
-function providerCounter(
+function totalsCounter(
   { registers, providers, totals }: MetricsBuild,
-  counter: { name: string; help: string; label: string; known: readonly string[]; total: string },
+  counter: {
+    name: string;
+    help: string;
+    label: string;
+    known: readonly string[];
+    total: string;
+    first?: { label: string; known: readonly string[] };
+  },
 ): void {
+  const first = counter.first ?? { label: 'provider', known: providers };
   const metric = new Counter({
     name: counter.name,
     help: counter.help,
-    labelNames: ['provider', counter.label],
+    labelNames: [first.label, counter.label],
     registers,
   });
-  for (const provider of providers) {
-    for (const value of counter.known) metric.inc({ provider, [counter.label]: value }, 0);
+  for (const firstValue of first.known) {
+    for (const value of counter.known) metric.inc({ [first.label]: firstValue, [counter.label]: value }, 0);
   }
-  for (const [provider, value, count] of totals.get(counter.total) ?? []) {
-    metric.inc({ provider, [counter.label]: value }, count);
+  for (const [firstValue, value, count] of totals.get(counter.total) ?? []) {
+    metric.inc({ [first.label]: firstValue, [counter.label]: value }, count);
   }
 }
 
@@ -158,16 +166,14 @@ function registerLastSync({ registers, providers, providerRows }: MetricsBuild):
 /** Runs of every trigger: how they ended, how long they took, and whether one is running. */
 function registerRunMetrics(build: MetricsBuild): void {
   const { registers, totals } = build;
-  const runs = new Counter({
+  totalsCounter(build, {
     name: 'pricing_sync_runs_total',
     help: 'Finished sync runs of every trigger (cron, manual, cli), by how they ended. Dry runs included.',
-    labelNames: ['trigger', 'status'] as const,
-    registers,
+    first: { label: 'trigger', known: RUN_TRIGGERS },
+    label: 'status',
+    known: RUN_STATUSES,
+    total: 'runs',
   });
-  for (const trigger of RUN_TRIGGERS) {
-    for (const status of RUN_STATUSES) runs.inc({ trigger, status }, 0);
-  }
-  for (const [trigger, status, value] of totals.get('runs') ?? []) runs.inc({ trigger, status }, value);
 
   const duration = storedHistogram(build, {
     name: 'pricing_sync_duration_seconds',

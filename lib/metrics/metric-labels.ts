@@ -1,20 +1,12 @@
-import type { RunTrigger } from '../domain/run-types.js';
 import { PROVIDER_ERROR_REASONS } from '../provider-http/provider-error.js';
 import { MODEL_STATES } from '../providers/price-record.js';
 
 /**
  * The label values /metrics always serves, zero until something is counted: a series that only
  * appears at its first increment makes `increase()` miss that increment and `absent()` fire.
+ * The triggers are every kind of run there is: the domain's list, not a second one.
  */
-export const RUN_TRIGGERS: readonly RunTrigger[] = [
-  'cron',
-  'manual',
-  'cli',
-  'approve',
-  'reject',
-  'pin',
-  'rollback',
-];
+export { RUN_TRIGGERS } from '../domain/run-types.js';
 
 /** How a run ended, as counted in the `runs` totals (a run still `running` is not counted). */
 export const RUN_STATUSES = ['success', 'partial', 'failed', 'abandoned'] as const;

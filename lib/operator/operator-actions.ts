@@ -82,7 +82,7 @@ export async function decideHeld(
   if (body.action !== 'approve' && body.action !== 'reject')
     throw input.badRequest('action must be "approve" or "reject"');
   return answer(
-    await store.decideHeld({
+    await store.call('pricing_decide_held', {
       action: body.action,
       ids: input.ids(body.ids),
       decidedBy,
@@ -124,7 +124,7 @@ export async function rollbackRun(
     force: input.booleanValue(body.force, 'force'),
   };
   if (input.booleanValue(body.dry_run, 'dry_run')) return answer(await store.previewRollback(request));
-  return answer(await store.rollbackRun({ ...request, triggeredBy }));
+  return answer(await store.call('pricing_rollback_run', { ...request, triggeredBy }));
 }
 
 export async function listPins(
@@ -143,7 +143,7 @@ export async function setPin(
 ): Promise<ActionAnswer> {
   input.rejectUnknown(body, ['provider', 'model_id', 'prices', 'reason', 'expires_at'], 'field');
   return answer(
-    await store.setPin({
+    await store.call('pricing_set_pin', {
       provider: input.providerName(body.provider, true)!,
       modelId: input.modelId(body.model_id, true)!,
       prices: input.pinPrices(body.prices, bounds),
@@ -163,7 +163,7 @@ export async function removePin(
   removedBy: string,
 ): Promise<ActionAnswer> {
   return answer(
-    await store.removePin({
+    await store.call('pricing_remove_pin', {
       provider: input.providerName(query.provider, true)!,
       modelId: input.modelId(query.model_id, true)!,
       removedBy,
@@ -190,10 +190,12 @@ async function searchModels(
   query: { provider: string | null; q: string; cursor: string | null; limit: string | null },
 ): Promise<ActionAnswer> {
   const q = input.text(query.q, 'q', { max: 200, required: true })!;
+  const from = query.cursor === null ? null : decodeCursor(query.cursor);
   const page = await store.searchModels({
     providers: providerList(query.provider),
     q,
-    after: query.cursor === null ? null : decodeCursor(query.cursor),
+    afterProvider: from?.[0] ?? null,
+    afterModelId: from?.[1] ?? null,
     limit: input.limit(query.limit, 100, 1000),
   });
   const { prices, cutAfter } = fitPage(page.prices, MAX_PAGE_BODY_BYTES);
@@ -227,7 +229,7 @@ export async function pricesAt(
   if (history) {
     if (modelId === null) throw input.badRequest('history=true needs a model_id');
     if (query.at !== null) throw input.badRequest('history=true lists every change: leave out at');
-    const page = await store.readPriceHistory({
+    const page = await store.call('pricing_read_price_history', {
       provider: input.providerName(query.provider, false),
       modelId,
       beforeId: query.before === null ? null : input.id(query.before, 'before'),

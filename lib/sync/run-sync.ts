@@ -465,7 +465,7 @@ async function recordHolds(
   // first sync of every provider stays at its round-trip budget).
   const nothing = plan.holds === null || (plan.holds.rows.length === 0 && plan.holds.pinned.length === 0);
   if (nothing && task.pendingHeld === 0) return;
-  await task.operator.recordSyncHolds({
+  await task.operator.call('pricing_record_sync_holds', {
     runId: task.runId,
     provider: task.source.slug,
     held: plan.holds?.rows ?? [],

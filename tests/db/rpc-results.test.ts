@@ -150,7 +150,7 @@ describe('operator results, checked at the port', () => {
       next_before_id: null,
     };
     expect(
-      await operatorStoreAnswering(history).readPriceHistory({
+      await operatorStoreAnswering(history).call('pricing_read_price_history', {
         provider: null,
         modelId: 'a/b',
         beforeId: null,
@@ -201,12 +201,15 @@ describe('operator results, checked at the port', () => {
 
   it('refuses an approval that does not say what it decided', async () => {
     await expect(
-      operatorStoreAnswering({ ok: true, run_id: 7, action: 'approve', models_written: 1 }).decideHeld({
-        action: 'approve',
-        ids: [4],
-        decidedBy: 'admin',
-        note: null,
-      }),
+      operatorStoreAnswering({ ok: true, run_id: 7, action: 'approve', models_written: 1 }).call(
+        'pricing_decide_held',
+        {
+          action: 'approve',
+          ids: [4],
+          decidedBy: 'admin',
+          note: null,
+        },
+      ),
     ).rejects.toMatchObject({ code: MALFORMED_RESULT });
   });
 });
