@@ -7,20 +7,33 @@
 import { DecimalError, isZeroDecimal, multiplyDecimal, shiftDecimal, sumDecimals } from '../money/decimal.js';
 
 /**
- * A stored tier as `/prices` serves it (docs/providers.md, "Tier shape"); PricingTier of
- * lib/providers/price-record.ts restated, so that this file needs only lib/money/decimal.ts.
+ * One pricing tier, stored as-is in `model_pricing.pricing_tiers` (a JSON array of these), as
+ * `/prices` serves it (docs/providers.md, "Tier shape").
+ * A tier applies when all of its conditions hold; prices it does not name fall back to the base
+ * (top-level) prices. Prices are USD per 1M tokens, decimal strings.
  */
-export interface CostTier {
+export interface PricingTier {
+  /** Prompt-size tier: applies when the prompt has at least this many tokens. */
   min_prompt_tokens?: number;
+  /** Prompt-size tier: applies when the prompt has at most this many tokens (inclusive). */
   max_prompt_tokens?: number;
+  /** Time-of-day window, `HH:MM` in UTC, start inclusive. */
   utc_start?: string;
+  /** Time-of-day window, `HH:MM` in UTC, end exclusive; may be before `utc_start` (wraps midnight). */
   utc_end?: string;
   input_per_1m_tokens?: string;
   output_per_1m_tokens?: string;
   cache_read_per_1m_tokens?: string;
   cache_write_per_1m_tokens?: string;
+  /**
+   * Other prices of this tier, keyed with their unit as in `PriceRecord.extraPrices`
+   * (e.g. `audio_input_per_1m_tokens`, `cache_write_1h_per_1m_tokens`).
+   */
   extra_prices?: Record<string, string>;
 }
+
+/** A tier as the cost arithmetic reads it. */
+export type CostTier = PricingTier;
 
 /** One model's prices, as a row of `GET /prices` has them. */
 export interface CostPrices {

@@ -15,27 +15,27 @@ export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 /** An event's data as its trigger wrote it: a JSON object, sent as it is. */
 const eventData = z.record(z.string(), z.json());
 
+/** What every event row read back carries, and the same in camelCase. */
+const eventRow = {
+  id,
+  webhook_id: z.string().min(1),
+  type: z.enum(WEBHOOK_EVENT_TYPES),
+  ordering_key: z.string(),
+  attempts: count,
+  created_at: timestamp,
+};
+const eventOf = (row: z.output<z.ZodObject<typeof eventRow>>) => ({
+  id: row.id,
+  webhookId: row.webhook_id,
+  type: row.type,
+  orderingKey: row.ordering_key,
+  attempts: row.attempts,
+  createdAt: row.created_at,
+});
+
 const claimedEvent = z
-  .object({
-    id,
-    webhook_id: z.string().min(1),
-    type: z.enum(WEBHOOK_EVENT_TYPES),
-    ordering_key: z.string(),
-    attempts: count,
-    created_at: timestamp,
-    claim_token: z.string().min(1),
-    data: eventData,
-  })
-  .transform((event) => ({
-    id: event.id,
-    webhookId: event.webhook_id,
-    type: event.type,
-    orderingKey: event.ordering_key,
-    attempts: event.attempts,
-    createdAt: event.created_at,
-    claimToken: event.claim_token,
-    data: event.data,
-  }));
+  .object({ ...eventRow, claim_token: z.string().min(1), data: eventData })
+  .transform((row) => ({ ...eventOf(row), claimToken: row.claim_token, data: row.data }));
 export type ClaimedEvent = z.output<typeof claimedEvent>;
 
 export const claimedEvents = z.object({ events: z.array(claimedEvent) }).transform((result) => result.events);
@@ -54,26 +54,8 @@ export const freshnessResult = z
   .transform((result) => result.announced);
 
 const deadEvent = z
-  .object({
-    id,
-    webhook_id: z.string(),
-    type: z.enum(WEBHOOK_EVENT_TYPES),
-    ordering_key: z.string(),
-    attempts: count,
-    created_at: timestamp,
-    last_attempt_at: timestamp.nullable(),
-    last_error: z.string().nullable(),
-  })
-  .transform((event) => ({
-    id: event.id,
-    webhookId: event.webhook_id,
-    type: event.type,
-    orderingKey: event.ordering_key,
-    attempts: event.attempts,
-    createdAt: event.created_at,
-    lastAttemptAt: event.last_attempt_at,
-    lastError: event.last_error,
-  }));
+  .object({ ...eventRow, last_attempt_at: timestamp.nullable(), last_error: z.string().nullable() })
+  .transform((row) => ({ ...eventOf(row), lastAttemptAt: row.last_attempt_at, lastError: row.last_error }));
 
 export const outboxSnapshot = z
   .object({

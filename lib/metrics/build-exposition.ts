@@ -192,17 +192,34 @@ function registerRunMetrics(build: MetricsBuild): void {
   }).set(build.snapshot.inProgress ? 1 : 0);
 }
 
-function registerStoredModels({ registers, providers, providerRows }: MetricsBuild): void {
-  const models = new Gauge({
-    name: 'pricing_models',
-    help: 'Stored models of each configured provider, by state (active, variable, unpriced, missing).',
-    labelNames: ['provider', 'state'] as const,
+/** A gauge of one value per provider and one other label (a state, a reason). */
+function providerGauge(
+  registers: MetricsBuild['registers'],
+  metric: { name: string; help: string; label: string },
+  values: readonly (readonly [provider: string, label: string, value: number])[],
+): void {
+  const gauge = new Gauge({
+    name: metric.name,
+    help: metric.help,
+    labelNames: ['provider', metric.label],
     registers,
   });
-  for (const provider of providers) {
-    const byState = providerRows.get(provider)?.modelsByState ?? {};
-    for (const state of MODEL_STATES) models.set({ provider, state }, Number(byState[state] ?? 0));
-  }
+  for (const [provider, label, value] of values) gauge.set({ provider, [metric.label]: label }, value);
+}
+
+function registerStoredModels({ registers, providers, providerRows }: MetricsBuild): void {
+  providerGauge(
+    registers,
+    {
+      name: 'pricing_models',
+      help: 'Stored models of each configured provider, by state (active, variable, unpriced, missing).',
+      label: 'state',
+    },
+    providers.flatMap((provider) => {
+      const byState = providerRows.get(provider)?.modelsByState ?? {};
+      return MODEL_STATES.map((state) => [provider, state, Number(byState[state] ?? 0)] as const);
+    }),
+  );
 }
 
 /**
@@ -210,17 +227,21 @@ function registerStoredModels({ registers, providers, providerRows }: MetricsBui
  * not, 1 for the reason it is stale and 0 for the others (all 0 while it is fresh).
  */
 function registerStaleProviders({ registers }: MetricsBuild, freshness: readonly ProviderFreshness[]): void {
-  const stale = new Gauge({
-    name: 'pricing_provider_stale',
-    help: 'Per provider with stored models (configured or not), 1 while its prices are stale, by reason (not_configured, never_synced, failing: last success older than PRICING_STALE_AFTER_HOURS), else 0.',
-    labelNames: ['provider', 'reason'] as const,
+  providerGauge(
     registers,
-  });
-  for (const entry of freshness) {
-    if (!entry.hasModels) continue;
-    for (const reason of STALE_REASONS)
-      stale.set({ provider: entry.provider, reason }, entry.staleReason === reason ? 1 : 0);
-  }
+    {
+      name: 'pricing_provider_stale',
+      help: 'Per provider with stored models (configured or not), 1 while its prices are stale, by reason (not_configured, never_synced, failing: last success older than PRICING_STALE_AFTER_HOURS), else 0.',
+      label: 'reason',
+    },
+    freshness
+      .filter((entry) => entry.hasModels)
+      .flatMap((entry) =>
+        STALE_REASONS.map(
+          (reason) => [entry.provider, reason, entry.staleReason === reason ? 1 : 0] as const,
+        ),
+      ),
+  );
 }
 
 /** What is configured: scheduled syncs on or off, their interval, the version and providers. */

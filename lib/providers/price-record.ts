@@ -17,30 +17,9 @@ export const MODEL_STATES = ['active', 'variable', 'unpriced', 'missing'] as con
 export type ModelState = (typeof MODEL_STATES)[number];
 export type FetchedModelState = Exclude<ModelState, 'missing'>;
 
-/**
- * One pricing tier, stored as-is in `model_pricing.pricing_tiers` (a JSON array of these).
- * A tier applies when all of its conditions hold; prices it does not name fall back to the base
- * (top-level) prices. Prices are USD per 1M tokens, decimal strings.
- */
-export interface PricingTier {
-  /** Prompt-size tier: applies when the prompt has at least this many tokens. */
-  min_prompt_tokens?: number;
-  /** Prompt-size tier: applies when the prompt has at most this many tokens (inclusive). */
-  max_prompt_tokens?: number;
-  /** Time-of-day window, `HH:MM` in UTC, start inclusive. */
-  utc_start?: string;
-  /** Time-of-day window, `HH:MM` in UTC, end exclusive; may be before `utc_start` (wraps midnight). */
-  utc_end?: string;
-  input_per_1m_tokens?: string;
-  output_per_1m_tokens?: string;
-  cache_read_per_1m_tokens?: string;
-  cache_write_per_1m_tokens?: string;
-  /**
-   * Other prices of this tier, keyed with their unit as in `PriceRecord.extraPrices`
-   * (e.g. `audio_input_per_1m_tokens`, `cache_write_1h_per_1m_tokens`).
-   */
-  extra_prices?: Record<string, string>;
-}
+/** One pricing tier (declared beside the cost arithmetic, which reads it, so that lib/cost needs nothing above it). */
+import type { PricingTier } from '../cost/request-cost.js';
+export type { PricingTier };
 
 export interface PriceRecord {
   provider: ProviderSlug;

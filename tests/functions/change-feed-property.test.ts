@@ -4,7 +4,8 @@ import * as held from '../../api/admin/pricing/held.js';
 import * as pins from '../../api/admin/pricing/pins.js';
 import * as runs from '../../api/admin/pricing/runs.js';
 import * as prices from '../../api/prices.js';
-import type { PriceChange, ServedPrice } from '../../lib/db/pricing-store.js';
+import type { PriceChange } from '../../lib/db/pricing-store.js';
+import { priceViewOf, type ServedRow } from '../support/served-price.js';
 import { shiftDecimal } from '../../lib/money/decimal.js';
 import {
   ADMIN_KEY,
@@ -148,10 +149,11 @@ describe('the change feed: replayed from the start it is GET /prices, whatever s
 
   async function expectReplayIsPrices(map: Replayed, step: string): Promise<void> {
     const served = await prices.GET(request('/prices?limit=5000', { key: PRICES_TOKEN }));
-    const rows = ((await served.json()) as { prices: ServedPrice[] }).prices;
+    const rows = ((await served.json()) as { prices: ServedRow[] }).prices;
     const fromPrices = Object.fromEntries(
       rows.map((row) => {
-        const { provider, model_id, effective_at, pinned: _pinned, ...view } = row;
+        const { provider, model_id, effective_at } = row;
+        const view = priceViewOf(row);
         return [`${provider}/${model_id}`, { after: view, effectiveAt: effective_at }];
       }),
     );

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GET as prices } from '../../api/prices.js';
-import type { PriceChange, ServedPrice } from '../../lib/db/pricing-store.js';
+import type { PriceChange } from '../../lib/db/pricing-store.js';
+import { priceViewOf, type ServedRow } from '../support/served-price.js';
 import { PricingStore } from '../../lib/db/pricing-store.js';
 import type { RpcTransport } from '../../lib/db/rpc-transport.js';
 import { encodeFeedCursor, feedCursorRange, readFeedCursor } from '../../lib/domain/feed-cursor.js';
@@ -23,11 +24,6 @@ interface ChangesBody {
 }
 
 /** A served price without its key and what is not the price itself: the API's price view. */
-function priceViewOf(row: ServedPrice): Record<string, unknown> {
-  const { provider: _p, model_id: _m, effective_at: _e, pinned: _pinned, ...view } = row;
-  return view;
-}
-
 describe('GET /prices/changes (the change feed)', () => {
   let harness: FunctionHarness;
   /** A read with the prices token, another key, or none (null). */
@@ -88,7 +84,7 @@ describe('GET /prices/changes (the change feed)', () => {
 
   it('starts at the beginning without since: every model added, after = its /prices view', async () => {
     const { changes } = await follow(null, 1000);
-    const served = ((await (await read('/prices?limit=5000')).json()) as { prices: ServedPrice[] }).prices;
+    const served = ((await (await read('/prices?limit=5000')).json()) as { prices: ServedRow[] }).prices;
     expect(changes.length).toBeGreaterThanOrEqual(served.length);
     const first = changes.filter((change) => change.kind === 'added');
     expect(first).toHaveLength(served.length);

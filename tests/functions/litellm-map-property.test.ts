@@ -1,3 +1,4 @@
+import type { CostPrices } from '../../lib/cost/request-cost.js';
 import Big from 'big.js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -189,19 +190,8 @@ const NAMED_EXTRAS: Record<string, [key: string, perToken: boolean]> = {
   image_output_per_image: ['output_cost_per_image', false],
 };
 
-interface ServedPrice {
-  provider: string;
-  model_id: string;
-  state: string;
-  input_price_per_1m_tokens: string | null;
-  output_price_per_1m_tokens: string | null;
-  cache_read_price_per_1m_tokens: string | null;
-  cache_write_price_per_1m_tokens: string | null;
-  request_price: string | null;
-  image_price: string | null;
-  extra: Record<string, string>;
-  tiers: Record<string, unknown>[];
-}
+/** A `/prices` row as the cost arithmetic reads it, with its key. */
+type ServedPrice = CostPrices & { model_id: string };
 
 /** The cost keys docs/api.md's table says the map writes for a price GET /prices serves, exact. */
 function expectedCostKeys(row: ServedPrice): Record<string, string> {
@@ -224,7 +214,10 @@ function expectedCostKeys(row: ServedPrice): Record<string, string> {
       keys[`${name.slice(0, -'_per_1m_tokens'.length)}_cost_per_token`] = perToken(value);
     else if (name.includes('cost')) keys[name] = exact(value);
   }
-  const tierFields: [string, string][] = [
+  const tierFields: [
+    string,
+    'input_per_1m_tokens' | 'output_per_1m_tokens' | 'cache_read_per_1m_tokens' | 'cache_write_per_1m_tokens',
+  ][] = [
     ['input_cost_per_token', 'input_per_1m_tokens'],
     ['output_cost_per_token', 'output_per_1m_tokens'],
     ['cache_read_input_token_cost', 'cache_read_per_1m_tokens'],

@@ -31,10 +31,15 @@ describe('npm run db:prune', () => {
     harness.configure();
     const response = await GET(request('/metrics'));
     expect(response.status).toBe(200);
-    // The age of the oldest held change grows with the clock; everything else must stay as it was.
+    // The ages of the oldest held change and of the oldest waiting webhook event grow with the
+    // clock; everything else must stay as it was.
     return (await response.text())
       .split('\n')
-      .filter((line) => !line.startsWith('pricing_held_oldest_age_seconds{'))
+      .filter(
+        (line) =>
+          !line.startsWith('pricing_held_oldest_age_seconds{') &&
+          !line.startsWith('pricing_webhook_oldest_pending_age_seconds '),
+      )
       .join('\n');
   };
   const runCount = async () =>
