@@ -207,6 +207,33 @@ describe('signed webhooks from the outbox', () => {
     expect((await outbox(h)).map((row) => row.status)).toEqual(['delivered', 'delivered']);
   });
 
+  it('announces provider.stale on the tick after a provider turns stale (issue 25), and provider.fresh once it is fresh', async () => {
+    const { harness: h, receiver: r } = await setUp();
+    await sync(withWebhooks(h, r));
+    const tick = async () => {
+      const response = await cron(request('/api/cron/pricing-sync', { key: CRON_SECRET }));
+      expect(response.status).toBe(200);
+    };
+    const freshness = () =>
+      r
+        .accepted()
+        .filter((item) => item.payload?.type.startsWith('provider.'))
+        .map((item) => [item.payload?.type, item.payload?.data.provider, item.verified]);
+    await tick();
+    expect(freshness()).toEqual([]);
+    // nearai leaves the configuration: its stored prices are stale (not_configured) from the next tick.
+    withWebhooks(h, r, { PRICING_SYNC_ENABLED: 'false', PRICING_SYNC_PROVIDERS: 'openrouter' });
+    await tick();
+    await tick();
+    expect(freshness()).toEqual([['provider.stale', 'nearai', true]]);
+    withWebhooks(h, r, { PRICING_SYNC_ENABLED: 'false' });
+    await tick();
+    expect(freshness()).toEqual([
+      ['provider.stale', 'nearai', true],
+      ['provider.fresh', 'nearai', true],
+    ]);
+  });
+
   it('marks an event dead after its retries, counts it, and lists it in status', async () => {
     const { harness: h, receiver: r } = await setUp();
     await sync(h.configure());
