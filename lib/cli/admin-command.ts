@@ -313,8 +313,10 @@ async function dispatch(
     case 'GET /prices/changes':
       return { status: 200, body: { ...(await readChangeFeed(pricing, request.query)) } };
     case 'POST /prices/cost': {
-      const results = await priceCosts(parseCostRequest(request.body), (keys) =>
-        pricing.readCostPrices(keys),
+      const results = await priceCosts(
+        parseCostRequest(request.body),
+        (keys) => pricing.readCostPrices(keys),
+        await readFreshnessState(pricing, config),
       );
       return { status: 200, body: { success: true, count: results.length, results } };
     }

@@ -5,6 +5,7 @@ import { HttpError } from '../edge/http-error.js';
 import { readJsonBody } from '../edge/strict-json.js';
 import { parseCostRequest, MAX_COST_BODY_BYTES, type CostItem, type CostRequest } from './cost-request.js';
 import { authorizeCostCall } from './prices-access.js';
+import { readFreshnessState, rowFreshness, type FreshnessState } from '../sync/provider-freshness.js';
 
 /** The largest answer: 4 MB (Vercel's response limit is 4.5 MB). */
 export const MAX_COST_ANSWER_BYTES = 4 * 1000 * 1000;
@@ -21,6 +22,7 @@ function priceItem(
   price: StoredCostPrice | undefined,
   now: Date,
   inputIncludesCache: boolean,
+  freshness: Pick<FreshnessState, 'stale'> | null,
 ): Record<string, unknown> {
   if (!item.ok) return { provider: item.provider, model_id: item.modelId, error: item.error };
   const asked = { provider: item.provider, model_id: item.modelId, at: item.at };
@@ -42,7 +44,9 @@ function priceItem(
     state: price.state,
     price_effective_at: price.effective_at,
     pinned: price.pinned,
-    // Issue 25 (freshness): `stale` belongs here once the stored price says how fresh it is.
+    // Priced now: whether its provider's prices are current (issue 25). A past instant's price is
+    // what we had recorded then, whatever the provider does today.
+    ...(item.at === null && freshness ? rowFreshness(freshness, item.provider) : {}),
     unbilled_price_kinds: cost.unbilled_price_kinds,
     warnings: cost.warnings,
   };
@@ -57,6 +61,7 @@ type CostKey = { provider: string; modelId: string; at: string | null };
 export async function priceCosts(
   { items, inputIncludesCache }: CostRequest,
   read: (keys: CostKey[]) => Promise<CostPricesResult>,
+  freshness: Pick<FreshnessState, 'stale'> | null = null,
 ): Promise<Record<string, unknown>[]> {
   const positions = new Map<string, number>();
   const keys: CostKey[] = [];
@@ -75,6 +80,7 @@ export async function priceCosts(
       item.ok ? byPosition.get(positions.get(keyOf(item))!) : undefined,
       now,
       inputIncludesCache,
+      freshness,
     ),
   );
 }
@@ -86,7 +92,11 @@ export async function priceCosts(
 export async function servePriceCost(request: Request, context: AppContext): Promise<Response> {
   authorizeCostCall(request, context.config);
   const costRequest = parseCostRequest(await readJsonBody(request, MAX_COST_BODY_BYTES));
-  const results = await priceCosts(costRequest, (keys) => context.store.readCostPrices(keys));
+  const results = await priceCosts(
+    costRequest,
+    (keys) => context.store.readCostPrices(keys),
+    await readFreshnessState(context.store, context.config),
+  );
   const text = JSON.stringify({
     success: true,
     count: results.length,

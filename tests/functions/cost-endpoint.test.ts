@@ -125,6 +125,8 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('POST /prices/cos
       tier: null,
       unbilled_price_kinds: [],
     });
+    // A past instant's price is what we had recorded then: today's freshness is not part of it.
+    expect(answer.body.results[4]).not.toHaveProperty('stale');
   });
 
   it('costs without `at` at the current prices, and answers a per-item error for what it cannot price', async () => {
@@ -145,6 +147,9 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('POST /prices/cos
       cost_usd: expectedCost('0.8', '1.6'),
       pinned: false,
       state: 'active',
+      // Priced now: its provider synced a moment ago (issue 25's freshness).
+      stale: false,
+      stale_reason: null,
     });
     expect(results[1]).toMatchObject({
       model_id: 'acme/nope',
@@ -158,7 +163,7 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('POST /prices/cos
     for (const failed of results.slice(1, 6)) expect(failed).not.toHaveProperty('cost_usd');
   });
 
-  it('prices 1,000 items with one SQL call, and a hostile item costs only itself', async () => {
+  it('prices 1,000 items with one SQL call for their prices, and a hostile item costs only itself', async () => {
     const rpc = vi.spyOn(fixture.store, 'rpc');
     try {
       const items = Array.from({ length: 1000 }, (_, index) => ({
@@ -172,7 +177,11 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('POST /prices/cos
       const answer = await post({ items });
       expect(answer.status).toBe(200);
       expect(answer.body.results).toHaveLength(1000);
-      expect(rpc.mock.calls.map(([name]) => name)).toEqual(['pricing_read_cost_prices']);
+      // One read of every item's price, and one of the providers' freshness: never one per item.
+      expect(rpc.mock.calls.map(([name]) => name).sort()).toEqual([
+        'pricing_read_cost_prices',
+        'pricing_read_freshness',
+      ]);
       expect(answer.body.results[7].error).toMatch(/NUL/);
       expect(answer.body.results[8].error.length).toBeLessThan(200);
       const priced = answer.body.results.filter((result: Record<string, unknown>) => 'cost_usd' in result);
