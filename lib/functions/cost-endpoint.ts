@@ -2,6 +2,7 @@ import type { AppContext } from '../app/app-context.js';
 import { requestCost } from '../cost/request-cost.js';
 import type { CostPricesResult } from '../db/pricing-store.js';
 import { HttpError } from '../edge/http-error.js';
+import { requireConfig } from '../edge/invalid-configuration.js';
 import { readJsonBody } from '../edge/strict-json.js';
 import { parseCostRequest, MAX_COST_BODY_BYTES, type CostItem, type CostRequest } from './cost-request.js';
 import { authorizeCostCall } from './prices-access.js';
@@ -91,6 +92,8 @@ export async function priceCosts(
  */
 export async function servePriceCost(request: Request, context: AppContext): Promise<Response> {
   authorizeCostCall(request, context.config);
+  // Without a usable database nothing can be priced: say so before judging the request.
+  requireConfig(context.config, 'storage');
   const costRequest = parseCostRequest(await readJsonBody(request, MAX_COST_BODY_BYTES));
   const results = await priceCosts(
     costRequest,

@@ -4,6 +4,7 @@ import { POST as trigger } from '../../api/admin/pricing/scheduler/trigger.js';
 import { GET as cron } from '../../api/cron/pricing-sync.js';
 import { GET as health } from '../../api/health.js';
 import { GET as metrics } from '../../api/metrics.js';
+import { POST as cost } from '../../api/prices.js';
 import { appContext, setAppContext } from '../../lib/app/app-context.js';
 import { readConfig } from '../../lib/config.js';
 
@@ -59,6 +60,8 @@ describe('on Vercel without a database', () => {
         new Request('http://localhost/admin/pricing/scheduler/trigger', { method: 'POST', headers: admin }),
       ),
       metrics(new Request('http://localhost/metrics')),
+      // Even a request it would refuse: the missing database is what to fix first.
+      cost(new Request('http://localhost/prices/cost', { method: 'POST', headers: admin, body: '{}' })),
     ]);
     for (const response of responses) {
       expect(response.status).toBe(500);
