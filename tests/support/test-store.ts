@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
@@ -19,6 +20,8 @@ export { applyProvider, applyRecords } from './apply-records.js';
  * The one place tests get a store. Three kinds, as production has: `postgres` (node-postgres on the
  * embedded server), `pglite` (in-process, a fresh data folder) and `supabase` (supabase-js through
  * the PostgREST emulator onto the embedded server). Test files never build adapters themselves.
+ * A fresh store is a copy of a migrated template: the server's (`global-postgres.ts`) or, for
+ * PGlite, a data folder migrated once per test file.
  */
 export type TestStoreKind = 'postgres' | 'pglite' | 'supabase';
 export const TEST_STORE_KINDS: readonly TestStoreKind[] = ['postgres', 'pglite', 'supabase'];
@@ -98,8 +101,23 @@ export async function pgliteStore(dataDir: string): Promise<PricingStore> {
   return new PricingStore(await pgliteTransport(dataDir));
 }
 
+let pgliteTemplate: Promise<string> | undefined;
+
+/** A PGlite data folder migrated once per test file; each fresh PGlite store starts as a copy of it. */
+function migratedPgliteTemplate(): Promise<string> {
+  pgliteTemplate ??= (async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'pricing-sync-pglite-template-'));
+    process.once('exit', () => rmSync(folder, { recursive: true, force: true }));
+    const dataDir = join(folder, 'db');
+    await (await pgliteTransport(dataDir)).close();
+    return dataDir;
+  })();
+  return pgliteTemplate;
+}
+
 async function openPglite(options: TestStoreOptions): Promise<TestStore> {
   const folder = options.dataDir ? null : await mkdtemp(join(tmpdir(), 'pricing-sync-pglite-'));
+  if (folder) await cp(await migratedPgliteTemplate(), join(folder, 'db'), { recursive: true });
   const transport = await pgliteTransport(options.dataDir ?? join(folder!, 'db'));
   const inspect = transport.session();
   return {
