@@ -2,12 +2,13 @@ import { defineConfig } from 'vitest/config';
 
 /**
  * `npm run test:reliability`: load, provider faults, database faults and security, end to end over
- * HTTP. Separate from `npm test` (its files are not `*.test.ts`); files run one at a time so that
- * the load tests do not share the two cores with a database outage.
+ * HTTP, and the scale cases of the ordinary suites (`*.scale.ts`: thousands of rows on every
+ * adapter). Separate from `npm test` (its files are not `*.test.ts`); files run one at a time so
+ * that the load tests do not share the two cores with a database outage.
  */
 export default defineConfig({
   test: {
-    include: ['tests/reliability/**/*.reliability.ts'],
+    include: ['tests/reliability/**/*.reliability.ts', 'tests/**/*.scale.ts'],
     globalSetup: ['tests/setup/global-postgres.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,

@@ -1,55 +1,42 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PricingStore } from '../../lib/db/pricing-store.js';
 import { RPC_CATALOG } from '../../lib/db/rpc-catalog.js';
-import { SupabaseAdapter } from '../../lib/db/supabase-adapter.js';
-import {
-  startPostgrestEmulator,
-  supabaseKey,
-  type PostgrestEmulator,
-} from '../support/postgrest-emulator.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import type { TestDatabase } from '../support/test-database.js';
+import { askLease, openTestStore, supabaseStore, type TestStore } from '../support/test-store.js';
 
 // The test database carries Supabase's default privileges (new tables granted to anon and
 // authenticated, new functions executable by them), so a forgotten revoke fails here.
 describe('access control', () => {
+  let fixture: TestStore;
   let database: TestDatabase;
-  let emulator: PostgrestEmulator;
   beforeAll(async () => {
-    database = await createTestDatabase();
-    emulator = startPostgrestEmulator({ databaseUrl: database.url });
+    fixture = await openTestStore('supabase');
+    database = fixture.database!;
   });
   afterAll(async () => {
-    await emulator.close();
-    await database.drop();
+    await fixture.close();
   });
 
   it('denies anon every function through supabase-js with error 42501', async () => {
-    const store = new PricingStore(new SupabaseAdapter({ url: emulator.url, key: supabaseKey('anon') }));
+    const store = supabaseStore(fixture.emulator!, 'anon');
     await expect(store.ping()).rejects.toMatchObject({ code: '42501' });
     await expect(store.readStatus()).rejects.toMatchObject({ code: '42501' });
     await expect(
-      store.takeLease({
-        trigger: 'manual',
-        triggeredBy: 'x',
-        dryRun: false,
-        forced: false,
-        providers: [],
-        leaseSeconds: 5,
-      }),
+      askLease(store, { trigger: 'manual', triggeredBy: 'x', providers: [], leaseSeconds: 5 }),
     ).rejects.toMatchObject({ code: '42501' });
     await store.close();
   });
 
   it('lets the service role call the functions through supabase-js', async () => {
-    const store = new PricingStore(
-      new SupabaseAdapter({ url: emulator.url, key: supabaseKey('service_role') }),
-    );
+    const store = supabaseStore(fixture.emulator!, 'service_role');
     await expect(store.ping()).resolves.toBeUndefined();
     await store.close();
   });
 
   it('refuses a request without an apikey header', async () => {
-    const response = await fetch(`${emulator.url}/rest/v1/rpc/pricing_ping`, { method: 'POST', body: '{}' });
+    const response = await fetch(`${fixture.emulator!.url}/rest/v1/rpc/pricing_ping`, {
+      method: 'POST',
+      body: '{}',
+    });
     expect(response.status).toBe(401);
   });
 

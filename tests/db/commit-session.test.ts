@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
-import { PricingStore } from '../../lib/db/pricing-store.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import type { PricingStore } from '../../lib/db/pricing-store.js';
+import type { TestDatabase } from '../support/test-database.js';
+import { holdLease, openTestStore, type TestStore } from '../support/test-store.js';
 
 // pricing_commit_provider keeps its incoming table for the session (20261201600000): each call,
 // each commit and a call that fails must start from an empty table, or one apply would write
 // another's rows.
 describe('pricing_commit_provider across calls in one session', () => {
+  let fixture: TestStore;
   let database: TestDatabase;
   let store: PricingStore;
   let runId: number;
@@ -31,22 +32,13 @@ describe('pricing_commit_provider across calls in one session', () => {
     );
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    store = new PricingStore(new PostgresAdapter({ connectionString: database.url }));
-    const lease = await store.takeLease({
-      trigger: 'cli',
-      triggeredBy: 't',
-      dryRun: false,
-      forced: false,
-      providers: ['a', 'b'],
-      leaseSeconds: 60,
-    });
-    if (!lease.acquired) throw new Error('lease');
-    runId = lease.runId;
+    fixture = await openTestStore('postgres');
+    database = fixture.database!;
+    store = fixture.store;
+    runId = await holdLease(store, { triggeredBy: 't', providers: ['a', 'b'] });
   });
   afterAll(async () => {
-    await store.close();
-    await database.drop();
+    await fixture.close();
   });
 
   it('applies only its own rows: two calls in one transaction, one after another, and after a failed one', async () => {

@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
-import { APPLY_CHUNK_ROWS, PricingStore, type StagedLiteLlmEntries } from '../../lib/db/pricing-store.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { applyProvider } from '../support/apply-records.js';
+import {
+  APPLY_CHUNK_ROWS,
+  type PricingStore,
+  type StagedLiteLlmEntries,
+} from '../../lib/db/pricing-store.js';
+import type { TestDatabase } from '../support/test-database.js';
+import { applyRecords, openTestStore, postgresStore, type TestStore } from '../support/test-store.js';
 
 const lease = (leaseSeconds: number) =>
   ({
@@ -15,21 +18,21 @@ const lease = (leaseSeconds: number) =>
   }) as const;
 
 describe('the lease on real Postgres with separate connections', () => {
+  let fixture: TestStore;
   let database: TestDatabase;
   const stores: PricingStore[] = [];
   beforeAll(async () => {
-    database = await createTestDatabase();
+    fixture = await openTestStore('postgres');
+    database = fixture.database!;
     for (let index = 0; index < 20; index += 1) {
-      stores.push(
-        new PricingStore(new PostgresAdapter({ connectionString: database.url, maxConnections: 1 })),
-      );
+      stores.push(postgresStore(database.url, { maxConnections: 1 }));
     }
     // Open every connection first, so the attempts below really start together.
     await Promise.all(stores.map((store) => store.ping()));
   });
   afterAll(async () => {
     await Promise.all(stores.map((store) => store.close()));
-    await database.drop();
+    await fixture.close();
   });
 
   it('gives exactly one of 20 concurrent attempts the lease', async () => {
@@ -70,15 +73,7 @@ describe('the lease on real Postgres with separate connections', () => {
     const late = await stores[1]!.finishRun(first.runId, 'success', { providers: {} }, null);
     expect(late).toMatchObject({ finished: false, status: 'abandoned' });
     await expect(
-      applyProvider(stores[1]!, {
-        runId: first.runId,
-        provider: 'openrouter',
-        records: [],
-        missing: [],
-        catalogHash: null,
-        held: [],
-        source: 'x',
-      }),
+      applyRecords(stores[1]!, first.runId, [], { provider: 'openrouter', source: 'x' }),
     ).rejects.toThrow(/does not hold the sync lease/);
   });
 
@@ -105,13 +100,8 @@ describe('the lease on real Postgres with separate connections', () => {
       await database.admin.query('rollback');
     }
     await expect(
-      applyProvider(stores[5]!, {
-        runId: taken.runId,
+      applyRecords(stores[5]!, taken.runId, [], {
         provider: 'litellm',
-        records: [],
-        missing: [],
-        catalogHash: null,
-        held: [],
         source: 'x',
         liteLlmEntries: { staged, heldModelIds: [] },
       }),

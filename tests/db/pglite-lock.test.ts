@@ -4,10 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgliteAdapter } from '../../lib/db/pglite-adapter.js';
-import { PricingStore } from '../../lib/db/pricing-store.js';
-import { applyProvider } from '../support/apply-records.js';
 import { priceRecord } from '../support/store-fixtures.js';
+import { applyRecords, holdLease, pgliteStore, pgliteTransport } from '../support/test-store.js';
 
 const run = promisify(execFile);
 
@@ -33,27 +31,13 @@ describe('the PGlite data dir lock', () => {
 
   it('refuses a second process, saying who holds the dir, and leaves the data intact', async () => {
     const dataDir = join(directory, 'pglite');
-    const adapter = await PgliteAdapter.open({ dataDir });
-    const store = new PricingStore(adapter);
-    const lease = await store.takeLease({
-      trigger: 'cli',
-      triggeredBy: 't',
-      dryRun: false,
-      forced: false,
-      providers: [],
-      leaseSeconds: 30,
-    });
-    if (!lease.acquired) throw new Error('lease');
-    await applyProvider(store, {
-      runId: lease.runId,
+    const store = await pgliteStore(dataDir);
+    const runId = await holdLease(store, { triggeredBy: 't', providers: [], leaseSeconds: 30 });
+    await applyRecords(store, runId, [priceRecord('m/1', '0.15', '0.55')], {
       provider: 'nearai',
-      records: [priceRecord('m/1', '0.15', '0.55')],
-      missing: [],
-      catalogHash: null,
-      held: [],
       source: 't',
     });
-    await store.finishRun(lease.runId, 'success', { providers: {} }, null);
+    await store.finishRun(runId, 'success', { providers: {} }, null);
 
     const child = await run(
       'node',
@@ -72,7 +56,7 @@ describe('the PGlite data dir lock', () => {
     );
     expect(after.stdout.trim()).toBe('opened');
 
-    const reopened = new PricingStore(await PgliteAdapter.open({ dataDir }));
+    const reopened = await pgliteStore(dataDir);
     const models = await reopened.readModels('nearai');
     expect(models.map((model) => [model.modelId, model.inputUsdPerMillionTokens])).toEqual([['m/1', '0.15']]);
     await reopened.close();
@@ -83,7 +67,7 @@ describe('the PGlite data dir lock, when its holder looks stale', () => {
   it('never takes over a lock whose holder is alive on this host, however long since it was refreshed', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'pricing-sync-lock-stale-'));
     const dataDir = join(directory, 'pglite');
-    const holder = await PgliteAdapter.open({ dataDir });
+    const holder = await pgliteTransport(dataDir);
     // What a second process sees while a 200,000-model apply blocks the holder's event loop for
     // 30-40 s: a lock not refreshed for longer than the 15 s staleness.
     const past = new Date(Date.now() - 60_000);
@@ -102,7 +86,7 @@ describe('the PGlite data dir lock, when its holder looks stale', () => {
   it('fails a call made after the lock was lost instead of reporting it as saved', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'pricing-sync-lock-lost-'));
     const dataDir = join(directory, 'pglite');
-    const store = new PricingStore(await PgliteAdapter.open({ dataDir }));
+    const store = await pgliteStore(dataDir);
     await expect(store.ping()).resolves.toBeUndefined();
     // Another process took the dir over: its owner file replaces ours.
     const ownerFile = join(directory, '.pglite.owner.json');
@@ -121,7 +105,7 @@ describe('npm run sync while npm start holds the PGlite data dir', () => {
   it('exits 1 and says who holds it and what to do instead', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'pricing-sync-lock-cli-'));
     const dataDir = join(directory, 'pglite');
-    const holder = await PgliteAdapter.open({ dataDir });
+    const holder = await pgliteTransport(dataDir);
     const { runSyncCommand } = await import('../../dev/cli/sync-command.js');
     const errors: string[] = [];
     const code = await runSyncCommand(

@@ -1,28 +1,28 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
-import { PricingStore } from '../../lib/db/pricing-store.js';
+import type { PricingStore } from '../../lib/db/pricing-store.js';
 import { priceRecord } from '../support/store-fixtures.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { applyProvider } from '../support/apply-records.js';
+import type { TestDatabase } from '../support/test-database.js';
+import { applyRecords, holdLease, openTestStore, type TestStore } from '../support/test-store.js';
 
 // The SQL functions run as their owner. A role that may create in `public` must not be able to
 // slip its own objects into them by name: every object they use is schema-qualified, and their
 // temp table is pg_temp.pricing_incoming.
 describe('SECURITY DEFINER functions and a role that may create in public', () => {
+  let fixture: TestStore;
   let database: TestDatabase;
   let store: PricingStore;
   const intruder = `intruder_${randomBytes(4).toString('hex')}`;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    store = new PricingStore(new PostgresAdapter({ connectionString: database.url }));
+    fixture = await openTestStore('postgres');
+    database = fixture.database!;
+    store = fixture.store;
     await database.admin.query(`create role ${intruder} nologin`);
     await database.admin.query(`grant create, usage on schema public to ${intruder}`);
   });
   afterAll(async () => {
-    await store.close();
-    await database.drop();
+    await fixture.close();
     const { default: pg } = await import('pg');
     const root = new pg.Client({ connectionString: new URL('/postgres', database.url).toString() });
     await root.connect();
@@ -50,25 +50,9 @@ describe('SECURITY DEFINER functions and a role that may create in public', () =
     `);
     await database.admin.query('commit');
 
-    const lease = await store.takeLease({
-      trigger: 'cli',
-      triggeredBy: 't',
-      dryRun: false,
-      forced: false,
-      providers: [],
-      leaseSeconds: 30,
-    });
-    if (!lease.acquired) throw new Error('lease');
-    await applyProvider(store, {
-      runId: lease.runId,
-      provider: 'openrouter',
-      records: [priceRecord('m/1', '5', '7')],
-      missing: [],
-      catalogHash: null,
-      held: [],
-      source: 't',
-    });
-    await store.finishRun(lease.runId, 'success', { providers: {} }, null);
+    const runId = await holdLease(store, { triggeredBy: 't', providers: [], leaseSeconds: 30 });
+    await applyRecords(store, runId, [priceRecord('m/1', '5', '7')], { provider: 'openrouter', source: 't' });
+    await store.finishRun(runId, 'success', { providers: {} }, null);
 
     const models = await store.readModels('openrouter');
     expect(models.map((model) => [model.modelId, model.inputUsdPerMillionTokens])).toEqual([['m/1', '5']]);
@@ -82,27 +66,20 @@ describe('SECURITY DEFINER functions and a role that may create in public', () =
 });
 
 describe('pricing_finish_run and hostile results', () => {
+  let fixture: TestStore;
   let database: TestDatabase;
   let store: PricingStore;
   beforeAll(async () => {
-    database = await createTestDatabase();
-    store = new PricingStore(new PostgresAdapter({ connectionString: database.url }));
+    fixture = await openTestStore('postgres');
+    database = fixture.database!;
+    store = fixture.store;
   });
   afterAll(async () => {
-    await store.close();
-    await database.drop();
+    await fixture.close();
   });
 
   it('records the run whatever its results contain', async () => {
-    const lease = await store.takeLease({
-      trigger: 'cli',
-      triggeredBy: 't',
-      dryRun: false,
-      forced: false,
-      providers: [],
-      leaseSeconds: 30,
-    });
-    if (!lease.acquired) throw new Error('lease');
+    const runId = await holdLease(store, { triggeredBy: 't', providers: [], leaseSeconds: 30 });
     const results = {
       providers: {
         openrouter: {
@@ -114,11 +91,11 @@ describe('pricing_finish_run and hostile results', () => {
         nearai: 'not an object',
       },
     };
-    const finished = await store.finishRun(lease.runId, 'partial', results, 'a message; drop table x; --');
+    const finished = await store.finishRun(runId, 'partial', results, 'a message; drop table x; --');
     expect(finished).toMatchObject({ finished: true });
     const runs = await database.admin.query<{ status: string; error: string }>(
       'select status, error from public.pricing_sync_runs where id = $1',
-      [lease.runId],
+      [runId],
     );
     expect(runs.rows).toEqual([{ status: 'partial', error: 'a message; drop table x; --' }]);
     const totals = await database.admin.query<{

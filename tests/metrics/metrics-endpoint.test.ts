@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GET } from '../../api/metrics.js';
 import { createAppContext, setAppContext } from '../../lib/app/app-context.js';
-import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
-import { PricingStore } from '../../lib/db/pricing-store.js';
 import { createLogger } from '../../lib/logging/logger.js';
 import { freePort } from '../support/embedded-server.js';
 import { request, startFunctionHarness, type FunctionHarness } from '../support/function-harness.js';
 import { parseExposition } from './parse-exposition.js';
+import { postgresStore } from '../support/test-store.js';
 
 const TOKEN = 'metrics-token-0123456789abcdef';
 const EXPOSITION = 'text/plain; version=0.0.4; charset=utf-8';
@@ -76,11 +75,7 @@ describe('GET /metrics', () => {
 
   it('answers 503 with a clear body, and no exposition at all, when the database is unreachable', async () => {
     const closedPort = await freePort();
-    const store = new PricingStore(
-      new PostgresAdapter({
-        connectionString: `postgres://postgres:postgres@127.0.0.1:${closedPort}/postgres`,
-      }),
-    );
+    const store = postgresStore(`postgres://postgres:postgres@127.0.0.1:${closedPort}/postgres`);
     setAppContext(createAppContext({ env: harness.env, store, logger: createLogger({ level: 'silent' }) }));
     try {
       const response = await GET(request('/metrics'));

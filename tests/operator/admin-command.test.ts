@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAdminCommand } from '../../lib/cli/admin-command.js';
-import { PricingStore } from '../../lib/db/pricing-store.js';
-import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
 import { freePort } from '../support/embedded-server.js';
 import { startOperatorFixture, type OperatorFixture } from './operator-fixture.js';
+import { postgresStore } from '../support/test-store.js';
 
 // `npm run admin`: the same actions as the endpoints, from a terminal, on the configured database.
 describe('npm run admin', () => {
@@ -27,7 +26,7 @@ describe('npm run admin', () => {
       argv,
       { DATABASE_URL: fixture.database!.url },
       { out: (line) => out.push(line), err: (line) => err.push(line) },
-      async (env) => new PricingStore(new PostgresAdapter({ connectionString: env.DATABASE_URL! })),
+      async (env) => postgresStore(env.DATABASE_URL!),
     );
     return { code, out: out.join('\n'), err: err.join('\n') };
   }

@@ -6,6 +6,7 @@ import {
   type AnswerBody,
   type OperatorFixture,
 } from './operator-fixture.js';
+import { holdLease } from '../support/test-store.js';
 
 const INITIAL: [string, string, string][] = [
   ['acme/a', '1', '2'],
@@ -263,21 +264,17 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('held changes as 
 
   it('refuses every decision with 409 and the running run while a sync holds the lease', async () => {
     const [row] = await pending();
-    const lease = await fixture.store.takeLease({
+    const runId = await holdLease(fixture.store, {
       trigger: 'cron',
       triggeredBy: null,
-      dryRun: false,
-      forced: false,
-      providers: ['openrouter'],
       leaseSeconds: 30,
     });
-    if (!lease.acquired) throw new Error('lease');
     for (const action of ['approve', 'reject']) {
       const answer = await fixture.call(held, 'POST', '/admin/pricing/held', { action, ids: [row!.id] });
       expect(answer.status).toBe(409);
-      expect(answer.body.running_run_id).toBe(lease.runId);
+      expect(answer.body.running_run_id).toBe(runId);
     }
-    await fixture.store.finishRun(lease.runId, 'success', { providers: {} }, null);
+    await fixture.store.finishRun(runId, 'success', { providers: {} }, null);
     expect((await pending())[0]!.status).toBe('pending');
     expect(await fixture.stored('acme/d')).toEqual(['active', '7', '8']);
   });

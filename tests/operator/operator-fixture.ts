@@ -1,25 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createAppContext, setAppContext, type AppContext } from '../../lib/app/app-context.js';
-import { PgliteAdapter } from '../../lib/db/pglite-adapter.js';
-import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
-import type { SqlSession } from '../../lib/db/rpc-transport.js';
-import { PricingStore } from '../../lib/db/pricing-store.js';
-import { SupabaseAdapter } from '../../lib/db/supabase-adapter.js';
+import type { PricingStore } from '../../lib/db/pricing-store.js';
 import { createLogger } from '../../lib/logging/logger.js';
 import { shiftDecimal } from '../../lib/money/decimal.js';
 import { startReplayServer, type ReplayServer } from '../../dev/replay/replay-server.js';
 import { ADMIN_KEY, request } from '../support/function-harness.js';
-import {
-  startPostgrestEmulator,
-  supabaseKey,
-  type PostgrestEmulator,
-} from '../support/postgrest-emulator.js';
 import { openRouterBody } from '../support/sync-harness.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import type { TestDatabase } from '../support/test-database.js';
+import { openTestStore, type TestStoreKind } from '../support/test-store.js';
 
-export type AdapterKind = 'postgres' | 'pglite' | 'supabase';
+export type AdapterKind = TestStoreKind;
 
 /** An endpoint's JSON answer as the tests read it: assertions look into any field. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -59,31 +48,8 @@ export interface OperatorFixture {
 
 export async function startOperatorFixture(kind: AdapterKind): Promise<OperatorFixture> {
   const replay = await startReplayServer({ defaults: { size: 5 } });
-  let database: TestDatabase | null = null;
-  let emulator: PostgrestEmulator | null = null;
-  let dataDir: string | null = null;
-  let store: PricingStore;
-  let session: SqlSession;
-  if (kind === 'pglite') {
-    dataDir = await mkdtemp(join(tmpdir(), 'pricing-sync-operator-'));
-    const transport = await PgliteAdapter.open({ dataDir: join(dataDir, 'db') });
-    store = new PricingStore(transport);
-    session = transport.session();
-  } else {
-    database = await createTestDatabase();
-    const admin = database.admin;
-    session = {
-      exec: async (sql) => void (await admin.query(sql)),
-      query: async <Row>(sql: string, params: unknown[] = []) =>
-        (await admin.query(sql, params)).rows as Row[],
-    };
-    if (kind === 'supabase') {
-      emulator = startPostgrestEmulator({ databaseUrl: database.url });
-      store = new PricingStore(new SupabaseAdapter({ url: emulator.url, key: supabaseKey('service_role') }));
-    } else {
-      store = new PricingStore(new PostgresAdapter({ connectionString: database.url }));
-    }
-  }
+  const opened = await openTestStore(kind);
+  const { database, store, inspect: session } = opened;
   const query = async <Row>(sql: string, params: unknown[] = []) => ({
     rows: await session.query<Row>(sql, params),
   });
@@ -158,11 +124,8 @@ export async function startOperatorFixture(kind: AdapterKind): Promise<OperatorF
     },
     async close() {
       setAppContext(null);
-      await store.close();
-      await emulator?.close();
+      await opened.close();
       await replay.close();
-      await database?.drop();
-      if (dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

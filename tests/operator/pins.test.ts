@@ -3,6 +3,7 @@ import * as pins from '../../api/admin/pricing/pins.js';
 import * as held from '../../api/admin/pricing/held.js';
 import * as prices from '../../api/prices.js';
 import { startOperatorFixture, type AdapterKind, type OperatorFixture } from './operator-fixture.js';
+import { holdLease } from '../support/test-store.js';
 
 /** The base prices a pin names besides input and output: none. */
 const NO_OTHER_PRICES = { cache_read: null, cache_write: null, request: null, image: null };
@@ -446,15 +447,11 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('pins (%s)', (kin
   });
 
   it('refuses pin and unpin with 409 and the running run while a sync holds the lease', async () => {
-    const lease = await fixture.store.takeLease({
+    const runId = await holdLease(fixture.store, {
       trigger: 'cron',
       triggeredBy: null,
-      dryRun: false,
-      forced: false,
-      providers: ['openrouter'],
       leaseSeconds: 30,
     });
-    if (!lease.acquired) throw new Error('lease');
     const set = await fixture.call(pins, 'PUT', '/admin/pricing/pins', {
       provider: 'openrouter',
       model_id: 'acme/a',
@@ -462,14 +459,14 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('pins (%s)', (kin
       reason: 'r',
     });
     expect(set.status).toBe(409);
-    expect(set.body.running_run_id).toBe(lease.runId);
+    expect(set.body.running_run_id).toBe(runId);
     const unset = await fixture.call(
       pins,
       'DELETE',
       '/admin/pricing/pins?provider=openrouter&model_id=acme/c',
     );
     expect(unset.status).toBe(409);
-    await fixture.store.finishRun(lease.runId, 'success', { providers: {} }, null);
+    await fixture.store.finishRun(runId, 'success', { providers: {} }, null);
     expect(await fixture.stored('acme/c')).toEqual(['active', '5', '6']);
   });
 });

@@ -3,7 +3,7 @@ import * as held from '../../api/admin/pricing/held.js';
 import * as runs from '../../api/admin/pricing/runs.js';
 import { priceRecord } from '../support/store-fixtures.js';
 import { startOperatorFixture, type AdapterKind, type OperatorFixture } from './operator-fixture.js';
-import { applyProvider } from '../support/apply-records.js';
+import { applyRecords, holdLease } from '../support/test-store.js';
 
 const BEFORE: [string, string, string][] = [
   ['acme/a', '1', '2'],
@@ -184,54 +184,40 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('runs and rollbac
   });
 
   it('rolls back the committed providers of an abandoned run', async () => {
-    const lease = await fixture.store.takeLease({
+    const runId = await holdLease(fixture.store, {
       trigger: 'cron',
       triggeredBy: null,
-      dryRun: false,
-      forced: false,
-      providers: ['openrouter'],
       leaseSeconds: 30,
     });
-    if (!lease.acquired) throw new Error('lease');
     const before = await fixture.stored('acme/b');
-    await applyProvider(fixture.store, {
-      runId: lease.runId,
+    await applyRecords(fixture.store, runId, [priceRecord('acme/b', '3.3', '4')], {
       provider: 'openrouter',
-      records: [priceRecord('acme/b', '3.3', '4')],
-      missing: [],
-      catalogHash: null,
-      held: [],
-      source: 'test',
     });
     // The process dies here: the run never finishes, and its lease runs out.
     await fixture.query(`update public.pricing_sync_lease set expires_at = now() - interval '1 second'`);
-    expect(await fixture.store.reapLease()).toBe(lease.runId);
+    expect(await fixture.store.reapLease()).toBe(runId);
     expect(await fixture.stored('acme/b')).toEqual(['active', '3.3', '4']);
     const undone = await fixture.call(runs, 'POST', '/admin/pricing/runs', {
       action: 'rollback',
-      run_id: lease.runId,
+      run_id: runId,
     });
     expect(undone.status).toBe(200);
     expect(await fixture.stored('acme/b')).toEqual(before);
   });
 
   it('refuses a rollback with 409 and the running run while a sync holds the lease', async () => {
-    const lease = await fixture.store.takeLease({
+    const runId = await holdLease(fixture.store, {
       trigger: 'cron',
       triggeredBy: null,
-      dryRun: false,
-      forced: false,
-      providers: ['openrouter'],
       leaseSeconds: 30,
     });
-    if (!lease.acquired) throw new Error('lease');
     const answer = await fixture.call(runs, 'POST', '/admin/pricing/runs', {
       action: 'rollback',
       run_id: badRunId,
       force: true,
     });
     expect(answer.status).toBe(409);
-    expect(answer.body.running_run_id).toBe(lease.runId);
-    await fixture.store.finishRun(lease.runId, 'success', { providers: {} }, null);
+    expect(answer.body.running_run_id).toBe(runId);
+    await fixture.store.finishRun(runId, 'success', { providers: {} }, null);
   });
 });

@@ -3,8 +3,6 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAppContext } from '../../lib/app/app-context.js';
 import { readConfig } from '../../lib/config.js';
-import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
-import { PricingStore } from '../../lib/db/pricing-store.js';
 import { serveLiteLlmMap } from '../../lib/functions/litellm-map-endpoint.js';
 import { createLogger } from '../../lib/logging/logger.js';
 import { parsePrice } from '../../lib/money/decimal.js';
@@ -13,6 +11,7 @@ import type { ProviderDefinition } from '../../lib/providers/provider-definition
 import { joinUrl } from '../../lib/providers/provider-source.js';
 import { PROVIDERS } from '../../lib/providers/registry.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { postgresStore } from '../support/test-store.js';
 
 /**
  * A provider made here, in the test: the registry is an array of definitions, so adding one is
@@ -111,7 +110,7 @@ describe('a sixth provider, registered by a test', () => {
   });
 
   it('syncs end to end: fetched with its key, normalized, stored with its source label', async () => {
-    const store = new PricingStore(new PostgresAdapter({ connectionString: database.url }));
+    const store = postgresStore(database.url);
     try {
       const app = createAppContext({
         env: {
@@ -164,7 +163,7 @@ describe('a sixth provider, registered by a test', () => {
 
   it('shows its prices in the LiteLLM export, under the route its definition gives', async () => {
     const origin = new URL(baseUrl).origin;
-    const store = new PricingStore(new PostgresAdapter({ connectionString: database.url }));
+    const store = postgresStore(database.url);
     try {
       const app = createAppContext({
         env: {

@@ -1,10 +1,10 @@
 import { Writable } from 'node:stream';
 import { createAppContext, setAppContext, type AppContext } from '../../lib/app/app-context.js';
-import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
-import { PricingStore } from '../../lib/db/pricing-store.js';
+import type { PricingStore } from '../../lib/db/pricing-store.js';
 import { createLogger } from '../../lib/logging/logger.js';
 import { startReplayServer, type ReplayServer } from '../../dev/replay/replay-server.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
+import { postgresStore } from './test-store.js';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789';
 export const OPS_KEY = 'test-ops-key-9876543210';
@@ -26,7 +26,7 @@ export interface FunctionHarness {
 export async function startFunctionHarness(): Promise<FunctionHarness> {
   const database = await createTestDatabase();
   const replay = await startReplayServer({ defaults: { size: 30 } });
-  const store = new PricingStore(new PostgresAdapter({ connectionString: database.url }));
+  const store = postgresStore(database.url);
   const env: Record<string, string | undefined> = {
     ...replay.baseUrls,
     PRICING_SYNC_PROVIDERS: 'openrouter,nearai',

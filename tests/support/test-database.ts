@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
 import { SUPABASE_DEFAULT_PRIVILEGES } from '../../lib/db/supabase-roles.js';
 import { settleStatistics as settleStats, statsSessionOf, totalTableWrites } from './settle-stats.js';
 
@@ -23,22 +22,21 @@ export function databaseUrl(name: string): string {
   return url.toString();
 }
 
-/** A fresh database on the embedded server with Supabase's defaults; migrated unless told not to. */
+/**
+ * A fresh database on the embedded server with Supabase's defaults; migrated unless told not to. A
+ * migrated one is a copy of the template the global setup migrated once (`global-postgres.ts`).
+ */
 export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
   const name = `t_${randomBytes(6).toString('hex')}`;
+  const migrate = options.migrate ?? true;
   const root = new pg.Client({ connectionString: serverUrl() });
   await root.connect();
-  await root.query(`create database ${name}`);
+  await root.query(`create database ${name}${migrate ? ` template ${inject('postgresTemplate')}` : ''}`);
   await root.end();
   const url = databaseUrl(name);
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
-  await admin.query(SUPABASE_DEFAULT_PRIVILEGES);
-  if (options.migrate ?? true) {
-    const adapter = new PostgresAdapter({ connectionString: url });
-    await adapter.migrate();
-    await adapter.close();
-  }
+  if (!migrate) await admin.query(SUPABASE_DEFAULT_PRIVILEGES);
   return {
     name,
     url,

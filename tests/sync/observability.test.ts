@@ -4,10 +4,9 @@ import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-tr
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAppContext } from '../../lib/app/app-context.js';
-import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
-import { PricingStore } from '../../lib/db/pricing-store.js';
 import { createLogger } from '../../lib/logging/logger.js';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
+import { postgresStore } from '../support/test-store.js';
 
 describe('logs and traces of a run', () => {
   let harness: SyncHarness;
@@ -31,7 +30,7 @@ describe('logs and traces of a run', () => {
         done();
       },
     });
-    const store = new PricingStore(new PostgresAdapter({ connectionString: harness.database.url }));
+    const store = postgresStore(harness.database.url);
     const context = createAppContext({
       env: harness.env,
       store,

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
 import { PricingStore } from '../../lib/db/pricing-store.js';
 import { StoreError } from '../../lib/db/store-error.js';
 import { createLogger } from '../../lib/logging/logger.js';
 import { createProviderSources } from '../../lib/providers/registry.js';
 import { runSync } from '../../lib/sync/run-sync.js';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
+import { postgresStore, postgresTransport } from '../support/test-store.js';
 
 /** A store whose finishRun always fails, as when the database drops right at the end of a run. */
 class StoreThatCannotFinish extends PricingStore {
@@ -25,7 +25,7 @@ describe('a run that cannot be recorded', () => {
 
   it('keeps its lease until it expires, and the next run records it as abandoned', async () => {
     const settings = { leaseSeconds: 2, deadlineSeconds: 30, maxShrink: 0.5, maxPriceRatio: '10' };
-    const broken = new StoreThatCannotFinish(new PostgresAdapter({ connectionString: harness.database.url }));
+    const broken = new StoreThatCannotFinish(postgresTransport(harness.database.url));
     const outcome = await runSync(
       {
         store: broken,
@@ -45,7 +45,7 @@ describe('a run that cannot be recorded', () => {
     expect(lease.rows[0]?.run_id).toBe(String(outcome.report.run_id));
 
     await new Promise((resolve) => setTimeout(resolve, 2_200));
-    const store = new PricingStore(new PostgresAdapter({ connectionString: harness.database.url }));
+    const store = postgresStore(harness.database.url);
     const next = await runSync(
       {
         store,
