@@ -331,7 +331,7 @@ async function dispatch(
     case 'DELETE /admin/pricing/pins':
       return actions.removePin(store, request.query, actor);
     case 'GET /admin/pricing/runs':
-      return actions.listRuns(store, request.query);
+      return actions.listRuns(store, request.query, freshnessSettingsOf(config));
     case 'POST /admin/pricing/runs':
       return actions.rollbackRun(store, request.body, actor);
     case 'GET /admin/pricing/prices':

@@ -29,6 +29,28 @@ function answer<T extends object>(result: OperatorResult<T>): ActionAnswer {
  * `checked_at` (its provider's last success), `stale`, `stale_reason` (as GET /prices says them,
  * by `settings`), and `pending_review` (the change still waits).
  */
+/**
+ * Each provider's freshness now (issue 25), as the fields a row showing one of its prices carries:
+ * `checked_at` (the provider's last success), `stale`, `stale_reason`.
+ */
+async function providerFreshness(store: OperatorStore, settings: FreshnessSettings) {
+  const snapshot = await store.readFreshness();
+  const byProvider = new Map(
+    assessFreshness(snapshot.providers, settings, new Date(snapshot.now)).map((entry) => [
+      entry.provider,
+      entry,
+    ]),
+  );
+  return (provider: string) => {
+    const entry = byProvider.get(provider);
+    return {
+      checked_at: entry?.lastSuccessAt ?? null,
+      stale: entry?.stale ?? false,
+      stale_reason: entry?.staleReason ?? null,
+    };
+  };
+}
+
 export async function listHeld(
   store: OperatorStore,
   query: {
@@ -50,23 +72,12 @@ export async function listHeld(
   const modelId = input.modelId(query.model_id ?? null, false);
   const rows =
     modelId === null ? await store.readHeld(filter) : await store.readModelHeld({ ...filter, modelId });
-  const snapshot = await store.readFreshness();
-  const freshness = new Map(
-    assessFreshness(snapshot.providers, settings, new Date(snapshot.now)).map((entry) => [
-      entry.provider,
-      entry,
-    ]),
-  );
-  const held = rows.map((row) => {
-    const entry = freshness.get(row.provider);
-    return {
-      ...row,
-      checked_at: entry?.lastSuccessAt ?? null,
-      stale: entry?.stale ?? false,
-      stale_reason: entry?.staleReason ?? null,
-      pending_review: row.status === 'pending',
-    };
-  });
+  const freshnessOf = await providerFreshness(store, settings);
+  const held = rows.map((row) => ({
+    ...row,
+    ...freshnessOf(row.provider),
+    pending_review: row.status === 'pending',
+  }));
   return {
     status: 200,
     body: { success: true, held, next_before: rows.length === limit ? rows[rows.length - 1]!.id : null },
@@ -94,11 +105,19 @@ export async function decideHeld(
 export async function listRuns(
   store: OperatorStore,
   query: { before: string | null; limit: string | null; run_id?: string | null },
+  settings: FreshnessSettings,
 ): Promise<ActionAnswer> {
   if (query.run_id !== undefined && query.run_id !== null) {
     if (query.before !== null || query.limit !== null)
       throw input.badRequest('run_id answers one run: leave out before and limit');
-    return answer(await store.readRun(input.id(query.run_id, 'run_id')));
+    const detail = await store.readRun(input.id(query.run_id, 'run_id'));
+    if (!detail.ok) return answer(detail);
+    // Each change shows a price: with its provider's freshness now, as the held view has it.
+    const freshnessOf = await providerFreshness(store, settings);
+    return answer({
+      ...detail,
+      changes: detail.changes.map((change) => ({ ...change, ...freshnessOf(change.provider) })),
+    });
   }
   const limit = input.limit(query.limit, 20, 200);
   const runs = await store.readRuns({

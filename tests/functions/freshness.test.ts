@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { GET as runs } from '../../api/admin/pricing/runs.js';
 import { GET as status } from '../../api/admin/pricing/scheduler/status.js';
 import { GET as metrics } from '../../api/metrics.js';
 import { GET as prices } from '../../api/prices.js';
@@ -179,6 +180,30 @@ describe('freshness on every price', () => {
     const staleEtag = after.headers.get('etag')!;
     configure();
     expect((await read('/prices?limit=5000', { 'if-none-match': staleEtag })).status).toBe(200);
+  });
+
+  it("shows each change in a run's detail with its provider's freshness now", async () => {
+    const admin = async (path: string) =>
+      (await (await runs(request(path, { key: ADMIN_KEY }))).json()) as Record<string, unknown>;
+    const listed = (await admin('/admin/pricing/runs?limit=200')).runs as { id: number }[];
+    const first = listed[listed.length - 1]!.id;
+    configure({ PRICING_SYNC_PROVIDERS: 'openrouter,litellm' });
+    const detail = await admin(`/admin/pricing/runs?run_id=${first}`);
+    const changes = detail.changes as {
+      provider: string;
+      stale: boolean;
+      stale_reason: string | null;
+      checked_at: string | null;
+    }[];
+    expect(new Set(changes.map((change) => change.provider))).toEqual(
+      new Set(['openrouter', 'nearai', 'litellm']),
+    );
+    for (const change of changes) {
+      expect(change.checked_at).toEqual(expect.any(String));
+      expect([change.stale, change.stale_reason]).toEqual(
+        change.provider === 'nearai' ? [true, 'not_configured'] : [false, null],
+      );
+    }
   });
 
   it('leaves out with ?stale=false exactly the providers the header names, on /prices and on the LiteLLM map', async () => {
