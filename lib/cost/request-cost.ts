@@ -177,7 +177,22 @@ function chooseTier(tiers: readonly CostTier[], promptTokens: bigint, at: Date):
     const best = chosen === null ? -1 : (tiers[chosen]!.min_prompt_tokens ?? 0);
     if ((tier.min_prompt_tokens ?? 0) >= best) chosen = index;
   });
-  return chosen;
+  return chosen ?? beyondLastRange(tiers, prompt);
+}
+
+/**
+ * A prompt larger than every prompt-size range (LiteLLM's `tiered_pricing`, whose base prices are
+ * the first, cheapest range's) is billed at the range that reaches furthest, as if it extended
+ * upwards: never at the cheapest prices because the table stopped. Null when an open-ended
+ * prompt tier exists or the prompt is within some range (then no tier applies by design).
+ */
+function beyondLastRange(tiers: readonly CostTier[], prompt: number): number | null {
+  const ranges = tiers
+    .map((tier, index) => ({ tier, index }))
+    .filter(({ tier }) => tier.utc_start === undefined && tier.utc_end === undefined);
+  if (ranges.length === 0 || ranges.some(({ tier }) => tier.max_prompt_tokens === undefined)) return null;
+  const furthest = ranges.reduce((a, b) => (b.tier.max_prompt_tokens! >= a.tier.max_prompt_tokens! ? b : a));
+  return prompt > furthest.tier.max_prompt_tokens! ? furthest.index : null;
 }
 
 /**

@@ -226,6 +226,10 @@ describe('tiers apply to the whole request', () => {
     [32_001, 1],
     [128_000, 1],
     [128_001, 2],
+    [252_000, 2],
+    // Past the last range: its prices still apply, never the base (the cheapest range's) prices.
+    [252_001, 2],
+    [1_000_000, 2],
   ])('range tiers: a prompt of %i tokens uses tier %i', (prompt, tier) => {
     const ranged = model({
       tiers: [
