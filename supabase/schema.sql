@@ -2568,7 +2568,7 @@ begin
   if p_discard_pending then
     update public.pricing_webhook_outbox set status = 'discarded', finished_at = v_now,
                                              claimed_until = null, claim_token = null
-     where status = 'pending';
+     where status = 'pending' and created_at < v_now - interval '7 days';
     get diagnostics v_discarded = row_count;
   end if;
   delete from public.pricing_webhook_outbox

@@ -70,8 +70,9 @@ export async function deliverPending(
 }
 
 /**
- * Once a tick: with no URL set, pending events are dropped (nobody will receive them); finished
- * events older than 30 days are deleted.
+ * Once a tick: with no URL set, pending events older than 7 days are dropped (nobody will receive
+ * them; a process started without the URL against a live database must not take the events its
+ * deployment still delivers); finished events older than 30 days are deleted.
  */
 export async function tidyOutbox(
   store: PricingStore,

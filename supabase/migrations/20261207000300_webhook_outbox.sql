@@ -330,8 +330,10 @@ begin
 end;
 $$;
 
--- Once per tick: with no webhook URL configured, pending events are discarded (nobody will receive
--- them); events finished more than 30 days ago are deleted (the totals keep their counts).
+-- Once per tick: with no webhook URL configured, pending events older than 7 days are discarded
+-- (nobody will receive them; a configured receiver's events are dead by then, after about 45 h of
+-- retries, so a process started without the URL against a live database takes nothing it needs);
+-- events finished more than 30 days ago are deleted (the totals keep their counts).
 create or replace function public.pricing_webhook_tidy(p_now timestamptz, p_discard_pending boolean)
 returns jsonb language plpgsql security definer set search_path = ''
 as $$
@@ -343,7 +345,7 @@ begin
   if p_discard_pending then
     update public.pricing_webhook_outbox set status = 'discarded', finished_at = v_now,
                                              claimed_until = null, claim_token = null
-     where status = 'pending';
+     where status = 'pending' and created_at < v_now - interval '7 days';
     get diagnostics v_discarded = row_count;
   end if;
   delete from public.pricing_webhook_outbox

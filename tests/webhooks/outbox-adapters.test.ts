@@ -8,7 +8,7 @@ import { PricingStore } from '../../lib/db/pricing-store.js';
 import type { ClaimedEvent } from '../../lib/db/webhook-results.js';
 import { SupabaseAdapter } from '../../lib/db/supabase-adapter.js';
 import { announceFreshness } from '../../lib/webhooks/provider-freshness.js';
-import { deliverPending, readOutbox } from '../../lib/webhooks/webhook-outbox.js';
+import { deliverPending, readOutbox, tidyOutbox } from '../../lib/webhooks/webhook-outbox.js';
 import type { WebhookSettings } from '../../lib/webhooks/webhook-settings.js';
 import { applyProvider } from '../support/apply-records.js';
 import { startPostgrestEmulator, supabaseKey } from '../support/postgrest-emulator.js';
@@ -171,6 +171,30 @@ describe('sync.failed', () => {
   });
   afterAll(async () => {
     await fixture.close();
+  });
+
+  it('keeps a week of pending events when no URL is set, and discards older ones', async () => {
+    const { store } = fixture;
+    const runId = await newRun(store);
+    await applyProvider(store, {
+      runId,
+      provider: 'nearai',
+      records: [priceRecord('tidy/one', '1', '2')],
+      missing: [],
+      catalogHash: null,
+      held: [],
+      source: 'test',
+    });
+    await store.finishRun(runId, 'success', { providers: {} }, null);
+    const pending = async () => (await readOutbox(store, 0)).pending;
+    const before = await pending();
+    expect(before).toBeGreaterThan(0);
+    const days = (count: number) => new Date(Date.now() + count * 86_400_000);
+    // Another process without the URL (npm start against the same database) ticks: nothing recent goes.
+    await tidyOutbox(store, true, days(6));
+    expect(await pending()).toBe(before);
+    await tidyOutbox(store, true, days(8));
+    expect(await pending()).toBe(0);
   });
 
   it("is written when a run finishes partial, with each failed provider's cause, and not for a success", async () => {
