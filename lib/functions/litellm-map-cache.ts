@@ -9,7 +9,9 @@ import { buildLiteLlmMap, liteLlmMapStream } from './litellm-map.js';
  * routes our providers are layered under, and the freshness state's key. A request still asks the
  * store whether the version moved (one small call, `not_modified` when it did not).
  *
- * Kept per store (a WeakMap), never across stores: two databases can be at the same version.
+ * Kept per store (a WeakMap), never across stores: two databases can be at the same version; and per
+ * `slot` (with and without stale providers), so that clients asking for each in turn do not rebuild
+ * the map on every request.
  */
 interface StoredMap {
   key: string;
@@ -17,7 +19,7 @@ interface StoredMap {
   chunks: Uint8Array[];
 }
 
-const stored = new WeakMap<object, StoredMap>();
+const stored = new WeakMap<object, Map<string, StoredMap>>();
 
 /** Everything the map's body depends on besides the stored rows themselves. */
 export function liteLlmMapKey(parts: {
@@ -66,14 +68,18 @@ async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array[]
  */
 export async function answerLiteLlmMap(options: {
   owner: object;
+  /** Which variant of the answer (e.g. with or without stale providers): one stored body each. */
+  slot: string;
   clientVersion: string | null;
   routes: Readonly<Record<string, string>>;
   freshnessKey: string;
   read: (knownVersion: string | null) => Promise<LiteLlmMapSource>;
   select?: (source: LiteLlmMapSource) => LiteLlmMapSource;
 }): Promise<CachedMapAnswer> {
-  const { owner, clientVersion, routes, freshnessKey, read, select = (all) => all } = options;
-  const cached = stored.get(owner);
+  const { owner, slot, clientVersion, routes, freshnessKey, read, select = (all) => all } = options;
+  const slots = stored.get(owner) ?? new Map<string, StoredMap>();
+  stored.set(owner, slots);
+  const cached = slots.get(slot);
   let source = await read(cached?.version ?? clientVersion);
   if (source.notModified) {
     const version = source.version;
@@ -93,6 +99,6 @@ export async function answerLiteLlmMap(options: {
   const kept = select(source);
   if (Object.keys(kept.entries).length === 0) return { kind: 'withheld', version };
   const chunks = await collect(liteLlmMapStream(buildLiteLlmMap(kept, routes)));
-  stored.set(owner, { key: liteLlmMapKey({ version, routes, freshnessKey }), version, chunks });
+  slots.set(slot, { key: liteLlmMapKey({ version, routes, freshnessKey }), version, chunks });
   return { kind: 'body', version, body: replay(chunks) };
 }

@@ -42,6 +42,7 @@ export async function serveLiteLlmMap(request: Request, context: AppContext): Pr
   const shape = `stale=${served}|${freshness.key}`;
   const answer = await answerLiteLlmMap({
     owner: context.store,
+    slot: served ? 'with-stale' : 'without-stale',
     clientVersion: knownVersion(request, 'litellm', shape),
     routes,
     freshnessKey: shape,

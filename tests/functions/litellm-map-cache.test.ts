@@ -31,7 +31,7 @@ describe('the LiteLLM map cache', () => {
     const store = fakeStore(state);
     const owner = {};
     const ask = (clientVersion: string | null = null) =>
-      answerLiteLlmMap({ owner, clientVersion, routes: {}, freshnessKey: '', read: store.read });
+      answerLiteLlmMap({ owner, slot: 'all', clientVersion, routes: {}, freshnessKey: '', read: store.read });
     const first = await text(await ask());
     expect(JSON.parse(first)).toEqual(state.entries);
     expect(await text(await ask())).toBe(first);
@@ -51,7 +51,7 @@ describe('the LiteLLM map cache', () => {
     const store = fakeStore(state);
     const owner = {};
     const ask = (routes: Record<string, string>, freshnessKey: string) =>
-      answerLiteLlmMap({ owner, clientVersion: null, routes, freshnessKey, read: store.read });
+      answerLiteLlmMap({ owner, slot: 'all', clientVersion: null, routes, freshnessKey, read: store.read });
     await text(await ask({}, ''));
     await text(await ask({ openrouter: 'openrouter' }, ''));
     await text(await ask({ openrouter: 'openrouter' }, 'stale:openrouter'));
@@ -59,11 +59,33 @@ describe('the LiteLLM map cache', () => {
     expect(store.fullReads()).toBe(3);
   });
 
+  it('keeps one stored body per slot: clients asking for each variant in turn never rebuild', async () => {
+    const state = { version: '1', entries: { m: { mode: 'chat' }, n: { mode: 'chat' } } };
+    const store = fakeStore(state);
+    const owner = {};
+    const ask = (slot: 'with-stale' | 'without-stale') =>
+      answerLiteLlmMap({
+        owner,
+        slot,
+        clientVersion: null,
+        routes: {},
+        freshnessKey: `stale=${slot === 'with-stale'}`,
+        read: store.read,
+        select: (source) =>
+          slot === 'with-stale' ? source : { ...source, entries: { m: source.entries.m! } },
+      });
+    for (let round = 0; round < 3; round += 1) {
+      expect(Object.keys(JSON.parse(await text(await ask('with-stale'))))).toEqual(['m', 'n']);
+      expect(Object.keys(JSON.parse(await text(await ask('without-stale'))))).toEqual(['m']);
+    }
+    expect(store.fullReads()).toBe(2);
+  });
+
   it('keeps a map per store: two stores at the same version never share one', async () => {
     const one = fakeStore({ version: '1', entries: { a: { mode: 'chat' } } });
     const two = fakeStore({ version: '1', entries: { b: { mode: 'chat' } } });
     const ask = (owner: object, read: typeof one.read) =>
-      answerLiteLlmMap({ owner, clientVersion: null, routes: {}, freshnessKey: '', read });
+      answerLiteLlmMap({ owner, slot: 'all', clientVersion: null, routes: {}, freshnessKey: '', read });
     const ownerOne = {};
     const ownerTwo = {};
     expect(JSON.parse(await text(await ask(ownerOne, one.read)))).toEqual({ a: { mode: 'chat' } });
@@ -74,7 +96,14 @@ describe('the LiteLLM map cache', () => {
     const store = fakeStore({ version: '0', entries: {} });
     const owner = {};
     const ask = () =>
-      answerLiteLlmMap({ owner, clientVersion: null, routes: {}, freshnessKey: '', read: store.read });
+      answerLiteLlmMap({
+        owner,
+        slot: 'all',
+        clientVersion: null,
+        routes: {},
+        freshnessKey: '',
+        read: store.read,
+      });
     expect((await ask()).kind).toBe('empty');
     expect((await ask()).kind).toBe('empty');
     expect(store.reads).toEqual([null, null]);
