@@ -71,6 +71,11 @@ function readUrl(
     report(`${name}${shown} must be an http(s) URL; no webhook is sent until fixed`);
     return null;
   }
+  if (parsed.username || parsed.password) {
+    // fetch refuses a URL with credentials: every event would fail. Never quoted (a password).
+    report(`${name} must not carry a user name or password (user:pass@): put a token in its path or query`);
+    return null;
+  }
   return value;
 }
 

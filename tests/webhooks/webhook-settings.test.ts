@@ -41,6 +41,13 @@ describe('the webhook settings', () => {
     ],
     [
       {
+        PRICING_WEBHOOK_URL: 'https://hook-user:very-secret-token@hooks.example.test/x',
+        PRICING_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+      },
+      /must not carry a user name or password/,
+    ],
+    [
+      {
         PRICING_WEBHOOK_URL: SECRET_URL,
         PRICING_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
         PRICING_WEBHOOK_FORMAT: 'teams',
