@@ -1,4 +1,5 @@
 import type { ClaimedEvent } from '../db/webhook-results.js';
+import { feedCursorRange } from '../domain/feed-cursor.js';
 import type { WebhookSettings } from './webhook-settings.js';
 
 /**
@@ -9,8 +10,23 @@ import type { WebhookSettings } from './webhook-settings.js';
 export function webhookBody(event: ClaimedEvent, settings: WebhookSettings): string {
   if (settings.format === 'slack') return JSON.stringify({ text: slackText(event, settings.publicUrl) });
   const links = linksOf(event, settings.publicUrl);
-  const data = links ? { ...event.data, links } : event.data;
+  const feed = feedOf(event);
+  const data = { ...event.data, ...(feed ? { feed } : {}), ...(links ? { links } : {}) };
   return JSON.stringify({ type: event.type, timestamp: event.createdAt, data });
+}
+
+/**
+ * For prices.changed: the change feed's cursors for the history ids it announces (`since` reads
+ * from the first, `next` follows on after the last), so a receiver reads the rest with
+ * `GET /prices/changes?since=…` and keeps `next`. The same on every attempt (made from the ids).
+ */
+function feedOf(event: ClaimedEvent): { since: string; next: string } | null {
+  if (event.type !== 'prices.changed') return null;
+  const first = Number(event.data.first_history_id);
+  const last = Number(event.data.last_history_id);
+  return Number.isSafeInteger(first) && Number.isSafeInteger(last) && first >= 1 && last >= first
+    ? feedCursorRange(first, last)
+    : null;
 }
 
 function linksOf(event: ClaimedEvent, publicUrl: string | null): Record<string, string> | null {

@@ -6,6 +6,7 @@ import { GET as status } from '../../api/admin/pricing/scheduler/status.js';
 import { GET as metrics } from '../../api/metrics.js';
 import { POST as decideHeld } from '../../api/admin/pricing/held.js';
 import type { AppContext } from '../../lib/app/app-context.js';
+import { feedCursorRange } from '../../lib/domain/feed-cursor.js';
 import { createLogger } from '../../lib/logging/logger.js';
 import { WebhookDispatcher } from '../../lib/webhooks/webhook-dispatcher.js';
 import {
@@ -98,6 +99,8 @@ describe('signed webhooks from the outbox', () => {
       const data = item.payload!.data;
       expect(data.counts).toEqual({ added: data.total });
       expect(Number(data.first_history_id)).toBeLessThanOrEqual(Number(data.last_history_id));
+      // The feed cursors for exactly those ids: reading from `since` starts at the first one.
+      expect(data.feed).toEqual(feedCursorRange(Number(data.first_history_id), Number(data.last_history_id)));
       expect((data.changes as unknown[]).length).toBe(Math.min(100, Number(data.total)));
     }
 
