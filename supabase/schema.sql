@@ -273,6 +273,8 @@ alter table public.pricing_webhook_totals add constraint pricing_webhook_totals_
 
 CREATE INDEX model_pricing_history_model_idx ON public.model_pricing_history USING btree (provider, model_id, effective_at DESC);
 
+CREATE INDEX model_pricing_history_provider_id_idx ON public.model_pricing_history USING btree (provider, id);
+
 CREATE INDEX model_pricing_history_rolled_back_idx ON public.model_pricing_history USING btree (provider, model_id, id DESC) WHERE (kind = 'rolled_back'::text);
 
 CREATE INDEX model_pricing_history_run_idx ON public.model_pricing_history USING btree (run_id);

@@ -66,6 +66,10 @@ begin
 end;
 $$;
 
+-- A feed filtered by provider reads that provider's rows after the cursor, in id order, from this
+-- index, instead of walking every provider's history from the cursor on.
+create index model_pricing_history_provider_id_idx on public.model_pricing_history (provider, id);
+
 -- EXECUTE for the server key only: revoked from the roles Supabase grants it to by default.
 revoke execute on function
   public.pricing_history_lock_lease,
