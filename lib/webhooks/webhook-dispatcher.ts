@@ -1,3 +1,4 @@
+import { waitUntil } from '@vercel/functions';
 import type { PricingStore } from '../db/pricing-store.js';
 import type { Logger } from '../logging/logger.js';
 import { announceFreshness, type ProviderFreshness } from './provider-freshness.js';
@@ -43,8 +44,10 @@ export class WebhookDispatcher {
       this.running = null;
     });
     this.running = pass;
-    // On Vercel an instance may be frozen once it has answered: keep it alive for the pass.
-    void import('@vercel/functions').then(({ waitUntil }) => waitUntil(pass)).catch(() => undefined);
+    // On Vercel an instance may be frozen once it has answered: keep it alive for the pass,
+    // registered now (before the answer goes), not after an import resolves. Outside Vercel,
+    // waitUntil has no request context to attach to and does nothing.
+    waitUntil(pass);
   }
 
   /** Resolves when no background pass is running (the local runner and tests wait for it). */
