@@ -17,9 +17,12 @@ import { byCodeUnit, stableJson } from './compare-records.js';
  */
 const VERSION = 'catalog-hash v2\n';
 
+const BASE_PRICE_FIELDS = BASE_PRICES.map((price) => price.field);
+
 function recordLine(record: PriceRecord): string {
   const stored: (string | number | null)[] = [record.provider, record.modelId, record.state];
-  for (const price of BASE_PRICES) stored.push(record[price.field]);
+  for (let index = 0; index < BASE_PRICE_FIELDS.length; index += 1)
+    stored.push(record[BASE_PRICE_FIELDS[index]!]);
   stored.push(record.contextLength, record.aliasOf);
   const fields = JSON.stringify(stored);
   const extra = hasKeys(record.extraPrices) ? stableJson(record.extraPrices) : '{}';

@@ -61,11 +61,15 @@ function sameTiers(a: readonly unknown[], b: readonly unknown[]): boolean {
   return stableJson(a) === stableJson(b);
 }
 
+/** The base prices' fields, as a plain array: an indexed loop over it is the cheapest per record. */
+const BASE_PRICE_FIELDS = BASE_PRICES.map((price) => price.field);
+
 /** Whether the stored model already says what the fetched record says (prices compared as numbers). */
 export function sameAsStored(stored: StoredModel, fetched: PriceRecord): boolean {
   if (stored.state !== fetched.state) return false;
-  for (const price of BASE_PRICES) {
-    if (!samePrice(stored[price.field], fetched[price.field])) return false;
+  for (let index = 0; index < BASE_PRICE_FIELDS.length; index += 1) {
+    const field = BASE_PRICE_FIELDS[index]!;
+    if (!samePrice(stored[field], fetched[field])) return false;
   }
   return (
     samePrices(stored.extraPrices, fetched.extraPrices) &&
