@@ -40,7 +40,10 @@ describe('BASE_PRICES and the SQL schema', () => {
   });
 
   it('is the list of prices pricing_set_pin requires', async () => {
-    const list = /unnest\(array\[([^\]]*)\]\) with ordinality/.exec(await schemaSql())?.[1];
+    const sql = await schemaSql();
+    const start = sql.indexOf('FUNCTION public.pricing_set_pin(');
+    const body = sql.slice(start, sql.indexOf('CREATE OR REPLACE FUNCTION', start));
+    const list = /unnest\(array\[([^\]]*)\]\) with ordinality/.exec(body)?.[1];
     expect(list?.split(', ').map((item) => item.replaceAll("'", ''))).toEqual(rows);
   });
 });
