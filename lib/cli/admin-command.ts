@@ -7,6 +7,7 @@ import { freshnessSettingsOf, freshnessView, readFreshnessState } from '../sync/
 import { DEMO_PGLITE_DATA_DIR, storageConfigFromEnv } from '../db/open-store.js';
 import * as actions from '../operator/operator-actions.js';
 import { instant } from '../operator/operator-input.js';
+import { BASE_PRICES, type BasePrice } from '../providers/price-record.js';
 import { OperatorStore } from '../db/operator-store.js';
 import { VIA_HEADER } from '../functions/admin-operator.js';
 import { readChangeFeed, type ChangesQuery } from '../functions/changes-endpoint.js';
@@ -15,13 +16,29 @@ import { parseCostRequest } from '../functions/cost-request.js';
 import { openCommandStore, withCommandStore, type CommandIo, type OpenCommandStore } from './command-io.js';
 import { renderAnswer } from './admin-output.js';
 
+/** `pins set`'s flag of a base price: its pin name with dashes (`cache_read` -> `--cache-read`). */
+type PinFlag<Row extends string> = Row extends `${infer Head}_${infer Tail}`
+  ? `${Head}-${PinFlag<Tail>}`
+  : Row;
+type BasePriceFlag = PinFlag<BasePrice['row']>;
+
+/** Each base price's flag, pin name and API view key (BASE_PRICES). */
+const PIN_FLAGS = BASE_PRICES.map(
+  (base) => [base.row.replaceAll('_', '-') as BasePriceFlag, base.row, base.view] as const,
+);
+
+/** The pin flags in the usage, four to a line. */
+const PIN_FLAG_USAGE = PIN_FLAGS.map(([flag]) => `[--${flag} USD]`).reduce(
+  (text, flag, index) => `${text}${index === 0 ? '' : index % 4 === 0 ? '\n           ' : ' '}${flag}`,
+  '',
+);
+
 export const ADMIN_USAGE = `usage: npm run -s admin -- [--demo] [--json] <command>
   held list [--status pending|approved|rejected|superseded|withdrawn|all] [--provider P] [--limit N] [--before ID]
   held approve ID... [--note TEXT]
   held reject ID... [--note TEXT]
   pins list [--provider P]
-  pins set PROVIDER MODEL_ID --reason TEXT [--input USD] [--output USD] [--cache-read USD] [--cache-write USD]
-           [--request USD] [--image USD] [--expires ISO]   (none: no such price; a flag left out keeps the model's current price)
+  pins set PROVIDER MODEL_ID --reason TEXT ${PIN_FLAG_USAGE} [--expires ISO]   (none: no such price; a flag left out keeps the model's current price)
   pins unset PROVIDER MODEL_ID
   runs list [--limit N] [--before ID]
   runs rollback RUN_ID [--force]
@@ -39,12 +56,11 @@ const OPTIONS = {
   limit: { type: 'string' },
   before: { type: 'string' },
   note: { type: 'string' },
-  input: { type: 'string' },
-  output: { type: 'string' },
-  'cache-read': { type: 'string' },
-  'cache-write': { type: 'string' },
-  request: { type: 'string' },
-  image: { type: 'string' },
+  // `pins set`'s price flags; `cost` reads --input and --output as token counts.
+  ...(Object.fromEntries(PIN_FLAGS.map(([flag]) => [flag, { type: 'string' }])) as Record<
+    BasePriceFlag,
+    { readonly type: 'string' }
+  >),
   reason: { type: 'string' },
   expires: { type: 'string' },
   force: { type: 'boolean' },
@@ -219,15 +235,6 @@ function costAnswer(answer: actions.ActionAnswer): actions.ActionAnswer {
   if (typeof result.error === 'string') return { status: 400, body: { success: false, error: result.error } };
   return { status: 200, body: { success: true, ...result } };
 }
-
-const PIN_FLAGS = [
-  ['input', 'input', 'input_price_per_1m_tokens'],
-  ['output', 'output', 'output_price_per_1m_tokens'],
-  ['cache-read', 'cache_read', 'cache_read_price_per_1m_tokens'],
-  ['cache-write', 'cache_write', 'cache_write_price_per_1m_tokens'],
-  ['request', 'request', 'request_price'],
-  ['image', 'image', 'image_price'],
-] as const;
 
 type Send = (request: AdminRequest) => Promise<actions.ActionAnswer>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { perBasePrice } from '../providers/price-record.js';
 import { count, id, priceView, storedRunColumns, timestamp } from './rpc-results.js';
 import { decimal, extraPrices, pricingTier } from './rpc-arguments.js';
 
@@ -192,12 +193,7 @@ export type ModelSearchRow = z.output<typeof modelSearchPage>['prices'][number];
  */
 const historyDocument = z.object({
   state: z.string().nullish(),
-  input_price_per_1m_tokens: decimal.optional(),
-  output_price_per_1m_tokens: decimal.optional(),
-  cache_read_price_per_1m_tokens: decimal.optional(),
-  cache_write_price_per_1m_tokens: decimal.optional(),
-  request_price: decimal.optional(),
-  image_price: decimal.optional(),
+  ...perBasePrice('view', () => decimal.optional()),
   extra_prices: extraPrices.nullish(),
   pricing_tiers: z.array(pricingTier).nullish(),
   context_length: z.number().int().nullish(),

@@ -1,4 +1,4 @@
-import type { PriceRecord, ProviderSlug } from '../providers/price-record.js';
+import { basePricesAs, type PriceRecord, type ProviderSlug } from '../providers/price-record.js';
 import type { StoredModel } from '../domain/stored-model.js';
 import type { FinishedRunStatus, RunTrigger } from '../domain/run-types.js';
 import type {
@@ -323,12 +323,7 @@ export function toModelRow(record: PriceRecord): ModelRow {
   return {
     model_id: record.modelId,
     state: record.state,
-    input: record.inputUsdPerMillionTokens,
-    output: record.outputUsdPerMillionTokens,
-    cache_read: record.cacheReadUsdPerMillionTokens,
-    cache_write: record.cacheWriteUsdPerMillionTokens,
-    request: record.requestUsd,
-    image: record.imageUsd,
+    ...basePricesAs('row', record),
     extra: record.extraPrices,
     tiers: record.tiers,
     context_length: record.contextLength,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { perBasePrice } from '../providers/price-record.js';
 
 /**
  * The wire shapes of the SQL functions' jsonb arguments (snake_case, as the SQL reads them), as
@@ -25,15 +26,8 @@ export const pricingTier = z.object({
 /** Prices keyed with their unit, e.g. `web_search`, `audio_input_per_1m_tokens`. */
 export const extraPrices = z.record(z.string(), z.string());
 
-/** The six base prices, as a row and a pin name them. */
-const basePrices = {
-  input: decimal,
-  output: decimal,
-  cache_read: decimal,
-  cache_write: decimal,
-  request: decimal,
-  image: decimal,
-};
+/** The base prices (BASE_PRICES), as a row and a pin name them. */
+const basePrices = perBasePrice('row', () => decimal);
 
 /** A row as pricing_commit_provider reads it (see the migration). */
 export const modelRow = z.object({

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import {
+  BASE_PRICES,
   MODEL_STATES,
+  perBasePrice,
+  type BasePrices,
   type ModelState,
   type PriceRecord,
   type PricingTier,
@@ -270,12 +273,7 @@ export const pingResult = z.object({ ok: z.literal(true) });
  */
 export const priceView = z.object({
   state: z.string(),
-  input_price_per_1m_tokens: decimal,
-  output_price_per_1m_tokens: decimal,
-  cache_read_price_per_1m_tokens: decimal,
-  cache_write_price_per_1m_tokens: decimal,
-  request_price: decimal,
-  image_price: decimal,
+  ...perBasePrice('view', () => decimal),
   extra: extraPrices,
   tiers: z.array(pricingTier),
   context_length: z.number().int().nullable(),
@@ -432,28 +430,14 @@ function preview(value: unknown): string {
   return json.length > 40 ? `${json.slice(0, 40)}…` : json;
 }
 
-/** The six base prices, in the order both positional reads give them. */
-type BasePrices = Pick<
-  PriceRecord,
-  | 'inputUsdPerMillionTokens'
-  | 'outputUsdPerMillionTokens'
-  | 'cacheReadUsdPerMillionTokens'
-  | 'cacheWriteUsdPerMillionTokens'
-  | 'requestUsd'
-  | 'imageUsd'
->;
-const BASE_PRICES: readonly Column[] = Array<Column>(6).fill('text or null');
+/** The base prices, in BASE_PRICES' order: both positional reads give them so. */
+const BASE_PRICE_COLUMNS: readonly Column[] = BASE_PRICES.map((): Column => 'text or null');
+/** The position of the first column after the base prices, which start at position 2 in both rows. */
+const AFTER = 2 + BASE_PRICES.length;
 
-/** The six base prices of a checked row, at positions start … start + 5. */
-function basePricesAt(row: unknown[], start: number): BasePrices {
-  return {
-    inputUsdPerMillionTokens: row[start] as string | null,
-    outputUsdPerMillionTokens: row[start + 1] as string | null,
-    cacheReadUsdPerMillionTokens: row[start + 2] as string | null,
-    cacheWriteUsdPerMillionTokens: row[start + 3] as string | null,
-    requestUsd: row[start + 4] as string | null,
-    imageUsd: row[start + 5] as string | null,
-  };
+/** The base prices of a checked row, at positions 2 … AFTER - 1. */
+function basePricesAt(row: unknown[]): BasePrices {
+  return perBasePrice('field', (_price, index) => row[2 + index] as string | null);
 }
 
 /** pricing_read_models' row: [model_id, state, input, output, cache_read, cache_write, request,
@@ -461,7 +445,7 @@ function basePricesAt(row: unknown[], start: number): BasePrices {
 const MODEL_ROW: readonly Column[] = [
   'text',
   'state',
-  ...BASE_PRICES,
+  ...BASE_PRICE_COLUMNS,
   'object',
   'array',
   'integer or null',
@@ -474,11 +458,11 @@ export function storedModelOf(value: unknown, index: number): StoredModel {
   return {
     modelId: row[0] as string,
     state: row[1] as ModelState,
-    ...basePricesAt(row, 2),
-    extraPrices: row[8] as Record<string, string>,
-    tiers: row[9] as PricingTier[],
-    contextLength: row[10] as number | null,
-    aliasOf: row[11] as string | null,
+    ...basePricesAt(row),
+    extraPrices: row[AFTER] as Record<string, string>,
+    tiers: row[AFTER + 1] as PricingTier[],
+    contextLength: row[AFTER + 2] as number | null,
+    aliasOf: row[AFTER + 3] as string | null,
   };
 }
 
@@ -491,7 +475,14 @@ export type ActivePrice = { provider: string } & Pick<
 
 /** pricing_read_litellm_map's price row: [provider, model_id, input, output, cache_read,
  * cache_write, request, image, context_length, extra_prices, pricing_tiers]. */
-const PRICE_ROW: readonly Column[] = ['text', 'text', ...BASE_PRICES, 'integer or null', 'object', 'array'];
+const PRICE_ROW: readonly Column[] = [
+  'text',
+  'text',
+  ...BASE_PRICE_COLUMNS,
+  'integer or null',
+  'object',
+  'array',
+];
 
 /** One price row of pricing_read_litellm_map, decoded: the one place that order is read. */
 export function activePriceOf(value: unknown, index: number): ActivePrice {
@@ -499,10 +490,10 @@ export function activePriceOf(value: unknown, index: number): ActivePrice {
   return {
     provider: row[0] as string,
     modelId: row[1] as string,
-    ...basePricesAt(row, 2),
-    contextLength: row[8] as number | null,
-    extraPrices: row[9] as Record<string, string>,
-    tiers: row[10] as PricingTier[],
+    ...basePricesAt(row),
+    contextLength: row[AFTER] as number | null,
+    extraPrices: row[AFTER + 1] as Record<string, string>,
+    tiers: row[AFTER + 2] as PricingTier[],
   };
 }
 

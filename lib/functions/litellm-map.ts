@@ -1,24 +1,20 @@
 import type { ActivePrice, LiteLlmMapSource } from '../db/pricing-store.js';
 import { decimalToJsonNumber } from '../money/json-number.js';
 import { liteLlmKeyOfExtra, normalizeLiteLlmEntry } from '../providers/litellm/normalize-litellm.js';
-import type { PricingTier } from '../providers/price-record.js';
+import {
+  BASE_PRICES,
+  basePricesOf,
+  type BasePriceField,
+  type PricingTier,
+} from '../providers/price-record.js';
 import { LITELLM_ROUTES } from '../providers/registry.js';
 import { sameAsStored } from '../sync/compare-records.js';
 
-type PriceField = Exclude<
-  keyof ActivePrice,
-  'provider' | 'modelId' | 'contextLength' | 'extraPrices' | 'tiers'
->;
-
-/** Our stored price fields -> LiteLLM's keys, with the conversion of each (per 1M -> per token). */
-const PRICE_KEYS: [key: string, field: PriceField, perToken: boolean][] = [
-  ['input_cost_per_token', 'inputUsdPerMillionTokens', true],
-  ['output_cost_per_token', 'outputUsdPerMillionTokens', true],
-  ['cache_read_input_token_cost', 'cacheReadUsdPerMillionTokens', true],
-  ['cache_creation_input_token_cost', 'cacheWriteUsdPerMillionTokens', true],
-  ['input_cost_per_request', 'requestUsd', false],
-  ['input_cost_per_image', 'imageUsd', false],
-];
+/** Our stored base prices -> LiteLLM's keys, with the conversion of each (per 1M -> per token). */
+const PRICE_KEYS: [key: string, field: BasePriceField, perToken: boolean][] = BASE_PRICES.flatMap(
+  (base): [string, BasePriceField, boolean][] =>
+    base.liteLlmKey === null ? [] : [[base.liteLlmKey, base.field, base.perMillionTokens]],
+);
 
 /** A tier's token prices -> LiteLLM's keys (per token), as in a `tiered_pricing` item or before `_above_<N>k_tokens`. */
 const TIER_KEYS: [key: string, field: keyof PricingTier][] = [
@@ -110,12 +106,7 @@ function servesFeedEntry(key: string, entry: Record<string, unknown>, row: Activ
     {
       modelId: key,
       state: 'active',
-      inputUsdPerMillionTokens: row.inputUsdPerMillionTokens,
-      outputUsdPerMillionTokens: row.outputUsdPerMillionTokens,
-      cacheReadUsdPerMillionTokens: row.cacheReadUsdPerMillionTokens,
-      cacheWriteUsdPerMillionTokens: row.cacheWriteUsdPerMillionTokens,
-      requestUsd: row.requestUsd,
-      imageUsd: row.imageUsd,
+      ...basePricesOf(row),
       extraPrices: row.extraPrices,
       tiers: row.tiers,
       contextLength: record.contextLength,

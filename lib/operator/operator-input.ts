@@ -5,7 +5,7 @@ import { INSTANT_FORM, parseInstant } from '../text/instant.js';
 import { isStorableText } from '../text/storable-text.js';
 import { priceOutOfBounds, type PriceBounds } from '../sync/price-bounds.js';
 import { HELD_STATUSES, type HeldStatus, type PinPrices } from '../db/operator-store.js';
-import type { PricingTier } from '../providers/price-record.js';
+import { BASE_PRICES, perBasePrice, type PricingTier } from '../providers/price-record.js';
 
 /**
  * Operator input, checked once for the HTTP endpoints and the CLI alike: anything wrong is an
@@ -116,7 +116,8 @@ export function instant(value: unknown, name: string, options: { dateAlone?: boo
   return parseInstant(value, options) ?? bad(`${name} must be ${INSTANT_FORM}, got ${shown(value)}`);
 }
 
-const PRICE_FIELDS = ['input', 'output', 'cache_read', 'cache_write', 'request', 'image'] as const;
+/** The base prices a pin names (BASE_PRICES' `row`: input, output, cache_read, …). */
+const PRICE_FIELDS = BASE_PRICES.map((base) => base.row);
 
 function price(value: unknown, name: string, bounds: PriceBounds): string | null {
   if (value === undefined || value === null) return null;
@@ -236,14 +237,7 @@ export function pinPrices(value: unknown, bounds: PriceBounds): PinPrices {
     bad(
       `prices must name every base price, a decimal string or null (a price left out is not taken as none): missing ${missing.join(', ')}`,
     );
-  const pin: PinPrices = {
-    input: price(given.input, 'input', bounds),
-    output: price(given.output, 'output', bounds),
-    cache_read: price(given.cache_read, 'cache_read', bounds),
-    cache_write: price(given.cache_write, 'cache_write', bounds),
-    request: price(given.request, 'request', bounds),
-    image: price(given.image, 'image', bounds),
-  };
+  const pin: PinPrices = perBasePrice('row', (base) => price(given[base.row], base.row, bounds));
   if (pin.input === null && pin.output === null) bad('prices must give input or output (or both)');
   if (given.extra !== undefined) pin.extra = extraPrices(given.extra, 'prices.extra', bounds);
   if (given.tiers !== undefined) pin.tiers = tiers(given.tiers, bounds);

@@ -1,7 +1,13 @@
 import type { z } from 'zod';
 import { ProviderError } from '../provider-http/provider-error.js';
 import { findUnstorableText, isStorableText, storableText } from '../text/storable-text.js';
-import type { InvalidItem, NormalizedCatalog, PriceRecord, ProviderSlug } from './price-record.js';
+import {
+  perBasePrice,
+  type InvalidItem,
+  type NormalizedCatalog,
+  type PriceRecord,
+  type ProviderSlug,
+} from './price-record.js';
 
 /** Longest model id accepted; longer ones are hostile or broken, not models. */
 export const MAX_MODEL_ID_LENGTH = 512;
@@ -73,12 +79,7 @@ export function emptyRecord(provider: ProviderSlug, modelId: string): PriceRecor
     provider,
     modelId,
     state: 'unpriced',
-    inputUsdPerMillionTokens: null,
-    outputUsdPerMillionTokens: null,
-    cacheReadUsdPerMillionTokens: null,
-    cacheWriteUsdPerMillionTokens: null,
-    requestUsd: null,
-    imageUsd: null,
+    ...perBasePrice('field', () => null),
     extraPrices: {},
     tiers: [],
     contextLength: null,

@@ -21,22 +21,107 @@ export type FetchedModelState = Exclude<ModelState, 'missing'>;
 import type { PricingTier } from '../cost/request-cost.js';
 export type { PricingTier };
 
-export interface PriceRecord {
+/**
+ * The base prices, declared once. Every list of them (the record's fields, the wire row the SQL
+ * functions read, the API view, the comparer, the catalog hash, the price bounds, the guardrails,
+ * the pin input, the admin CLI's pin flags, the LiteLLM map) iterates over this declaration, in
+ * this order; the positional rows of pricing_read_models and pricing_read_litellm_map give them in
+ * this order too. Adding one here (and its columns in a migration) is the whole of a new base price:
+ * see docs/adding-a-price-field.md.
+ * - `field`: the domain record's field (camelCase, with its unit).
+ * - `row`: its key in the wire rows and pins (snake_case; also the pin input's and the bounds' name).
+ * - `view`: its key in the API view (GET /prices, held changes, pins, runs, history documents).
+ * - `perMillionTokens`: USD per 1M tokens (the new-model guardrail checks these); otherwise USD per unit.
+ * - `liteLlmKey`: LiteLLM's cost key for it in the map we serve (per token when `perMillionTokens`),
+ *   or null when LiteLLM has none.
+ */
+export const BASE_PRICES = [
+  /** USD per 1M input (prompt) tokens, base tier. */
+  {
+    field: 'inputUsdPerMillionTokens',
+    row: 'input',
+    view: 'input_price_per_1m_tokens',
+    perMillionTokens: true,
+    liteLlmKey: 'input_cost_per_token',
+  },
+  /** USD per 1M output (completion) tokens, base tier. */
+  {
+    field: 'outputUsdPerMillionTokens',
+    row: 'output',
+    view: 'output_price_per_1m_tokens',
+    perMillionTokens: true,
+    liteLlmKey: 'output_cost_per_token',
+  },
+  /** USD per 1M cached input tokens read. */
+  {
+    field: 'cacheReadUsdPerMillionTokens',
+    row: 'cache_read',
+    view: 'cache_read_price_per_1m_tokens',
+    perMillionTokens: true,
+    liteLlmKey: 'cache_read_input_token_cost',
+  },
+  /** USD per 1M input tokens written to the cache (5-minute / default TTL). */
+  {
+    field: 'cacheWriteUsdPerMillionTokens',
+    row: 'cache_write',
+    view: 'cache_write_price_per_1m_tokens',
+    perMillionTokens: true,
+    liteLlmKey: 'cache_creation_input_token_cost',
+  },
+  /** USD per request, as the provider gives it. */
+  {
+    field: 'requestUsd',
+    row: 'request',
+    view: 'request_price',
+    perMillionTokens: false,
+    liteLlmKey: 'input_cost_per_request',
+  },
+  /** USD per input image, as the provider gives it. */
+  {
+    field: 'imageUsd',
+    row: 'image',
+    view: 'image_price',
+    perMillionTokens: false,
+    liteLlmKey: 'input_cost_per_image',
+  },
+] as const;
+
+export type BasePrice = (typeof BASE_PRICES)[number];
+/** A base price's field of the domain record (`inputUsdPerMillionTokens`, …). */
+export type BasePriceField = BasePrice['field'];
+
+/** The base prices of a record: each a decimal string, or null when the provider gives no such price. */
+export type BasePrices = { [Field in BasePriceField]: string | null };
+
+/** One value per base price, keyed by the declaration's `key` (`field`, `row` or `view`), in declaration order. */
+export function perBasePrice<Key extends 'field' | 'row' | 'view', Value>(
+  key: Key,
+  value: (price: BasePrice, index: number) => Value,
+): Record<BasePrice[Key], Value> {
+  const result: Partial<Record<BasePrice[Key], Value>> = {};
+  BASE_PRICES.forEach((price, index) => {
+    result[price[key]] = value(price, index);
+  });
+  return result as Record<BasePrice[Key], Value>;
+}
+
+/** The base prices of a record (or any object holding them), keyed by `row` or `view`: the wire and API keys. */
+export function basePricesAs<Key extends 'row' | 'view'>(
+  key: Key,
+  prices: BasePrices,
+): Record<BasePrice[Key], string | null> {
+  return perBasePrice(key, (price) => prices[price.field]);
+}
+
+/** Just the base prices of a record (or any object holding them). */
+export function basePricesOf(prices: BasePrices): BasePrices {
+  return perBasePrice('field', (price) => prices[price.field]);
+}
+
+export interface PriceRecord extends BasePrices {
   provider: ProviderSlug;
   modelId: string;
   state: FetchedModelState;
-  /** USD per 1M input (prompt) tokens, base tier. */
-  inputUsdPerMillionTokens: string | null;
-  /** USD per 1M output (completion) tokens, base tier. */
-  outputUsdPerMillionTokens: string | null;
-  /** USD per 1M cached input tokens read. */
-  cacheReadUsdPerMillionTokens: string | null;
-  /** USD per 1M input tokens written to the cache (5-minute / default TTL). */
-  cacheWriteUsdPerMillionTokens: string | null;
-  /** USD per request, as the provider gives it. */
-  requestUsd: string | null;
-  /** USD per input image, as the provider gives it. */
-  imageUsd: string | null;
   /**
    * Every other price kind the provider gives, keyed with its unit, e.g.
    * `web_search_per_request`, `internal_reasoning_per_1m_tokens`, `audio_input_per_1m_tokens`,

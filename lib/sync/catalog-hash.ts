@@ -1,12 +1,12 @@
 import { createHash, type Hash } from 'node:crypto';
-import type { PriceRecord } from '../providers/price-record.js';
+import { BASE_PRICES, type PriceRecord } from '../providers/price-record.js';
 import { byCodeUnit, stableJson } from './compare-records.js';
 
 /**
  * The catalog hash decides whether a sync may skip reading the stored models: equal hashes mean
  * "what was last applied, exactly". So it must change whenever anything that is stored would
  * change, and should not change otherwise. Its text is one line per record, in model id order:
- * the stored fields as a JSON array, then the extra prices and the tiers as key-sorted JSON. Each
+ * the stored fields as a JSON array (the base prices in BASE_PRICES' order), then the extra prices and the tiers as key-sorted JSON. Each
  * part is a complete JSON value and a JSON text holds no raw newline, so two different catalogs
  * never give the same text. A record's other fields (none today) are not stored and not hashed.
  *
@@ -17,20 +17,14 @@ import { byCodeUnit, stableJson } from './compare-records.js';
  */
 const VERSION = 'catalog-hash v2\n';
 
+const BASE_PRICE_FIELDS = BASE_PRICES.map((price) => price.field);
+
 function recordLine(record: PriceRecord): string {
-  const fields = JSON.stringify([
-    record.provider,
-    record.modelId,
-    record.state,
-    record.inputUsdPerMillionTokens,
-    record.outputUsdPerMillionTokens,
-    record.cacheReadUsdPerMillionTokens,
-    record.cacheWriteUsdPerMillionTokens,
-    record.requestUsd,
-    record.imageUsd,
-    record.contextLength,
-    record.aliasOf,
-  ]);
+  const stored: (string | number | null)[] = [record.provider, record.modelId, record.state];
+  for (let index = 0; index < BASE_PRICE_FIELDS.length; index += 1)
+    stored.push(record[BASE_PRICE_FIELDS[index]!]);
+  stored.push(record.contextLength, record.aliasOf);
+  const fields = JSON.stringify(stored);
   const extra = hasKeys(record.extraPrices) ? stableJson(record.extraPrices) : '{}';
   const tiers = record.tiers.length === 0 ? '[]' : stableJson(record.tiers);
   return `${fields}${extra}${tiers}\n`;

@@ -1,6 +1,6 @@
 import { compareDecimal } from '../money/decimal.js';
 import type { StoredModel } from '../domain/stored-model.js';
-import type { PriceRecord } from '../providers/price-record.js';
+import { BASE_PRICES, type PriceRecord } from '../providers/price-record.js';
 
 function samePrice(a: string | null, b: string | null): boolean {
   // Equal text is an equal price; only different spellings ("1.50" and "1.5") need the numeric
@@ -61,16 +61,17 @@ function sameTiers(a: readonly unknown[], b: readonly unknown[]): boolean {
   return stableJson(a) === stableJson(b);
 }
 
+/** The base prices' fields, as a plain array: an indexed loop over it is the cheapest per record. */
+const BASE_PRICE_FIELDS = BASE_PRICES.map((price) => price.field);
+
 /** Whether the stored model already says what the fetched record says (prices compared as numbers). */
 export function sameAsStored(stored: StoredModel, fetched: PriceRecord): boolean {
+  if (stored.state !== fetched.state) return false;
+  for (let index = 0; index < BASE_PRICE_FIELDS.length; index += 1) {
+    const field = BASE_PRICE_FIELDS[index]!;
+    if (!samePrice(stored[field], fetched[field])) return false;
+  }
   return (
-    stored.state === fetched.state &&
-    samePrice(stored.inputUsdPerMillionTokens, fetched.inputUsdPerMillionTokens) &&
-    samePrice(stored.outputUsdPerMillionTokens, fetched.outputUsdPerMillionTokens) &&
-    samePrice(stored.cacheReadUsdPerMillionTokens, fetched.cacheReadUsdPerMillionTokens) &&
-    samePrice(stored.cacheWriteUsdPerMillionTokens, fetched.cacheWriteUsdPerMillionTokens) &&
-    samePrice(stored.requestUsd, fetched.requestUsd) &&
-    samePrice(stored.imageUsd, fetched.imageUsd) &&
     samePrices(stored.extraPrices, fetched.extraPrices) &&
     sameTiers(stored.tiers, fetched.tiers) &&
     stored.contextLength === fetched.contextLength &&

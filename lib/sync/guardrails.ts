@@ -1,5 +1,5 @@
 import { compareDecimal, ratioExceeds } from '../money/decimal.js';
-import type { PriceRecord } from '../providers/price-record.js';
+import { BASE_PRICES, basePricesAs, type PriceRecord } from '../providers/price-record.js';
 import type { StoredModel } from '../domain/stored-model.js';
 import type { CatalogDiff, ModelChange } from './diff-catalog.js';
 import type { HeldChange, PricePair } from './sync-result.js';
@@ -38,12 +38,7 @@ export function pricePair(
   if (!model) return null;
   return {
     state: model.state,
-    input_price_per_1m_tokens: model.inputUsdPerMillionTokens,
-    output_price_per_1m_tokens: model.outputUsdPerMillionTokens,
-    cache_read_price_per_1m_tokens: model.cacheReadUsdPerMillionTokens,
-    cache_write_price_per_1m_tokens: model.cacheWriteUsdPerMillionTokens,
-    request_price: model.requestUsd,
-    image_price: model.imageUsd,
+    ...basePricesAs('view', model),
     extra: model.extraPrices,
     tiers: model.tiers,
     context_length: model.contextLength,
@@ -89,14 +84,11 @@ function newPriceOf(change: ModelChange, maxNewPricePer1m: string): string | nul
   if (change.old && (change.old.state === 'active' || change.old.state === 'missing') && hasPrice(change.old))
     return null;
   const record: PriceRecord = change.record;
-  const tokenPrices: [string, string | null | undefined][] = [
-    ['input', record.inputUsdPerMillionTokens],
-    ['output', record.outputUsdPerMillionTokens],
-    ['cache read', record.cacheReadUsdPerMillionTokens],
-    ['cache write', record.cacheWriteUsdPerMillionTokens],
-  ];
   // Base prices only: a long-context or peak-hour tier may legitimately cost several times the base.
-  for (const [name, price] of tokenPrices) {
+  for (const base of BASE_PRICES) {
+    if (!base.perMillionTokens) continue;
+    const name = base.row.replaceAll('_', ' ');
+    const price = record[base.field];
     if (typeof price === 'string' && compareDecimal(price, maxNewPricePer1m) > 0) {
       return `${name} price ${price} USD per 1M tokens of a model with no earlier price is above ${maxNewPricePer1m} (PRICING_SYNC_MAX_NEW_PRICE_PER_1M)`;
     }

@@ -1,4 +1,4 @@
-import type { PriceRecord } from '../providers/price-record.js';
+import { perBasePrice, type PriceRecord } from '../providers/price-record.js';
 import type { CatalogDiff, ModelChange } from './diff-catalog.js';
 import { pricePair, type GuardedDiff } from './guardrails.js';
 import { sameAsStored } from './compare-records.js';
@@ -22,12 +22,7 @@ function storedOf(prices: Record<string, unknown>, record: PriceRecord): StoredM
   return {
     modelId: record.modelId,
     state: (text('state') ?? 'active') as StoredModel['state'],
-    inputUsdPerMillionTokens: text('input_price_per_1m_tokens'),
-    outputUsdPerMillionTokens: text('output_price_per_1m_tokens'),
-    cacheReadUsdPerMillionTokens: text('cache_read_price_per_1m_tokens'),
-    cacheWriteUsdPerMillionTokens: text('cache_write_price_per_1m_tokens'),
-    requestUsd: text('request_price'),
-    imageUsd: text('image_price'),
+    ...perBasePrice('field', (price) => text(price.view)),
     extraPrices: (prices.extra_prices ?? {}) as Record<string, string>,
     tiers: (prices.pricing_tiers ?? []) as StoredModel['tiers'],
     // Only prices count: a rolled-back value is the same value whatever its context length.

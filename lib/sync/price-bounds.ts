@@ -1,5 +1,5 @@
 import { compareDecimalDigits, decimalDigits, DecimalError } from '../money/decimal.js';
-import type { NormalizedCatalog, PriceRecord } from '../providers/price-record.js';
+import { BASE_PRICES, type NormalizedCatalog, type PriceRecord } from '../providers/price-record.js';
 import { reportedId } from '../providers/catalog-items.js';
 
 /**
@@ -126,15 +126,12 @@ function checkExtra(
  * base prices, extra prices, then each tier's (without building a list of them per record).
  */
 export function recordOutOfBounds(record: PriceRecord, bounds: PriceBounds): string | null {
-  const base =
-    check('input', record.inputUsdPerMillionTokens, bounds) ??
-    check('output', record.outputUsdPerMillionTokens, bounds) ??
-    check('cache_read', record.cacheReadUsdPerMillionTokens, bounds) ??
-    check('cache_write', record.cacheWriteUsdPerMillionTokens, bounds) ??
-    check('request', record.requestUsd, bounds) ??
-    check('image', record.imageUsd, bounds) ??
-    checkExtra('', record.extraPrices, bounds);
-  if (base !== null) return base;
+  for (const price of BASE_PRICES) {
+    const problem = check(price.row, record[price.field], bounds);
+    if (problem !== null) return problem;
+  }
+  const extra = checkExtra('', record.extraPrices, bounds);
+  if (extra !== null) return extra;
   for (let index = 0; index < record.tiers.length; index += 1) {
     const tier = record.tiers[index]!;
     const problem =
