@@ -1,7 +1,7 @@
+import { postgresStore } from '../support/test-store.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAdminCommand } from '../../lib/cli/admin-command.js';
-import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
-import { PricingStore, type PriceChange } from '../../lib/db/pricing-store.js';
+import type { PriceChange } from '../../lib/db/pricing-store.js';
 import { createLogger } from '../../lib/logging/logger.js';
 import { startLocalRunner, type LocalRunner } from '../../dev/local/local-runner.js';
 import { ADMIN_KEY } from '../support/function-harness.js';
@@ -45,7 +45,7 @@ describe('npm run admin -- changes', () => {
       argv,
       { ...env, ...(options.server ? {} : { DATABASE_URL: fixture.database!.url }) },
       { out: (line) => out.push(line), err: (line) => err.push(line), format: options.format },
-      async () => new PricingStore(new PostgresAdapter({ connectionString: fixture.database!.url })),
+      async () => postgresStore(fixture.database!.url),
       async () => (options.server ? { url: runner.url, command: 'npm start', adminKey: ADMIN_KEY } : null),
     );
     return { code, out: out.join('\n'), err: err.join('\n') };

@@ -1,7 +1,7 @@
+import { postgresStore } from '../support/test-store.js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
-import { PricingStore, toModelRow } from '../../lib/db/pricing-store.js';
+import { toModelRow, type PricingStore } from '../../lib/db/pricing-store.js';
 import { readFeedCursor } from '../../lib/domain/feed-cursor.js';
 import { readChangeFeed } from '../../lib/functions/changes-endpoint.js';
 import { applyProvider } from '../support/apply-records.js';
@@ -39,7 +39,7 @@ describe('the change feed in commit order, on real Postgres with separate sessio
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    store = new PricingStore(new PostgresAdapter({ connectionString: database.url }));
+    store = postgresStore(database.url);
   });
   afterAll(async () => {
     await Promise.all(clients.map((client) => client.end()));

@@ -1,3 +1,4 @@
+import { postgresStore } from '../support/test-store.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GET as runs } from '../../api/admin/pricing/runs.js';
 import { GET as status } from '../../api/admin/pricing/scheduler/status.js';
@@ -5,8 +6,7 @@ import { GET as metrics } from '../../api/metrics.js';
 import { GET as prices } from '../../api/prices.js';
 import { GET as liteLlmMap } from '../../api/prices/litellm.js';
 import { runAdminCommand } from '../../lib/cli/admin-command.js';
-import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
-import { PricingStore, type ServedPrice } from '../../lib/db/pricing-store.js';
+import type { ServedPrice } from '../../lib/db/pricing-store.js';
 import { parseExposition } from '../metrics/parse-exposition.js';
 import {
   ADMIN_KEY,
@@ -247,8 +247,7 @@ describe('freshness on every price', () => {
   it('prints the status provider table with npm run admin -- providers', async () => {
     const out: string[] = [];
     const err: string[] = [];
-    const open = async () =>
-      new PricingStore(new PostgresAdapter({ connectionString: harness.database.url }));
+    const open = async () => postgresStore(harness.database.url);
     const env = {
       ...harness.env,
       PRICING_SYNC_PROVIDERS: 'openrouter,litellm',

