@@ -1,37 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   HOSTILE_INVALID_COUNT,
   hostileFeed,
   hostileFeedBaseline,
   LISTED_UNREADABLE,
 } from '../support/hostile-feed.js';
-import { openRouterBody, startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
-
-type RunRow = {
-  status: string;
-  error: string | null;
-  results: {
-    providers: Record<
-      string,
-      {
-        outcome: string;
-        error: { reason: string; message: string } | null;
-        counts: Record<string, number>;
-        invalid_examples: { id: string | null; reason: string }[];
-        held_changes: { reason: string; model_id?: string }[];
-      }
-    >;
-  };
-};
-
-/** Three hundred ordinary models, `good/model-000` .. `good/model-299`, at 1 and 2 USD per 1M. */
-function goodModels(count = 300, prompt = '0.000001'): [string, string, string][] {
-  return Array.from({ length: count }, (_, index) => [
-    `good/model-${String(index).padStart(3, '0')}`,
-    prompt,
-    '0.000002',
-  ]);
-}
+import { goodModels, useHostileSyncHarness } from '../support/hostile-sync.js';
+import { openRouterBody } from '../support/sync-harness.js';
 
 /**
  * The hostile-feed cases at scale: a 200,000-item page, alone and mixed with every kind of bad item.
@@ -39,47 +14,17 @@ function goodModels(count = 300, prompt = '0.000001'): [string, string, string][
  * cases on a few hundred items.
  */
 describe('hostile provider feeds at scale cost one item, never the run, the provider or the lease', () => {
-  let harness: SyncHarness;
-  const query = async <Row extends Record<string, unknown>>(sql: string, params: unknown[] = []) =>
-    (await harness.database.admin.query<Row>(sql, params)).rows;
-  const openrouter = (items: unknown[]) =>
-    harness.replay.setScenario('openrouter', { body: { data: items } });
-  const lastRun = async () =>
-    (
-      await query<RunRow>('select status, error, results from pricing_sync_runs order by id desc limit 1')
-    )[0]!;
-  const leaseHolder = async () =>
-    (await query<{ run_id: string | null }>('select run_id::text from pricing_sync_lease'))[0]?.run_id ??
-    null;
-  const priceOf = async (modelId: string) =>
-    (
-      await query<{ state: string; input: string | null; output: string | null }>(
-        `select state, input_price_per_1m_tokens::text as input, output_price_per_1m_tokens::text as output
-           from model_pricing where provider = 'openrouter' and model_id = $1`,
-        [modelId],
-      )
-    )[0] ?? null;
-
-  beforeAll(async () => {
-    harness = await startSyncHarness({ PRICING_SYNC_PROVIDERS: 'openrouter' });
-  });
-  afterAll(async () => {
-    await harness.close();
-  });
-  beforeEach(async () => {
-    harness.replay.setScenario('all', {});
-    await query('truncate model_pricing, model_pricing_history, pricing_providers');
-  });
+  const { harness, query, openrouter, lastRun, leaseHolder, priceOf } = useHostileSyncHarness();
 
   it('reads a 200,000-item page, and fails only the provider that sends more than its run budget', async () => {
     const featherlessItems = Array.from({ length: 200_000 }, (_, index) => ({ id: `big/model-${index}` }));
-    harness.replay.setScenario('featherless', {
+    harness().replay.setScenario('featherless', {
       body: { data: featherlessItems, pagination: { current_page: 1, total_pages: 1 } },
     });
     openrouter(openRouterBody(goodModels()).data);
     const both = { PRICING_SYNC_PROVIDERS: 'openrouter,featherless' };
     // A dry run: reading the page is the point here, not writing 200,000 rows (the end-to-end test below does).
-    expect((await harness.sync(['--dry-run'], both)).code).toBe(0);
+    expect((await harness().sync(['--dry-run'], both)).code).toBe(0);
     const run = await lastRun();
     expect(run.status).toBe('success');
     expect(run.results.providers.featherless).toMatchObject({
@@ -92,7 +37,7 @@ describe('hostile provider feeds at scale cost one item, never the run, the prov
       { PRICING_PROVIDER_MAX_BYTES: '100000' },
     ];
     for (const limit of limits) {
-      expect((await harness.sync([], { ...both, ...limit })).code).toBe(2);
+      expect((await harness().sync([], { ...both, ...limit })).code).toBe(2);
       const limited = await lastRun();
       expect(limited.status).toBe('partial');
       expect(limited.results.providers.featherless?.error?.reason).toBe('too_large');
@@ -103,12 +48,12 @@ describe('hostile provider feeds at scale cost one item, never the run, the prov
 
   // Writing 200,000 new rows takes about a minute on a shared two-core machine: a longer timeout.
   it('end to end: one feed of NUL ids, lone surrogates, unreadable and absurd prices in a 200,000-item page', async () => {
-    harness.replay.setScenario('openrouter', { body: hostileFeedBaseline() });
-    expect((await harness.sync()).code).toBe(0);
+    harness().replay.setScenario('openrouter', { body: hostileFeedBaseline() });
+    expect((await harness().sync()).code).toBe(0);
     const { data, newModels } = hostileFeed(200_000);
-    harness.replay.setScenario('openrouter', { body: { data } });
+    harness().replay.setScenario('openrouter', { body: { data } });
 
-    const result = await harness.sync();
+    const result = await harness().sync();
     const run = await lastRun();
     expect(run.status).toBe('success');
     expect(result.code).toBe(0);

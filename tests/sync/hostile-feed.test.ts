@@ -1,68 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { openRouterBody, startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
-
-type RunRow = {
-  status: string;
-  error: string | null;
-  results: {
-    providers: Record<
-      string,
-      {
-        outcome: string;
-        error: { reason: string; message: string } | null;
-        counts: Record<string, number>;
-        invalid_examples: { id: string | null; reason: string }[];
-        held_changes: { reason: string; model_id?: string }[];
-      }
-    >;
-  };
-};
-
-/** Three hundred ordinary models, `good/model-000` .. `good/model-299`, at 1 and 2 USD per 1M. */
-function goodModels(count = 300, prompt = '0.000001'): [string, string, string][] {
-  return Array.from({ length: count }, (_, index) => [
-    `good/model-${String(index).padStart(3, '0')}`,
-    prompt,
-    '0.000002',
-  ]);
-}
+import { describe, expect, it } from 'vitest';
+import { goodModels, useHostileSyncHarness } from '../support/hostile-sync.js';
+import { openRouterBody } from '../support/sync-harness.js';
 
 describe('hostile provider feeds cost one item, never the run, the provider or the lease', () => {
-  let harness: SyncHarness;
-  const query = async <Row extends Record<string, unknown>>(sql: string, params: unknown[] = []) =>
-    (await harness.database.admin.query<Row>(sql, params)).rows;
-  const openrouter = (items: unknown[]) =>
-    harness.replay.setScenario('openrouter', { body: { data: items } });
-  const lastRun = async () =>
-    (
-      await query<RunRow>('select status, error, results from pricing_sync_runs order by id desc limit 1')
-    )[0]!;
-  const leaseHolder = async () =>
-    (await query<{ run_id: string | null }>('select run_id::text from pricing_sync_lease'))[0]?.run_id ??
-    null;
-  const priceOf = async (modelId: string) =>
-    (
-      await query<{ state: string; input: string | null; output: string | null }>(
-        `select state, input_price_per_1m_tokens::text as input, output_price_per_1m_tokens::text as output
-           from model_pricing where provider = 'openrouter' and model_id = $1`,
-        [modelId],
-      )
-    )[0] ?? null;
-
-  beforeAll(async () => {
-    harness = await startSyncHarness({ PRICING_SYNC_PROVIDERS: 'openrouter' });
-  });
-  afterAll(async () => {
-    await harness.close();
-  });
-  beforeEach(async () => {
-    harness.replay.setScenario('all', {});
-    await query('truncate model_pricing, model_pricing_history, pricing_providers');
-  });
+  const { harness, query, openrouter, lastRun, leaseHolder, priceOf } = useHostileSyncHarness();
 
   it('records the run and frees the lease when an invalid item has a NUL in its id', async () => {
     openrouter([...openRouterBody(goodModels()).data, { id: 'bad\u0000id', pricing: { prompt: 'NaN' } }]);
-    const first = await harness.sync();
+    const first = await harness().sync();
     const run = await lastRun();
     expect(run.status).toBe('success');
     expect(await leaseHolder()).toBeNull();
@@ -71,7 +16,7 @@ describe('hostile provider feeds cost one item, never the run, the provider or t
     expect(result.invalid_examples).toEqual([{ id: 'bad\\u0000id', reason: expect.any(String) }]);
     expect(first.code).toBe(0);
     // The next run is not refused and does the same.
-    expect((await harness.sync()).code).toBe(0);
+    expect((await harness().sync()).code).toBe(0);
     expect((await lastRun()).status).toBe('success');
   });
 
@@ -87,7 +32,7 @@ describe('hostile provider feeds cost one item, never the run, the provider or t
         pricing: { prompt: '0.000001', completion: '0.000002' },
       },
     ]);
-    expect((await harness.sync()).code).toBe(0);
+    expect((await harness().sync()).code).toBe(0);
     const run = await lastRun();
     expect(run.status).toBe('success');
     expect(await leaseHolder()).toBeNull();
@@ -108,14 +53,14 @@ describe('hostile provider feeds cost one item, never the run, the provider or t
 
   it('keeps a listed model whose price becomes unreadable as it was: invalid, not missing', async () => {
     openrouter(openRouterBody(goodModels()).data);
-    expect((await harness.sync()).code).toBe(0);
+    expect((await harness().sync()).code).toBe(0);
     const [first, second, ...rest] = openRouterBody(goodModels()).data as Record<string, unknown>[];
     openrouter([
       { ...first, pricing: { prompt: 'NaN', completion: '0.000002' } },
       { ...second, pricing: { prompt: 0.000001, completion: '0.000002' } },
       ...rest,
     ]);
-    expect((await harness.sync()).code).toBe(0);
+    expect((await harness().sync()).code).toBe(0);
     const run = await lastRun();
     const result = run.results.providers.openrouter!;
     expect(result.counts).toMatchObject({ invalid: 2, missing: 0, unchanged: 298 });
@@ -128,9 +73,9 @@ describe('hostile provider feeds cost one item, never the run, the provider or t
     expect(missingHistory[0]?.n).toBe('0');
 
     // The same feed again, then without the unreadable two: only now are they missing.
-    expect((await harness.sync()).code).toBe(0);
+    expect((await harness().sync()).code).toBe(0);
     openrouter(rest);
-    expect((await harness.sync()).code).toBe(0);
+    expect((await harness().sync()).code).toBe(0);
     expect(await priceOf('good/model-000')).toEqual({ state: 'missing', input: '1', output: '2' });
     expect(await priceOf('good/model-001')).toEqual({ state: 'missing', input: '1', output: '2' });
   });
@@ -151,7 +96,7 @@ describe('hostile provider feeds cost one item, never the run, the provider or t
       { id: 'free/model', pricing: { prompt: '0', completion: '0' } },
     ]);
     // Invalid items and a held new model cost those items, not the run: a success (exit 0).
-    expect((await harness.sync()).code).toBe(0);
+    expect((await harness().sync()).code).toBe(0);
     const run = await lastRun();
     expect(run.status).toBe('success');
     const result = run.results.providers.openrouter!;
@@ -170,7 +115,7 @@ describe('hostile provider feeds cost one item, never the run, the provider or t
     expect(widest[0]?.digits).toBeLessThanOrEqual(32);
 
     // Forced, the held new model applies; the absurd ones still never do.
-    expect((await harness.sync(['--force'])).code).toBe(0);
+    expect((await harness().sync(['--force'])).code).toBe(0);
     expect(await priceOf('pricey/new-model')).toEqual({ state: 'active', input: '2000', output: '2000' });
     expect(await priceOf('absurd/huge-exponent')).toBeNull();
   });
