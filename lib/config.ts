@@ -4,6 +4,7 @@ import { productionStorageError } from './db/production-storage.js';
 import type { ProviderDefinition } from './providers/provider-definition.js';
 import { createProviderSource, parseProviderList, PROVIDERS } from './providers/registry.js';
 import type { ProviderSlug } from './providers/price-record.js';
+import { VERSION } from './version.js';
 import { readWebhookConfig, type WebhookConfig } from './webhooks/webhook-settings.js';
 
 /**
@@ -315,7 +316,17 @@ function readSyncLimits(env: Record<string, string | undefined>, disabling: Disa
     providerTimeoutSeconds: integer('PRICING_PROVIDER_TIMEOUT_SECONDS', DEFAULTS.providerTimeoutSeconds),
     providerMaxBytes: integer('PRICING_PROVIDER_MAX_BYTES', DEFAULTS.providerMaxBytes),
     providerMaxItems: integer('PRICING_PROVIDER_MAX_ITEMS', DEFAULTS.providerMaxItems),
+    buildId: buildIdOf(env),
   };
+}
+
+/**
+ * This build, for the source shortcut (lib/sync/catalog-fingerprint.ts): the package version and,
+ * on Vercel, the deployment (set by the platform), so a deploy normalizes every catalog once.
+ */
+function buildIdOf(env: Record<string, string | undefined>): string {
+  const deployment = env.VERCEL_DEPLOYMENT_ID?.trim() || env.VERCEL_GIT_COMMIT_SHA?.trim() || '';
+  return deployment === '' ? VERSION : `${VERSION} ${deployment}`;
 }
 
 /** Secrets and switches of the endpoints; a problem with any disables access, never the sync. */

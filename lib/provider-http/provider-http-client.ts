@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readCappedBody, type ByteBudget } from './capped-body.js';
 import { causeCodeOf, isRetryableStatus, ProviderError } from './provider-error.js';
 import { parseRetryAfterMs } from './retry-after.js';
@@ -37,10 +38,18 @@ export interface RequestOptions {
   budget?: ByteBudget | undefined;
 }
 
+/** A body parsed as JSON, with the SHA-256 (hex) of its bytes as received. */
+export interface DigestedJson {
+  json: unknown;
+  digest: string;
+}
+
 export interface ProviderHttpClient {
   readonly provider: string;
   /** GET a URL and parse its body as JSON; throws `ProviderError` on every failure. */
   getJson(url: string | URL, options?: RequestOptions): Promise<unknown>;
+  /** `getJson`, with the digest of the body's bytes (a sync skips normalizing bytes it already applied). */
+  getDigestedJson(url: string | URL, options?: RequestOptions): Promise<DigestedJson>;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -83,19 +92,33 @@ export function createProviderHttpClient(options: ProviderHttpClientOptions): Pr
   };
   return {
     provider: options.provider,
-    getJson(target, requestOptions = {}) {
+    async getJson(target, requestOptions = {}) {
       const url = String(target);
-      return withRetries(url, policy, requestOptions.signal, () => attempt(url, settings, requestOptions));
+      const body = await withRetries(url, policy, requestOptions.signal, () =>
+        attempt(url, settings, requestOptions, false),
+      );
+      return body.json;
+    },
+    async getDigestedJson(target, requestOptions = {}) {
+      const url = String(target);
+      const body = await withRetries(url, policy, requestOptions.signal, () =>
+        attempt(url, settings, requestOptions, true),
+      );
+      return { json: body.json, digest: body.digest! };
     },
   };
 }
 
-/** One GET of `url` under its own timeout (and the caller's signal), its body parsed as JSON. */
+/**
+ * One GET of `url` under its own timeout (and the caller's signal), its body parsed as JSON and,
+ * when asked, digested (~2 ms per MB; only the sync's catalog reads ask).
+ */
 async function attempt(
   url: string,
   settings: AttemptSettings,
   requestOptions: RequestOptions,
-): Promise<unknown> {
+  digested: boolean,
+): Promise<{ json: unknown; digest: string | null }> {
   const { provider, timeoutMs } = settings;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new AttemptTimeout()), timeoutMs);
@@ -134,9 +157,10 @@ async function attempt(
       budget: requestOptions.budget,
     });
     const byteLength = bytes.byteLength;
+    const digest = digested ? createHash('sha256').update(bytes).digest('hex') : null;
     const text = decodeUtf8(bytes, { provider, url });
     bytes = null;
-    return parseJson(text, byteLength, { provider, url });
+    return { json: parseJson(text, byteLength, { provider, url }), digest };
   } finally {
     clearTimeout(timer);
     outer?.removeEventListener('abort', abortFromOuter);

@@ -229,6 +229,25 @@ export async function buildCatalogInTurns(
 }
 
 /**
+ * The catalog of a listing read page by page, normalized once every page is in (see FetchedSource):
+ * the same catalog as all pages' items at once, with a turn of the event loop between pages and
+ * each page let go once normalized.
+ */
+export async function buildPagesInTurns(
+  pages: (readonly unknown[] | null)[],
+  idKey: string,
+  normalize: (item: unknown) => PriceRecord,
+): Promise<NormalizedCatalog> {
+  const catalog = new CatalogBuilder();
+  for (let index = 0; index < pages.length; index += 1) {
+    if (index > 0) await nextTurn();
+    addCatalogItems(catalog, pages[index] ?? [], idKey, normalize);
+    pages[index] = null;
+  }
+  return catalog.finish();
+}
+
+/**
  * `buildCatalog`'s loop, for a listing read page by page: each page's items are normalized as the
  * page arrives (and its parsed JSON let go), the same catalog as all pages' items at once.
  */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { FetchBudget } from './fetch-budget.js';
 import type { NormalizedCatalog, ProviderSlug } from './price-record.js';
 
@@ -8,6 +9,17 @@ export interface FetchContext {
   budget?: FetchBudget | undefined;
 }
 
+/** A whole catalog fetched (every page read, every envelope checked) but not yet normalized. */
+export interface FetchedSource {
+  /**
+   * SHA-256 (hex) over the URL and the body digest of every response the catalog is built from,
+   * in the order they were read: equal digests mean the same bytes from the same requests.
+   */
+  digest: string;
+  /** Normalizes what was fetched into the catalog `fetchCatalog` gives; called at most once. */
+  build(): Promise<NormalizedCatalog>;
+}
+
 /** What a provider folder builds: fetches its whole catalog and normalizes it to canonical price records. */
 export interface CatalogSource {
   readonly slug: ProviderSlug;
@@ -16,6 +28,36 @@ export interface CatalogSource {
    * catalog as a whole cannot be read (transport, status, size, time, or a payload of the wrong shape).
    */
   fetchCatalog(context?: FetchContext): Promise<NormalizedCatalog>;
+  /**
+   * The same fetch, digested before it is normalized, so that a sync can skip normalizing bytes
+   * it has already applied. Optional: a source without it is always normalized.
+   */
+  fetchSource?(context?: FetchContext): Promise<FetchedSource>;
+}
+
+/** A source built from its two-step fetch: `fetchCatalog` is `fetchSource` then `build`. */
+export function digestedSource(
+  slug: ProviderSlug,
+  fetchSource: (context: FetchContext) => Promise<FetchedSource>,
+): CatalogSource {
+  return {
+    slug,
+    fetchSource: (context = {}) => fetchSource(context),
+    fetchCatalog: async (context = {}) => (await fetchSource(context)).build(),
+  };
+}
+
+/** Accumulates a FetchedSource's digest: each response's URL and body digest, in the order read. */
+export class SourceDigest {
+  private readonly hash = createHash('sha256').update('source-digest v1\n');
+
+  add(url: string | URL, bodyDigest: string): void {
+    this.hash.update(`${String(url)}\n${bodyDigest}\n`);
+  }
+
+  finish(): string {
+    return this.hash.digest('hex');
+  }
 }
 
 /** One provider as the sync engine sees it: a catalog source plus its definition's identity. */

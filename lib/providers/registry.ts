@@ -85,7 +85,12 @@ export function createProviderSource(
     throw new ProviderConfigError(`unknown provider ${JSON.stringify(slug.slice(0, 40))}`);
   }
   const source = definition.createSource(providerSettings(definition.slug, env, http));
-  return { slug: definition.slug, sourceLabel: definition.sourceLabel, fetchCatalog: source.fetchCatalog };
+  return {
+    slug: definition.slug,
+    sourceLabel: definition.sourceLabel,
+    fetchCatalog: source.fetchCatalog,
+    ...(source.fetchSource ? { fetchSource: source.fetchSource } : {}),
+  };
 }
 
 /** The sources `PRICING_SYNC_PROVIDERS` selects, built from the same env. */

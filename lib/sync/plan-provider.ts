@@ -18,6 +18,11 @@ export interface PlanInput {
   provider: ProviderSlug;
   catalog: NormalizedCatalog;
   /**
+   * The source shortcut's counts (the catalog, never normalized, is then empty): the counts stored
+   * with the catalog last applied.
+   */
+  counts?: { fetched: number; unpriced: number; variable: number };
+  /**
    * The catalog's hash as decideProvider computed it; null when it is hashed while committing: the
    * write then says `storesHash`, and the caller stores the hash after.
    */
@@ -77,7 +82,7 @@ export function planProvider(input: PlanInput): ProviderPlan {
     outcome: dryRun ? 'dry_run' : 'applied',
     applied: true,
     duration_seconds: 0,
-    counts: fetchedCounts(catalog),
+    counts: input.counts ? { ...emptyCounts(), ...input.counts } : fetchedCounts(catalog),
     error: null,
     invalid_examples: catalog.invalid.slice(0, INVALID_EXAMPLES),
     held_changes: [],
@@ -87,8 +92,8 @@ export function planProvider(input: PlanInput): ProviderPlan {
 }
 
 /** The shortcut: the catalog is the one last applied, so only the provider row is touched. */
-function unchangedPlan(result: ProviderResult, { catalog, hash, dryRun }: PlanInput): ProviderPlan {
-  result.counts.unchanged = catalog.records.length;
+function unchangedPlan(result: ProviderResult, { hash, dryRun }: PlanInput): ProviderPlan {
+  result.counts.unchanged = result.counts.fetched;
   if (dryRun) return { result, write: null, liteLlmEntries: null, holds: null };
   result.outcome = 'unchanged';
   const write = { records: [], missing: [], catalogHash: hash, storesHash: true, held: [], heldCount: 0 };

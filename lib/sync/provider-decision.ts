@@ -1,3 +1,5 @@
+import type { CatalogFingerprint, SourcePart } from './catalog-fingerprint.js';
+
 /** What a run knows of one provider once its catalog is fetched: all that decides how it is synced. */
 export interface ProviderFacts {
   /** Models in the fetched catalog. */
@@ -53,5 +55,33 @@ export function decideProvider(facts: ProviderFacts, hashOf: () => string): Prov
     readsStored: !shortcut,
     stagesLiteLlmEntries: !shortcut && facts.liteLlmEntries && !facts.dryRun,
     hashWhileCommitting,
+  };
+}
+
+/** A stored fingerprint with a source part: the bytes it was built from are known. */
+export type SameSource = CatalogFingerprint & { source: SourcePart };
+
+/**
+ * Whether the source shortcut applies: the provider sent bytes of the same key (same bytes, same
+ * build, same price bounds) as the catalog last applied, whose fingerprint is still stored (a hold,
+ * a pin or an operator action forgets it), and the run is not forced. Then the catalog is neither
+ * normalized nor hashed: it would be the one last applied.
+ */
+export function sameSourceApplies(
+  last: CatalogFingerprint | null,
+  key: string | null,
+  force: boolean,
+): last is SameSource {
+  return !force && key !== null && last !== null && last.source !== null && last.source.key === key;
+}
+
+/** The decision of the source shortcut: the unchanged-catalog shortcut, storing the same fingerprint. */
+export function sameSourceDecision(fingerprint: string): ProviderDecision {
+  return {
+    shortcut: true,
+    hash: fingerprint,
+    readsStored: false,
+    stagesLiteLlmEntries: false,
+    hashWhileCommitting: false,
   };
 }

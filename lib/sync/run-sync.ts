@@ -6,11 +6,26 @@ import { ProviderError } from '../provider-http/provider-error.js';
 import { runErrorSummary } from './run-error-summary.js';
 import type { Logger } from '../logging/logger.js';
 import type { NormalizedCatalog, ProviderSlug } from '../providers/price-record.js';
-import type { ProviderSource } from '../providers/provider-source.js';
+import type { FetchContext, ProviderSource } from '../providers/provider-source.js';
 import { storableJson, storableText } from '../text/storable-text.js';
 import { inSpan } from '../tracing/tracing.js';
 import { catalogHash } from './catalog-hash.js';
-import { decideProvider, type ProviderDecision } from './provider-decision.js';
+import {
+  decideProvider,
+  sameSourceApplies,
+  sameSourceDecision,
+  type ProviderDecision,
+  type SameSource,
+} from './provider-decision.js';
+import {
+  formatFingerprint,
+  parseFingerprint,
+  sourceKey,
+  sourcePartOf,
+  type CatalogFingerprint,
+  type SourcePart,
+} from './catalog-fingerprint.js';
+import { VERSION } from '../version.js';
 import type { GuardrailSettings } from './guardrails.js';
 import { planProvider, withCommittedCounts, type ProviderPlan } from './plan-provider.js';
 import { RunDeadlineError, startDeadline, type RunDeadline } from './run-deadline.js';
@@ -34,6 +49,11 @@ export interface SyncSettings extends GuardrailSettings {
   providerMaxBytes?: number;
   /** `PRICING_PROVIDER_MAX_ITEMS`: most catalog items one provider may send in one run. */
   providerMaxItems?: number;
+  /**
+   * This build's identity (package version, and the Vercel deployment when there is one): bytes
+   * applied by another build are normalized again (catalog-fingerprint.ts). Default: the version.
+   */
+  buildId?: string;
 }
 
 export interface SyncDependencies {
@@ -271,6 +291,8 @@ interface Prepared {
   /** The catalog as planned: once staged, its LiteLLM entries are the database's (only `{}` is left). */
   catalog: NormalizedCatalog;
   decision: ProviderDecision;
+  /** The source shortcut's stored counts; the catalog is then empty, never normalized. */
+  sameSource?: SourcePart;
   /** The catalog's hash, for when decideProvider says to hash while committing; else null. */
   hashLater: (() => string) | null;
   reads: Settled<PlanReads> | null;
@@ -281,7 +303,10 @@ interface Prepared {
 async function fetchAndApply(task: ProviderTask): Promise<ProviderResult> {
   const { request, source, log } = task;
   request.onProviderProgress?.({ provider: source.slug, phase: 'fetching' });
-  const catalog = await fetchCatalog(task);
+  const last = parseFingerprint(task.lastCatalogHash);
+  const fetched = await fetchCatalog(task, last);
+  if (fetched.kind === 'same-source') return applySameSource(task, fetched.fingerprint);
+  const { catalog, sourceKey: key } = fetched;
   log.info(
     { provider: source.slug, fetched: catalog.records.length, invalid: catalog.invalid.length },
     'provider fetched',
@@ -295,12 +320,15 @@ async function fetchAndApply(task: ProviderTask): Promise<ProviderResult> {
       records: records.length,
       unreadable: catalog.unreadableIds?.length ?? 0,
       liteLlmEntries: liteLlmEntries !== undefined,
-      lastCatalogHash: task.lastCatalogHash,
+      lastCatalogHash: last?.catalogHash ?? null,
       force: request.force,
       dryRun: request.dryRun,
     },
     hashOf,
   );
+  // What is stored is the hash with the source part: the next run may then skip these bytes.
+  const sourcePart = sourcePartOf(key, catalog);
+  const fingerprintOf = (hash: string) => formatFingerprint({ catalogHash: hash, source: sourcePart });
   const reads = decision.readsStored ? settle(readForPlan(task)) : null;
   const staging =
     decision.stagesLiteLlmEntries && liteLlmEntries
@@ -308,18 +336,13 @@ async function fetchAndApply(task: ProviderTask): Promise<ProviderResult> {
       : null;
   const prepared: Prepared = {
     catalog: staging ? { ...catalog, liteLlmEntries: {} } : catalog,
-    decision,
-    hashLater: decision.hashWhileCommitting ? hashOf : null,
+    decision: { ...decision, hash: decision.hash === null ? null : fingerprintOf(decision.hash) },
+    hashLater: decision.hashWhileCommitting ? () => fingerprintOf(hashOf()) : null,
     reads,
     staging,
   };
   try {
-    return await task.applyInTurn(() => {
-      request.onProviderProgress?.({ provider: source.slug, phase: 'applying', items });
-      return inSpan('pricing_sync.apply', { provider: source.slug, dry_run: request.dryRun }, (span) =>
-        planAndApply(task, prepared, span),
-      );
-    });
+    return await applyPrepared(task, prepared, items);
   } finally {
     // Unused when the plan writes nothing or the apply failed first: then nothing was written from
     // the staged entries, so a staging failure costs nothing (settled, it cannot reject). Awaited
@@ -328,26 +351,81 @@ async function fetchAndApply(task: ProviderTask): Promise<ProviderResult> {
   }
 }
 
-async function fetchCatalog({ deps, request, source, deadline }: ProviderTask): Promise<NormalizedCatalog> {
-  return inSpan('pricing_sync.fetch', { provider: source.slug }, async (span) => {
-    const fetched = enforcePriceBounds(
-      await Promise.race([
-        source.fetchCatalog({
-          signal: deadline.signal,
-          budget: new FetchBudget(
-            source.slug,
-            deps.settings.providerMaxBytes ?? DEFAULTS.providerMaxBytes,
-            deps.settings.providerMaxItems ?? DEFAULTS.providerMaxItems,
-            (items) => request.onProviderProgress?.({ provider: source.slug, phase: 'fetching', items }),
-          ),
-        }),
-        deadline.passed,
-      ]),
-      { maxPricePer1m: deps.settings.maxPricePer1m ?? DEFAULT_MAX_PRICE_PER_1M },
+/** Plans and applies in the provider's turn, in its span. */
+function applyPrepared(task: ProviderTask, prepared: Prepared, items: number): Promise<ProviderResult> {
+  const { request, source } = task;
+  return task.applyInTurn(() => {
+    request.onProviderProgress?.({ provider: source.slug, phase: 'applying', items });
+    return inSpan('pricing_sync.apply', { provider: source.slug, dry_run: request.dryRun }, (span) =>
+      planAndApply(task, prepared, span),
     );
-    span.setAttributes({ fetched: fetched.records.length, invalid: fetched.invalid.length });
-    return fetched;
   });
+}
+
+/**
+ * The source shortcut: the provider sent the very bytes last applied, under the same build and
+ * bounds, so nothing is normalized, hashed or read; the provider row is touched as by the
+ * unchanged-catalog shortcut, and the counts reported are the stored ones.
+ */
+function applySameSource(task: ProviderTask, fingerprint: SameSource): Promise<ProviderResult> {
+  const { fetched } = fingerprint.source;
+  task.log.info({ provider: task.source.slug, fetched, invalid: 0 }, 'provider fetched');
+  task.request.onProviderProgress?.({ provider: task.source.slug, phase: 'fetched', items: fetched });
+  const prepared: Prepared = {
+    catalog: { records: [], invalid: [], unreadableIds: [] },
+    decision: sameSourceDecision(formatFingerprint(fingerprint)),
+    sameSource: fingerprint.source,
+    hashLater: null,
+    reads: null,
+    staging: null,
+  };
+  return applyPrepared(task, prepared, fetched);
+}
+
+type Fetched =
+  | { kind: 'catalog'; catalog: NormalizedCatalog; sourceKey: string | null }
+  | { kind: 'same-source'; fingerprint: SameSource };
+
+/**
+ * Fetches the provider's catalog and normalizes it, unless its bytes are those of the fingerprint
+ * (and the run is not forced): then nothing is normalized (see catalog-fingerprint.ts).
+ */
+async function fetchCatalog(task: ProviderTask, last: CatalogFingerprint | null): Promise<Fetched> {
+  const { deps, request, source, deadline } = task;
+  return inSpan('pricing_sync.fetch', { provider: source.slug }, async (span) => {
+    const context = {
+      signal: deadline.signal,
+      budget: new FetchBudget(
+        source.slug,
+        deps.settings.providerMaxBytes ?? DEFAULTS.providerMaxBytes,
+        deps.settings.providerMaxItems ?? DEFAULTS.providerMaxItems,
+        (items: number) => request.onProviderProgress?.({ provider: source.slug, phase: 'fetching', items }),
+      ),
+    };
+    const maxPricePer1m = deps.settings.maxPricePer1m ?? DEFAULT_MAX_PRICE_PER_1M;
+    const fetched = await Promise.race([fetchSourceOf(source, context), deadline.passed]);
+    const key =
+      fetched.digest === null
+        ? null
+        : sourceKey(fetched.digest, { build: deps.settings.buildId ?? VERSION, maxPricePer1m });
+    if (sameSourceApplies(last, key, request.force)) {
+      span.setAttributes({ fetched: last.source.fetched, invalid: 0, same_source: true });
+      return { kind: 'same-source', fingerprint: last };
+    }
+    const catalog = enforcePriceBounds(await fetched.build(), { maxPricePer1m });
+    span.setAttributes({ fetched: catalog.records.length, invalid: catalog.invalid.length });
+    return { kind: 'catalog', catalog, sourceKey: key };
+  });
+}
+
+/** The source's fetch in two steps; one without `fetchSource` has no digest and is built at once. */
+async function fetchSourceOf(
+  source: ProviderSource,
+  context: FetchContext,
+): Promise<{ digest: string | null; build: () => Promise<NormalizedCatalog> }> {
+  if (source.fetchSource) return source.fetchSource(context);
+  const catalog = await source.fetchCatalog(context);
+  return { digest: null, build: async () => catalog };
 }
 
 interface PlanReads {
@@ -376,6 +454,7 @@ async function planAndApply(task: ProviderTask, prepared: Prepared, span: Span):
   const plan = planProvider({
     provider: task.source.slug,
     catalog,
+    ...(prepared.sameSource ? { counts: prepared.sameSource } : {}),
     hash: decision.hash,
     stored: read?.stored ?? null,
     operator: read?.operatorState ?? null,

@@ -106,14 +106,16 @@ describe('readPagesInOrder', () => {
 
   it('NEAR AI: a server that caps `limit` below our page size still gives every model exactly once', async () => {
     const models = Array.from({ length: 260 }, (_, i) => ({ modelId: `m/${i}` }));
+    const page = (target: string | URL) => {
+      const url = new URL(String(target));
+      const offset = Number(url.searchParams.get('offset'));
+      // Asked for 100, sends 40 at most.
+      return { models: models.slice(offset, offset + 40), limit: 40, offset, total: models.length };
+    };
     const http: ProviderHttpClient = {
       provider: 'nearai',
-      getJson: async (target) => {
-        const url = new URL(String(target));
-        const offset = Number(url.searchParams.get('offset'));
-        // Asked for 100, sends 40 at most.
-        return { models: models.slice(offset, offset + 40), limit: 40, offset, total: models.length };
-      },
+      getJson: async (target) => page(target),
+      getDigestedJson: async (target) => ({ json: page(target), digest: String(target) }),
     };
     const catalog = await createNearAiSource({
       baseUrl: 'http://127.0.0.1:9/v1',

@@ -22,10 +22,11 @@ describe('syncing the LiteLLM cost map (entries staged, hash stored after the co
   let harness: SyncHarness;
   const query = async <Row extends Record<string, unknown>>(sql: string) =>
     (await harness.database.admin.query<Row>(sql)).rows;
+  /** The catalog-hash part of the stored fingerprint (lib/sync/catalog-fingerprint.ts). */
   const litellmHash = async () =>
     (
       await query<{ hash: string | null }>(
-        `select catalog_hash as hash from pricing_providers where provider = 'litellm'`,
+        `select split_part(catalog_hash, ' ', 1) as hash from pricing_providers where provider = 'litellm'`,
       )
     )[0]?.hash;
   const entries = async () =>

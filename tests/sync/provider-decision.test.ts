@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { decideProvider, type ProviderFacts } from '../../lib/sync/provider-decision.js';
+import { emptyRecord } from '../../lib/providers/catalog-items.js';
+import type { PriceRecord } from '../../lib/providers/price-record.js';
+import {
+  formatFingerprint,
+  parseFingerprint,
+  sourcePartOf,
+  type CatalogFingerprint,
+} from '../../lib/sync/catalog-fingerprint.js';
+import { decideProvider, sameSourceApplies, type ProviderFacts } from '../../lib/sync/provider-decision.js';
 
 const HASH = 'hash-of-this-catalog';
 
@@ -75,4 +83,71 @@ describe('decideProvider', () => {
       expect(hashCalls).toBe(hashedWhen === 'now' ? 1 : 0);
     },
   );
+});
+
+describe('sameSourceApplies (the source shortcut: the very bytes last applied are not normalized again)', () => {
+  const KEY = 'a'.repeat(64);
+  const stored: CatalogFingerprint = {
+    catalogHash: HASH,
+    source: { key: KEY, fetched: 2, unpriced: 0, variable: 0 },
+  };
+  it.each([
+    ['the same bytes, build and cap as the catalog last applied', stored, KEY, false, true],
+    ['other bytes (or another build or cap: another key)', stored, 'b'.repeat(64), false, false],
+    ['the same bytes, forced', stored, KEY, true, false],
+    ['a source that digests nothing', stored, null, false, false],
+    [
+      'no fingerprint stored (first sync, or forgotten by a hold, a pin, an operator action)',
+      null,
+      KEY,
+      false,
+      false,
+    ],
+    [
+      'a hash stored without a source part (a catalog with a skipped item)',
+      { catalogHash: HASH, source: null },
+      KEY,
+      false,
+      false,
+    ],
+  ] as const)('%s', (_name, last, key, force, applies) => {
+    expect(sameSourceApplies(last, key, force)).toBe(applies);
+  });
+});
+
+describe('the stored fingerprint', () => {
+  const part = { key: 'c'.repeat(64), fetched: 25_000, unpriced: 12, variable: 3 };
+  it('reads back what it wrote, with and without a source part', () => {
+    expect(parseFingerprint(formatFingerprint({ catalogHash: HASH, source: part }))).toEqual({
+      catalogHash: HASH,
+      source: part,
+    });
+    expect(parseFingerprint(formatFingerprint({ catalogHash: HASH, source: null }))).toEqual({
+      catalogHash: HASH,
+      source: null,
+    });
+    expect(parseFingerprint(null)).toBeNull();
+  });
+  it.each([
+    ['a key that is not a digest', `${HASH} source xyz 1 0 0`],
+    ['a missing count', `${HASH} source ${'c'.repeat(64)} 1 0`],
+    ['a negative count', `${HASH} source ${'c'.repeat(64)} -1 0 0`],
+    ['another marker', `${HASH} bytes ${'c'.repeat(64)} 1 0 0`],
+  ])('keeps the catalog hash but no source part from %s', (_name, text) => {
+    expect(parseFingerprint(text)).toEqual({ catalogHash: HASH, source: null });
+  });
+  it('counts the catalog it stores, and stores no source part for a catalog with a skipped item', () => {
+    const record = (modelId: string, state: 'active' | 'unpriced' | 'variable') =>
+      ({ ...emptyRecord('openrouter', modelId), state }) as PriceRecord;
+    const records = [record('a', 'active'), record('b', 'unpriced'), record('c', 'variable')];
+    expect(sourcePartOf('k', { records, invalid: [] })).toEqual({
+      key: 'k',
+      fetched: 3,
+      unpriced: 1,
+      variable: 1,
+    });
+    expect(sourcePartOf('k', { records, invalid: [{ id: 'x', reason: 'bad' }] })).toBeNull();
+    expect(sourcePartOf('k', { records, invalid: [], unreadableIds: ['d'] })).toBeNull();
+    expect(sourcePartOf(null, { records, invalid: [] })).toBeNull();
+  });
 });

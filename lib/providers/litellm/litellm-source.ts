@@ -1,7 +1,8 @@
 import { ProviderError } from '../../provider-http/provider-error.js';
-import type { ProviderHttpClient } from '../../provider-http/provider-http-client.js';
+import type { DigestedJson, ProviderHttpClient } from '../../provider-http/provider-http-client.js';
 import { parseEnvelope } from '../catalog-items.js';
 import type { CatalogSource, FetchContext } from '../provider-source.js';
+import { digestedSource, SourceDigest } from '../provider-source.js';
 import { liteLlmCostMapSchema } from './litellm-api.js';
 import { normalizeLiteLlmCostMapYielding } from './normalize-litellm.js';
 import { storableEntries } from './storable-entries.js';
@@ -14,7 +15,7 @@ interface SharedDownload {
   /** The budgets of every source reading it: each is charged every byte, as if it had downloaded alone. */
   budgets: NonNullable<FetchContext['budget']>[];
   bytes: number;
-  payload: Promise<unknown>;
+  payload: Promise<DigestedJson>;
 }
 
 /**
@@ -26,9 +27,9 @@ interface SharedDownload {
  */
 const downloads = new WeakMap<AbortSignal, Map<string, SharedDownload>>();
 
-function download(http: ProviderHttpClient, pricesUrl: string, context: FetchContext): Promise<unknown> {
+function download(http: ProviderHttpClient, pricesUrl: string, context: FetchContext): Promise<DigestedJson> {
   const signal = context.signal;
-  if (!signal) return http.getJson(pricesUrl, { signal, budget: context.budget });
+  if (!signal) return http.getDigestedJson(pricesUrl, { signal, budget: context.budget });
   let byUrl = downloads.get(signal);
   if (!byUrl) downloads.set(signal, (byUrl = new Map()));
   const running = byUrl.get(pricesUrl);
@@ -51,7 +52,7 @@ function download(http: ProviderHttpClient, pricesUrl: string, context: FetchCon
       for (const each of shared.budgets) each.chargeBytes(count, url);
     },
   };
-  shared.payload = http.getJson(pricesUrl, { signal, budget }).finally(() => byUrl.delete(pricesUrl));
+  shared.payload = http.getDigestedJson(pricesUrl, { signal, budget }).finally(() => byUrl.delete(pricesUrl));
   byUrl.set(pricesUrl, shared);
   return shared.payload.catch((error: unknown) => {
     throw asOwnError(error, http.provider);
@@ -88,21 +89,26 @@ export async function fetchLiteLlmCostMap(
   http: ProviderHttpClient,
   pricesUrl: string,
   context: FetchContext,
+  digest: SourceDigest,
 ): Promise<Record<string, unknown>> {
-  const payload = await download(http, pricesUrl, context);
-  const costMap = parseEnvelope(liteLlmCostMapSchema, payload, { provider: http.provider, url: pricesUrl });
+  const { json, digest: bodyDigest } = await download(http, pricesUrl, context);
+  const costMap = parseEnvelope(liteLlmCostMapSchema, json, { provider: http.provider, url: pricesUrl });
   context.budget?.chargeItems(Object.keys(costMap).length, pricesUrl);
+  digest.add(pricesUrl, bodyDigest);
   return costMap;
 }
 
 /** The whole community cost map as one source; off by default (its ids are LiteLLM's, not a provider's). */
 export function createLiteLlmSource(options: { pricesUrl: string; http: ProviderHttpClient }): CatalogSource {
-  return {
-    slug: 'litellm',
-    async fetchCatalog(context: FetchContext = {}) {
-      const costMap = await fetchLiteLlmCostMap(options.http, options.pricesUrl, context);
-      const catalog = await normalizeLiteLlmCostMapYielding('litellm', costMap);
-      return { ...catalog, liteLlmEntries: await storableEntries(costMap, catalog.records) };
-    },
-  };
+  return digestedSource('litellm', async (context: FetchContext) => {
+    const digest = new SourceDigest();
+    const costMap = await fetchLiteLlmCostMap(options.http, options.pricesUrl, context, digest);
+    return {
+      digest: digest.finish(),
+      async build() {
+        const catalog = await normalizeLiteLlmCostMapYielding('litellm', costMap);
+        return { ...catalog, liteLlmEntries: await storableEntries(costMap, catalog.records) };
+      },
+    };
+  });
 }

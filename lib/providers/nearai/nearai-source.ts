@@ -1,9 +1,9 @@
 import { ProviderError } from '../../provider-http/provider-error.js';
 import type { ProviderHttpClient } from '../../provider-http/provider-http-client.js';
-import { addCatalogItems, CatalogBuilder, parseEnvelope } from '../catalog-items.js';
+import { buildPagesInTurns, parseEnvelope } from '../catalog-items.js';
 import { readPagesInOrder } from '../paged-fetch.js';
 import type { CatalogSource, FetchContext } from '../provider-source.js';
-import { joinUrl } from '../provider-source.js';
+import { digestedSource, joinUrl, SourceDigest } from '../provider-source.js';
 import { isPlainNearAiPage, nearAiPageSchema } from './nearai-api.js';
 import { normalizeNearAiModel } from './normalize-nearai.js';
 
@@ -25,52 +25,54 @@ export function createNearAiSource(options: {
   pageSize?: number;
 }): CatalogSource {
   const pageSize = options.pageSize ?? NEARAI_DEFAULT_PAGE_SIZE;
-  return {
-    slug: 'nearai',
-    async fetchCatalog(context: FetchContext = {}) {
-      const catalog = new CatalogBuilder();
-      // The loop one page after another, with later pages requested ahead (readPagesInOrder):
-      // `offset` is where the pages read so far end.
-      let offset = 0;
-      await readPagesInOrder({
-        signal: context.signal,
-        first: 0,
-        read: async (at, signal) => {
-          const url = joinUrl(options.baseUrl, 'model/list');
-          url.searchParams.set('limit', String(pageSize));
-          url.searchParams.set('offset', String(at));
-          const payload = await options.http.getJson(url, { signal, budget: context.budget });
-          return {
-            url,
-            page: parseEnvelope(
-              nearAiPageSchema,
-              payload,
-              { provider: 'nearai', url: url.href },
-              isPlainNearAiPage,
-            ),
-          };
-        },
-        take: ({ url, page }) => {
-          context.budget?.chargeItems(page.models.length, url.href);
-          addCatalogItems(catalog, page.models, 'modelId', normalizeNearAiModel);
-          offset += page.models.length;
-          if (page.models.length === 0 || offset >= page.total)
-            return { next: null, step: pageSize, last: 0 };
-          if (offset > MAX_MODELS) {
-            throw new ProviderError(
-              `nearai: pagination from ${url.href} did not end after ${offset} models`,
-              {
-                reason: 'schema',
-                provider: 'nearai',
-                url: url.href,
-                retryable: false,
-              },
-            );
-          }
-          return { next: offset, step: pageSize, last: Math.min(page.total - 1, MAX_MODELS) };
-        },
-      });
-      return catalog.finish();
-    },
-  };
+  return digestedSource('nearai', async (context: FetchContext) => {
+    const pages: (readonly unknown[] | null)[] = [];
+    const digest = new SourceDigest();
+    // The loop one page after another, with later pages requested ahead (readPagesInOrder):
+    // `offset` is where the pages read so far end.
+    let offset = 0;
+    await readPagesInOrder({
+      signal: context.signal,
+      first: 0,
+      read: async (at, signal) => {
+        const url = joinUrl(options.baseUrl, 'model/list');
+        url.searchParams.set('limit', String(pageSize));
+        url.searchParams.set('offset', String(at));
+        const { json, digest: bodyDigest } = await options.http.getDigestedJson(url, {
+          signal,
+          budget: context.budget,
+        });
+        return {
+          url,
+          bodyDigest,
+          page: parseEnvelope(
+            nearAiPageSchema,
+            json,
+            { provider: 'nearai', url: url.href },
+            isPlainNearAiPage,
+          ),
+        };
+      },
+      take: ({ url, page, bodyDigest }) => {
+        context.budget?.chargeItems(page.models.length, url.href);
+        pages.push(page.models);
+        digest.add(url, bodyDigest);
+        offset += page.models.length;
+        if (page.models.length === 0 || offset >= page.total) return { next: null, step: pageSize, last: 0 };
+        if (offset > MAX_MODELS) {
+          throw new ProviderError(`nearai: pagination from ${url.href} did not end after ${offset} models`, {
+            reason: 'schema',
+            provider: 'nearai',
+            url: url.href,
+            retryable: false,
+          });
+        }
+        return { next: offset, step: pageSize, last: Math.min(page.total - 1, MAX_MODELS) };
+      },
+    });
+    return {
+      digest: digest.finish(),
+      build: () => buildPagesInTurns(pages, 'modelId', normalizeNearAiModel),
+    };
+  });
 }

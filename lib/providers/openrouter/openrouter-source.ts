@@ -1,7 +1,7 @@
 import type { ProviderHttpClient } from '../../provider-http/provider-http-client.js';
 import { parseEnvelope } from '../catalog-items.js';
 import type { CatalogSource, FetchContext } from '../provider-source.js';
-import { joinUrl } from '../provider-source.js';
+import { digestedSource, joinUrl, SourceDigest } from '../provider-source.js';
 import { isPlainOpenRouterCatalog, openRouterCatalogSchema } from './openrouter-api.js';
 import { normalizeOpenRouterCatalogInTurns } from './normalize-openrouter.js';
 
@@ -11,24 +11,26 @@ export function createOpenRouterSource(options: {
   baseUrl: string;
   http: ProviderHttpClient;
 }): CatalogSource {
-  return {
-    slug: 'openrouter',
-    async fetchCatalog(context: FetchContext = {}) {
-      const url = joinUrl(options.baseUrl, 'models');
-      // Without this the listing holds text-output models only; image and audio models would vanish.
-      url.searchParams.set('output_modalities', 'all');
-      const payload = await options.http.getJson(url, { signal: context.signal, budget: context.budget });
-      const envelope = parseEnvelope(
-        openRouterCatalogSchema,
-        payload,
-        {
-          provider: 'openrouter',
-          url: url.href,
-        },
-        isPlainOpenRouterCatalog,
-      );
-      context.budget?.chargeItems(envelope.data.length, url.href);
-      return normalizeOpenRouterCatalogInTurns(envelope.data);
-    },
-  };
+  return digestedSource('openrouter', async (context: FetchContext) => {
+    const url = joinUrl(options.baseUrl, 'models');
+    // Without this the listing holds text-output models only; image and audio models would vanish.
+    url.searchParams.set('output_modalities', 'all');
+    const { json, digest } = await options.http.getDigestedJson(url, {
+      signal: context.signal,
+      budget: context.budget,
+    });
+    const envelope = parseEnvelope(
+      openRouterCatalogSchema,
+      json,
+      { provider: 'openrouter', url: url.href },
+      isPlainOpenRouterCatalog,
+    );
+    context.budget?.chargeItems(envelope.data.length, url.href);
+    const sourceDigest = new SourceDigest();
+    sourceDigest.add(url, digest);
+    return {
+      digest: sourceDigest.finish(),
+      build: () => normalizeOpenRouterCatalogInTurns(envelope.data),
+    };
+  });
 }

@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { PricingStore } from '../../lib/db/pricing-store.js';
+import { createLogger } from '../../lib/logging/logger.js';
+import type { ProviderSource } from '../../lib/providers/provider-source.js';
+import { createProviderSources } from '../../lib/providers/registry.js';
+import { runSync, type SyncSettings } from '../../lib/sync/run-sync.js';
+import type { ProviderResult } from '../../lib/sync/sync-result.js';
+import { openRouterBody, startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
+import { tableHash } from '../support/test-database.js';
+import { postgresStore } from '../support/test-store.js';
+
+const MODELS: [string, string, string][] = [
+  ['acme/model-1', '0.000003', '0.000015'],
+  ['acme/model-2', '0.0000007', '0.0000028'],
+  ['acme/model-3', '0.00000045', '0.0000018'],
+];
+
+/**
+ * The source shortcut (lib/sync/catalog-fingerprint.ts): a provider that sends the very bytes last
+ * applied, under the same build and price cap, is not normalized again. What a user sees: the
+ * same result and counts as a normalized unchanged catalog, nothing written, and the next change
+ * still applied.
+ */
+describe('the source shortcut', () => {
+  let harness: SyncHarness;
+  let store: PricingStore;
+  /** Providers whose fetched bytes were normalized, one entry per normalization. */
+  let built: string[] = [];
+
+  const counting = (source: ProviderSource): ProviderSource => ({
+    ...source,
+    async fetchSource(context) {
+      const fetched = await source.fetchSource!(context);
+      return { digest: fetched.digest, build: () => (built.push(source.slug), fetched.build()) };
+    },
+  });
+  const sync = async (
+    options: { force?: boolean; dryRun?: boolean; settings?: Partial<SyncSettings> } = {},
+  ) => {
+    const outcome = await runSync(
+      {
+        store,
+        sources: createProviderSources(harness.env).map(counting),
+        settings: {
+          leaseSeconds: 60,
+          deadlineSeconds: 30,
+          maxShrink: 0.5,
+          maxPriceRatio: '10',
+          ...options.settings,
+        },
+        logger: createLogger({ level: 'silent' }),
+      },
+      {
+        trigger: 'manual',
+        triggeredBy: 'test',
+        dryRun: options.dryRun ?? false,
+        force: options.force ?? false,
+      },
+    );
+    if (outcome.kind !== 'finished') throw new Error('the test sync was refused the lease');
+    return outcome.report.providers.openrouter as ProviderResult;
+  };
+  const prices = () => tableHash(harness.database.admin, 'model_pricing');
+  const storedFingerprint = async () =>
+    (
+      await harness.database.admin.query<{ hash: string | null }>(
+        `select catalog_hash as hash from pricing_providers where provider = 'openrouter'`,
+      )
+    ).rows[0]?.hash;
+
+  beforeAll(async () => {
+    harness = await startSyncHarness({ PRICING_SYNC_PROVIDERS: 'openrouter' });
+    store = postgresStore(harness.database.url);
+  });
+  afterAll(async () => {
+    await store.close();
+    await harness.close();
+  });
+  beforeEach(async () => {
+    harness.replay.setScenario('openrouter', { body: openRouterBody(MODELS) });
+    built = [];
+    expect((await sync({ force: true })).error).toBeNull();
+    built = [];
+  });
+
+  it('skips normalizing the very bytes last applied, and reports the same counts as an unchanged catalog', async () => {
+    expect(await storedFingerprint()).toMatch(/^[0-9a-f]{64} source [0-9a-f]{64} 3 0 0$/);
+    const before = await prices();
+    const result = await sync();
+    expect(built).toEqual([]);
+    expect(result.outcome).toBe('unchanged');
+    expect(result.counts).toMatchObject({
+      fetched: 3,
+      unchanged: 3,
+      added: 0,
+      changed: 0,
+      missing: 0,
+      invalid: 0,
+    });
+    expect(await prices()).toBe(before);
+    const dryRun = await sync({ dryRun: true });
+    expect(built).toEqual([]);
+    expect(dryRun).toMatchObject({ outcome: 'dry_run', counts: { fetched: 3, unchanged: 3 } });
+  });
+
+  it('normalizes again when the bytes change, and applies a changed price', async () => {
+    harness.replay.setScenario('openrouter', {
+      body: openRouterBody([['acme/model-1', '0.000004', '0.000015'], ...MODELS.slice(1)]),
+    });
+    const result = await sync();
+    expect(built).toEqual(['openrouter']);
+    expect(result.counts).toMatchObject({ changed: 1, unchanged: 2 });
+  });
+
+  it('bytes that differ but give the same catalog take the catalog-hash shortcut and store the new key', async () => {
+    const before = await storedFingerprint();
+    harness.replay.setScenario('openrouter', {
+      body: {
+        data: openRouterBody(MODELS).data.map((item) => ({ ...(item as object), description: 'new text' })),
+      },
+    });
+    const result = await sync();
+    expect(built).toEqual(['openrouter']);
+    expect(result.outcome).toBe('unchanged');
+    const after = await storedFingerprint();
+    expect(after?.split(' ')[0]).toBe(before?.split(' ')[0]);
+    expect(after).not.toBe(before);
+    await sync();
+    expect(built).toEqual(['openrouter']);
+  });
+
+  it('normalizes again when forced, under another build, or under another price cap', async () => {
+    await sync({ force: true });
+    expect(built).toEqual(['openrouter']);
+    await sync({ settings: { buildId: 'another build' } });
+    expect(built).toEqual(['openrouter', 'openrouter']);
+    await sync({ settings: { maxPricePer1m: '5000' } });
+    expect(built).toEqual(['openrouter', 'openrouter', 'openrouter']);
+  });
+
+  it('stores no source part for a catalog with a skipped item, so each run normalizes it', async () => {
+    const body = openRouterBody(MODELS);
+    body.data.push({ name: 'an item without an id' });
+    harness.replay.setScenario('openrouter', { body });
+    const first = await sync();
+    expect(first.counts.invalid).toBe(1);
+    expect(await storedFingerprint()).toMatch(/^[0-9a-f]{64}$/);
+    const second = await sync();
+    expect(built).toEqual(['openrouter', 'openrouter']);
+    expect(second).toMatchObject({ outcome: 'unchanged', counts: { invalid: 1, unchanged: 3 } });
+  });
+});
