@@ -122,11 +122,80 @@ export function renderResults(results: BenchResults, notes: BenchNotes): string 
   const lines: string[] = [];
   lines.push(`Machine: ${notes.machine}`, '');
   lines.push(...renderRatios(results), ...renderGoals(results.goals), '');
-  lines.push(
+  lines.push(...renderSizes(results, notes), ...renderBaselineLines(results));
+  lines.push(...renderRtt(results), ...renderScale(results), ...renderDeadReceiver(results));
+
+  const full25k = results.full.find((row) => row.n === 25_000);
+  // Issue 15's goal is against the baseline at 2 ms RTT (the latency proxy), not at zero latency.
+  const speedup25k = results.rtt_ms['2']?.speedup;
+  const peakRss = Math.max(
+    ...results.full
+      .concat(results.resync, results.changes1pct)
+      .filter((row) => notes.roundTripBudget[String(row.n)] !== undefined)
+      .map((row) => row.peak_rss_mb),
+  );
+  const slowestImport = Math.max(...Object.values(results.cold_import_ms));
+  const budgetsMet = results.full
+    .filter((row) => notes.roundTripBudget[String(row.n)] !== undefined)
+    .every((row) => row.round_trips <= (notes.roundTripBudget[String(row.n)] ?? 0));
+  const resyncZero = results.resync.every((row) => row.rows_written === 0);
+  const changes = results.changes1pct[0];
+  // Issue 15's checks, kept; the absolute ones (seconds, MB) depend on the machine, so the goals
+  // are the ratios printed first. A phase that did not run (`--only`) is left out.
+  lines.push('| check (issue 15; absolute figures depend on the machine) | measured | |', '|---|---|---|');
+  if (full25k) {
+    lines.push(
+      `| 25,000-model sync under ${GOALS.wall25k} s | ${full25k.wall_s} s | ${mark(full25k.wall_s < GOALS.wall25k)} |`,
+    );
+  }
+  if (speedup25k !== undefined) {
+    const sampled =
+      (results.rtt_ms['2']?.baseline_sampled_models ?? 0) < 25_000 ? ' (baseline extrapolated)' : '';
+    lines.push(
+      `| at least ${GOALS.speedup25k}× faster than the per-model baseline at 25,000 models, 2 ms RTT | ${speedup25k}×${sampled} | ${mark(speedup25k >= GOALS.speedup25k)} |`,
+    );
+  }
+  const sized = results.full.filter((row) => notes.roundTripBudget[String(row.n)] !== undefined);
+  if (sized.length > 0) {
+    lines.push(
+      `| round trips per provider at most ceil(rows/5000)+3 | ${sized.map((row) => `${row.round_trips}/${notes.roundTripBudget[String(row.n)]}`).join(', ')} | ${mark(budgetsMet)} |`,
+      `| peak RSS of the syncs up to 25,000 models under ${GOALS.peakRssMb} MB (the 250k goal is above) | ${peakRss} MB | ${mark(peakRss < GOALS.peakRssMb)} |`,
+      `| unchanged re-sync writes 0 rows | ${results.resync.map((row) => row.rows_written).join(', ')} | ${mark(resyncZero)} |`,
+    );
+  }
+  if (results.metrics_ms_100 > 0) {
+    const metricsRatio = results.metrics_ms_100k / results.metrics_ms_100;
+    lines.push(
+      `| /metrics ratio at most ${GOALS.metricsRatio}, median under ${GOALS.metricsMedianMs} ms | ${round(metricsRatio, 2)}, ${results.metrics_ms_100k} ms | ${mark(metricsRatio <= GOALS.metricsRatio && Math.max(results.metrics_ms_100, results.metrics_ms_100k) < GOALS.metricsMedianMs)} |`,
+    );
+  }
+  if (Object.keys(results.cold_import_ms).length > 0) {
+    lines.push(
+      `| every function's cold import under ${GOALS.coldImportMs} ms | slowest ${slowestImport} ms | ${mark(slowestImport < GOALS.coldImportMs)} |`,
+    );
+  }
+  if (changes && notes.changesServed !== null) {
+    const equal =
+      changes.rows_written === notes.changesServed && notes.changesServed === notes.changesReported;
+    lines.push(
+      `| 1% changes: rows written equal the changes | ${changes.rows_written} written, ${notes.changesServed} rows differ, ${notes.changesReported} reported changed | ${mark(equal)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/**
+ * The table per size (full, re-sync, 1%, baseline), for the sizes the `sizes` phase measured; the
+ * ratio rounds' 25k medians carry no round trips or RSS and are in the ratio table instead.
+ */
+function renderSizes(results: BenchResults, notes: BenchNotes): string[] {
+  const sized = results.full.filter((row) => notes.roundTripBudget[String(row.n)] !== undefined);
+  if (sized.length === 0) return [];
+  const lines = [
     '| N | phase | wall s | round trips (budget) | price rows written | history rows | peak RSS MB |',
     '|---:|---|---:|---:|---:|---:|---:|',
-  );
-  for (const full of results.full) {
+  ];
+  for (const full of sized) {
     const key = String(full.n);
     const history = notes.historyRows[key];
     const resync = results.resync.find((row) => row.n === full.n);
@@ -154,74 +223,32 @@ export function renderResults(results: BenchResults, notes: BenchNotes): string 
     }
   }
   lines.push('');
-  lines.push(
-    `Speed-up vs the per-model baseline: ${Object.entries(results.speedup_vs_baseline)
-      .map(([n, ratio]) => `${n}: ${ratio}×`)
-      .join(', ')}`,
-  );
-  const metricsRatio = results.metrics_ms_100 > 0 ? results.metrics_ms_100k / results.metrics_ms_100 : 0;
-  lines.push(
-    `/metrics median over 200 requests: ${results.metrics_ms_100} ms with 100 runs stored, ${results.metrics_ms_100k} ms with 100,000 (ratio ${round(metricsRatio, 2)})`,
-  );
-  lines.push(
-    `Cold import (median of 5 fresh processes): ${Object.entries(results.cold_import_ms)
-      .map(([name, ms]) => `${name} ${ms} ms`)
-      .join(', ')}`,
-  );
-  lines.push('');
-  lines.push(...renderRtt(results), ...renderScale(results), ...renderDeadReceiver(results));
+  return lines;
+}
 
-  const full25k = results.full.find((row) => row.n === 25_000);
-  const speedup25k = results.speedup_vs_baseline['25000'];
-  const peakRss = Math.max(
-    ...results.full.concat(results.resync, results.changes1pct).map((row) => row.peak_rss_mb),
-  );
-  const slowestImport = Math.max(...Object.values(results.cold_import_ms));
-  const budgetsMet = results.full
-    .filter((row) => notes.roundTripBudget[String(row.n)] !== undefined)
-    .every((row) => row.round_trips <= (notes.roundTripBudget[String(row.n)] ?? 0));
-  const resyncZero = results.resync.every((row) => row.rows_written === 0);
-  const changes = results.changes1pct[0];
-  // Issue 15's checks, kept; the absolute ones (seconds, MB) depend on the machine, so the goals
-  // are the ratios printed first. A phase that did not run (`--only`) is left out.
-  lines.push('| check (issue 15; absolute figures depend on the machine) | measured | |', '|---|---|---|');
-  if (full25k) {
+/** The baseline's speed-ups, /metrics and the cold imports: each line only when its phase ran. */
+function renderBaselineLines(results: BenchResults): string[] {
+  const lines: string[] = [];
+  const speedups = Object.entries(results.speedup_vs_baseline);
+  if (speedups.length > 0) {
     lines.push(
-      `| 25,000-model sync under ${GOALS.wall25k} s | ${full25k.wall_s} s | ${mark(full25k.wall_s < GOALS.wall25k)} |`,
-    );
-  }
-  if (speedup25k !== undefined) {
-    const sampled = notes.baselineSample['25000'] ? ' (baseline extrapolated)' : '';
-    lines.push(
-      `| at least ${GOALS.speedup25k}× faster than the baseline at 25,000 | ${speedup25k}×${sampled} | ${mark(speedup25k >= GOALS.speedup25k)} |`,
-    );
-  }
-  const sized = results.full.filter((row) => notes.roundTripBudget[String(row.n)] !== undefined);
-  if (sized.length > 0) {
-    lines.push(
-      `| round trips per provider at most ceil(rows/5000)+3 | ${sized.map((row) => `${row.round_trips}/${notes.roundTripBudget[String(row.n)]}`).join(', ')} | ${mark(budgetsMet)} |`,
-      `| peak RSS under ${GOALS.peakRssMb} MB | ${peakRss} MB | ${mark(peakRss < GOALS.peakRssMb)} |`,
-      `| unchanged re-sync writes 0 rows | ${results.resync.map((row) => row.rows_written).join(', ')} | ${mark(resyncZero)} |`,
+      `Speed-up vs the per-model baseline at zero latency: ${speedups.map(([n, ratio]) => `${n}: ${ratio}×`).join(', ')}`,
     );
   }
   if (results.metrics_ms_100 > 0) {
+    const ratio = results.metrics_ms_100k / results.metrics_ms_100;
     lines.push(
-      `| /metrics ratio at most ${GOALS.metricsRatio}, median under ${GOALS.metricsMedianMs} ms | ${round(metricsRatio, 2)}, ${results.metrics_ms_100k} ms | ${mark(metricsRatio <= GOALS.metricsRatio && Math.max(results.metrics_ms_100, results.metrics_ms_100k) < GOALS.metricsMedianMs)} |`,
+      `/metrics median over 200 requests: ${results.metrics_ms_100} ms with 100 runs stored, ${results.metrics_ms_100k} ms with 100,000 (ratio ${round(ratio, 2)})`,
     );
   }
-  if (Object.keys(results.cold_import_ms).length > 0) {
+  const imports = Object.entries(results.cold_import_ms);
+  if (imports.length > 0) {
     lines.push(
-      `| every function's cold import under ${GOALS.coldImportMs} ms | slowest ${slowestImport} ms | ${mark(slowestImport < GOALS.coldImportMs)} |`,
+      `Cold import (median of 5 fresh processes): ${imports.map(([name, ms]) => `${name} ${ms} ms`).join(', ')}`,
     );
   }
-  if (changes && notes.changesServed !== null) {
-    const equal =
-      changes.rows_written === notes.changesServed && notes.changesServed === notes.changesReported;
-    lines.push(
-      `| 1% changes: rows written equal the changes | ${changes.rows_written} written, ${notes.changesServed} rows differ, ${notes.changesReported} reported changed | ${mark(equal)} |`,
-    );
-  }
-  return lines.join('\n');
+  if (lines.length > 0) lines.push('');
+  return lines;
 }
 
 /** Slope of log(y) against log(x), least squares: y grows like x to this power. */
