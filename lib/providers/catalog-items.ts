@@ -229,22 +229,35 @@ export async function buildCatalogInTurns(
 }
 
 /**
- * The catalog of a listing read page by page, normalized once every page is in (see FetchedSource):
- * the same catalog as all pages' items at once, with a turn of the event loop between pages and
- * each page let go once normalized.
+ * The catalog of a listing read page by page. Normalized as each page arrives (and its parsed JSON
+ * let go), unless `deferred`: then the pages are kept as parsed and normalized only by `build`, so
+ * a sync that finds the bytes unchanged (FetchedSource) never normalizes them. Either way the same
+ * catalog as all pages' items at once.
  */
-export async function buildPagesInTurns(
-  pages: (readonly unknown[] | null)[],
-  idKey: string,
-  normalize: (item: unknown) => PriceRecord,
-): Promise<NormalizedCatalog> {
-  const catalog = new CatalogBuilder();
-  for (let index = 0; index < pages.length; index += 1) {
-    if (index > 0) await nextTurn();
-    addCatalogItems(catalog, pages[index] ?? [], idKey, normalize);
-    pages[index] = null;
+export class PagedCatalog {
+  private readonly catalog = new CatalogBuilder();
+  private readonly pages: (readonly unknown[] | null)[] = [];
+
+  constructor(
+    private readonly idKey: string,
+    private readonly normalize: (item: unknown) => PriceRecord,
+    private readonly deferred: boolean,
+  ) {}
+
+  add(items: readonly unknown[]): void {
+    if (this.deferred) this.pages.push(items);
+    else addCatalogItems(this.catalog, items, this.idKey, this.normalize);
   }
-  return catalog.finish();
+
+  /** The catalog; the kept pages are normalized with a turn of the event loop between pages. */
+  async build(): Promise<NormalizedCatalog> {
+    for (let index = 0; index < this.pages.length; index += 1) {
+      if (index > 0) await nextTurn();
+      addCatalogItems(this.catalog, this.pages[index] ?? [], this.idKey, this.normalize);
+      this.pages[index] = null;
+    }
+    return this.catalog.finish();
+  }
 }
 
 /**

@@ -7,6 +7,12 @@ export interface FetchContext {
   signal?: AbortSignal | undefined;
   /** What this provider may send in this run (bytes and items, all pages together). */
   budget?: FetchBudget | undefined;
+  /**
+   * The sync may skip normalizing this catalog (it holds the key of the bytes last applied): a
+   * paged source then keeps its pages as parsed until `build`. Otherwise each page is normalized as
+   * it arrives and let go, which keeps a large first sync's memory down.
+   */
+  mayBeUnchanged?: boolean | undefined;
 }
 
 /** A whole catalog fetched (every page read, every envelope checked) but not yet normalized. */

@@ -62,15 +62,22 @@ function updateWithEntries(hash: Hash, entries: Record<string, Record<string, un
   hash.update(`${batch}entries end\n`);
 }
 
+/**
+ * What stands for a catalog's LiteLLM pass-through entries in its hash: the entries themselves, or
+ * the key of the bytes they were read from (catalog-fingerprint.ts `sourceKey`: the bytes, the build
+ * and the price cap). The key is as good as the entries (same bytes and build, same entries) and
+ * costs nothing to hash; it also lets the cost map's object tree go once the entries are staged,
+ * instead of living until they are hashed (at 250k, ~0.5 s of CPU and the sync's peak RSS).
+ */
+export type EntriesInHash = { entries: Record<string, Record<string, unknown>> } | { fromSource: string };
+
 /** A hash of a normalized catalog, independent of the order the provider listed it in. */
-export function catalogHash(
-  records: readonly PriceRecord[],
-  liteLlmEntries?: Record<string, Record<string, unknown>>,
-): string {
+export function catalogHash(records: readonly PriceRecord[], liteLlmEntries?: EntriesInHash): string {
   const hash = createHash('sha256');
   hash.update(VERSION);
   // LiteLLM's pass-through entries count too: a change of `mode` alone must reach the store.
-  if (liteLlmEntries) updateWithEntries(hash, liteLlmEntries);
+  if (liteLlmEntries && 'entries' in liteLlmEntries) updateWithEntries(hash, liteLlmEntries.entries);
+  else if (liteLlmEntries) hash.update(`entries of source ${liteLlmEntries.fromSource}\n`);
   const sorted = [...records].sort((a, b) => (a.modelId < b.modelId ? -1 : a.modelId > b.modelId ? 1 : 0));
   let batch = '';
   for (let index = 0; index < sorted.length; index += 1) {

@@ -9,7 +9,7 @@ import type { NormalizedCatalog, ProviderSlug } from '../providers/price-record.
 import type { FetchContext, ProviderSource } from '../providers/provider-source.js';
 import { storableJson, storableText } from '../text/storable-text.js';
 import { inSpan } from '../tracing/tracing.js';
-import { catalogHash } from './catalog-hash.js';
+import { catalogHash, type EntriesInHash } from './catalog-hash.js';
 import {
   decideProvider,
   sameSourceApplies,
@@ -306,15 +306,43 @@ async function fetchAndApply(task: ProviderTask): Promise<ProviderResult> {
   const last = parseFingerprint(task.lastCatalogHash);
   const fetched = await fetchCatalog(task, last);
   if (fetched.kind === 'same-source') return applySameSource(task, fetched.fingerprint);
-  const { catalog, sourceKey: key } = fetched;
+  const { catalog } = fetched;
   log.info(
     { provider: source.slug, fetched: catalog.records.length, invalid: catalog.invalid.length },
     'provider fetched',
   );
   const items = catalog.records.length + catalog.invalid.length;
   request.onProviderProgress?.({ provider: source.slug, phase: 'fetched', items });
+  const prepared = prepare(task, fetched, last);
+  try {
+    return await applyPrepared(task, prepared, items);
+  } finally {
+    // Unused when the plan writes nothing or the apply failed first: then nothing was written from
+    // the staged entries, so a staging failure costs nothing (settled, it cannot reject). Awaited
+    // so that the run does not end while it still sends them.
+    await prepared.staging;
+  }
+}
+
+/**
+ * Decides, and starts what the decision says (the reads, the staging of the LiteLLM entries).
+ * Nothing made here keeps the entries once staged: the hash stands for them by the key of their
+ * bytes when there is one (catalog-hash.ts), so a cost map's object tree goes with its staging.
+ */
+function prepare(
+  task: ProviderTask,
+  { catalog, sourceKey: key }: Fetched & { kind: 'catalog' },
+  last: CatalogFingerprint | null,
+): Prepared {
+  const { request } = task;
   const { records, liteLlmEntries } = catalog;
-  const hashOf = () => catalogHash(records, liteLlmEntries);
+  const entriesInHash: EntriesInHash | undefined =
+    liteLlmEntries === undefined
+      ? undefined
+      : key === null
+        ? { entries: liteLlmEntries }
+        : { fromSource: key };
+  const hashOf = () => catalogHash(records, entriesInHash);
   const decision = decideProvider(
     {
       records: records.length,
@@ -329,26 +357,17 @@ async function fetchAndApply(task: ProviderTask): Promise<ProviderResult> {
   // What is stored is the hash with the source part: the next run may then skip these bytes.
   const sourcePart = sourcePartOf(key, catalog);
   const fingerprintOf = (hash: string) => formatFingerprint({ catalogHash: hash, source: sourcePart });
-  const reads = decision.readsStored ? settle(readForPlan(task)) : null;
   const staging =
     decision.stagesLiteLlmEntries && liteLlmEntries
       ? settle(task.deps.store.stageLiteLlmEntries(task.runId, liteLlmEntries))
       : null;
-  const prepared: Prepared = {
+  return {
     catalog: staging ? { ...catalog, liteLlmEntries: {} } : catalog,
     decision: { ...decision, hash: decision.hash === null ? null : fingerprintOf(decision.hash) },
     hashLater: decision.hashWhileCommitting ? () => fingerprintOf(hashOf()) : null,
-    reads,
+    reads: decision.readsStored ? settle(readForPlan(task)) : null,
     staging,
   };
-  try {
-    return await applyPrepared(task, prepared, items);
-  } finally {
-    // Unused when the plan writes nothing or the apply failed first: then nothing was written from
-    // the staged entries, so a staging failure costs nothing (settled, it cannot reject). Awaited
-    // so that the run does not end while it still sends them.
-    await staging;
-  }
 }
 
 /** Plans and applies in the provider's turn, in its span. */
@@ -395,6 +414,7 @@ async function fetchCatalog(task: ProviderTask, last: CatalogFingerprint | null)
   return inSpan('pricing_sync.fetch', { provider: source.slug }, async (span) => {
     const context = {
       signal: deadline.signal,
+      mayBeUnchanged: !request.force && last?.source !== null && last?.source !== undefined,
       budget: new FetchBudget(
         source.slug,
         deps.settings.providerMaxBytes ?? DEFAULTS.providerMaxBytes,

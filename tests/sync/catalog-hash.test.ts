@@ -1,3 +1,4 @@
+import { emptyRecord } from '../../lib/providers/catalog-items.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PriceRecord } from '../../lib/providers/price-record.js';
@@ -66,7 +67,9 @@ describe('catalog hash and record comparison', () => {
         fc.nat(),
         (records, entries, seed) => {
           const reordered = Object.fromEntries(shuffled(Object.entries(entries), seed));
-          expect(catalogHash(shuffled(records, seed), reordered)).toBe(catalogHash(records, entries));
+          expect(catalogHash(shuffled(records, seed), { entries: reordered })).toBe(
+            catalogHash(records, { entries }),
+          );
         },
       ),
     );
@@ -101,7 +104,7 @@ describe('catalog hash and record comparison', () => {
           }
           expect(catalogHash(records.filter((_, at) => at !== index))).not.toBe(before);
           // An entry map, even an empty one, is part of the catalog.
-          expect(catalogHash(records, {})).not.toBe(before);
+          expect(catalogHash(records, { entries: {} })).not.toBe(before);
         },
       ),
       { numRuns: 60 },
@@ -128,12 +131,23 @@ describe('catalog hash and record comparison', () => {
   it('hashes LiteLLM entries past a batch of 512: a change of one entry deep in the map changes the hash', () => {
     const many: Record<string, Record<string, unknown>> = {};
     for (let index = 0; index < 1500; index += 1) many[`m/${index}`] = { mode: 'chat', n: index };
-    const before = catalogHash([], many);
-    expect(catalogHash([], { ...many, 'm/1400': { mode: 'embedding', n: 1400 } })).not.toBe(before);
+    const before = catalogHash([], { entries: many });
+    expect(catalogHash([], { entries: { ...many, 'm/1400': { mode: 'embedding', n: 1400 } } })).not.toBe(
+      before,
+    );
     const fewer = { ...many };
     delete fewer['m/900'];
-    expect(catalogHash([], fewer)).not.toBe(before);
-    expect(catalogHash([], { ...many })).toBe(before);
+    expect(catalogHash([], { entries: fewer })).not.toBe(before);
+    expect(catalogHash([], { entries: { ...many } })).toBe(before);
+  });
+
+  it('stands for the entries by the key of their bytes when there is one: another key, another hash', () => {
+    const records = [{ ...emptyRecord('litellm', 'a'), state: 'active' as const }];
+    const byKey = catalogHash(records, { fromSource: 'k1' });
+    expect(catalogHash(records, { fromSource: 'k1' })).toBe(byKey);
+    expect(catalogHash(records, { fromSource: 'k2' })).not.toBe(byKey);
+    expect(byKey).not.toBe(catalogHash(records));
+    expect(byKey).not.toBe(catalogHash(records, { entries: {} }));
   });
 
   it('keeps stableJson equal to its first definition, for any value', () => {

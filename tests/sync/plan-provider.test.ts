@@ -17,7 +17,10 @@ function plan(catalog: NormalizedCatalog, options: Partial<Omit<PlanInput, 'cata
   return planProvider({
     provider: 'openrouter',
     catalog,
-    hash: catalogHash(catalog.records, catalog.liteLlmEntries),
+    hash: catalogHash(
+      catalog.records,
+      catalog.liteLlmEntries ? { entries: catalog.liteLlmEntries } : undefined,
+    ),
     stored: [],
     settings,
     dryRun: false,

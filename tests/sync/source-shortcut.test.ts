@@ -150,3 +150,46 @@ describe('the source shortcut', () => {
     expect(second).toMatchObject({ outcome: 'unchanged', counts: { invalid: 1, unchanged: 3 } });
   });
 });
+
+describe('the source shortcut on a paged listing (NEAR AI, pages kept as parsed until the digest is known)', () => {
+  let harness: SyncHarness;
+  let store: PricingStore;
+  const built: string[] = [];
+
+  beforeAll(async () => {
+    harness = await startSyncHarness({ PRICING_SYNC_PROVIDERS: 'nearai' });
+    store = postgresStore(harness.database.url);
+  });
+  afterAll(async () => {
+    await store.close();
+    await harness.close();
+  });
+
+  it('skips normalizing the same pages, reporting the counts of the catalog they gave', async () => {
+    const sync = async () => {
+      const outcome = await runSync(
+        {
+          store,
+          sources: createProviderSources(harness.env).map((source) => ({
+            ...source,
+            async fetchSource(context) {
+              const fetched = await source.fetchSource!(context);
+              return { digest: fetched.digest, build: () => (built.push(source.slug), fetched.build()) };
+            },
+          })),
+          settings: { leaseSeconds: 60, deadlineSeconds: 30, maxShrink: 0.5, maxPriceRatio: '10' },
+          logger: createLogger({ level: 'silent' }),
+        },
+        { trigger: 'manual', triggeredBy: 'test', dryRun: false, force: false },
+      );
+      if (outcome.kind !== 'finished') throw new Error('refused');
+      return outcome.report.providers.nearai as ProviderResult;
+    };
+    const first = await sync();
+    expect(first.counts.added).toBeGreaterThan(0);
+    const second = await sync();
+    expect(built).toEqual(['nearai']);
+    expect(second).toMatchObject({ outcome: 'unchanged', counts: { fetched: first.counts.fetched } });
+    expect(second.counts.unchanged).toBe(first.counts.added);
+  });
+});

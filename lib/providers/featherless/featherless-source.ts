@@ -1,6 +1,6 @@
 import { ProviderError } from '../../provider-http/provider-error.js';
 import type { ProviderHttpClient } from '../../provider-http/provider-http-client.js';
-import { buildPagesInTurns, parseEnvelope } from '../catalog-items.js';
+import { PagedCatalog, parseEnvelope } from '../catalog-items.js';
 import { readPagesInOrder } from '../paged-fetch.js';
 import type { CatalogSource, FetchContext } from '../provider-source.js';
 import { digestedSource, joinUrl, SourceDigest } from '../provider-source.js';
@@ -19,7 +19,7 @@ export function createFeatherlessSource(options: {
 }): CatalogSource {
   const pageSize = options.pageSize ?? FEATHERLESS_DEFAULT_PAGE_SIZE;
   return digestedSource('featherless', async (context: FetchContext) => {
-    const pages: (readonly unknown[] | null)[] = [];
+    const catalog = new PagedCatalog('id', normalizeFeatherlessModel, context.mayBeUnchanged === true);
     const digest = new SourceDigest();
     // The loop one page after another, with later pages requested ahead (readPagesInOrder).
     await readPagesInOrder({
@@ -46,7 +46,7 @@ export function createFeatherlessSource(options: {
       },
       take: ({ url, body, bodyDigest }, page) => {
         context.budget?.chargeItems(body.data.length, url.href);
-        pages.push(body.data);
+        catalog.add(body.data);
         digest.add(url, bodyDigest);
         // No `pagination` means the server sent everything at once.
         const last = body.pagination?.total_pages ?? 0;
@@ -69,7 +69,7 @@ export function createFeatherlessSource(options: {
     });
     return {
       digest: digest.finish(),
-      build: () => buildPagesInTurns(pages, 'id', normalizeFeatherlessModel),
+      build: () => catalog.build(),
     };
   });
 }

@@ -1,6 +1,6 @@
 import { ProviderError } from '../../provider-http/provider-error.js';
 import type { ProviderHttpClient } from '../../provider-http/provider-http-client.js';
-import { buildPagesInTurns, parseEnvelope } from '../catalog-items.js';
+import { PagedCatalog, parseEnvelope } from '../catalog-items.js';
 import { readPagesInOrder } from '../paged-fetch.js';
 import type { CatalogSource, FetchContext } from '../provider-source.js';
 import { digestedSource, joinUrl, SourceDigest } from '../provider-source.js';
@@ -26,7 +26,7 @@ export function createNearAiSource(options: {
 }): CatalogSource {
   const pageSize = options.pageSize ?? NEARAI_DEFAULT_PAGE_SIZE;
   return digestedSource('nearai', async (context: FetchContext) => {
-    const pages: (readonly unknown[] | null)[] = [];
+    const catalog = new PagedCatalog('modelId', normalizeNearAiModel, context.mayBeUnchanged === true);
     const digest = new SourceDigest();
     // The loop one page after another, with later pages requested ahead (readPagesInOrder):
     // `offset` is where the pages read so far end.
@@ -55,7 +55,7 @@ export function createNearAiSource(options: {
       },
       take: ({ url, page, bodyDigest }) => {
         context.budget?.chargeItems(page.models.length, url.href);
-        pages.push(page.models);
+        catalog.add(page.models);
         digest.add(url, bodyDigest);
         offset += page.models.length;
         if (page.models.length === 0 || offset >= page.total) return { next: null, step: pageSize, last: 0 };
@@ -72,7 +72,7 @@ export function createNearAiSource(options: {
     });
     return {
       digest: digest.finish(),
-      build: () => buildPagesInTurns(pages, 'modelId', normalizeNearAiModel),
+      build: () => catalog.build(),
     };
   });
 }
