@@ -7,22 +7,13 @@
 -- pricing_providers rows) is not written here. Statements are separated by `-- floor: <name>`.
 
 -- floor: stage_prices
-create temp table floor_prices (
-  provider text not null,
-  model_id text not null,
-  state text not null,
-  input numeric,
-  output numeric,
-  cache_read numeric,
-  cache_write numeric,
-  request numeric,
-  image numeric,
-  extra jsonb not null,
-  tiers jsonb not null,
-  context_length integer,
-  alias_of text,
-  source text not null
-) on commit drop
+-- The columns PRICE_EXPORT (bench/floors.ts) copies: model_pricing's leading ones, in its order.
+create temp table floor_prices on commit drop as
+select provider, model_id, state, input_price_per_1m_tokens, output_price_per_1m_tokens,
+       cache_read_price_per_1m_tokens, cache_write_price_per_1m_tokens, request_price, image_price,
+       extra_prices, pricing_tiers, context_length, alias_of, source
+  from public.model_pricing
+  with no data
 
 -- floor: copy_prices
 copy floor_prices from stdin (format csv)
@@ -42,29 +33,21 @@ with incoming as materialized (
     left join public.model_pricing m on m.provider = s.provider and m.model_id = s.model_id
 ),
 written as (
-  insert into public.model_pricing as m (
-    provider, model_id, state, input_price_per_1m_tokens, output_price_per_1m_tokens,
-    cache_read_price_per_1m_tokens, cache_write_price_per_1m_tokens, request_price, image_price,
-    extra_prices, pricing_tiers, context_length, alias_of, source, first_seen_at, missing_since,
-    updated_at)
-  select i.provider, i.model_id, i.state, i.input, i.output, i.cache_read, i.cache_write, i.request,
-         i.image, i.extra, i.tiers, i.context_length, i.alias_of, i.source, now(), null, now()
+  -- No column list: the values fill model_pricing's leading columns, in its order; a new row's
+  -- first_seen_at and updated_at take their default, now(), and its missing_since is null.
+  insert into public.model_pricing as m
+  select i.provider, i.model_id, i.state, i.input_price_per_1m_tokens, i.output_price_per_1m_tokens,
+         i.cache_read_price_per_1m_tokens, i.cache_write_price_per_1m_tokens, i.request_price,
+         i.image_price, i.extra_prices, i.pricing_tiers, i.context_length, i.alias_of, i.source
     from incoming i
   on conflict (provider, model_id) do update set
-    state = excluded.state,
-    input_price_per_1m_tokens = excluded.input_price_per_1m_tokens,
-    output_price_per_1m_tokens = excluded.output_price_per_1m_tokens,
-    cache_read_price_per_1m_tokens = excluded.cache_read_price_per_1m_tokens,
-    cache_write_price_per_1m_tokens = excluded.cache_write_price_per_1m_tokens,
-    request_price = excluded.request_price,
-    image_price = excluded.image_price,
-    extra_prices = excluded.extra_prices,
-    pricing_tiers = excluded.pricing_tiers,
-    context_length = excluded.context_length,
-    alias_of = excluded.alias_of,
-    source = excluded.source,
-    missing_since = null,
-    updated_at = excluded.updated_at
+    (state, input_price_per_1m_tokens, output_price_per_1m_tokens, cache_read_price_per_1m_tokens,
+     cache_write_price_per_1m_tokens, request_price, image_price, extra_prices, pricing_tiers,
+     context_length, alias_of, source, missing_since, updated_at)
+    = row(excluded.state, excluded.input_price_per_1m_tokens, excluded.output_price_per_1m_tokens,
+          excluded.cache_read_price_per_1m_tokens, excluded.cache_write_price_per_1m_tokens,
+          excluded.request_price, excluded.image_price, excluded.extra_prices, excluded.pricing_tiers,
+          excluded.context_length, excluded.alias_of, excluded.source, null, excluded.updated_at)
   returning 1
 )
 insert into public.model_pricing_history (
@@ -73,10 +56,12 @@ insert into public.model_pricing_history (
   old_output_price_per_1m_tokens, new_output_price_per_1m_tokens,
   old_prices, new_prices, effective_at)
 select 0, i.provider, i.model_id, case when i.stored then 'changed' else 'added' end, i.old_state,
-       i.state, i.old_input, i.input, i.old_output, i.output, i.old_prices,
+       i.state, i.old_input, i.input_price_per_1m_tokens, i.old_output, i.output_price_per_1m_tokens,
+       i.old_prices,
        public.pricing_prices_json(
-         row(i.state, i.input, i.output, i.cache_read, i.cache_write, i.request, i.image, i.extra,
-             i.tiers)::public.pricing_prices,
+         row(i.state, i.input_price_per_1m_tokens, i.output_price_per_1m_tokens,
+             i.cache_read_price_per_1m_tokens, i.cache_write_price_per_1m_tokens, i.request_price,
+             i.image_price, i.extra_prices, i.pricing_tiers)::public.pricing_prices,
          i.context_length, i.alias_of),
        now()
   from incoming i

@@ -303,47 +303,61 @@ async function perform(request: AdminRequest, send: Send, say: (line: string) =>
   return send({ ...request, body: { ...request.body, prices } });
 }
 
-/** Runs one endpoint call on the store: the same actions the admin endpoints (and the feed) call. */
-async function dispatch(
-  pricing: PricingStore,
-  request: AdminRequest,
-  actor: string,
-  config: Config,
-): Promise<actions.ActionAnswer> {
-  const store = new OperatorStore(pricing);
-  const bounds = { maxPricePer1m: config.maxPricePer1m };
-  switch (request.route) {
-    case 'GET /admin/pricing/scheduler/status': {
-      const freshness = await readFreshnessState(pricing, config);
-      return { status: 200, body: { success: true, providers: freshness.providers.map(freshnessView) } };
-    }
-    case 'GET /prices/changes':
-      return { status: 200, body: { ...(await readChangeFeed(pricing, request.query)) } };
-    case 'POST /prices/cost': {
-      const results = await priceCosts(
-        parseCostRequest(request.body),
-        (keys) => pricing.readCostPrices(keys),
-        await readFreshnessState(pricing, config),
-      );
-      return { status: 200, body: { success: true, count: results.length, results } };
-    }
-    case 'GET /admin/pricing/held':
-      return actions.listHeld(store, request.query, freshnessSettingsOf(config));
-    case 'POST /admin/pricing/held':
-      return actions.decideHeld(store, request.body, actor);
-    case 'GET /admin/pricing/pins':
-      return actions.listPins(store, request.query);
-    case 'PUT /admin/pricing/pins':
-      return actions.setPin(store, request.body, actor, bounds);
-    case 'DELETE /admin/pricing/pins':
-      return actions.removePin(store, request.query, actor);
-    case 'GET /admin/pricing/runs':
-      return actions.listRuns(store, request.query, freshnessSettingsOf(config));
-    case 'POST /admin/pricing/runs':
-      return actions.rollbackRun(store, request.body, actor);
-    case 'GET /admin/pricing/prices':
-      return actions.pricesAt(store, request.query);
-  }
+/** What an endpoint call on the store runs with: the store, the operator's view of it, who acts. */
+interface OnStore {
+  pricing: PricingStore;
+  store: OperatorStore;
+  actor: string;
+  config: Config;
+}
+
+type Route = AdminRequest['route'];
+type RequestOf = { [Name in Route]: Extract<AdminRequest, { route: Name }> };
+
+/** Each endpoint call on the store: the same actions the admin endpoints (and the feed) call. */
+const ON_STORE: {
+  [Name in Route]: (request: RequestOf[Name], on: OnStore) => Promise<actions.ActionAnswer>;
+} = {
+  'GET /admin/pricing/scheduler/status': async (_request, { pricing, config }) => {
+    const freshness = await readFreshnessState(pricing, config);
+    return { status: 200, body: { success: true, providers: freshness.providers.map(freshnessView) } };
+  },
+  'GET /prices/changes': async ({ query }, { pricing }) => ({
+    status: 200,
+    body: { ...(await readChangeFeed(pricing, query)) },
+  }),
+  'POST /prices/cost': async ({ body }, { pricing, config }) => {
+    const results = await priceCosts(
+      parseCostRequest(body),
+      (keys) => pricing.readCostPrices(keys),
+      await readFreshnessState(pricing, config),
+    );
+    return { status: 200, body: { success: true, count: results.length, results } };
+  },
+  'GET /admin/pricing/held': ({ query }, { store, config }) =>
+    actions.listHeld(store, query, freshnessSettingsOf(config)),
+  'POST /admin/pricing/held': ({ body }, { store, actor }) => actions.decideHeld(store, body, actor),
+  'GET /admin/pricing/pins': ({ query }, { store }) => actions.listPins(store, query),
+  'PUT /admin/pricing/pins': ({ body }, { store, actor, config }) =>
+    actions.setPin(store, body, actor, { maxPricePer1m: config.maxPricePer1m }),
+  'DELETE /admin/pricing/pins': ({ query }, { store, actor }) => actions.removePin(store, query, actor),
+  'GET /admin/pricing/runs': ({ query }, { store, config }) =>
+    actions.listRuns(store, query, freshnessSettingsOf(config)),
+  'POST /admin/pricing/runs': ({ body }, { store, actor }) => actions.rollbackRun(store, body, actor),
+  'GET /admin/pricing/prices': ({ query }, { store }) => actions.pricesAt(store, query),
+};
+
+/**
+ * Runs an endpoint call's entry of ON_STORE. The route is passed apart from the request so that
+ * TypeScript pairs the entry with its own request type, with no cast.
+ */
+function runOnStore<Name extends Route>(route: Name, request: RequestOf[Name], on: OnStore) {
+  return ON_STORE[route](request, on);
+}
+
+/** Runs one endpoint call on the store, acting as `actor`. */
+function dispatch(pricing: PricingStore, request: AdminRequest, actor: string, config: Config) {
+  return runOnStore(request.route, request, { pricing, store: new OperatorStore(pricing), actor, config });
 }
 
 /** A local server (`npm start`, `npm run demo`) that holds the PGlite folder, and its admin key. */

@@ -100,6 +100,8 @@ export async function migrate(session: SqlSession, migrations: Migration[]): Pro
     }
     const record = `insert into public.pricing_schema_migrations (name, checksum) values (${quote(migration.name)}, ${quote(migration.checksum)});`;
     await session.exec(`begin;\n${migration.sql}\n;${record}\ncommit;`).catch(async (error: unknown) => {
+      // The migration's own error is the one to report; a rollback that fails too (no transaction
+      // left open) leaves nothing applied, as the migration and its record commit together.
       await session.exec('rollback;').catch(() => undefined);
       throw new Error(
         `migration ${migration.name} failed: ${error instanceof Error ? error.message : error}`,

@@ -1,11 +1,13 @@
-import type { PricingStore } from './pricing-store.js';
+import { toModelRow, type PricingStore } from './pricing-store.js';
+import type { SyncHoldRow } from './rpc-arguments.js';
 import type { HeldChangeRow, OperatorRefusal, PinRow, RunRow } from './operator-results.js';
 import { rpcArguments, type RpcName, type RpcRequest, type RpcResult } from './rpc-catalog.js';
-import type { ProviderSlug } from '../providers/price-record.js';
+import type { PriceRecord, ProviderSlug } from '../providers/price-record.js';
+import type { SyncHold } from '../domain/sync-hold.js';
 
 export { HELD_STATUSES } from './operator-results.js';
 export type { HeldStatus, RunRow } from './operator-results.js';
-export type { PinPrices, PriceRow, SyncHold } from './rpc-arguments.js';
+export type { PinPrices } from './rpc-arguments.js';
 export type { PriceView } from './rpc-results.js';
 
 export type OperatorResult<T> = ({ ok: true } & T) | OperatorRefusal;
@@ -47,6 +49,26 @@ export class OperatorStore {
   /** For the sync holding the lease: pinned models and rolled-back values (expired pins removed). */
   async readOperatorState(runId: number | null, provider: ProviderSlug): Promise<OperatorState> {
     return this.call('pricing_read_operator_state', { runId, provider });
+  }
+
+  /**
+   * Records a sync's held changes as rows, and the provider's record of each pinned model for drift
+   * (pricing_record_sync_holds); `complete` says `held` is all of them, `keep` names the listed
+   * models whose pending rows stay although unreadable.
+   */
+  async recordSyncHolds(request: {
+    runId: number;
+    provider: ProviderSlug;
+    held: readonly SyncHold[];
+    complete: boolean;
+    keep: readonly string[];
+    pinned: readonly PriceRecord[];
+  }): Promise<RpcResult<'pricing_record_sync_holds'>> {
+    return this.call('pricing_record_sync_holds', {
+      ...request,
+      held: request.held.map(toSyncHoldRow),
+      pinned: request.pinned.map((record) => ({ model_id: record.modelId, row: toModelRow(record) })),
+    });
   }
 
   async readRuns(query: RpcRequest<'pricing_read_runs'>): Promise<RunRow[]> {
@@ -103,4 +125,11 @@ export class OperatorStore {
   readCostPrices(keys: readonly { provider: string; modelId: string; at: string | null }[]) {
     return this.store.readCostPrices(keys);
   }
+}
+
+/** A sync's held change as pricing_record_sync_holds reads it. */
+function toSyncHoldRow(hold: SyncHold): SyncHoldRow {
+  if (hold.scope === 'provider') return hold;
+  const { record, ...held } = hold;
+  return { ...held, model_id: record.modelId, row: toModelRow(record) };
 }

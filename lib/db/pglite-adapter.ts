@@ -187,6 +187,8 @@ async function lockDataDir(dataDir: string, ownerFile: string): Promise<DataDirL
     },
     async release() {
       if (lost === null && (await stillOurs())) await rm(ownerFile, { force: true });
+      // Harmless: a lock that cannot be released (compromised meanwhile, or gone) is no longer
+      // refreshed, so it goes stale and the next process takes it over once this one has ended.
       await release?.().catch(() => undefined);
     },
   };

@@ -18,7 +18,6 @@ import type { ChangesPage } from './feed-results.js';
 import { decodeRpcResult, type RpcArgs, type RpcName, type RpcResult } from './rpc-catalog.js';
 import type { RpcTransport, StoreKind } from './rpc-transport.js';
 
-export type { ModelRow } from './rpc-arguments.js';
 export type { ChangesPage, PriceChange } from './feed-results.js';
 export type {
   ActivePrice,

@@ -48,7 +48,6 @@ export const priceRow = modelRow.partial({
   context_length: true,
   alias_of: true,
 });
-export type PriceRow = z.input<typeof priceRow>;
 
 /** A held change of a sync, as pricing_record_sync_holds reads it. */
 export const syncHold = z.discriminatedUnion('scope', [
@@ -66,7 +65,7 @@ export const syncHold = z.discriminatedUnion('scope', [
     missing: z.array(z.string()),
   }),
 ]);
-export type SyncHold = z.input<typeof syncHold>;
+export type SyncHoldRow = z.input<typeof syncHold>;
 
 /** The provider's price of a pinned model, for drift (pricing_record_sync_holds' p_pinned). */
 export const pinnedRow = z.object({ model_id: z.string(), row: priceRow });

@@ -74,7 +74,7 @@ interface Argument<Schema extends z.ZodType = z.ZodType> {
 
 interface Declaration {
   /** In the order the SQL function declares them (they are sent by name). */
-  readonly args: Readonly<Record<string, Argument>>;
+  readonly args: Arguments;
   /** What the function returns in SQL. */
   readonly returns: 'jsonb' | 'json';
   readonly result: z.ZodType;
@@ -96,266 +96,207 @@ const nullableTimestamp = arg('timestamptz', z.string().nullable());
 const nullableVersion = arg('bigint', z.string().nullable());
 const jsonb = <Schema extends z.ZodType>(schema: Schema) => arg('jsonb', schema);
 
+type Arguments = Readonly<Record<string, Argument>>;
+
+/** A function that returns jsonb (nearly all do): the schema of its result, then its arguments. */
+function returnsJsonb<Result extends z.ZodType, Args extends Arguments>(
+  result: Result,
+  args: Args,
+): { readonly args: Args; readonly returns: 'jsonb'; readonly result: Result } {
+  return { args, returns: 'jsonb', result };
+}
+
+/** A function that returns json (the two large compact reads: a provider's models, the LiteLLM map). */
+function returnsJson<Result extends z.ZodType, Args extends Arguments>(
+  result: Result,
+  args: Args,
+): { readonly args: Args; readonly returns: 'json'; readonly result: Result } {
+  return { args, returns: 'json', result };
+}
+
 export const RPC_CATALOG = {
-  pricing_take_lease: {
-    args: {
-      p_trigger: text,
-      p_triggered_by: nullableText,
-      p_dry_run: boolean,
-      p_forced: boolean,
-      p_providers: texts,
-      p_lease_seconds: integer,
-    },
-    returns: 'jsonb',
-    result: leaseResult,
-  },
-  pricing_reap_lease: { args: {}, returns: 'jsonb', result: reapResult },
+  pricing_take_lease: returnsJsonb(leaseResult, {
+    p_trigger: text,
+    p_triggered_by: nullableText,
+    p_dry_run: boolean,
+    p_forced: boolean,
+    p_providers: texts,
+    p_lease_seconds: integer,
+  }),
+  pricing_reap_lease: returnsJsonb(reapResult, {}),
   // Granted to the server key, though the service frees its lease through pricing_finish_run.
-  pricing_release_lease: {
-    args: { p_run_id: bigint },
-    returns: 'jsonb',
-    result: z.object({ released: z.boolean() }),
-  },
-  pricing_read_providers: { args: {}, returns: 'jsonb', result: providerRows },
-  pricing_read_models: { args: { p_provider: text }, returns: 'json', result: storedModelRows },
-  pricing_stage_chunk: {
-    args: {
-      p_run_id: bigint,
-      p_provider: text,
-      p_chunk_no: integer,
-      p_rows: jsonb(z.array(modelRow).readonly()),
-    },
-    returns: 'jsonb',
-    result: stageResult,
-  },
-  pricing_commit_provider: {
-    args: {
-      p_run_id: bigint,
-      p_provider: text,
-      p_rows: jsonb(z.array(modelRow).readonly()),
-      p_missing: texts,
-      p_catalog_hash: nullableText,
-      p_held: jsonb(heldSummary),
-      p_source: text,
-    },
-    returns: 'jsonb',
-    result: commitResult,
-  },
-  pricing_set_catalog_hash: {
-    args: { p_run_id: bigint, p_provider: text, p_catalog_hash: text },
-    returns: 'jsonb',
-    result: setHashResult,
-  },
-  pricing_finish_run: {
-    args: { p_run_id: bigint, p_status: text, p_results: jsonb(runResults), p_error: nullableText },
-    returns: 'jsonb',
-    result: finishResult,
-  },
-  pricing_read_status: { args: { p_recent: integer }, returns: 'jsonb', result: statusSnapshot },
-  pricing_read_metrics: { args: {}, returns: 'jsonb', result: metricsSnapshot },
-  pricing_prune_runs: { args: { p_older_than_seconds: bigint }, returns: 'jsonb', result: pruneResult },
-  pricing_ping: { args: {}, returns: 'jsonb', result: pingResult },
-  pricing_stage_litellm_entries: {
-    args: { p_run_id: bigint, p_chunk_no: integer, p_entries: jsonb(liteLlmEntries) },
-    returns: 'jsonb',
-    result: stageResult,
-  },
-  pricing_commit_litellm: {
-    args: {
-      p_run_id: bigint,
-      p_rows: jsonb(z.array(modelRow).readonly()),
-      p_missing: texts,
-      p_catalog_hash: nullableText,
-      p_held: jsonb(heldSummary),
-      p_source: text,
-      p_entries: jsonb(liteLlmEntries),
-      p_held_models: texts,
-    },
-    returns: 'jsonb',
-    result: commitLiteLlmResult,
-  },
-  pricing_read_prices: {
-    args: {
-      p_providers: nullableTexts,
-      p_model_id: nullableText,
-      p_states: nullableTexts,
-      p_updated_since: nullableTimestamp,
-      p_after_provider: nullableText,
-      p_after_model_id: nullableText,
-      p_limit: integer,
-      p_known_version: nullableVersion,
-      p_exclude_providers: nullableTexts,
-    },
-    returns: 'jsonb',
-    result: pricesPage,
-  },
-  pricing_read_freshness: { args: {}, returns: 'jsonb', result: freshnessSnapshot },
-  pricing_read_litellm_map: {
-    args: { p_known_version: nullableVersion },
-    returns: 'json',
-    result: liteLlmMapSource,
-  },
+  pricing_release_lease: returnsJsonb(z.object({ released: z.boolean() }), { p_run_id: bigint }),
+  pricing_read_providers: returnsJsonb(providerRows, {}),
+  pricing_read_models: returnsJson(storedModelRows, { p_provider: text }),
+  pricing_stage_chunk: returnsJsonb(stageResult, {
+    p_run_id: bigint,
+    p_provider: text,
+    p_chunk_no: integer,
+    p_rows: jsonb(z.array(modelRow).readonly()),
+  }),
+  pricing_commit_provider: returnsJsonb(commitResult, {
+    p_run_id: bigint,
+    p_provider: text,
+    p_rows: jsonb(z.array(modelRow).readonly()),
+    p_missing: texts,
+    p_catalog_hash: nullableText,
+    p_held: jsonb(heldSummary),
+    p_source: text,
+  }),
+  pricing_set_catalog_hash: returnsJsonb(setHashResult, {
+    p_run_id: bigint,
+    p_provider: text,
+    p_catalog_hash: text,
+  }),
+  pricing_finish_run: returnsJsonb(finishResult, {
+    p_run_id: bigint,
+    p_status: text,
+    p_results: jsonb(runResults),
+    p_error: nullableText,
+  }),
+  pricing_read_status: returnsJsonb(statusSnapshot, { p_recent: integer }),
+  pricing_read_metrics: returnsJsonb(metricsSnapshot, {}),
+  pricing_prune_runs: returnsJsonb(pruneResult, { p_older_than_seconds: bigint }),
+  pricing_ping: returnsJsonb(pingResult, {}),
+  pricing_stage_litellm_entries: returnsJsonb(stageResult, {
+    p_run_id: bigint,
+    p_chunk_no: integer,
+    p_entries: jsonb(liteLlmEntries),
+  }),
+  pricing_commit_litellm: returnsJsonb(commitLiteLlmResult, {
+    p_run_id: bigint,
+    p_rows: jsonb(z.array(modelRow).readonly()),
+    p_missing: texts,
+    p_catalog_hash: nullableText,
+    p_held: jsonb(heldSummary),
+    p_source: text,
+    p_entries: jsonb(liteLlmEntries),
+    p_held_models: texts,
+  }),
+  pricing_read_prices: returnsJsonb(pricesPage, {
+    p_providers: nullableTexts,
+    p_model_id: nullableText,
+    p_states: nullableTexts,
+    p_updated_since: nullableTimestamp,
+    p_after_provider: nullableText,
+    p_after_model_id: nullableText,
+    p_limit: integer,
+    p_known_version: nullableVersion,
+    p_exclude_providers: nullableTexts,
+  }),
+  pricing_read_freshness: returnsJsonb(freshnessSnapshot, {}),
+  pricing_read_litellm_map: returnsJson(liteLlmMapSource, { p_known_version: nullableVersion }),
   // Operator control (lib/db/operator-store.ts).
-  pricing_read_held: {
-    args: { p_status: nullableText, p_provider: nullableText, p_before_id: nullableBigint, p_limit: integer },
-    returns: 'jsonb',
-    result: heldPage,
-  },
-  pricing_decide_held: {
-    args: {
-      p_action: text,
-      p_ids: arg('bigint[]', z.array(z.number().int()).readonly()),
-      p_decided_by: text,
-      p_note: nullableText,
-    },
-    returns: 'jsonb',
-    result: decideHeldResult,
-  },
-  pricing_record_sync_holds: {
-    args: {
-      p_run_id: bigint,
-      p_provider: text,
-      p_held: jsonb(z.array(syncHold).readonly()),
-      p_complete: boolean,
-      p_keep: texts,
-      p_pinned: jsonb(z.array(pinnedRow).readonly()),
-    },
-    returns: 'jsonb',
-    result: recordedHolds,
-  },
-  pricing_read_operator_state: {
-    args: { p_run_id: nullableBigint, p_provider: text },
-    returns: 'jsonb',
-    result: operatorState,
-  },
-  pricing_read_runs: {
-    args: { p_before: nullableBigint, p_limit: integer },
-    returns: 'jsonb',
-    result: runsPage,
-  },
-  pricing_rollback_run: {
-    args: { p_run_id: bigint, p_force: boolean, p_triggered_by: text },
-    returns: 'jsonb',
-    result: rollbackResult,
-  },
-  pricing_read_pins: { args: { p_provider: nullableText }, returns: 'jsonb', result: pinsPage },
-  pricing_set_pin: {
-    args: {
-      p_provider: text,
-      p_model_id: text,
-      p_prices: jsonb(pinPrices),
-      p_reason: text,
-      p_expires_at: nullableTimestamp,
-      p_pinned_by: text,
-    },
-    returns: 'jsonb',
-    result: setPinResult,
-  },
-  pricing_remove_pin: {
-    args: { p_provider: text, p_model_id: text, p_removed_by: text },
-    returns: 'jsonb',
-    result: removePinResult,
-  },
-  pricing_read_prices_at: {
-    args: {
-      p_providers: nullableTexts,
-      p_model_id: nullableText,
-      p_at: nullableTimestamp,
-      p_after_provider: nullableText,
-      p_after_model_id: nullableText,
-      p_limit: integer,
-    },
-    returns: 'jsonb',
-    result: pricesAtPage,
-  },
-  pricing_read_cost_prices: {
-    args: {
-      p_keys: jsonb(
-        z.array(z.object({ provider: z.string(), model_id: z.string(), at: z.string().nullable() })),
-      ),
-    },
-    returns: 'jsonb',
-    result: costPrices,
-  },
-  pricing_read_price_history: {
-    args: { p_provider: nullableText, p_model_id: text, p_before_id: nullableBigint, p_limit: integer },
-    returns: 'jsonb',
-    result: historyPage,
-  },
+  pricing_read_held: returnsJsonb(heldPage, {
+    p_status: nullableText,
+    p_provider: nullableText,
+    p_before_id: nullableBigint,
+    p_limit: integer,
+  }),
+  pricing_decide_held: returnsJsonb(decideHeldResult, {
+    p_action: text,
+    p_ids: arg('bigint[]', z.array(z.number().int()).readonly()),
+    p_decided_by: text,
+    p_note: nullableText,
+  }),
+  pricing_record_sync_holds: returnsJsonb(recordedHolds, {
+    p_run_id: bigint,
+    p_provider: text,
+    p_held: jsonb(z.array(syncHold).readonly()),
+    p_complete: boolean,
+    p_keep: texts,
+    p_pinned: jsonb(z.array(pinnedRow).readonly()),
+  }),
+  pricing_read_operator_state: returnsJsonb(operatorState, { p_run_id: nullableBigint, p_provider: text }),
+  pricing_read_runs: returnsJsonb(runsPage, { p_before: nullableBigint, p_limit: integer }),
+  pricing_rollback_run: returnsJsonb(rollbackResult, {
+    p_run_id: bigint,
+    p_force: boolean,
+    p_triggered_by: text,
+  }),
+  pricing_read_pins: returnsJsonb(pinsPage, { p_provider: nullableText }),
+  pricing_set_pin: returnsJsonb(setPinResult, {
+    p_provider: text,
+    p_model_id: text,
+    p_prices: jsonb(pinPrices),
+    p_reason: text,
+    p_expires_at: nullableTimestamp,
+    p_pinned_by: text,
+  }),
+  pricing_remove_pin: returnsJsonb(removePinResult, {
+    p_provider: text,
+    p_model_id: text,
+    p_removed_by: text,
+  }),
+  pricing_read_prices_at: returnsJsonb(pricesAtPage, {
+    p_providers: nullableTexts,
+    p_model_id: nullableText,
+    p_at: nullableTimestamp,
+    p_after_provider: nullableText,
+    p_after_model_id: nullableText,
+    p_limit: integer,
+  }),
+  pricing_read_cost_prices: returnsJsonb(costPrices, {
+    p_keys: jsonb(
+      z.array(z.object({ provider: z.string(), model_id: z.string(), at: z.string().nullable() })),
+    ),
+  }),
+  pricing_read_price_history: returnsJsonb(historyPage, {
+    p_provider: nullableText,
+    p_model_id: text,
+    p_before_id: nullableBigint,
+    p_limit: integer,
+  }),
   // The change feed (GET /prices/changes).
-  pricing_read_changes: {
-    args: { p_providers: nullableTexts, p_after_id: bigint, p_limit: integer },
-    returns: 'jsonb',
-    result: changesPage,
-  },
+  pricing_read_changes: returnsJsonb(changesPage, {
+    p_providers: nullableTexts,
+    p_after_id: bigint,
+    p_limit: integer,
+  }),
   // The webhook outbox (lib/webhooks/webhook-outbox.ts).
-  pricing_webhook_note_freshness: {
-    args: {
-      p_states: jsonb(
-        z
-          .array(z.object({ provider: z.string(), stale: z.boolean(), reason: z.string().nullable() }))
-          .readonly(),
-      ),
-      p_now: nullableTimestamp,
-    },
-    returns: 'jsonb',
-    result: freshnessResult,
-  },
-  pricing_webhook_claim: {
-    args: { p_now: nullableTimestamp, p_limit: integer, p_claim_seconds: integer },
-    returns: 'jsonb',
-    result: claimedEvents,
-  },
-  pricing_webhook_settle: {
-    args: {
-      p_id: bigint,
-      p_claim_token: text,
-      p_delivered: boolean,
-      p_error: nullableText,
-      p_now: nullableTimestamp,
-    },
-    returns: 'jsonb',
-    result: settleResult,
-  },
-  pricing_webhook_tidy: {
-    args: { p_now: nullableTimestamp, p_discard_pending: boolean },
-    returns: 'jsonb',
-    result: tidyResult,
-  },
-  pricing_webhook_read_outbox: { args: { p_dead_limit: integer }, returns: 'jsonb', result: outboxSnapshot },
+  pricing_webhook_note_freshness: returnsJsonb(freshnessResult, {
+    p_states: jsonb(
+      z
+        .array(z.object({ provider: z.string(), stale: z.boolean(), reason: z.string().nullable() }))
+        .readonly(),
+    ),
+    p_now: nullableTimestamp,
+  }),
+  pricing_webhook_claim: returnsJsonb(claimedEvents, {
+    p_now: nullableTimestamp,
+    p_limit: integer,
+    p_claim_seconds: integer,
+  }),
+  pricing_webhook_settle: returnsJsonb(settleResult, {
+    p_id: bigint,
+    p_claim_token: text,
+    p_delivered: boolean,
+    p_error: nullableText,
+    p_now: nullableTimestamp,
+  }),
+  pricing_webhook_tidy: returnsJsonb(tidyResult, { p_now: nullableTimestamp, p_discard_pending: boolean }),
+  pricing_webhook_read_outbox: returnsJsonb(outboxSnapshot, { p_dead_limit: integer }),
   // The operator console (supabase/migrations/20261207000400_console.sql).
-  pricing_read_run: {
-    args: { p_run_id: bigint, p_limit: integer },
-    returns: 'jsonb',
-    result: runDetailResult,
-  },
-  pricing_preview_rollback: {
-    args: { p_run_id: bigint, p_force: boolean, p_limit: integer },
-    returns: 'jsonb',
-    result: rollbackPreviewResult,
-  },
-  pricing_search_models: {
-    args: {
-      p_providers: nullableTexts,
-      p_q: text,
-      p_after_provider: nullableText,
-      p_after_model_id: nullableText,
-      p_limit: integer,
-    },
-    returns: 'jsonb',
-    result: modelSearchPage,
-  },
-  pricing_read_model_held: {
-    args: {
-      p_provider: nullableText,
-      p_model_id: text,
-      p_status: nullableText,
-      p_before_id: nullableBigint,
-      p_limit: integer,
-    },
-    returns: 'jsonb',
-    result: heldPage,
-  },
+  pricing_read_run: returnsJsonb(runDetailResult, { p_run_id: bigint, p_limit: integer }),
+  pricing_preview_rollback: returnsJsonb(rollbackPreviewResult, {
+    p_run_id: bigint,
+    p_force: boolean,
+    p_limit: integer,
+  }),
+  pricing_search_models: returnsJsonb(modelSearchPage, {
+    p_providers: nullableTexts,
+    p_q: text,
+    p_after_provider: nullableText,
+    p_after_model_id: nullableText,
+    p_limit: integer,
+  }),
+  pricing_read_model_held: returnsJsonb(heldPage, {
+    p_provider: nullableText,
+    p_model_id: text,
+    p_status: nullableText,
+    p_before_id: nullableBigint,
+    p_limit: integer,
+  }),
 } as const satisfies Record<string, Declaration>;
 
 type Catalog = typeof RPC_CATALOG;

@@ -240,6 +240,8 @@ async function readSnippet(response: Response): Promise<string> {
     if (!response.body) return '';
     const reader = response.body.getReader();
     const { value } = await reader.read();
+    // Only the first chunk is shown; the rest is dropped, and a failure to drop it changes nothing
+    // about the error this snippet goes into.
     await reader.cancel().catch(() => undefined);
     if (!value) return '';
     return new TextDecoder().decode(value.subarray(0, ERROR_SNIPPET_BYTES)).replace(/\s+/g, ' ').trim();

@@ -4,16 +4,16 @@ import { pricePair, type GuardedDiff } from './guardrails.js';
 import { sameAsStored } from './compare-records.js';
 import type { StoredModel } from '../domain/stored-model.js';
 import type { HeldChange } from './sync-result.js';
-import type { OperatorState, PriceRow, SyncHold } from '../db/operator-store.js';
-import { toModelRow } from '../db/pricing-store.js';
+import type { OperatorState } from '../db/operator-store.js';
+import type { SyncHold } from '../domain/sync-hold.js';
 
 export interface OperatorPlan {
   /** The guardrails' decision with the operator's on top: pinned models left out, rolled-back values held. */
   guarded: GuardedDiff;
   /** The held changes to record as rows (pricing_record_sync_holds). */
   holds: SyncHold[];
-  /** The provider's price of each pinned model it lists, for drift. */
-  pinned: { model_id: string; row: PriceRow }[];
+  /** The provider's record of each pinned model it lists, for drift. */
+  pinned: PriceRecord[];
 }
 
 /** A history-shaped price document (pricing_prices_json) as a stored model, for comparing prices. */
@@ -82,7 +82,7 @@ export function planOperatorEffects(
   };
 }
 
-/** The provider's price of each pinned model it lists (the first listing of a model), for drift. */
+/** The provider's record of each pinned model it lists (the first listing of a model), for drift. */
 function pinnedPrices(records: readonly PriceRecord[], pins: ReadonlySet<string>): OperatorPlan['pinned'] {
   const pinned: OperatorPlan['pinned'] = [];
   if (pins.size === 0) return pinned;
@@ -90,7 +90,7 @@ function pinnedPrices(records: readonly PriceRecord[], pins: ReadonlySet<string>
   for (const record of records) {
     if (!pins.has(record.modelId) || seen.has(record.modelId)) continue;
     seen.add(record.modelId);
-    pinned.push({ model_id: record.modelId, row: toModelRow(record) });
+    pinned.push(record);
   }
   return pinned;
 }
@@ -152,8 +152,7 @@ function heldRows(held: readonly HeldChange[], changes: ReadonlyMap<string, Mode
       scope: 'model',
       reason: change.reason,
       detail: change.detail,
-      model_id: proposed.modelId,
-      row: toModelRow(proposed.record),
+      record: proposed.record,
     });
   }
   return holds;

@@ -5,7 +5,8 @@ import { applyGuardrails, pricePair, type GuardedDiff, type GuardrailSettings } 
 import type { StoredModel } from '../domain/stored-model.js';
 import { emptyCounts, type ChangeReport, type OutcomeCounts, type ProviderResult } from './sync-result.js';
 import { planOperatorEffects } from './operator-effects.js';
-import type { OperatorState, PriceRow, SyncHold } from '../db/operator-store.js';
+import type { OperatorState } from '../db/operator-store.js';
+import type { SyncHold } from '../domain/sync-hold.js';
 
 const INVALID_EXAMPLES = 10;
 const REPORTED_CHANGES = 50;
@@ -65,9 +66,9 @@ export interface ProviderPlan {
   liteLlmEntries: { heldModelIds: string[] } | null;
   /**
    * The held changes to record as rows after the write (pricing_record_sync_holds), and the
-   * provider's price of pinned models; null when the stored models were not diffed.
+   * provider's record of each pinned model; null when the stored models were not diffed.
    */
-  holds: { rows: SyncHold[]; complete: boolean; pinned: { model_id: string; row: PriceRow }[] } | null;
+  holds: { held: SyncHold[]; complete: boolean; pinned: PriceRecord[] } | null;
 }
 
 /**
@@ -117,7 +118,7 @@ function diffedPlan(
   );
   const guarded = operator.guarded;
   const holds = {
-    rows: storableJson(operator.holds.slice(0, RECORDED_HELD)),
+    held: storableJson(operator.holds.slice(0, RECORDED_HELD)),
     complete: operator.holds.length <= RECORDED_HELD,
     pinned: storableJson(operator.pinned),
   };

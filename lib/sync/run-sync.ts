@@ -562,12 +562,12 @@ async function recordHolds(
   if (task.request.dryRun) return;
   // Nothing held now, no pin to record drift for, and no pending row to withdraw: no call (a
   // first sync of every provider stays at its round-trip budget).
-  const nothing = plan.holds === null || (plan.holds.rows.length === 0 && plan.holds.pinned.length === 0);
+  const nothing = plan.holds === null || (plan.holds.held.length === 0 && plan.holds.pinned.length === 0);
   if (nothing && task.pendingHeld === 0) return;
-  await task.operator.call('pricing_record_sync_holds', {
+  await task.operator.recordSyncHolds({
     runId: task.runId,
     provider: task.source.slug,
-    held: plan.holds?.rows ?? [],
+    held: plan.holds?.held ?? [],
     complete: plan.holds?.complete ?? true,
     keep: catalog.unreadableIds ?? [],
     pinned: plan.holds?.pinned ?? [],

@@ -4,7 +4,7 @@ import { api, query, refusalText } from './api.js';
 import { append, clear, field, h, inOut, message, table, when } from './dom.js';
 import { modelHref } from './held.js';
 
-const PRICE_FIELDS = [
+export const PRICE_FIELDS = [
   ['Input', 'input', 'input_price_per_1m_tokens'],
   ['Output', 'output', 'output_price_per_1m_tokens'],
   ['Cache read', 'cache_read', 'cache_read_price_per_1m_tokens'],

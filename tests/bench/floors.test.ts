@@ -1,6 +1,19 @@
-import { readFile } from 'node:fs/promises';
-import { describe, expect, it } from 'vitest';
-import { addedLines, fetchPlanOf, rowSetDifference, splitFloorStatements } from '../../bench/floors.js';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  addedLines,
+  ENTRIES_EXPORT,
+  exportLines,
+  fetchPlanOf,
+  loadFloorStatements,
+  PRICE_EXPORT,
+  rowSetDifference,
+  runWriteFloor,
+  splitFloorStatements,
+} from '../../bench/floors.js';
+import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 
 describe('the write floor and its row check', () => {
   it('finds rows the floor lacks and rows it has beyond the sync, counting repeats', () => {
@@ -59,5 +72,55 @@ describe('the write floor and its row check', () => {
       ],
       openrouter: [{ url: 'http://127.0.0.1:9/openrouter/models', authorization: undefined }],
     });
+  });
+});
+
+describe('the write floor on Postgres', () => {
+  let database: TestDatabase;
+  let directory: string;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    directory = await mkdtemp(join(tmpdir(), 'floor-'));
+  });
+  afterAll(async () => {
+    await database?.drop();
+    if (directory) await rm(directory, { recursive: true, force: true });
+  });
+
+  /** Writes these CSV lines (PRICE_EXPORT's columns) through the floor; the entries too when given. */
+  async function writeFloor(prices: string[], entries?: string[]): Promise<void> {
+    await writeFile(join(directory, 'prices.csv'), `${prices.join('\n')}\n`);
+    if (entries) await writeFile(join(directory, 'entries.csv'), `${entries.join('\n')}\n`);
+    await runWriteFloor({
+      databaseUrl: database.url,
+      statements: await loadFloorStatements(process.cwd()),
+      pricesCsv: join(directory, 'prices.csv'),
+      entriesCsv: entries ? join(directory, 'entries.csv') : undefined,
+    });
+  }
+
+  it('upserts the copied rows, clears missing_since, and appends their history', async () => {
+    const added = ['p,a,active,3,15,0.3,3.75,,,{},[],200000,,api', 'p,b,variable,,,,,,,{},[],,a,api'];
+    await writeFloor(added, ['a,"{""input_cost_per_token"": 0.000003}"']);
+    expect(await exportLines(database.admin, PRICE_EXPORT)).toEqual(added);
+    await database.admin.query(`update public.model_pricing set missing_since = now() where model_id = 'a'`);
+
+    const changed = 'p,a,active,2.5,15,0.3,3.75,0.01,,{},[],200000,,api';
+    await writeFloor([changed]);
+    expect((await exportLines(database.admin, PRICE_EXPORT)).sort()).toEqual([changed, added[1]]);
+    const { rows } = await database.admin.query<{ model_id: string; kind: string; missing: boolean }>(
+      `select h.model_id, h.kind, m.missing_since is not null as missing,
+              h.old_prices ->> 'request_price' as old_request, h.new_prices ->> 'request_price' as new_request
+         from public.model_pricing_history h join public.model_pricing m using (provider, model_id)
+        order by h.id`,
+    );
+    expect(rows).toEqual([
+      { model_id: 'a', kind: 'added', missing: false, old_request: null, new_request: null },
+      { model_id: 'b', kind: 'added', missing: false, old_request: null, new_request: null },
+      { model_id: 'a', kind: 'changed', missing: false, old_request: null, new_request: '0.01' },
+    ]);
+    expect(await exportLines(database.admin, ENTRIES_EXPORT)).toEqual([
+      'a,"{""input_cost_per_token"": 0.000003}"',
+    ]);
   });
 });

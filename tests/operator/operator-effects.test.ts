@@ -49,7 +49,7 @@ describe('planOperatorEffects', () => {
       expect(result.guarded.missing.map((model) => model.modelId)).toEqual([]);
       expect(result.guarded.held).toEqual([]);
       expect(result.holds).toEqual([]);
-      expect(result.pinned.map((item) => [item.model_id, item.row.input])).toEqual([
+      expect(result.pinned.map((record) => [record.modelId, record.inputUsdPerMillionTokens])).toEqual([
         ['m/a', '100'],
         ['m/b', '3.5'],
       ]);
@@ -78,7 +78,7 @@ describe('planOperatorEffects', () => {
     const held = plan(fetched, { rolledBack });
     expect(held.guarded.apply.map((change) => change.modelId)).toEqual(['m/a']);
     expect(held.holds).toMatchObject([
-      { scope: 'model', reason: 'rolled_back', model_id: 'm/b', row: { input: '3.5' } },
+      { scope: 'model', reason: 'rolled_back', record: { modelId: 'm/b', inputUsdPerMillionTokens: '3.5' } },
     ]);
     expect(held.guarded.heldModels).toBe(1);
 
@@ -116,7 +116,9 @@ describe('planOperatorEffects', () => {
     expect(kept.guarded.held).toEqual([]);
     expect(kept.holds).toEqual([]);
     const another = plan([priceRecord('m/a', '200', '2'), ...fetched.slice(1)], { rejected });
-    expect(another.holds).toMatchObject([{ reason: 'price_swing', model_id: 'm/a', row: { input: '200' } }]);
+    expect(another.holds).toMatchObject([
+      { reason: 'price_swing', record: { modelId: 'm/a', inputUsdPerMillionTokens: '200' } },
+    ]);
     const forced = plan(fetched, { rejected }, true);
     expect(forced.guarded.apply.map((change) => change.modelId)).toEqual(['m/a']);
   });
@@ -132,7 +134,10 @@ describe('planOperatorEffects', () => {
       {},
     );
     expect(swing.holds).toMatchObject([
-      { reason: 'price_swing', model_id: 'm/a', row: { input: '100', output: '2' } },
+      {
+        reason: 'price_swing',
+        record: { modelId: 'm/a', inputUsdPerMillionTokens: '100', outputUsdPerMillionTokens: '2' },
+      },
     ]);
 
     const shrunk = plan([priceRecord('m/a', '1', '2')], { pins: ['m/c'] });
