@@ -1,9 +1,8 @@
 import { ProviderError } from '../../provider-http/provider-error.js';
 import type { ProviderHttpClient } from '../../provider-http/provider-http-client.js';
-import { PagedCatalog, parseEnvelope } from '../catalog-items.js';
-import { readPagesInOrder } from '../paged-fetch.js';
+import { fetchPagedSource } from '../paged-source.js';
 import type { CatalogSource, FetchContext } from '../provider-source.js';
-import { digestedSource, joinUrl, SourceDigest } from '../provider-source.js';
+import { digestedSource } from '../provider-source.js';
 import { isPlainNearAiPage, nearAiPageSchema } from './nearai-api.js';
 import { normalizeNearAiModel } from './normalize-nearai.js';
 
@@ -25,54 +24,41 @@ export function createNearAiSource(options: {
   pageSize?: number;
 }): CatalogSource {
   const pageSize = options.pageSize ?? NEARAI_DEFAULT_PAGE_SIZE;
-  return digestedSource('nearai', async (context: FetchContext) => {
-    const catalog = new PagedCatalog('modelId', normalizeNearAiModel, context.mayBeUnchanged === true);
-    const digest = new SourceDigest();
-    // The loop one page after another, with later pages requested ahead (readPagesInOrder):
-    // `offset` is where the pages read so far end.
+  return digestedSource('nearai', (context: FetchContext) => {
+    // `offset` is where the pages read so far end: a server that sends fewer than asked is read on.
     let offset = 0;
-    await readPagesInOrder({
-      signal: context.signal,
-      first: 0,
-      read: async (at, signal) => {
-        const url = joinUrl(options.baseUrl, 'model/list');
-        url.searchParams.set('limit', String(pageSize));
-        url.searchParams.set('offset', String(at));
-        const { json, digest: bodyDigest } = await options.http.getDigestedJson(url, {
-          signal,
-          budget: context.budget,
-        });
-        return {
-          url,
-          bodyDigest,
-          page: parseEnvelope(
-            nearAiPageSchema,
-            json,
-            { provider: 'nearai', url: url.href },
-            isPlainNearAiPage,
-          ),
-        };
+    return fetchPagedSource(
+      {
+        provider: 'nearai',
+        http: options.http,
+        first: 0,
+        baseUrl: options.baseUrl,
+        path: 'model/list',
+        query: (at) => ({ limit: pageSize, offset: at }),
+        schema: nearAiPageSchema,
+        isPlain: isPlainNearAiPage,
+        items: (page) => page.models,
+        next: (page, _at, url) => {
+          offset += page.models.length;
+          if (page.models.length === 0 || offset >= page.total)
+            return { next: null, step: pageSize, last: 0 };
+          if (offset > MAX_MODELS) {
+            throw new ProviderError(
+              `nearai: pagination from ${url.href} did not end after ${offset} models`,
+              {
+                reason: 'schema',
+                provider: 'nearai',
+                url: url.href,
+                retryable: false,
+              },
+            );
+          }
+          return { next: offset, step: pageSize, last: Math.min(page.total - 1, MAX_MODELS) };
+        },
+        idKey: 'modelId',
+        normalize: normalizeNearAiModel,
       },
-      take: ({ url, page, bodyDigest }) => {
-        context.budget?.chargeItems(page.models.length, url.href);
-        catalog.add(page.models);
-        digest.add(url, bodyDigest);
-        offset += page.models.length;
-        if (page.models.length === 0 || offset >= page.total) return { next: null, step: pageSize, last: 0 };
-        if (offset > MAX_MODELS) {
-          throw new ProviderError(`nearai: pagination from ${url.href} did not end after ${offset} models`, {
-            reason: 'schema',
-            provider: 'nearai',
-            url: url.href,
-            retryable: false,
-          });
-        }
-        return { next: offset, step: pageSize, last: Math.min(page.total - 1, MAX_MODELS) };
-      },
-    });
-    return {
-      digest: digest.finish(),
-      build: () => catalog.build(),
-    };
+      context,
+    );
   });
 }

@@ -1,0 +1,63 @@
+import type { z } from 'zod';
+import type { ProviderHttpClient } from '../provider-http/provider-http-client.js';
+import { PagedCatalog, parseEnvelope } from './catalog-items.js';
+import { readPagesInOrder, type PagePlan } from './paged-fetch.js';
+import type { PriceRecord } from './price-record.js';
+import { joinUrl, SourceDigest, type FetchContext, type FetchedSource } from './provider-source.js';
+
+/** What a paged listing says of itself: where each page is, what it holds, and what comes next. */
+export interface PagedListing<Schema extends z.ZodType> {
+  provider: string;
+  http: ProviderHttpClient;
+  /** The first page's key (an offset, a page number). */
+  first: number;
+  /** Where the pages are (joinUrl of the base URL and path), and each page's query. */
+  baseUrl: string;
+  path: string;
+  query(key: number): Record<string, number>;
+  schema: Schema;
+  /** A check that accepts only pages the schema accepts as they are (see parseEnvelope). */
+  isPlain: (payload: unknown) => payload is z.output<Schema>;
+  items(page: z.output<Schema>): readonly unknown[];
+  /** The page after this one; called in page order, after the page's items are taken. */
+  next(page: z.output<Schema>, key: number, url: URL): PagePlan;
+  idKey: string;
+  normalize: (item: unknown) => PriceRecord;
+}
+
+/**
+ * A paged listing's two-step fetch (FetchedSource): the pages read in order with later ones
+ * requested ahead (readPagesInOrder), each page's items charged to the budget and collected
+ * (PagedCatalog), its URL and body digest added to the source's digest in the order read.
+ */
+export async function fetchPagedSource<Schema extends z.ZodType>(
+  listing: PagedListing<Schema>,
+  context: FetchContext,
+): Promise<FetchedSource> {
+  const catalog = new PagedCatalog(listing.idKey, listing.normalize, context.mayBeUnchanged === true);
+  const digest = new SourceDigest();
+  await readPagesInOrder({
+    signal: context.signal,
+    first: listing.first,
+    read: async (key, signal) => {
+      const url = joinUrl(listing.baseUrl, listing.path);
+      for (const [name, value] of Object.entries(listing.query(key)))
+        url.searchParams.set(name, String(value));
+      const body = await listing.http.getDigestedJson(url, { signal, budget: context.budget });
+      const where = { provider: listing.provider, url: url.href };
+      return {
+        url,
+        page: parseEnvelope(listing.schema, body.json, where, listing.isPlain),
+        bodyDigest: body.digest,
+      };
+    },
+    take: ({ url, page, bodyDigest }, key) => {
+      const items = listing.items(page);
+      context.budget?.chargeItems(items.length, url.href);
+      catalog.add(items);
+      digest.add(url, bodyDigest);
+      return listing.next(page, key, url);
+    },
+  });
+  return { digest: digest.finish(), build: () => catalog.build() };
+}
