@@ -205,13 +205,24 @@ describe('the local servers, as a new user starts them', () => {
         await exit;
       }
     };
-    const pretty = await onTerminal(
-      {
-        PRICING_DATA_DIR: await migratedDir('pglite-tty'),
-        LOCAL_SECRETS_FILE: join(directory, 'secrets-tty.json'),
-      },
-      /local cron tick/,
-    );
+    // Both servers at once: each spends most of its time waiting for its providers' retries.
+    const [pretty, json] = await Promise.all([
+      onTerminal(
+        {
+          PRICING_DATA_DIR: await migratedDir('pglite-tty'),
+          LOCAL_SECRETS_FILE: join(directory, 'secrets-tty.json'),
+        },
+        /local cron tick/,
+      ),
+      onTerminal(
+        {
+          LOG_FORMAT: 'json',
+          PRICING_DATA_DIR: await migratedDir('pglite-tty-json'),
+          LOCAL_SECRETS_FILE: join(directory, 'secrets-tty-json.json'),
+        },
+        /"local cron tick"/,
+      ),
+    ]);
     expect(pretty).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}✅ Pricing sync scheduler started$/m);
     expect(pretty).toMatch(
       /^\d\d:\d\d:\d\d\.\d{3} ERROR ❌ Scheduled pricing sync failed run_id=\d+ status=failed .*error="the only provider failed: network ECONNREFUSED \(1\)"$/m,
@@ -220,14 +231,6 @@ describe('the local servers, as a new user starts them', () => {
       /^\d\d:\d\d:\d\d\.\d{3} INFO {2}local cron tick path=\/api\/cron\/pricing-sync status=200 /m,
     );
     expect(pretty).not.toContain('{"level"');
-    const json = await onTerminal(
-      {
-        LOG_FORMAT: 'json',
-        PRICING_DATA_DIR: await migratedDir('pglite-tty-json'),
-        LOCAL_SECRETS_FILE: join(directory, 'secrets-tty-json.json'),
-      },
-      /"local cron tick"/,
-    );
     expect(json).toMatch(/^\{"level":30,.*"msg":"✅ Pricing sync scheduler started"\}$/m);
   });
 
