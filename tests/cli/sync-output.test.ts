@@ -55,29 +55,33 @@ describe('npm run sync says each thing once, in the form the terminal wants', ()
     return dataDir;
   };
 
-  it('piped: each provider failure once, as a JSON line with its cause code; no text copy', async () => {
-    const result = await sync(
-      '--providers openrouter,nearai',
-      {
-        ...offline,
-        PRICING_DATA_DIR: await migratedDir('piped'),
-      },
-      false,
-    );
-    expect(result.code).toBe(1);
-    const failures = result.output
-      .split('\n')
-      .filter((line) => line.includes('openrouter') && line.includes('fetch failed'));
-    expect(failures).toHaveLength(1);
-    expect(JSON.parse(failures[0]!)).toMatchObject({
-      msg: 'provider failed',
-      provider: 'openrouter',
-      code: 'ECONNREFUSED',
-    });
-    expect(result.output).not.toContain('\x1b[K');
-  });
+  // The two offline cases run at once: each spends most of its time waiting for the retries.
+  it.concurrent(
+    'piped: each provider failure once, as a JSON line with its cause code; no text copy',
+    async ({ expect }) => {
+      const result = await sync(
+        '--providers openrouter,nearai',
+        {
+          ...offline,
+          PRICING_DATA_DIR: await migratedDir('piped'),
+        },
+        false,
+      );
+      expect(result.code).toBe(1);
+      const failures = result.output
+        .split('\n')
+        .filter((line) => line.includes('openrouter') && line.includes('fetch failed'));
+      expect(failures).toHaveLength(1);
+      expect(JSON.parse(failures[0]!)).toMatchObject({
+        msg: 'provider failed',
+        provider: 'openrouter',
+        code: 'ECONNREFUSED',
+      });
+      expect(result.output).not.toContain('\x1b[K');
+    },
+  );
 
-  it('on a terminal: each provider failure once, as text', async () => {
+  it.concurrent('on a terminal: each provider failure once, as text', async ({ expect }) => {
     const result = await sync(
       '--providers openrouter,nearai',
       {
