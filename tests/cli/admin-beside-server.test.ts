@@ -7,6 +7,7 @@ import { runAdminCommand } from '../../lib/cli/admin-command.js';
 import { findLocalServer } from '../../dev/local/server-file.js';
 import { actingAdmin, VIA_HEADER } from '../../lib/functions/admin-operator.js';
 import { freePort } from '../support/embedded-server.js';
+import { copyMigratedPgliteDir } from '../support/test-store.js';
 
 interface Finished {
   code: number | null;
@@ -36,6 +37,8 @@ describe('npm run admin while npm run demo holds the data', () => {
 
   beforeAll(async () => {
     directory = await mkdtemp(join(tmpdir(), 'pricing-sync-admin-'));
+    // A migrated copy of the run's PGlite template: the admin CLI is tested here, not initdb.
+    await copyMigratedPgliteDir(join(directory, 'demo-pglite'));
     env = {
       PRICING_DATA_DIR: join(directory, 'demo-pglite'),
       LOCAL_SECRETS_FILE: join(directory, 'secrets.json'),

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/embedded-server.js';
+import { copyMigratedPgliteDir } from '../support/test-store.js';
 
 interface Child {
   output: () => string;
@@ -45,6 +46,16 @@ describe('the local servers, as a new user starts them', () => {
   let directory: string;
   let occupier: Server;
   let busyPort: number;
+  /**
+   * A PGlite folder in the test directory, already migrated (a copy of the run's template): what is
+   * tested here is the server's output, and PGlite's initdb in each child took 5-8 s. A first start
+   * on an empty folder is tested by tests/cli/sync-demo.test.ts and tests/functions/local-runner.test.ts.
+   */
+  const migratedDir = async (name: string) => {
+    const dataDir = join(directory, name);
+    await copyMigratedPgliteDir(dataDir);
+    return dataDir;
+  };
 
   beforeAll(async () => {
     directory = await mkdtemp(join(tmpdir(), 'pricing-sync-first-hour-'));
@@ -66,7 +77,7 @@ describe('the local servers, as a new user starts them', () => {
     async (_name, script, variable) => {
       const child = start(script, {
         [variable]: String(busyPort),
-        PRICING_DATA_DIR: join(directory, `pglite-${variable}`),
+        PRICING_DATA_DIR: await migratedDir(`pglite-${variable}`),
         LOCAL_SECRETS_FILE: join(directory, 'secrets.json'),
         LOCAL_CRON: 'off',
       });
@@ -86,7 +97,7 @@ describe('the local servers, as a new user starts them', () => {
   it('a second npm start on the same port and folder names the first, exits 1, no stack', async () => {
     const env = {
       PORT: String(await freePort()),
-      PRICING_DATA_DIR: join(directory, 'pglite-twice'),
+      PRICING_DATA_DIR: await migratedDir('pglite-twice'),
       LOCAL_SECRETS_FILE: join(directory, 'secrets-twice.json'),
       LOCAL_CRON: 'off',
     };
@@ -194,13 +205,24 @@ describe('the local servers, as a new user starts them', () => {
         await exit;
       }
     };
-    const pretty = await onTerminal(
-      {
-        PRICING_DATA_DIR: join(directory, 'pglite-tty'),
-        LOCAL_SECRETS_FILE: join(directory, 'secrets-tty.json'),
-      },
-      /local cron tick/,
-    );
+    // Both servers at once: each spends most of its time waiting for its providers' retries.
+    const [pretty, json] = await Promise.all([
+      onTerminal(
+        {
+          PRICING_DATA_DIR: await migratedDir('pglite-tty'),
+          LOCAL_SECRETS_FILE: join(directory, 'secrets-tty.json'),
+        },
+        /local cron tick/,
+      ),
+      onTerminal(
+        {
+          LOG_FORMAT: 'json',
+          PRICING_DATA_DIR: await migratedDir('pglite-tty-json'),
+          LOCAL_SECRETS_FILE: join(directory, 'secrets-tty-json.json'),
+        },
+        /"local cron tick"/,
+      ),
+    ]);
     expect(pretty).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO {2}✅ Pricing sync scheduler started$/m);
     expect(pretty).toMatch(
       /^\d\d:\d\d:\d\d\.\d{3} ERROR ❌ Scheduled pricing sync failed run_id=\d+ status=failed .*error="the only provider failed: network ECONNREFUSED \(1\)"$/m,
@@ -209,14 +231,6 @@ describe('the local servers, as a new user starts them', () => {
       /^\d\d:\d\d:\d\d\.\d{3} INFO {2}local cron tick path=\/api\/cron\/pricing-sync status=200 /m,
     );
     expect(pretty).not.toContain('{"level"');
-    const json = await onTerminal(
-      {
-        LOG_FORMAT: 'json',
-        PRICING_DATA_DIR: join(directory, 'pglite-tty-json'),
-        LOCAL_SECRETS_FILE: join(directory, 'secrets-tty-json.json'),
-      },
-      /"local cron tick"/,
-    );
     expect(json).toMatch(/^\{"level":30,.*"msg":"✅ Pricing sync scheduler started"\}$/m);
   });
 
@@ -225,7 +239,7 @@ describe('the local servers, as a new user starts them', () => {
     const nowhere = `http://127.0.0.1:${closedPort}`;
     const child = start('scripts/start.ts', {
       PORT: String(await freePort()),
-      PRICING_DATA_DIR: join(directory, 'pglite-offline'),
+      PRICING_DATA_DIR: await migratedDir('pglite-offline'),
       LOCAL_SECRETS_FILE: join(directory, 'secrets-offline.json'),
       LOCAL_CRON_FIRST_DELAY_SECONDS: '0',
       PRICING_SYNC_PROVIDERS: 'openrouter,nearai,featherless',

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/embedded-server.js';
+import { copyMigratedPgliteDir } from '../support/test-store.js';
 
 const execute = promisify(execFile);
 
@@ -46,9 +47,13 @@ describe("npm run sync -- --demo: the demo's data, from the demo's replay", () =
     expect(result.code).toBe(0);
   });
 
+  // The first case starts on an empty folder, as a new user does; the others start from a migrated
+  // copy of the run's template (PGlite's initdb is 5-8 s of each child).
   it('a dry run lists the models it would change, not only counts', async () => {
+    const dryDir = join(directory, 'demo-pglite-dry');
+    await copyMigratedPgliteDir(dryDir);
     const result = await sync(['--demo', '--providers', 'nearai', '--dry-run'], {
-      PRICING_DATA_DIR: join(directory, 'demo-pglite-dry'),
+      PRICING_DATA_DIR: dryDir,
       REPLAY_CATALOG_SIZE: '3',
     });
     expect(result.code, result.stderr).toBe(0);
@@ -60,6 +65,7 @@ describe("npm run sync -- --demo: the demo's data, from the demo's replay", () =
 
   it('with npm run demo running: runs the sync through it, and the lock message names it', async () => {
     const dataDir = join(directory, 'running-demo-pglite');
+    await copyMigratedPgliteDir(dataDir);
     const env = {
       PRICING_DATA_DIR: dataDir,
       LOCAL_SECRETS_FILE: join(directory, 'secrets.json'),

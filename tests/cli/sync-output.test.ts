@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/embedded-server.js';
+import { copyMigratedPgliteDir } from '../support/test-store.js';
 
 const execute = promisify(execFile);
 /** The terminal's erase-line sequence, which the live progress line redraws with. */
@@ -47,35 +48,45 @@ describe('npm run sync says each thing once, in the form the terminal wants', ()
   afterAll(async () => {
     await rm(directory, { recursive: true, force: true });
   });
+  /** An already migrated PGlite folder: the output is tested here, not PGlite's initdb (5-8 s a child). */
+  const migratedDir = async (name: string) => {
+    const dataDir = join(directory, name);
+    await copyMigratedPgliteDir(dataDir);
+    return dataDir;
+  };
 
-  it('piped: each provider failure once, as a JSON line with its cause code; no text copy', async () => {
+  // The two offline cases run at once: each spends most of its time waiting for the retries.
+  it.concurrent(
+    'piped: each provider failure once, as a JSON line with its cause code; no text copy',
+    async ({ expect }) => {
+      const result = await sync(
+        '--providers openrouter,nearai',
+        {
+          ...offline,
+          PRICING_DATA_DIR: await migratedDir('piped'),
+        },
+        false,
+      );
+      expect(result.code).toBe(1);
+      const failures = result.output
+        .split('\n')
+        .filter((line) => line.includes('openrouter') && line.includes('fetch failed'));
+      expect(failures).toHaveLength(1);
+      expect(JSON.parse(failures[0]!)).toMatchObject({
+        msg: 'provider failed',
+        provider: 'openrouter',
+        code: 'ECONNREFUSED',
+      });
+      expect(result.output).not.toContain('\x1b[K');
+    },
+  );
+
+  it.concurrent('on a terminal: each provider failure once, as text', async ({ expect }) => {
     const result = await sync(
       '--providers openrouter,nearai',
       {
         ...offline,
-        PRICING_DATA_DIR: join(directory, 'piped'),
-      },
-      false,
-    );
-    expect(result.code).toBe(1);
-    const failures = result.output
-      .split('\n')
-      .filter((line) => line.includes('openrouter') && line.includes('fetch failed'));
-    expect(failures).toHaveLength(1);
-    expect(JSON.parse(failures[0]!)).toMatchObject({
-      msg: 'provider failed',
-      provider: 'openrouter',
-      code: 'ECONNREFUSED',
-    });
-    expect(result.output).not.toContain('\x1b[K');
-  });
-
-  it('on a terminal: each provider failure once, as text', async () => {
-    const result = await sync(
-      '--providers openrouter,nearai',
-      {
-        ...offline,
-        PRICING_DATA_DIR: join(directory, 'terminal'),
+        PRICING_DATA_DIR: await migratedDir('terminal'),
       },
       true,
     );
@@ -90,7 +101,7 @@ describe('npm run sync says each thing once, in the form the terminal wants', ()
   });
 
   it('on a terminal: shows each provider fetching, then applying its items; piped: no progress', async () => {
-    const env = { PRICING_DATA_DIR: join(directory, 'progress'), REPLAY_CATALOG_SIZE: '1000' };
+    const env = { PRICING_DATA_DIR: await migratedDir('progress'), REPLAY_CATALOG_SIZE: '1000' };
     const live = await sync('--demo --providers openrouter,litellm', env, true);
     expect(live.code).toBe(0);
     expect(live.output).toMatch(/openrouter fetching \(\d+ s\)/);

@@ -8,6 +8,7 @@ import { createLogger } from '../../lib/logging/logger.js';
 import { startLocalRunner, type LocalRunner } from '../../dev/local/local-runner.js';
 import { PUBLIC_DIR } from '../../dev/local/static-files.js';
 import { ADMIN_KEY } from '../support/function-harness.js';
+import { copyMigratedPgliteDir } from '../support/test-store.js';
 
 /** What the first view of the console requests: its page, and every file that page loads. */
 async function firstViewFiles(): Promise<string[]> {
@@ -77,6 +78,8 @@ describe('the local runner serves public/ with vercel.json headers', () => {
   let runner: LocalRunner;
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'pricing-sync-console-'));
+    // A migrated copy of the run's PGlite template: static files are tested here, not initdb.
+    await copyMigratedPgliteDir(join(dataDir, 'db'));
     runner = await startLocalRunner({
       env: { PRICING_DATA_DIR: join(dataDir, 'db'), ADMIN_API_KEY: ADMIN_KEY, LOCAL_CRON: 'off' },
       port: 0,

@@ -53,12 +53,27 @@ interface Server {
   open(): Promise<{ session: SqlSession; close(): Promise<void> }>;
 }
 
+/**
+ * An empty PGlite database with Supabase's roles, made once and dumped: each test loads the dump
+ * (under a second) instead of running PGlite's initdb again (5-8 s of one core).
+ */
+let emptyPgliteImage: Promise<File | Blob> | undefined;
+function emptyPglite(): Promise<File | Blob> {
+  emptyPgliteImage ??= (async () => {
+    const database = await PGlite.create();
+    await sessionOf(database).exec(SUPABASE_DEFAULT_PRIVILEGES);
+    const image = await database.dumpDataDir('none');
+    await database.close();
+    return image;
+  })();
+  return emptyPgliteImage;
+}
+
 const pgliteServer: Server = {
   label: 'PGlite',
   async open() {
-    const database = await PGlite.create();
+    const database = await PGlite.create({ loadDataDir: await emptyPglite() });
     const session = sessionOf(database);
-    await session.exec(SUPABASE_DEFAULT_PRIVILEGES);
     return { session, close: () => database.close() };
   },
 };

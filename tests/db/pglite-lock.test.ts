@@ -5,9 +5,22 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { priceRecord } from '../support/store-fixtures.js';
-import { applyRecords, holdLease, pgliteStore, pgliteTransport } from '../support/test-store.js';
+import {
+  applyRecords,
+  copyMigratedPgliteDir,
+  holdLease,
+  pgliteStore,
+  pgliteTransport,
+} from '../support/test-store.js';
 
 const run = promisify(execFile);
+
+/** A data dir that is a migrated copy of the run's template: the lock is tested here, not PGlite's initdb. */
+async function migratedDataDir(directory: string): Promise<string> {
+  const dataDir = join(directory, 'pglite');
+  await copyMigratedPgliteDir(dataDir);
+  return dataDir;
+}
 
 const OPEN_IN_CHILD = `
 import { PgliteAdapter } from './lib/db/pglite-adapter.ts';
@@ -30,7 +43,7 @@ describe('the PGlite data dir lock', () => {
   });
 
   it('refuses a second process, saying who holds the dir, and leaves the data intact', async () => {
-    const dataDir = join(directory, 'pglite');
+    const dataDir = await migratedDataDir(directory);
     const store = await pgliteStore(dataDir);
     const runId = await holdLease(store, { triggeredBy: 't', providers: [], leaseSeconds: 30 });
     await applyRecords(store, runId, [priceRecord('m/1', '0.15', '0.55')], {
@@ -66,7 +79,7 @@ describe('the PGlite data dir lock', () => {
 describe('the PGlite data dir lock, when its holder looks stale', () => {
   it('never takes over a lock whose holder is alive on this host, however long since it was refreshed', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'pricing-sync-lock-stale-'));
-    const dataDir = join(directory, 'pglite');
+    const dataDir = await migratedDataDir(directory);
     const holder = await pgliteTransport(dataDir);
     // What a second process sees while a 200,000-model apply blocks the holder's event loop for
     // 30-40 s: a lock not refreshed for longer than the 15 s staleness.
@@ -85,7 +98,7 @@ describe('the PGlite data dir lock, when its holder looks stale', () => {
 
   it('fails a call made after the lock was lost instead of reporting it as saved', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'pricing-sync-lock-lost-'));
-    const dataDir = join(directory, 'pglite');
+    const dataDir = await migratedDataDir(directory);
     const store = await pgliteStore(dataDir);
     await expect(store.ping()).resolves.toBeUndefined();
     // Another process took the dir over: its owner file replaces ours.
@@ -104,7 +117,7 @@ describe('the PGlite data dir lock, when its holder looks stale', () => {
 describe('npm run sync while npm start holds the PGlite data dir', () => {
   it('exits 1 and says who holds it and what to do instead', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'pricing-sync-lock-cli-'));
-    const dataDir = join(directory, 'pglite');
+    const dataDir = await migratedDataDir(directory);
     const holder = await pgliteTransport(dataDir);
     const { runSyncCommand } = await import('../../dev/cli/sync-command.js');
     const errors: string[] = [];

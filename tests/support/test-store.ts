@@ -1,8 +1,8 @@
-import { rmSync } from 'node:fs';
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
+import { inject } from 'vitest';
 import { PgliteAdapter } from '../../lib/db/pglite-adapter.js';
 import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
 import { PricingStore } from '../../lib/db/pricing-store.js';
@@ -20,8 +20,8 @@ export { applyProvider, applyRecords } from './apply-records.js';
  * The one place tests get a store. Three kinds, as production has: `postgres` (node-postgres on the
  * embedded server), `pglite` (in-process, a fresh data folder) and `supabase` (supabase-js through
  * the PostgREST emulator onto the embedded server). Test files never build adapters themselves.
- * A fresh store is a copy of a migrated template: the server's (`global-postgres.ts`) or, for
- * PGlite, a data folder migrated once per test file.
+ * A fresh store is a copy of a migrated template made once per run by the global setup
+ * (`global-postgres.ts`): a database on the server, or a PGlite data folder.
  */
 export type TestStoreKind = 'postgres' | 'pglite' | 'supabase';
 export const TEST_STORE_KINDS: readonly TestStoreKind[] = ['postgres', 'pglite', 'supabase'];
@@ -101,23 +101,18 @@ export async function pgliteStore(dataDir: string): Promise<PricingStore> {
   return new PricingStore(await pgliteTransport(dataDir));
 }
 
-let pgliteTemplate: Promise<string> | undefined;
-
-/** A PGlite data folder migrated once per test file; each fresh PGlite store starts as a copy of it. */
-function migratedPgliteTemplate(): Promise<string> {
-  pgliteTemplate ??= (async () => {
-    const folder = await mkdtemp(join(tmpdir(), 'pricing-sync-pglite-template-'));
-    process.once('exit', () => rmSync(folder, { recursive: true, force: true }));
-    const dataDir = join(folder, 'db');
-    await (await pgliteTransport(dataDir)).close();
-    return dataDir;
-  })();
-  return pgliteTemplate;
+/**
+ * Copies the migrated PGlite data folder of the global setup (`global-postgres.ts`) to `dataDir`,
+ * for a store or a child process (`PRICING_DATA_DIR`) that should start from a migrated database
+ * instead of paying PGlite's initdb. A test about a first start on an empty folder does not use it.
+ */
+export async function copyMigratedPgliteDir(dataDir: string): Promise<void> {
+  await cp(inject('pgliteTemplate'), dataDir, { recursive: true });
 }
 
 async function openPglite(options: TestStoreOptions): Promise<TestStore> {
   const folder = options.dataDir ? null : await mkdtemp(join(tmpdir(), 'pricing-sync-pglite-'));
-  if (folder) await cp(await migratedPgliteTemplate(), join(folder, 'db'), { recursive: true });
+  if (folder) await copyMigratedPgliteDir(join(folder, 'db'));
   const transport = await pgliteTransport(options.dataDir ?? join(folder!, 'db'));
   const inspect = transport.session();
   return {
