@@ -184,7 +184,7 @@ function progressPrinters(): Pick<SyncRequest, 'onProviderProgress' | 'onProvide
   const at = () => {
     const memory = process.memoryUsage();
     const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
-    return `${(performance.now() / 1000).toFixed(3)} s (rss ${mb(memory.rss)} MB, heap ${mb(memory.heapUsed)} MB, external ${mb(memory.external + memory.arrayBuffers)} MB)`;
+    return `${(performance.now() / 1000).toFixed(3)} s (rss ${mb(memory.rss)} MB, heap ${mb(memory.heapUsed)} MB, external ${mb(memory.external)} MB, of it array buffers ${mb(memory.arrayBuffers)} MB)`;
   };
   return {
     onProviderProgress(event) {
