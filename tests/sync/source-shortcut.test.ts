@@ -15,6 +15,55 @@ const MODELS: [string, string, string][] = [
   ['acme/model-3', '0.00000045', '0.0000018'],
 ];
 
+/** Options of one test sync. */
+interface SyncOptions {
+  force?: boolean;
+  dryRun?: boolean;
+  settings?: Partial<SyncSettings>;
+}
+
+/**
+ * One sync of the harness's providers, each source wrapped to record in `built` every time its
+ * fetched bytes are normalized; the named provider's result.
+ */
+async function syncCounting(
+  harness: SyncHarness,
+  store: PricingStore,
+  built: string[],
+  provider: string,
+  options: SyncOptions = {},
+): Promise<ProviderResult> {
+  const counting = (source: ProviderSource): ProviderSource => ({
+    ...source,
+    async fetchSource(context) {
+      const fetched = await source.fetchSource!(context);
+      return { digest: fetched.digest, build: () => (built.push(source.slug), fetched.build()) };
+    },
+  });
+  const outcome = await runSync(
+    {
+      store,
+      sources: createProviderSources(harness.env).map(counting),
+      settings: {
+        leaseSeconds: 60,
+        deadlineSeconds: 30,
+        maxShrink: 0.5,
+        maxPriceRatio: '10',
+        ...options.settings,
+      },
+      logger: createLogger({ level: 'silent' }),
+    },
+    {
+      trigger: 'manual',
+      triggeredBy: 'test',
+      dryRun: options.dryRun ?? false,
+      force: options.force ?? false,
+    },
+  );
+  if (outcome.kind !== 'finished') throw new Error('the test sync was refused the lease');
+  return outcome.report.providers[provider] as ProviderResult;
+}
+
 /**
  * The source shortcut (lib/sync/catalog-fingerprint.ts): a provider that sends the very bytes last
  * applied, under the same build and price cap, is not normalized again. What a user sees: the
@@ -27,39 +76,7 @@ describe('the source shortcut', () => {
   /** Providers whose fetched bytes were normalized, one entry per normalization. */
   let built: string[] = [];
 
-  const counting = (source: ProviderSource): ProviderSource => ({
-    ...source,
-    async fetchSource(context) {
-      const fetched = await source.fetchSource!(context);
-      return { digest: fetched.digest, build: () => (built.push(source.slug), fetched.build()) };
-    },
-  });
-  const sync = async (
-    options: { force?: boolean; dryRun?: boolean; settings?: Partial<SyncSettings> } = {},
-  ) => {
-    const outcome = await runSync(
-      {
-        store,
-        sources: createProviderSources(harness.env).map(counting),
-        settings: {
-          leaseSeconds: 60,
-          deadlineSeconds: 30,
-          maxShrink: 0.5,
-          maxPriceRatio: '10',
-          ...options.settings,
-        },
-        logger: createLogger({ level: 'silent' }),
-      },
-      {
-        trigger: 'manual',
-        triggeredBy: 'test',
-        dryRun: options.dryRun ?? false,
-        force: options.force ?? false,
-      },
-    );
-    if (outcome.kind !== 'finished') throw new Error('the test sync was refused the lease');
-    return outcome.report.providers.openrouter as ProviderResult;
-  };
+  const sync = (options: SyncOptions = {}) => syncCounting(harness, store, built, 'openrouter', options);
   const prices = () => tableHash(harness.database.admin, 'model_pricing');
   const storedFingerprint = async () =>
     (
@@ -166,25 +183,7 @@ describe('the source shortcut on a paged listing (NEAR AI, pages kept as parsed 
   });
 
   it('skips normalizing the same pages, reporting the counts of the catalog they gave', async () => {
-    const sync = async () => {
-      const outcome = await runSync(
-        {
-          store,
-          sources: createProviderSources(harness.env).map((source) => ({
-            ...source,
-            async fetchSource(context) {
-              const fetched = await source.fetchSource!(context);
-              return { digest: fetched.digest, build: () => (built.push(source.slug), fetched.build()) };
-            },
-          })),
-          settings: { leaseSeconds: 60, deadlineSeconds: 30, maxShrink: 0.5, maxPriceRatio: '10' },
-          logger: createLogger({ level: 'silent' }),
-        },
-        { trigger: 'manual', triggeredBy: 'test', dryRun: false, force: false },
-      );
-      if (outcome.kind !== 'finished') throw new Error('refused');
-      return outcome.report.providers.nearai as ProviderResult;
-    };
+    const sync = () => syncCounting(harness, store, built, 'nearai');
     const first = await sync();
     expect(first.counts.added).toBeGreaterThan(0);
     const second = await sync();
