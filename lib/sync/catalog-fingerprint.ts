@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { PriceRecord } from '../providers/price-record.js';
+import type { NormalizedCatalog } from '../providers/price-record.js';
+import { fetchedCounts } from './plan-provider.js';
 
 /**
  * What a provider row's `catalog_hash` holds: the hash of the catalog last applied (catalog-hash.ts)
@@ -43,22 +44,10 @@ export function sourceKey(digest: string, identity: SourceIdentity): string {
 }
 
 /** The source part of a catalog built from bytes of key `key`, or null when an item was skipped. */
-export function sourcePartOf(
-  key: string | null,
-  catalog: {
-    records: readonly PriceRecord[];
-    invalid: readonly unknown[];
-    unreadableIds?: readonly string[];
-  },
-): SourcePart | null {
+export function sourcePartOf(key: string | null, catalog: NormalizedCatalog): SourcePart | null {
   if (key === null || catalog.invalid.length > 0 || (catalog.unreadableIds?.length ?? 0) > 0) return null;
-  let unpriced = 0;
-  let variable = 0;
-  for (const record of catalog.records) {
-    if (record.state === 'unpriced') unpriced += 1;
-    else if (record.state === 'variable') variable += 1;
-  }
-  return { key, fetched: catalog.records.length, unpriced, variable };
+  const { fetched, unpriced, variable } = fetchedCounts(catalog);
+  return { key, fetched, unpriced, variable };
 }
 
 export function formatFingerprint({ catalogHash, source }: CatalogFingerprint): string {

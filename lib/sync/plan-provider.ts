@@ -165,8 +165,8 @@ function countChanges(counts: OutcomeCounts, diff: CatalogDiff, guarded: Guarded
   counts.missing = guarded.missing.length;
 }
 
-/** The counts known from the catalog alone. */
-function fetchedCounts(catalog: NormalizedCatalog): OutcomeCounts {
+/** The counts known from the catalog alone: its models, skipped items, unpriced and variable ones. */
+export function fetchedCounts(catalog: NormalizedCatalog): OutcomeCounts {
   const counts = emptyCounts();
   counts.fetched = catalog.records.length;
   counts.invalid = catalog.invalid.length;

@@ -414,7 +414,7 @@ async function fetchCatalog(task: ProviderTask, last: CatalogFingerprint | null)
   return inSpan('pricing_sync.fetch', { provider: source.slug }, async (span) => {
     const context = {
       signal: deadline.signal,
-      mayBeUnchanged: !request.force && last?.source !== null && last?.source !== undefined,
+      mayBeUnchanged: !request.force && Boolean(last?.source),
       budget: new FetchBudget(
         source.slug,
         deps.settings.providerMaxBytes ?? DEFAULTS.providerMaxBytes,
