@@ -53,6 +53,8 @@ export interface Config {
   providerMaxBytes: number;
   /** Most catalog items one provider may send in one run, all pages together. */
   providerMaxItems: number;
+  /** Over this many MB of heap, the sync collects garbage between providers; 0 never. */
+  gcAboveMb: number;
   cronSecret: string | null;
   /** Admin keys by name; `ADMIN_API_KEY` is named `admin`. */
   adminKeys: { name: string; key: string }[];
@@ -100,6 +102,8 @@ export const DEFAULTS = {
   // Room for a 200,000-item page and a 250,000-model run; far below what 10,000 pages of 64 MiB are.
   providerMaxBytes: 256 * 1024 * 1024,
   providerMaxItems: 500_000,
+  // Over this much heap between providers, the sync collects garbage (lib/sync/heap-relief.ts).
+  gcAboveMb: 128,
 } as const;
 
 const booleanSetting = z
@@ -115,6 +119,13 @@ const positiveInteger = z
   .regex(/^\d+$/, 'must be a positive whole number')
   .transform(Number)
   .refine((value) => value > 0 && Number.isSafeInteger(value), 'must be a positive whole number');
+
+const wholeNumber = z
+  .string()
+  .trim()
+  .regex(/^\d+$/, 'must be a whole number (0 or more)')
+  .transform(Number)
+  .refine((value) => Number.isSafeInteger(value), 'must be a whole number (0 or more)');
 
 const fraction = z
   .string()
@@ -317,6 +328,7 @@ function readSyncLimits(env: Record<string, string | undefined>, disabling: Disa
     providerMaxBytes: integer('PRICING_PROVIDER_MAX_BYTES', DEFAULTS.providerMaxBytes),
     providerMaxItems: integer('PRICING_PROVIDER_MAX_ITEMS', DEFAULTS.providerMaxItems),
     buildId: buildIdOf(env),
+    gcAboveMb: read(env, 'PRICING_SYNC_GC_ABOVE_MB', wholeNumber, DEFAULTS.gcAboveMb, errors),
   };
 }
 

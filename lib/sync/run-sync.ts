@@ -37,6 +37,7 @@ import { runStatusOf } from './run-status.js';
 import { emptyCounts, type OutcomeCounts, type ProviderResult, type RunReport } from './sync-result.js';
 import { OperatorStore, type OperatorState } from '../db/operator-store.js';
 import { settle, unwrap, type Settled } from './settled.js';
+import { heapRelief, type HeapRelief } from './heap-relief.js';
 import type { StoredModel } from '../domain/stored-model.js';
 
 export interface SyncSettings extends GuardrailSettings {
@@ -54,6 +55,11 @@ export interface SyncSettings extends GuardrailSettings {
    * applied by another build are normalized again (catalog-fingerprint.ts). Default: the version.
    */
   buildId?: string;
+  /**
+   * `PRICING_SYNC_GC_ABOVE_MB`: over this much heap between providers, a full garbage collection
+   * (heap-relief.ts); 0 never. Default 128.
+   */
+  gcAboveMb?: number;
 }
 
 export interface SyncDependencies {
@@ -220,6 +226,7 @@ async function syncProviders(
   const operator = new OperatorStore(run.deps.store);
   // Applies go one at a time: each is one transaction holding the lease row.
   const applyInTurn = oneAtATime();
+  const heap = heapRelief((run.deps.settings.gcAboveMb ?? DEFAULTS.gcAboveMb) * 2 ** 20);
   const finished: ProviderResult[] = [];
   try {
     await Promise.all(
@@ -233,8 +240,11 @@ async function syncProviders(
           operator,
           deadline,
           applyInTurn,
+          heap,
         });
         finished.push(result);
+        // Its catalog and plan are dead now.
+        heap.relieve();
         run.request.onProviderDone?.(result);
       }),
     );
@@ -252,6 +262,8 @@ interface ProviderTask extends LeasedRun {
   operator: OperatorStore;
   deadline: RunDeadline;
   applyInTurn: <T>(work: () => Promise<T>) => Promise<T>;
+  /** Collects garbage between providers when the heap is large (heap-relief.ts). */
+  heap: HeapRelief;
 }
 
 /** Fetches one provider, then (in its turn) plans and applies it; never throws. */
@@ -313,6 +325,8 @@ async function fetchAndApply(task: ProviderTask): Promise<ProviderResult> {
   );
   const items = catalog.records.length + catalog.invalid.length;
   request.onProviderProgress?.({ provider: source.slug, phase: 'fetched', items });
+  // The pages' text and parsed items are dead once normalized.
+  task.heap.relieve();
   const prepared = prepare(task, fetched, last);
   try {
     return await applyPrepared(task, prepared, items);
@@ -529,6 +543,8 @@ async function commitPlan(
     write.storesHash && prepared.decision.hash === null
       ? await hashWhileCommitting(task, prepared.hashLater)
       : null;
+  // Also while Postgres commits: the staging's rows are dead.
+  task.heap.relieve();
   const committed = await unwrap(committing);
   // The provider is committed: failing to store its hash costs the next run a full diff, never
   // this run's result.
