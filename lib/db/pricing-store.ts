@@ -1,4 +1,4 @@
-import { basePricesAs, type PriceRecord, type ProviderSlug } from '../providers/price-record.js';
+import { BASE_PRICES, perBasePrice, type PriceRecord, type ProviderSlug } from '../providers/price-record.js';
 import type { StoredModel } from '../domain/stored-model.js';
 import type { FinishedRunStatus, RunTrigger } from '../domain/run-types.js';
 import type {
@@ -317,15 +317,30 @@ function emptyEntries(): Record<string, Record<string, unknown>> {
   return Object.create(null) as Record<string, Record<string, unknown>>;
 }
 
+/** A row's layout, spread first into each row so that V8 clones it (see catalog-items' EMPTY_RECORD). */
+const EMPTY_ROW: ModelRow = {
+  model_id: '',
+  state: 'unpriced',
+  ...perBasePrice('row', () => null),
+  extra: {},
+  tiers: [],
+  context_length: null,
+  alias_of: null,
+};
+const ROW_PRICES = BASE_PRICES.map((price) => [price.row, price.field] as const);
+
 /** A record as pricing_commit_provider reads it: the one place that row is written. */
 export function toModelRow(record: PriceRecord): ModelRow {
-  return {
+  const row: ModelRow = {
+    ...EMPTY_ROW,
     model_id: record.modelId,
     state: record.state,
-    ...basePricesAs('row', record),
     extra: record.extraPrices,
     tiers: record.tiers,
     context_length: record.contextLength,
     alias_of: record.aliasOf,
   };
+  // A loop over the declaration, not a spread of basePricesAs: a row per record at every apply.
+  for (const [key, field] of ROW_PRICES) row[key] = record[field];
+  return row;
 }

@@ -452,18 +452,34 @@ const MODEL_ROW: readonly Column[] = [
   'text or null',
 ];
 
+/** A stored model's layout, spread first so that V8 clones it (see catalog-items' EMPTY_RECORD). */
+const EMPTY_STORED_MODEL: StoredModel = {
+  modelId: '',
+  state: 'active',
+  ...perBasePrice('field', () => null),
+  extraPrices: {},
+  tiers: [],
+  contextLength: null,
+  aliasOf: null,
+};
+const BASE_PRICE_FIELDS = BASE_PRICES.map((price) => price.field);
+
 /** One row of pricing_read_models, decoded: the one place that order is read. */
 export function storedModelOf(value: unknown, index: number): StoredModel {
   const row = checkedRow(value, MODEL_ROW, () => String(index));
-  return {
+  const model: StoredModel = {
+    ...EMPTY_STORED_MODEL,
     modelId: row[0] as string,
     state: row[1] as ModelState,
-    ...basePricesAt(row),
     extraPrices: row[AFTER] as Record<string, string>,
     tiers: row[AFTER + 1] as PricingTier[],
     contextLength: row[AFTER + 2] as number | null,
     aliasOf: row[AFTER + 3] as string | null,
   };
+  // Every stored model of a provider is read for its diff: a loop, not a spread of basePricesAt.
+  for (let at = 0; at < BASE_PRICE_FIELDS.length; at += 1)
+    model[BASE_PRICE_FIELDS[at]!] = row[2 + at] as string | null;
+  return model;
 }
 
 /** A provider's active price, for the LiteLLM map. */
