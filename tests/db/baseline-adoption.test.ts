@@ -10,7 +10,7 @@ import { sessionOf } from '../../lib/db/pglite-adapter.js';
 import type { SqlSession } from '../../lib/db/rpc-transport.js';
 import { SUPABASE_DEFAULT_PRIVILEGES } from '../../lib/db/supabase-roles.js';
 import { snapshotSchema, type SchemaEntry } from '../../lib/db/schema-snapshot.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { createTestDatabase, serverUrl, type TestDatabase } from '../support/test-database.js';
 
 /** The 19 migrations as they landed before the squash, kept compressed only to test adoption. */
 async function legacyMigrations(): Promise<Migration[]> {
@@ -47,10 +47,29 @@ async function recordedNames(session: SqlSession): Promise<string[]> {
   return rows.map((row) => row.name);
 }
 
+interface Opened {
+  session: SqlSession;
+  close(): Promise<void>;
+}
+
 interface Server {
   label: string;
   /** A fresh, empty database with Supabase's roles and default privileges. */
-  open(): Promise<{ session: SqlSession; close(): Promise<void> }>;
+  open(): Promise<Opened>;
+  /**
+   * A fresh database as a deployment left it before the squash: the 19 legacy migrations and
+   * SOME_DATA. Each is a copy of one image made once (the 19 migrations take seconds on each adapter).
+   */
+  openLegacy(): Promise<Opened>;
+}
+
+let legacyFiles: Promise<Migration[]> | undefined;
+const legacyOnce = () => (legacyFiles ??= legacyMigrations());
+
+/** Migrates a fresh database of `server` with the legacy migrations and adds SOME_DATA. */
+async function migrateLegacy(database: Opened): Promise<void> {
+  await migrate(database.session, await legacyOnce());
+  await database.session.exec(SOME_DATA);
 }
 
 /**
@@ -69,37 +88,77 @@ function emptyPglite(): Promise<File | Blob> {
   return emptyPgliteImage;
 }
 
+async function openPgliteImage(image: File | Blob): Promise<Opened> {
+  const database = await PGlite.create({ loadDataDir: image });
+  return { session: sessionOf(database), close: () => database.close() };
+}
+
+let legacyPgliteImage: Promise<File | Blob> | undefined;
 const pgliteServer: Server = {
   label: 'PGlite',
   async open() {
-    const database = await PGlite.create({ loadDataDir: await emptyPglite() });
-    const session = sessionOf(database);
-    return { session, close: () => database.close() };
+    return openPgliteImage(await emptyPglite());
+  },
+  async openLegacy() {
+    legacyPgliteImage ??= (async () => {
+      const database = await PGlite.create({ loadDataDir: await emptyPglite() });
+      await migrateLegacy({ session: sessionOf(database), close: () => database.close() });
+      const image = await database.dumpDataDir('none');
+      await database.close();
+      return image;
+    })();
+    return openPgliteImage(await legacyPgliteImage);
   },
 };
 
 const databases: TestDatabase[] = [];
 const clients: pg.Client[] = [];
+
+function sessionOfClient(client: pg.Client): SqlSession {
+  return {
+    exec: async (sql) => void (await client.query(sql)),
+    query: async <Row>(sql: string, params: unknown[] = []) =>
+      (await client.query(sql, params)).rows as Row[],
+  };
+}
+
+async function openPostgres(template?: string): Promise<Opened> {
+  const database = await createTestDatabase({ migrate: false, template });
+  databases.push(database);
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  clients.push(client);
+  return { session: sessionOfClient(client), close: async () => undefined }; // ended after all tests, even a failed one
+}
+
+/** The legacy image on the server: a database nothing stays connected to, copied as a template. */
+let legacyTemplate: Promise<string> | undefined;
 const postgresServer: Server = {
   label: 'Postgres',
-  async open() {
-    const database = await createTestDatabase({ migrate: false });
-    databases.push(database);
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    clients.push(client);
-    const session: SqlSession = {
-      exec: async (sql) => void (await client.query(sql)),
-      query: async <Row>(sql: string, params: unknown[] = []) =>
-        (await client.query(sql, params)).rows as Row[],
-    };
-    return { session, close: async () => undefined }; // ended after all tests, even a failed one
+  open: () => openPostgres(),
+  async openLegacy() {
+    legacyTemplate ??= (async () => {
+      const database = await createTestDatabase({ migrate: false });
+      await migrateLegacy({ session: sessionOfClient(database.admin), close: async () => undefined });
+      await database.admin.end();
+      databases.push({ ...database, drop: () => dropDatabase(database.name) });
+      return database.name;
+    })();
+    return openPostgres(await legacyTemplate);
   },
 };
 
+async function dropDatabase(name: string): Promise<void> {
+  const root = new pg.Client({ connectionString: serverUrl() });
+  await root.connect();
+  await root.query(`drop database if exists ${name} with (force)`);
+  await root.end();
+}
+
 afterAll(async () => {
   await Promise.all(clients.map((client) => client.end()));
-  await Promise.all(databases.map((database) => database.drop()));
+  // The copies first: a template is dropped last.
+  for (const database of databases.reverse()) await database.drop();
 });
 
 describe.each([pgliteServer, postgresServer])(
@@ -109,7 +168,7 @@ describe.each([pgliteServer, postgresServer])(
     let baseline: Migration[];
     let fresh: SchemaEntry[];
     beforeAll(async () => {
-      legacy = await legacyMigrations();
+      legacy = await legacyOnce();
       baseline = await readMigrations();
       const database = await server.open();
       await migrate(database.session, baseline);
@@ -118,9 +177,7 @@ describe.each([pgliteServer, postgresServer])(
     });
 
     it('keeps every row and leaves the same schema as a fresh baseline, every function body included', async () => {
-      const database = await server.open();
-      await migrate(database.session, legacy);
-      await database.session.exec(SOME_DATA);
+      const database = await server.openLegacy();
       const before = await rowsOf(database.session);
       const legacySchema = await snapshotSchema(database.session);
       expect(legacySchema.map((entry) => entry.key)).toContain(
@@ -164,9 +221,8 @@ describe.each([pgliteServer, postgresServer])(
         /function public\.pricing_extra\(\) exists but the baseline does not create it/,
       ],
     ])('refuses a database with %s, naming it, and changes nothing', async (_what, tamper, message) => {
-      const database = await server.open();
-      await migrate(database.session, legacy);
-      await database.session.exec(`${SOME_DATA}; ${tamper}`);
+      const database = await server.openLegacy();
+      await database.session.exec(tamper);
       const before = await snapshotSchema(database.session);
       const rows = await rowsOf(database.session);
 
