@@ -11,6 +11,7 @@ import type { SqlSession } from '../../lib/db/rpc-transport.js';
 import { SUPABASE_DEFAULT_PRIVILEGES } from '../../lib/db/supabase-roles.js';
 import { snapshotSchema, type SchemaEntry } from '../../lib/db/schema-snapshot.js';
 import { createTestDatabase, serverUrl, type TestDatabase } from '../support/test-database.js';
+import { pgliteEngine } from '../support/test-store.js';
 
 /** The 19 migrations as they landed before the squash, kept compressed only to test adoption. */
 async function legacyMigrations(): Promise<Migration[]> {
@@ -79,7 +80,7 @@ async function migrateLegacy(database: Opened): Promise<void> {
 let emptyPgliteImage: Promise<File | Blob> | undefined;
 function emptyPglite(): Promise<File | Blob> {
   emptyPgliteImage ??= (async () => {
-    const database = await PGlite.create();
+    const database = await PGlite.create({ ...(await pgliteEngine()) });
     await sessionOf(database).exec(SUPABASE_DEFAULT_PRIVILEGES);
     const image = await database.dumpDataDir('none');
     await database.close();
@@ -89,7 +90,7 @@ function emptyPglite(): Promise<File | Blob> {
 }
 
 async function openPgliteImage(image: File | Blob): Promise<Opened> {
-  const database = await PGlite.create({ loadDataDir: image });
+  const database = await PGlite.create({ loadDataDir: image, ...(await pgliteEngine()) });
   return { session: sessionOf(database), close: () => database.close() };
 }
 
@@ -101,7 +102,7 @@ const pgliteServer: Server = {
   },
   async openLegacy() {
     legacyPgliteImage ??= (async () => {
-      const database = await PGlite.create({ loadDataDir: await emptyPglite() });
+      const database = await PGlite.create({ loadDataDir: await emptyPglite(), ...(await pgliteEngine()) });
       await migrateLegacy({ session: sessionOf(database), close: () => database.close() });
       const image = await database.dumpDataDir('none');
       await database.close();
