@@ -15,7 +15,9 @@ describe('the local servers, as a new user starts them', () => {
   /**
    * A PGlite folder in the test directory, already migrated (a copy of the run's template): what is
    * tested here is the server's output, and PGlite's initdb in each child took 5-8 s. A first start
-   * on an empty folder is tested by tests/functions/local-runner.test.ts and tests/cli/sync-demo.scale.ts.
+   * on an empty folder is tested by tests/functions/local-runner.scale.ts and
+   * tests/cli/sync-demo.scale.ts (`npm run test:reliability`); in `npm test`, the global setup opens
+   * an empty folder with the same PgliteAdapter.open to make the template.
    */
   const migratedDir = async (name: string) => {
     const dataDir = join(directory, name);

@@ -22,7 +22,7 @@ describe("npm run sync -- --demo: the demo's data, from the demo's replay", () =
 
   // Each case starts from a migrated copy of the run's template (PGlite's initdb is 5-8 s of each
   // child); the same sync on an empty folder, as a new user runs it, is in sync-demo.scale.ts
-  // (`npm run test:reliability`), and tests/functions/local-runner.test.ts starts on an empty folder.
+  // (`npm run test:reliability`), beside npm start on an empty folder (local-runner.scale.ts).
   // The cases use their own folders and run at once: each mostly waits for its children.
   it.concurrent(
     'with no demo running: syncs the demo data dir from a local replay, no network',
