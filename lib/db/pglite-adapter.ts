@@ -19,6 +19,15 @@ export { dataDirHolderPid } from './data-dir-owner.js';
  * were seen writing to one at once), so this adapter holds a lock file for as long as it is open.
  * Pass `dataDir: null` for an in-memory database (tests).
  */
+/**
+ * PGlite's compiled WebAssembly and its file bundle, which PGlite otherwise reads and compiles on
+ * each open: a process that opens many databases (the tests) loads them once and passes them here.
+ */
+export interface PgliteEngine {
+  pgliteWasmModule: WebAssembly.Module;
+  fsBundle: Blob;
+}
+
 export class PgliteAdapter implements RpcTransport {
   readonly kind = 'pglite' as const;
 
@@ -27,9 +36,9 @@ export class PgliteAdapter implements RpcTransport {
     private readonly lock: DataDirLock | null,
   ) {}
 
-  static async open(options: { dataDir: string | null }): Promise<PgliteAdapter> {
+  static async open(options: { dataDir: string | null; engine?: PgliteEngine }): Promise<PgliteAdapter> {
     if (options.dataDir === null) {
-      const database = await PGlite.create();
+      const database = await PGlite.create({ ...options.engine });
       await migrate(sessionOf(database), await readMigrations());
       return new PgliteAdapter(database, null);
     }
@@ -38,7 +47,7 @@ export class PgliteAdapter implements RpcTransport {
     const ownerFile = ownerFileOf(dataDir);
     const lock = await lockDataDir(dataDir, ownerFile);
     try {
-      const database = await PGlite.create({ dataDir });
+      const database = await PGlite.create({ dataDir, ...options.engine });
       await migrate(sessionOf(database), await readMigrations());
       return new PgliteAdapter(database, lock);
     } catch (error) {

@@ -5,42 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/embedded-server.js';
+import { start, waitForOutput } from '../support/script-child.js';
 import { copyMigratedPgliteDir } from '../support/test-store.js';
-
-interface Child {
-  output: () => string;
-  exit: Promise<number | null>;
-  kill(): Promise<void>;
-}
-
-function start(script: string, env: Record<string, string>): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    env: { ...process.env, LOG_LEVEL: 'info', DATABASE_URL: '', SUPABASE_URL: '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += String(chunk)));
-  child.stderr.on('data', (chunk) => (output += String(chunk)));
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return {
-    output: () => output,
-    exit,
-    async kill() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await exit;
-    },
-  };
-}
-
-async function waitForOutput(child: Child, pattern: RegExp, timeoutMs = 60_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const match = pattern.exec(child.output());
-    if (match) return match[0];
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${pattern}; output so far:\n${child.output()}`);
-}
 
 describe('the local servers, as a new user starts them', () => {
   let directory: string;
@@ -49,7 +15,9 @@ describe('the local servers, as a new user starts them', () => {
   /**
    * A PGlite folder in the test directory, already migrated (a copy of the run's template): what is
    * tested here is the server's output, and PGlite's initdb in each child took 5-8 s. A first start
-   * on an empty folder is tested by tests/cli/sync-demo.test.ts and tests/functions/local-runner.test.ts.
+   * on an empty folder is tested by tests/functions/local-runner.scale.ts and
+   * tests/cli/sync-demo.scale.ts (`npm run test:reliability`); in `npm test`, the global setup opens
+   * an empty folder with the same PgliteAdapter.open to make the template.
    */
   const migratedDir = async (name: string) => {
     const dataDir = join(directory, name);
@@ -68,11 +36,8 @@ describe('the local servers, as a new user starts them', () => {
     await rm(directory, { recursive: true, force: true });
   });
 
-  it.each([
-    ['npm start', 'scripts/start.ts', 'PORT'],
-    ['npm run providers:replay', 'scripts/providers-replay.ts', 'REPLAY_PORT'],
-    ['npm run demo', 'scripts/demo.ts', 'REPLAY_PORT'],
-  ])(
+  // npm run providers:replay and npm run demo on a taken REPLAY_PORT are in local-servers.scale.ts.
+  it.each([['npm start', 'scripts/start.ts', 'PORT']])(
     '%s on a taken port says which port and which variable, exits 1, no stack',
     async (_name, script, variable) => {
       const child = start(script, {
@@ -92,31 +57,7 @@ describe('the local servers, as a new user starts them', () => {
     },
   );
 
-  // Port 3000 is most often taken by an earlier `npm start`, which also holds the PGlite folder:
-  // the second one must not answer with a stack trace either.
-  it('a second npm start on the same port and folder names the first, exits 1, no stack', async () => {
-    const env = {
-      PORT: String(await freePort()),
-      PRICING_DATA_DIR: await migratedDir('pglite-twice'),
-      LOCAL_SECRETS_FILE: join(directory, 'secrets-twice.json'),
-      LOCAL_CRON: 'off',
-    };
-    const first = start('scripts/start.ts', env);
-    try {
-      await waitForOutput(first, /^curl /m);
-      const second = start('scripts/start.ts', env);
-      expect(await second.exit).toBe(1);
-      const lines = second.output().trim().split('\n');
-      expect(lines.at(-1)).toMatch(
-        /^The PGlite data dir .*pglite-twice is in use by `npm start` \(process \d+\).* stop that process;/,
-      );
-      expect(second.output()).not.toMatch(/\n\s+at /);
-      expect(second.output()).not.toContain('StoreError');
-    } finally {
-      await first.kill();
-    }
-  });
-
+  // A second npm start on the same port and folder is in local-servers.scale.ts.
   it('npm start with a DATABASE_URL that is not a URL says so in one line, exits 1, no stack', async () => {
     const child = start('scripts/start.ts', {
       PORT: String(await freePort()),

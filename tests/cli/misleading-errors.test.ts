@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { freePort } from '../support/embedded-server.js';
 
 const execute = promisify(execFile);
@@ -21,7 +21,8 @@ async function run(script: string, args: string[], env: Record<string, string>) 
   }
 }
 
-describe('errors that say what is wrong and what to do', () => {
+// Every case is its own short-lived child with its own port or folder: they run at once.
+describe.concurrent('errors that say what is wrong and what to do', () => {
   let directory: string;
   beforeAll(async () => {
     directory = await mkdtemp(join(tmpdir(), 'pricing-sync-errors-'));
@@ -30,14 +31,16 @@ describe('errors that say what is wrong and what to do', () => {
     await rm(directory, { recursive: true, force: true });
   });
 
-  it('db:migrate with a DATABASE_URL that is not a URL says so, not getaddrinfo ENOTFOUND base', async () => {
+  it('db:migrate with a DATABASE_URL that is not a URL says so, not getaddrinfo ENOTFOUND base', async ({
+    expect,
+  }) => {
     const result = await run('scripts/db-migrate.ts', [], { DATABASE_URL: 'not-a-url' });
     expect(result.code).toBe(1);
     expect(result.output).toContain('DATABASE_URL is not a Postgres URL');
     expect(result.output).not.toContain('ENOTFOUND');
   });
 
-  it('db:migrate with an http URL names its scheme and hides the password', async () => {
+  it('db:migrate with an http URL names its scheme and hides the password', async ({ expect }) => {
     const result = await run('scripts/db-migrate.ts', [], {
       DATABASE_URL: 'https://admin:hunter2@db.invalid/app',
     });
@@ -46,7 +49,9 @@ describe('errors that say what is wrong and what to do', () => {
     expect(result.output).not.toContain('hunter2');
   });
 
-  it('db:migrate against a port where nothing listens says so and how to start Postgres', async () => {
+  it('db:migrate against a port where nothing listens says so and how to start Postgres', async ({
+    expect,
+  }) => {
     const port = await freePort();
     const result = await run('scripts/db-migrate.ts', [], {
       DATABASE_URL: `postgres://postgres:hunter2@127.0.0.1:${port}/postgres`,
@@ -59,10 +64,10 @@ describe('errors that say what is wrong and what to do', () => {
     );
   });
 
-  it.each([
+  it.for<[string, string, string[]]>([
     ['db:prune', 'scripts/db-prune.ts', ['--older-than', '90d']],
     ['sync', 'scripts/sync.ts', ['--providers', 'nearai']],
-  ])('%s against a port where nothing listens says so too', async (_name, script, args) => {
+  ])('%s against a port where nothing listens says so too', async ([, script, args], { expect }) => {
     const port = await freePort();
     const result = await run(script, args, {
       DATABASE_URL: `postgres://postgres:hunter2@127.0.0.1:${port}/postgres`,
@@ -76,7 +81,9 @@ describe('errors that say what is wrong and what to do', () => {
     expect(result.output).not.toContain('hunter2');
   });
 
-  it('sync --providers with an unknown slug blames the flag and lists the known slugs', async () => {
+  it('sync --providers with an unknown slug blames the flag and lists the known slugs', async ({
+    expect,
+  }) => {
     const result = await run('scripts/sync.ts', ['--providers', 'bogus'], {
       PRICING_DATA_DIR: join(directory, 'pglite'),
     });

@@ -1,106 +1,19 @@
-import { readFile } from 'node:fs/promises';
-import { gunzipSync } from 'node:zlib';
-import { createHash } from 'node:crypto';
-import { PGlite } from '@electric-sql/pglite';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASELINE_LAST, LEGACY_MIGRATIONS } from '../../lib/db/legacy-adoption.js';
+import { BASELINE_LAST } from '../../lib/db/legacy-adoption.js';
 import { migrate, readMigrations, type Migration } from '../../lib/db/migrate.js';
-import { sessionOf } from '../../lib/db/pglite-adapter.js';
-import type { SqlSession } from '../../lib/db/rpc-transport.js';
-import { SUPABASE_DEFAULT_PRIVILEGES } from '../../lib/db/supabase-roles.js';
 import { snapshotSchema, type SchemaEntry } from '../../lib/db/schema-snapshot.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import {
+  closeServers,
+  expectRefused,
+  legacyOnce,
+  pgliteServer,
+  postgresServer,
+  recordedNames,
+  rowsOf,
+  TAMPERS,
+} from '../support/adoption-servers.js';
 
-/** The 19 migrations as they landed before the squash, kept compressed only to test adoption. */
-async function legacyMigrations(): Promise<Migration[]> {
-  const packed = await readFile(new URL('../fixtures/legacy-migrations.json.gz', import.meta.url));
-  const files = JSON.parse(gunzipSync(packed).toString('utf8')) as { name: string; sql: string }[];
-  return files.map(({ name, sql }) => ({
-    name,
-    sql,
-    checksum: createHash('sha256').update(sql).digest('hex'),
-  }));
-}
-
-/** Data a running deployment has: adoption must leave every row as it was. */
-const SOME_DATA = `
-  insert into public.pricing_sync_runs (trigger, status) values ('cron', 'success');
-  insert into public.model_pricing (provider, model_id, state, input_price_per_1m_tokens, source)
-  values ('openrouter', 'acme/model', 'active', 0.123456789012345678901234567890, 'test');
-  insert into public.model_pricing_history (run_id, provider, model_id, kind, new_state, new_prices)
-  values (1, 'openrouter', 'acme/model', 'added', 'active', '{"state": "active"}');
-`;
-
-async function rowsOf(session: SqlSession): Promise<unknown[]> {
-  return session.query(
-    `select (select json_agg(m order by model_id) from public.model_pricing m) as prices,
-            (select json_agg(h order by id) from public.model_pricing_history h) as history,
-            (select count(*)::int from public.pricing_sync_runs) as runs`,
-  );
-}
-
-async function recordedNames(session: SqlSession): Promise<string[]> {
-  const rows = await session.query<{ name: string }>(
-    'select name from public.pricing_schema_migrations order by name',
-  );
-  return rows.map((row) => row.name);
-}
-
-interface Server {
-  label: string;
-  /** A fresh, empty database with Supabase's roles and default privileges. */
-  open(): Promise<{ session: SqlSession; close(): Promise<void> }>;
-}
-
-/**
- * An empty PGlite database with Supabase's roles, made once and dumped: each test loads the dump
- * (under a second) instead of running PGlite's initdb again (5-8 s of one core).
- */
-let emptyPgliteImage: Promise<File | Blob> | undefined;
-function emptyPglite(): Promise<File | Blob> {
-  emptyPgliteImage ??= (async () => {
-    const database = await PGlite.create();
-    await sessionOf(database).exec(SUPABASE_DEFAULT_PRIVILEGES);
-    const image = await database.dumpDataDir('none');
-    await database.close();
-    return image;
-  })();
-  return emptyPgliteImage;
-}
-
-const pgliteServer: Server = {
-  label: 'PGlite',
-  async open() {
-    const database = await PGlite.create({ loadDataDir: await emptyPglite() });
-    const session = sessionOf(database);
-    return { session, close: () => database.close() };
-  },
-};
-
-const databases: TestDatabase[] = [];
-const clients: pg.Client[] = [];
-const postgresServer: Server = {
-  label: 'Postgres',
-  async open() {
-    const database = await createTestDatabase({ migrate: false });
-    databases.push(database);
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    clients.push(client);
-    const session: SqlSession = {
-      exec: async (sql) => void (await client.query(sql)),
-      query: async <Row>(sql: string, params: unknown[] = []) =>
-        (await client.query(sql, params)).rows as Row[],
-    };
-    return { session, close: async () => undefined }; // ended after all tests, even a failed one
-  },
-};
-
-afterAll(async () => {
-  await Promise.all(clients.map((client) => client.end()));
-  await Promise.all(databases.map((database) => database.drop()));
-});
+afterAll(closeServers);
 
 describe.each([pgliteServer, postgresServer])(
   'adopting a database migrated before the baseline ($label)',
@@ -109,7 +22,7 @@ describe.each([pgliteServer, postgresServer])(
     let baseline: Migration[];
     let fresh: SchemaEntry[];
     beforeAll(async () => {
-      legacy = await legacyMigrations();
+      legacy = await legacyOnce();
       baseline = await readMigrations();
       const database = await server.open();
       await migrate(database.session, baseline);
@@ -118,9 +31,7 @@ describe.each([pgliteServer, postgresServer])(
     });
 
     it('keeps every row and leaves the same schema as a fresh baseline, every function body included', async () => {
-      const database = await server.open();
-      await migrate(database.session, legacy);
-      await database.session.exec(SOME_DATA);
+      const database = await server.openLegacy();
       const before = await rowsOf(database.session);
       const legacySchema = await snapshotSchema(database.session);
       expect(legacySchema.map((entry) => entry.key)).toContain(
@@ -142,41 +53,13 @@ describe.each([pgliteServer, postgresServer])(
       await database.close();
     });
 
-    it.each([
-      [
-        'an extra column',
-        'alter table public.model_pricing add column note text',
-        /table public\.model_pricing differs/,
-      ],
-      [
-        'a changed grant',
-        'grant select on public.pricing_pins to anon',
-        /grant table public\.pricing_pins to anon exists but the baseline does not create it/,
-      ],
-      [
-        'a dropped index',
-        'drop index public.pricing_held_changes_status_idx',
-        /index public\.pricing_held_changes_status_idx is missing/,
-      ],
-      [
-        'an extra function',
-        'create function public.pricing_extra() returns int language sql as $$ select 1 $$',
-        /function public\.pricing_extra\(\) exists but the baseline does not create it/,
-      ],
-    ])('refuses a database with %s, naming it, and changes nothing', async (_what, tamper, message) => {
-      const database = await server.open();
-      await migrate(database.session, legacy);
-      await database.session.exec(`${SOME_DATA}; ${tamper}`);
-      const before = await snapshotSchema(database.session);
-      const rows = await rowsOf(database.session);
-
-      await expect(migrate(database.session, baseline)).rejects.toThrow(message);
-
-      expect(await snapshotSchema(database.session)).toEqual(before);
-      expect(await rowsOf(database.session)).toEqual(rows);
-      expect(await recordedNames(database.session)).toEqual([...LEGACY_MIGRATIONS]);
-      await database.close();
-    });
+    // The PGlite refusals, slow in WebAssembly, are in baseline-adoption.scale.ts.
+    if (server === postgresServer) {
+      it.each(TAMPERS)(
+        'refuses a database with %s, naming it, and changes nothing',
+        (_what, tamper, message) => expectRefused(server, baseline, tamper, message),
+      );
+    }
 
     it('refuses a database that applied only some of the squashed migrations', async () => {
       const database = await server.open();

@@ -1,37 +1,10 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migratedDataDir, openInChild } from '../support/pglite-lock-child.js';
 import { priceRecord } from '../support/store-fixtures.js';
-import {
-  applyRecords,
-  copyMigratedPgliteDir,
-  holdLease,
-  pgliteStore,
-  pgliteTransport,
-} from '../support/test-store.js';
-
-const run = promisify(execFile);
-
-/** A data dir that is a migrated copy of the run's template: the lock is tested here, not PGlite's initdb. */
-async function migratedDataDir(directory: string): Promise<string> {
-  const dataDir = join(directory, 'pglite');
-  await copyMigratedPgliteDir(dataDir);
-  return dataDir;
-}
-
-const OPEN_IN_CHILD = `
-import { PgliteAdapter } from './lib/db/pglite-adapter.ts';
-try {
-  const adapter = await PgliteAdapter.open({ dataDir: process.argv[1] });
-  await adapter.close();
-  console.log('opened');
-} catch (error) {
-  console.log('refused: ' + error.message);
-}
-`;
+import { applyRecords, holdLease, pgliteStore, pgliteTransport } from '../support/test-store.js';
 
 describe('the PGlite data dir lock', () => {
   let directory: string;
@@ -52,22 +25,13 @@ describe('the PGlite data dir lock', () => {
     });
     await store.finishRun(runId, 'success', { providers: {} }, null);
 
-    const child = await run(
-      'node',
-      ['--import', 'tsx', '--input-type=module', '-e', OPEN_IN_CHILD, dataDir],
-      { cwd: process.cwd() },
-    );
-    expect(child.stdout).toContain('refused: ');
-    expect(child.stdout).toContain(`in use by process ${process.pid}`);
-    expect(child.stdout).toContain('DATABASE_URL');
+    const child = await openInChild(dataDir);
+    expect(child).toContain('refused: ');
+    expect(child).toContain(`in use by process ${process.pid}`);
+    expect(child).toContain('DATABASE_URL');
 
     await store.close();
-    const after = await run(
-      'node',
-      ['--import', 'tsx', '--input-type=module', '-e', OPEN_IN_CHILD, dataDir],
-      { cwd: process.cwd() },
-    );
-    expect(after.stdout.trim()).toBe('opened');
+    expect((await openInChild(dataDir)).trim()).toBe('opened');
 
     const reopened = await pgliteStore(dataDir);
     const models = await reopened.readModels('nearai');
@@ -77,25 +41,7 @@ describe('the PGlite data dir lock', () => {
 });
 
 describe('the PGlite data dir lock, when its holder looks stale', () => {
-  it('never takes over a lock whose holder is alive on this host, however long since it was refreshed', async () => {
-    const directory = await mkdtemp(join(tmpdir(), 'pricing-sync-lock-stale-'));
-    const dataDir = await migratedDataDir(directory);
-    const holder = await pgliteTransport(dataDir);
-    // What a second process sees while a 200,000-model apply blocks the holder's event loop for
-    // 30-40 s: a lock not refreshed for longer than the 15 s staleness.
-    const past = new Date(Date.now() - 60_000);
-    await utimes(`${dataDir}.lock`, past, past);
-    const child = await run(
-      'node',
-      ['--import', 'tsx', '--input-type=module', '-e', OPEN_IN_CHILD, dataDir],
-      { cwd: process.cwd() },
-    );
-    await holder.close();
-    await rm(directory, { recursive: true, force: true });
-    expect(child.stdout).toContain('refused: ');
-    expect(child.stdout).toContain(`in use by process ${process.pid}`);
-  });
-
+  // Never taking over a live holder's lock however stale it looks is in pglite-lock.scale.ts.
   it('fails a call made after the lock was lost instead of reporting it as saved', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'pricing-sync-lock-lost-'));
     const dataDir = await migratedDataDir(directory);

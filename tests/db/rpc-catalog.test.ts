@@ -1,16 +1,7 @@
-import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, readMigrations } from '../../lib/db/migrate.js';
-import { sessionOf } from '../../lib/db/pglite-adapter.js';
 import { argumentsOf, assertArguments, RPC_CATALOG, type RpcName } from '../../lib/db/rpc-catalog.js';
 import type { SqlSession } from '../../lib/db/rpc-transport.js';
-
-/** The roles the migrations grant to and revoke from, without Supabase's default privileges. */
-const ROLES = `
-  create role anon nologin;
-  create role authenticated nologin;
-  create role service_role nologin bypassrls;
-`;
+import { openTestStore, type TestStore } from '../support/test-store.js';
 
 interface Signature {
   arguments: [string, string][];
@@ -21,18 +12,18 @@ interface Signature {
 // name, type and order) and return type; and every declared function exists. Only explicit grants
 // count: on a plain Postgres nothing but the migrations' own GRANTs gives service_role EXECUTE.
 describe('the RPC catalog', () => {
-  let database: PGlite;
+  let fixture: TestStore;
   let session: SqlSession;
 
+  // A copy of the run's migrated PGlite folder: an empty PGlite on which the migrations created
+  // the roles they grant to and revoke from, without Supabase's default privileges.
   beforeAll(async () => {
-    database = await PGlite.create();
-    session = sessionOf(database);
-    await session.exec(ROLES);
-    await migrate(session, await readMigrations());
+    fixture = await openTestStore('pglite');
+    session = fixture.inspect;
   });
 
   afterAll(async () => {
-    await database.close();
+    await fixture.close();
   });
 
   /** A type as Postgres spells it (`timestamptz` → `timestamp with time zone`). */

@@ -1,15 +1,15 @@
-import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../lib/logging/logger.js';
 import { startLocalRunner, type LocalRunner } from '../../dev/local/local-runner.js';
 import { startReplayServer, type ReplayServer } from '../../dev/replay/replay-server.js';
-import { freePort } from '../support/embedded-server.js';
 import { ADMIN_KEY, CRON_SECRET } from '../support/function-harness.js';
+import { expectNpmStartServes } from '../support/npm-start.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { copyMigratedPgliteDir } from '../support/test-store.js';
 
 async function waitFor<T>(probe: () => Promise<T | null>, what: string, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -207,60 +207,10 @@ describe('npm start', () => {
     await rm(directory, { recursive: true, force: true });
   });
 
+  // On a migrated copy of the run's template; on an empty folder (PGlite's initdb in the child, 5-8 s
+  // of one core) in local-runner.scale.ts.
   it('serves on PORT with PGlite and generated local secrets, never printing them, and fires the cron once', async () => {
-    const port = await freePort();
-    const secretsFile = join(directory, 'local-secrets.json');
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
-      env: {
-        ...process.env,
-        ...replay.baseUrls,
-        PORT: String(port),
-        PRICING_DATA_DIR: join(directory, 'pglite'),
-        LOCAL_SECRETS_FILE: secretsFile,
-        LOCAL_CRON_FIRST_DELAY_SECONDS: '1',
-        PRICING_SYNC_PROVIDERS: 'openrouter,nearai',
-        CRON_SECRET: '',
-        ADMIN_API_KEY: '',
-        DATABASE_URL: '',
-        SUPABASE_URL: '',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk) => (output += String(chunk)));
-    child.stderr.on('data', (chunk) => (output += String(chunk)));
-    try {
-      const url = `http://127.0.0.1:${port}`;
-      await waitFor(
-        async () => ((await fetch(`${url}/health`)).ok ? true : null),
-        'npm start to serve',
-        60_000,
-      );
-      const secrets = JSON.parse(await readFile(secretsFile, 'utf8')) as {
-        ADMIN_API_KEY: string;
-        CRON_SECRET: string;
-      };
-      expect((await stat(secretsFile)).mode & 0o777).toBe(0o600);
-      expect(output).toContain(secretsFile.split('/').pop()!);
-      expect(output).toContain('store: pglite');
-      const headers = { authorization: `Bearer ${secrets.ADMIN_API_KEY}` };
-      const status = await waitFor(async () => {
-        const answer = (await (await fetch(`${url}/admin/pricing/scheduler/status`, { headers })).json()) as {
-          last_run: { trigger: string; status: string } | null;
-        };
-        return answer.last_run?.trigger === 'cron' ? answer : null;
-      }, 'the emulated cron run');
-      expect(status.last_run?.status).toBe('success');
-      const tick = await fetch(`${url}/api/cron/pricing-sync`, {
-        headers: { authorization: `Bearer ${secrets.CRON_SECRET}` },
-      });
-      expect(await tick.json()).toMatchObject({ skipped: 'not_due' });
-      expect(output).toContain('✅ Pricing sync scheduler started');
-      expect(output).not.toContain(secrets.ADMIN_API_KEY);
-      expect(output).not.toContain(secrets.CRON_SECRET);
-    } finally {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
-    }
+    await copyMigratedPgliteDir(join(directory, 'pglite'));
+    await expectNpmStartServes(directory, replay);
   });
 });

@@ -25,18 +25,22 @@ export function databaseUrl(name: string): string {
 /**
  * A fresh database on the embedded server with Supabase's defaults; migrated unless told not to. A
  * migrated one is a copy of the template the global setup migrated once (`global-postgres.ts`).
+ * `template` copies another test database instead (one nothing is connected to), as it is.
  */
-export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  options: { migrate?: boolean; template?: string } = {},
+): Promise<TestDatabase> {
   const name = `t_${randomBytes(6).toString('hex')}`;
   const migrate = options.migrate ?? true;
+  const template = options.template ?? (migrate ? inject('postgresTemplate') : undefined);
   const root = new pg.Client({ connectionString: serverUrl() });
   await root.connect();
-  await root.query(`create database ${name}${migrate ? ` template ${inject('postgresTemplate')}` : ''}`);
+  await root.query(`create database ${name}${template ? ` template ${template}` : ''}`);
   await root.end();
   const url = databaseUrl(name);
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
-  if (!migrate) await admin.query(SUPABASE_DEFAULT_PRIVILEGES);
+  if (!template) await admin.query(SUPABASE_DEFAULT_PRIVILEGES);
   return {
     name,
     url,

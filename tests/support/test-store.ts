@@ -1,9 +1,11 @@
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type pg from 'pg';
 import { inject } from 'vitest';
-import { PgliteAdapter } from '../../lib/db/pglite-adapter.js';
+import { PgliteAdapter, type PgliteEngine } from '../../lib/db/pglite-adapter.js';
 import { PostgresAdapter } from '../../lib/db/postgres-adapter.js';
 import { PricingStore } from '../../lib/db/pricing-store.js';
 import type { LeaseResult } from '../../lib/db/rpc-results.js';
@@ -15,6 +17,8 @@ import { totalTableWrites } from './settle-stats.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 export { applyProvider, applyRecords } from './apply-records.js';
+
+const copyFolder = promisify(execFile);
 
 /**
  * The one place tests get a store. Three kinds, as production has: `postgres` (node-postgres on the
@@ -92,8 +96,25 @@ export function supabaseStore(
 }
 
 /** A PGlite transport on a data folder (opened, migrated). */
-export function pgliteTransport(dataDir: string): Promise<PgliteAdapter> {
-  return PgliteAdapter.open({ dataDir });
+export async function pgliteTransport(dataDir: string): Promise<PgliteAdapter> {
+  return PgliteAdapter.open({ dataDir, engine: await pgliteEngine() });
+}
+
+let engine: Promise<PgliteEngine> | undefined;
+/**
+ * PGlite's WebAssembly compiled and its file bundle read once per test process (a file opens up to
+ * a dozen PGlite databases; loading them took about 0.9 s of each open on the 2-core machine).
+ */
+export function pgliteEngine(): Promise<PgliteEngine> {
+  engine ??= (async () => {
+    const dist = join(process.cwd(), 'node_modules', '@electric-sql', 'pglite', 'dist');
+    const [wasm, bundle] = await Promise.all([
+      readFile(join(dist, 'pglite.wasm')),
+      readFile(join(dist, 'pglite.data')),
+    ]);
+    return { pgliteWasmModule: await WebAssembly.compile(wasm), fsBundle: new Blob([bundle]) };
+  })();
+  return engine;
 }
 
 /** A store on a PGlite data folder (opened, migrated); the caller removes the folder. */
@@ -107,7 +128,10 @@ export async function pgliteStore(dataDir: string): Promise<PricingStore> {
  * instead of paying PGlite's initdb. A test about a first start on an empty folder does not use it.
  */
 export async function copyMigratedPgliteDir(dataDir: string): Promise<void> {
-  await cp(inject('pgliteTemplate'), dataDir, { recursive: true });
+  // cp(1), not fs.cp: the folder is about a thousand small files, which fs.cp copies one promise at
+  // a time in more than twice cp's time (1.1 s against 0.44 s on the 2-core machine).
+  await mkdir(dataDir, { recursive: true });
+  await copyFolder('cp', ['-R', `${inject('pgliteTemplate')}/.`, dataDir]);
 }
 
 async function openPglite(options: TestStoreOptions): Promise<TestStore> {

@@ -15,6 +15,8 @@ afterAll(async () => {
   for (const folder of privateFolders) await rm(folder, { recursive: true, force: true });
 });
 
+// A whole Postgres cluster's initdb from a copied install (about 10 s of one core), so it runs in
+// `npm run test:reliability` (`*.scale.ts`), not in `npm test`.
 // The failure exists only as root: Postgres then runs as the `postgres` user, who cannot enter a
 // mode-700 folder. As any other user Postgres runs as that user and there is nothing to prove.
 describe.runIf(process.getuid?.() === 0)('embedded Postgres as root in a private checkout', () => {
