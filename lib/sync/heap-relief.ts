@@ -2,8 +2,8 @@ import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 /**
- * Between one provider and the next, a full garbage collection when the heap holds more than
- * `aboveBytes` (live or not). V8 sizes its heap for the machine, not for the function: on a 24 GiB
+ * At a sync's provider steps (a provider fetched, committing, done), a full garbage collection when
+ * the heap holds more than `aboveBytes` (live or not). V8 sizes its heap for the machine, not for the function: on a 24 GiB
  * machine it let a 250,000-model sync's heap grow to ~420 MB of mostly dead catalogs before its
  * first full collection, while what was live never passed ~145 MB (measured with a collection
  * forced at each provider; docs/performance.md). Below the threshold (every catalog of a few
