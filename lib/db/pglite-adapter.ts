@@ -12,13 +12,6 @@ import { ownerFileOf, processIsAlive, readOwner, type LockOwner } from './data-d
 
 export { dataDirHolderPid } from './data-dir-owner.js';
 
-/** Who holds a PGlite data dir, written beside its lock so a second process can say so. */
-/**
- * The embedded default: PGlite persisted in a data folder (`PRICING_DATA_DIR`, default
- * `.data/pglite`), migrated on first use. PGlite itself does not lock its folder (two processes
- * were seen writing to one at once), so this adapter holds a lock file for as long as it is open.
- * Pass `dataDir: null` for an in-memory database (tests).
- */
 /**
  * PGlite's compiled WebAssembly and its file bundle, which PGlite otherwise reads and compiles on
  * each open: a process that opens many databases (the tests) loads them once and passes them here.
@@ -28,6 +21,12 @@ export interface PgliteEngine {
   fsBundle: Blob;
 }
 
+/**
+ * The embedded default: PGlite persisted in a data folder (`PRICING_DATA_DIR`, default
+ * `.data/pglite`), migrated on first use. PGlite itself does not lock its folder (two processes
+ * were seen writing to one at once), so this adapter holds a lock file for as long as it is open.
+ * Pass `dataDir: null` for an in-memory database (tests).
+ */
 export class PgliteAdapter implements RpcTransport {
   readonly kind = 'pglite' as const;
 

@@ -7,19 +7,9 @@ import { createLogger } from '../../lib/logging/logger.js';
 import { startLocalRunner, type LocalRunner } from '../../dev/local/local-runner.js';
 import { startReplayServer, type ReplayServer } from '../../dev/replay/replay-server.js';
 import { ADMIN_KEY, CRON_SECRET } from '../support/function-harness.js';
-import { expectNpmStartServes } from '../support/npm-start.js';
+import { expectNpmStartServes, waitFor } from '../support/npm-start.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 import { copyMigratedPgliteDir } from '../support/test-store.js';
-
-async function waitFor<T>(probe: () => Promise<T | null>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe().catch(() => null);
-    if (value !== null) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** Sends raw bytes (written in pieces, with pauses) and resolves with everything the server answers. */
 async function rawExchange(port: number, pieces: string[]): Promise<string> {

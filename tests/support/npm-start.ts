@@ -5,7 +5,12 @@ import { expect } from 'vitest';
 import type { ReplayServer } from '../../dev/replay/replay-server.js';
 import { freePort } from './embedded-server.js';
 
-async function waitFor<T>(probe: () => Promise<T | null>, what: string, timeoutMs = 20_000): Promise<T> {
+/** Polls `probe` every 100 ms until it gives a value; throws after `timeoutMs`. */
+export async function waitFor<T>(
+  probe: () => Promise<T | null>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const value = await probe().catch(() => null);
