@@ -44,12 +44,24 @@ export interface DigestedJson {
   digest: string;
 }
 
+/**
+ * A body's SHA-256 (hex) as received, its JSON parsed only when asked: a sync that finds the same
+ * bytes as last applied never decodes or parses them.
+ */
+export interface DigestedBody {
+  digest: string;
+  /** The body parsed as JSON; throws `ProviderError` (reason `schema`) when it is not UTF-8 JSON. At most once. */
+  json(): unknown;
+}
+
 export interface ProviderHttpClient {
   readonly provider: string;
   /** GET a URL and parse its body as JSON; throws `ProviderError` on every failure. */
   getJson(url: string | URL, options?: RequestOptions): Promise<unknown>;
   /** `getJson`, with the digest of the body's bytes (a sync skips normalizing bytes it already applied). */
   getDigestedJson(url: string | URL, options?: RequestOptions): Promise<DigestedJson>;
+  /** `getDigestedJson`, parsed only when `json()` is called. */
+  getDigestedBody(url: string | URL, options?: RequestOptions): Promise<DigestedBody>;
 }
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -94,31 +106,53 @@ export function createProviderHttpClient(options: ProviderHttpClientOptions): Pr
     provider: options.provider,
     async getJson(target, requestOptions = {}) {
       const url = String(target);
-      const body = await withRetries(url, policy, requestOptions.signal, () =>
-        attempt(url, settings, requestOptions, false),
+      return withRetries(url, policy, requestOptions.signal, async () =>
+        parseBody(await attempt(url, settings, requestOptions, false), { provider: settings.provider, url }),
       );
-      return body.json;
     },
     async getDigestedJson(target, requestOptions = {}) {
+      const url = String(target);
+      return withRetries(url, policy, requestOptions.signal, async () => {
+        const body = await attempt(url, settings, requestOptions, true);
+        return { json: parseBody(body, { provider: settings.provider, url }), digest: body.digest! };
+      });
+    },
+    async getDigestedBody(target, requestOptions = {}) {
       const url = String(target);
       const body = await withRetries(url, policy, requestOptions.signal, () =>
         attempt(url, settings, requestOptions, true),
       );
-      return { json: body.json, digest: body.digest! };
+      let bytes: Received | null = body;
+      return {
+        digest: body.digest!,
+        json() {
+          if (bytes === null)
+            throw new Error(`${settings.provider}: the body from ${url} was parsed already`);
+          const received = bytes;
+          bytes = null;
+          return parseBody(received, { provider: settings.provider, url });
+        },
+      };
     },
   };
 }
 
+/** A body as received, and its SHA-256 (hex) when asked for. */
+interface Received {
+  bytes: Uint8Array;
+  digest: string | null;
+}
+
 /**
- * One GET of `url` under its own timeout (and the caller's signal), its body parsed as JSON and,
- * when asked, digested (~2 ms per MB; only the sync's catalog reads ask).
+ * One GET of `url` under its own timeout (and the caller's signal), its body read whole under its
+ * caps and, when asked, digested (~2 ms per MB; only the sync's catalog reads ask).
  */
 async function attempt(
   url: string,
   settings: AttemptSettings,
   requestOptions: RequestOptions,
   digested: boolean,
-): Promise<{ json: unknown; digest: string | null }> {
+): Promise<Received> {
   const { provider, timeoutMs } = settings;
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new AttemptTimeout()), timeoutMs);
@@ -150,17 +184,8 @@ async function attempt(
     }
     if (!response.ok) throw await httpError(response, url, settings);
     const limits = { provider, url, maxResponseBytes: settings.maxResponseBytes, controller, failure };
-    // Each copy of a large body is let go as soon as the next one exists (chunks, then bytes,
-    // then text), so a 60 MB cost map is not held three times over while JSON.parse builds its tree.
-    let bytes: Uint8Array | null = await readCappedBody(response, {
-      ...limits,
-      budget: requestOptions.budget,
-    });
-    const byteLength = bytes.byteLength;
-    const digest = digested ? createHash('sha256').update(bytes).digest('hex') : null;
-    const text = decodeUtf8(bytes, { provider, url });
-    bytes = null;
-    return { json: parseJson(text, byteLength, { provider, url }), digest };
+    const bytes = await readCappedBody(response, { ...limits, budget: requestOptions.budget });
+    return { bytes, digest: digested ? createHash('sha256').update(bytes).digest('hex') : null };
   } finally {
     clearTimeout(timer);
     outer?.removeEventListener('abort', abortFromOuter);
@@ -248,6 +273,17 @@ async function readSnippet(response: Response): Promise<string> {
   } catch {
     return '';
   }
+}
+
+/**
+ * A body's bytes as JSON. Each copy of a large body is let go as soon as the next one exists
+ * (bytes, then text), so a 60 MB cost map is not held three times over while JSON.parse builds its tree.
+ */
+function parseBody(received: Received, context: { provider: string; url: string }): unknown {
+  const byteLength = received.bytes.byteLength;
+  const text = decodeUtf8(received.bytes, context);
+  received.bytes = new Uint8Array(0);
+  return parseJson(text, byteLength, context);
 }
 
 function decodeUtf8(body: Uint8Array, context: { provider: string; url: string }): string {

@@ -15,7 +15,11 @@ export interface FetchContext {
   mayBeUnchanged?: boolean | undefined;
 }
 
-/** A whole catalog fetched (every page read, every envelope checked) but not yet normalized. */
+/**
+ * A whole catalog fetched (every page read) but not yet normalized. A paged source has checked
+ * every page's envelope; a one-document source parses and checks its document in `build`, so the
+ * same bytes as last applied are never parsed.
+ */
 export interface FetchedSource {
   /**
    * SHA-256 (hex) over the URL and the body digest of every response the catalog is built from,
@@ -24,6 +28,12 @@ export interface FetchedSource {
   digest: string;
   /** Normalizes what was fetched into the catalog `fetchCatalog` gives; called at most once. */
   build(): Promise<NormalizedCatalog>;
+  /**
+   * Called instead of `build` when the sync skips these bytes (the same as last applied), with the
+   * number of items they held then. A source that has not parsed them yet counts those items
+   * against its budget here, as reading them would have; one that counted them as it read has none.
+   */
+  skip?(items: number): void;
 }
 
 /** What a provider folder builds: fetches its whole catalog and normalizes it to canonical price records. */

@@ -6,7 +6,7 @@ import { ProviderError } from '../provider-http/provider-error.js';
 import { runErrorSummary } from './run-error-summary.js';
 import type { Logger } from '../logging/logger.js';
 import type { NormalizedCatalog, ProviderSlug } from '../providers/price-record.js';
-import type { FetchContext, ProviderSource } from '../providers/provider-source.js';
+import type { FetchContext, FetchedSource, ProviderSource } from '../providers/provider-source.js';
 import { storableJson, storableText } from '../text/storable-text.js';
 import { inSpan } from '../tracing/tracing.js';
 import { catalogHash, type EntriesInHash } from './catalog-hash.js';
@@ -443,6 +443,7 @@ async function fetchCatalog(task: ProviderTask, last: CatalogFingerprint | null)
         ? null
         : sourceKey(fetched.digest, { build: deps.settings.buildId ?? VERSION, maxPricePer1m });
     if (sameSourceApplies(last, key, request.force)) {
+      fetched.skip?.(last.source.fetched);
       span.setAttributes({ fetched: last.source.fetched, invalid: 0, same_source: true });
       return { kind: 'same-source', fingerprint: last };
     }
@@ -456,7 +457,7 @@ async function fetchCatalog(task: ProviderTask, last: CatalogFingerprint | null)
 async function fetchSourceOf(
   source: ProviderSource,
   context: FetchContext,
-): Promise<{ digest: string | null; build: () => Promise<NormalizedCatalog> }> {
+): Promise<{ digest: string | null } & Omit<FetchedSource, 'digest'>> {
   if (source.fetchSource) return source.fetchSource(context);
   const catalog = await source.fetchCatalog(context);
   return { digest: null, build: async () => catalog };

@@ -132,6 +132,24 @@ describe('provider HTTP client', () => {
     expect(error.cause).toBeInstanceOf(SyntaxError);
   });
 
+  it('digests a body as received and parses it only when asked, as getDigestedJson would', async () => {
+    replay.setScenario('openrouter', { size: 20 });
+    const { http } = client();
+    const eager = await http.getDigestedJson(modelsUrl());
+    const lazy = await http.getDigestedBody(modelsUrl());
+    expect(lazy.digest).toBe(eager.digest);
+    expect(lazy.json()).toEqual(eager.json);
+    expect(() => lazy.json()).toThrow(/parsed already/);
+
+    // The request succeeds; the malformed body fails only when it is parsed, as a schema error.
+    replay.setScenario('openrouter', { malformedJson: true });
+    const malformed = await http.getDigestedBody(modelsUrl());
+    expect(malformed.digest).toMatch(/^[0-9a-f]{64}$/);
+    const error = await failure(Promise.resolve().then(() => malformed.json()));
+    expect(error).toMatchObject({ reason: 'schema', retryable: false });
+    expect(error.message).toMatch(/malformed JSON from .*\/openrouter\/models/);
+  });
+
   /** A fetch that answers 200 with these byte chunks as the body, streamed one by one. */
   const answering =
     (...chunks: number[][]): typeof fetch =>

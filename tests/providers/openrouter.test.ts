@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ProviderError } from '../../lib/provider-http/provider-error.js';
 import { normalizeOpenRouterCatalog } from '../../lib/providers/openrouter/normalize-openrouter.js';
+import { FetchBudget } from '../../lib/providers/fetch-budget.js';
 import { createOpenRouterSource } from '../../lib/providers/openrouter/openrouter-source.js';
 import type { PriceRecord } from '../../lib/providers/price-record.js';
 import { useReplayServer } from '../support/replay-fixture.js';
@@ -154,6 +155,33 @@ describe('openrouter, hand-written fixture', () => {
     expect((error as Error).message).toMatch(
       /payload from .*\/openrouter\/models\?output_modalities=all has the wrong shape: data: /,
     );
+  });
+
+  it('parses its one document only when built, and a skip counts the items it held against the budget', async () => {
+    replay.setScenario('openrouter', { body: readOwnFixture('openrouter-models.json') });
+    const { http } = testClient('openrouter');
+    let parsed = 0;
+    const counting: typeof http = {
+      ...http,
+      getDigestedBody: async (url, options) => {
+        const body = await http.getDigestedBody(url, options);
+        return { digest: body.digest, json: () => (parsed++, body.json()) };
+      },
+    };
+    const source = createOpenRouterSource({ baseUrl: replay.baseUrls.OPENROUTER_BASE_URL, http: counting });
+    const budget = new FetchBudget('openrouter', 10_000_000, 5);
+    const fetched = await source.fetchSource!({ budget });
+    expect(fetched.digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(parsed).toBe(0);
+    // Skipped as unchanged: the items they held last time count, and over the cap they fail.
+    expect(() => fetched.skip!(6)).toThrow(/more than 5 items in this run \(PRICING_PROVIDER_MAX_ITEMS\)/);
+    expect(parsed).toBe(0);
+
+    const again = await source.fetchSource!({});
+    const { records } = await again.build();
+    expect(parsed).toBe(1);
+    expect(records.length).toBeGreaterThan(0);
+    expect((await fetchServed(readOwnFixture('openrouter-models.json'))).records).toEqual(records);
   });
 });
 

@@ -116,6 +116,7 @@ describe('readPagesInOrder', () => {
       provider: 'nearai',
       getJson: async (target) => page(target),
       getDigestedJson: async (target) => ({ json: page(target), digest: String(target) }),
+      getDigestedBody: async (target) => ({ json: () => page(target), digest: String(target) }),
     };
     const catalog = await createNearAiSource({
       baseUrl: 'http://127.0.0.1:9/v1',

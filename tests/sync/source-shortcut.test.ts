@@ -37,7 +37,7 @@ async function syncCounting(
     ...source,
     async fetchSource(context) {
       const fetched = await source.fetchSource!(context);
-      return { digest: fetched.digest, build: () => (built.push(source.slug), fetched.build()) };
+      return { ...fetched, build: () => (built.push(source.slug), fetched.build()) };
     },
   });
   const outcome = await runSync(
@@ -118,6 +118,17 @@ describe('the source shortcut', () => {
     const dryRun = await sync({ dryRun: true });
     expect(built).toEqual([]);
     expect(dryRun).toMatchObject({ outcome: 'dry_run', counts: { fetched: 3, unchanged: 3 } });
+  });
+
+  it('still refuses the same bytes under a lower PRICING_PROVIDER_MAX_ITEMS, though it never reads them again', async () => {
+    const before = await prices();
+    const refused = await sync({ settings: { providerMaxItems: 2 } });
+    expect(built).toEqual([]);
+    expect(refused).toMatchObject({ outcome: 'failed', error: { reason: 'too_large' } });
+    expect(refused.error?.message).toMatch(/more than 2 items in this run \(PRICING_PROVIDER_MAX_ITEMS\)/);
+    expect(await prices()).toBe(before);
+    expect(await sync({ settings: { providerMaxItems: 3 } })).toMatchObject({ outcome: 'unchanged' });
+    expect(built).toEqual([]);
   });
 
   it('normalizes again when the bytes change, and applies a changed price', async () => {

@@ -15,22 +15,27 @@ export function createOpenRouterSource(options: {
     const url = joinUrl(options.baseUrl, 'models');
     // Without this the listing holds text-output models only; image and audio models would vanish.
     url.searchParams.set('output_modalities', 'all');
-    const { json, digest } = await options.http.getDigestedJson(url, {
+    // Parsed in `build`: a sync that finds these bytes unchanged never parses them (its budget is
+    // then charged the items they held, in `skip`).
+    const body = await options.http.getDigestedBody(url, {
       signal: context.signal,
       budget: context.budget,
     });
-    const envelope = parseEnvelope(
-      openRouterCatalogSchema,
-      json,
-      { provider: 'openrouter', url: url.href },
-      isPlainOpenRouterCatalog,
-    );
-    context.budget?.chargeItems(envelope.data.length, url.href);
     const sourceDigest = new SourceDigest();
-    sourceDigest.add(url, digest);
+    sourceDigest.add(url, body.digest);
     return {
       digest: sourceDigest.finish(),
-      build: () => normalizeOpenRouterCatalogInTurns(envelope.data),
+      build: async () => {
+        const envelope = parseEnvelope(
+          openRouterCatalogSchema,
+          body.json(),
+          { provider: 'openrouter', url: url.href },
+          isPlainOpenRouterCatalog,
+        );
+        context.budget?.chargeItems(envelope.data.length, url.href);
+        return normalizeOpenRouterCatalogInTurns(envelope.data);
+      },
+      skip: (items) => context.budget?.chargeItems(items, url.href),
     };
   });
 }
