@@ -384,14 +384,22 @@ function prepare(
   };
 }
 
-/** Plans and applies in the provider's turn, in its span. */
+/**
+ * Plans as soon as the reads are in, then writes in the provider's turn, all in its span. Planning
+ * reads and writes nothing (pure, on what was read when the provider was fetched), so it overlaps
+ * the other providers' commits; the staging and the commit, Postgres's work, wait for the turn.
+ */
 function applyPrepared(task: ProviderTask, prepared: Prepared, items: number): Promise<ProviderResult> {
   const { request, source } = task;
-  return task.applyInTurn(() => {
-    request.onProviderProgress?.({ provider: source.slug, phase: 'applying', items });
-    return inSpan('pricing_sync.apply', { provider: source.slug, dry_run: request.dryRun }, (span) =>
-      planAndApply(task, prepared, span),
-    );
+  return inSpan('pricing_sync.apply', { provider: source.slug, dry_run: request.dryRun }, async (span) => {
+    const plan = await planWithReads(task, prepared, span);
+    return task.applyInTurn(async () => {
+      request.onProviderProgress?.({ provider: source.slug, phase: 'applying', items });
+      const { result } = plan;
+      const counts = plan.write === null ? result.counts : await commitPlan(task, prepared, plan);
+      await recordHolds(task, plan, prepared.catalog);
+      return { ...result, counts };
+    });
   });
 }
 
@@ -480,11 +488,11 @@ async function readForPlan({ deps, operator, request, runId, source }: ProviderT
   return { operatorState, stored: await deps.store.readModels(source.slug) };
 }
 
-/** Plans with what was read, and writes what the plan says; the counts reported are the commit's. */
-async function planAndApply(task: ProviderTask, prepared: Prepared, span: Span): Promise<ProviderResult> {
+/** Plans with what was read (the counts reported are then the commit's). */
+async function planWithReads(task: ProviderTask, prepared: Prepared, span: Span): Promise<ProviderPlan> {
   const { deps, request } = task;
   const { catalog, decision } = prepared;
-  // A failed read fails the provider here, in its turn, where its result records it.
+  // A failed read fails the provider here, where its result records it.
   const read = prepared.reads === null ? null : await unwrap(prepared.reads);
   const plan = planProvider({
     provider: task.source.slug,
@@ -510,9 +518,7 @@ async function planAndApply(task: ProviderTask, prepared: Prepared, span: Span):
           unchanged: result.counts.unchanged,
         },
   );
-  const counts = plan.write === null ? result.counts : await commitPlan(task, prepared, plan);
-  await recordHolds(task, plan, catalog);
-  return { ...result, counts };
+  return plan;
 }
 
 /** Writes the plan's write in one commit, and stores the catalog's hash if it was left for later. */
