@@ -28,6 +28,7 @@ import {
   createBenchDatabase,
   changedRows,
   priceSnapshot,
+  settlePostgres,
   tableWrites,
   HISTORY_TABLE,
   PRICE_TABLE,
@@ -675,6 +676,7 @@ async function measureScale(
   try {
     for (let run = 1; run <= SCALE_RUNS; run += 1) {
       await real.admin.query(`truncate ${ROUND_TABLES}`);
+      await settlePostgres(real.admin);
       const mark = replay.requests.length;
       const result = await measured(real, 0, job);
       first ??= result;
@@ -689,8 +691,10 @@ async function measureScale(
         };
       }
       if (run > SCALE_FLOOR_RUNS) continue;
+      await settlePostgres(real.admin);
       take(floors.fetch, await runWorker({ kind: 'fetch-floor', databaseUrl: '', env: {}, plan }));
       await floor.admin.query(`truncate ${ROUND_TABLES}`);
+      await settlePostgres(floor.admin);
       take(
         floors.write,
         await runWorker({ kind: 'write-floor', databaseUrl: floor.url, env: {}, floor: csv }),
