@@ -71,19 +71,3 @@ export function changedRows(before: Map<string, string>, after: Map<string, stri
   for (const key of before.keys()) if (!after.has(key)) changed += 1;
   return changed;
 }
-
-/**
- * Lets Postgres finish what the previous run left it before a measured 250k run: a checkpoint of its
- * writes (a 250k run writes enough WAL to trigger one that would otherwise land in the next run) and
- * autovacuum's analyze of the tables it filled. Both the sync and its floors wait for it.
- */
-export async function settlePostgres(admin: pg.Client): Promise<void> {
-  await admin.query('checkpoint');
-  for (let waited = 0; waited < 10_000; waited += 100) {
-    const { rows } = await admin.query<{ workers: number }>(
-      `select count(*)::int as workers from pg_stat_activity where backend_type = 'autovacuum worker'`,
-    );
-    if (rows[0]?.workers === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

@@ -28,7 +28,6 @@ import {
   createBenchDatabase,
   changedRows,
   priceSnapshot,
-  settlePostgres,
   tableWrites,
   HISTORY_TABLE,
   PRICE_TABLE,
@@ -676,7 +675,6 @@ async function measureScale(
   try {
     for (let run = 1; run <= SCALE_RUNS; run += 1) {
       await real.admin.query(`truncate ${ROUND_TABLES}`);
-      await settlePostgres(real.admin);
       const mark = replay.requests.length;
       const result = await measured(real, 0, job);
       first ??= result;
@@ -691,10 +689,8 @@ async function measureScale(
         };
       }
       if (run > SCALE_FLOOR_RUNS) continue;
-      await settlePostgres(real.admin);
       take(floors.fetch, await runWorker({ kind: 'fetch-floor', databaseUrl: '', env: {}, plan }));
       await floor.admin.query(`truncate ${ROUND_TABLES}`);
-      await settlePostgres(floor.admin);
       take(
         floors.write,
         await runWorker({ kind: 'write-floor', databaseUrl: floor.url, env: {}, floor: csv }),
