@@ -30,7 +30,8 @@ create table public.model_pricing (
   first_seen_at timestamp with time zone default now() not null,
   missing_since timestamp with time zone,
   updated_at timestamp with time zone default now() not null,
-  last_listed_at timestamp with time zone
+  last_listed_at timestamp with time zone,
+  source_digest text
 );
 alter table public.model_pricing enable row level security;
 
@@ -332,6 +333,24 @@ begin
 end;
 $function$;
 
+CREATE OR REPLACE FUNCTION public.pricing_bump_price_version_on_update()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO 'pg_catalog', 'pg_temp'
+AS $function$
+begin
+  if exists (select 1 from changed_rows n
+               join old_rows o on o.provider = n.provider and o.model_id = n.model_id
+              where (pg_catalog.to_jsonb(n) - 'source_digest') is distinct from (pg_catalog.to_jsonb(o) - 'source_digest')) then
+    update public.pricing_price_version
+       set version = version + 1, bumped_at = clock_timestamp()
+     where id = 1;
+  end if;
+  return null;
+end;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.pricing_bump_price_version_row()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -424,24 +443,25 @@ begin
   -- Kept for the session and emptied at each commit, so that Postgres keeps its plans for the
   -- statements below (a table created per call is planned again per call). A migration that
   -- changes its columns must give it a new name, since a pooled session may still hold this one.
-  if pg_catalog.to_regclass('pg_temp.pricing_incoming') is null then
-    create temp table pg_temp.pricing_incoming (
+  if pg_catalog.to_regclass('pg_temp.pricing_incoming_digests') is null then
+    create temp table pg_temp.pricing_incoming_digests (
       model_id text primary key,
       prices public.pricing_prices not null,
       context_length integer,
-      alias_of text
+      alias_of text,
+      source_digest text
     ) on commit delete rows;
   end if;
   -- Empty unless a caller applies twice in one transaction; a delete, not a truncate, which would
   -- make Postgres plan the statements again.
-  delete from pg_temp.pricing_incoming;
+  delete from pg_temp.pricing_incoming_digests;
   -- Every staged chunk and the inline rows, each array read once; a model listed twice is a
   -- unique violation here, before anything is written.
-  insert into pg_temp.pricing_incoming (model_id, prices, context_length, alias_of)
+  insert into pg_temp.pricing_incoming_digests (model_id, prices, context_length, alias_of, source_digest)
   select r.model_id,
          row(r.state, r.input, r.output, r.cache_read, r.cache_write, r.request, r.image,
              coalesce(r.extra, '{}'::jsonb), coalesce(r.tiers, '[]'::jsonb))::public.pricing_prices,
-         r.context_length, r.alias_of
+         r.context_length, r.alias_of, r.source_digest
     from (select s.rows from public.pricing_apply_stage s
            where s.run_id = p_run_id and s.provider = p_provider
           union all
@@ -449,18 +469,18 @@ begin
          pg_catalog.jsonb_to_recordset(c.rows) as r(
            model_id text, state text, input numeric, output numeric, cache_read numeric,
            cache_write numeric, request numeric, image numeric, extra jsonb, tiers jsonb,
-           context_length integer, alias_of text);
+           context_length integer, alias_of text, source_digest text);
   get diagnostics v_incoming = row_count;
 
   if v_incoming > 0 then
-    if exists (select 1 from pg_temp.pricing_incoming i where (i.prices).state is null) then
+    if exists (select 1 from pg_temp.pricing_incoming_digests i where (i.prices).state is null) then
       raise exception 'null value in column "state": every row needs a state' using errcode = '23502';
     end if;
 
     -- One join says what differs; history (old prices, read before the update in the same
     -- snapshot), the update and the insert all write from it. Only real differences count.
     with diff as materialized (
-      select i.model_id, i.prices, i.context_length, i.alias_of,
+      select i.model_id, i.prices, i.context_length, i.alias_of, i.source_digest,
              m.model_id is not null as stored,
              case when m.model_id is null then 'added' when m.state = 'missing' then 'restored'
                   else 'changed' end as kind,
@@ -472,7 +492,7 @@ begin
              end as old_prices,
              -- A change of context length or alias alone is not a price change.
              m.model_id is null or public.pricing_prices_of(m) is distinct from i.prices as price_changed
-        from pg_temp.pricing_incoming i
+        from pg_temp.pricing_incoming_digests i
         left join public.model_pricing m on m.provider = p_provider and m.model_id = i.model_id
        where m.model_id is null
           or (public.pricing_prices_of(m), m.context_length, m.alias_of)
@@ -504,6 +524,7 @@ begin
              pricing_tiers = (d.prices).tiers,
              context_length = d.context_length,
              alias_of = d.alias_of,
+             source_digest = d.source_digest,
              source = p_source,
              missing_since = null,
              updated_at = case when d.price_changed then v_now else m.updated_at end
@@ -516,11 +537,11 @@ begin
         provider, model_id, state, input_price_per_1m_tokens, output_price_per_1m_tokens,
         cache_read_price_per_1m_tokens, cache_write_price_per_1m_tokens, request_price, image_price,
         extra_prices, pricing_tiers, context_length, alias_of, source, first_seen_at, missing_since,
-        updated_at)
+        updated_at, source_digest)
       select p_provider, d.model_id, (d.prices).state, (d.prices).input, (d.prices).output,
              (d.prices).cache_read, (d.prices).cache_write, (d.prices).request, (d.prices).image,
              (d.prices).extra, (d.prices).tiers, d.context_length, d.alias_of, p_source, v_now, null,
-             v_now
+             v_now, d.source_digest
         from diff d
        where not d.stored
       returning 1
@@ -531,6 +552,17 @@ begin
            (select count(*) from updated),
            (select count(*) from inserted)
       into v_added, v_changed, v_restored, v_updated, v_inserted;
+
+    -- Rows already holding these values take the item's digest alone (a first sync of this
+    -- build, or an item whose other fields changed): nothing else is written, no history.
+    update public.model_pricing m
+       set source_digest = i.source_digest
+      from pg_temp.pricing_incoming_digests i
+     where m.provider = p_provider and m.model_id = i.model_id
+       and i.source_digest is not null
+       and m.source_digest is distinct from i.source_digest
+       and (public.pricing_prices_of(m), m.context_length, m.alias_of)
+           is not distinct from (i.prices, i.context_length, i.alias_of);
   end if;
 
   if coalesce(pg_catalog.cardinality(p_missing), 0) > 0 then
@@ -812,6 +844,17 @@ begin
   return jsonb_build_object('finished', true, 'run', jsonb_build_object(
     'id', v_run.id, 'status', v_run.status, 'started_at', v_run.started_at,
     'finished_at', v_run.finished_at, 'duration_seconds', v_run.duration_seconds));
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.pricing_forget_source_digest()
+ RETURNS trigger
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+begin
+  new.source_digest := null;
+  return new;
 end;
 $function$;
 
@@ -1392,6 +1435,26 @@ AS $function$
   where m.provider = p_provider;
 $function$;
 
+CREATE OR REPLACE FUNCTION public.pricing_read_models_of(p_provider text, p_model_ids text[])
+ RETURNS json
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  select coalesce(pg_catalog.json_agg(pg_catalog.json_build_array(
+    m.model_id, m.state,
+    pg_catalog.trim_scale(m.input_price_per_1m_tokens)::text,
+    pg_catalog.trim_scale(m.output_price_per_1m_tokens)::text,
+    pg_catalog.trim_scale(m.cache_read_price_per_1m_tokens)::text,
+    pg_catalog.trim_scale(m.cache_write_price_per_1m_tokens)::text,
+    pg_catalog.trim_scale(m.request_price)::text,
+    pg_catalog.trim_scale(m.image_price)::text,
+    m.extra_prices, m.pricing_tiers, m.context_length, m.alias_of
+  ) order by m.model_id), '[]'::pg_catalog.json)
+  from public.model_pricing m
+  where m.provider = p_provider and m.model_id = any(p_model_ids);
+$function$;
+
 CREATE OR REPLACE FUNCTION public.pricing_read_operator_state(p_run_id bigint, p_provider text)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -1632,6 +1695,20 @@ AS $function$
            where p_before is null or id < p_before
            order by id desc
            limit least(greatest(coalesce(p_limit, 20), 1), 200)) r;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.pricing_read_source_digests(p_provider text)
+ RETURNS json
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  select coalesce(pg_catalog.json_agg(pg_catalog.json_build_array(m.model_id, m.state,
+           case when p.model_id is null then m.source_digest end)),
+         '[]'::pg_catalog.json)
+  from public.model_pricing m
+  left join public.pricing_pins p on p.provider = m.provider and p.model_id = m.model_id
+  where m.provider = p_provider;
 $function$;
 
 CREATE OR REPLACE FUNCTION public.pricing_read_status(p_recent integer)
@@ -2607,6 +2684,8 @@ $function$;
 
 -- triggers
 
+CREATE TRIGGER pricing_forget_source_digest BEFORE UPDATE ON public.model_pricing FOR EACH ROW WHEN (((NOT (new.source_digest IS DISTINCT FROM old.source_digest)) AND (new.source_digest IS NOT NULL) AND (((((((((((new.state IS DISTINCT FROM old.state) OR (new.input_price_per_1m_tokens IS DISTINCT FROM old.input_price_per_1m_tokens)) OR (new.output_price_per_1m_tokens IS DISTINCT FROM old.output_price_per_1m_tokens)) OR (new.cache_read_price_per_1m_tokens IS DISTINCT FROM old.cache_read_price_per_1m_tokens)) OR (new.cache_write_price_per_1m_tokens IS DISTINCT FROM old.cache_write_price_per_1m_tokens)) OR (new.request_price IS DISTINCT FROM old.request_price)) OR (new.image_price IS DISTINCT FROM old.image_price)) OR (new.extra_prices IS DISTINCT FROM old.extra_prices)) OR (new.pricing_tiers IS DISTINCT FROM old.pricing_tiers)) OR (new.context_length IS DISTINCT FROM old.context_length)) OR (new.alias_of IS DISTINCT FROM old.alias_of)))) EXECUTE FUNCTION public.pricing_forget_source_digest();
+
 CREATE TRIGGER pricing_last_listed_insert BEFORE INSERT ON public.model_pricing FOR EACH ROW WHEN ((new.state = 'missing'::text)) EXECUTE FUNCTION public.pricing_note_last_listed();
 
 CREATE TRIGGER pricing_last_listed_update BEFORE UPDATE ON public.model_pricing FOR EACH ROW WHEN (((new.state = 'missing'::text) AND (old.state <> 'missing'::text))) EXECUTE FUNCTION public.pricing_note_last_listed();
@@ -2615,7 +2694,7 @@ CREATE TRIGGER pricing_price_version_delete AFTER DELETE ON public.model_pricing
 
 CREATE TRIGGER pricing_price_version_insert AFTER INSERT ON public.model_pricing REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.pricing_bump_price_version();
 
-CREATE TRIGGER pricing_price_version_update AFTER UPDATE ON public.model_pricing REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.pricing_bump_price_version();
+CREATE TRIGGER pricing_price_version_update AFTER UPDATE ON public.model_pricing REFERENCING OLD TABLE AS old_rows NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.pricing_bump_price_version_on_update();
 
 CREATE TRIGGER pricing_history_lock_lease BEFORE INSERT ON public.model_pricing_history FOR EACH STATEMENT EXECUTE FUNCTION public.pricing_history_lock_lease();
 
@@ -2663,6 +2742,8 @@ grant execute on function public.pricing_assert_lease(p_run_id bigint) to servic
 
 grant execute on function public.pricing_bump_price_version() to service_role;
 
+grant execute on function public.pricing_bump_price_version_on_update() to service_role;
+
 grant execute on function public.pricing_bump_price_version_row() to service_role;
 
 grant execute on function public.pricing_bump_total(p_metric text, p_label1 text, p_label2 text, to service_role;
@@ -2674,6 +2755,8 @@ grant execute on function public.pricing_commit_provider(p_run_id bigint, p_prov
 grant execute on function public.pricing_decide_held(p_action text, p_ids bigint[], p_decided_by to service_role;
 
 grant execute on function public.pricing_finish_run(p_run_id bigint, p_status text, p_results js to service_role;
+
+grant execute on function public.pricing_forget_source_digest() to service_role;
 
 grant execute on function public.pricing_held_view(h public.pricing_held_changes) to service_role;
 
@@ -2729,6 +2812,8 @@ grant execute on function public.pricing_read_model_held(p_provider text, p_mode
 
 grant execute on function public.pricing_read_models(p_provider text) to service_role;
 
+grant execute on function public.pricing_read_models_of(p_provider text, p_model_ids text[]) to service_role;
+
 grant execute on function public.pricing_read_operator_state(p_run_id bigint, p_provider text) to service_role;
 
 grant execute on function public.pricing_read_pins(p_provider text) to service_role;
@@ -2744,6 +2829,8 @@ grant execute on function public.pricing_read_providers() to service_role;
 grant execute on function public.pricing_read_run(p_run_id bigint, p_limit integer) to service_role;
 
 grant execute on function public.pricing_read_runs(p_before bigint, p_limit integer) to service_role;
+
+grant execute on function public.pricing_read_source_digests(p_provider text) to service_role;
 
 grant execute on function public.pricing_read_status(p_recent integer) to service_role;
 

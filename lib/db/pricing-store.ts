@@ -12,6 +12,7 @@ import type {
   PricesPage,
   ProviderRow,
   StatusSnapshot,
+  StoredDigest,
 } from './rpc-results.js';
 import type { ModelRow } from './rpc-arguments.js';
 import type { ChangesPage } from './feed-results.js';
@@ -35,8 +36,13 @@ export type {
 export interface ApplyRequest {
   runId: number;
   provider: ProviderSlug;
-  /** Records to upsert; only those that differ from what is stored are written. */
+  /**
+   * Records to upsert; only those that differ from what is stored are written. A record equal to
+   * its row that brings a new digest writes that digest alone.
+   */
   records: PriceRecord[];
+  /** The digest of the item each record was normalized from (item-digests.ts), stored with its row. */
+  digests?: ReadonlyMap<string, string> | undefined;
   /** Model ids to mark missing. */
   missing: string[];
   /** Hash of the applied catalog, or null when something was held (so the next run diffs again). */
@@ -127,6 +133,16 @@ export class PricingStore {
     return this.rpc('pricing_read_models', { p_provider: provider });
   }
 
+  /** The named stored models of a provider (the ones a sync that skipped the rest has to diff). */
+  async readModelsOf(provider: ProviderSlug, modelIds: readonly string[]): Promise<StoredModel[]> {
+    return this.rpc('pricing_read_models_of', { p_provider: provider, p_model_ids: modelIds });
+  }
+
+  /** Every stored model of a provider as an id, a state and its item's digest (item-digests.ts). */
+  async readSourceDigests(provider: ProviderSlug): Promise<StoredDigest[]> {
+    return this.rpc('pricing_read_source_digests', { p_provider: provider });
+  }
+
   /**
    * Applies one provider's changes all-or-nothing, in two steps: stages every chunk but the last
    * (APPLY_CHUNK_ROWS rows a call), and returns the commit, the one call that writes, in one
@@ -136,7 +152,16 @@ export class PricingStore {
   async stageApply(request: ApplyRequest): Promise<{ commit(): Promise<CommitResult> }> {
     const records = request.records;
     // Rows are made a chunk at a time: at scale, 160,000 of them at once were ~40 MB more at the peak.
-    const rowsOf = (start: number) => records.slice(start, start + APPLY_CHUNK_ROWS).map(toModelRow);
+    const digests = request.digests;
+    const rowOf = digests
+      ? (record: PriceRecord) => {
+          const row = toModelRow(record);
+          const digest = digests.get(record.modelId);
+          if (digest !== undefined) row.source_digest = digest;
+          return row;
+        }
+      : toModelRow;
+    const rowsOf = (start: number) => records.slice(start, start + APPLY_CHUNK_ROWS).map(rowOf);
     const lastStart = Math.max(0, Math.ceil(records.length / APPLY_CHUNK_ROWS) - 1) * APPLY_CHUNK_ROWS;
     for (let start = 0; start < lastStart; start += APPLY_CHUNK_ROWS) {
       await this.rpc('pricing_stage_chunk', {

@@ -38,6 +38,8 @@ export const modelRow = z.object({
   tiers: z.array(pricingTier),
   context_length: z.number().int().nullable(),
   alias_of: z.string().nullable(),
+  /** The digest of the item the row is written from (item-digests.ts); absent from other writers. */
+  source_digest: z.string().optional(),
 });
 export type ModelRow = z.input<typeof modelRow>;
 

@@ -26,6 +26,7 @@ import {
   setHashResult,
   stageResult,
   statusSnapshot,
+  storedDigestRows,
   storedModelRows,
 } from './rpc-results.js';
 import {
@@ -128,6 +129,8 @@ export const RPC_CATALOG = {
   pricing_release_lease: returnsJsonb(z.object({ released: z.boolean() }), { p_run_id: bigint }),
   pricing_read_providers: returnsJsonb(providerRows, {}),
   pricing_read_models: returnsJson(storedModelRows, { p_provider: text }),
+  pricing_read_models_of: returnsJson(storedModelRows, { p_provider: text, p_model_ids: texts }),
+  pricing_read_source_digests: returnsJson(storedDigestRows, { p_provider: text }),
   pricing_stage_chunk: returnsJsonb(stageResult, {
     p_run_id: bigint,
     p_provider: text,

@@ -353,6 +353,25 @@ export const storedModelRows = z
   .array(z.unknown())
   .transform((rows) => rows.map((row, index) => storedModelOf(row, index)));
 
+/** One stored model as a sync compares its items with it (pricing_read_source_digests). */
+export interface StoredDigest {
+  modelId: string;
+  state: ModelState;
+  /** The digest of the item the row was written from (item-digests.ts); null when none stands. */
+  digest: string | null;
+}
+
+/** pricing_read_source_digests' row: [model_id, state, source_digest]. */
+const DIGEST_ROW: readonly Column[] = ['text', 'state', 'text or null'];
+
+/** The envelope, then each row checked positionally, as storedModelRows does. */
+export const storedDigestRows = z.array(z.unknown()).transform((rows) =>
+  rows.map((value, index): StoredDigest => {
+    const row = checkedRow(value, DIGEST_ROW, () => String(index));
+    return { modelId: row[0] as string, state: row[1] as ModelState, digest: row[2] as string | null };
+  }),
+);
+
 /** Decodes a result with its schema; a mismatch is a StoreError naming the function and the first issue. */
 export function decodeResult<Schema extends z.ZodType>(
   name: string,

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { ProviderError } from '../provider-http/provider-error.js';
 import { findUnstorableText, isStorableText, storableText } from '../text/storable-text.js';
+import { itemDigest, type ItemDigesting } from './item-digest.js';
 import {
   perBasePrice,
   type InvalidItem,
@@ -136,6 +137,18 @@ export class CatalogBuilder {
   readonly invalid: InvalidItem[] = [];
   /** Usable ids of listed items that could not be read: their stored rows are kept as they are. */
   readonly unreadableIds: string[] = [];
+  /** With `digesting`: each listed item's digest (records and skipped), in listing order. */
+  private readonly itemDigests = new Map<string, string>();
+  /** With `digesting`: ids of items not normalized, their stored rows standing for them. */
+  private readonly skippedIds: string[] = [];
+
+  /** `digesting`: digest each item of `addItem` (item-digest.ts), and skip those it says are unchanged. */
+  constructor(private digesting?: ItemDigesting) {}
+
+  /** Items added from now on are skipped when `unchanged` says so (a paged catalog learns it at build). */
+  skipUnchanged(unchanged: ItemDigesting['unchanged']): void {
+    if (this.digesting) this.digesting = { ...this.digesting, unchanged };
+  }
 
   /** Checks a model id; returns false (and records why) if the item must be skipped. */
   acceptId(id: string): boolean {
@@ -169,7 +182,31 @@ export class CatalogBuilder {
    * marked missing.
    */
   add(id: string, build: () => PriceRecord): void {
+    if (this.acceptId(id)) this.addAccepted(id, build);
+  }
+
+  /**
+   * `add` for a wire item: with `digesting`, the item is digested first, and one its stored row
+   * was written from is skipped (counted as listed, never normalized).
+   */
+  addItem(id: string, item: unknown, normalize: (item: unknown) => PriceRecord): void {
     if (!this.acceptId(id)) return;
+    const digesting = this.digesting;
+    if (!digesting) {
+      this.addAccepted(id, () => normalize(item));
+      return;
+    }
+    const digest = itemDigest(digesting.salt, item);
+    if (digesting.unchanged?.(id, digest)) {
+      this.itemDigests.set(id, digest);
+      this.skippedIds.push(id);
+    } else if (this.addAccepted(id, () => normalize(item))) {
+      this.itemDigests.set(id, digest);
+    }
+  }
+
+  /** Normalizes an accepted id's item; false when it was unreadable (and reported so). */
+  private addAccepted(id: string, build: () => PriceRecord): boolean {
     try {
       const record = build();
       const unstorable = unstorableRecordText(record, id);
@@ -179,16 +216,20 @@ export class CatalogBuilder {
         );
       }
       this.records.push(record);
+      return true;
     } catch (error) {
       if (!(error instanceof InvalidItemError)) throw error;
       this.seen.delete(id);
       this.unreadableIds.push(id);
       this.skip(id, error.message);
+      return false;
     }
   }
 
   finish(): NormalizedCatalog {
-    return { records: this.records, invalid: this.invalid, unreadableIds: this.unreadableIds };
+    const catalog = { records: this.records, invalid: this.invalid, unreadableIds: this.unreadableIds };
+    if (!this.digesting) return catalog;
+    return { ...catalog, itemDigests: this.itemDigests, skippedIds: this.skippedIds };
   }
 }
 
@@ -226,8 +267,9 @@ export async function buildCatalogInTurns(
   items: readonly unknown[],
   idKey: string,
   normalize: (item: unknown) => PriceRecord,
+  digesting?: ItemDigesting,
 ): Promise<NormalizedCatalog> {
-  const catalog = new CatalogBuilder();
+  const catalog = new CatalogBuilder(digesting);
   for (let start = 0; start < items.length; start += ITEMS_PER_TURN) {
     if (start > 0) await nextTurn();
     addCatalogItems(catalog, items.slice(start, start + ITEMS_PER_TURN), idKey, normalize);
@@ -242,22 +284,29 @@ export async function buildCatalogInTurns(
  * catalog as all pages' items at once.
  */
 export class PagedCatalog {
-  private readonly catalog = new CatalogBuilder();
+  private readonly catalog: CatalogBuilder;
   private readonly pages: (readonly unknown[] | null)[] = [];
 
   constructor(
     private readonly idKey: string,
     private readonly normalize: (item: unknown) => PriceRecord,
     private readonly deferred: boolean,
-  ) {}
+    digesting?: ItemDigesting,
+  ) {
+    this.catalog = new CatalogBuilder(digesting);
+  }
 
   add(items: readonly unknown[]): void {
     if (this.deferred) this.pages.push(items);
     else addCatalogItems(this.catalog, items, this.idKey, this.normalize);
   }
 
-  /** The catalog; the kept pages are normalized with a turn of the event loop between pages. */
-  async build(): Promise<NormalizedCatalog> {
+  /**
+   * The catalog; the kept pages are normalized with a turn of the event loop between pages, but for
+   * the items `unchanged` says their stored rows stand for (pages normalized as they came are not).
+   */
+  async build(unchanged?: ItemDigesting['unchanged']): Promise<NormalizedCatalog> {
+    if (unchanged) this.catalog.skipUnchanged(unchanged);
     for (let index = 0; index < this.pages.length; index += 1) {
       if (index > 0) await nextTurn();
       addCatalogItems(this.catalog, this.pages[index] ?? [], this.idKey, this.normalize);
@@ -284,6 +333,6 @@ export function addCatalogItems(
       catalog.skip(idOfUnknownItem(item, idKey), `${idKey}: expected a string`);
       continue;
     }
-    catalog.add(id, () => normalize(item));
+    catalog.addItem(id, item, normalize);
   }
 }

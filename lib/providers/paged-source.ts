@@ -34,7 +34,13 @@ export async function fetchPagedSource<Schema extends z.ZodType>(
   listing: PagedListing<Schema>,
   context: FetchContext,
 ): Promise<FetchedSource> {
-  const catalog = new PagedCatalog(listing.idKey, listing.normalize, context.mayBeUnchanged === true);
+  const salt = context.itemDigestSalt;
+  const catalog = new PagedCatalog(
+    listing.idKey,
+    listing.normalize,
+    context.mayBeUnchanged === true,
+    salt === undefined ? undefined : { salt },
+  );
   const digest = new SourceDigest();
   await readPagesInOrder({
     signal: context.signal,
@@ -59,5 +65,9 @@ export async function fetchPagedSource<Schema extends z.ZodType>(
       return listing.next(page, key, url);
     },
   });
-  return { digest: digest.finish(), build: () => catalog.build() };
+  return {
+    digest: digest.finish(),
+    build: (options) => catalog.build(options?.unchanged),
+    itemsDigested: salt !== undefined,
+  };
 }

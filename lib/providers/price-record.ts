@@ -155,4 +155,16 @@ export interface NormalizedCatalog {
    * LiteLLM map we serve passes through the keys we do not override (mode, supports_*, …).
    */
   liteLlmEntries?: Record<string, Record<string, unknown>>;
+  /**
+   * A catalog whose items were digested (item-digest.ts): each listed item's digest by model id,
+   * the records' and the skipped items', in listing order.
+   */
+  itemDigests?: Map<string, string>;
+  /**
+   * Ids of listed items that were not normalized: their digest is the one their stored row was
+   * written from, so the row stands for them (unchanged). Not in `records`.
+   */
+  skippedIds?: string[];
+  /** Of `skippedIds`, how many are unpriced and variable (their stored rows' states). */
+  skippedStates?: { unpriced: number; variable: number };
 }

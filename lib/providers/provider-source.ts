@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FetchBudget } from './fetch-budget.js';
+import type { ItemDigesting } from './item-digest.js';
 import type { NormalizedCatalog, ProviderSlug } from './price-record.js';
 
 export interface FetchContext {
@@ -13,6 +14,16 @@ export interface FetchContext {
    * it arrives and let go, which keeps a large first sync's memory down.
    */
   mayBeUnchanged?: boolean | undefined;
+  /**
+   * Digest each item with this salt (item-digest.ts), so that `build` may skip the unchanged ones
+   * and the sync store each row's digest. A source whose items it cannot digest ignores it.
+   */
+  itemDigestSalt?: string | undefined;
+}
+
+/** What `FetchedSource.build` may be told: which items its stored rows stand for (item-digest.ts). */
+export interface BuildOptions {
+  unchanged?: ItemDigesting['unchanged'];
 }
 
 /**
@@ -26,8 +37,14 @@ export interface FetchedSource {
    * in the order they were read: equal digests mean the same bytes from the same requests.
    */
   digest: string;
-  /** Normalizes what was fetched into the catalog `fetchCatalog` gives; called at most once. */
-  build(): Promise<NormalizedCatalog>;
+  /**
+   * Normalizes what was fetched into the catalog `fetchCatalog` gives; called at most once. With
+   * `itemsDigested`, the catalog carries each item's digest, and the items `unchanged` names are
+   * skipped (listed in `skippedIds`) unless they were normalized as they arrived.
+   */
+  build(options?: BuildOptions): Promise<NormalizedCatalog>;
+  /** Whether the items were digested with the context's `itemDigestSalt`. */
+  itemsDigested?: boolean;
   /**
    * Called instead of `build` when the sync skips these bytes (the same as last applied), with the
    * number of items they held then. A source that has not parsed them yet counts those items

@@ -90,3 +90,27 @@ export function catalogHash(records: readonly PriceRecord[], liteLlmEntries?: En
   if (batch !== '') hash.update(batch);
   return hash.digest('hex');
 }
+
+/**
+ * The hash of a digested catalog (item-digest.ts): every listed item's id and digest, in listing
+ * order. Equal hashes mean the same items under the same build and price cap (the digests are
+ * salted with both), so the same normalized catalog; a reordered listing only costs one diff. It
+ * needs no record, so a catalog whose items were skipped has one. Its text begins with its own
+ * version line, so it never equals a hash of records.
+ */
+export function itemsHash(digests: ReadonlyMap<string, string>): string {
+  const hash = createHash('sha256');
+  hash.update('catalog-hash items v1\n');
+  let batch = '';
+  let inBatch = 0;
+  for (const [id, digest] of digests) {
+    batch += `${JSON.stringify(id)} ${digest}\n`;
+    if (++inBatch === BATCH) {
+      hash.update(batch);
+      batch = '';
+      inBatch = 0;
+    }
+  }
+  if (batch !== '') hash.update(batch);
+  return hash.digest('hex');
+}

@@ -112,11 +112,13 @@ export function applyGuardrails(
   diff: CatalogDiff,
   settings: GuardrailSettings,
   force: boolean,
+  /** Stored models not missing, when `stored` holds only some of them (item-digest.ts). */
+  listedStored?: number,
 ): GuardedDiff {
   const all = [...diff.added, ...diff.changed, ...diff.restored];
   if (force) return { providerHold: null, apply: all, missing: diff.missing, held: [], heldModels: 0 };
 
-  const listed = stored.filter((model) => model.state !== 'missing').length;
+  const listed = listedStored ?? stored.filter((model) => model.state !== 'missing').length;
   const wouldChange = all.length + diff.missing.length;
   let providerHold: HeldChange | null = null;
   if (fetchedCount === 0) {

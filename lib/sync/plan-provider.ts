@@ -7,6 +7,7 @@ import { emptyCounts, type ChangeReport, type OutcomeCounts, type ProviderResult
 import { planOperatorEffects } from './operator-effects.js';
 import type { OperatorState } from '../db/operator-store.js';
 import type { SyncHold } from '../domain/sync-hold.js';
+import type { StoredDigest } from '../db/rpc-results.js';
 
 const INVALID_EXAMPLES = 10;
 const REPORTED_CHANGES = 50;
@@ -38,6 +39,12 @@ export interface PlanInput {
   force: boolean;
   /** Pins, rejected and rolled-back values (lib/operator/); null when not read (the shortcut). */
   operator?: OperatorState | null;
+  /**
+   * A digested catalog's stored side (item-digest.ts): every stored model's id, state and digest.
+   * With it, `stored` holds only the models the diff needs (the items not skipped, the models no
+   * longer listed), and the rest are the catalog's `skippedIds`, unchanged.
+   */
+  storedDigests?: ReadonlyMap<string, StoredDigest> | undefined;
 }
 
 /** One atomic write of a provider, as pricing_commit_provider takes it (run, provider and source aside). */
@@ -51,6 +58,11 @@ export interface PlannedWrite {
   /** The held changes to show (shortened, storable) and how many there are in all. */
   held: unknown[];
   heldCount: number;
+  /**
+   * A digested catalog's item digests, stored with the rows written; `records` then also holds the
+   * unchanged records whose rows hold another digest (the commit writes their digest alone).
+   */
+  digests?: ReadonlyMap<string, string>;
 }
 
 /** What to do for one provider, and what to report when it is done. */
@@ -108,9 +120,13 @@ function diffedPlan(
 ): ProviderPlan {
   const { catalog, dryRun } = input;
   const records = catalog.records;
+  const skipped = catalog.skippedIds?.length ?? 0;
   const diff = diffCatalog(input.stored, records, catalog.unreadableIds);
+  // Skipped items are unchanged: their rows stand for them (item-digest.ts).
+  diff.unchanged += skipped;
+  const listed = input.storedDigests ? listedCount(input.storedDigests) : undefined;
   const operator = planOperatorEffects(
-    applyGuardrails(input.stored, records.length, diff, input.settings, input.force),
+    applyGuardrails(input.stored, records.length + skipped, diff, input.settings, input.force, listed),
     diff,
     records,
     input.operator ?? { pins: [], expiredPins: [], rolledBack: [] },
@@ -142,6 +158,7 @@ function diffedPlan(
   // With unreadable models listed, forget it too (see decideProvider).
   // With pins, forget it too: every sync must see the provider's price of a pinned model.
   const storesHash = guarded.held.length === 0 && unreadable === 0 && pinned === 0;
+  const digests = catalog.itemDigests;
   const write: PlannedWrite = {
     records: guarded.apply.map((change) => change.record),
     missing: guarded.missing.map((model) => model.modelId),
@@ -150,7 +167,44 @@ function diffedPlan(
     held: result.held_changes,
     heldCount: guarded.held.length,
   };
+  if (digests) {
+    write.digests = digests;
+    write.records.push(...digestsToRefresh(records, diff, input.stored, digests, input.storedDigests));
+  }
   return { result, write, liteLlmEntries: liteLlmEntriesOf(catalog, guarded), holds };
+}
+
+/** Stored models that are not missing: what the guardrails compare the catalog's size with. */
+function listedCount(storedDigests: ReadonlyMap<string, StoredDigest>): number {
+  let listed = 0;
+  for (const stored of storedDigests.values()) if (stored.state !== 'missing') listed += 1;
+  return listed;
+}
+
+/**
+ * The records the diff found unchanged whose rows hold another digest (or none): a new build, an
+ * item whose other fields changed, a row written before digests. Written with the commit (their
+ * digest alone), so that the next sync skips them. Without the stored digests, every unchanged one.
+ */
+function digestsToRefresh(
+  records: readonly PriceRecord[],
+  diff: CatalogDiff,
+  stored: readonly StoredModel[],
+  digests: ReadonlyMap<string, string>,
+  storedDigests: ReadonlyMap<string, StoredDigest> | undefined,
+): PriceRecord[] {
+  const differs = new Set<string>();
+  for (const change of diff.added) differs.add(change.modelId);
+  for (const change of diff.changed) differs.add(change.modelId);
+  for (const change of diff.restored) differs.add(change.modelId);
+  const storedIds = new Set<string>();
+  for (const model of stored) storedIds.add(model.modelId);
+  return records.filter(
+    (record) =>
+      !differs.has(record.modelId) &&
+      storedIds.has(record.modelId) &&
+      storedDigests?.get(record.modelId)?.digest !== digests.get(record.modelId),
+  );
 }
 
 /** The diff's counts: unchanged, held, and what is applied by kind and direction. */
@@ -168,8 +222,11 @@ function countChanges(counts: OutcomeCounts, diff: CatalogDiff, guarded: Guarded
 /** The counts known from the catalog alone: its models, skipped items, unpriced and variable ones. */
 export function fetchedCounts(catalog: NormalizedCatalog): OutcomeCounts {
   const counts = emptyCounts();
-  counts.fetched = catalog.records.length;
+  // Skipped items (item-digest.ts) are listed models too, in their stored rows' states.
+  counts.fetched = catalog.records.length + (catalog.skippedIds?.length ?? 0);
   counts.invalid = catalog.invalid.length;
+  counts.unpriced = catalog.skippedStates?.unpriced ?? 0;
+  counts.variable = catalog.skippedStates?.variable ?? 0;
   for (const record of catalog.records) {
     if (record.state === 'unpriced') counts.unpriced += 1;
     else if (record.state === 'variable') counts.variable += 1;

@@ -9,7 +9,9 @@ import type { NormalizedCatalog, ProviderSlug } from '../providers/price-record.
 import type { FetchContext, FetchedSource, ProviderSource } from '../providers/provider-source.js';
 import { storableJson, storableText } from '../text/storable-text.js';
 import { inSpan } from '../tracing/tracing.js';
-import { catalogHash, type EntriesInHash } from './catalog-hash.js';
+import { catalogHash, itemsHash, type EntriesInHash } from './catalog-hash.js';
+import { itemDigestSalt } from '../providers/item-digest.js';
+import type { StoredDigest } from '../db/rpc-results.js';
 import {
   decideProvider,
   sameSourceApplies,
@@ -235,6 +237,7 @@ async function syncProviders(
         const result = await syncProvider({
           ...run,
           source,
+          known: row !== undefined,
           lastCatalogHash: row?.catalogHash ?? null,
           pendingHeld: row?.heldCount ?? 0,
           operator,
@@ -256,6 +259,8 @@ async function syncProviders(
 
 interface ProviderTask extends LeasedRun {
   source: ProviderSource;
+  /** Whether the provider has a row (it was synced before): its stored models may be skipped to. */
+  known: boolean;
   lastCatalogHash: string | null;
   /** Held changes the provider row counts as pending before this run. */
   pendingHeld: number;
@@ -345,21 +350,22 @@ async function fetchAndApply(task: ProviderTask): Promise<ProviderResult> {
  */
 function prepare(
   task: ProviderTask,
-  { catalog, sourceKey: key }: Fetched & { kind: 'catalog' },
+  { catalog, sourceKey: key, index }: Fetched & { kind: 'catalog' },
   last: CatalogFingerprint | null,
 ): Prepared {
   const { request } = task;
-  const { records, liteLlmEntries } = catalog;
+  const { records, liteLlmEntries, itemDigests } = catalog;
   const entriesInHash: EntriesInHash | undefined =
     liteLlmEntries === undefined
       ? undefined
       : key === null
         ? { entries: liteLlmEntries }
         : { fromSource: key };
-  const hashOf = () => catalogHash(records, entriesInHash);
+  // A digested catalog is hashed by its items' digests: its skipped items have no record.
+  const hashOf = () => (itemDigests ? itemsHash(itemDigests) : catalogHash(records, entriesInHash));
   const decision = decideProvider(
     {
-      records: records.length,
+      records: records.length + (catalog.skippedIds?.length ?? 0),
       unreadable: catalog.unreadableIds?.length ?? 0,
       liteLlmEntries: liteLlmEntries !== undefined,
       lastCatalogHash: last?.catalogHash ?? null,
@@ -379,7 +385,7 @@ function prepare(
     catalog: staging ? { ...catalog, liteLlmEntries: {} } : catalog,
     decision: { ...decision, hash: decision.hash === null ? null : fingerprintOf(decision.hash) },
     hashLater: decision.hashWhileCommitting ? () => fingerprintOf(hashOf()) : null,
-    reads: decision.readsStored ? settle(readForPlan(task)) : null,
+    reads: decision.readsStored ? settle(readForPlan(task, catalog, index)) : null,
     staging,
   };
 }
@@ -424,7 +430,13 @@ function applySameSource(task: ProviderTask, fingerprint: SameSource): Promise<P
 }
 
 type Fetched =
-  | { kind: 'catalog'; catalog: NormalizedCatalog; sourceKey: string | null }
+  | {
+      kind: 'catalog';
+      catalog: NormalizedCatalog;
+      sourceKey: string | null;
+      /** A digested catalog's stored side, read before it was built (null: not digested). */
+      index: StoredIndex | null;
+    }
   | { kind: 'same-source'; fingerprint: SameSource };
 
 /**
@@ -434,9 +446,14 @@ type Fetched =
 async function fetchCatalog(task: ProviderTask, last: CatalogFingerprint | null): Promise<Fetched> {
   const { deps, request, source, deadline } = task;
   return inSpan('pricing_sync.fetch', { provider: source.slug }, async (span) => {
+    const maxPricePer1m = deps.settings.maxPricePer1m ?? DEFAULT_MAX_PRICE_PER_1M;
+    const build = deps.settings.buildId ?? VERSION;
     const context = {
       signal: deadline.signal,
-      mayBeUnchanged: !request.force && Boolean(last?.source),
+      // Kept as parsed until built when its bytes may be those last applied, or its items those
+      // of the stored rows (item-digest.ts): either way most of it may never be normalized.
+      mayBeUnchanged: !request.force && (Boolean(last?.source) || task.known),
+      itemDigestSalt: itemDigestSalt(build, maxPricePer1m),
       budget: new FetchBudget(
         source.slug,
         deps.settings.providerMaxBytes ?? DEFAULTS.providerMaxBytes,
@@ -444,20 +461,23 @@ async function fetchCatalog(task: ProviderTask, last: CatalogFingerprint | null)
         (items: number) => request.onProviderProgress?.({ provider: source.slug, phase: 'fetching', items }),
       ),
     };
-    const maxPricePer1m = deps.settings.maxPricePer1m ?? DEFAULT_MAX_PRICE_PER_1M;
     const fetched = await Promise.race([fetchSourceOf(source, context), deadline.passed]);
-    const key =
-      fetched.digest === null
-        ? null
-        : sourceKey(fetched.digest, { build: deps.settings.buildId ?? VERSION, maxPricePer1m });
+    const key = fetched.digest === null ? null : sourceKey(fetched.digest, { build, maxPricePer1m });
     if (sameSourceApplies(last, key, request.force)) {
       fetched.skip?.(last.source.fetched);
       span.setAttributes({ fetched: last.source.fetched, invalid: 0, same_source: true });
       return { kind: 'same-source', fingerprint: last };
     }
-    const catalog = enforcePriceBounds(await fetched.build(), { maxPricePer1m });
-    span.setAttributes({ fetched: catalog.records.length, invalid: catalog.invalid.length });
-    return { kind: 'catalog', catalog, sourceKey: key };
+    // A digested catalog skips the items its stored rows were written from: read them first.
+    const index = fetched.itemsDigested ? await readStoredIndex(task) : null;
+    const built = await fetched.build(index?.unchanged ? { unchanged: index.unchanged } : undefined);
+    const catalog = enforcePriceBounds(index ? withSkippedStates(built, index) : built, { maxPricePer1m });
+    span.setAttributes({
+      fetched: catalog.records.length,
+      invalid: catalog.invalid.length,
+      skipped: catalog.skippedIds?.length ?? 0,
+    });
+    return { kind: 'catalog', catalog, sourceKey: key, index };
   });
 }
 
@@ -473,19 +493,85 @@ async function fetchSourceOf(
 
 interface PlanReads {
   operatorState: OperatorState;
+  /** The stored models the diff needs: all of them, or with `storedDigests` those it names. */
   stored: StoredModel[];
+  storedDigests?: ReadonlyMap<string, StoredDigest>;
+}
+
+/**
+ * A digested catalog's stored side, read as soon as the provider is fetched and before it is built
+ * (item-digest.ts): every stored model's id, state and digest. `unchanged` says which items their
+ * rows stand for; none in a forced run.
+ */
+interface StoredIndex {
+  byId: ReadonlyMap<string, StoredDigest>;
+  unchanged: ((id: string, digest: string) => boolean) | undefined;
+}
+
+async function readStoredIndex({ deps, request, source }: ProviderTask): Promise<StoredIndex> {
+  const byId = new Map<string, StoredDigest>();
+  for (const row of await deps.store.readSourceDigests(source.slug)) byId.set(row.modelId, row);
+  // A pinned model has no digest here (it is always normalized: its record is reported for drift),
+  // nor has a row whose values came from elsewhere (a rollback, an approval). A missing one is
+  // restored, so normalized too.
+  const unchanged = (id: string, digest: string) => {
+    const stored = byId.get(id);
+    return stored !== undefined && stored.digest === digest && stored.state !== 'missing';
+  };
+  return { byId, unchanged: request.force ? undefined : unchanged };
+}
+
+/** The catalog with how many of its skipped items are unpriced and variable (their rows' states). */
+function withSkippedStates(catalog: NormalizedCatalog, index: StoredIndex): NormalizedCatalog {
+  let unpriced = 0;
+  let variable = 0;
+  for (const id of catalog.skippedIds ?? []) {
+    const state = index.byId.get(id)?.state;
+    if (state === 'unpriced') unpriced += 1;
+    else if (state === 'variable') variable += 1;
+  }
+  return { ...catalog, skippedStates: { unpriced, variable } };
 }
 
 /**
  * Reads what the plan needs (operator state, then the stored models) as soon as the provider is
  * fetched, not in its turn to apply: while the run holds the lease only this provider's own apply
  * writes its rows (operator actions take the lease too), so what is read now is what its turn would
- * read, and the reads overlap with the other providers' work.
+ * read, and the reads overlap with the other providers' work. A digested catalog's operator state
+ * was read with its index, and only the stored models its diff needs are read (storedToDiff).
  */
-async function readForPlan({ deps, operator, request, runId, source }: ProviderTask): Promise<PlanReads> {
-  // Pins and rolled-back values first: removing an expired pin applies the provider's price.
+async function readForPlan(
+  { deps, operator, request, runId, source }: ProviderTask,
+  catalog: NormalizedCatalog,
+  index: StoredIndex | null,
+): Promise<PlanReads> {
+  // Pins and rolled-back values first: removing an expired pin applies the provider's price (an
+  // expired pin's model was never skipped: its row had no digest in the index).
   const operatorState = await operator.readOperatorState(request.dryRun ? null : runId, source.slug);
-  return { operatorState, stored: await deps.store.readModels(source.slug) };
+  if (!index) return { operatorState, stored: await deps.store.readModels(source.slug) };
+  const needed = storedToDiff(catalog, index.byId);
+  let stored: StoredModel[] = [];
+  // Most of them: one read of all is cheaper than sending their ids.
+  if (needed.size > index.byId.size / 2)
+    stored = (await deps.store.readModels(source.slug)).filter((model) => needed.has(model.modelId));
+  else if (needed.size > 0) stored = await deps.store.readModelsOf(source.slug, [...needed]);
+  return { operatorState, stored, storedDigests: index.byId };
+}
+
+/**
+ * The stored models a digested catalog's diff needs: those of its records (changed, restored or
+ * unchanged), and those not missing that it no longer lists (to be marked missing). Not the rows
+ * of skipped items (unchanged), of unreadable ones (kept), or missing ones not listed (left).
+ */
+function storedToDiff(catalog: NormalizedCatalog, byId: ReadonlyMap<string, StoredDigest>): Set<string> {
+  const needed = new Set<string>();
+  for (const record of catalog.records) if (byId.has(record.modelId)) needed.add(record.modelId);
+  const listed = new Set<string>(catalog.skippedIds);
+  for (const id of catalog.unreadableIds ?? []) listed.add(id);
+  for (const stored of byId.values()) {
+    if (stored.state !== 'missing' && !listed.has(stored.modelId)) needed.add(stored.modelId);
+  }
+  return needed;
 }
 
 /** Plans with what was read (the counts reported are then the commit's). */
@@ -501,6 +587,7 @@ async function planWithReads(task: ProviderTask, prepared: Prepared, span: Span)
     hash: decision.hash,
     stored: read?.stored ?? null,
     operator: read?.operatorState ?? null,
+    storedDigests: read?.storedDigests,
     settings: deps.settings,
     dryRun: request.dryRun,
     force: request.force,

@@ -7,7 +7,7 @@ import { applyRecords, holdLease, openTestStore, type TestStore } from '../suppo
 
 // The SQL functions run as their owner. A role that may create in `public` must not be able to
 // slip its own objects into them by name: every object they use is schema-qualified, and their
-// temp table is pg_temp.pricing_incoming.
+// temp table is pg_temp.pricing_incoming_digests (pg_temp.pricing_incoming before item digests).
 describe('SECURITY DEFINER functions and a role that may create in public', () => {
   let fixture: TestStore;
   let database: TestDatabase;
@@ -30,39 +30,47 @@ describe('SECURITY DEFINER functions and a role that may create in public', () =
     await root.end();
   });
 
-  it('ignores a public.pricing_incoming table whose trigger rewrites prices', async () => {
-    await database.admin.query('begin');
-    await database.admin.query(`set local role ${intruder}`);
-    await database.admin.query(`
-      create table public.pricing_incoming (
+  it.each(['pricing_incoming', 'pricing_incoming_digests'])(
+    'ignores a public.%s table whose trigger rewrites prices',
+    async (table) => {
+      await database.admin.query('begin');
+      await database.admin.query(`set local role ${intruder}`);
+      await database.admin.query(`
+      create table public.${table} (
         model_id text primary key, state text not null,
         input numeric, output numeric, cache_read numeric, cache_write numeric,
         request numeric, image numeric, extra jsonb not null, tiers jsonb not null,
-        context_length integer, alias_of text
+        context_length integer, alias_of text, source_digest text
       );
-      create function public.pricing_incoming_rewrite() returns trigger language plpgsql as $$
+      create function public.${table}_rewrite() returns trigger language plpgsql as $$
       begin
         new.input := 0.0000001;
         return new;
       end $$;
-      create trigger rewrite before insert on public.pricing_incoming
-        for each row execute function public.pricing_incoming_rewrite();
+      create trigger rewrite before insert on public.${table}
+        for each row execute function public.${table}_rewrite();
     `);
-    await database.admin.query('commit');
+      await database.admin.query('commit');
 
-    const runId = await holdLease(store, { triggeredBy: 't', providers: [], leaseSeconds: 30 });
-    await applyRecords(store, runId, [priceRecord('m/1', '5', '7')], { provider: 'openrouter', source: 't' });
-    await store.finishRun(runId, 'success', { providers: {} }, null);
+      const runId = await holdLease(store, { triggeredBy: 't', providers: [], leaseSeconds: 30 });
+      const model = `m/${table}`;
+      await applyRecords(store, runId, [priceRecord(model, '5', '7')], {
+        provider: 'openrouter',
+        source: 't',
+      });
+      await store.finishRun(runId, 'success', { providers: {} }, null);
 
-    const models = await store.readModels('openrouter');
-    expect(models.map((model) => [model.modelId, model.inputUsdPerMillionTokens])).toEqual([['m/1', '5']]);
-    const history = await database.admin.query<{ input: string }>(
-      `select new_input_price_per_1m_tokens::text as input from public.model_pricing_history`,
-    );
-    expect(history.rows).toEqual([{ input: '5' }]);
-    const shadow = await database.admin.query('select 1 from public.pricing_incoming');
-    expect(shadow.rows).toEqual([]);
-  });
+      const models = await store.readModels('openrouter');
+      expect(models.find((stored) => stored.modelId === model)?.inputUsdPerMillionTokens).toBe('5');
+      const history = await database.admin.query<{ input: string }>(
+        `select new_input_price_per_1m_tokens::text as input from public.model_pricing_history where model_id = $1`,
+        [model],
+      );
+      expect(history.rows).toEqual([{ input: '5' }]);
+      const shadow = await database.admin.query(`select 1 from public.${table}`);
+      expect(shadow.rows).toEqual([]);
+    },
+  );
 });
 
 describe('pricing_finish_run and hostile results', () => {

@@ -37,7 +37,7 @@ async function syncCounting(
     ...source,
     async fetchSource(context) {
       const fetched = await source.fetchSource!(context);
-      return { ...fetched, build: () => (built.push(source.slug), fetched.build()) };
+      return { ...fetched, build: (options) => (built.push(source.slug), fetched.build(options)) };
     },
   });
   const outcome = await runSync(
@@ -140,13 +140,10 @@ describe('the source shortcut', () => {
     expect(result.counts).toMatchObject({ changed: 1, unchanged: 2 });
   });
 
-  it('bytes that differ but give the same catalog take the catalog-hash shortcut and store the new key', async () => {
+  it('bytes that differ outside the items take the catalog-hash shortcut and store the new key', async () => {
     const before = await storedFingerprint();
-    harness.replay.setScenario('openrouter', {
-      body: {
-        data: openRouterBody(MODELS).data.map((item) => ({ ...(item as object), description: 'new text' })),
-      },
-    });
+    // The items are the same (so is their hash, item-digest.ts); the document is not.
+    harness.replay.setScenario('openrouter', { body: { ...openRouterBody(MODELS), generated_at: 'today' } });
     const result = await sync();
     expect(built).toEqual(['openrouter']);
     expect(result.outcome).toBe('unchanged');
@@ -154,6 +151,32 @@ describe('the source shortcut', () => {
     expect(after?.split(' ')[0]).toBe(before?.split(' ')[0]);
     expect(after).not.toBe(before);
     await sync();
+    expect(built).toEqual(['openrouter']);
+  });
+
+  it('items that differ in fields no price comes from are diffed once, nothing but their digests written', async () => {
+    const history = async () =>
+      (await harness.database.admin.query(`select count(*)::int as n from model_pricing_history`)).rows[0].n;
+    const pricesOnly = async () =>
+      (
+        await harness.database.admin.query(
+          `select model_id, state, input_price_per_1m_tokens::text, output_price_per_1m_tokens::text, updated_at
+             from model_pricing order by model_id`,
+        )
+      ).rows;
+    const [historyBefore, pricesBefore] = [await history(), await pricesOnly()];
+    harness.replay.setScenario('openrouter', {
+      body: {
+        data: openRouterBody(MODELS).data.map((item) => ({ ...(item as object), description: 'new text' })),
+      },
+    });
+    const result = await sync();
+    expect(built).toEqual(['openrouter']);
+    expect(result).toMatchObject({ outcome: 'applied', counts: { fetched: 3, unchanged: 3, changed: 0 } });
+    expect(await history()).toBe(historyBefore);
+    expect(await pricesOnly()).toEqual(pricesBefore);
+    // Those bytes again: the source shortcut.
+    expect((await sync()).outcome).toBe('unchanged');
     expect(built).toEqual(['openrouter']);
   });
 

@@ -7,6 +7,7 @@ import {
   describeZodError,
 } from '../catalog-items.js';
 import type { NormalizedCatalog, PriceRecord, PricingTier } from '../price-record.js';
+import type { ItemDigesting } from '../item-digest.js';
 import { buildTier, tokenCount, type BaseField, type TierPrices } from '../pricing-tier.js';
 import { convertWirePrice, isJsonObject, PRICE_KEY_PATTERN } from '../wire-price.js';
 import { isPlainOpenRouterModel, openRouterModelSchema, type OpenRouterModel } from './openrouter-api.js';
@@ -172,6 +173,9 @@ export function normalizeOpenRouterCatalog(items: readonly unknown[]): Normalize
 }
 
 /** The same catalog, giving the event loop a turn every ITEMS_PER_TURN models (see buildCatalogInTurns). */
-export function normalizeOpenRouterCatalogInTurns(items: readonly unknown[]): Promise<NormalizedCatalog> {
-  return buildCatalogInTurns(items, 'id', normalizeOpenRouterModel);
+export function normalizeOpenRouterCatalogInTurns(
+  items: readonly unknown[],
+  digesting?: ItemDigesting,
+): Promise<NormalizedCatalog> {
+  return buildCatalogInTurns(items, 'id', normalizeOpenRouterModel, digesting);
 }

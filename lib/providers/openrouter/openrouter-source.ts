@@ -25,7 +25,7 @@ export function createOpenRouterSource(options: {
     sourceDigest.add(url, body.digest);
     return {
       digest: sourceDigest.finish(),
-      build: async () => {
+      build: async (options) => {
         const envelope = parseEnvelope(
           openRouterCatalogSchema,
           body.json(),
@@ -33,8 +33,13 @@ export function createOpenRouterSource(options: {
           isPlainOpenRouterCatalog,
         );
         context.budget?.chargeItems(envelope.data.length, url.href);
-        return normalizeOpenRouterCatalogInTurns(envelope.data);
+        const salt = context.itemDigestSalt;
+        return normalizeOpenRouterCatalogInTurns(
+          envelope.data,
+          salt === undefined ? undefined : { salt, unchanged: options?.unchanged },
+        );
       },
+      itemsDigested: context.itemDigestSalt !== undefined,
       skip: (items) => context.budget?.chargeItems(items, url.href),
     };
   });
