@@ -449,7 +449,8 @@ begin
       prices public.pricing_prices not null,
       context_length integer,
       alias_of text,
-      source_digest text
+      source_digest text,
+      digest_only boolean not null
     ) on commit delete rows;
   end if;
   -- Empty unless a caller applies twice in one transaction; a delete, not a truncate, which would
@@ -457,11 +458,11 @@ begin
   delete from pg_temp.pricing_incoming_digests;
   -- Every staged chunk and the inline rows, each array read once; a model listed twice is a
   -- unique violation here, before anything is written.
-  insert into pg_temp.pricing_incoming_digests (model_id, prices, context_length, alias_of, source_digest)
+  insert into pg_temp.pricing_incoming_digests (model_id, prices, context_length, alias_of, source_digest, digest_only)
   select r.model_id,
          row(r.state, r.input, r.output, r.cache_read, r.cache_write, r.request, r.image,
              coalesce(r.extra, '{}'::jsonb), coalesce(r.tiers, '[]'::jsonb))::public.pricing_prices,
-         r.context_length, r.alias_of, r.source_digest
+         r.context_length, r.alias_of, r.source_digest, coalesce(r.digest_only, false)
     from (select s.rows from public.pricing_apply_stage s
            where s.run_id = p_run_id and s.provider = p_provider
           union all
@@ -469,7 +470,7 @@ begin
          pg_catalog.jsonb_to_recordset(c.rows) as r(
            model_id text, state text, input numeric, output numeric, cache_read numeric,
            cache_write numeric, request numeric, image numeric, extra jsonb, tiers jsonb,
-           context_length integer, alias_of text, source_digest text);
+           context_length integer, alias_of text, source_digest text, digest_only boolean);
   get diagnostics v_incoming = row_count;
 
   if v_incoming > 0 then
@@ -494,9 +495,11 @@ begin
              m.model_id is null or public.pricing_prices_of(m) is distinct from i.prices as price_changed
         from pg_temp.pricing_incoming_digests i
         left join public.model_pricing m on m.provider = p_provider and m.model_id = i.model_id
-       where m.model_id is null
-          or (public.pricing_prices_of(m), m.context_length, m.alias_of)
-             is distinct from (i.prices, i.context_length, i.alias_of)
+       -- A digest_only row was found unchanged by the sync: it never writes anything else.
+       where not i.digest_only
+         and (m.model_id is null
+              or (public.pricing_prices_of(m), m.context_length, m.alias_of)
+                 is distinct from (i.prices, i.context_length, i.alias_of))
     ),
     history as (
       insert into public.model_pricing_history (
@@ -558,7 +561,7 @@ begin
     update public.model_pricing m
        set source_digest = i.source_digest
       from pg_temp.pricing_incoming_digests i
-     where m.provider = p_provider and m.model_id = i.model_id
+     where i.digest_only and m.provider = p_provider and m.model_id = i.model_id
        and i.source_digest is not null
        and m.source_digest is distinct from i.source_digest
        and (public.pricing_prices_of(m), m.context_length, m.alias_of)

@@ -36,13 +36,15 @@ export type {
 export interface ApplyRequest {
   runId: number;
   provider: ProviderSlug;
-  /**
-   * Records to upsert; only those that differ from what is stored are written. A record equal to
-   * its row that brings a new digest writes that digest alone.
-   */
+  /** Records to upsert; only those that differ from what is stored are written. */
   records: PriceRecord[];
-  /** The digest of the item each record was normalized from (item-digests.ts), stored with its row. */
+  /** The digest of the item each record was normalized from (item-digest.ts), stored with its row. */
   digests?: ReadonlyMap<string, string> | undefined;
+  /**
+   * Records found unchanged whose rows hold another digest: their digest (from `digests`) is
+   * written alone, where the row still holds the record's values.
+   */
+  digestOnly?: PriceRecord[] | undefined;
   /** Model ids to mark missing. */
   missing: string[];
   /** Hash of the applied catalog, or null when something was held (so the next run diffs again). */
@@ -150,18 +152,22 @@ export class PricingStore {
    * Postgres commits.
    */
   async stageApply(request: ApplyRequest): Promise<{ commit(): Promise<CommitResult> }> {
-    const records = request.records;
+    const digestOnly = request.digestOnly ?? [];
+    const applied = request.records.length;
+    const records = digestOnly.length === 0 ? request.records : [...request.records, ...digestOnly];
     // Rows are made a chunk at a time: at scale, 160,000 of them at once were ~40 MB more at the peak.
     const digests = request.digests;
     const rowOf = digests
-      ? (record: PriceRecord) => {
+      ? (record: PriceRecord, at: number) => {
           const row = toModelRow(record);
           const digest = digests.get(record.modelId);
           if (digest !== undefined) row.source_digest = digest;
+          if (at >= applied) row.digest_only = true;
           return row;
         }
       : toModelRow;
-    const rowsOf = (start: number) => records.slice(start, start + APPLY_CHUNK_ROWS).map(rowOf);
+    const rowsOf = (start: number) =>
+      records.slice(start, start + APPLY_CHUNK_ROWS).map((record, index) => rowOf(record, start + index));
     const lastStart = Math.max(0, Math.ceil(records.length / APPLY_CHUNK_ROWS) - 1) * APPLY_CHUNK_ROWS;
     for (let start = 0; start < lastStart; start += APPLY_CHUNK_ROWS) {
       await this.rpc('pricing_stage_chunk', {

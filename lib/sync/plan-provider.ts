@@ -58,11 +58,10 @@ export interface PlannedWrite {
   /** The held changes to show (shortened, storable) and how many there are in all. */
   held: unknown[];
   heldCount: number;
-  /**
-   * A digested catalog's item digests, stored with the rows written; `records` then also holds the
-   * unchanged records whose rows hold another digest (the commit writes their digest alone).
-   */
+  /** A digested catalog's item digests, stored with the rows written. */
   digests?: ReadonlyMap<string, string>;
+  /** Unchanged records whose rows hold another digest: the commit writes their digest alone. */
+  digestOnly?: PriceRecord[];
 }
 
 /** What to do for one provider, and what to report when it is done. */
@@ -169,7 +168,7 @@ function diffedPlan(
   };
   if (digests) {
     write.digests = digests;
-    write.records.push(...digestsToRefresh(records, diff, input.stored, digests, input.storedDigests));
+    write.digestOnly = digestsToRefresh(records, diff, input.stored, digests, input.storedDigests);
   }
   return { result, write, liteLlmEntries: liteLlmEntriesOf(catalog, guarded), holds };
 }

@@ -468,8 +468,10 @@ async function fetchCatalog(task: ProviderTask, last: CatalogFingerprint | null)
       span.setAttributes({ fetched: last.source.fetched, invalid: 0, same_source: true });
       return { kind: 'same-source', fingerprint: last };
     }
-    // A digested catalog skips the items its stored rows were written from: read them first.
-    const index = fetched.itemsDigested ? await readStoredIndex(task) : null;
+    // A digested catalog skips the items its stored rows were written from: read them first, and
+    // the operator state meanwhile (it removes only pin rows, which the index does not depend on).
+    const operatorState = fetched.itemsDigested ? settle(readOperatorStateOf(task)) : null;
+    const index = fetched.itemsDigested ? { ...(await readStoredIndex(task)), operatorState } : null;
     const built = await fetched.build(index?.unchanged ? { unchanged: index.unchanged } : undefined);
     const catalog = enforcePriceBounds(index ? withSkippedStates(built, index) : built, { maxPricePer1m });
     span.setAttributes({
@@ -506,6 +508,13 @@ interface PlanReads {
 interface StoredIndex {
   byId: ReadonlyMap<string, StoredDigest>;
   unchanged: ((id: string, digest: string) => boolean) | undefined;
+  /** The operator state, read alongside (readForPlan uses it). */
+  operatorState?: Settled<OperatorState> | null;
+}
+
+/** Pins and rolled-back values; removing an expired pin applies the provider's price. */
+function readOperatorStateOf({ operator, request, runId, source }: ProviderTask): Promise<OperatorState> {
+  return operator.readOperatorState(request.dryRun ? null : runId, source.slug);
 }
 
 async function readStoredIndex({ deps, request, source }: ProviderTask): Promise<StoredIndex> {
@@ -541,13 +550,16 @@ function withSkippedStates(catalog: NormalizedCatalog, index: StoredIndex): Norm
  * was read with its index, and only the stored models its diff needs are read (storedToDiff).
  */
 async function readForPlan(
-  { deps, operator, request, runId, source }: ProviderTask,
+  task: ProviderTask,
   catalog: NormalizedCatalog,
   index: StoredIndex | null,
 ): Promise<PlanReads> {
+  const { deps, source } = task;
   // Pins and rolled-back values first: removing an expired pin applies the provider's price (an
   // expired pin's model was never skipped: its row had no digest in the index).
-  const operatorState = await operator.readOperatorState(request.dryRun ? null : runId, source.slug);
+  const operatorState = index?.operatorState
+    ? await unwrap(index.operatorState)
+    : await readOperatorStateOf(task);
   if (!index) return { operatorState, stored: await deps.store.readModels(source.slug) };
   const needed = storedToDiff(catalog, index.byId);
   let stored: StoredModel[] = [];

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as pins from '../../api/admin/pricing/pins.js';
 import type { ProviderResult } from '../../lib/sync/sync-result.js';
+import { priceRecord } from '../support/store-fixtures.js';
+import { holdLease } from '../support/test-store.js';
 import {
   startOperatorFixture,
   type AdapterKind,
@@ -148,6 +150,41 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('item digests (%s
     fixture.feed(FEED.map((model) => (model[0] === 'acme/a' ? ['acme/a', '1', '2.5'] : model)));
     expect((await sync()).counts).toMatchObject({ changed: 1, unchanged: 4 });
     expect(reads).toEqual([['acme/a']]);
+  });
+
+  it('a digest written alone writes nothing where the row holds other values', async () => {
+    const [prices, before] = [await fixture.snapshot(), await digests()];
+    const store = fixture.store;
+    const runId = await holdLease(store, {
+      triggeredBy: 'test',
+      providers: ['openrouter'],
+      leaseSeconds: 30,
+    });
+    try {
+      const staged = await store.stageApply({
+        runId,
+        provider: 'openrouter',
+        source: 'test',
+        records: [],
+        missing: [],
+        catalogHash: null,
+        held: [],
+        digests: new Map([
+          ['acme/a', 'new digest of a'],
+          ['acme/b', 'new digest of b'],
+        ]),
+        // acme/a as stored; acme/b not: a digest-only row must never write its prices.
+        digestOnly: [
+          priceRecord('acme/a', '1', '2', { contextLength: 128000 }),
+          priceRecord('acme/b', '30', '40', { contextLength: 128000 }),
+        ],
+      });
+      expect(await staged.commit()).toMatchObject({ added: 0, changed: 0, rowsWritten: 0 });
+    } finally {
+      await store.finishRun(runId, 'success', { providers: {} }, null);
+    }
+    expect(await fixture.snapshot()).toBe(prices);
+    expect(await digests()).toEqual({ ...before, 'acme/a': 'new digest of a' });
   });
 
   it('the catalog-size guardrail counts every stored model, the skipped ones too', async () => {
