@@ -168,7 +168,8 @@ function diffedPlan(
   };
   if (digests) {
     write.digests = digests;
-    write.digestOnly = digestsToRefresh(records, diff, input.stored, digests, input.storedDigests);
+    const pins = input.operator?.pins ?? [];
+    write.digestOnly = digestsToRefresh(records, diff, input.stored, digests, input.storedDigests, pins);
   }
   return { result, write, liteLlmEntries: liteLlmEntriesOf(catalog, guarded), holds };
 }
@@ -191,8 +192,10 @@ function digestsToRefresh(
   stored: readonly StoredModel[],
   digests: ReadonlyMap<string, string>,
   storedDigests: ReadonlyMap<string, StoredDigest> | undefined,
+  /** Pinned models: their digests read as null (never skipped), so never refreshed either. */
+  pins: readonly string[],
 ): PriceRecord[] {
-  const differs = new Set<string>();
+  const differs = new Set<string>(pins);
   for (const change of diff.added) differs.add(change.modelId);
   for (const change of diff.changed) differs.add(change.modelId);
   for (const change of diff.restored) differs.add(change.modelId);

@@ -325,10 +325,14 @@ async function fetchAndApply(task: ProviderTask): Promise<ProviderResult> {
   if (fetched.kind === 'same-source') return applySameSource(task, fetched.fingerprint);
   const { catalog } = fetched;
   log.info(
-    { provider: source.slug, fetched: catalog.records.length, invalid: catalog.invalid.length },
+    {
+      provider: source.slug,
+      fetched: catalog.records.length + (catalog.skippedIds?.length ?? 0),
+      invalid: catalog.invalid.length,
+    },
     'provider fetched',
   );
-  const items = catalog.records.length + catalog.invalid.length;
+  const items = catalog.records.length + (catalog.skippedIds?.length ?? 0) + catalog.invalid.length;
   request.onProviderProgress?.({ provider: source.slug, phase: 'fetched', items });
   // The pages' text and parsed items are dead once normalized.
   task.heap.relieve();
@@ -469,7 +473,9 @@ async function fetchCatalog(task: ProviderTask, last: CatalogFingerprint | null)
       return { kind: 'same-source', fingerprint: last };
     }
     // A digested catalog skips the items its stored rows were written from: read them first, and
-    // the operator state meanwhile (it removes only pin rows, which the index does not depend on).
+    // the operator state meanwhile. It may remove an expired pin's row before or after the index
+    // is read: either way that model's digest is null (its pin changed its values) or stands for
+    // the values its row holds, so skipping it is right.
     const operatorState = fetched.itemsDigested ? settle(readOperatorStateOf(task)) : null;
     const index = fetched.itemsDigested ? { ...(await readStoredIndex(task)), operatorState } : null;
     const built = await fetched.build(index?.unchanged ? { unchanged: index.unchanged } : undefined);
@@ -556,7 +562,7 @@ async function readForPlan(
 ): Promise<PlanReads> {
   const { deps, source } = task;
   // Pins and rolled-back values first: removing an expired pin applies the provider's price (an
-  // expired pin's model was never skipped: its row had no digest in the index).
+  // expired pin's model is diffed unless its row's digest stands for its values: see fetchCatalog).
   const operatorState = index?.operatorState
     ? await unwrap(index.operatorState)
     : await readOperatorStateOf(task);

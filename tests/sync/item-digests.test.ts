@@ -27,9 +27,12 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('item digests (%s
   let fixture: OperatorFixture;
   /** The stored models each sync read: 'all' for a whole provider, or the ids it asked for. */
   let reads: ('all' | string[])[] = [];
+  /** The models each sync sent to have their digest written alone (digest_only). */
+  let digestOnly: string[] = [];
 
   const sync = async (options: { force?: boolean; dryRun?: boolean } = {}): Promise<ProviderResult> => {
     reads = [];
+    digestOnly = [];
     const outcome = await fixture.sync(options);
     if (outcome.kind !== 'finished') throw new Error('refused the lease');
     return outcome.report.providers.openrouter as ProviderResult;
@@ -56,6 +59,11 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('item digests (%s
     const readModelsOf = store.readModelsOf.bind(store);
     store.readModels = (provider) => (reads.push('all'), readModels(provider));
     store.readModelsOf = (provider, ids) => (reads.push([...ids].sort()), readModelsOf(provider, ids));
+    const stageApply = store.stageApply.bind(store);
+    store.stageApply = (request) => {
+      digestOnly.push(...(request.digestOnly ?? []).map((record) => record.modelId));
+      return stageApply(request);
+    };
   });
   afterAll(async () => {
     await fixture?.close();
@@ -121,6 +129,21 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('item digests (%s
     const listed = await fixture.call(pins, 'GET', '/admin/pricing/pins');
     expect(listed.body.pins[0].drift.provider_prices).toMatchObject({ input_price_per_1m_tokens: '3' });
     expect((await digests())['acme/d']).toBe(before['acme/d']);
+
+    // A pin at the price the feed lists keeps the row's values, so its digest; the model is still
+    // diffed each sync (for drift), and its digest is not sent to be written again each time.
+    const same = await fixture.call(pins, 'PUT', '/admin/pricing/pins', {
+      provider: 'openrouter',
+      model_id: 'acme/c',
+      prices: { input: '5', output: '6', cache_read: null, cache_write: null, request: null, image: null },
+      reason: 'contract',
+    });
+    expect(same.status).toBe(200);
+    expect((await digests())['acme/c']).toBe(before['acme/c']);
+    await forgetFingerprint();
+    await sync();
+    expect(reads).toEqual([['acme/b', 'acme/c']]);
+    expect(digestOnly).toEqual([]);
   });
 
   it('a model marked missing is restored when listed again, never skipped', async () => {
