@@ -569,11 +569,25 @@ async function readForPlan(
   if (!index) return { operatorState, stored: await deps.store.readModels(source.slug) };
   const needed = storedToDiff(catalog, index.byId);
   let stored: StoredModel[] = [];
-  // Most of them: one read of all is cheaper than sending their ids.
-  if (needed.size > index.byId.size / 2)
+  const read = storedReadOf(needed.size, index.byId.size);
+  if (read === 'all')
     stored = (await deps.store.readModels(source.slug)).filter((model) => needed.has(model.modelId));
-  else if (needed.size > 0) stored = await deps.store.readModelsOf(source.slug, [...needed]);
+  else if (read === 'by id') stored = await deps.store.readModelsOf(source.slug, [...needed]);
   return { operatorState, stored, storedDigests: index.byId };
+}
+
+/** Most ids sent to pricing_read_models_of in one call: ~40 bytes each, well under a request body's cap. */
+export const READ_BY_ID_MAX = 5_000;
+
+/**
+ * How to read the stored models a digested catalog's diff needs: none; by id; or all of them (and
+ * keep those needed) when they are most of the provider's, where one read of all is cheaper than
+ * sending their ids, or more than READ_BY_ID_MAX (a hostile feed that changes every item must not
+ * make one request of megabytes of ids).
+ */
+export function storedReadOf(needed: number, stored: number): 'none' | 'by id' | 'all' {
+  if (needed === 0) return 'none';
+  return needed > stored / 2 || needed > READ_BY_ID_MAX ? 'all' : 'by id';
 }
 
 /**

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as pins from '../../api/admin/pricing/pins.js';
+import { READ_BY_ID_MAX, storedReadOf } from '../../lib/sync/run-sync.js';
 import type { ProviderResult } from '../../lib/sync/sync-result.js';
 import { priceRecord } from '../support/store-fixtures.js';
 import { holdLease } from '../support/test-store.js';
@@ -232,5 +233,15 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('item digests (%s
     // Nothing skipped when forced: every stored model is read.
     expect(reads).toEqual(['all']);
     expect(await fixture.stored('acme/e')).toEqual(['active', '9', '11']);
+  });
+});
+
+describe('how a digested catalog reads the stored models its diff needs', () => {
+  it('reads none, a few by id, or all of them when they are most of the rows or too many ids', () => {
+    expect(storedReadOf(0, 25_000)).toBe('none');
+    expect(storedReadOf(250, 25_000)).toBe('by id');
+    expect(storedReadOf(READ_BY_ID_MAX, 250_000)).toBe('by id');
+    expect(storedReadOf(READ_BY_ID_MAX + 1, 250_000)).toBe('all');
+    expect(storedReadOf(13_000, 25_000)).toBe('all');
   });
 });
