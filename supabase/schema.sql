@@ -1424,16 +1424,8 @@ CREATE OR REPLACE FUNCTION public.pricing_read_models(p_provider text)
  STABLE SECURITY DEFINER
  SET search_path TO ''
 AS $function$
-  select coalesce(pg_catalog.json_agg(pg_catalog.json_build_array(
-    m.model_id, m.state,
-    pg_catalog.trim_scale(m.input_price_per_1m_tokens)::text,
-    pg_catalog.trim_scale(m.output_price_per_1m_tokens)::text,
-    pg_catalog.trim_scale(m.cache_read_price_per_1m_tokens)::text,
-    pg_catalog.trim_scale(m.cache_write_price_per_1m_tokens)::text,
-    pg_catalog.trim_scale(m.request_price)::text,
-    pg_catalog.trim_scale(m.image_price)::text,
-    m.extra_prices, m.pricing_tiers, m.context_length, m.alias_of
-  ) order by m.model_id), '[]'::pg_catalog.json)
+  select coalesce(pg_catalog.json_agg(public.pricing_stored_model_row(m) order by m.model_id),
+                  '[]'::pg_catalog.json)
   from public.model_pricing m
   where m.provider = p_provider;
 $function$;
@@ -1444,16 +1436,8 @@ CREATE OR REPLACE FUNCTION public.pricing_read_models_of(p_provider text, p_mode
  STABLE SECURITY DEFINER
  SET search_path TO ''
 AS $function$
-  select coalesce(pg_catalog.json_agg(pg_catalog.json_build_array(
-    m.model_id, m.state,
-    pg_catalog.trim_scale(m.input_price_per_1m_tokens)::text,
-    pg_catalog.trim_scale(m.output_price_per_1m_tokens)::text,
-    pg_catalog.trim_scale(m.cache_read_price_per_1m_tokens)::text,
-    pg_catalog.trim_scale(m.cache_write_price_per_1m_tokens)::text,
-    pg_catalog.trim_scale(m.request_price)::text,
-    pg_catalog.trim_scale(m.image_price)::text,
-    m.extra_prices, m.pricing_tiers, m.context_length, m.alias_of
-  ) order by m.model_id), '[]'::pg_catalog.json)
+  select coalesce(pg_catalog.json_agg(public.pricing_stored_model_row(m) order by m.model_id),
+                  '[]'::pg_catalog.json)
   from public.model_pricing m
   where m.provider = p_provider and m.model_id = any(p_model_ids);
 $function$;
@@ -2310,6 +2294,22 @@ begin
 end;
 $function$;
 
+CREATE OR REPLACE FUNCTION public.pricing_stored_model_row(m public.model_pricing)
+ RETURNS json
+ LANGUAGE sql
+ STABLE
+AS $function$
+  select pg_catalog.json_build_array(
+    m.model_id, m.state,
+    pg_catalog.trim_scale(m.input_price_per_1m_tokens)::text,
+    pg_catalog.trim_scale(m.output_price_per_1m_tokens)::text,
+    pg_catalog.trim_scale(m.cache_read_price_per_1m_tokens)::text,
+    pg_catalog.trim_scale(m.cache_write_price_per_1m_tokens)::text,
+    pg_catalog.trim_scale(m.request_price)::text,
+    pg_catalog.trim_scale(m.image_price)::text,
+    m.extra_prices, m.pricing_tiers, m.context_length, m.alias_of);
+$function$;
+
 CREATE OR REPLACE FUNCTION public.pricing_stored_prices(p_provider text, p_model_id text)
  RETURNS jsonb
  LANGUAGE sql
@@ -2858,6 +2858,8 @@ grant execute on function public.pricing_set_pin(p_provider text, p_model_id tex
 grant execute on function public.pricing_stage_chunk(p_run_id bigint, p_provider text, p_chunk_n to service_role;
 
 grant execute on function public.pricing_stage_litellm_entries(p_run_id bigint, p_chunk_no integ to service_role;
+
+grant execute on function public.pricing_stored_model_row(m public.model_pricing) to service_role;
 
 grant execute on function public.pricing_stored_prices(p_provider text, p_model_id text) to service_role;
 

@@ -140,7 +140,7 @@ export class PricingStore {
     return this.rpc('pricing_read_models_of', { p_provider: provider, p_model_ids: modelIds });
   }
 
-  /** Every stored model of a provider as an id, a state and its item's digest (item-digests.ts). */
+  /** Every stored model of a provider as an id, a state and its item's digest (item-digest.ts). */
   async readSourceDigests(provider: ProviderSlug): Promise<StoredDigest[]> {
     return this.rpc('pricing_read_source_digests', { p_provider: provider });
   }

@@ -38,7 +38,7 @@ export const modelRow = z.object({
   tiers: z.array(pricingTier),
   context_length: z.number().int().nullable(),
   alias_of: z.string().nullable(),
-  /** The digest of the item the row is written from (item-digests.ts); absent from other writers. */
+  /** The digest of the item the row is written from (item-digest.ts); absent from other writers. */
   source_digest: z.string().optional(),
   /** A record the sync found unchanged: only its digest is new (written where the values are equal). */
   digest_only: z.literal(true).optional(),

@@ -357,7 +357,7 @@ export const storedModelRows = z
 export interface StoredDigest {
   modelId: string;
   state: ModelState;
-  /** The digest of the item the row was written from (item-digests.ts); null when none stands. */
+  /** The digest of the item the row was written from (item-digest.ts); null when none stands. */
   digest: string | null;
 }
 

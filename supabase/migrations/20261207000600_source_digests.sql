@@ -1,5 +1,5 @@
 -- Item digests: a sync skips normalizing and diffing an item whose bytes are those its stored row
--- was written from (lib/sync/item-digests.ts). Each row keeps the digest of the provider's item it
+-- was written from (lib/providers/item-digest.ts). Each row keeps the digest of the provider's item it
 -- was last written from (salted with the build and the price cap), or null when its values came
 -- from anywhere else.
 
@@ -70,12 +70,14 @@ as $$
   where m.provider = p_provider;
 $$;
 
--- pricing_read_models for the named models only: those a sync has to diff (changed items, models
--- no longer listed) when the rest were skipped by their digest.
-create or replace function public.pricing_read_models_of(p_provider text, p_model_ids text[])
-returns json language sql stable security definer set search_path = ''
+-- A stored model as both model reads give it: [model_id, state, input, output, cache_read,
+-- cache_write, request, image, extra_prices, pricing_tiers, context_length, alias_of], the order
+-- lib/db/rpc-results.ts storedModelOf reads. No SET clause and no security definer, so that the
+-- planner inlines it (once per stored model); every name in it is qualified.
+create or replace function public.pricing_stored_model_row(m public.model_pricing)
+returns json language sql stable
 as $$
-  select coalesce(pg_catalog.json_agg(pg_catalog.json_build_array(
+  select pg_catalog.json_build_array(
     m.model_id, m.state,
     pg_catalog.trim_scale(m.input_price_per_1m_tokens)::text,
     pg_catalog.trim_scale(m.output_price_per_1m_tokens)::text,
@@ -83,8 +85,26 @@ as $$
     pg_catalog.trim_scale(m.cache_write_price_per_1m_tokens)::text,
     pg_catalog.trim_scale(m.request_price)::text,
     pg_catalog.trim_scale(m.image_price)::text,
-    m.extra_prices, m.pricing_tiers, m.context_length, m.alias_of
-  ) order by m.model_id), '[]'::pg_catalog.json)
+    m.extra_prices, m.pricing_tiers, m.context_length, m.alias_of);
+$$;
+
+-- As before (20261206000500_reads.sql), the row said once.
+create or replace function public.pricing_read_models(p_provider text)
+returns json language sql stable security definer set search_path = ''
+as $$
+  select coalesce(pg_catalog.json_agg(public.pricing_stored_model_row(m) order by m.model_id),
+                  '[]'::pg_catalog.json)
+  from public.model_pricing m
+  where m.provider = p_provider;
+$$;
+
+-- pricing_read_models for the named models only: those a sync has to diff (changed items, models
+-- no longer listed) when the rest were skipped by their digest.
+create or replace function public.pricing_read_models_of(p_provider text, p_model_ids text[])
+returns json language sql stable security definer set search_path = ''
+as $$
+  select coalesce(pg_catalog.json_agg(public.pricing_stored_model_row(m) order by m.model_id),
+                  '[]'::pg_catalog.json)
   from public.model_pricing m
   where m.provider = p_provider and m.model_id = any(p_model_ids);
 $$;
@@ -313,6 +333,7 @@ $$;
 -- EXECUTE for the server key only: revoked from the roles Supabase grants it to by default. The
 -- trigger functions are for the triggers alone.
 revoke execute on function
+  public.pricing_stored_model_row,
   public.pricing_forget_source_digest,
   public.pricing_bump_price_version_on_update,
   public.pricing_read_source_digests,
