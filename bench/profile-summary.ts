@@ -100,3 +100,120 @@ export async function summarizeProfile(
     byOwnFunction: toLines(nearestUs),
   };
 }
+
+/** One slice of a sync's wall in a timeline: what the main thread did in it. */
+export interface TimelineBucket {
+  /** Start of the slice, ms after the window's start. */
+  at_ms: number;
+  /** Samples of anything but idle (garbage collection included). */
+  busy_ms: number;
+  gc_ms: number;
+  idle_ms: number;
+  /** The heaviest nearest lib/ functions of the slice (as `byOwnFunction` charges them), ms each. */
+  top: [string, number][];
+}
+
+/**
+ * The window cut into `bucketMs` slices, each with its busy, garbage-collection and idle time and
+ * its heaviest functions: shows whether a phase waits (idle: Postgres, a provider, a lock) or works,
+ * and when. A slice with little idle is the main thread at its limit: moving work into it from
+ * another slice gains nothing.
+ */
+export async function summarizeTimeline(
+  path: string,
+  options: { windowUs: readonly [number, number]; bucketMs?: number; top?: number },
+): Promise<TimelineBucket[]> {
+  const bucketUs = (options.bucketMs ?? 50) * 1000;
+  const top = options.top ?? 2;
+  const profile = JSON.parse(await readFile(path, 'utf8')) as CpuProfile;
+  const nameOf = new Map<number, string>();
+  const ownCode = new Set<number>();
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) {
+    const { functionName, url } = node.callFrame;
+    const file = url ? basename(url.replace(/^file:\/\//, '')) : '';
+    nameOf.set(node.id, file ? `${functionName || '(anonymous)'} ${file}` : functionName);
+    if (url.includes('/lib/') && !url.includes('node_modules')) ownCode.add(node.id);
+    for (const child of node.children ?? []) parentOf.set(child, node.id);
+  }
+  const [start, end] = options.windowUs;
+  const buckets: { busy: number; gc: number; idle: number; by: Map<string, number> }[] = [];
+  let time = profile.startTime;
+  profile.samples.forEach((id, index) => {
+    const delta = profile.timeDeltas[index] ?? 0;
+    time += delta;
+    if (time < start || time > end) return;
+    const slot = Math.floor((time - start) / bucketUs);
+    const bucket = (buckets[slot] ??= { busy: 0, gc: 0, idle: 0, by: new Map() });
+    const name = nameOf.get(id) ?? '?';
+    if (name === '(idle)') {
+      bucket.idle += delta;
+      return;
+    }
+    bucket.busy += delta;
+    if (name === '(garbage collector)') {
+      bucket.gc += delta;
+      return;
+    }
+    let charged = name;
+    for (let node: number | undefined = id; node !== undefined; node = parentOf.get(node)) {
+      if (ownCode.has(node)) {
+        charged = nameOf.get(node) ?? '?';
+        break;
+      }
+    }
+    bucket.by.set(charged, (bucket.by.get(charged) ?? 0) + delta);
+  });
+  const ms = (us: number) => Math.round(us / 1000);
+  return Array.from({ length: Math.ceil((end - start) / bucketUs) }, (_, slot) => {
+    const bucket = buckets[slot] ?? { busy: 0, gc: 0, idle: 0, by: new Map<string, number>() };
+    return {
+      at_ms: (slot * bucketUs) / 1000,
+      busy_ms: ms(bucket.busy),
+      gc_ms: ms(bucket.gc),
+      idle_ms: ms(bucket.idle),
+      top: [...bucket.by.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, top)
+        .map(([name, us]): [string, number] => [name, ms(us)]),
+    };
+  });
+}
+
+/**
+ * What the sync did in each slice, from the worker's marks (seconds on its performance.now clock,
+ * made relative to `sync started at`): store calls where they began, with their duration; pages
+ * taken, counted per provider; each provider's fetched / applying / done. Without the start
+ * line (a worker that printed no marks) there is nothing to place.
+ */
+export function marksBySlice(marks: string, sliceMs: number): Map<number, string[]> {
+  const slices = new Map<number, string[]>();
+  const started = /^sync started at ([\d.]+) s/m.exec(marks);
+  if (!started) return slices;
+  const origin = Number(started[1]);
+  const sliceOf = (seconds: string) => Math.max(0, Math.floor(((Number(seconds) - origin) * 1000) / sliceMs));
+  const pages = new Map<number, Map<string, number>>();
+  const add = (seconds: string, text: string) => {
+    const slice = sliceOf(seconds);
+    slices.set(slice, [...(slices.get(slice) ?? []), text]);
+  };
+  for (const line of marks.split('\n')) {
+    const call = /^call (\S+) ([\d.]+) ms \(started at ([\d.]+) s\)/.exec(line);
+    if (call) add(call[3]!, `${call[1]!.replace(/^pricing_/, '')} ${Math.round(Number(call[2]))} ms`);
+    const page = /^provider (\S+) page at ([\d.]+) s/.exec(line);
+    if (page) {
+      const slice = sliceOf(page[2]!);
+      const counts = pages.get(slice) ?? new Map<string, number>();
+      counts.set(page[1]!, (counts.get(page[1]!) ?? 0) + 1);
+      pages.set(slice, counts);
+      continue;
+    }
+    const phase = /^provider (\S+) (\S+) at ([\d.]+) s/.exec(line);
+    if (phase) add(phase[3]!, `${phase[1]} ${phase[2]}`);
+  }
+  for (const [slice, counts] of pages) {
+    const text = [...counts].map(([provider, count]) => `${provider} ${count} page${count === 1 ? '' : 's'}`);
+    slices.set(slice, [...text, ...(slices.get(slice) ?? [])]);
+  }
+  return slices;
+}

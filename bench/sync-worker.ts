@@ -81,6 +81,8 @@ async function main(): Promise<void> {
     const startedUs = Number(process.hrtime.bigint() / 1000n);
     const cpuBefore = process.cpuUsage();
     const started = performance.now();
+    if (process.env.BENCH_CALL_TIMES)
+      process.stderr.write(`sync started at ${(started / 1000).toFixed(3)} s\n`);
     const loopDelay = process.env.BENCH_CALL_TIMES ? monitorEventLoopDelay({ resolution: 10 }) : null;
     loopDelay?.enable();
     const rssSamples: string[] = [];
@@ -179,7 +181,10 @@ async function runFloor(job: WorkerJob): Promise<Omit<WorkerResult, 'peak_rss_mb
   };
 }
 
-/** `BENCH_CALL_TIMES=1`: when each provider was fetched, began to apply and was done, on the same clock. */
+/**
+ * `BENCH_CALL_TIMES=1`: when each provider was fetched, began to apply and was done, on the same clock;
+ * `BENCH_CALL_TIMES=timeline` (bench:profile --timeline) also each page taken.
+ */
 function progressPrinters(): Pick<SyncRequest, 'onProviderProgress' | 'onProviderDone'> {
   const at = () => {
     const memory = process.memoryUsage();
@@ -190,6 +195,11 @@ function progressPrinters(): Pick<SyncRequest, 'onProviderProgress' | 'onProvide
     onProviderProgress(event) {
       if (event.phase !== 'fetching')
         process.stderr.write(`provider ${event.provider} ${event.phase} at ${at()}\n`);
+      // Every page taken (items so far), for bench:profile's timeline only: thousands at 250k.
+      else if (process.env.BENCH_CALL_TIMES === 'timeline' && event.items !== undefined)
+        process.stderr.write(
+          `provider ${event.provider} page at ${(performance.now() / 1000).toFixed(3)} s (${event.items} items)\n`,
+        );
     },
     onProviderDone(result) {
       process.stderr.write(`provider ${result.provider} ${result.outcome} at ${at()}\n`);

@@ -8,13 +8,24 @@
  * `--n=` sets the model count. `--times=N` runs the three phases N times without the profiler
  * (a fresh database each round) and prints each phase's wall times and median: for comparing a
  * change back to back, which the whole bench is too slow for.
+ *
+ * `--timeline` (or `--timeline=MS`, default 50) adds, under each phase's profile, its wall cut into
+ * slices of MS: the main thread's busy, garbage-collection and idle time in each, its heaviest
+ * functions, and what the sync did then (each store call with its duration, each provider's pages
+ * taken and its fetched / applying / done; `BENCH_CALL_TIMES=timeline` in the worker). It shows
+ * where a phase waits and where it is at the limit of one thread.
  */
 import { spawn } from 'node:child_process';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createBenchDatabase } from '../bench/bench-database.js';
-import { summarizeProfile, type ProfileLine } from '../bench/profile-summary.js';
+import {
+  marksBySlice,
+  summarizeProfile,
+  summarizeTimeline,
+  type ProfileLine,
+} from '../bench/profile-summary.js';
 import type { WorkerJob, WorkerResult } from '../bench/sync-worker.js';
 import { startReplayServer } from '../dev/replay/replay-server.js';
 import { startEmbeddedPostgres } from '../tests/support/embedded-server.js';
@@ -23,28 +34,53 @@ const argument = (name: string) =>
   process.argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
 const N = Number(argument('n') ?? 25_000);
 const TIMES = argument('times') === undefined ? null : Number(argument('times'));
+const TIMELINE_MS = process.argv.includes('--timeline')
+  ? 50
+  : argument('timeline') === undefined
+    ? null
+    : Number(argument('timeline'));
+if (TIMELINE_MS !== null && !(TIMELINE_MS >= 1))
+  throw new Error('--timeline=MS takes a slice of at least 1 ms');
 const root = process.cwd();
 const directory = join(root, '.data/profiles');
 
-function worker(job: WorkerJob, profileName: string | null): Promise<WorkerResult> {
+/** A worker's result, and with `--timeline` what it printed on stderr (its marks). */
+function worker(job: WorkerJob, profileName: string | null): Promise<WorkerResult & { marks: string }> {
   return new Promise((resolve, reject) => {
     const profiling = profileName
       ? ['--cpu-prof', '--cpu-prof-dir', directory, '--cpu-prof-name', `${profileName}.cpuprofile`]
       : [];
+    const marking = TIMELINE_MS !== null && profileName !== null;
     const child = spawn(
       process.execPath,
       [...profiling, '--import', 'tsx', join(root, 'bench/sync-worker.ts'), JSON.stringify(job)],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
+      {
+        stdio: ['ignore', 'pipe', marking ? 'pipe' : 'inherit'],
+        ...(marking ? { env: { ...process.env, BENCH_CALL_TIMES: 'timeline' } } : {}),
+      },
     );
     let output = '';
-    child.stdout.on('data', (chunk) => (output += String(chunk)));
+    let marks = '';
+    child.stdout?.on('data', (chunk) => (output += String(chunk)));
+    child.stderr?.on('data', (chunk) => (marks += String(chunk)));
     child.on('error', reject);
     child.on('exit', (code) =>
       code === 0
-        ? resolve(JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as WorkerResult)
-        : reject(new Error(`worker exited with ${code}`)),
+        ? resolve({ ...(JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as WorkerResult), marks })
+        : reject(new Error(`worker exited with ${code}${marks ? `: ${marks.slice(-2000)}` : ''}`)),
     );
   });
+}
+
+async function timelineTable(profile: string, result: WorkerResult & { marks: string }): Promise<string> {
+  const sliceMs = TIMELINE_MS!;
+  const buckets = await summarizeTimeline(profile, { windowUs: result.window_us!, bucketMs: sliceMs });
+  const events = marksBySlice(result.marks, sliceMs);
+  const rows = buckets.map((bucket, slice) => {
+    const top = bucket.top.map(([name, ms]) => `${name} ${ms}`).join(', ');
+    return `| ${bucket.at_ms} | ${bucket.busy_ms} | ${bucket.gc_ms} | ${bucket.idle_ms} | ${top} | ${(events.get(slice) ?? []).join('; ')} |`;
+  });
+  return `\n| ms | busy | GC | idle | main thread (nearest lib/ function, ms) | the sync |\n|---:|---:|---:|---:|---|---|\n${rows.join('\n')}\n`;
 }
 
 const PHASES = [
@@ -105,6 +141,8 @@ async function main(): Promise<void> {
           process.stdout.write(
             `\n### ${phase.title}, ${N} models: sync ${result.wall_s.toFixed(3)} s (profiler on), ${summary.total_ms} ms of samples in the sync\n\n${table(summary.lines, 'function (self)')}\n${table(summary.byOwnFunction, 'nearest lib/ function (self time charged to it)')}\n${table(summary.inclusive.slice(0, 12), 'lib/ function (inclusive)')}`,
           );
+          if (TIMELINE_MS !== null)
+            process.stdout.write(await timelineTable(join(directory, `${phase.name}.cpuprofile`), result));
         }
       } finally {
         await database.drop().catch(() => undefined);
