@@ -52,6 +52,12 @@ export interface DigestedBody {
   digest: string;
   /** The body parsed as JSON; throws `ProviderError` (reason `schema`) when it is not UTF-8 JSON. At most once. */
   json(): unknown;
+  /**
+   * The body's bytes as received (not a copy), for a source that finds its items in them without
+   * parsing (json-items.ts), before `json()`, which lets them go. Absent in a client that has none
+   * to give (a test's stand-in): the source then parses.
+   */
+  bytes?(): Uint8Array;
 }
 
 export interface ProviderHttpClient {
@@ -131,6 +137,11 @@ export function createProviderHttpClient(options: ProviderHttpClientOptions): Pr
           const received = bytes;
           bytes = null;
           return parseBody(received, { provider: settings.provider, url });
+        },
+        bytes() {
+          if (bytes === null)
+            throw new Error(`${settings.provider}: the body from ${url} was parsed already`);
+          return bytes.bytes;
         },
       };
     },

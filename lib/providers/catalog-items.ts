@@ -1,7 +1,9 @@
 import type { z } from 'zod';
 import { ProviderError } from '../provider-http/provider-error.js';
 import { findUnstorableText, isStorableText, storableText } from '../text/storable-text.js';
-import { itemDigest, type ItemDigesting } from './item-digest.js';
+import { itemBytesDigest, itemDigest, type ItemDigesting } from './item-digest.js';
+import { scanItems, type ScannedItems } from './json-items.js';
+import type { DigestedBody } from '../provider-http/provider-http-client.js';
 import {
   perBasePrice,
   type InvalidItem,
@@ -72,6 +74,25 @@ export function parseEnvelope<Schema extends z.ZodType>(
     );
   }
   return result.data;
+}
+
+/**
+ * A catalog body's JSON and its `key` items. When the sync digests items (`scan`) and the body's
+ * bytes are at hand, the items are found in the bytes (json-items.ts) and only the rest is parsed:
+ * `json[key]` then holds as many placeholders (nulls), for the envelope's checks and counts, and
+ * `scanned` the items themselves. Otherwise (or when the scan gives up) the body is parsed whole, as
+ * it always was, and fails exactly as it did.
+ */
+export function bodyWithItems(
+  body: DigestedBody,
+  key: string,
+  scan: boolean,
+): { json: unknown; scanned: ScannedItems | null } {
+  const scanned = scan && body.bytes ? scanItems(body.bytes(), key) : null;
+  if (scanned === null) return { json: body.json(), scanned: null };
+  const json = JSON.parse(scanned.envelope) as Record<string, unknown>;
+  json[key] = new Array<null>(scanned.count).fill(null);
+  return { json, scanned };
 }
 
 /**
@@ -146,8 +167,8 @@ export class CatalogBuilder {
   constructor(private digesting?: ItemDigesting) {}
 
   /** Items added from now on are skipped when `unchanged` says so (a paged catalog learns it at build). */
-  skipUnchanged(unchanged: ItemDigesting['unchanged']): void {
-    if (this.digesting) this.digesting = { ...this.digesting, unchanged };
+  skipUnchanged(unchanged: ItemDigesting['unchanged'], unchangedId?: ItemDigesting['unchangedId']): void {
+    if (this.digesting) this.digesting = { ...this.digesting, unchanged, unchangedId };
   }
 
   /** Checks a model id; returns false (and records why) if the item must be skipped. */
@@ -201,6 +222,44 @@ export class CatalogBuilder {
       this.itemDigests.set(id, digest);
       this.skippedIds.push(id);
     } else if (this.addAccepted(id, () => normalize(item))) {
+      this.itemDigests.set(id, digest);
+    }
+  }
+
+  /**
+   * `addItem` for item `index` of a page scanned in its bytes (json-items.ts): digested by its bytes
+   * (itemBytesDigest), and one its stored row was written from is skipped without being parsed;
+   * any other is parsed from its bytes and goes on as `addCatalogItems` takes a parsed item.
+   */
+  addItemBytes(
+    scanned: ScannedItems,
+    index: number,
+    idKey: string,
+    normalize: (item: unknown) => PriceRecord,
+  ): void {
+    const start = scanned.starts[index]!;
+    const end = scanned.ends[index]!;
+    const digesting = this.digesting;
+    const digest = digesting ? itemBytesDigest(digesting.salt, scanned.bytes, start, end) : null;
+    const storedId = digest === null ? undefined : digesting?.unchangedId?.(digest);
+    if (storedId !== undefined) {
+      // The item's bytes are those this model's row was written from: the item is that model's (a
+      // second copy of it is a duplicate, reported as one).
+      if (this.acceptId(storedId)) {
+        this.itemDigests.set(storedId, digest!);
+        this.skippedIds.push(storedId);
+      }
+      return;
+    }
+    // The scan checked the whole page as JSON.parse would: each item's bytes parse on their own.
+    const item: unknown = JSON.parse(scanned.bytes.toString('utf8', start, end));
+    const isObject = typeof item === 'object' && item !== null && !Array.isArray(item);
+    const id = isObject && Object.hasOwn(item, idKey) ? (item as Record<string, unknown>)[idKey] : undefined;
+    if (typeof id !== 'string') {
+      this.skip(idOfUnknownItem(item, idKey), `${idKey}: expected a string`);
+      return;
+    }
+    if (this.acceptId(id) && this.addAccepted(id, () => normalize(item)) && digest !== null) {
       this.itemDigests.set(id, digest);
     }
   }
@@ -264,17 +323,46 @@ export function nextTurn(): Promise<void> {
  * 8,333 models took ~100 ms in one go, in which the other providers' pages and connections waited.
  */
 export async function buildCatalogInTurns(
-  items: readonly unknown[],
+  items: PageItems,
   idKey: string,
   normalize: (item: unknown) => PriceRecord,
   digesting?: ItemDigesting,
 ): Promise<NormalizedCatalog> {
   const catalog = new CatalogBuilder(digesting);
-  for (let start = 0; start < items.length; start += ITEMS_PER_TURN) {
+  const count = isScanned(items) ? items.count : items.length;
+  for (let start = 0; start < count; start += ITEMS_PER_TURN) {
     if (start > 0) await nextTurn();
-    addCatalogItems(catalog, items.slice(start, start + ITEMS_PER_TURN), idKey, normalize);
+    addPageItems(catalog, items, idKey, normalize, start, Math.min(count, start + ITEMS_PER_TURN));
   }
   return catalog.finish();
+}
+
+/** A page's items: parsed, or found in its bytes (json-items.ts) and parsed only when needed. */
+export type PageItems = readonly unknown[] | ScannedItems;
+
+export function isScanned(items: PageItems): items is ScannedItems {
+  return !Array.isArray(items);
+}
+
+/** Items `from` to `to` of a page (all of them by default) into the catalog. */
+export function addPageItems(
+  catalog: CatalogBuilder,
+  items: PageItems,
+  idKey: string,
+  normalize: (item: unknown) => PriceRecord,
+  from = 0,
+  to = isScanned(items) ? items.count : items.length,
+): void {
+  if (!isScanned(items)) {
+    addCatalogItems(
+      catalog,
+      from === 0 && to === items.length ? items : items.slice(from, to),
+      idKey,
+      normalize,
+    );
+    return;
+  }
+  for (let index = from; index < to; index += 1) catalog.addItemBytes(items, index, idKey, normalize);
 }
 
 /**
@@ -285,7 +373,7 @@ export async function buildCatalogInTurns(
  */
 export class PagedCatalog {
   private readonly catalog: CatalogBuilder;
-  private readonly pages: (readonly unknown[] | null)[] = [];
+  private readonly pages: (PageItems | null)[] = [];
 
   constructor(
     private readonly idKey: string,
@@ -296,20 +384,23 @@ export class PagedCatalog {
     this.catalog = new CatalogBuilder(digesting);
   }
 
-  add(items: readonly unknown[]): void {
+  add(items: PageItems): void {
     if (this.deferred) this.pages.push(items);
-    else addCatalogItems(this.catalog, items, this.idKey, this.normalize);
+    else addPageItems(this.catalog, items, this.idKey, this.normalize);
   }
 
   /**
    * The catalog; the kept pages are normalized with a turn of the event loop between pages, but for
    * the items `unchanged` says their stored rows stand for (pages normalized as they came are not).
    */
-  async build(unchanged?: ItemDigesting['unchanged']): Promise<NormalizedCatalog> {
-    if (unchanged) this.catalog.skipUnchanged(unchanged);
+  async build(
+    unchanged?: ItemDigesting['unchanged'],
+    unchangedId?: ItemDigesting['unchangedId'],
+  ): Promise<NormalizedCatalog> {
+    if (unchanged) this.catalog.skipUnchanged(unchanged, unchangedId);
     for (let index = 0; index < this.pages.length; index += 1) {
       if (index > 0) await nextTurn();
-      addCatalogItems(this.catalog, this.pages[index] ?? [], this.idKey, this.normalize);
+      addPageItems(this.catalog, this.pages[index] ?? [], this.idKey, this.normalize);
       this.pages[index] = null;
     }
     return this.catalog.finish();

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { createHash, hash } from 'node:crypto';
 
 /**
@@ -26,6 +27,41 @@ export function itemDigest(salt: string, item: unknown): string {
     : createHash('sha256').update(text).digest('base64');
 }
 
+/**
+ * The digest of an item found in a page's bytes (json-items.ts), without parsing it: SHA-256
+ * (base64) over `item bytes`, the salt and the item's bytes exactly as received. Never equal to
+ * `itemDigest`'s (the prefix differs), so a row written from a parsed item is not taken for one
+ * digested by its bytes: it is normalized once more, and its digest refreshed. Equal bytes parse to
+ * the same item, so equal digests stand for the same item as `itemDigest`'s do (there is no
+ * Infinity blur here: `1e999` and `null` are different bytes). ~0.7 µs an item of ~400 bytes.
+ */
+export function itemBytesDigest(salt: string, bytes: Buffer, start: number, end: number): string {
+  if (scratchSalt !== salt) {
+    scratchSaltLength = Buffer.byteLength(BYTES_PREFIX + salt);
+    scratch = Buffer.allocUnsafe(Math.max(scratch.length, scratchSaltLength + 4096));
+    scratch.write(BYTES_PREFIX + salt, 0, 'utf8');
+    scratchSalt = salt;
+  }
+  const length = scratchSaltLength + end - start;
+  if (length > scratch.length) {
+    const larger = Buffer.allocUnsafe(length * 2);
+    scratch.copy(larger, 0, 0, scratchSaltLength);
+    scratch = larger;
+  }
+  // One copy into a buffer that starts with the salt, and one one-shot hash: a Hash object per item
+  // (update, update, digest) costs twice as much.
+  bytes.copy(scratch, scratchSaltLength, start, end);
+  const text = scratch.subarray(0, length);
+  return typeof hash === 'function'
+    ? hash('sha256', text, 'base64')
+    : createHash('sha256').update(text).digest('base64');
+}
+
+const BYTES_PREFIX = 'item bytes\n';
+let scratch = Buffer.allocUnsafe(0);
+let scratchSalt: string | null = null;
+let scratchSaltLength = 0;
+
 /** The salt of a build and a price cap: what an item's normalization depends on besides the item. */
 export function itemDigestSalt(build: string, maxPricePer1m: string): string {
   return `item-digest v1\n${build}\n${maxPricePer1m}\n`;
@@ -39,4 +75,10 @@ export interface ItemDigesting {
    * it: the item is then not normalized. Absent: every item is normalized (and digested).
    */
   unchanged?: ((id: string, digest: string) => boolean) | undefined;
+  /**
+   * For items digested by their bytes (never parsed unless needed): the model whose stored row was
+   * written from an item with this digest, and may stand for it; undefined when none (or more than
+   * one) was. Equal bytes hold the same id, so the item is that model's.
+   */
+  unchangedId?: ((digest: string) => string | undefined) | undefined;
 }

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { ProviderHttpClient } from '../provider-http/provider-http-client.js';
-import { PagedCatalog, parseEnvelope } from './catalog-items.js';
+import { bodyWithItems, PagedCatalog, parseEnvelope } from './catalog-items.js';
 import { readPagesInOrder, type PagePlan } from './paged-fetch.js';
 import type { PriceRecord } from './price-record.js';
 import { joinUrl, SourceDigest, type FetchContext, type FetchedSource } from './provider-source.js';
@@ -19,6 +19,8 @@ export interface PagedListing<Schema extends z.ZodType> {
   /** A check that accepts only pages the schema accepts as they are (see parseEnvelope). */
   isPlain: (payload: unknown) => payload is z.output<Schema>;
   items(page: z.output<Schema>): readonly unknown[];
+  /** The envelope's key that `items` reads (the items are found under it in the bytes). */
+  itemsKey: string;
   /** The page after this one; called in page order, after the page's items are taken. */
   next(page: z.output<Schema>, key: number, url: URL): PagePlan;
   idKey: string;
@@ -49,25 +51,28 @@ export async function fetchPagedSource<Schema extends z.ZodType>(
       const url = joinUrl(listing.baseUrl, listing.path);
       for (const [name, value] of Object.entries(listing.query(key)))
         url.searchParams.set(name, String(value));
-      const body = await listing.http.getDigestedJson(url, { signal, budget: context.budget });
+      const body = await listing.http.getDigestedBody(url, { signal, budget: context.budget });
       const where = { provider: listing.provider, url: url.href };
+      // Digested items are found in the page's bytes and parsed only when needed (json-items.ts).
+      const { json, scanned } = bodyWithItems(body, listing.itemsKey, salt !== undefined);
       return {
         url,
-        page: parseEnvelope(listing.schema, body.json, where, listing.isPlain),
+        page: parseEnvelope(listing.schema, json, where, listing.isPlain),
+        scanned,
         bodyDigest: body.digest,
       };
     },
-    take: ({ url, page, bodyDigest }, key) => {
+    take: ({ url, page, scanned, bodyDigest }, key) => {
       const items = listing.items(page);
       context.budget?.chargeItems(items.length, url.href);
-      catalog.add(items);
+      catalog.add(scanned ?? items);
       digest.add(url, bodyDigest);
       return listing.next(page, key, url);
     },
   });
   return {
     digest: digest.finish(),
-    build: (options) => catalog.build(options?.unchanged),
+    build: (options) => catalog.build(options?.unchanged, options?.unchangedId),
     itemsDigested: salt !== undefined,
   };
 }

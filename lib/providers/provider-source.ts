@@ -24,6 +24,8 @@ export interface FetchContext {
 /** What `FetchedSource.build` may be told: which items its stored rows stand for (item-digest.ts). */
 export interface BuildOptions {
   unchanged?: ItemDigesting['unchanged'];
+  /** For items digested by their bytes (json-items.ts): whose stored row stands for this digest. */
+  unchangedId?: ItemDigesting['unchangedId'];
 }
 
 /**

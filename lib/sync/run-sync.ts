@@ -478,7 +478,9 @@ async function fetchCatalog(task: ProviderTask, last: CatalogFingerprint | null)
     // the values its row holds, so skipping it is right.
     const operatorState = fetched.itemsDigested ? settle(readOperatorStateOf(task)) : null;
     const index = fetched.itemsDigested ? { ...(await readStoredIndex(task)), operatorState } : null;
-    const built = await fetched.build(index?.unchanged ? { unchanged: index.unchanged } : undefined);
+    const built = await fetched.build(
+      index?.unchanged ? { unchanged: index.unchanged, unchangedId: index.unchangedId } : undefined,
+    );
     const catalog = enforcePriceBounds(index ? withSkippedStates(built, index) : built, { maxPricePer1m });
     span.setAttributes({
       fetched: catalog.records.length,
@@ -514,6 +516,8 @@ interface PlanReads {
 interface StoredIndex {
   byId: ReadonlyMap<string, StoredDigest>;
   unchanged: ((id: string, digest: string) => boolean) | undefined;
+  /** The same, for items digested by their bytes: the model whose row stands for this digest. */
+  unchangedId: ((digest: string) => string | undefined) | undefined;
   /** The operator state, read alongside (readForPlan uses it). */
   operatorState?: Settled<OperatorState> | null;
 }
@@ -525,7 +529,14 @@ function readOperatorStateOf({ operator, request, runId, source }: ProviderTask)
 
 async function readStoredIndex({ deps, request, source }: ProviderTask): Promise<StoredIndex> {
   const byId = new Map<string, StoredDigest>();
-  for (const row of await deps.store.readSourceDigests(source.slug)) byId.set(row.modelId, row);
+  // Digest to model, for items digested by their bytes; null when two rows hold one digest (it then
+  // stands for neither).
+  const byDigest = new Map<string, string | null>();
+  for (const row of await deps.store.readSourceDigests(source.slug)) {
+    byId.set(row.modelId, row);
+    if (row.digest !== null && row.state !== 'missing')
+      byDigest.set(row.digest, byDigest.has(row.digest) ? null : row.modelId);
+  }
   // A pinned model has no digest here (it is always normalized: its record is reported for drift),
   // nor has a row whose values came from elsewhere (a rollback, an approval). A missing one is
   // restored, so normalized too.
@@ -533,7 +544,10 @@ async function readStoredIndex({ deps, request, source }: ProviderTask): Promise
     const stored = byId.get(id);
     return stored !== undefined && stored.digest === digest && stored.state !== 'missing';
   };
-  return { byId, unchanged: request.force ? undefined : unchanged };
+  const unchangedId = (digest: string) => byDigest.get(digest) ?? undefined;
+  return request.force
+    ? { byId, unchanged: undefined, unchangedId: undefined }
+    : { byId, unchanged, unchangedId };
 }
 
 /** The catalog with how many of its skipped items are unpriced and variable (their rows' states). */

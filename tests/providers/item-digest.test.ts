@@ -1,7 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { generateOpenRouterCatalog } from '../../dev/replay/generate-catalog.js';
 import { PagedCatalog } from '../../lib/providers/catalog-items.js';
-import { itemDigest, itemDigestSalt } from '../../lib/providers/item-digest.js';
+import { itemBytesDigest, itemDigest, itemDigestSalt } from '../../lib/providers/item-digest.js';
+import { scanItems, type ScannedItems } from '../../lib/providers/json-items.js';
 import {
   normalizeOpenRouterCatalog,
   normalizeOpenRouterCatalogInTurns,
@@ -108,5 +109,77 @@ describe('item digests (item-digest.ts)', () => {
       salt: itemDigestSalt('build 2', '10000'),
     });
     expect(itemsHash(other.itemDigests!)).not.toBe(hash);
+  });
+
+  describe('items digested by their bytes (json-items.ts)', () => {
+    const scanned = (items: unknown[]): ScannedItems =>
+      scanItems(Buffer.from(JSON.stringify({ data: items })), 'data')!;
+
+    it('digests the bytes exactly: spacing and key order count, and it never equals a parsed digest', () => {
+      const digestOf = (text: string, salt = SALT) => {
+        const bytes = Buffer.from(`[${text}]`);
+        return itemBytesDigest(salt, bytes, 1, bytes.length - 1);
+      };
+      const text = '{"id":"acme/a","pricing":{"prompt":"0.000001"}}';
+      expect(digestOf(text)).toBe(digestOf(text));
+      expect(digestOf(text)).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+      expect(digestOf(text)).not.toBe(digestOf('{"id":"acme/a", "pricing":{"prompt":"0.000001"}}'));
+      expect(digestOf(text)).not.toBe(digestOf('{"pricing":{"prompt":"0.000001"},"id":"acme/a"}'));
+      expect(digestOf(text, itemDigestSalt('build 2', '10000'))).not.toBe(digestOf(text));
+      expect(digestOf(text)).not.toBe(itemDigest(SALT, JSON.parse(text)));
+      // 1e999 is not null here: other bytes.
+      expect(digestOf('{"id":"a","x":1e999}')).not.toBe(digestOf('{"id":"a","x":null}'));
+      // An item larger than any before it (the scratch buffer grows), then a small one again.
+      const large = JSON.stringify({ id: 'acme/large', description: 'x'.repeat(100_000) });
+      expect(digestOf(large)).not.toBe(digestOf(text));
+      expect(digestOf(text)).toBe(digestOf(text));
+    });
+
+    it('normalizes a scanned page as the parsed page, digesting each item by its bytes', async () => {
+      const models = itemsWithTrouble();
+      const page = scanned(models);
+      const fromBytes = await normalizeOpenRouterCatalogInTurns(page, { salt: SALT });
+      const parsed = await normalizeOpenRouterCatalogInTurns(models, { salt: SALT });
+      expect(fromBytes.records).toEqual(parsed.records);
+      expect(fromBytes.invalid).toEqual(parsed.invalid);
+      expect(fromBytes.unreadableIds).toEqual(parsed.unreadableIds);
+      expect([...fromBytes.itemDigests!.keys()]).toEqual([...parsed.itemDigests!.keys()]);
+      const fourth = page.bytes.subarray(page.starts[4], page.ends[4]);
+      expect(fromBytes.itemDigests!.get(idOf(models[4]))).toBe(
+        itemBytesDigest(SALT, page.bytes, page.starts[4]!, page.ends[4]!),
+      );
+      expect(JSON.parse(fourth.toString())).toEqual(models[4]);
+    });
+
+    it('never parses an item its stored row stands for, and still reports its duplicate', async () => {
+      const models = itemsWithTrouble();
+      const page = scanned(models);
+      const stored = (await normalizeOpenRouterCatalogInTurns(page, { salt: SALT })).itemDigests!;
+      // Every stored row stands for its item but the third's (its price changed, say).
+      const byDigest = new Map(
+        [...stored].filter(([id]) => id !== idOf(models[2])).map(([id, digest]) => [digest, id]),
+      );
+      const parse = vi.spyOn(JSON, 'parse');
+      try {
+        const catalog = await normalizeOpenRouterCatalogInTurns(page, {
+          salt: SALT,
+          unchanged: () => false,
+          unchangedId: (digest) => byDigest.get(digest),
+        });
+        // Parsed: the changed item, the unreadable one and the non-object (no row stands for them).
+        expect(parse).toHaveBeenCalledTimes(3);
+        expect(catalog.records.map((record) => record.modelId)).toEqual([idOf(models[2])]);
+        expect(catalog.skippedIds).toEqual([...stored.keys()].filter((id) => id !== idOf(models[2])));
+        // The copy of the fifth item (index 20) has the same bytes: a duplicate, as before.
+        expect(catalog.invalid.map((item) => item.reason)).toEqual(
+          (await normalizeOpenRouterCatalogInTurns(models, { salt: SALT })).invalid.map(
+            (item) => item.reason,
+          ),
+        );
+        expect(catalog.itemDigests).toEqual(stored);
+      } finally {
+        parse.mockRestore();
+      }
+    });
   });
 });

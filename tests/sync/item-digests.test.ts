@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as pins from '../../api/admin/pricing/pins.js';
+import { shiftDecimal } from '../../lib/money/decimal.js';
+import { MAX_DEPTH } from '../../lib/providers/json-items.js';
 import { READ_BY_ID_MAX, storedReadOf } from '../../lib/sync/run-sync.js';
 import type { ProviderResult } from '../../lib/sync/sync-result.js';
 import { priceRecord } from '../support/store-fixtures.js';
@@ -218,6 +220,61 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('item digests (%s
     expect(result.outcome).toBe('held');
     expect(result.held_changes[0]).toMatchObject({ reason: 'catalog_shrank' });
     expect(await fixture.snapshot()).toBe(prices);
+  });
+
+  /** The feed's items as OpenRouter lists them, for bodies the tests shape themselves. */
+  const items = (extra: (id: string) => Record<string, unknown> = () => ({})) =>
+    FEED.map(([id, input, output]) => ({
+      id,
+      name: id,
+      context_length: 128000,
+      pricing: { prompt: shiftDecimal(input, -6), completion: shiftDecimal(output, -6) },
+      ...extra(id),
+    }));
+  const withPrice = (list: ReturnType<typeof items>, id: string, completion: string) =>
+    list.map((item) =>
+      item.id === id
+        ? { ...item, pricing: { ...item.pricing, completion: shiftDecimal(completion, -6) } }
+        : item,
+    );
+
+  it('an item whose bytes change but not its values is diffed once, its digest refreshed, then skipped', async () => {
+    const stored = await digests();
+    const history = await historyRows();
+    const version = await priceVersion();
+    // The same models, each item's keys in another order: other bytes, the same prices.
+    const reordered = items().map(({ id, name, context_length, pricing }) => ({
+      pricing,
+      context_length,
+      name,
+      id,
+    }));
+    fixture.replay.setScenario('openrouter', { body: { data: reordered } });
+    expect((await sync()).counts).toMatchObject({ fetched: 5, unchanged: 5, changed: 0 });
+    expect(digestOnly.sort()).toEqual(FEED.map(([id]) => id));
+    expect(await historyRows()).toBe(history);
+    expect(await priceVersion()).toBe(version);
+    const refreshed = await digests();
+    for (const [id] of FEED) expect(refreshed[id]).not.toBe(stored[id]);
+
+    fixture.replay.setScenario('openrouter', { body: { data: withPrice(reordered, 'acme/c', '6.5') } });
+    expect((await sync()).counts).toMatchObject({ changed: 1, unchanged: 4 });
+    expect(reads).toEqual([['acme/c']]);
+    expect(await fixture.stored('acme/c')).toEqual(['active', '5', '6.5']);
+  });
+
+  it('a body the scan does not follow is parsed whole, as before, and its unchanged items still skipped', async () => {
+    // One item nests deeper than the scan reads (json-items.ts MAX_DEPTH): the body is parsed whole
+    // and its items digested as parsed.
+    let deep: unknown = 0;
+    for (let level = 0; level <= MAX_DEPTH; level += 1) deep = [deep];
+    const nested = items((id) => (id === 'acme/a' ? { deep } : {}));
+    fixture.replay.setScenario('openrouter', { body: { data: nested } });
+    expect((await sync()).counts).toMatchObject({ fetched: 5, unchanged: 5 });
+    fixture.replay.setScenario('openrouter', { body: { data: withPrice(nested, 'acme/d', '8.5') } });
+    expect((await sync()).counts).toMatchObject({ changed: 1, unchanged: 4 });
+    expect(reads).toEqual([['acme/d']]);
+    expect(await fixture.stored('acme/d')).toEqual(['active', '7', '8.5']);
   });
 
   it('a forced sync and a dry run report what a full diff reports', async () => {

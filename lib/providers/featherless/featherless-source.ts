@@ -29,6 +29,7 @@ export function createFeatherlessSource(options: {
         schema: featherlessPageSchema,
         isPlain: isPlainFeatherlessPage,
         items: (body) => body.data,
+        itemsKey: 'data',
         next: (body, page, url) => {
           // No `pagination` means the server sent everything at once.
           const last = body.pagination?.total_pages ?? 0;

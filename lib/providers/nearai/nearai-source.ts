@@ -38,6 +38,7 @@ export function createNearAiSource(options: {
         schema: nearAiPageSchema,
         isPlain: isPlainNearAiPage,
         items: (page) => page.models,
+        itemsKey: 'models',
         next: (page, _at, url) => {
           offset += page.models.length;
           if (page.models.length === 0 || offset >= page.total)

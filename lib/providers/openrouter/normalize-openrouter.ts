@@ -2,6 +2,7 @@ import { perTokenToPerMillion, parsePrice } from '../../money/decimal.js';
 import {
   buildCatalog,
   buildCatalogInTurns,
+  type PageItems,
   emptyRecord,
   InvalidItemError,
   describeZodError,
@@ -174,7 +175,7 @@ export function normalizeOpenRouterCatalog(items: readonly unknown[]): Normalize
 
 /** The same catalog, giving the event loop a turn every ITEMS_PER_TURN models (see buildCatalogInTurns). */
 export function normalizeOpenRouterCatalogInTurns(
-  items: readonly unknown[],
+  items: PageItems,
   digesting?: ItemDigesting,
 ): Promise<NormalizedCatalog> {
   return buildCatalogInTurns(items, 'id', normalizeOpenRouterModel, digesting);

@@ -1,5 +1,5 @@
 import type { ProviderHttpClient } from '../../provider-http/provider-http-client.js';
-import { parseEnvelope } from '../catalog-items.js';
+import { bodyWithItems, parseEnvelope } from '../catalog-items.js';
 import type { CatalogSource, FetchContext } from '../provider-source.js';
 import { digestedSource, joinUrl, SourceDigest } from '../provider-source.js';
 import { isPlainOpenRouterCatalog, openRouterCatalogSchema } from './openrouter-api.js';
@@ -26,17 +26,21 @@ export function createOpenRouterSource(options: {
     return {
       digest: sourceDigest.finish(),
       build: async (options) => {
+        const salt = context.itemDigestSalt;
+        // Digested items are found in the bytes and parsed only when needed (json-items.ts).
+        const { json, scanned } = bodyWithItems(body, 'data', salt !== undefined);
         const envelope = parseEnvelope(
           openRouterCatalogSchema,
-          body.json(),
+          json,
           { provider: 'openrouter', url: url.href },
           isPlainOpenRouterCatalog,
         );
         context.budget?.chargeItems(envelope.data.length, url.href);
-        const salt = context.itemDigestSalt;
         return normalizeOpenRouterCatalogInTurns(
-          envelope.data,
-          salt === undefined ? undefined : { salt, unchanged: options?.unchanged },
+          scanned ?? envelope.data,
+          salt === undefined
+            ? undefined
+            : { salt, unchanged: options?.unchanged, unchangedId: options?.unchangedId },
         );
       },
       itemsDigested: context.itemDigestSalt !== undefined,
