@@ -1,5 +1,14 @@
 import { Buffer } from 'node:buffer';
-import { createHash, hash } from 'node:crypto';
+// A namespace import: `hash` is Node 20.12's, and a named import of it would fail to load on an
+// older Node 20 before any check could run.
+import * as crypto from 'node:crypto';
+
+/** crypto.hash (Node 20.12's one-shot, a third cheaper per call), or createHash on older 20s. */
+function sha256Base64(data: string | Buffer): string {
+  return typeof crypto.hash === 'function'
+    ? crypto.hash('sha256', data, 'base64')
+    : crypto.createHash('sha256').update(data).digest('base64');
+}
 
 /**
  * Item digests let a sync skip the items of a catalog that are those it last applied (issue 29):
@@ -20,11 +29,7 @@ import { createHash, hash } from 'node:crypto';
  * item is not reported invalid. Telling them apart would cost a scan of every page's text.
  */
 export function itemDigest(salt: string, item: unknown): string {
-  const text = salt + JSON.stringify(item);
-  // crypto.hash is Node 20.12's one-shot (a third cheaper per call); older 20s have createHash.
-  return typeof hash === 'function'
-    ? hash('sha256', text, 'base64')
-    : createHash('sha256').update(text).digest('base64');
+  return sha256Base64(salt + JSON.stringify(item));
 }
 
 /**
@@ -44,19 +49,27 @@ export function itemBytesDigest(salt: string, bytes: Buffer, start: number, end:
   }
   const length = scratchSaltLength + end - start;
   if (length > scratch.length) {
-    const larger = Buffer.allocUnsafe(length * 2);
+    // A hostile feed's one huge item must not leave a buffer of its size held for good: past
+    // SCRATCH_MAX an item is hashed in place, with a Hash object (its cost is the bytes' then).
+    if (length > SCRATCH_MAX) {
+      return crypto
+        .createHash('sha256')
+        .update(scratch.subarray(0, scratchSaltLength))
+        .update(bytes.subarray(start, end))
+        .digest('base64');
+    }
+    const larger = Buffer.allocUnsafe(Math.min(SCRATCH_MAX, length * 2));
     scratch.copy(larger, 0, 0, scratchSaltLength);
     scratch = larger;
   }
   // One copy into a buffer that starts with the salt, and one one-shot hash: a Hash object per item
   // (update, update, digest) costs twice as much.
   bytes.copy(scratch, scratchSaltLength, start, end);
-  const text = scratch.subarray(0, length);
-  return typeof hash === 'function'
-    ? hash('sha256', text, 'base64')
-    : createHash('sha256').update(text).digest('base64');
+  return sha256Base64(scratch.subarray(0, length));
 }
 
+/** The largest item (with the salt) copied into the scratch buffer; the buffer never grows past it. */
+const SCRATCH_MAX = 64 * 1024;
 const BYTES_PREFIX = 'item bytes\n';
 let scratch = Buffer.allocUnsafe(0);
 let scratchSalt: string | null = null;

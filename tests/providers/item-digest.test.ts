@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { generateOpenRouterCatalog } from '../../dev/replay/generate-catalog.js';
 import { PagedCatalog } from '../../lib/providers/catalog-items.js';
@@ -129,10 +130,15 @@ describe('item digests (item-digest.ts)', () => {
       expect(digestOf(text)).not.toBe(itemDigest(SALT, JSON.parse(text)));
       // 1e999 is not null here: other bytes.
       expect(digestOf('{"id":"a","x":1e999}')).not.toBe(digestOf('{"id":"a","x":null}'));
-      // An item larger than any before it (the scratch buffer grows), then a small one again.
-      const large = JSON.stringify({ id: 'acme/large', description: 'x'.repeat(100_000) });
-      expect(digestOf(large)).not.toBe(digestOf(text));
-      expect(digestOf(text)).toBe(digestOf(text));
+      // SHA-256 over the prefix, the salt and the bytes, whatever the item's size: small items are
+      // copied into a scratch buffer that grows up to 64 KiB, larger ones hashed in place.
+      for (const size of [10, 5_000, 60_000, 100_000, 3_000_000]) {
+        const item = JSON.stringify({ id: 'acme/large', description: 'x'.repeat(size) });
+        expect(digestOf(item)).toBe(
+          createHash('sha256').update(`item bytes\n${SALT}`).update(item).digest('base64'),
+        );
+      }
+      expect(digestOf(text)).toBe(createHash('sha256').update(`item bytes\n${SALT}${text}`).digest('base64'));
     });
 
     it('normalizes a scanned page as the parsed page, digesting each item by its bytes', async () => {
