@@ -39,6 +39,26 @@ export interface ProfileSummary {
 }
 
 /**
+ * A .cpuprofile's call tree: each node's name (function and file, with its line when `lines`), the
+ * nodes of our own code (files under lib/), and each node's parent.
+ */
+async function readProfile(path: string, lines: boolean) {
+  const profile = JSON.parse(await readFile(path, 'utf8')) as CpuProfile;
+  const nameOf = new Map<number, string>();
+  const ownCode = new Set<number>();
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) {
+    const { functionName, url, lineNumber } = node.callFrame;
+    const file = url ? basename(url.replace(/^file:\/\//, '')) : '';
+    const where = lines ? `${file}:${lineNumber + 1}` : file;
+    nameOf.set(node.id, file ? `${functionName || '(anonymous)'} ${where}` : functionName);
+    if (url.includes('/lib/') && !url.includes('node_modules')) ownCode.add(node.id);
+    for (const child of node.children ?? []) parentOf.set(child, node.id);
+  }
+  return { profile, nameOf, ownCode, parentOf };
+}
+
+/**
  * Self time per function (name and file), heaviest first, from a .cpuprofile. `(idle)` is the event
  * loop waiting (for Postgres or a provider); `(garbage collector)` and `(program)` are V8's own.
  * With `windowUs` ([start, end] in the profile's clock, microseconds: `process.hrtime` / 1000),
@@ -49,17 +69,7 @@ export async function summarizeProfile(
   options: { top?: number; windowUs?: readonly [number, number] | undefined } = {},
 ): Promise<ProfileSummary> {
   const top = options.top ?? 15;
-  const profile = JSON.parse(await readFile(path, 'utf8')) as CpuProfile;
-  const nameOf = new Map<number, string>();
-  const ownCode = new Set<number>();
-  const parentOf = new Map<number, number>();
-  for (const node of profile.nodes) {
-    const { functionName, url, lineNumber } = node.callFrame;
-    const file = url ? basename(url.replace(/^file:\/\//, '')) : '';
-    nameOf.set(node.id, file ? `${functionName || '(anonymous)'} ${file}:${lineNumber + 1}` : functionName);
-    if (url.includes('/lib/') && !url.includes('node_modules')) ownCode.add(node.id);
-    for (const child of node.children ?? []) parentOf.set(child, node.id);
-  }
+  const { profile, nameOf, ownCode, parentOf } = await readProfile(path, true);
   const selfUs = new Map<string, number>();
   const inclusiveUs = new Map<string, number>();
   const nearestUs = new Map<string, number>();
@@ -125,17 +135,7 @@ export async function summarizeTimeline(
 ): Promise<TimelineBucket[]> {
   const bucketUs = (options.bucketMs ?? 50) * 1000;
   const top = options.top ?? 2;
-  const profile = JSON.parse(await readFile(path, 'utf8')) as CpuProfile;
-  const nameOf = new Map<number, string>();
-  const ownCode = new Set<number>();
-  const parentOf = new Map<number, number>();
-  for (const node of profile.nodes) {
-    const { functionName, url } = node.callFrame;
-    const file = url ? basename(url.replace(/^file:\/\//, '')) : '';
-    nameOf.set(node.id, file ? `${functionName || '(anonymous)'} ${file}` : functionName);
-    if (url.includes('/lib/') && !url.includes('node_modules')) ownCode.add(node.id);
-    for (const child of node.children ?? []) parentOf.set(child, node.id);
-  }
+  const { profile, nameOf, ownCode, parentOf } = await readProfile(path, false);
   const [start, end] = options.windowUs;
   const buckets: { busy: number; gc: number; idle: number; by: Map<string, number> }[] = [];
   let time = profile.startTime;

@@ -252,16 +252,29 @@ export class CatalogBuilder {
       return;
     }
     // The scan checked the whole page as JSON.parse would: each item's bytes parse on their own.
-    const item: unknown = JSON.parse(scanned.bytes.toString('utf8', start, end));
+    this.addListed(JSON.parse(scanned.bytes.toString('utf8', start, end)), idKey, normalize, digest);
+  }
+
+  /**
+   * An item as listed: one without a string `idKey` is skipped; any other goes through `addItem`,
+   * or, with `bytesDigest` (its digest taken from its bytes), is checked and normalized and keeps
+   * that digest.
+   */
+  addListed(
+    item: unknown,
+    idKey: string,
+    normalize: (item: unknown) => PriceRecord,
+    bytesDigest: string | null = null,
+  ): void {
     const isObject = typeof item === 'object' && item !== null && !Array.isArray(item);
     const id = isObject && Object.hasOwn(item, idKey) ? (item as Record<string, unknown>)[idKey] : undefined;
     if (typeof id !== 'string') {
       this.skip(idOfUnknownItem(item, idKey), `${idKey}: expected a string`);
       return;
     }
-    if (this.acceptId(id) && this.addAccepted(id, () => normalize(item)) && digest !== null) {
-      this.itemDigests.set(id, digest);
-    }
+    if (bytesDigest === null) this.addItem(id, item, normalize);
+    else if (this.acceptId(id) && this.addAccepted(id, () => normalize(item)))
+      this.itemDigests.set(id, bytesDigest);
   }
 
   /** Normalizes an accepted id's item; false when it was unreadable (and reported so). */
@@ -367,9 +380,9 @@ export function addPageItems(
 
 /**
  * The catalog of a listing read page by page. Normalized as each page arrives (and its parsed JSON
- * let go), unless `deferred`: then the pages are kept as parsed and normalized only by `build`, so
- * a sync that finds the bytes unchanged (FetchedSource) never normalizes them. Either way the same
- * catalog as all pages' items at once.
+ * let go), unless `deferred`: then the pages are kept (parsed, or as bytes when scanned) and
+ * normalized only by `build`, so a sync that finds the bytes unchanged (FetchedSource) never
+ * normalizes them. Either way the same catalog as all pages' items at once.
  */
 export class PagedCatalog {
   private readonly catalog: CatalogBuilder;
@@ -417,13 +430,5 @@ export function addCatalogItems(
   idKey: string,
   normalize: (item: unknown) => PriceRecord,
 ): void {
-  for (const item of items) {
-    const isObject = typeof item === 'object' && item !== null && !Array.isArray(item);
-    const id = isObject && Object.hasOwn(item, idKey) ? (item as Record<string, unknown>)[idKey] : undefined;
-    if (typeof id !== 'string') {
-      catalog.skip(idOfUnknownItem(item, idKey), `${idKey}: expected a string`);
-      continue;
-    }
-    catalog.addItem(id, item, normalize);
-  }
+  for (const item of items) catalog.addListed(item, idKey, normalize);
 }

@@ -110,38 +110,48 @@ class Scan {
 
   /** The top-level object: like `object`, but finds the last `key` whose value is an array. */
   private topObject(): void {
-    const { bytes } = this;
-    this.at += 1;
-    this.space();
-    if (bytes[this.at] === 0x7d) {
-      this.at += 1;
-      return;
-    }
-    for (;;) {
+    if (this.opens(0x7d)) return;
+    do {
       this.space();
       const keyStart = this.at;
-      const escaped = this.string();
-      const matches = this.isKey(keyStart, escaped);
-      this.space();
-      this.expect(0x3a);
-      this.space();
-      if (matches) {
+      const matches = this.isKey(keyStart, this.string());
+      this.member();
+      if (!matches) this.value(1);
+      else {
         // A later `key` replaces an earlier one, as in JSON.parse (whatever the earlier held).
         this.open = -1;
         this.close = -1;
         this.count = 0;
-        if (bytes[this.at] === 0x5b) this.items();
+        if (this.bytes[this.at] === 0x5b) this.items();
         else this.value(1);
-      } else {
-        this.value(1);
       }
-      this.space();
-      const next = bytes[this.at];
-      this.at += 1;
-      if (next === 0x2c) continue;
-      if (next === 0x7d) return;
-      throw INVALID;
-    }
+    } while (this.more(0x7d));
+  }
+
+  /** Past an opening bracket and its whitespace; true when the container closes at once (`{}`, `[]`). */
+  private opens(close: number): boolean {
+    this.at += 1;
+    this.space();
+    if (this.bytes[this.at] !== close) return false;
+    this.at += 1;
+    return true;
+  }
+
+  /** Past a key's colon and the whitespace around it. */
+  private member(): void {
+    this.space();
+    this.expect(0x3a);
+    this.space();
+  }
+
+  /** After a container's value: true at a comma (more follow), false past `close`. */
+  private more(close: number): boolean {
+    this.space();
+    const next = this.bytes[this.at];
+    this.at += 1;
+    if (next === 0x2c) return true;
+    if (next === close) return false;
+    throw INVALID;
   }
 
   /** Whether the string just read (its opening quote at `start`) is `key`. */
@@ -158,31 +168,16 @@ class Scan {
 
   /** The `key` array: each item's span kept. */
   private items(): void {
-    const { bytes } = this;
     this.open = this.at;
-    this.at += 1;
-    this.space();
-    if (bytes[this.at] === 0x5d) {
-      this.close = this.at;
-      this.at += 1;
-      return;
+    if (!this.opens(0x5d)) {
+      do {
+        this.space();
+        const start = this.at;
+        this.value(2);
+        this.push(start, this.at);
+      } while (this.more(0x5d));
     }
-    for (;;) {
-      this.space();
-      const start = this.at;
-      this.value(2);
-      this.push(start, this.at);
-      this.space();
-      const next = bytes[this.at];
-      if (next === 0x2c) {
-        this.at += 1;
-        continue;
-      }
-      if (next !== 0x5d) throw INVALID;
-      this.close = this.at;
-      this.at += 1;
-      return;
-    }
+    this.close = this.at - 1;
   }
 
   private push(start: number, end: number): void {
@@ -213,49 +208,22 @@ class Scan {
 
   private object(depth: number): void {
     if (depth > MAX_DEPTH) throw INVALID;
-    const { bytes } = this;
-    this.at += 1;
-    this.space();
-    if (bytes[this.at] === 0x7d) {
-      this.at += 1;
-      return;
-    }
-    for (;;) {
+    if (this.opens(0x7d)) return;
+    do {
       this.space();
-      if (bytes[this.at] !== QUOTE) throw INVALID;
       this.string();
-      this.space();
-      this.expect(0x3a);
-      this.space();
+      this.member();
       this.value(depth);
-      this.space();
-      const next = bytes[this.at];
-      this.at += 1;
-      if (next === 0x2c) continue;
-      if (next === 0x7d) return;
-      throw INVALID;
-    }
+    } while (this.more(0x7d));
   }
 
   private array(depth: number): void {
     if (depth > MAX_DEPTH) throw INVALID;
-    const { bytes } = this;
-    this.at += 1;
-    this.space();
-    if (bytes[this.at] === 0x5d) {
-      this.at += 1;
-      return;
-    }
-    for (;;) {
+    if (this.opens(0x5d)) return;
+    do {
       this.space();
       this.value(depth);
-      this.space();
-      const next = bytes[this.at];
-      this.at += 1;
-      if (next === 0x2c) continue;
-      if (next === 0x5d) return;
-      throw INVALID;
-    }
+    } while (this.more(0x5d));
   }
 
   /** A string from its opening quote; true when it holds an escape. */

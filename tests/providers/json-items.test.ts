@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createRandom } from '../../dev/replay/generate-catalog.js';
 import { MAX_DEPTH, scanItems } from '../../lib/providers/json-items.js';
 
 const encode = (text: string) => new Uint8Array(Buffer.from(text, 'utf8'));
@@ -33,17 +34,6 @@ function checkAgainstParse(bytes: Uint8Array, key = 'data'): boolean {
   }
   expect(JSON.parse(scanned.envelope)).toEqual({ ...document, [key]: [] });
   return true;
-}
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const STRING_PIECES = [
@@ -217,7 +207,7 @@ describe('finding the items of a JSON array in its bytes', () => {
   });
 
   it('agrees with TextDecoder and JSON.parse on 20,000 generated and mutated documents', () => {
-    const next = random(29);
+    const next = createRandom(29);
     let answered = 0;
     let refusedByBoth = 0;
     for (let round = 0; round < 20_000; round += 1) {
