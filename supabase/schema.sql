@@ -2255,15 +2255,21 @@ CREATE OR REPLACE FUNCTION public.pricing_stage_chunk(p_run_id bigint, p_provide
  SECURITY DEFINER
  SET search_path TO ''
 AS $function$
+declare
+  v_holder bigint;
 begin
-  perform public.pricing_assert_lease(p_run_id);
-  if jsonb_typeof(p_rows) is distinct from 'array' then
+  select l.run_id into v_holder from public.pricing_sync_lease l where l.id = 1;
+  if v_holder is distinct from p_run_id then
+    raise exception 'run % does not hold the sync lease (holder: %)', p_run_id, coalesce(v_holder::text, 'none')
+      using errcode = '55P03';
+  end if;
+  if pg_catalog.jsonb_typeof(p_rows) is distinct from 'array' then
     raise exception 'rows must be a JSON array' using errcode = '22023';
   end if;
   insert into public.pricing_apply_stage (run_id, provider, chunk_no, rows)
   values (p_run_id, p_provider, p_chunk_no, p_rows)
   on conflict (run_id, provider, chunk_no) do update set rows = excluded.rows;
-  return jsonb_build_object('staged', jsonb_array_length(p_rows));
+  return pg_catalog.jsonb_build_object('staged', pg_catalog.jsonb_array_length(p_rows));
 end;
 $function$;
 

@@ -82,6 +82,14 @@ export interface PricesQuery {
   excludeProviders?: readonly string[] | null;
 }
 
+/**
+ * A provider's apply with its chunks staged: `commit` is the one call that writes. Staging checks
+ * the lease without waiting for it, so a run stages one provider while another commits.
+ */
+export interface StagedApply {
+  commit(): Promise<CommitResult>;
+}
+
 /** Rows per call when staging a large apply: keeps each request well under PostgREST's body limit. */
 export const APPLY_CHUNK_ROWS = 5_000;
 
@@ -149,9 +157,9 @@ export class PricingStore {
    * Applies one provider's changes all-or-nothing, in two steps: stages every chunk but the last
    * (APPLY_CHUNK_ROWS rows a call), and returns the commit, the one call that writes, in one
    * transaction (a failure anywhere leaves the provider as it was). A caller may work while
-   * Postgres commits.
+   * Postgres commits, and may stage while another provider commits.
    */
-  async stageApply(request: ApplyRequest): Promise<{ commit(): Promise<CommitResult> }> {
+  async stageApply(request: ApplyRequest): Promise<StagedApply> {
     const digestOnly = request.digestOnly ?? [];
     const applied = request.records.length;
     const records = digestOnly.length === 0 ? request.records : [...request.records, ...digestOnly];

@@ -1,5 +1,11 @@
 import type { Span } from '@opentelemetry/api';
-import type { FinishResult, PricingStore, ProviderRow, StagedLiteLlmEntries } from '../db/pricing-store.js';
+import type {
+  FinishResult,
+  PricingStore,
+  ProviderRow,
+  StagedApply,
+  StagedLiteLlmEntries,
+} from '../db/pricing-store.js';
 import type { RunTrigger } from '../domain/run-types.js';
 import { StoreError } from '../db/store-error.js';
 import { ProviderError } from '../provider-http/provider-error.js';
@@ -403,10 +409,12 @@ function applyPrepared(task: ProviderTask, prepared: Prepared, items: number): P
   const { request, source } = task;
   return inSpan('pricing_sync.apply', { provider: source.slug, dry_run: request.dryRun }, async (span) => {
     const plan = await planWithReads(task, prepared, span);
+    // Staged before the turn too: Postgres takes this provider's chunks while another commits.
+    const staged = plan.write === null ? null : await stagePlan(task, prepared, plan);
     return task.applyInTurn(async () => {
       request.onProviderProgress?.({ provider: source.slug, phase: 'applying', items });
       const { result } = plan;
-      const counts = plan.write === null ? result.counts : await commitPlan(task, prepared, plan);
+      const counts = staged === null ? result.counts : await commitPlan(task, prepared, plan, staged);
       await recordHolds(task, plan, prepared.catalog);
       return { ...result, counts };
     });
@@ -476,11 +484,15 @@ async function fetchCatalog(task: ProviderTask, last: CatalogFingerprint | null)
     // the operator state meanwhile. It may remove an expired pin's row before or after the index
     // is read: either way that model's digest is null (its pin changed its values) or stands for
     // the values its row holds, so skipping it is right.
+    // A provider never synced (no provider row) has no rows written from its items to skip to: it
+    // is built while its index is read, not after (the index still says which rows to diff).
     const operatorState = fetched.itemsDigested ? settle(readOperatorStateOf(task)) : null;
-    const index = fetched.itemsDigested ? { ...(await readStoredIndex(task)), operatorState } : null;
+    const reading = fetched.itemsDigested ? settle(readStoredIndex(task)) : null;
+    const skipping = reading && task.known ? await unwrap(reading) : null;
     const built = await fetched.build(
-      index?.unchanged ? { unchanged: index.unchanged, unchangedId: index.unchangedId } : undefined,
+      skipping?.unchanged ? { unchanged: skipping.unchanged, unchangedId: skipping.unchangedId } : undefined,
     );
+    const index = reading ? { ...(await unwrap(reading)), operatorState } : null;
     const catalog = enforcePriceBounds(index ? withSkippedStates(built, index) : built, { maxPricePer1m });
     span.setAttributes({
       fetched: catalog.records.length,
@@ -654,12 +666,12 @@ async function planWithReads(task: ProviderTask, prepared: Prepared, span: Span)
   return plan;
 }
 
-/** Writes the plan's write in one commit, and stores the catalog's hash if it was left for later. */
-async function commitPlan(
-  task: ProviderTask,
-  prepared: Prepared,
-  plan: ProviderPlan,
-): Promise<OutcomeCounts> {
+/**
+ * Stages the plan's write (every chunk but the last, and the LiteLLM entries' staging awaited),
+ * outside the provider's turn: staging writes nothing another run or provider reads, so it
+ * overlaps the commits before this one. What it returns commits in the turn.
+ */
+async function stagePlan(task: ProviderTask, prepared: Prepared, plan: ProviderPlan): Promise<StagedApply> {
   const { deps, runId, source } = task;
   const write = plan.write!;
   // The entries are written in the commit's transaction: all of the provider or nothing.
@@ -669,13 +681,24 @@ async function commitPlan(
     plan.liteLlmEntries && prepared.staging
       ? { staged: await unwrap(prepared.staging), heldModelIds: plan.liteLlmEntries.heldModelIds }
       : undefined;
-  const staged = await deps.store.stageApply({
+  return deps.store.stageApply({
     ...write,
     runId,
     provider: source.slug,
     source: source.sourceLabel,
     ...(liteLlmEntries ? { liteLlmEntries } : {}),
   });
+}
+
+/** Commits the staged write, and stores the catalog's hash if it was left for later. */
+async function commitPlan(
+  task: ProviderTask,
+  prepared: Prepared,
+  plan: ProviderPlan,
+  staged: StagedApply,
+): Promise<OutcomeCounts> {
+  const { deps, runId, source } = task;
+  const write = plan.write!;
   // Postgres commits while the catalog is hashed; a failed commit is thrown below, where it fails
   // the provider.
   const committing = settle(staged.commit());

@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   APPLY_CHUNK_ROWS,
+  type ApplyRequest,
   type PricingStore,
+  type StagedApply,
   type StagedLiteLlmEntries,
 } from '../../lib/db/pricing-store.js';
+import { manyRecords } from '../support/store-fixtures.js';
 import type { TestDatabase } from '../support/test-database.js';
 import { applyRecords, openTestStore, postgresStore, type TestStore } from '../support/test-store.js';
 
@@ -107,5 +110,50 @@ describe('the lease on real Postgres with separate connections', () => {
       }),
     ).resolves.toMatchObject({ entriesWritten: APPLY_CHUNK_ROWS + 1 });
     await stores[4]!.finishRun(taken.runId, 'success', { providers: {} }, null);
+  });
+
+  it("stages a provider's rows while another provider's commit holds the lease row, and only for the holder", async () => {
+    const taken = await stores[6]!.takeLease(lease(60));
+    if (!taken.acquired) throw new Error('lease');
+    const records = manyRecords(APPLY_CHUNK_ROWS + 1, 'featherless');
+    const request: ApplyRequest = {
+      runId: taken.runId,
+      provider: 'featherless',
+      records,
+      missing: [],
+      catalogHash: null,
+      held: [],
+      source: 'x',
+    };
+    // A run that does not hold the lease stages nothing.
+    await expect(stores[7]!.stageApply({ ...request, runId: taken.runId + 1 })).rejects.toThrow(
+      /does not hold the sync lease/,
+    );
+    // Another provider's commit holds the lease row FOR UPDATE (pricing_assert_lease) until it ends.
+    await database.admin.query('begin');
+    await database.admin.query('select run_id from pricing_sync_lease where id = 1 for update');
+    let staged: StagedApply;
+    try {
+      // Resolves (one chunk staged, the rest kept for the commit) though the lock is held.
+      staged = await Promise.race([
+        stores[7]!.stageApply(request),
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error('staging waited for the lease row')), 5_000),
+        ),
+      ]);
+      const chunks = await database.admin.query<{ n: string }>(
+        `select count(*)::text as n from pricing_apply_stage where run_id = $1 and provider = 'featherless'`,
+        [taken.runId],
+      );
+      expect(chunks.rows[0]?.n).toBe('1');
+    } finally {
+      await database.admin.query('rollback');
+    }
+    await expect(staged.commit()).resolves.toMatchObject({ added: APPLY_CHUNK_ROWS + 1 });
+    const written = await database.admin.query<{ n: string }>(
+      `select count(*)::text as n from model_pricing where provider = 'featherless'`,
+    );
+    expect(written.rows[0]?.n).toBe(String(APPLY_CHUNK_ROWS + 1));
+    await stores[6]!.finishRun(taken.runId, 'success', { providers: {} }, null);
   });
 });
