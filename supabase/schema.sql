@@ -1698,6 +1698,23 @@ AS $function$
   where m.provider = p_provider;
 $function$;
 
+CREATE OR REPLACE FUNCTION public.pricing_read_source_index(p_provider text)
+ RETURNS json
+ LANGUAGE sql
+ STABLE SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+  select pg_catalog.json_build_object(
+    'ids', coalesce(pg_catalog.json_agg(m.model_id), '[]'::pg_catalog.json),
+    'states', coalesce(pg_catalog.string_agg(m.state, ' '), ''),
+    'digests', coalesce(pg_catalog.string_agg(
+      case when p.model_id is null and pg_catalog.strpos(m.source_digest, ' ') = 0 and m.source_digest <> '' then m.source_digest
+           else '-' end, ' '), ''))
+  from public.model_pricing m
+  left join public.pricing_pins p on p.provider = m.provider and p.model_id = m.model_id
+  where m.provider = p_provider;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.pricing_read_status(p_recent integer)
  RETURNS jsonb
  LANGUAGE sql
@@ -2840,6 +2857,8 @@ grant execute on function public.pricing_read_run(p_run_id bigint, p_limit integ
 grant execute on function public.pricing_read_runs(p_before bigint, p_limit integer) to service_role;
 
 grant execute on function public.pricing_read_source_digests(p_provider text) to service_role;
+
+grant execute on function public.pricing_read_source_index(p_provider text) to service_role;
 
 grant execute on function public.pricing_read_status(p_recent integer) to service_role;
 

@@ -150,7 +150,7 @@ export class PricingStore {
 
   /** Every stored model of a provider as an id, a state and its item's digest (item-digest.ts). */
   async readSourceDigests(provider: ProviderSlug): Promise<StoredDigest[]> {
-    return this.rpc('pricing_read_source_digests', { p_provider: provider });
+    return this.rpc('pricing_read_source_index', { p_provider: provider });
   }
 
   /**

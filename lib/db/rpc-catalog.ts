@@ -26,6 +26,7 @@ import {
   setHashResult,
   stageResult,
   statusSnapshot,
+  storedDigestIndex,
   storedDigestRows,
   storedModelRows,
 } from './rpc-results.js';
@@ -131,6 +132,7 @@ export const RPC_CATALOG = {
   pricing_read_models: returnsJson(storedModelRows, { p_provider: text }),
   pricing_read_models_of: returnsJson(storedModelRows, { p_provider: text, p_model_ids: texts }),
   pricing_read_source_digests: returnsJson(storedDigestRows, { p_provider: text }),
+  pricing_read_source_index: returnsJson(storedDigestIndex, { p_provider: text }),
   pricing_stage_chunk: returnsJsonb(stageResult, {
     p_run_id: bigint,
     p_provider: text,

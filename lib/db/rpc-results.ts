@@ -372,6 +372,38 @@ export const storedDigestRows = z.array(z.unknown()).transform((rows) =>
   }),
 );
 
+/**
+ * pricing_read_source_index's columns: the ids as a JSON array, the states and digests as words
+ * separated by one space in the same order (`-`: no digest). Each column must hold one entry per
+ * id, each state one of MODEL_STATES and each id text; read into rows as storedDigestRows gives them.
+ */
+export const storedDigestIndex = z
+  .object({ ids: z.unknown(), states: z.string(), digests: z.string() })
+  .transform(({ ids, states, digests }): StoredDigest[] => {
+    if (!Array.isArray(ids)) throw new MalformedRow(`ids: expected an array, got ${preview(ids)}`);
+    if (ids.length === 0) {
+      if (states !== '' || digests !== '') throw new MalformedRow('states and digests: expected none for no ids');
+      return [];
+    }
+    const stateWords = states.split(' ');
+    const digestWords = digests.split(' ');
+    if (stateWords.length !== ids.length || digestWords.length !== ids.length) {
+      throw new MalformedRow(
+        `expected ${ids.length} states and digests, got ${stateWords.length} and ${digestWords.length}`,
+      );
+    }
+    const rows = new Array<StoredDigest>(ids.length);
+    for (let index = 0; index < ids.length; index += 1) {
+      const modelId: unknown = ids[index];
+      const state = stateWords[index];
+      if (typeof modelId !== 'string') throw new MalformedRow(`ids.${index}: expected text, got ${preview(modelId)}`);
+      if (!STATES.has(state)) throw new MalformedRow(`states.${index}: expected a state, got ${preview(state)}`);
+      const digest = digestWords[index]!;
+      rows[index] = { modelId, state: state as ModelState, digest: digest === '-' ? null : digest };
+    }
+    return rows;
+  });
+
 /** Decodes a result with its schema; a mismatch is a StoreError naming the function and the first issue. */
 export function decodeResult<Schema extends z.ZodType>(
   name: string,

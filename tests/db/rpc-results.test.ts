@@ -36,6 +36,19 @@ describe('SQL function results, checked at the port', () => {
         aliasOf: null,
       },
     ]);
+    // Columns in, one row per model out, in the ids' order; '-' is no digest.
+    expect(
+      decodeRpcResult('pricing_read_source_index', {
+        ids: ['a/b', 'c d', ''],
+        states: 'active missing unpriced',
+        digests: 'q83vEjRWeJA= - -',
+      }),
+    ).toEqual([
+      { modelId: 'a/b', state: 'active', digest: 'q83vEjRWeJA=' },
+      { modelId: 'c d', state: 'missing', digest: null },
+      { modelId: '', state: 'unpriced', digest: null },
+    ]);
+    expect(decodeRpcResult('pricing_read_source_index', { ids: [], states: '', digests: '' })).toEqual([]);
   });
 
   it.each([
@@ -58,6 +71,13 @@ describe('SQL function results, checked at the port', () => {
       /0\.10: expected integer or null/,
     ],
     ['pricing_read_models', null, /expected array/],
+    ['pricing_read_source_index', { ids: ['a', 'b'], states: 'active', digests: '- -' }, /expected 2 states and digests, got 1 and 2/],
+    ['pricing_read_source_index', { ids: ['a'], states: 'active', digests: 'x y' }, /expected 1 states and digests, got 1 and 2/],
+    ['pricing_read_source_index', { ids: ['a'], states: 'gone', digests: '-' }, /states\.0: expected a state/],
+    ['pricing_read_source_index', { ids: [7], states: 'active', digests: '-' }, /ids\.0: expected text, got 7/],
+    ['pricing_read_source_index', { ids: 'a', states: 'active', digests: '-' }, /ids: expected an array/],
+    ['pricing_read_source_index', { ids: [], states: 'active', digests: '' }, /expected none for no ids/],
+    ['pricing_read_source_index', [['a', 'active', null]], /expected object/],
   ] as const)('refuses %s answering %j (%s)', (name, value, detail) => {
     let thrown: unknown = null;
     try {

@@ -149,6 +149,34 @@ describe.each<AdapterKind>(['postgres', 'pglite', 'supabase'])('item digests (%s
     expect(digestOnly).toEqual([]);
   });
 
+  it("reads every stored model's id, state and digest in columns: a pinned one's or an unreadable digest as none", async () => {
+    const stored = await digests();
+    await fixture.query(`update public.model_pricing set state = 'missing' where model_id = 'acme/e'`);
+    // Rows written by other means: an id with spaces, quotes and a non-ASCII letter; a digest that is
+    // not base64 (a space in it would shift the columns).
+    await fixture.query(
+      `insert into public.model_pricing (provider, model_id, state, source, source_digest)
+       values ('openrouter', 'odd "id" with spaces é', 'unpriced', 'x', 'not a digest')`,
+    );
+    await fixture.query(
+      `insert into public.pricing_pins (provider, model_id, prices, reason, pinned_by, run_id)
+       values ('openrouter', 'acme/b', '{}', 'contract', 'test', 0)`,
+    );
+    const index = await fixture.store.readSourceDigests('openrouter');
+    const byId = Object.fromEntries(index.map((row) => [row.modelId, row]));
+    expect(index).toHaveLength(6);
+    expect(byId['acme/a']).toEqual({ modelId: 'acme/a', state: 'active', digest: stored['acme/a'] });
+    expect(byId['acme/b']).toEqual({ modelId: 'acme/b', state: 'active', digest: null });
+    // Marked missing by hand: the trigger forgot its digest.
+    expect(byId['acme/e']).toEqual({ modelId: 'acme/e', state: 'missing', digest: null });
+    expect(byId['odd "id" with spaces é']).toEqual({
+      modelId: 'odd "id" with spaces é',
+      state: 'unpriced',
+      digest: null,
+    });
+    expect(await fixture.store.readSourceDigests('nearai')).toEqual([]);
+  });
+
   it('a model marked missing is restored when listed again, never skipped', async () => {
     fixture.feed(FEED.filter(([id]) => id !== 'acme/e'));
     expect((await sync()).counts).toMatchObject({ missing: 1, unchanged: 4 });
