@@ -900,6 +900,17 @@ AS $function$
   select case when jsonb_typeof(p_value) = 'number' then p_value::numeric else 0 end;
 $function$;
 
+CREATE OR REPLACE FUNCTION public.pricing_models_by_state(p_provider text)
+ RETURNS jsonb
+ LANGUAGE sql
+ STABLE
+ SET search_path TO ''
+AS $function$
+  select coalesce(pg_catalog.jsonb_object_agg(c.state, c.n), '{}'::jsonb)
+    from (select m.state, pg_catalog.count(*) as n from public.model_pricing m
+           where m.provider = p_provider group by m.state) c;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.pricing_note_failing_since()
  RETURNS trigger
  LANGUAGE plpgsql
@@ -2397,6 +2408,55 @@ begin
 end;
 $function$;
 
+CREATE OR REPLACE FUNCTION public.pricing_touch_provider(p_run_id bigint, p_provider text, p_catalog_hash text, p_held jsonb)
+ RETURNS jsonb
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  v_held_changes jsonb;
+  v_held_count integer;
+  v_now timestamptz := pg_catalog.clock_timestamp();
+begin
+  perform public.pricing_assert_lease(p_run_id);
+  if pg_catalog.jsonb_typeof(p_held) = 'object' then
+    v_held_changes := coalesce(p_held -> 'changes', '[]'::jsonb);
+    v_held_count := coalesce((p_held ->> 'count')::integer, pg_catalog.jsonb_array_length(v_held_changes));
+  else
+    v_held_changes := coalesce(p_held, '[]'::jsonb);
+    v_held_count := pg_catalog.jsonb_array_length(v_held_changes);
+  end if;
+
+  -- The lease row is locked: nobody else writes this provider's row meanwhile.
+  update public.pricing_providers p
+     set last_attempt_at = v_now,
+         last_success_at = v_now,
+         last_run_id = p_run_id,
+         catalog_hash = p_catalog_hash,
+         last_error_reason = null,
+         last_error = null,
+         models_by_state = case when p.models_by_state = '{}'::jsonb
+                                then public.pricing_models_by_state(p_provider)
+                                else p.models_by_state end,
+         held_count = v_held_count,
+         held_changes = v_held_changes,
+         updated_at = v_now
+   where p.provider = p_provider;
+  if not found then
+    insert into public.pricing_providers (
+      provider, last_attempt_at, last_success_at, last_run_id, catalog_hash, last_error_reason,
+      last_error, models_by_state, held_count, held_changes, updated_at)
+    values (
+      p_provider, v_now, v_now, p_run_id, p_catalog_hash, null, null,
+      public.pricing_models_by_state(p_provider), v_held_count, v_held_changes, v_now);
+  end if;
+
+  return pg_catalog.jsonb_build_object(
+    'added', 0, 'changed', 0, 'restored', 0, 'missing', 0, 'rows_written', 0);
+end;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.pricing_webhook_claim(p_now timestamp with time zone, p_limit integer, p_claim_seconds integer)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -2790,6 +2850,8 @@ grant execute on function public.pricing_history_lock_lease() to service_role;
 
 grant execute on function public.pricing_json_count(p_value jsonb) to service_role;
 
+grant execute on function public.pricing_models_by_state(p_provider text) to service_role;
+
 grant execute on function public.pricing_note_failing_since() to service_role;
 
 grant execute on function public.pricing_note_last_listed() to service_role;
@@ -2889,6 +2951,8 @@ grant execute on function public.pricing_stored_model_row(m public.model_pricing
 grant execute on function public.pricing_stored_prices(p_provider text, p_model_id text) to service_role;
 
 grant execute on function public.pricing_take_lease(p_trigger text, p_triggered_by text, p_dry_r to service_role;
+
+grant execute on function public.pricing_touch_provider(p_run_id bigint, p_provider text, p_cata to service_role;
 
 grant execute on function public.pricing_webhook_claim(p_now timestamp with time zone, p_limit i to service_role;
 

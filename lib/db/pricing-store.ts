@@ -206,6 +206,15 @@ export class PricingStore {
         p_held_models: request.liteLlmEntries.heldModelIds,
       });
     }
+    // A commit that writes no model (the unchanged shortcuts) only records the provider's success.
+    if (inline.length === 0 && request.missing.length === 0) {
+      return this.rpc('pricing_touch_provider', {
+        p_run_id: request.runId,
+        p_provider: request.provider,
+        p_catalog_hash: request.catalogHash,
+        p_held: held,
+      });
+    }
     return this.rpc('pricing_commit_provider', {
       p_run_id: request.runId,
       p_provider: request.provider,

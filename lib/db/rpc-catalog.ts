@@ -148,6 +148,12 @@ export const RPC_CATALOG = {
     p_held: jsonb(heldSummary),
     p_source: text,
   }),
+  pricing_touch_provider: returnsJsonb(commitResult, {
+    p_run_id: bigint,
+    p_provider: text,
+    p_catalog_hash: nullableText,
+    p_held: jsonb(heldSummary),
+  }),
   pricing_set_catalog_hash: returnsJsonb(setHashResult, {
     p_run_id: bigint,
     p_provider: text,

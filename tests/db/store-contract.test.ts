@@ -322,6 +322,83 @@ describe.each(TEST_STORE_KINDS.map((kind) => [STORE_KIND_NAMES[kind], kind] as c
       ).rejects.toThrow(/does not hold the sync lease/);
     });
 
+    it('records a commit that writes no model as pricing_commit_provider with no rows would, through pricing_touch_provider', async () => {
+      const providerRow = async (provider: string) => {
+        const [row] = await fixture.inspect.query<Record<string, unknown>>(
+          `select last_run_id::text as run, catalog_hash, last_error_reason, last_error, models_by_state,
+                  held_count, held_changes, last_success_at = last_attempt_at as succeeded
+             from public.pricing_providers where provider = $1`,
+          [provider],
+        );
+        return row;
+      };
+      const first = await holdLease(fixture.store);
+      await applyRecords(fixture.store, first, manyRecords(3, 'featherless'), { provider: 'featherless' });
+      await applyRecords(fixture.store, first, manyRecords(3, 'nearai'), { provider: 'nearai' });
+      await fixture.store.finishRun(first, 'success', { providers: {} }, null);
+      // nearai's row forgets its counts (a row written before they were kept): they are counted
+      // again. openrouter has no row: one is made.
+      const sameStart = async () => {
+        await fixture.inspect.query(
+          `update public.pricing_providers set models_by_state = '{}', last_error = 'x' where provider = 'nearai'`,
+        );
+        await fixture.inspect.query(`delete from public.pricing_providers where provider = 'openrouter'`);
+      };
+      await sameStart();
+
+      const touched = await holdLease(fixture.store);
+      const calls: string[] = [];
+      const call = fixture.store.transport.call.bind(fixture.store.transport);
+      fixture.store.transport.call = (name, args) => (calls.push(name), call(name, args));
+      try {
+        for (const provider of ['featherless', 'nearai', 'openrouter'] as const) {
+          await expect(
+            applyRecords(fixture.store, touched, [], {
+              provider,
+              catalogHash: `hash of ${provider}`,
+              held: [{ model_id: 'x' }],
+              heldCount: 2,
+            }),
+          ).resolves.toEqual({ added: 0, changed: 0, restored: 0, missing: 0, rowsWritten: 0 });
+        }
+      } finally {
+        fixture.store.transport.call = call;
+      }
+      expect(calls).toEqual(['pricing_touch_provider', 'pricing_touch_provider', 'pricing_touch_provider']);
+      const touchedRows = {
+        featherless: await providerRow('featherless'),
+        nearai: await providerRow('nearai'),
+        openrouter: await providerRow('openrouter'),
+      };
+      // The same commit through pricing_commit_provider, in another run.
+      await fixture.store.finishRun(touched, 'success', { providers: {} }, null);
+      const committed = await holdLease(fixture.store);
+      await sameStart();
+      for (const provider of ['featherless', 'nearai', 'openrouter'])
+        await fixture.inspect.query(
+          `select public.pricing_commit_provider($1, $2, '[]'::jsonb, '{}', $3, '{"count": 2, "changes": [{"model_id": "x"}]}', 'test')`,
+          [committed, provider, `hash of ${provider}`],
+        );
+      await fixture.store.finishRun(committed, 'success', { providers: {} }, null);
+      for (const provider of ['featherless', 'nearai', 'openrouter'] as const) {
+        const expected = { ...(await providerRow(provider)), run: String(touched) };
+        expect(touchedRows[provider]).toEqual(expected);
+        const [counted] = await fixture.inspect.query<{ by_state: Record<string, number> }>(
+          `select coalesce(jsonb_object_agg(state, n), '{}') as by_state
+             from (select state, count(*) as n from public.model_pricing where provider = $1 group by state) c`,
+          [provider],
+        );
+        expect(touchedRows[provider]).toMatchObject({
+          catalog_hash: `hash of ${provider}`,
+          last_error: null,
+          models_by_state: counted!.by_state,
+          held_count: 2,
+          succeeded: true,
+        });
+      }
+      expect(touchedRows.featherless!.models_by_state).toMatchObject({ active: expect.any(Number) });
+    });
+
     it('stores how many changes are held though the list is shortened, and keeps them while the provider fails', async () => {
       const runId = await holdLease(fixture.store);
       await applyRecords(fixture.store, runId, [], {
