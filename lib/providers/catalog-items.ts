@@ -185,6 +185,14 @@ export class CatalogBuilder {
       this.skip(id, 'model id holds a NUL or a lone surrogate, which Postgres cannot store');
       return false;
     }
+    return this.acceptStoredId(id);
+  }
+
+  /**
+   * acceptId's last check, and all of it for the id of a stored row an item's digest stands for:
+   * a duplicate is refused.
+   */
+  private acceptStoredId(id: string): boolean {
     if (this.seen.has(id)) {
       this.skip(id, 'duplicate model id; the first occurrence was kept');
       return false;
@@ -244,8 +252,9 @@ export class CatalogBuilder {
     const storedId = digest === null ? undefined : digesting?.unchangedId?.(digest);
     if (storedId !== undefined) {
       // The item's bytes are those this model's row was written from: the item is that model's (a
-      // second copy of it is a duplicate, reported as one).
-      if (this.acceptId(storedId)) {
+      // second copy of it is a duplicate, reported as one). Its id passed acceptId's other checks
+      // when the row was written from these bytes by this build (the digest's salt holds the build).
+      if (this.acceptStoredId(storedId)) {
         this.itemDigests.set(storedId, digest!);
         this.skippedIds.push(storedId);
       }
