@@ -6,6 +6,7 @@ import {
   type StagedApply,
   type StagedLiteLlmEntries,
 } from '../../lib/db/pricing-store.js';
+import { OperatorStore } from '../../lib/db/operator-store.js';
 import { manyRecords } from '../support/store-fixtures.js';
 import type { TestDatabase } from '../support/test-database.js';
 import { applyRecords, openTestStore, postgresStore, type TestStore } from '../support/test-store.js';
@@ -110,6 +111,40 @@ describe('the lease on real Postgres with separate connections', () => {
       }),
     ).resolves.toMatchObject({ entriesWritten: APPLY_CHUNK_ROWS + 1 });
     await stores[4]!.finishRun(taken.runId, 'success', { providers: {} }, null);
+  });
+
+  it("reads a provider's operator state while another provider's commit holds the lease row, and locks it only to remove expired pins", async () => {
+    const taken = await stores[9]!.takeLease(lease(60));
+    if (!taken.acquired) throw new Error('lease');
+    const operator = new OperatorStore(stores[10]!);
+    await expect(operator.readOperatorState(taken.runId + 1, 'nearai')).rejects.toThrow(
+      /does not hold the sync lease/,
+    );
+    const timeout = (what: string) =>
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} waited for the lease row`)), 5_000));
+    await database.admin.query(
+      `insert into pricing_pins (provider, model_id, prices, reason, pinned_by, run_id, expires_at)
+       values ('featherless', 'old/pin', '{}', 'x', 'test', 0, now() - interval '1 minute')`,
+    );
+    // Another provider's commit holds the lease row FOR UPDATE (pricing_assert_lease) until it ends.
+    await database.admin.query('begin');
+    await database.admin.query('select run_id from pricing_sync_lease where id = 1 for update');
+    let expiring: Promise<unknown>;
+    let settled = false;
+    try {
+      await expect(
+        Promise.race([operator.readOperatorState(taken.runId, 'nearai'), timeout('reading')]),
+      ).resolves.toMatchObject({ pins: [], expiredPins: [] });
+      // An expired pin is removed under the lock: that read waits for the commit.
+      expiring = operator.readOperatorState(taken.runId, 'featherless');
+      void expiring.finally(() => (settled = true));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(settled).toBe(false);
+    } finally {
+      await database.admin.query('rollback');
+    }
+    await expect(expiring).resolves.toMatchObject({ expiredPins: ['old/pin'] });
+    await stores[9]!.finishRun(taken.runId, 'success', { providers: {} }, null);
   });
 
   it("stages a provider's rows while another provider's commit holds the lease row, and only for the holder", async () => {
