@@ -382,7 +382,8 @@ export const storedDigestIndex = z
   .transform(({ ids, states, digests }): StoredDigest[] => {
     if (!Array.isArray(ids)) throw new MalformedRow(`ids: expected an array, got ${preview(ids)}`);
     if (ids.length === 0) {
-      if (states !== '' || digests !== '') throw new MalformedRow('states and digests: expected none for no ids');
+      if (states !== '' || digests !== '')
+        throw new MalformedRow('states and digests: expected none for no ids');
       return [];
     }
     const stateWords = states.split(' ');
@@ -396,8 +397,10 @@ export const storedDigestIndex = z
     for (let index = 0; index < ids.length; index += 1) {
       const modelId: unknown = ids[index];
       const state = stateWords[index];
-      if (typeof modelId !== 'string') throw new MalformedRow(`ids.${index}: expected text, got ${preview(modelId)}`);
-      if (!STATES.has(state)) throw new MalformedRow(`states.${index}: expected a state, got ${preview(state)}`);
+      if (typeof modelId !== 'string')
+        throw new MalformedRow(`ids.${index}: expected text, got ${preview(modelId)}`);
+      if (!STATES.has(state))
+        throw new MalformedRow(`states.${index}: expected a state, got ${preview(state)}`);
       const digest = digestWords[index]!;
       rows[index] = { modelId, state: state as ModelState, digest: digest === '-' ? null : digest };
     }

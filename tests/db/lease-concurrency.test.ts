@@ -121,7 +121,9 @@ describe('the lease on real Postgres with separate connections', () => {
       /does not hold the sync lease/,
     );
     const timeout = (what: string) =>
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} waited for the lease row`)), 5_000));
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error(`${what} waited for the lease row`)), 5_000),
+      );
     await database.admin.query(
       `insert into pricing_pins (provider, model_id, prices, reason, pinned_by, run_id, expires_at)
        values ('featherless', 'old/pin', '{}', 'x', 'test', 0, now() - interval '1 minute')`,
