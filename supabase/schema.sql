@@ -2437,6 +2437,11 @@ declare
   v_now timestamptz := pg_catalog.clock_timestamp();
 begin
   perform public.pricing_assert_lease(p_run_id);
+  -- For a commit that staged nothing: staged rows are written by pricing_commit_provider only.
+  if exists (select 1 from public.pricing_apply_stage s where s.run_id = p_run_id and s.provider = p_provider) then
+    raise exception '%: rows are staged for run %; they are committed by pricing_commit_provider', p_provider, p_run_id
+      using errcode = '22023';
+  end if;
   if pg_catalog.jsonb_typeof(p_held) = 'object' then
     v_held_changes := coalesce(p_held -> 'changes', '[]'::jsonb);
     v_held_count := coalesce((p_held ->> 'count')::integer, pg_catalog.jsonb_array_length(v_held_changes));
@@ -2849,15 +2854,15 @@ grant execute on function public.pricing_bump_price_version_on_update() to servi
 
 grant execute on function public.pricing_bump_price_version_row() to service_role;
 
-grant execute on function public.pricing_bump_total(p_metric text, p_label1 text, p_label2 text, to service_role;
+grant execute on function public.pricing_bump_total(p_metric text, p_label1 text, p_label2 text, p_amount numeric) to service_role;
 
-grant execute on function public.pricing_commit_litellm(p_run_id bigint, p_rows jsonb, p_missing to service_role;
+grant execute on function public.pricing_commit_litellm(p_run_id bigint, p_rows jsonb, p_missing text[], p_catalog_hash text, p_held jsonb, p_source text, p_entries jsonb, p_held_models text[]) to service_role;
 
-grant execute on function public.pricing_commit_provider(p_run_id bigint, p_provider text, p_row to service_role;
+grant execute on function public.pricing_commit_provider(p_run_id bigint, p_provider text, p_rows jsonb, p_missing text[], p_catalog_hash text, p_held jsonb, p_source text) to service_role;
 
-grant execute on function public.pricing_decide_held(p_action text, p_ids bigint[], p_decided_by to service_role;
+grant execute on function public.pricing_decide_held(p_action text, p_ids bigint[], p_decided_by text, p_note text) to service_role;
 
-grant execute on function public.pricing_finish_run(p_run_id bigint, p_status text, p_results js to service_role;
+grant execute on function public.pricing_finish_run(p_run_id bigint, p_status text, p_results jsonb, p_error text) to service_role;
 
 grant execute on function public.pricing_forget_source_digest() to service_role;
 
@@ -2877,43 +2882,43 @@ grant execute on function public.pricing_operator_busy(p_holder bigint) to servi
 
 grant execute on function public.pricing_operator_holder() to service_role;
 
-grant execute on function public.pricing_operator_refusal(p_status integer, p_error text, p_deta to service_role;
+grant execute on function public.pricing_operator_refusal(p_status integer, p_error text, p_details jsonb) to service_role;
 
-grant execute on function public.pricing_operator_start(p_trigger text, p_triggered_by text, p_p to service_role;
+grant execute on function public.pricing_operator_start(p_trigger text, p_triggered_by text, p_providers text[], p_rollback_of bigint) to service_role;
 
 grant execute on function public.pricing_operator_touch_providers(p_providers text[]) to service_role;
 
-grant execute on function public.pricing_operator_write_model(p_run_id bigint, p_provider text,  to service_role;
+grant execute on function public.pricing_operator_write_model(p_run_id bigint, p_provider text, p_model_id text, p_new jsonb, p_kind text, p_always boolean) to service_role;
 
 grant execute on function public.pricing_pin_view(p public.pricing_pins) to service_role;
 
 grant execute on function public.pricing_ping() to service_role;
 
-grant execute on function public.pricing_preview_rollback(p_run_id bigint, p_force boolean, p_li to service_role;
+grant execute on function public.pricing_preview_rollback(p_run_id bigint, p_force boolean, p_limit integer) to service_role;
 
 grant execute on function public.pricing_price_part(p jsonb) to service_role;
 
 grant execute on function public.pricing_price_view(p jsonb) to service_role;
 
-grant execute on function public.pricing_prices_json(p public.pricing_prices, p_context_length i to service_role;
+grant execute on function public.pricing_prices_json(p public.pricing_prices, p_context_length integer, p_alias_of text) to service_role;
 
 grant execute on function public.pricing_prices_of(m public.model_pricing) to service_role;
 
 grant execute on function public.pricing_prune_runs(p_older_than_seconds bigint) to service_role;
 
-grant execute on function public.pricing_read_changes(p_providers text[], p_after_id bigint, p_l to service_role;
+grant execute on function public.pricing_read_changes(p_providers text[], p_after_id bigint, p_limit integer) to service_role;
 
 grant execute on function public.pricing_read_cost_prices(p_keys jsonb) to service_role;
 
 grant execute on function public.pricing_read_freshness() to service_role;
 
-grant execute on function public.pricing_read_held(p_status text, p_provider text, p_before_id b to service_role;
+grant execute on function public.pricing_read_held(p_status text, p_provider text, p_before_id bigint, p_limit integer) to service_role;
 
 grant execute on function public.pricing_read_litellm_map(p_known_version bigint) to service_role;
 
 grant execute on function public.pricing_read_metrics() to service_role;
 
-grant execute on function public.pricing_read_model_held(p_provider text, p_model_id text, p_sta to service_role;
+grant execute on function public.pricing_read_model_held(p_provider text, p_model_id text, p_status text, p_before_id bigint, p_limit integer) to service_role;
 
 grant execute on function public.pricing_read_models(p_provider text) to service_role;
 
@@ -2923,11 +2928,11 @@ grant execute on function public.pricing_read_operator_state(p_run_id bigint, p_
 
 grant execute on function public.pricing_read_pins(p_provider text) to service_role;
 
-grant execute on function public.pricing_read_price_history(p_provider text, p_model_id text, p_ to service_role;
+grant execute on function public.pricing_read_price_history(p_provider text, p_model_id text, p_before_id bigint, p_limit integer) to service_role;
 
-grant execute on function public.pricing_read_prices(p_providers text[], p_model_id text, p_stat to service_role;
+grant execute on function public.pricing_read_prices(p_providers text[], p_model_id text, p_states text[], p_updated_since timestamp with time zone, p_after_provider text, p_after_model_id text, p_limit integer, p_known_version bigint, p_exclude_providers text[]) to service_role;
 
-grant execute on function public.pricing_read_prices_at(p_providers text[], p_model_id text, p_a to service_role;
+grant execute on function public.pricing_read_prices_at(p_providers text[], p_model_id text, p_at timestamp with time zone, p_after_provider text, p_after_model_id text, p_limit integer) to service_role;
 
 grant execute on function public.pricing_read_providers() to service_role;
 
@@ -2943,41 +2948,41 @@ grant execute on function public.pricing_read_status(p_recent integer) to servic
 
 grant execute on function public.pricing_reap_lease() to service_role;
 
-grant execute on function public.pricing_record_sync_holds(p_run_id bigint, p_provider text, p_h to service_role;
+grant execute on function public.pricing_record_sync_holds(p_run_id bigint, p_provider text, p_held jsonb, p_complete boolean, p_keep text[], p_pinned jsonb) to service_role;
 
 grant execute on function public.pricing_release_lease(p_run_id bigint) to service_role;
 
-grant execute on function public.pricing_remove_pin(p_provider text, p_model_id text, p_removed_ to service_role;
+grant execute on function public.pricing_remove_pin(p_provider text, p_model_id text, p_removed_by text) to service_role;
 
-grant execute on function public.pricing_rollback_run(p_run_id bigint, p_force boolean, p_trigge to service_role;
+grant execute on function public.pricing_rollback_run(p_run_id bigint, p_force boolean, p_triggered_by text) to service_role;
 
 grant execute on function public.pricing_row_prices(r jsonb) to service_role;
 
-grant execute on function public.pricing_search_models(p_providers text[], p_q text, p_after_pro to service_role;
+grant execute on function public.pricing_search_models(p_providers text[], p_q text, p_after_provider text, p_after_model_id text, p_limit integer) to service_role;
 
-grant execute on function public.pricing_set_catalog_hash(p_run_id bigint, p_provider text, p_ca to service_role;
+grant execute on function public.pricing_set_catalog_hash(p_run_id bigint, p_provider text, p_catalog_hash text) to service_role;
 
-grant execute on function public.pricing_set_pin(p_provider text, p_model_id text, p_prices json to service_role;
+grant execute on function public.pricing_set_pin(p_provider text, p_model_id text, p_prices jsonb, p_reason text, p_expires_at timestamp with time zone, p_pinned_by text) to service_role;
 
-grant execute on function public.pricing_stage_chunk(p_run_id bigint, p_provider text, p_chunk_n to service_role;
+grant execute on function public.pricing_stage_chunk(p_run_id bigint, p_provider text, p_chunk_no integer, p_rows jsonb) to service_role;
 
-grant execute on function public.pricing_stage_litellm_entries(p_run_id bigint, p_chunk_no integ to service_role;
+grant execute on function public.pricing_stage_litellm_entries(p_run_id bigint, p_chunk_no integer, p_entries jsonb) to service_role;
 
 grant execute on function public.pricing_stored_model_row(m public.model_pricing) to service_role;
 
 grant execute on function public.pricing_stored_prices(p_provider text, p_model_id text) to service_role;
 
-grant execute on function public.pricing_take_lease(p_trigger text, p_triggered_by text, p_dry_r to service_role;
+grant execute on function public.pricing_take_lease(p_trigger text, p_triggered_by text, p_dry_run boolean, p_forced boolean, p_providers text[], p_lease_seconds integer) to service_role;
 
-grant execute on function public.pricing_touch_provider(p_run_id bigint, p_provider text, p_cata to service_role;
+grant execute on function public.pricing_touch_provider(p_run_id bigint, p_provider text, p_catalog_hash text, p_held jsonb) to service_role;
 
-grant execute on function public.pricing_webhook_claim(p_now timestamp with time zone, p_limit i to service_role;
+grant execute on function public.pricing_webhook_claim(p_now timestamp with time zone, p_limit integer, p_claim_seconds integer) to service_role;
 
 grant execute on function public.pricing_webhook_merge_changes(p_old jsonb, p_new jsonb) to service_role;
 
 grant execute on function public.pricing_webhook_merge_held(p_old jsonb, p_new jsonb) to service_role;
 
-grant execute on function public.pricing_webhook_note_freshness(p_states jsonb, p_now timestamp  to service_role;
+grant execute on function public.pricing_webhook_note_freshness(p_states jsonb, p_now timestamp with time zone) to service_role;
 
 grant execute on function public.pricing_webhook_on_held() to service_role;
 
@@ -2987,11 +2992,11 @@ grant execute on function public.pricing_webhook_on_run() to service_role;
 
 grant execute on function public.pricing_webhook_read_outbox(p_dead_limit integer) to service_role;
 
-grant execute on function public.pricing_webhook_settle(p_id bigint, p_claim_token text, p_deliv to service_role;
+grant execute on function public.pricing_webhook_settle(p_id bigint, p_claim_token text, p_delivered boolean, p_error text, p_now timestamp with time zone) to service_role;
 
-grant execute on function public.pricing_webhook_tidy(p_now timestamp with time zone, p_discard_ to service_role;
+grant execute on function public.pricing_webhook_tidy(p_now timestamp with time zone, p_discard_pending boolean) to service_role;
 
-grant execute on function public.pricing_webhook_write(p_type text, p_key text, p_data jsonb, p_ to service_role;
+grant execute on function public.pricing_webhook_write(p_type text, p_key text, p_data jsonb, p_merge text) to service_role;
 
 grant delete, insert, maintain, references, select, trigger, truncate, update on table public.model_pricing to service_role;
 

@@ -287,7 +287,7 @@ async function readFunctions(session: SqlSession, schema: string): Promise<Schem
 async function readGrants(session: SqlSession, schema: string): Promise<SchemaEntry[]> {
   const grants = await session.query<{ key: string; sql: string }>(
     `with objects as (
-       select c.relname as name, case c.relkind when 'S' then 'sequence' else 'table' end as object_type,
+       select c.relname::text as name, case c.relkind when 'S' then 'sequence' else 'table' end as object_type,
               c.relowner as owner, c.relacl as acl, case c.relkind when 'S' then 's' else 'r' end as acl_kind
          from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where n.nspname = $1 and c.relkind in ('r', 'p', 'S', 'v', 'm') and c.relname <> '${RUNNER_TABLE}'

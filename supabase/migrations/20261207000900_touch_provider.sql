@@ -28,6 +28,11 @@ declare
   v_now timestamptz := pg_catalog.clock_timestamp();
 begin
   perform public.pricing_assert_lease(p_run_id);
+  -- For a commit that staged nothing: staged rows are written by pricing_commit_provider only.
+  if exists (select 1 from public.pricing_apply_stage s where s.run_id = p_run_id and s.provider = p_provider) then
+    raise exception '%: rows are staged for run %; they are committed by pricing_commit_provider', p_provider, p_run_id
+      using errcode = '22023';
+  end if;
   if pg_catalog.jsonb_typeof(p_held) = 'object' then
     v_held_changes := coalesce(p_held -> 'changes', '[]'::jsonb);
     v_held_count := coalesce((p_held ->> 'count')::integer, pg_catalog.jsonb_array_length(v_held_changes));

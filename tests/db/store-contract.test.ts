@@ -399,6 +399,28 @@ describe.each(TEST_STORE_KINDS.map((kind) => [STORE_KIND_NAMES[kind], kind] as c
       expect(touchedRows.featherless!.models_by_state).toMatchObject({ active: expect.any(Number) });
     });
 
+    it('refuses to touch a provider whose rows are staged: only pricing_commit_provider commits them', async () => {
+      const runId = await holdLease(fixture.store);
+      try {
+        await fixture.store.rpc('pricing_stage_chunk', {
+          p_run_id: runId,
+          p_provider: 'alibaba-cloud',
+          p_chunk_no: 0,
+          p_rows: [],
+        });
+        await expect(
+          fixture.store.rpc('pricing_touch_provider', {
+            p_run_id: runId,
+            p_provider: 'alibaba-cloud',
+            p_catalog_hash: null,
+            p_held: { count: 0, changes: [] },
+          }),
+        ).rejects.toThrow(/rows are staged for run/);
+      } finally {
+        await fixture.store.finishRun(runId, 'success', { providers: {} }, null);
+      }
+    });
+
     it('stores how many changes are held though the list is shortened, and keeps them while the provider fails', async () => {
       const runId = await holdLease(fixture.store);
       await applyRecords(fixture.store, runId, [], {
