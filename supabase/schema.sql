@@ -376,6 +376,22 @@ AS $function$
   on conflict (metric, label1, label2) do update set value = t.value + excluded.value;
 $function$;
 
+CREATE OR REPLACE FUNCTION public.pricing_check_lease(p_run_id bigint)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+declare
+  v_holder bigint;
+begin
+  select l.run_id into v_holder from public.pricing_sync_lease l where l.id = 1;
+  if v_holder is distinct from p_run_id then
+    raise exception 'run % does not hold the sync lease (holder: %)', p_run_id, coalesce(v_holder::text, 'none')
+      using errcode = '55P03';
+  end if;
+end;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.pricing_commit_litellm(p_run_id bigint, p_rows jsonb, p_missing text[], p_catalog_hash text, p_held jsonb, p_source text, p_entries jsonb, p_held_models text[])
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -416,8 +432,6 @@ CREATE OR REPLACE FUNCTION public.pricing_commit_provider(p_run_id bigint, p_pro
  SET search_path TO ''
 AS $function$
 declare
-  v_held_changes jsonb;
-  v_held_count integer;
   v_incoming integer := 0;
   v_added integer := 0;
   v_changed integer := 0;
@@ -432,14 +446,6 @@ begin
   if p_rows is not null and pg_catalog.jsonb_typeof(p_rows) <> 'array' then
     raise exception 'rows must be a JSON array' using errcode = '22023';
   end if;
-  if pg_catalog.jsonb_typeof(p_held) = 'object' then
-    v_held_changes := coalesce(p_held -> 'changes', '[]'::jsonb);
-    v_held_count := coalesce((p_held ->> 'count')::integer, pg_catalog.jsonb_array_length(v_held_changes));
-  else
-    v_held_changes := coalesce(p_held, '[]'::jsonb);
-    v_held_count := pg_catalog.jsonb_array_length(v_held_changes);
-  end if;
-
   -- Kept for the session and emptied at each commit, so that Postgres keeps its plans for the
   -- statements below (a table created per call is planned again per call). A migration that
   -- changes its columns must give it a new name, since a pooled session may still hold this one.
@@ -596,28 +602,8 @@ begin
 
   delete from public.pricing_apply_stage where run_id = p_run_id and provider = p_provider;
 
-  insert into public.pricing_providers as p (
-    provider, last_attempt_at, last_success_at, last_run_id, catalog_hash, last_error_reason,
-    last_error, models_by_state, held_count, held_changes, updated_at)
-  values (
-    p_provider, v_now, v_now, p_run_id, p_catalog_hash, null, null,
-    coalesce((select pg_catalog.jsonb_object_agg(c.state, c.n) from
-               (select m.state, count(*) as n from public.model_pricing m
-                 where m.provider = p_provider group by m.state) c),
-             '{}'::jsonb),
-    v_held_count, v_held_changes, v_now)
-  on conflict (provider) do update set
-    last_attempt_at = excluded.last_attempt_at,
-    last_success_at = excluded.last_success_at,
-    last_run_id = excluded.last_run_id,
-    catalog_hash = excluded.catalog_hash,
-    last_error_reason = null,
-    last_error = null,
-    models_by_state = case when v_updated + v_inserted + v_missing > 0 or p.models_by_state = '{}'::jsonb
-                           then excluded.models_by_state else p.models_by_state end,
-    held_count = excluded.held_count,
-    held_changes = excluded.held_changes,
-    updated_at = excluded.updated_at;
+  perform public.pricing_record_provider_success(
+    p_run_id, p_provider, p_catalog_hash, p_held, v_updated + v_inserted + v_missing > 0, v_now);
 
   return pg_catalog.jsonb_build_object(
     'added', v_added, 'changed', v_changed, 'restored', v_restored, 'missing', v_missing,
@@ -1463,7 +1449,6 @@ CREATE OR REPLACE FUNCTION public.pricing_read_operator_state(p_run_id bigint, p
  SET search_path TO ''
 AS $function$
 declare
-  v_holder bigint;
   v_pin public.pricing_pins%rowtype;
   v_expired jsonb := '[]'::jsonb;
 begin
@@ -1471,11 +1456,7 @@ begin
     -- Checked, not locked: while a run holds the lease no one else writes what is read here, and
     -- the lock made the read wait for another provider's commit (which holds the lease row until
     -- it ends). It is locked, as before, only to remove expired pins.
-    select l.run_id into v_holder from public.pricing_sync_lease l where l.id = 1;
-    if v_holder is distinct from p_run_id then
-      raise exception 'run % does not hold the sync lease (holder: %)', p_run_id, coalesce(v_holder::text, 'none')
-        using errcode = '55P03';
-    end if;
+    perform public.pricing_check_lease(p_run_id);
   end if;
   if p_run_id is not null and exists (
     select 1 from public.pricing_pins
@@ -1798,6 +1779,48 @@ begin
   -- Only the lease holder stages rows, so whatever is staged now belongs to dead runs.
   delete from public.pricing_apply_stage;
   return jsonb_build_object('abandoned_run_id', v_abandoned.id);
+end;
+$function$;
+
+CREATE OR REPLACE FUNCTION public.pricing_record_provider_success(p_run_id bigint, p_provider text, p_catalog_hash text, p_held jsonb, p_wrote boolean, p_now timestamp with time zone)
+ RETURNS void
+ LANGUAGE plpgsql
+ SET search_path TO ''
+AS $function$
+declare
+  v_held_changes jsonb;
+  v_held_count integer;
+begin
+  if pg_catalog.jsonb_typeof(p_held) = 'object' then
+    v_held_changes := coalesce(p_held -> 'changes', '[]'::jsonb);
+    v_held_count := coalesce((p_held ->> 'count')::integer, pg_catalog.jsonb_array_length(v_held_changes));
+  else
+    v_held_changes := coalesce(p_held, '[]'::jsonb);
+    v_held_count := pg_catalog.jsonb_array_length(v_held_changes);
+  end if;
+
+  update public.pricing_providers p
+     set last_attempt_at = p_now,
+         last_success_at = p_now,
+         last_run_id = p_run_id,
+         catalog_hash = p_catalog_hash,
+         last_error_reason = null,
+         last_error = null,
+         models_by_state = case when p_wrote or p.models_by_state = '{}'::jsonb
+                                then public.pricing_models_by_state(p_provider)
+                                else p.models_by_state end,
+         held_count = v_held_count,
+         held_changes = v_held_changes,
+         updated_at = p_now
+   where p.provider = p_provider;
+  if not found then
+    insert into public.pricing_providers (
+      provider, last_attempt_at, last_success_at, last_run_id, catalog_hash, last_error_reason,
+      last_error, models_by_state, held_count, held_changes, updated_at)
+    values (
+      p_provider, p_now, p_now, p_run_id, p_catalog_hash, null, null,
+      public.pricing_models_by_state(p_provider), v_held_count, v_held_changes, p_now);
+  end if;
 end;
 $function$;
 
@@ -2300,14 +2323,8 @@ CREATE OR REPLACE FUNCTION public.pricing_stage_chunk(p_run_id bigint, p_provide
  SECURITY DEFINER
  SET search_path TO ''
 AS $function$
-declare
-  v_holder bigint;
 begin
-  select l.run_id into v_holder from public.pricing_sync_lease l where l.id = 1;
-  if v_holder is distinct from p_run_id then
-    raise exception 'run % does not hold the sync lease (holder: %)', p_run_id, coalesce(v_holder::text, 'none')
-      using errcode = '55P03';
-  end if;
+  perform public.pricing_check_lease(p_run_id);
   if pg_catalog.jsonb_typeof(p_rows) is distinct from 'array' then
     raise exception 'rows must be a JSON array' using errcode = '22023';
   end if;
@@ -2431,10 +2448,6 @@ CREATE OR REPLACE FUNCTION public.pricing_touch_provider(p_run_id bigint, p_prov
  SECURITY DEFINER
  SET search_path TO ''
 AS $function$
-declare
-  v_held_changes jsonb;
-  v_held_count integer;
-  v_now timestamptz := pg_catalog.clock_timestamp();
 begin
   perform public.pricing_assert_lease(p_run_id);
   -- For a commit that staged nothing: staged rows are written by pricing_commit_provider only.
@@ -2442,38 +2455,8 @@ begin
     raise exception '%: rows are staged for run %; they are committed by pricing_commit_provider', p_provider, p_run_id
       using errcode = '22023';
   end if;
-  if pg_catalog.jsonb_typeof(p_held) = 'object' then
-    v_held_changes := coalesce(p_held -> 'changes', '[]'::jsonb);
-    v_held_count := coalesce((p_held ->> 'count')::integer, pg_catalog.jsonb_array_length(v_held_changes));
-  else
-    v_held_changes := coalesce(p_held, '[]'::jsonb);
-    v_held_count := pg_catalog.jsonb_array_length(v_held_changes);
-  end if;
-
-  -- The lease row is locked: nobody else writes this provider's row meanwhile.
-  update public.pricing_providers p
-     set last_attempt_at = v_now,
-         last_success_at = v_now,
-         last_run_id = p_run_id,
-         catalog_hash = p_catalog_hash,
-         last_error_reason = null,
-         last_error = null,
-         models_by_state = case when p.models_by_state = '{}'::jsonb
-                                then public.pricing_models_by_state(p_provider)
-                                else p.models_by_state end,
-         held_count = v_held_count,
-         held_changes = v_held_changes,
-         updated_at = v_now
-   where p.provider = p_provider;
-  if not found then
-    insert into public.pricing_providers (
-      provider, last_attempt_at, last_success_at, last_run_id, catalog_hash, last_error_reason,
-      last_error, models_by_state, held_count, held_changes, updated_at)
-    values (
-      p_provider, v_now, v_now, p_run_id, p_catalog_hash, null, null,
-      public.pricing_models_by_state(p_provider), v_held_count, v_held_changes, v_now);
-  end if;
-
+  perform public.pricing_record_provider_success(
+    p_run_id, p_provider, p_catalog_hash, p_held, false, pg_catalog.clock_timestamp());
   return pg_catalog.jsonb_build_object(
     'added', 0, 'changed', 0, 'restored', 0, 'missing', 0, 'rows_written', 0);
 end;
@@ -2856,6 +2839,8 @@ grant execute on function public.pricing_bump_price_version_row() to service_rol
 
 grant execute on function public.pricing_bump_total(p_metric text, p_label1 text, p_label2 text, p_amount numeric) to service_role;
 
+grant execute on function public.pricing_check_lease(p_run_id bigint) to service_role;
+
 grant execute on function public.pricing_commit_litellm(p_run_id bigint, p_rows jsonb, p_missing text[], p_catalog_hash text, p_held jsonb, p_source text, p_entries jsonb, p_held_models text[]) to service_role;
 
 grant execute on function public.pricing_commit_provider(p_run_id bigint, p_provider text, p_rows jsonb, p_missing text[], p_catalog_hash text, p_held jsonb, p_source text) to service_role;
@@ -2947,6 +2932,8 @@ grant execute on function public.pricing_read_source_index(p_provider text) to s
 grant execute on function public.pricing_read_status(p_recent integer) to service_role;
 
 grant execute on function public.pricing_reap_lease() to service_role;
+
+grant execute on function public.pricing_record_provider_success(p_run_id bigint, p_provider text, p_catalog_hash text, p_held jsonb, p_wrote boolean, p_now timestamp with time zone) to service_role;
 
 grant execute on function public.pricing_record_sync_holds(p_run_id bigint, p_provider text, p_held jsonb, p_complete boolean, p_keep text[], p_pinned jsonb) to service_role;
 

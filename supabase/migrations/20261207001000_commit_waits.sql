@@ -8,14 +8,14 @@
 -- providers' rows, and no rejected or rolled-back change.
 --
 -- pricing_commit_provider ran its digest-only update even with no digest-only row, a join that read
--- the provider's rows each time (~13 ms a commit at 8,300 models); it is now skipped then. The rest
--- of the function is as in 20261207000600_source_digests.sql.
+-- the provider's rows each time (~13 ms a commit at 8,300 models); it is now skipped then. It
+-- records the provider with pricing_record_provider_success (20261207000900), as
+-- pricing_touch_provider does. The rest of the function is as in 20261207000600_source_digests.sql.
 
 create or replace function public.pricing_read_operator_state(p_run_id bigint, p_provider text)
 returns jsonb language plpgsql security definer set search_path = ''
 as $$
 declare
-  v_holder bigint;
   v_pin public.pricing_pins%rowtype;
   v_expired jsonb := '[]'::jsonb;
 begin
@@ -23,11 +23,7 @@ begin
     -- Checked, not locked: while a run holds the lease no one else writes what is read here, and
     -- the lock made the read wait for another provider's commit (which holds the lease row until
     -- it ends). It is locked, as before, only to remove expired pins.
-    select l.run_id into v_holder from public.pricing_sync_lease l where l.id = 1;
-    if v_holder is distinct from p_run_id then
-      raise exception 'run % does not hold the sync lease (holder: %)', p_run_id, coalesce(v_holder::text, 'none')
-        using errcode = '55P03';
-    end if;
+    perform public.pricing_check_lease(p_run_id);
   end if;
   if p_run_id is not null and exists (
     select 1 from public.pricing_pins
@@ -74,8 +70,6 @@ create or replace function public.pricing_commit_provider(
 returns jsonb language plpgsql security definer set search_path = ''
 as $$
 declare
-  v_held_changes jsonb;
-  v_held_count integer;
   v_incoming integer := 0;
   v_added integer := 0;
   v_changed integer := 0;
@@ -90,14 +84,6 @@ begin
   if p_rows is not null and pg_catalog.jsonb_typeof(p_rows) <> 'array' then
     raise exception 'rows must be a JSON array' using errcode = '22023';
   end if;
-  if pg_catalog.jsonb_typeof(p_held) = 'object' then
-    v_held_changes := coalesce(p_held -> 'changes', '[]'::jsonb);
-    v_held_count := coalesce((p_held ->> 'count')::integer, pg_catalog.jsonb_array_length(v_held_changes));
-  else
-    v_held_changes := coalesce(p_held, '[]'::jsonb);
-    v_held_count := pg_catalog.jsonb_array_length(v_held_changes);
-  end if;
-
   -- Kept for the session and emptied at each commit, so that Postgres keeps its plans for the
   -- statements below (a table created per call is planned again per call). A migration that
   -- changes its columns must give it a new name, since a pooled session may still hold this one.
@@ -254,28 +240,8 @@ begin
 
   delete from public.pricing_apply_stage where run_id = p_run_id and provider = p_provider;
 
-  insert into public.pricing_providers as p (
-    provider, last_attempt_at, last_success_at, last_run_id, catalog_hash, last_error_reason,
-    last_error, models_by_state, held_count, held_changes, updated_at)
-  values (
-    p_provider, v_now, v_now, p_run_id, p_catalog_hash, null, null,
-    coalesce((select pg_catalog.jsonb_object_agg(c.state, c.n) from
-               (select m.state, count(*) as n from public.model_pricing m
-                 where m.provider = p_provider group by m.state) c),
-             '{}'::jsonb),
-    v_held_count, v_held_changes, v_now)
-  on conflict (provider) do update set
-    last_attempt_at = excluded.last_attempt_at,
-    last_success_at = excluded.last_success_at,
-    last_run_id = excluded.last_run_id,
-    catalog_hash = excluded.catalog_hash,
-    last_error_reason = null,
-    last_error = null,
-    models_by_state = case when v_updated + v_inserted + v_missing > 0 or p.models_by_state = '{}'::jsonb
-                           then excluded.models_by_state else p.models_by_state end,
-    held_count = excluded.held_count,
-    held_changes = excluded.held_changes,
-    updated_at = excluded.updated_at;
+  perform public.pricing_record_provider_success(
+    p_run_id, p_provider, p_catalog_hash, p_held, v_updated + v_inserted + v_missing > 0, v_now);
 
   return pg_catalog.jsonb_build_object(
     'added', v_added, 'changed', v_changed, 'restored', v_restored, 'missing', v_missing,
