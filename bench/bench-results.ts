@@ -44,6 +44,32 @@ export interface BenchResults {
   machine_load: { start: LoadReading; end: LoadReading | null } | null;
   /** The same sync without webhooks and with a webhook receiver that never answers. */
   dead_receiver?: DeadReceiverFigures | null;
+  /**
+   * At 25k, each phase's and floor's CPU by process (medians of the ratio rounds): what the machine
+   * has to do, against what it can do at once (`cores`). Null when the ratio rounds did not run.
+   */
+  cpu_budget_25k?: CpuBudget | null;
+}
+
+export interface CpuBudgetRow {
+  wall_s: number;
+  /** The worker process: for a sync, its CPU while it syncs (the sync's `cpu_s`). */
+  worker_cpu_s: number;
+  /** Postgres over the worker's life (bench/postgres-cpu.ts); null off Linux. */
+  postgres_cpu_s: number | null;
+  /** The bench's own process meanwhile: the replay server's answers, mostly. */
+  bench_cpu_s: number;
+  all_cpu_s: number;
+}
+
+export interface CpuBudget {
+  cores: number;
+  full: CpuBudgetRow;
+  resync: CpuBudgetRow;
+  changes1pct: CpuBudgetRow;
+  fetch_floor: CpuBudgetRow;
+  write_floor: CpuBudgetRow;
+  write_floor_1pct: CpuBudgetRow;
 }
 
 export interface DeadReceiverFigures {
@@ -305,6 +331,34 @@ function renderScale(results: BenchResults): string[] {
   return lines;
 }
 
+/**
+ * The CPU each phase and floor spent at 25k, by process, and the least wall that much CPU allows
+ * on this machine's cores: a phase whose CPU alone needs more than its goal's wall cannot meet the
+ * goal by overlapping its work better, only by doing less of it.
+ */
+export function renderCpuBudget(budget: CpuBudget | null): string[] {
+  if (!budget) return [];
+  const rows: [string, CpuBudgetRow][] = [
+    ['full sync', budget.full],
+    ['unchanged re-sync', budget.resync],
+    ['1% price changes', budget.changes1pct],
+    ['fetch floor', budget.fetch_floor],
+    ['write floor', budget.write_floor],
+    ['write floor, 1% changes', budget.write_floor_1pct],
+  ];
+  return [
+    '',
+    `CPU budget at 25k (medians, CPU seconds by process; ${budget.cores} cores: the least wall for that CPU is all ÷ ${budget.cores}):`,
+    '',
+    '| phase | wall s | worker | Postgres | bench (replay server) | all | all ÷ cores |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      ([name, row]) =>
+        `| ${name} | ${row.wall_s} | ${row.worker_cpu_s} | ${row.postgres_cpu_s ?? 'n/a'} | ${row.bench_cpu_s} | ${row.all_cpu_s} | ${round(row.all_cpu_s / budget.cores, 3)} |`,
+    ),
+  ];
+}
+
 /** The ratios first: each phase against its floor, then the floors and the seconds. */
 function renderRatios(results: BenchResults): string[] {
   const rows: [string, SyncFigures | ScaleFigures | undefined][] = [
@@ -323,6 +377,7 @@ function renderRatios(results: BenchResults): string[] {
       `| ${name} | ${row.ratio_to_floor ?? ''} | ${row.wall_s} | ${row.cpu_s ?? ''} | ${(row.wall_s_runs ?? []).join(', ')} |`,
     );
   }
+  lines.push(...renderCpuBudget(results.cpu_budget_25k ?? null));
   const at25k = results.floors['25000'];
   const at250k = results.floors['250000'];
   lines.push('');

@@ -23,6 +23,7 @@ import {
 } from '../bench/floors.js';
 import { evaluateGoals, median, phaseFloors, ratioToFloor } from '../bench/goals.js';
 import { describeLoad, readLoad, waitForQuiet } from '../bench/machine-load.js';
+import { readPostgresCpuSeconds } from '../bench/postgres-cpu.js';
 import { MAP_PATH, measure, PRICE_READS_ENV, seedPriceReads } from '../bench/prices-latency.js';
 import {
   createBenchDatabase,
@@ -33,7 +34,7 @@ import {
   PRICE_TABLE,
 } from '../bench/bench-database.js';
 import type { BenchDatabase } from '../bench/bench-database.js';
-import type { BenchNotes, BenchResults, SyncFigures } from '../bench/bench-results.js';
+import type { BenchNotes, BenchResults, CpuBudgetRow, SyncFigures } from '../bench/bench-results.js';
 import { renderResults } from '../bench/bench-results.js';
 import type { DeadReceiverFigures, RttFigures, ScaleFigures } from '../bench/bench-results.js';
 import { startLatencyProxy, throughProxy } from '../bench/latency-proxy.js';
@@ -247,6 +248,7 @@ async function main(): Promise<void> {
     cold_import_ratio_to_node: {},
     goals: [],
     machine_load: { start: startLoad, end: null },
+    cpu_budget_25k: null,
   };
   const notes: BenchNotes = {
     machine,
@@ -521,13 +523,59 @@ async function measureAtRtt(
 interface Samples {
   wall: number[];
   cpu: number[];
+  /** Postgres's CPU seconds over the worker's life (bench/postgres-cpu.ts); empty off Linux. */
+  postgres: number[];
+  /** This process's CPU seconds meanwhile: the replay server's answers, mostly. */
+  bench: number[];
 }
 
-const samples = (): Samples => ({ wall: [], cpu: [] });
-const take = (into: Samples, worker: WorkerResult) => {
+const samples = (): Samples => ({ wall: [], cpu: [], postgres: [], bench: [] });
+const take = (into: Samples, worker: WorkerResult & Partial<CpuAround>) => {
   into.wall.push(worker.wall_s);
   into.cpu.push(worker.cpu_s ?? 0);
+  if (worker.postgres_cpu_s !== undefined && worker.postgres_cpu_s !== null)
+    into.postgres.push(worker.postgres_cpu_s);
+  if (worker.bench_cpu_s !== undefined) into.bench.push(worker.bench_cpu_s);
 };
+
+interface CpuAround {
+  postgres_cpu_s: number | null;
+  bench_cpu_s: number;
+}
+
+/**
+ * runWorker, with the CPU Postgres and this process spent over the worker's life: read before it
+ * starts and once its backends have ended (their time then counts in the postmaster's children's).
+ */
+async function runWorkerWithCpu(job: WorkerJob): Promise<WorkerResult & CpuAround> {
+  const postgresBefore = await readPostgresCpuSeconds();
+  const benchBefore = process.cpuUsage();
+  const result = await runWorker(job);
+  // The worker's connections close as it exits; their backends are reaped a moment later.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const postgresAfter = await readPostgresCpuSeconds();
+  const bench = process.cpuUsage(benchBefore);
+  return {
+    ...result,
+    postgres_cpu_s:
+      postgresBefore === null || postgresAfter === null ? null : round(postgresAfter - postgresBefore),
+    bench_cpu_s: round((bench.user + bench.system) / 1e6),
+  };
+}
+
+/** A phase's or floor's CPU at 25k: medians of its rounds, seconds. */
+function cpuBudgetOf(phase: Samples): CpuBudgetRow {
+  const worker = round(median(phase.cpu));
+  const postgres = phase.postgres.length > 0 ? round(median(phase.postgres)) : null;
+  const bench = round(median(phase.bench));
+  return {
+    wall_s: round(median(phase.wall)),
+    worker_cpu_s: worker,
+    postgres_cpu_s: postgres,
+    bench_cpu_s: bench,
+    all_cpu_s: round(worker + (postgres ?? 0) + bench),
+  };
+}
 
 /** Writes CSV lines to a file for the write floor (outside its timing). */
 async function csvFile(directory: string, name: string, lines: readonly string[]): Promise<string> {
@@ -587,22 +635,27 @@ async function measureRatios25k(
       await real.admin.query(`truncate ${ROUND_TABLES}`);
       await floor.admin.query(`truncate ${ROUND_TABLES}`);
       const mark = replay.requests.length;
-      take(phases.full, await runWorker(syncJob));
+      take(phases.full, await runWorkerWithCpu(syncJob));
       if (round === 1) {
         plan = fetchPlanOf(replay.requests.slice(mark), replay.url);
         pricesCsv = await csvFile(directory, 'prices.csv', await exportLines(real.admin, PRICE_EXPORT));
       }
-      take(floors.fetch, await runWorker({ kind: 'fetch-floor', databaseUrl: '', env: {}, plan }));
+      take(floors.fetch, await runWorkerWithCpu({ kind: 'fetch-floor', databaseUrl: '', env: {}, plan }));
       take(
         floors.write,
-        await runWorker({ kind: 'write-floor', databaseUrl: floor.url, env: {}, floor: { pricesCsv } }),
+        await runWorkerWithCpu({
+          kind: 'write-floor',
+          databaseUrl: floor.url,
+          env: {},
+          floor: { pricesCsv },
+        }),
       );
       if (round === 1) await checkFloor(real, floor, 'after the full sync');
-      take(phases.resync, await runWorker(syncJob));
-      take(floors.fetch, await runWorker({ kind: 'fetch-floor', databaseUrl: '', env: {}, plan }));
+      take(phases.resync, await runWorkerWithCpu(syncJob));
+      take(floors.fetch, await runWorkerWithCpu({ kind: 'fetch-floor', databaseUrl: '', env: {}, plan }));
       const before = round === 1 ? await exportLines(real.admin, PRICE_EXPORT) : [];
       await serveCatalogs(replay, CHANGES_AT, { priceChangeFraction: 0.01 });
-      take(phases.changes, await runWorker(syncJob));
+      take(phases.changes, await runWorkerWithCpu(syncJob));
       await serveCatalogs(replay, CHANGES_AT);
       if (round === 1) {
         changesCsv = await csvFile(
@@ -613,7 +666,7 @@ async function measureRatios25k(
       }
       take(
         floors.write1,
-        await runWorker({
+        await runWorkerWithCpu({
           kind: 'write-floor',
           databaseUrl: floor.url,
           env: {},
@@ -637,6 +690,15 @@ async function measureRatios25k(
   phaseRow(results.full, phases.full, floorOf.full);
   phaseRow(results.resync, phases.resync, floorOf.resync);
   phaseRow(results.changes1pct, phases.changes, floorOf.changes);
+  results.cpu_budget_25k = {
+    cores: cpus().length,
+    full: cpuBudgetOf(phases.full),
+    resync: cpuBudgetOf(phases.resync),
+    changes1pct: cpuBudgetOf(phases.changes),
+    fetch_floor: cpuBudgetOf(floors.fetch),
+    write_floor: cpuBudgetOf(floors.write),
+    write_floor_1pct: cpuBudgetOf(floors.write1),
+  };
 }
 
 /**
