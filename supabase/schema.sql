@@ -441,7 +441,9 @@ declare
   v_inserted integer := 0;
   v_now timestamptz := clock_timestamp();
 begin
-  perform public.pricing_assert_lease(p_run_id);
+  -- Shared with the run's other commits (other providers' rows); an operator action, a lease
+  -- taken over, waits for it, as before.
+  perform public.pricing_share_lease(p_run_id);
 
   if p_rows is not null and pg_catalog.jsonb_typeof(p_rows) <> 'array' then
     raise exception 'rows must be a JSON array' using errcode = '22023';
@@ -484,43 +486,53 @@ begin
       raise exception 'null value in column "state": every row needs a state' using errcode = '23502';
     end if;
 
-    -- One join says what differs; history (old prices, read before the update in the same
-    -- snapshot), the update and the insert all write from it. Only real differences count.
-    with diff as materialized (
-      select i.model_id, i.prices, i.context_length, i.alias_of, i.source_digest,
-             m.model_id is not null as stored,
-             case when m.model_id is null then 'added' when m.state = 'missing' then 'restored'
-                  else 'changed' end as kind,
-             m.state as old_state,
-             m.input_price_per_1m_tokens as old_input,
-             m.output_price_per_1m_tokens as old_output,
-             case when m.model_id is not null
-                  then public.pricing_prices_json(public.pricing_prices_of(m), m.context_length, m.alias_of)
-             end as old_prices,
-             -- A change of context length or alias alone is not a price change.
-             m.model_id is null or public.pricing_prices_of(m) is distinct from i.prices as price_changed
-        from pg_temp.pricing_incoming_digests i
-        left join public.model_pricing m on m.provider = p_provider and m.model_id = i.model_id
-       -- A digest_only row was found unchanged by the sync: it never writes anything else.
-       where not i.digest_only
-         and (m.model_id is null
-              or (public.pricing_prices_of(m), m.context_length, m.alias_of)
-                 is distinct from (i.prices, i.context_length, i.alias_of))
-    ),
-    history as (
-      insert into public.model_pricing_history (
-        run_id, provider, model_id, kind, old_state, new_state,
-        old_input_price_per_1m_tokens, new_input_price_per_1m_tokens,
-        old_output_price_per_1m_tokens, new_output_price_per_1m_tokens,
-        old_prices, new_prices, effective_at)
-      select p_run_id, p_provider, d.model_id, d.kind, d.old_state, (d.prices).state,
-             d.old_input, (d.prices).input, d.old_output, (d.prices).output,
-             d.old_prices, public.pricing_prices_json(d.prices, d.context_length, d.alias_of), v_now
-        from diff d
-      returning kind
-    ),
-    updated as (
-      -- The lease row is locked (pricing_assert_lease), so nobody else writes these rows meanwhile.
+    -- What differs, kept for the session like the incoming rows (see above): only real
+    -- differences count. The old prices are read here, before the update below.
+    if pg_catalog.to_regclass('pg_temp.pricing_commit_diff') is null then
+      create temp table pg_temp.pricing_commit_diff (
+        model_id text primary key,
+        prices public.pricing_prices not null,
+        context_length integer,
+        alias_of text,
+        source_digest text,
+        stored boolean not null,
+        kind text not null,
+        old_state text,
+        old_input numeric,
+        old_output numeric,
+        old_prices jsonb,
+        new_prices jsonb not null,
+        price_changed boolean not null
+      ) on commit delete rows;
+    end if;
+    delete from pg_temp.pricing_commit_diff;
+    insert into pg_temp.pricing_commit_diff
+    select i.model_id, i.prices, i.context_length, i.alias_of, i.source_digest,
+           m.model_id is not null as stored,
+           case when m.model_id is null then 'added' when m.state = 'missing' then 'restored'
+                else 'changed' end as kind,
+           m.state as old_state,
+           m.input_price_per_1m_tokens as old_input,
+           m.output_price_per_1m_tokens as old_output,
+           case when m.model_id is not null
+                then public.pricing_prices_json(public.pricing_prices_of(m), m.context_length, m.alias_of)
+           end as old_prices,
+           -- Made here, outside the version row's lock, as the old prices are.
+           public.pricing_prices_json(i.prices, i.context_length, i.alias_of) as new_prices,
+           -- A change of context length or alias alone is not a price change.
+           m.model_id is null or public.pricing_prices_of(m) is distinct from i.prices as price_changed
+      from pg_temp.pricing_incoming_digests i
+      left join public.model_pricing m on m.provider = p_provider and m.model_id = i.model_id
+     -- A digest_only row was found unchanged by the sync: it never writes anything else.
+     where not i.digest_only
+       and (m.model_id is null
+            or (public.pricing_prices_of(m), m.context_length, m.alias_of)
+               is distinct from (i.prices, i.context_length, i.alias_of));
+
+    -- The rows first, in one statement, at the same time as the run's other commits: their rows
+    -- are other providers'. The price version is bumped as it ends (a trigger), which takes the
+    -- version row until this transaction ends: the history below is written under it.
+    with updated as (
       update public.model_pricing m
          set state = (d.prices).state,
              input_price_per_1m_tokens = (d.prices).input,
@@ -537,7 +549,7 @@ begin
              source = p_source,
              missing_since = null,
              updated_at = case when d.price_changed then v_now else m.updated_at end
-        from diff d
+        from pg_temp.pricing_commit_diff d
        where d.stored and m.provider = p_provider and m.model_id = d.model_id
       returning 1
     ),
@@ -551,16 +563,29 @@ begin
              (d.prices).cache_read, (d.prices).cache_write, (d.prices).request, (d.prices).image,
              (d.prices).extra, (d.prices).tiers, d.context_length, d.alias_of, p_source, v_now, null,
              v_now, d.source_digest
-        from diff d
+        from pg_temp.pricing_commit_diff d
        where not d.stored
       returning 1
     )
-    select (select count(*) from history h where h.kind = 'added'),
-           (select count(*) from history h where h.kind = 'changed'),
-           (select count(*) from history h where h.kind = 'restored'),
-           (select count(*) from updated),
-           (select count(*) from inserted)
-      into v_added, v_changed, v_restored, v_updated, v_inserted;
+    select (select count(*) from updated), (select count(*) from inserted)
+      into v_updated, v_inserted;
+
+    -- The history of what was written, in the change feed's order (its trigger takes the version
+    -- row before an id is drawn: pricing_history_lock_feed).
+    insert into public.model_pricing_history (
+      run_id, provider, model_id, kind, old_state, new_state,
+      old_input_price_per_1m_tokens, new_input_price_per_1m_tokens,
+      old_output_price_per_1m_tokens, new_output_price_per_1m_tokens,
+      old_prices, new_prices, effective_at)
+    select p_run_id, p_provider, d.model_id, d.kind, d.old_state, (d.prices).state,
+           d.old_input, (d.prices).input, d.old_output, (d.prices).output,
+           d.old_prices, d.new_prices, v_now
+      from pg_temp.pricing_commit_diff d;
+    select count(*) filter (where d.kind = 'added'),
+           count(*) filter (where d.kind = 'changed'),
+           count(*) filter (where d.kind = 'restored')
+      into v_added, v_changed, v_restored
+      from pg_temp.pricing_commit_diff d;
 
     -- Rows already holding these values take the item's digest alone (a first sync of this
     -- build, or an item whose other fields changed): nothing else is written, no history. Only
@@ -868,14 +893,14 @@ AS $function$
     'note', h.note);
 $function$;
 
-CREATE OR REPLACE FUNCTION public.pricing_history_lock_lease()
+CREATE OR REPLACE FUNCTION public.pricing_history_lock_feed()
  RETURNS trigger
  LANGUAGE plpgsql
  SECURITY DEFINER
  SET search_path TO ''
 AS $function$
 begin
-  perform 1 from public.pricing_sync_lease where id = 1 for update;
+  perform 1 from public.pricing_price_version where id = 1 for update;
   return null;
 end;
 $function$;
@@ -2317,6 +2342,23 @@ begin
 end;
 $function$;
 
+CREATE OR REPLACE FUNCTION public.pricing_share_lease(p_run_id bigint)
+ RETURNS void
+ LANGUAGE plpgsql
+ SECURITY DEFINER
+ SET search_path TO ''
+AS $function$
+declare
+  v_holder bigint;
+begin
+  select run_id into v_holder from public.pricing_sync_lease where id = 1 for share;
+  if v_holder is distinct from p_run_id then
+    raise exception 'run % does not hold the sync lease (holder: %)', p_run_id, coalesce(v_holder::text, 'none')
+      using errcode = '55P03';
+  end if;
+end;
+$function$;
+
 CREATE OR REPLACE FUNCTION public.pricing_stage_chunk(p_run_id bigint, p_provider text, p_chunk_no integer, p_rows jsonb)
  RETURNS jsonb
  LANGUAGE plpgsql
@@ -2449,7 +2491,7 @@ CREATE OR REPLACE FUNCTION public.pricing_touch_provider(p_run_id bigint, p_prov
  SET search_path TO ''
 AS $function$
 begin
-  perform public.pricing_assert_lease(p_run_id);
+  perform public.pricing_share_lease(p_run_id);
   -- For a commit that staged nothing: staged rows are written by pricing_commit_provider only.
   if exists (select 1 from public.pricing_apply_stage s where s.run_id = p_run_id and s.provider = p_provider) then
     raise exception '%: rows are staged for run %; they are committed by pricing_commit_provider', p_provider, p_run_id
@@ -2787,7 +2829,7 @@ CREATE TRIGGER pricing_price_version_insert AFTER INSERT ON public.model_pricing
 
 CREATE TRIGGER pricing_price_version_update AFTER UPDATE ON public.model_pricing REFERENCING OLD TABLE AS old_rows NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION public.pricing_bump_price_version_on_update();
 
-CREATE TRIGGER pricing_history_lock_lease BEFORE INSERT ON public.model_pricing_history FOR EACH STATEMENT EXECUTE FUNCTION public.pricing_history_lock_lease();
+CREATE TRIGGER pricing_history_lock_feed BEFORE INSERT ON public.model_pricing_history FOR EACH STATEMENT EXECUTE FUNCTION public.pricing_history_lock_feed();
 
 CREATE TRIGGER pricing_webhook_history AFTER INSERT ON public.model_pricing_history REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION public.pricing_webhook_on_history();
 
@@ -2853,7 +2895,7 @@ grant execute on function public.pricing_forget_source_digest() to service_role;
 
 grant execute on function public.pricing_held_view(h public.pricing_held_changes) to service_role;
 
-grant execute on function public.pricing_history_lock_lease() to service_role;
+grant execute on function public.pricing_history_lock_feed() to service_role;
 
 grant execute on function public.pricing_json_count(p_value jsonb) to service_role;
 
@@ -2950,6 +2992,8 @@ grant execute on function public.pricing_search_models(p_providers text[], p_q t
 grant execute on function public.pricing_set_catalog_hash(p_run_id bigint, p_provider text, p_catalog_hash text) to service_role;
 
 grant execute on function public.pricing_set_pin(p_provider text, p_model_id text, p_prices jsonb, p_reason text, p_expires_at timestamp with time zone, p_pinned_by text) to service_role;
+
+grant execute on function public.pricing_share_lease(p_run_id bigint) to service_role;
 
 grant execute on function public.pricing_stage_chunk(p_run_id bigint, p_provider text, p_chunk_no integer, p_rows jsonb) to service_role;
 

@@ -10,9 +10,10 @@ import { createTestDatabase, type TestDatabase } from '../support/test-database.
 
 /**
  * The change feed never skips a change: its order is history id order, which is commit order
- * because every writer of history holds the lease row for its whole transaction
- * (supabase/migrations/20261207000200_change_feed.sql, docs/storage.md). Deterministic: each step
- * waits for Postgres to say where the other sessions are, never for time to pass.
+ * because every writer of history holds the price version row from before it draws an id until its
+ * transaction ends (supabase/migrations/20261207001100_parallel_commits.sql, which restates
+ * 20261207000200_change_feed.sql's rule; docs/storage.md). Deterministic: each step waits for
+ * Postgres to say where the other sessions are, never for time to pass.
  */
 describe('the change feed in commit order, on real Postgres with separate sessions', () => {
   let database: TestDatabase;
@@ -128,7 +129,7 @@ describe('the change feed in commit order, on real Postgres with separate sessio
     await store.finishRun(lease.runId, 'success', { providers: {} }, null);
   });
 
-  it('makes an insert into history hold the lease row until its transaction ends', async () => {
+  it('makes an insert into history hold the price version row until its transaction ends', async () => {
     const inserting = await session();
     const other = await session();
     await inserting.query('begin');
@@ -137,13 +138,13 @@ describe('the change feed in commit order, on real Postgres with separate sessio
        values (1, 'nearai', 'acme/y', 'added', 'active', '{"state": "active"}')`,
     );
     await expect(
-      other.query('select 1 from public.pricing_sync_lease where id = 1 for update nowait'),
+      other.query('select 1 from public.pricing_price_version where id = 1 for update nowait'),
     ).rejects.toMatchObject({ code: '55P03' });
     await inserting.query('rollback');
-    await other.query('select 1 from public.pricing_sync_lease where id = 1 for update nowait');
+    await other.query('select 1 from public.pricing_price_version where id = 1 for update nowait');
   });
 
-  it('finds every writer of history taking the lease row lock before it writes', async () => {
+  it('finds every writer of history holding the lease, then the version row, before it writes', async () => {
     const source = async (pattern: string) => {
       const { rows } = await database.admin.query<{ name: string; src: string }>(
         `select p.proname as name, p.prosrc as src from pg_proc p
@@ -163,7 +164,9 @@ describe('the change feed in commit order, on real Postgres with separate sessio
       'pricing_operator_write_model',
     ]);
     const commit = writers[0]!.src;
-    expect(before(commit, 'pricing_assert_lease(', 'insert into public.model_pricing_history')).toBe(true);
+    // A sync's commit holds the lease (shared with its run's other commits) before any write.
+    expect(before(commit, 'pricing_share_lease(', 'update public.model_pricing')).toBe(true);
+    expect(before(commit, 'pricing_share_lease(', 'insert into public.model_pricing')).toBe(true);
     const operatorCallers = (await source('pricing_operator_write_model(')).filter(
       (row) => row.name !== 'pricing_operator_write_model',
     );
@@ -179,24 +182,93 @@ describe('the change feed in commit order, on real Postgres with separate sessio
       ).toBe(true);
     const commitCallers = (await source('pricing_commit_provider(')).map((row) => row.name);
     expect(commitCallers).toEqual(['pricing_commit_litellm']);
-    // Both locks are the lease row, FOR UPDATE: held until the transaction ends.
-    for (const name of ['pricing_assert_lease', 'pricing_operator_holder']) {
-      const { rows } = await database.admin.query<{ src: string }>(
-        `select prosrc as src from pg_proc where proname = $1`,
-        [name],
-      );
-      expect(rows[0]!.src, name).toMatch(/from public\.pricing_sync_lease where id = 1 for update/);
-    }
+    // The lease: shared by a run's commits, exclusive for an operator action, each held until the
+    // transaction ends; the history's lock, the version row, taken after it.
+    const src = async (name: string) =>
+      (
+        await database.admin.query<{ src: string }>(`select prosrc as src from pg_proc where proname = $1`, [
+          name,
+        ])
+      ).rows[0]!.src;
+    expect(await src('pricing_share_lease')).toMatch(
+      /from public\.pricing_sync_lease where id = 1 for share/,
+    );
+    expect(await src('pricing_operator_holder')).toMatch(
+      /from public\.pricing_sync_lease where id = 1 for update/,
+    );
+    expect(await src('pricing_history_lock_feed')).toMatch(
+      /from public\.pricing_price_version where id = 1 for update/,
+    );
     const trigger = await database.admin.query(
       `select tgname from pg_trigger
         where tgrelid = 'public.model_pricing_history'::regclass and not tgisinternal
-          and tgfoid = 'public.pricing_history_lock_lease'::regproc`,
+          and tgfoid = 'public.pricing_history_lock_feed'::regproc`,
     );
     expect(trigger.rows).toHaveLength(1);
   });
 
+  it("runs two providers' commits side by side, their histories in commit order, nothing skipped", async () => {
+    const lease = await store.takeLease({
+      trigger: 'cron',
+      triggeredBy: null,
+      dryRun: false,
+      forced: false,
+      providers: ['openrouter', 'nearai'],
+      leaseSeconds: 60,
+    });
+    if (!lease.acquired) throw new Error('no lease');
+    const start = await feed(null);
+    const commit = (client: pg.Client, provider: string, records: ReturnType<typeof priceRecord>[]) =>
+      client.query(
+        `select public.pricing_commit_provider($1, $2, $3::jsonb, '{}', null, '{"count": 0, "changes": []}', 'test')`,
+        [lease.runId, provider, JSON.stringify(records.map(toModelRow))],
+      );
+    const first = await session();
+    const second = await session();
+    const { rows } = await second.query<{ pid: number }>('select pg_backend_pid() as pid');
+    await first.query('begin');
+    await commit(first, 'openrouter', [priceRecord('acme/p1', '1', '2'), priceRecord('acme/p2', '3', '4')]);
+    // The second commit holds the same lease at once and writes its rows; it waits only for the
+    // version row, to write its history after the first commit's.
+    await second.query('begin');
+    const secondCommit = commit(second, 'nearai', [priceRecord('acme/n1', '5', '6')]);
+    await waitingForLock(rows[0]!.pid);
+    const { rows: held } = await database.admin.query<{ relation: string; granted: boolean }>(
+      `select relation::regclass::text as relation, granted from pg_locks
+        where pid = $1 and locktype = 'tuple'`,
+      [rows[0]!.pid],
+    );
+    expect(held).toEqual([{ relation: 'pricing_price_version', granted: true }]);
+    // Its rows are written meanwhile: a third session inserting one of them waits for it.
+    const probe = await session();
+    const { rows: probePid } = await probe.query<{ pid: number }>('select pg_backend_pid() as pid');
+    const probing = probe.query(
+      `insert into public.model_pricing (provider, model_id, state, source)
+       values ('nearai', 'acme/n1', 'active', 'probe') on conflict do nothing`,
+    );
+    await waitingForLock(probePid[0]!.pid);
+    // Neither has committed: the feed shows nothing new.
+    expect((await feed(start.next_cursor)).changes).toEqual([]);
+    await first.query('commit');
+    await secondCommit;
+    const afterFirst = await feed(start.next_cursor);
+    expect(afterFirst.changes.map((change) => change.model_id)).toEqual(['acme/p1', 'acme/p2']);
+    await second.query('commit');
+    // The probe found the committed row, and wrote nothing.
+    expect((await probing).rowCount).toBe(0);
+    const afterSecond = await feed(afterFirst.next_cursor);
+    expect(afterSecond.changes.map((change) => change.model_id)).toEqual(['acme/n1']);
+    const read = [...afterFirst.changes, ...afterSecond.changes].map((change) => change.id);
+    const stored = await database.admin.query<{ id: string }>(
+      'select id from public.model_pricing_history where id > $1 order by id',
+      [readFeedCursor(start.next_cursor)],
+    );
+    expect(read).toEqual(stored.rows.map((row) => Number(row.id)));
+    await store.finishRun(lease.runId, 'success', { providers: {} }, null);
+  });
+
   it('would skip a change without the rule: a writer outside the lock, its trigger dropped (the control)', async () => {
-    await database.admin.query('drop trigger pricing_history_lock_lease on public.model_pricing_history');
+    await database.admin.query('drop trigger pricing_history_lock_feed on public.model_pricing_history');
     try {
       const start = await feed(null);
       const careless = await session();
@@ -232,8 +304,8 @@ describe('the change feed in commit order, on real Postgres with separate sessio
       expect((await feed(seen.next_cursor)).changes).toEqual([]);
     } finally {
       await database.admin.query(
-        `create trigger pricing_history_lock_lease before insert on public.model_pricing_history
-           for each statement execute function public.pricing_history_lock_lease()`,
+        `create trigger pricing_history_lock_feed before insert on public.model_pricing_history
+           for each statement execute function public.pricing_history_lock_feed()`,
       );
     }
   });
