@@ -440,6 +440,7 @@ declare
   v_updated integer := 0;
   v_inserted integer := 0;
   v_now timestamptz := clock_timestamp();
+  v_in_order boolean := false;
 begin
   -- Shared with the run's other commits (other providers' rows); an operator action, a lease
   -- taken over, waits for it, as before.
@@ -529,63 +530,71 @@ begin
             or (public.pricing_prices_of(m), m.context_length, m.alias_of)
                is distinct from (i.prices, i.context_length, i.alias_of));
 
-    -- The rows first, in one statement, at the same time as the run's other commits: their rows
-    -- are other providers'. The price version is bumped as it ends (a trigger), which takes the
-    -- version row until this transaction ends: the history below is written under it.
-    with updated as (
-      update public.model_pricing m
-         set state = (d.prices).state,
-             input_price_per_1m_tokens = (d.prices).input,
-             output_price_per_1m_tokens = (d.prices).output,
-             cache_read_price_per_1m_tokens = (d.prices).cache_read,
-             cache_write_price_per_1m_tokens = (d.prices).cache_write,
-             request_price = (d.prices).request,
-             image_price = (d.prices).image,
-             extra_prices = (d.prices).extra,
-             pricing_tiers = (d.prices).tiers,
-             context_length = d.context_length,
-             alias_of = d.alias_of,
-             source_digest = d.source_digest,
-             source = p_source,
-             missing_since = null,
-             updated_at = case when d.price_changed then v_now else m.updated_at end
-        from pg_temp.pricing_commit_diff d
-       where d.stored and m.provider = p_provider and m.model_id = d.model_id
-      returning 1
-    ),
-    inserted as (
-      insert into public.model_pricing (
-        provider, model_id, state, input_price_per_1m_tokens, output_price_per_1m_tokens,
-        cache_read_price_per_1m_tokens, cache_write_price_per_1m_tokens, request_price, image_price,
-        extra_prices, pricing_tiers, context_length, alias_of, source, first_seen_at, missing_since,
-        updated_at, source_digest)
-      select p_provider, d.model_id, (d.prices).state, (d.prices).input, (d.prices).output,
-             (d.prices).cache_read, (d.prices).cache_write, (d.prices).request, (d.prices).image,
-             (d.prices).extra, (d.prices).tiers, d.context_length, d.alias_of, p_source, v_now, null,
-             v_now, d.source_digest
-        from pg_temp.pricing_commit_diff d
-       where not d.stored
-      returning 1
-    )
-    select (select count(*) from updated), (select count(*) from inserted)
-      into v_updated, v_inserted;
+    -- What follows writes, one commit at a time: the version row is taken first (the price version
+    -- is bumped and the history written under it), and the commit's time once it is held, so that
+    -- the rows' updated_at and first_seen_at and the history's effective_at follow commit order (a
+    -- reader of /prices?updated_since= never finds a row older than one it has already seen). The
+    -- reading above, most of a commit's work, runs beside the run's other commits.
+    if exists (select 1 from pg_temp.pricing_commit_diff) then
+      perform 1 from public.pricing_price_version where id = 1 for update;
+      v_now := clock_timestamp();
+      v_in_order := true;
 
-    -- The history of what was written, in the change feed's order (its trigger takes the version
-    -- row before an id is drawn: pricing_history_lock_feed).
-    insert into public.model_pricing_history (
-      run_id, provider, model_id, kind, old_state, new_state,
-      old_input_price_per_1m_tokens, new_input_price_per_1m_tokens,
-      old_output_price_per_1m_tokens, new_output_price_per_1m_tokens,
-      old_prices, new_prices, effective_at)
-    select p_run_id, p_provider, d.model_id, d.kind, d.old_state, (d.prices).state,
-           d.old_input, (d.prices).input, d.old_output, (d.prices).output,
-           d.old_prices, d.new_prices, v_now
-      from pg_temp.pricing_commit_diff d;
-    select count(*) filter (where d.kind = 'added'),
-           count(*) filter (where d.kind = 'changed'),
-           count(*) filter (where d.kind = 'restored')
-      into v_added, v_changed, v_restored
-      from pg_temp.pricing_commit_diff d;
+      with updated as (
+        update public.model_pricing m
+           set state = (d.prices).state,
+               input_price_per_1m_tokens = (d.prices).input,
+               output_price_per_1m_tokens = (d.prices).output,
+               cache_read_price_per_1m_tokens = (d.prices).cache_read,
+               cache_write_price_per_1m_tokens = (d.prices).cache_write,
+               request_price = (d.prices).request,
+               image_price = (d.prices).image,
+               extra_prices = (d.prices).extra,
+               pricing_tiers = (d.prices).tiers,
+               context_length = d.context_length,
+               alias_of = d.alias_of,
+               source_digest = d.source_digest,
+               source = p_source,
+               missing_since = null,
+               updated_at = case when d.price_changed then v_now else m.updated_at end
+          from pg_temp.pricing_commit_diff d
+         where d.stored and m.provider = p_provider and m.model_id = d.model_id
+        returning 1
+      ),
+      inserted as (
+        insert into public.model_pricing (
+          provider, model_id, state, input_price_per_1m_tokens, output_price_per_1m_tokens,
+          cache_read_price_per_1m_tokens, cache_write_price_per_1m_tokens, request_price, image_price,
+          extra_prices, pricing_tiers, context_length, alias_of, source, first_seen_at, missing_since,
+          updated_at, source_digest)
+        select p_provider, d.model_id, (d.prices).state, (d.prices).input, (d.prices).output,
+               (d.prices).cache_read, (d.prices).cache_write, (d.prices).request, (d.prices).image,
+               (d.prices).extra, (d.prices).tiers, d.context_length, d.alias_of, p_source, v_now, null,
+               v_now, d.source_digest
+          from pg_temp.pricing_commit_diff d
+         where not d.stored
+        returning 1
+      )
+      select (select count(*) from updated), (select count(*) from inserted)
+        into v_updated, v_inserted;
+
+      -- The history of what was written, in the change feed's order (its trigger takes the version
+      -- row before an id is drawn, pricing_history_lock_feed; this commit holds it already).
+      insert into public.model_pricing_history (
+        run_id, provider, model_id, kind, old_state, new_state,
+        old_input_price_per_1m_tokens, new_input_price_per_1m_tokens,
+        old_output_price_per_1m_tokens, new_output_price_per_1m_tokens,
+        old_prices, new_prices, effective_at)
+      select p_run_id, p_provider, d.model_id, d.kind, d.old_state, (d.prices).state,
+             d.old_input, (d.prices).input, d.old_output, (d.prices).output,
+             d.old_prices, d.new_prices, v_now
+        from pg_temp.pricing_commit_diff d;
+      select count(*) filter (where d.kind = 'added'),
+             count(*) filter (where d.kind = 'changed'),
+             count(*) filter (where d.kind = 'restored')
+        into v_added, v_changed, v_restored
+        from pg_temp.pricing_commit_diff d;
+    end if;
 
     -- Rows already holding these values take the item's digest alone (a first sync of this
     -- build, or an item whose other fields changed): nothing else is written, no history. Only
@@ -603,6 +612,11 @@ begin
   end if;
 
   if coalesce(pg_catalog.cardinality(p_missing), 0) > 0 then
+    if not v_in_order then
+      perform 1 from public.pricing_price_version where id = 1 for update;
+      v_now := clock_timestamp();
+      v_in_order := true;
+    end if;
     insert into public.model_pricing_history (
       run_id, provider, model_id, kind, old_state, new_state,
       old_input_price_per_1m_tokens, new_input_price_per_1m_tokens,

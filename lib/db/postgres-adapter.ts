@@ -7,7 +7,7 @@ import { toStoreError } from './store-error.js';
 
 export interface PostgresAdapterOptions {
   connectionString: string;
-  /** Connections in the pool; a sync needs one at a time, /metrics and status one each. */
+  /** Connections in the pool; a sync uses a few at once (reads, staging, two commits), /metrics and status one each. */
   maxConnections?: number;
   /** Called once per query sent on a connection: the benchmark counts round trips with it. */
   onRoundTrip?: () => void;

@@ -332,7 +332,7 @@ export class PricingStore {
 
   /**
    * One page of the change feed: history rows after id `afterId` (0: from the start), in id order,
-   * which is commit order (see supabase/migrations/*_change_feed.sql).
+   * which is commit order (see supabase/migrations/*_parallel_commits.sql, docs/storage.md).
    */
   async readChanges(query: {
     providers: string[] | null;

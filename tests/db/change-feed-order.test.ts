@@ -207,7 +207,7 @@ describe('the change feed in commit order, on real Postgres with separate sessio
     expect(trigger.rows).toHaveLength(1);
   });
 
-  it("runs two providers' commits side by side, their histories in commit order, nothing skipped", async () => {
+  it("runs two providers' commits side by side, their writes in commit order, nothing skipped", async () => {
     const lease = await store.takeLease({
       trigger: 'cron',
       triggeredBy: null,
@@ -228,8 +228,8 @@ describe('the change feed in commit order, on real Postgres with separate sessio
     const { rows } = await second.query<{ pid: number }>('select pg_backend_pid() as pid');
     await first.query('begin');
     await commit(first, 'openrouter', [priceRecord('acme/p1', '1', '2'), priceRecord('acme/p2', '3', '4')]);
-    // The second commit holds the same lease at once and writes its rows; it waits only for the
-    // version row, to write its history after the first commit's.
+    // The second commit holds the same lease at once and reads what it will write; it waits only
+    // for the version row, to write after the first commit.
     await second.query('begin');
     const secondCommit = commit(second, 'nearai', [priceRecord('acme/n1', '5', '6')]);
     await waitingForLock(rows[0]!.pid);
@@ -239,14 +239,6 @@ describe('the change feed in commit order, on real Postgres with separate sessio
       [rows[0]!.pid],
     );
     expect(held).toEqual([{ relation: 'pricing_price_version', granted: true }]);
-    // Its rows are written meanwhile: a third session inserting one of them waits for it.
-    const probe = await session();
-    const { rows: probePid } = await probe.query<{ pid: number }>('select pg_backend_pid() as pid');
-    const probing = probe.query(
-      `insert into public.model_pricing (provider, model_id, state, source)
-       values ('nearai', 'acme/n1', 'active', 'probe') on conflict do nothing`,
-    );
-    await waitingForLock(probePid[0]!.pid);
     // Neither has committed: the feed shows nothing new.
     expect((await feed(start.next_cursor)).changes).toEqual([]);
     await first.query('commit');
@@ -254,8 +246,6 @@ describe('the change feed in commit order, on real Postgres with separate sessio
     const afterFirst = await feed(start.next_cursor);
     expect(afterFirst.changes.map((change) => change.model_id)).toEqual(['acme/p1', 'acme/p2']);
     await second.query('commit');
-    // The probe found the committed row, and wrote nothing.
-    expect((await probing).rowCount).toBe(0);
     const afterSecond = await feed(afterFirst.next_cursor);
     expect(afterSecond.changes.map((change) => change.model_id)).toEqual(['acme/n1']);
     const read = [...afterFirst.changes, ...afterSecond.changes].map((change) => change.id);
@@ -264,6 +254,50 @@ describe('the change feed in commit order, on real Postgres with separate sessio
       [readFeedCursor(start.next_cursor)],
     );
     expect(read).toEqual(stored.rows.map((row) => Number(row.id)));
+    // Their times follow commit order too: a reader of /prices?updated_since= that has seen the
+    // first commit's rows finds the second's after them, never before.
+    const { rows: times } = await database.admin.query<{ ordered: boolean }>(
+      `select (select max(updated_at) from public.model_pricing where provider = 'openrouter' and model_id like 'acme/p%')
+              < (select min(updated_at) from public.model_pricing where provider = 'nearai' and model_id = 'acme/n1')
+          and (select max(effective_at) from public.model_pricing_history where model_id like 'acme/p%')
+              < (select min(effective_at) from public.model_pricing_history where model_id = 'acme/n1') as ordered`,
+    );
+    expect(times[0]!.ordered).toBe(true);
+    await store.finishRun(lease.runId, 'success', { providers: {} }, null);
+  });
+
+  it('stamps a commit with the time it got its turn, not the time it started', async () => {
+    const lease = await store.takeLease({
+      trigger: 'cron',
+      triggeredBy: null,
+      dryRun: false,
+      forced: false,
+      providers: ['nearai'],
+      leaseSeconds: 60,
+    });
+    if (!lease.acquired) throw new Error('no lease');
+    // Another writer holds the version row (as a commit that started later but got there first).
+    const other = await session();
+    await other.query('begin');
+    await other.query('select 1 from public.pricing_price_version where id = 1 for update');
+    const committing = await session();
+    const { rows } = await committing.query<{ pid: number }>('select pg_backend_pid() as pid');
+    const commit = committing.query(
+      `select public.pricing_commit_provider($1, 'nearai', $2::jsonb, '{}', null, '{"count": 0, "changes": []}', 'test')`,
+      [lease.runId, JSON.stringify([priceRecord('acme/late-1', '1', '2')].map(toModelRow))],
+    );
+    await waitingForLock(rows[0]!.pid);
+    const { rows: released } = await other.query<{ at: Date }>('select clock_timestamp() as at');
+    await other.query('commit');
+    await commit;
+    const { rows: written } = await database.admin.query<{ updated_at: Date; effective_at: Date }>(
+      `select m.updated_at, h.effective_at from public.model_pricing m
+         join public.model_pricing_history h on h.provider = m.provider and h.model_id = m.model_id
+        where m.provider = 'nearai' and m.model_id = 'acme/late-1'`,
+    );
+    // Written after the other writer let go: a reader that saw that writer's rows finds these later.
+    expect(written[0]!.updated_at.getTime()).toBeGreaterThanOrEqual(released[0]!.at.getTime());
+    expect(written[0]!.effective_at.getTime()).toBeGreaterThanOrEqual(released[0]!.at.getTime());
     await store.finishRun(lease.runId, 'success', { providers: {} }, null);
   });
 

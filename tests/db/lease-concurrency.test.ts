@@ -92,7 +92,8 @@ describe('the lease on real Postgres with separate connections', () => {
     const entries = Object.fromEntries(
       Array.from({ length: APPLY_CHUNK_ROWS + 1 }, (_, index) => [`staged/model-${index}`, { mode: 'chat' }]),
     );
-    // A commit in progress holds the lease row FOR UPDATE (pricing_assert_lease) until it ends.
+    // Something holds the lease row FOR UPDATE until it ends (an operator action; a commit holds it
+    // FOR SHARE, pricing_share_lease, and a commit of this run waits for either).
     await database.admin.query('begin');
     await database.admin.query('select run_id from pricing_sync_lease where id = 1 for update');
     let staged: StagedLiteLlmEntries;
@@ -128,7 +129,8 @@ describe('the lease on real Postgres with separate connections', () => {
       `insert into pricing_pins (provider, model_id, prices, reason, pinned_by, run_id, expires_at)
        values ('featherless', 'old/pin', '{}', 'x', 'test', 0, now() - interval '1 minute')`,
     );
-    // Another provider's commit holds the lease row FOR UPDATE (pricing_assert_lease) until it ends.
+    // The lease row held FOR UPDATE until the transaction ends (an operator action, or what a commit's
+    // FOR SHARE would also block: an exclusive lock on it).
     await database.admin.query('begin');
     await database.admin.query('select run_id from pricing_sync_lease where id = 1 for update');
     let expiring: Promise<unknown>;
@@ -166,7 +168,8 @@ describe('the lease on real Postgres with separate connections', () => {
     await expect(stores[7]!.stageApply({ ...request, runId: taken.runId + 1 })).rejects.toThrow(
       /does not hold the sync lease/,
     );
-    // Another provider's commit holds the lease row FOR UPDATE (pricing_assert_lease) until it ends.
+    // The lease row held FOR UPDATE until the transaction ends (an operator action, or what a commit's
+    // FOR SHARE would also block: an exclusive lock on it).
     await database.admin.query('begin');
     await database.admin.query('select run_id from pricing_sync_lease where id = 1 for update');
     let staged: StagedApply;
