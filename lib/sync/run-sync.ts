@@ -233,7 +233,7 @@ async function syncProviders(
   // One per run: the operator's side of the store (pins, rejected values, held rows).
   const operator = new OperatorStore(run.deps.store);
   // At most COMMITS_AT_ONCE applies at once: each is one transaction holding the lease (shared
-  // with the run's other commits; Postgres writes their histories one at a time).
+  // with the run's other commits, which write one at a time: 20261207001100_parallel_commits.sql).
   const applyInTurn = atMost(COMMITS_AT_ONCE);
   const heap = heapRelief((run.deps.settings.gcAboveMb ?? DEFAULTS.gcAboveMb) * 2 ** 20);
   const finished: ProviderResult[] = [];
@@ -783,14 +783,14 @@ function sameCounts(a: OutcomeCounts, b: OutcomeCounts): boolean {
 }
 
 /**
- * Providers committing at once (20261207001100_parallel_commits.sql): their rows are written side
- * by side, their histories one after another. Two: the 2-core machine the bench runs on; a third
- * at once only shares the same cores.
+ * Providers committing at once (20261207001100_parallel_commits.sql): each reads what it will write
+ * beside the others, and writes its rows and history in turn. Two: the 2-core machine the bench
+ * runs on; a third at once only shares the same cores (measured: no quicker).
  */
 export const COMMITS_AT_ONCE = 2;
 
 /** Runs at most `limit` of the works given to it at once, in the order given; one failing stops none. */
-function atMost(limit: number): <T>(work: () => Promise<T>) => Promise<T> {
+export function atMost(limit: number): <T>(work: () => Promise<T>) => Promise<T> {
   let running = 0;
   const waiting: (() => void)[] = [];
   return async <T>(work: () => Promise<T>) => {
