@@ -441,6 +441,7 @@ declare
   v_inserted integer := 0;
   v_now timestamptz := clock_timestamp();
   v_in_order boolean := false;
+  v_duplicate text;
 begin
   -- Shared with the run's other commits (other providers' rows); an operator action, a lease
   -- taken over, waits for it, as before.
@@ -452,90 +453,101 @@ begin
   -- Kept for the session and emptied at each commit, so that Postgres keeps its plans for the
   -- statements below (a table created per call is planned again per call). A migration that
   -- changes its columns must give it a new name, since a pooled session may still hold this one.
-  if pg_catalog.to_regclass('pg_temp.pricing_incoming_digests') is null then
-    create temp table pg_temp.pricing_incoming_digests (
-      model_id text primary key,
+  -- No index: it is written once and read whole; the duplicate check below replaces a primary key.
+  if pg_catalog.to_regclass('pg_temp.pricing_commit_rows') is null then
+    create temp table pg_temp.pricing_commit_rows (
+      model_id text,
       prices public.pricing_prices not null,
       context_length integer,
       alias_of text,
       source_digest text,
-      digest_only boolean not null
+      digest_only boolean not null,
+      -- Not digest_only, and new or holding other values than its stored row: written, with
+      -- history. The columns after it are set only then.
+      differs boolean not null,
+      stored boolean,
+      kind text,
+      old_state text,
+      old_input numeric,
+      old_output numeric,
+      old_prices jsonb,
+      new_prices jsonb,
+      price_changed boolean
     ) on commit delete rows;
   end if;
   -- Empty unless a caller applies twice in one transaction; a delete, not a truncate, which would
   -- make Postgres plan the statements again.
-  delete from pg_temp.pricing_incoming_digests;
-  -- Every staged chunk and the inline rows, each array read once; a model listed twice is a
-  -- unique violation here, before anything is written.
-  insert into pg_temp.pricing_incoming_digests (model_id, prices, context_length, alias_of, source_digest, digest_only)
-  select r.model_id,
-         row(r.state, r.input, r.output, r.cache_read, r.cache_write, r.request, r.image,
-             coalesce(r.extra, '{}'::jsonb), coalesce(r.tiers, '[]'::jsonb))::public.pricing_prices,
-         r.context_length, r.alias_of, r.source_digest, coalesce(r.digest_only, false)
-    from (select s.rows from public.pricing_apply_stage s
-           where s.run_id = p_run_id and s.provider = p_provider
-          union all
-          select p_rows where p_rows is not null) c,
-         pg_catalog.jsonb_to_recordset(c.rows) as r(
-           model_id text, state text, input numeric, output numeric, cache_read numeric,
-           cache_write numeric, request numeric, image numeric, extra jsonb, tiers jsonb,
-           context_length integer, alias_of text, source_digest text, digest_only boolean);
+  delete from pg_temp.pricing_commit_rows;
+  -- Every staged chunk and the inline rows, each array read once, typed, joined with the stored
+  -- rows and diffed in the same statement. The old prices are read here, before the update below;
+  -- the JSON of both sides is made here, outside the version row's lock.
+  insert into pg_temp.pricing_commit_rows
+  select i.model_id, i.prices, i.context_length, i.alias_of, i.source_digest, i.digest_only,
+         d.differs,
+         case when d.differs then m.model_id is not null end,
+         case when not d.differs then null
+              when m.model_id is null then 'added' when m.state = 'missing' then 'restored'
+              else 'changed' end,
+         case when d.differs then m.state end,
+         case when d.differs then m.input_price_per_1m_tokens end,
+         case when d.differs then m.output_price_per_1m_tokens end,
+         case when d.differs and m.model_id is not null
+              then public.pricing_prices_json(public.pricing_prices_of(m), m.context_length, m.alias_of)
+         end,
+         case when d.differs then public.pricing_prices_json(i.prices, i.context_length, i.alias_of) end,
+         -- A change of context length or alias alone is not a price change.
+         case when d.differs
+              then m.model_id is null or public.pricing_prices_of(m) is distinct from i.prices
+         end
+    from (select r.model_id,
+                 row(r.state, r.input, r.output, r.cache_read, r.cache_write, r.request, r.image,
+                     coalesce(r.extra, '{}'::jsonb), coalesce(r.tiers, '[]'::jsonb))::public.pricing_prices
+                   as prices,
+                 r.context_length, r.alias_of, r.source_digest,
+                 coalesce(r.digest_only, false) as digest_only
+            from (select s.rows from public.pricing_apply_stage s
+                   where s.run_id = p_run_id and s.provider = p_provider
+                  union all
+                  select p_rows where p_rows is not null) c,
+                 pg_catalog.jsonb_to_recordset(c.rows) as r(
+                   model_id text, state text, input numeric, output numeric, cache_read numeric,
+                   cache_write numeric, request numeric, image numeric, extra jsonb, tiers jsonb,
+                   context_length integer, alias_of text, source_digest text, digest_only boolean)) i
+    left join public.model_pricing m on m.provider = p_provider and m.model_id = i.model_id
+    -- A digest_only row was found unchanged by the sync: it never writes anything else.
+    cross join lateral (
+      select not i.digest_only
+             and (m.model_id is null
+                  or (public.pricing_prices_of(m), m.context_length, m.alias_of)
+                     is distinct from (i.prices, i.context_length, i.alias_of)) as differs
+    ) d;
   get diagnostics v_incoming = row_count;
 
   if v_incoming > 0 then
-    if exists (select 1 from pg_temp.pricing_incoming_digests i where (i.prices).state is null) then
+    if exists (select 1 from pg_temp.pricing_commit_rows r where r.model_id is null) then
+      raise exception 'null value in column "model_id": every row needs a model id' using errcode = '23502';
+    end if;
+    -- A model listed twice is refused before anything is written, as the incoming table's primary
+    -- key refused it.
+    select r.model_id into v_duplicate
+      from pg_temp.pricing_commit_rows r
+     group by r.model_id
+    having pg_catalog.count(*) > 1
+     limit 1;
+    if found then
+      raise exception 'duplicate key value: model % is listed more than once for %', v_duplicate, p_provider
+        using errcode = '23505';
+    end if;
+    if exists (select 1 from pg_temp.pricing_commit_rows r where (r.prices).state is null) then
       raise exception 'null value in column "state": every row needs a state' using errcode = '23502';
     end if;
-
-    -- What differs, kept for the session like the incoming rows (see above): only real
-    -- differences count. The old prices are read here, before the update below.
-    if pg_catalog.to_regclass('pg_temp.pricing_commit_diff') is null then
-      create temp table pg_temp.pricing_commit_diff (
-        model_id text primary key,
-        prices public.pricing_prices not null,
-        context_length integer,
-        alias_of text,
-        source_digest text,
-        stored boolean not null,
-        kind text not null,
-        old_state text,
-        old_input numeric,
-        old_output numeric,
-        old_prices jsonb,
-        new_prices jsonb not null,
-        price_changed boolean not null
-      ) on commit delete rows;
-    end if;
-    delete from pg_temp.pricing_commit_diff;
-    insert into pg_temp.pricing_commit_diff
-    select i.model_id, i.prices, i.context_length, i.alias_of, i.source_digest,
-           m.model_id is not null as stored,
-           case when m.model_id is null then 'added' when m.state = 'missing' then 'restored'
-                else 'changed' end as kind,
-           m.state as old_state,
-           m.input_price_per_1m_tokens as old_input,
-           m.output_price_per_1m_tokens as old_output,
-           case when m.model_id is not null
-                then public.pricing_prices_json(public.pricing_prices_of(m), m.context_length, m.alias_of)
-           end as old_prices,
-           -- Made here, outside the version row's lock, as the old prices are.
-           public.pricing_prices_json(i.prices, i.context_length, i.alias_of) as new_prices,
-           -- A change of context length or alias alone is not a price change.
-           m.model_id is null or public.pricing_prices_of(m) is distinct from i.prices as price_changed
-      from pg_temp.pricing_incoming_digests i
-      left join public.model_pricing m on m.provider = p_provider and m.model_id = i.model_id
-     -- A digest_only row was found unchanged by the sync: it never writes anything else.
-     where not i.digest_only
-       and (m.model_id is null
-            or (public.pricing_prices_of(m), m.context_length, m.alias_of)
-               is distinct from (i.prices, i.context_length, i.alias_of));
 
     -- What follows writes, one commit at a time: the version row is taken first (the price version
     -- is bumped and the history written under it), and the commit's time once it is held, so that
     -- the rows' updated_at and first_seen_at and the history's effective_at follow commit order (a
     -- reader of /prices?updated_since= never finds a row older than one it has already seen). The
     -- reading above, most of a commit's work, runs beside the run's other commits.
-    if exists (select 1 from pg_temp.pricing_commit_diff) then
+    if exists (select 1 from pg_temp.pricing_commit_rows r where r.differs) then
       perform 1 from public.pricing_price_version where id = 1 for update;
       v_now := clock_timestamp();
       v_in_order := true;
@@ -557,8 +569,8 @@ begin
                source = p_source,
                missing_since = null,
                updated_at = case when d.price_changed then v_now else m.updated_at end
-          from pg_temp.pricing_commit_diff d
-         where d.stored and m.provider = p_provider and m.model_id = d.model_id
+          from pg_temp.pricing_commit_rows d
+         where d.differs and d.stored and m.provider = p_provider and m.model_id = d.model_id
         returning 1
       ),
       inserted as (
@@ -571,8 +583,8 @@ begin
                (d.prices).cache_read, (d.prices).cache_write, (d.prices).request, (d.prices).image,
                (d.prices).extra, (d.prices).tiers, d.context_length, d.alias_of, p_source, v_now, null,
                v_now, d.source_digest
-          from pg_temp.pricing_commit_diff d
-         where not d.stored
+          from pg_temp.pricing_commit_rows d
+         where d.differs and not d.stored
         returning 1
       )
       select (select count(*) from updated), (select count(*) from inserted)
@@ -588,21 +600,23 @@ begin
       select p_run_id, p_provider, d.model_id, d.kind, d.old_state, (d.prices).state,
              d.old_input, (d.prices).input, d.old_output, (d.prices).output,
              d.old_prices, d.new_prices, v_now
-        from pg_temp.pricing_commit_diff d;
+        from pg_temp.pricing_commit_rows d
+       where d.differs;
       select count(*) filter (where d.kind = 'added'),
              count(*) filter (where d.kind = 'changed'),
              count(*) filter (where d.kind = 'restored')
         into v_added, v_changed, v_restored
-        from pg_temp.pricing_commit_diff d;
+        from pg_temp.pricing_commit_rows d
+       where d.differs;
     end if;
 
     -- Rows already holding these values take the item's digest alone (a first sync of this
     -- build, or an item whose other fields changed): nothing else is written, no history. Only
     -- when there are any: with none, the join still read the provider's rows (~13 ms at 8,300).
-    if exists (select 1 from pg_temp.pricing_incoming_digests i where i.digest_only) then
+    if exists (select 1 from pg_temp.pricing_commit_rows i where i.digest_only) then
       update public.model_pricing m
          set source_digest = i.source_digest
-        from pg_temp.pricing_incoming_digests i
+        from pg_temp.pricing_commit_rows i
        where i.digest_only and m.provider = p_provider and m.model_id = i.model_id
          and i.source_digest is not null
          and m.source_digest is distinct from i.source_digest

@@ -1,4 +1,4 @@
-import { compareDecimal, ratioExceeds } from '../money/decimal.js';
+import { compareDecimalDigits, decimalDigits, ratioExceeds, type DecimalDigits } from '../money/decimal.js';
 import { BASE_PRICES, basePricesAs, type PriceRecord } from '../providers/price-record.js';
 import type { StoredModel } from '../domain/stored-model.js';
 import type { CatalogDiff, ModelChange } from './diff-catalog.js';
@@ -80,20 +80,26 @@ function swingOf(change: ModelChange, maxPriceRatio: string): string | null {
 }
 
 /** Why a price with nothing to compare it with looks wrong (above the new-model bound), or null. */
-function newPriceOf(change: ModelChange, maxNewPricePer1m: string): string | null {
+function newPriceOf(change: ModelChange, maxNewPrice: MaxNewPrice): string | null {
   if (change.old && (change.old.state === 'active' || change.old.state === 'missing') && hasPrice(change.old))
     return null;
   const record: PriceRecord = change.record;
   // Base prices only: a long-context or peak-hour tier may legitimately cost several times the base.
   for (const base of BASE_PRICES) {
     if (!base.perMillionTokens) continue;
-    const name = base.row.replaceAll('_', ' ');
     const price = record[base.field];
-    if (typeof price === 'string' && compareDecimal(price, maxNewPricePer1m) > 0) {
-      return `${name} price ${price} USD per 1M tokens of a model with no earlier price is above ${maxNewPricePer1m} (PRICING_SYNC_MAX_NEW_PRICE_PER_1M)`;
+    if (typeof price === 'string' && compareDecimalDigits(decimalDigits(price), maxNewPrice.digits) > 0) {
+      const name = base.row.replaceAll('_', ' ');
+      return `${name} price ${price} USD per 1M tokens of a model with no earlier price is above ${maxNewPrice.text} (PRICING_SYNC_MAX_NEW_PRICE_PER_1M)`;
     }
   }
   return null;
+}
+
+/** PRICING_SYNC_MAX_NEW_PRICE_PER_1M as set, and read once per provider (not once per price). */
+interface MaxNewPrice {
+  text: string;
+  digits: DecimalDigits;
 }
 
 /**
@@ -140,7 +146,8 @@ export function applyGuardrails(
 
   const apply: ModelChange[] = [];
   const held: HeldChange[] = [];
-  const maxNewPrice = settings.maxNewPricePer1m ?? DEFAULT_MAX_NEW_PRICE_PER_1M;
+  const maxNewText = settings.maxNewPricePer1m ?? DEFAULT_MAX_NEW_PRICE_PER_1M;
+  const maxNewPrice: MaxNewPrice = { text: maxNewText, digits: decimalDigits(maxNewText) };
   for (const change of all) {
     const swing = change.kind === 'added' ? null : swingOf(change, settings.maxPriceRatio);
     const newPrice = swing === null ? newPriceOf(change, maxNewPrice) : null;

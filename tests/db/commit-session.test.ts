@@ -57,6 +57,18 @@ describe('pricing_commit_provider across calls in one session', () => {
     const fourth = await commit('b', [row('m/3', '1')]);
     expect(fourth.rows[0]!.result).toMatchObject({ added: 1, changed: 0 });
 
+    // Every incoming row is checked, not only those written: a model listed twice is refused even
+    // when one copy is digest-only or holds the stored values, and so is a row without a model id.
+    await expect(
+      commit('a', [row('m/1', '1'), { ...row('m/1', '1'), source_digest: 'd', digest_only: true }]),
+    ).rejects.toThrow(/duplicate key.*m\/1/);
+    await expect(commit('a', [row('m/2', '3'), row('m/2', '3'), row('m/4', '1')])).rejects.toThrow(
+      /duplicate key.*m\/2/,
+    );
+    await expect(commit('a', [{ ...row('m/5', '1'), model_id: null }])).rejects.toMatchObject({
+      code: '23502',
+    });
+
     const stored = await database.admin.query<{ key: string; input: string }>(
       `select provider || ':' || model_id as key, input_price_per_1m_tokens::text as input
          from public.model_pricing order by 1`,

@@ -7,7 +7,8 @@ import { applyRecords, holdLease, openTestStore, type TestStore } from '../suppo
 
 // The SQL functions run as their owner. A role that may create in `public` must not be able to
 // slip its own objects into them by name: every object they use is schema-qualified, and their
-// temp table is pg_temp.pricing_incoming_digests (pg_temp.pricing_incoming before item digests).
+// temp table is pg_temp.pricing_commit_rows (pg_temp.pricing_incoming_digests before, and
+// pg_temp.pricing_incoming before item digests).
 describe('SECURITY DEFINER functions and a role that may create in public', () => {
   let fixture: TestStore;
   let database: TestDatabase;
@@ -30,7 +31,7 @@ describe('SECURITY DEFINER functions and a role that may create in public', () =
     await root.end();
   });
 
-  it.each(['pricing_incoming', 'pricing_incoming_digests'])(
+  it.each(['pricing_incoming', 'pricing_incoming_digests', 'pricing_commit_rows'])(
     'ignores a public.%s table whose trigger rewrites prices',
     async (table) => {
       await database.admin.query('begin');
