@@ -112,11 +112,14 @@ begin
                    context_length integer, alias_of text, source_digest text, digest_only boolean)) i
     left join public.model_pricing m on m.provider = p_provider and m.model_id = i.model_id
     -- A digest_only row was found unchanged by the sync: it never writes anything else.
+    -- `offset 0` keeps the comparison a subquery computed once a row: merged into the statement,
+    -- it was made again for each column that reads `differs` (~50 ms more for 8,300 stored rows).
     cross join lateral (
       select not i.digest_only
              and (m.model_id is null
                   or (public.pricing_prices_of(m), m.context_length, m.alias_of)
                      is distinct from (i.prices, i.context_length, i.alias_of)) as differs
+      offset 0
     ) d;
   get diagnostics v_incoming = row_count;
 

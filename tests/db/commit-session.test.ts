@@ -65,9 +65,21 @@ describe('pricing_commit_provider across calls in one session', () => {
     await expect(commit('a', [row('m/2', '3'), row('m/2', '3'), row('m/4', '1')])).rejects.toThrow(
       /duplicate key.*m\/2/,
     );
-    await expect(commit('a', [{ ...row('m/5', '1'), model_id: null }])).rejects.toMatchObject({
+    // Refused before the join, even as a digest-only row (which writes nothing else, so nothing
+    // later would fail on it), and so is a row without a state, or rows that are not an array.
+    await expect(
+      commit('a', [{ ...row('m/5', '1'), model_id: null, source_digest: 'd', digest_only: true }]),
+    ).rejects.toMatchObject({ code: '23502', message: expect.stringMatching(/model id/) });
+    await expect(commit('a', [{ ...row('m/5', '1'), state: null }])).rejects.toMatchObject({
       code: '23502',
+      message: expect.stringMatching(/state/),
     });
+    await expect(
+      database.admin.query(
+        `select public.pricing_commit_provider($1, 'a', '{"model_id": "m/6"}'::jsonb, '{}', null, '[]'::jsonb, 'test')`,
+        [runId],
+      ),
+    ).rejects.toMatchObject({ code: '22023' });
 
     const stored = await database.admin.query<{ key: string; input: string }>(
       `select provider || ':' || model_id as key, input_price_per_1m_tokens::text as input
