@@ -31,11 +31,13 @@ function referenceOutOfBounds(price: string, cap: string): 'digits' | 'cap' | 'f
   }
 }
 
+// By the whole message: an invalid price's message quotes the price, which may hold any of these
+// words (fast-check found "cap", seed 993428332).
 function kindOf(problem: string | null): ReturnType<typeof referenceOutOfBounds> {
   if (problem === null) return null;
-  if (problem.includes('significant digits')) return 'digits';
-  if (problem.includes('cap')) return 'cap';
-  if (problem.includes('not zero')) return 'floor';
+  if (/^more than \d+ significant digits$/.test(problem)) return 'digits';
+  if (/^above the \S+ USD per 1M cap \(PRICING_MAX_PRICE_PER_1M\)$/.test(problem)) return 'cap';
+  if (/^below \S+ USD per 1M and not zero$/.test(problem)) return 'floor';
   return 'invalid';
 }
 
