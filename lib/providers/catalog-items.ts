@@ -395,7 +395,7 @@ export function addPageItems(
  */
 export class PagedCatalog {
   private readonly catalog: CatalogBuilder;
-  private readonly pages: (PageItems | null)[] = [];
+  private readonly pages: (PageItems | (() => PageItems) | null)[] = [];
 
   constructor(
     private readonly idKey: string,
@@ -406,9 +406,11 @@ export class PagedCatalog {
     this.catalog = new CatalogBuilder(digesting);
   }
 
-  add(items: PageItems): void {
+  /** A page's items, or how to get them (a known page, scanned only when built: known-page.ts). */
+  add(items: PageItems | (() => PageItems)): void {
     if (this.deferred) this.pages.push(items);
-    else addPageItems(this.catalog, items, this.idKey, this.normalize);
+    else
+      addPageItems(this.catalog, typeof items === 'function' ? items() : items, this.idKey, this.normalize);
   }
 
   /**
@@ -422,7 +424,8 @@ export class PagedCatalog {
     if (unchanged) this.catalog.skipUnchanged(unchanged, unchangedId);
     for (let index = 0; index < this.pages.length; index += 1) {
       if (index > 0) await nextTurn();
-      addPageItems(this.catalog, this.pages[index] ?? [], this.idKey, this.normalize);
+      const page = this.pages[index] ?? [];
+      addPageItems(this.catalog, typeof page === 'function' ? page() : page, this.idKey, this.normalize);
       this.pages[index] = null;
     }
     return this.catalog.finish();

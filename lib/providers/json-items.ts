@@ -22,6 +22,9 @@ export interface ScannedItems {
   starts: Uint32Array;
   ends: Uint32Array;
   count: number;
+  /** Where the array is in `bytes`: its `[` at `open`, its `]` at `close` (a page's layout: known-page.ts). */
+  open: number;
+  close: number;
 }
 
 /** Deeper than this the scan gives up (its recursion stays small); `JSON.parse` then decides. */
@@ -89,6 +92,8 @@ class Scan {
       starts: this.starts.subarray(0, this.count),
       ends: this.ends.subarray(0, this.count),
       count: this.count,
+      open: this.open,
+      close: this.close,
     };
   }
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FetchBudget } from './fetch-budget.js';
 import type { ItemDigesting } from './item-digest.js';
+import type { KnownPage } from './known-page.js';
 import type { NormalizedCatalog, ProviderSlug } from './price-record.js';
 
 export interface FetchContext {
@@ -19,6 +20,11 @@ export interface FetchContext {
    * and the sync store each row's digest. A source whose items it cannot digest ignores it.
    */
   itemDigestSalt?: string | undefined;
+  /**
+   * The pages of the bytes last applied, by key (known-page.ts): a paged source that may skip
+   * normalizing (`mayBeUnchanged`) reads such a page's envelope from its layout instead of scanning.
+   */
+  knownPages?: ReadonlyMap<string, KnownPage> | undefined;
 }
 
 /** What `FetchedSource.build` may be told: which items its stored rows stand for (item-digest.ts). */
@@ -47,6 +53,8 @@ export interface FetchedSource {
   build(options?: BuildOptions): Promise<NormalizedCatalog>;
   /** Whether the items were digested with the context's `itemDigestSalt`. */
   itemsDigested?: boolean;
+  /** A paged source's pages, in the order read, each with its layout (known-page.ts). */
+  pages?: readonly KnownPage[];
   /**
    * Called instead of `build` when the sync skips these bytes (the same as last applied), with the
    * number of items they held then. A source that has not parsed them yet counts those items

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { MAX_KNOWN_PAGES, type KnownPage } from '../providers/known-page.js';
 import type { NormalizedCatalog } from '../providers/price-record.js';
 import { fetchedCounts } from './plan-provider.js';
 
@@ -23,6 +24,11 @@ export interface SourcePart {
   fetched: number;
   unpriced: number;
   variable: number;
+  /**
+   * A paged source's pages with their layouts (known-page.ts), so that the next sync reads the
+   * same bytes' envelopes without scanning them; none when there were more than MAX_KNOWN_PAGES.
+   */
+  pages?: readonly KnownPage[];
 }
 
 /** What, besides the bytes, decides the catalog built from them. */
@@ -44,29 +50,62 @@ export function sourceKey(digest: string, identity: SourceIdentity): string {
 }
 
 /** The source part of a catalog built from bytes of key `key`, or null when an item was skipped. */
-export function sourcePartOf(key: string | null, catalog: NormalizedCatalog): SourcePart | null {
+export function sourcePartOf(
+  key: string | null,
+  catalog: NormalizedCatalog,
+  pages?: readonly KnownPage[],
+): SourcePart | null {
   if (key === null || catalog.invalid.length > 0 || (catalog.unreadableIds?.length ?? 0) > 0) return null;
   const { fetched, unpriced, variable } = fetchedCounts(catalog);
-  return { key, fetched, unpriced, variable };
+  return withPages({ key, fetched, unpriced, variable }, pages);
+}
+
+/**
+ * The source part with the pages just read (their layouts as found now), or without pages when
+ * the source is not paged or has more than MAX_KNOWN_PAGES.
+ */
+export function withPages(source: SourcePart, pages: readonly KnownPage[] | undefined): SourcePart {
+  const { pages: _previous, ...rest } = source;
+  return pages && pages.length > 0 && pages.length <= MAX_KNOWN_PAGES ? { ...rest, pages } : rest;
 }
 
 export function formatFingerprint({ catalogHash, source }: CatalogFingerprint): string {
   if (source === null) return catalogHash;
-  return `${catalogHash} source ${source.key} ${source.fetched} ${source.unpriced} ${source.variable}`;
+  const text = `${catalogHash} source ${source.key} ${source.fetched} ${source.unpriced} ${source.variable}`;
+  if (!source.pages?.length) return text;
+  const pages = source.pages.map((page) => `${page.key}:${page.open}:${page.close}:${page.count}`);
+  return `${text} pages ${pages.join(' ')}`;
+}
+
+const PAGE = /^([0-9a-f]{64}):(0|[1-9][0-9]{0,9}):(0|[1-9][0-9]{0,9}):(0|[1-9][0-9]{0,9})$/;
+
+/** `pages` words read back; undefined when any is not one (the source part is kept without them). */
+function parsePages(words: readonly string[]): KnownPage[] | undefined {
+  if (words.length === 0 || words.length > MAX_KNOWN_PAGES) return undefined;
+  const pages: KnownPage[] = [];
+  for (const word of words) {
+    const match = PAGE.exec(word);
+    if (!match) return undefined;
+    pages.push({ key: match[1]!, open: Number(match[2]), close: Number(match[3]), count: Number(match[4]) });
+  }
+  return pages;
 }
 
 /** The stored text read back; a hash alone (as stored before source keys) has no source part. */
 export function parseFingerprint(text: string | null): CatalogFingerprint | null {
   if (text === null) return null;
-  const [catalogHash, marker, key, ...counts] = text.split(' ');
+  const [catalogHash, marker, key, ...rest] = text.split(' ');
   if (catalogHash === undefined || catalogHash === '') return null;
+  const counts = rest.slice(0, 3);
   const wellFormed =
     marker === 'source' &&
     key !== undefined &&
     HEX.test(key) &&
     counts.length === 3 &&
-    counts.every((n) => COUNT.test(n));
+    counts.every((n) => COUNT.test(n)) &&
+    (rest.length === 3 || rest[3] === 'pages');
   if (!wellFormed) return { catalogHash, source: null };
   const [fetched, unpriced, variable] = counts.map(Number) as [number, number, number];
-  return { catalogHash, source: { key, fetched, unpriced, variable } };
+  const pages = rest.length > 3 ? parsePages(rest.slice(4)) : undefined;
+  return { catalogHash, source: { key, fetched, unpriced, variable, ...(pages ? { pages } : {}) } };
 }

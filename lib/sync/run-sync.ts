@@ -17,6 +17,7 @@ import { storableJson, storableText } from '../text/storable-text.js';
 import { inSpan } from '../tracing/tracing.js';
 import { catalogHash, itemsHash, type EntriesInHash } from './catalog-hash.js';
 import { itemDigestSalt } from '../providers/item-digest.js';
+import type { KnownPage } from '../providers/known-page.js';
 import type { StoredDigest } from '../db/rpc-results.js';
 import {
   decideProvider,
@@ -30,6 +31,7 @@ import {
   parseFingerprint,
   sourceKey,
   sourcePartOf,
+  withPages,
   type CatalogFingerprint,
   type SourcePart,
 } from './catalog-fingerprint.js';
@@ -361,7 +363,7 @@ async function fetchAndApply(task: ProviderTask): Promise<ProviderResult> {
  */
 function prepare(
   task: ProviderTask,
-  { catalog, sourceKey: key, index }: Fetched & { kind: 'catalog' },
+  { catalog, sourceKey: key, index, pages }: Fetched & { kind: 'catalog' },
   last: CatalogFingerprint | null,
 ): Prepared {
   const { request } = task;
@@ -386,7 +388,7 @@ function prepare(
     hashOf,
   );
   // What is stored is the hash with the source part: the next run may then skip these bytes.
-  const sourcePart = sourcePartOf(key, catalog);
+  const sourcePart = sourcePartOf(key, catalog, pages);
   const fingerprintOf = (hash: string) => formatFingerprint({ catalogHash: hash, source: sourcePart });
   const staging =
     decision.stagesLiteLlmEntries && liteLlmEntries
@@ -450,6 +452,8 @@ type Fetched =
       sourceKey: string | null;
       /** A digested catalog's stored side, read before it was built (null: not digested). */
       index: StoredIndex | null;
+      /** A paged source's pages with their layouts, kept with the fingerprint (known-page.ts). */
+      pages: readonly KnownPage[] | undefined;
     }
   | { kind: 'same-source'; fingerprint: SameSource };
 
@@ -462,12 +466,16 @@ async function fetchCatalog(task: ProviderTask, last: CatalogFingerprint | null)
   return inSpan('pricing_sync.fetch', { provider: source.slug }, async (span) => {
     const maxPricePer1m = deps.settings.maxPricePer1m ?? DEFAULT_MAX_PRICE_PER_1M;
     const build = deps.settings.buildId ?? VERSION;
+    const mayBeUnchanged = !request.force && (Boolean(last?.source) || task.known);
+    const knownPages = mayBeUnchanged ? last?.source?.pages : undefined;
     const context = {
       signal: deadline.signal,
       // Kept as parsed until built when its bytes may be those last applied, or its items those
       // of the stored rows (item-digest.ts): either way most of it may never be normalized.
-      mayBeUnchanged: !request.force && (Boolean(last?.source) || task.known),
+      mayBeUnchanged,
       itemDigestSalt: itemDigestSalt(build, maxPricePer1m),
+      // The pages last applied: the same bytes' envelopes are read without a scan (known-page.ts).
+      knownPages: knownPages ? new Map(knownPages.map((page) => [page.key, page])) : undefined,
       budget: new FetchBudget(
         source.slug,
         deps.settings.providerMaxBytes ?? DEFAULTS.providerMaxBytes,
@@ -480,7 +488,9 @@ async function fetchCatalog(task: ProviderTask, last: CatalogFingerprint | null)
     if (sameSourceApplies(last, key, request.force)) {
       fetched.skip?.(last.source.fetched);
       span.setAttributes({ fetched: last.source.fetched, invalid: 0, same_source: true });
-      return { kind: 'same-source', fingerprint: last };
+      // Stored again with the pages as read now: a layout that no longer fit was found again.
+      const fingerprint = { ...last, source: withPages(last.source, fetched.pages) };
+      return { kind: 'same-source', fingerprint };
     }
     // A digested catalog skips the items its stored rows were written from: read them first, and
     // the operator state meanwhile. It may remove an expired pin's row before or after the index
@@ -501,7 +511,7 @@ async function fetchCatalog(task: ProviderTask, last: CatalogFingerprint | null)
       invalid: catalog.invalid.length,
       skipped: catalog.skippedIds?.length ?? 0,
     });
-    return { kind: 'catalog', catalog, sourceKey: key, index };
+    return { kind: 'catalog', catalog, sourceKey: key, index, pages: fetched.pages };
   });
 }
 

@@ -5,8 +5,10 @@ import {
   formatFingerprint,
   parseFingerprint,
   sourcePartOf,
+  withPages,
   type CatalogFingerprint,
 } from '../../lib/sync/catalog-fingerprint.js';
+import { MAX_KNOWN_PAGES } from '../../lib/providers/known-page.js';
 import { decideProvider, sameSourceApplies, type ProviderFacts } from '../../lib/sync/provider-decision.js';
 
 const HASH = 'hash-of-this-catalog';
@@ -149,5 +151,48 @@ describe('the stored fingerprint', () => {
     expect(sourcePartOf('k', { records, invalid: [{ id: 'x', reason: 'bad' }] })).toBeNull();
     expect(sourcePartOf('k', { records, invalid: [], unreadableIds: ['d'] })).toBeNull();
     expect(sourcePartOf(null, { records, invalid: [] })).toBeNull();
+  });
+
+  // A paged source's pages and their layouts (lib/providers/known-page.ts).
+  const page = (n: number) => ({ key: n.toString(16).padStart(64, '0'), open: 9, close: 9 + n, count: n });
+  const paged = { ...part, pages: [page(1), page(2), page(3)] };
+  it('reads back the pages it wrote, in order', () => {
+    const text = formatFingerprint({ catalogHash: HASH, source: paged });
+    expect(text).toBe(
+      `${HASH} source ${'c'.repeat(64)} 25000 12 3 pages ${paged.pages.map((p) => `${p.key}:${p.open}:${p.close}:${p.count}`).join(' ')}`,
+    );
+    expect(parseFingerprint(text)).toEqual({ catalogHash: HASH, source: paged });
+  });
+  it.each([
+    ['a key that is not a digest', `${HASH} source ${'c'.repeat(64)} 1 0 0 pages abc:1:2:0`],
+    ['a missing number', `${HASH} source ${'c'.repeat(64)} 1 0 0 pages ${'d'.repeat(64)}:1:2`],
+    ['a negative offset', `${HASH} source ${'c'.repeat(64)} 1 0 0 pages ${'d'.repeat(64)}:-1:2:0`],
+    ['no page after the marker', `${HASH} source ${'c'.repeat(64)} 1 0 0 pages`],
+    [
+      'one bad page among good ones',
+      `${HASH} source ${'c'.repeat(64)} 1 0 0 pages ${'d'.repeat(64)}:1:2:0 x`,
+    ],
+  ])('keeps the source part but no pages from %s', (_name, text) => {
+    expect(parseFingerprint(text)).toEqual({
+      catalogHash: HASH,
+      source: { key: 'c'.repeat(64), fetched: 1, unpriced: 0, variable: 0 },
+    });
+  });
+  it('keeps no source part when something else follows the counts', () => {
+    expect(parseFingerprint(`${HASH} source ${'c'.repeat(64)} 1 0 0 extra`)).toEqual({
+      catalogHash: HASH,
+      source: null,
+    });
+  });
+  it(`stores the pages read, none beyond ${MAX_KNOWN_PAGES} of them or when none were`, () => {
+    const records = [{ ...emptyRecord('nearai', 'a'), state: 'active' } as PriceRecord];
+    const pages = [page(1)];
+    expect(sourcePartOf('k', { records, invalid: [] }, pages)).toMatchObject({ key: 'k', pages });
+    const many = Array.from({ length: MAX_KNOWN_PAGES + 1 }, (_, n) => page(n + 1));
+    expect(sourcePartOf('k', { records, invalid: [] }, many)).not.toHaveProperty('pages');
+    expect(sourcePartOf('k', { records, invalid: [] }, [])).not.toHaveProperty('pages');
+    // The source shortcut stores the pages just read in place of those it was given.
+    expect(withPages(paged, [page(7)]).pages).toEqual([page(7)]);
+    expect(withPages(paged, undefined)).toEqual(part);
   });
 });
