@@ -237,6 +237,10 @@ async function syncProviders(
   // At most COMMITS_AT_ONCE applies at once: each is one transaction holding the lease (shared
   // with the run's other commits, which write one at a time: 20261207001100_parallel_commits.sql).
   const applyInTurn = atMost(COMMITS_AT_ONCE);
+  // Commits that write no model (the unchanged shortcuts: a touch of the provider row) take turns
+  // of their own, one at a time: each takes ~1 ms, and two at once had the second open a new
+  // connection (~10 ms) at the end of an unchanged re-sync.
+  const touchInTurn = atMost(1);
   const heap = heapRelief((run.deps.settings.gcAboveMb ?? DEFAULTS.gcAboveMb) * 2 ** 20);
   const finished: ProviderResult[] = [];
   try {
@@ -252,6 +256,7 @@ async function syncProviders(
           operator,
           deadline,
           applyInTurn,
+          touchInTurn,
           heap,
         });
         finished.push(result);
@@ -276,6 +281,8 @@ interface ProviderTask extends LeasedRun {
   operator: OperatorStore;
   deadline: RunDeadline;
   applyInTurn: <T>(work: () => Promise<T>) => Promise<T>;
+  /** The turns of commits that write no model (writesNoModel). */
+  touchInTurn: <T>(work: () => Promise<T>) => Promise<T>;
   /** Collects garbage between providers when the heap is large (heap-relief.ts). */
   heap: HeapRelief;
 }
@@ -415,7 +422,8 @@ function applyPrepared(task: ProviderTask, prepared: Prepared, items: number): P
     const plan = await planWithReads(task, prepared, span);
     // Staged before the turn too: Postgres takes this provider's chunks while another commits.
     const staged = plan.write === null ? null : await stagePlan(task, prepared, plan);
-    return task.applyInTurn(async () => {
+    const inTurn = writesNoModel(plan) ? task.touchInTurn : task.applyInTurn;
+    return inTurn(async () => {
       request.onProviderProgress?.({ provider: source.slug, phase: 'applying', items });
       const { result } = plan;
       const counts = staged === null ? result.counts : await commitPlan(task, prepared, plan, staged);
@@ -798,6 +806,17 @@ function sameCounts(a: OutcomeCounts, b: OutcomeCounts): boolean {
  * runs on; a third at once only shares the same cores (measured: no quicker).
  */
 export const COMMITS_AT_ONCE = 2;
+
+/** A plan whose write changes no model row nor LiteLLM entry: its commit only records the provider. */
+function writesNoModel({ write, liteLlmEntries }: ProviderPlan): boolean {
+  return (
+    write !== null &&
+    write.records.length === 0 &&
+    (write.digestOnly?.length ?? 0) === 0 &&
+    write.missing.length === 0 &&
+    !liteLlmEntries
+  );
+}
 
 /** Runs at most `limit` of the works given to it at once, in the order given; one failing stops none. */
 export function atMost(limit: number): <T>(work: () => Promise<T>) => Promise<T> {

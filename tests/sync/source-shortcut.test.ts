@@ -226,3 +226,46 @@ describe('the source shortcut on a paged listing (NEAR AI, pages kept as parsed 
     expect(second.counts.unchanged).toBe(first.counts.added);
   });
 });
+
+describe('unchanged providers touched one at a time', () => {
+  let harness: SyncHarness;
+  let store: PricingStore;
+
+  beforeAll(async () => {
+    harness = await startSyncHarness({ PRICING_SYNC_PROVIDERS: 'openrouter,nearai,featherless' });
+    store = postgresStore(harness.database.url);
+  });
+  afterAll(async () => {
+    await store.close();
+    await harness.close();
+  });
+
+  it('never runs two touches at once (a second would open a connection of its own)', async () => {
+    const built: string[] = [];
+    await syncCounting(harness, store, built, 'openrouter');
+    const transport = store.transport;
+    const call = transport.call.bind(transport);
+    const running = { now: 0, most: 0, touches: 0 };
+    transport.call = async (name, args) => {
+      if (name !== 'pricing_touch_provider') return call(name, args);
+      running.touches += 1;
+      running.now += 1;
+      running.most = Math.max(running.most, running.now);
+      try {
+        // Long enough for the other providers' touches to be asked for meanwhile.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return await call(name, args);
+      } finally {
+        running.now -= 1;
+      }
+    };
+    try {
+      built.length = 0;
+      expect((await syncCounting(harness, store, built, 'openrouter')).outcome).toBe('unchanged');
+    } finally {
+      transport.call = call;
+    }
+    expect(built).toEqual([]);
+    expect(running).toEqual({ now: 0, most: 1, touches: 3 });
+  });
+});
