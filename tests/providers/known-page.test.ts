@@ -10,7 +10,7 @@ import { testClient } from './provider-test-helpers.js';
 
 // Every scan counted, the real one run (a page read from its known layout is not scanned).
 vi.mock('../../lib/providers/json-items.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../lib/providers/json-items.js')>();
+  const original = await importOriginal<typeof jsonItems>();
   return { ...original, scanItems: vi.fn(original.scanItems) };
 });
 const scans = vi.mocked(jsonItems.scanItems);

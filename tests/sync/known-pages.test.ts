@@ -12,7 +12,7 @@ import { postgresStore } from '../support/test-store.js';
 
 // Every scan of a page's bytes counted, the real one run.
 vi.mock('../../lib/providers/json-items.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../../lib/providers/json-items.js')>();
+  const original = await importOriginal<typeof jsonItems>();
   return { ...original, scanItems: vi.fn(original.scanItems) };
 });
 const scans = vi.mocked(jsonItems.scanItems);
