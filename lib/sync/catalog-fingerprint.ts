@@ -73,11 +73,13 @@ export function formatFingerprint({ catalogHash, source }: CatalogFingerprint): 
   if (source === null) return catalogHash;
   const text = `${catalogHash} source ${source.key} ${source.fetched} ${source.unpriced} ${source.variable}`;
   if (!source.pages?.length) return text;
-  const pages = source.pages.map((page) => `${page.key}:${page.open}:${page.close}:${page.count}`);
+  const pages = source.pages.map(
+    (page) => `${page.key}:${page.open}:${page.close}:${page.count}:${page.check}`,
+  );
   return `${text} pages ${pages.join(' ')}`;
 }
 
-const PAGE = /^([0-9a-f]{64}):(0|[1-9][0-9]{0,9}):(0|[1-9][0-9]{0,9}):(0|[1-9][0-9]{0,9})$/;
+const PAGE = /^([0-9a-f]{64}):(0|[1-9][0-9]{0,9}):(0|[1-9][0-9]{0,9}):(0|[1-9][0-9]{0,9}):([0-9a-f]{16})$/;
 
 /** `pages` words read back; undefined when any is not one (the source part is kept without them). */
 function parsePages(words: readonly string[]): KnownPage[] | undefined {
@@ -86,7 +88,13 @@ function parsePages(words: readonly string[]): KnownPage[] | undefined {
   for (const word of words) {
     const match = PAGE.exec(word);
     if (!match) return undefined;
-    pages.push({ key: match[1]!, open: Number(match[2]), close: Number(match[3]), count: Number(match[4]) });
+    pages.push({
+      key: match[1]!,
+      open: Number(match[2]),
+      close: Number(match[3]),
+      count: Number(match[4]),
+      check: match[5]!,
+    });
   }
   return pages;
 }
@@ -94,7 +102,8 @@ function parsePages(words: readonly string[]): KnownPage[] | undefined {
 /** The stored text read back; a hash alone (as stored before source keys) has no source part. */
 export function parseFingerprint(text: string | null): CatalogFingerprint | null {
   if (text === null) return null;
-  const [catalogHash, marker, key, ...rest] = text.split(' ');
+  // Words past the most a fingerprint keeps are not split off (a long text costs no more).
+  const [catalogHash, marker, key, ...rest] = text.split(' ', 8 + MAX_KNOWN_PAGES);
   if (catalogHash === undefined || catalogHash === '') return null;
   const counts = rest.slice(0, 3);
   const wellFormed =

@@ -3,7 +3,13 @@ import { bodyWithItems } from '../../lib/providers/catalog-items.js';
 import { createFeatherlessSource } from '../../lib/providers/featherless/featherless-source.js';
 import { itemDigestSalt } from '../../lib/providers/item-digest.js';
 import * as jsonItems from '../../lib/providers/json-items.js';
-import { envelopeOfKnownPage, pageKey, type KnownPage } from '../../lib/providers/known-page.js';
+import {
+  envelopeOfKnownPage,
+  knownPageOf,
+  layoutHolds,
+  pageKey,
+  type KnownPage,
+} from '../../lib/providers/known-page.js';
 import type { FetchContext } from '../../lib/providers/provider-source.js';
 import { useReplayServer } from '../support/replay-fixture.js';
 import { testClient } from './provider-test-helpers.js';
@@ -17,10 +23,12 @@ const scans = vi.mocked(jsonItems.scanItems);
 
 const encode = (text: string) => new Uint8Array(Buffer.from(text, 'utf8'));
 
+type Layout = Pick<KnownPage, 'open' | 'close' | 'count'>;
+
 /** The layout the scan finds in a document. */
-function layoutOf(bytes: Uint8Array, key = 'data'): KnownPage {
+function layoutOf(bytes: Uint8Array, key = 'data'): Layout {
   const scanned = jsonItems.scanItems(bytes, key)!;
-  return { key: 'k', open: scanned.open, close: scanned.close, count: scanned.count };
+  return { open: scanned.open, close: scanned.close, count: scanned.count };
 }
 
 describe("a known page's envelope", () => {
@@ -40,14 +48,14 @@ describe("a known page's envelope", () => {
   });
 
   it.each([
-    ['an open past the close', (page: KnownPage) => ({ ...page, open: page.close })],
-    ['a close past the end', (page: KnownPage) => ({ ...page, close: 1_000 })],
-    ['an open that is not a bracket', (page: KnownPage) => ({ ...page, open: page.open - 1 })],
-    ['a close that is not a bracket', (page: KnownPage) => ({ ...page, close: page.close + 1 })],
-    ['more items than bytes', (page: KnownPage) => ({ ...page, count: 1_000 })],
+    ['an open past the close', (page: Layout) => ({ ...page, open: page.close })],
+    ['a close past the end', (page: Layout) => ({ ...page, close: 1_000 })],
+    ['an open that is not a bracket', (page: Layout) => ({ ...page, open: page.open - 1 })],
+    ['a close that is not a bracket', (page: Layout) => ({ ...page, close: page.close + 1 })],
+    ['more items than bytes', (page: Layout) => ({ ...page, count: 1_000 })],
     // The brackets of the inner array: the envelope parses, but its items are not emptied.
-    ['another array of the page', () => ({ key: 'k', open: 23, close: 27, count: 1 })],
-    ['an envelope that does not parse', () => ({ key: 'k', open: 8, close: 27, count: 1 })],
+    ['another array of the page', () => ({ open: 23, close: 27, count: 1 })],
+    ['an envelope that does not parse', () => ({ open: 8, close: 27, count: 1 })],
   ])('is not read from %s', (_name, wrong) => {
     const bytes = encode('{"data":[{"id":"a","x":[1,2]},{"id":"b"}]}');
     expect(envelopeOfKnownPage(bytes, 'data', wrong(layoutOf(bytes)))).toBeNull();
@@ -59,6 +67,19 @@ describe("a known page's envelope", () => {
     expect(pageKey(salt, 'digest')).toBe(pageKey(salt, 'digest'));
     expect(pageKey(salt, 'digest')).not.toBe(pageKey(salt, 'other digest'));
     expect(pageKey(itemDigestSalt('build 2', '1000'), 'digest')).not.toBe(pageKey(salt, 'digest'));
+  });
+
+  it('holds only with the numbers it was found with, for the body it was found in', () => {
+    const salt = itemDigestSalt('build 1', '1000');
+    const page = knownPageOf(salt, 'digest', { open: 8, close: 40, count: 2 });
+    expect(page).toMatchObject({ key: pageKey(salt, 'digest'), open: 8, close: 40, count: 2 });
+    expect(page.check).toMatch(/^[0-9a-f]{16}$/);
+    expect(layoutHolds(salt, 'digest', page)).toBe(true);
+    // An item count edited in the stored text (within what the bytes allow) is not trusted.
+    expect(layoutHolds(salt, 'digest', { ...page, count: 1 })).toBe(false);
+    expect(layoutHolds(salt, 'digest', { ...page, open: 9 })).toBe(false);
+    expect(layoutHolds(salt, 'other digest', page)).toBe(false);
+    expect(layoutHolds(itemDigestSalt('build 2', '1000'), 'digest', page)).toBe(false);
   });
 });
 
@@ -111,6 +132,21 @@ describe('a paged source with known pages', () => {
     expect(fetched.pages![2]).toEqual(three);
     const catalog = await fetched.build();
     expect(catalog.records).toHaveLength(2500);
+  });
+
+  it.each([
+    ['a count of 0 (the listing would end there)', 0],
+    ['a count of 500 (a page short)', 500],
+  ])('does not trust a stored layout whose numbers were changed: %s', async (_name, count) => {
+    const { pages } = await source().fetchSource!(context());
+    const [one, two, three] = pages!;
+    scans.mockClear();
+    const fetched = await source().fetchSource!(context([{ ...one!, count }, two!, three!]));
+    expect(scans).toHaveBeenCalledTimes(1);
+    expect(fetched.pages).toEqual(pages);
+    const catalog = await fetched.build();
+    expect(catalog.records).toHaveLength(2500);
+    expect(replay.requests.filter((request) => request.query.page === '2')).toHaveLength(2);
   });
 
   it('scans every page as it arrives when the catalog cannot be unchanged (a forced run)', async () => {

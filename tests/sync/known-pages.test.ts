@@ -91,6 +91,29 @@ describe('known pages (NEAR AI, 2,500 models in pages of 1,000)', () => {
     expect(scans).not.toHaveBeenCalled();
   });
 
+  it('never trusts an item count edited in the stored text: no page is skipped, no model marked missing', async () => {
+    const pages = (await storedPages())!;
+    const first = pages[0]!;
+    const text = await storedText();
+    // NEAR AI asks for the next page at the offset its items reach: 2,000 would skip a page.
+    const edited = text.replace(
+      `${first.key}:${first.open}:${first.close}:${first.count}:`,
+      `${first.key}:${first.open}:${first.close}:2000:`,
+    );
+    expect(edited).not.toBe(text);
+    await harness.database.admin.query(
+      `update pricing_providers set catalog_hash = $1 where provider = 'nearai'`,
+      [edited],
+    );
+    const result = await sync();
+    expect(scans).toHaveBeenCalledTimes(1);
+    expect(result).toMatchObject({
+      outcome: 'unchanged',
+      counts: { fetched: 2500, unchanged: 2500, missing: 0 },
+    });
+    expect(await storedPages()).toEqual(pages);
+  });
+
   it('scans a page whose stored layout does not fit its bytes, and stores the layout found', async () => {
     const pages = (await storedPages())!;
     const text = await storedText();

@@ -154,23 +154,43 @@ describe('the stored fingerprint', () => {
   });
 
   // A paged source's pages and their layouts (lib/providers/known-page.ts).
-  const page = (n: number) => ({ key: n.toString(16).padStart(64, '0'), open: 9, close: 9 + n, count: n });
+  const page = (n: number) => ({
+    key: n.toString(16).padStart(64, '0'),
+    open: 9,
+    close: 9 + 2 * n,
+    count: n,
+    check: n.toString(16).padStart(16, 'a'),
+  });
   const paged = { ...part, pages: [page(1), page(2), page(3)] };
   it('reads back the pages it wrote, in order', () => {
     const text = formatFingerprint({ catalogHash: HASH, source: paged });
     expect(text).toBe(
-      `${HASH} source ${'c'.repeat(64)} 25000 12 3 pages ${paged.pages.map((p) => `${p.key}:${p.open}:${p.close}:${p.count}`).join(' ')}`,
+      `${HASH} source ${'c'.repeat(64)} 25000 12 3 pages ${paged.pages.map((p) => `${p.key}:${p.open}:${p.close}:${p.count}:${p.check}`).join(' ')}`,
     );
     expect(parseFingerprint(text)).toEqual({ catalogHash: HASH, source: paged });
   });
   it.each([
-    ['a key that is not a digest', `${HASH} source ${'c'.repeat(64)} 1 0 0 pages abc:1:2:0`],
-    ['a missing number', `${HASH} source ${'c'.repeat(64)} 1 0 0 pages ${'d'.repeat(64)}:1:2`],
-    ['a negative offset', `${HASH} source ${'c'.repeat(64)} 1 0 0 pages ${'d'.repeat(64)}:-1:2:0`],
+    [
+      'a key that is not a digest',
+      `${HASH} source ${'c'.repeat(64)} 1 0 0 pages abc:1:2:0:${'e'.repeat(16)}`,
+    ],
+    [
+      'a missing number',
+      `${HASH} source ${'c'.repeat(64)} 1 0 0 pages ${'d'.repeat(64)}:1:2:${'e'.repeat(16)}`,
+    ],
+    ['no check', `${HASH} source ${'c'.repeat(64)} 1 0 0 pages ${'d'.repeat(64)}:1:2:0`],
+    [
+      'a negative offset',
+      `${HASH} source ${'c'.repeat(64)} 1 0 0 pages ${'d'.repeat(64)}:-1:2:0:${'e'.repeat(16)}`,
+    ],
     ['no page after the marker', `${HASH} source ${'c'.repeat(64)} 1 0 0 pages`],
     [
       'one bad page among good ones',
-      `${HASH} source ${'c'.repeat(64)} 1 0 0 pages ${'d'.repeat(64)}:1:2:0 x`,
+      `${HASH} source ${'c'.repeat(64)} 1 0 0 pages ${'d'.repeat(64)}:1:2:0:${'e'.repeat(16)} x`,
+    ],
+    [
+      `more than ${MAX_KNOWN_PAGES} pages`,
+      `${HASH} source ${'c'.repeat(64)} 1 0 0 pages ${`${'d'.repeat(64)}:1:2:0:${'e'.repeat(16)} `.repeat(MAX_KNOWN_PAGES + 5).trim()}`,
     ],
   ])('keeps the source part but no pages from %s', (_name, text) => {
     expect(parseFingerprint(text)).toEqual({
