@@ -33,6 +33,14 @@ export type {
   ServedPrice,
 } from './rpc-results.js';
 
+/**
+ * Whether a write changes no model row (no record, no digest-only row, none marked missing): its
+ * commit, unless it carries LiteLLM entries, only records the provider (`pricing_touch_provider`).
+ */
+export function writesNoModel(write: Pick<ApplyRequest, 'records' | 'digestOnly' | 'missing'>): boolean {
+  return write.records.length === 0 && (write.digestOnly?.length ?? 0) === 0 && write.missing.length === 0;
+}
+
 export interface ApplyRequest {
   runId: number;
   provider: ProviderSlug;
@@ -207,7 +215,7 @@ export class PricingStore {
       });
     }
     // A commit that writes no model (the unchanged shortcuts) only records the provider's success.
-    if (inline.length === 0 && request.missing.length === 0) {
+    if (writesNoModel(request)) {
       return this.rpc('pricing_touch_provider', {
         p_run_id: request.runId,
         p_provider: request.provider,

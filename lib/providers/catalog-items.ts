@@ -387,6 +387,11 @@ export function addPageItems(
   for (let index = from; index < to; index += 1) catalog.addItemBytes(items, index, idKey, normalize);
 }
 
+/** A page's items, got now if they were left for later (a known page is scanned only when built). */
+function itemsOf(page: PageItems | (() => PageItems)): PageItems {
+  return typeof page === 'function' ? page() : page;
+}
+
 /**
  * The catalog of a listing read page by page. Normalized as each page arrives (and its parsed JSON
  * let go), unless `deferred`: then the pages are kept (parsed, or as bytes when scanned) and
@@ -409,8 +414,7 @@ export class PagedCatalog {
   /** A page's items, or how to get them (a known page, scanned only when built: known-page.ts). */
   add(items: PageItems | (() => PageItems)): void {
     if (this.deferred) this.pages.push(items);
-    else
-      addPageItems(this.catalog, typeof items === 'function' ? items() : items, this.idKey, this.normalize);
+    else addPageItems(this.catalog, itemsOf(items), this.idKey, this.normalize);
   }
 
   /**
@@ -424,8 +428,7 @@ export class PagedCatalog {
     if (unchanged) this.catalog.skipUnchanged(unchanged, unchangedId);
     for (let index = 0; index < this.pages.length; index += 1) {
       if (index > 0) await nextTurn();
-      const page = this.pages[index] ?? [];
-      addPageItems(this.catalog, typeof page === 'function' ? page() : page, this.idKey, this.normalize);
+      addPageItems(this.catalog, itemsOf(this.pages[index] ?? []), this.idKey, this.normalize);
       this.pages[index] = null;
     }
     return this.catalog.finish();

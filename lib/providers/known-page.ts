@@ -65,6 +65,16 @@ export function layoutHolds(salt: string, bodyDigest: string, page: KnownPage): 
   return page.check === layoutCheck(salt, bodyDigest, page);
 }
 
+/** The stored layout of a body of this digest, if there is one and it holds. */
+export function knownLayoutOf(
+  known: ReadonlyMap<string, KnownPage> | undefined,
+  salt: string,
+  bodyDigest: string,
+): KnownPage | undefined {
+  const stored = known?.get(pageKey(salt, bodyDigest));
+  return stored && layoutHolds(salt, bodyDigest, stored) ? stored : undefined;
+}
+
 /**
  * The envelope of a known page's body, its item array holding `count` placeholders (as
  * `bodyWithItems` gives it after a scan), or null when the layout does not fit the bytes.

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { ProviderHttpClient } from '../provider-http/provider-http-client.js';
 import { bodyWithItems, PagedCatalog, parseEnvelope, type PageItems } from './catalog-items.js';
-import { envelopeOfKnownPage, knownPageOf, layoutHolds, pageKey, type KnownPage } from './known-page.js';
+import { envelopeOfKnownPage, knownLayoutOf, knownPageOf, type KnownPage } from './known-page.js';
 import { readPagesInOrder, type PagePlan } from './paged-fetch.js';
 import type { PriceRecord } from './price-record.js';
 import { joinUrl, SourceDigest, type FetchContext, type FetchedSource } from './provider-source.js';
@@ -63,8 +63,7 @@ export async function fetchPagedSource<Schema extends z.ZodType>(
       const body = await listing.http.getDigestedBody(url, { signal, budget: context.budget });
       const where = { provider: listing.provider, url: url.href };
       const parse = (json: unknown) => parseEnvelope(listing.schema, json, where, listing.isPlain);
-      const stored = salt === undefined ? undefined : known?.get(pageKey(salt, body.digest));
-      const layout = stored && layoutHolds(salt!, body.digest, stored) ? stored : undefined;
+      const layout = salt === undefined ? undefined : knownLayoutOf(known, salt, body.digest);
       const envelope =
         layout && body.bytes ? envelopeOfKnownPage(body.bytes(), listing.itemsKey, layout) : null;
       if (layout && envelope) {

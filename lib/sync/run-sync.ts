@@ -1,10 +1,11 @@
 import type { Span } from '@opentelemetry/api';
-import type {
-  FinishResult,
-  PricingStore,
-  ProviderRow,
-  StagedApply,
-  StagedLiteLlmEntries,
+import {
+  writesNoModel,
+  type FinishResult,
+  type PricingStore,
+  type ProviderRow,
+  type StagedApply,
+  type StagedLiteLlmEntries,
 } from '../db/pricing-store.js';
 import type { RunTrigger } from '../domain/run-types.js';
 import { StoreError } from '../db/store-error.js';
@@ -281,7 +282,7 @@ interface ProviderTask extends LeasedRun {
   operator: OperatorStore;
   deadline: RunDeadline;
   applyInTurn: <T>(work: () => Promise<T>) => Promise<T>;
-  /** The turns of commits that write no model (writesNoModel). */
+  /** The turns of commits that write no model (onlyTouches). */
   touchInTurn: <T>(work: () => Promise<T>) => Promise<T>;
   /** Collects garbage between providers when the heap is large (heap-relief.ts). */
   heap: HeapRelief;
@@ -422,7 +423,7 @@ function applyPrepared(task: ProviderTask, prepared: Prepared, items: number): P
     const plan = await planWithReads(task, prepared, span);
     // Staged before the turn too: Postgres takes this provider's chunks while another commits.
     const staged = plan.write === null ? null : await stagePlan(task, prepared, plan);
-    const inTurn = writesNoModel(plan) ? task.touchInTurn : task.applyInTurn;
+    const inTurn = onlyTouches(plan) ? task.touchInTurn : task.applyInTurn;
     return inTurn(async () => {
       request.onProviderProgress?.({ provider: source.slug, phase: 'applying', items });
       const { result } = plan;
@@ -808,14 +809,8 @@ function sameCounts(a: OutcomeCounts, b: OutcomeCounts): boolean {
 export const COMMITS_AT_ONCE = 2;
 
 /** A plan whose write changes no model row nor LiteLLM entry: its commit only records the provider. */
-function writesNoModel({ write, liteLlmEntries }: ProviderPlan): boolean {
-  return (
-    write !== null &&
-    write.records.length === 0 &&
-    (write.digestOnly?.length ?? 0) === 0 &&
-    write.missing.length === 0 &&
-    !liteLlmEntries
-  );
+function onlyTouches({ write, liteLlmEntries }: ProviderPlan): boolean {
+  return write !== null && !liteLlmEntries && writesNoModel(write);
 }
 
 /** Runs at most `limit` of the works given to it at once, in the order given; one failing stops none. */

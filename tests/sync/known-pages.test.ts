@@ -1,12 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { PricingStore } from '../../lib/db/pricing-store.js';
-import { createLogger } from '../../lib/logging/logger.js';
 import * as jsonItems from '../../lib/providers/json-items.js';
-import { createProviderSources } from '../../lib/providers/registry.js';
 import { parseFingerprint } from '../../lib/sync/catalog-fingerprint.js';
-import { runSync } from '../../lib/sync/run-sync.js';
 import type { ProviderResult } from '../../lib/sync/sync-result.js';
-import { startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
+import { startSyncHarness, syncCounting, type SyncHarness } from '../support/sync-harness.js';
 import { tableHash } from '../support/test-database.js';
 import { postgresStore } from '../support/test-store.js';
 
@@ -28,19 +25,7 @@ describe('known pages (NEAR AI, 2,500 models in pages of 1,000)', () => {
   let store: PricingStore;
   const scenario = { size: 2500, seed: 11 };
 
-  const sync = async (): Promise<ProviderResult> => {
-    const outcome = await runSync(
-      {
-        store,
-        sources: createProviderSources(harness.env),
-        settings: { leaseSeconds: 60, deadlineSeconds: 30, maxShrink: 0.5, maxPriceRatio: '10' },
-        logger: createLogger({ level: 'silent' }),
-      },
-      { trigger: 'manual', triggeredBy: 'test', dryRun: false, force: false },
-    );
-    if (outcome.kind !== 'finished') throw new Error('the test sync was refused the lease');
-    return outcome.report.providers.nearai as ProviderResult;
-  };
+  const sync = (): Promise<ProviderResult> => syncCounting(harness, store, [], 'nearai');
   const storedText = async () =>
     (
       await harness.database.admin.query<{ hash: string }>(

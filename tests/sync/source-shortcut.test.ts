@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PricingStore } from '../../lib/db/pricing-store.js';
-import { createLogger } from '../../lib/logging/logger.js';
-import type { ProviderSource } from '../../lib/providers/provider-source.js';
-import { createProviderSources } from '../../lib/providers/registry.js';
-import { runSync, type SyncSettings } from '../../lib/sync/run-sync.js';
-import type { ProviderResult } from '../../lib/sync/sync-result.js';
-import { openRouterBody, startSyncHarness, type SyncHarness } from '../support/sync-harness.js';
+import {
+  openRouterBody,
+  startSyncHarness,
+  syncCounting,
+  type SyncHarness,
+  type SyncOptions,
+} from '../support/sync-harness.js';
 import { tableHash } from '../support/test-database.js';
 import { postgresStore } from '../support/test-store.js';
 
@@ -14,55 +15,6 @@ const MODELS: [string, string, string][] = [
   ['acme/model-2', '0.0000007', '0.0000028'],
   ['acme/model-3', '0.00000045', '0.0000018'],
 ];
-
-/** Options of one test sync. */
-interface SyncOptions {
-  force?: boolean;
-  dryRun?: boolean;
-  settings?: Partial<SyncSettings>;
-}
-
-/**
- * One sync of the harness's providers, each source wrapped to record in `built` every time its
- * fetched bytes are normalized; the named provider's result.
- */
-async function syncCounting(
-  harness: SyncHarness,
-  store: PricingStore,
-  built: string[],
-  provider: string,
-  options: SyncOptions = {},
-): Promise<ProviderResult> {
-  const counting = (source: ProviderSource): ProviderSource => ({
-    ...source,
-    async fetchSource(context) {
-      const fetched = await source.fetchSource!(context);
-      return { ...fetched, build: (options) => (built.push(source.slug), fetched.build(options)) };
-    },
-  });
-  const outcome = await runSync(
-    {
-      store,
-      sources: createProviderSources(harness.env).map(counting),
-      settings: {
-        leaseSeconds: 60,
-        deadlineSeconds: 30,
-        maxShrink: 0.5,
-        maxPriceRatio: '10',
-        ...options.settings,
-      },
-      logger: createLogger({ level: 'silent' }),
-    },
-    {
-      trigger: 'manual',
-      triggeredBy: 'test',
-      dryRun: options.dryRun ?? false,
-      force: options.force ?? false,
-    },
-  );
-  if (outcome.kind !== 'finished') throw new Error('the test sync was refused the lease');
-  return outcome.report.providers[provider] as ProviderResult;
-}
 
 /**
  * The source shortcut (lib/sync/catalog-fingerprint.ts): a provider that sends the very bytes last
