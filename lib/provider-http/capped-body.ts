@@ -1,3 +1,4 @@
+import type { Reply } from './http-get.js';
 import { ProviderError } from './provider-error.js';
 
 /** Why an attempt's own controller was aborted: its body passed a cap. */
@@ -37,23 +38,23 @@ export function tooLarge(
  * `maxResponseBytes` is refused before reading, a stream that passes it or the run's budget is cut
  * off, and a body shorter than its declared length is a retryable network error.
  */
-export async function readCappedBody(response: Response, limits: BodyLimits): Promise<Uint8Array> {
+export async function readCappedBody(reply: Reply, limits: BodyLimits): Promise<Uint8Array> {
   const { provider, url, maxResponseBytes, controller } = limits;
-  const declaredLength = Number(response.headers.get('content-length') ?? Number.NaN);
+  const declaredLength = Number(reply.header('content-length') ?? Number.NaN);
   const expectedBytes = Number.isSafeInteger(declaredLength) ? declaredLength : undefined;
   if (expectedBytes !== undefined && expectedBytes > maxResponseBytes) {
     controller.abort(new BodyTooLarge());
+    reply.discard();
     throw tooLarge(provider, url, maxResponseBytes, `declares ${expectedBytes} bytes`);
   }
 
   const chunks: Uint8Array[] = [];
   let bytesRead = 0;
-  if (response.body) {
-    const reader = response.body.getReader();
+  if (reply.body) {
     try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
+      // Leaving the loop by a throw stops the body (the iterator's return), and the abort below
+      // stops the connection.
+      for await (const value of reply.body) {
         bytesRead += value.byteLength;
         if (bytesRead > maxResponseBytes) {
           controller.abort(new BodyTooLarge());
@@ -72,7 +73,11 @@ export async function readCappedBody(response: Response, limits: BodyLimits): Pr
       throw limits.failure(error, bytesRead, expectedBytes);
     }
   }
-  if (expectedBytes !== undefined && bytesRead < expectedBytes) {
+  // A declared length counts the bytes as sent: only an unencoded body must have as many (a
+  // small gzip body is longer sent than decoded).
+  const encoding = reply.header('content-encoding')?.trim().toLowerCase();
+  const unencoded = encoding === undefined || encoding === '' || encoding === 'identity';
+  if (expectedBytes !== undefined && unencoded && bytesRead < expectedBytes) {
     throw new ProviderError(
       `${provider}: truncated body from ${url}: got ${bytesRead} of ${expectedBytes} declared bytes`,
       { reason: 'network', provider, url, retryable: true },

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readCappedBody, type ByteBudget } from './capped-body.js';
+import { httpGet, replyOfResponse, type Reply } from './http-get.js';
 import { causeCodeOf, isRetryableStatus, ProviderError } from './provider-error.js';
 import { parseRetryAfterMs } from './retry-after.js';
 import { defaultSleep, withRetries, type RetryPolicy, type Sleep } from './retry-policy.js';
@@ -22,6 +23,10 @@ export interface ProviderHttpClientOptions {
   maxDelayMs?: number;
   /** Largest body accepted, counted as it streams. Default 64 MiB. */
   maxResponseBytes?: number;
+  /**
+   * A `fetch` to send requests through instead of Node's own HTTP client (http-get.ts): a test's
+   * stand-in that answers without a server.
+   */
   fetch?: typeof fetch;
   sleep?: Sleep;
   /** Clock in epoch milliseconds, for HTTP-date `Retry-After`. */
@@ -87,7 +92,8 @@ interface AttemptSettings {
   apiKey: string | undefined;
   timeoutMs: number;
   maxResponseBytes: number;
-  fetch: typeof fetch;
+  /** A stand-in `fetch`, or null for Node's own HTTP client. */
+  fetch: typeof fetch | null;
   now: () => number;
 }
 
@@ -97,7 +103,7 @@ export function createProviderHttpClient(options: ProviderHttpClientOptions): Pr
     apiKey: options.apiKey,
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
-    fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+    fetch: options.fetch ?? null,
     now: options.now ?? Date.now,
   };
   const policy: RetryPolicy = {
@@ -178,24 +184,23 @@ async function attempt(
   const failure = (error: unknown, bytesRead?: number, expectedBytes?: number): ProviderError =>
     classifyAbortOrNetwork(error, { provider, url, timeoutMs, controller, outer, bytesRead, expectedBytes });
   try {
-    let response: Response;
+    const headers = {
+      accept: 'application/json',
+      'user-agent': USER_AGENT,
+      ...(settings.apiKey ? { authorization: `Bearer ${settings.apiKey}` } : {}),
+      ...requestOptions.headers,
+    };
+    let reply: Reply;
     try {
-      response = await settings.fetch(url, {
-        method: 'GET',
-        headers: {
-          accept: 'application/json',
-          'user-agent': USER_AGENT,
-          ...(settings.apiKey ? { authorization: `Bearer ${settings.apiKey}` } : {}),
-          ...requestOptions.headers,
-        },
-        signal: controller.signal,
-      });
+      reply = settings.fetch
+        ? replyOfResponse(await settings.fetch(url, { method: 'GET', headers, signal: controller.signal }))
+        : await httpGet(url, headers, controller.signal);
     } catch (error) {
       throw failure(error);
     }
-    if (!response.ok) throw await httpError(response, url, settings);
+    if (reply.status < 200 || reply.status > 299) throw await httpError(reply, url, settings);
     const limits = { provider, url, maxResponseBytes: settings.maxResponseBytes, controller, failure };
-    const bytes = await readCappedBody(response, { ...limits, budget: requestOptions.budget });
+    const bytes = await readCappedBody(reply, { ...limits, budget: requestOptions.budget });
     return { bytes, digest: digested ? createHash('sha256').update(bytes).digest('hex') : null };
   } finally {
     clearTimeout(timer);
@@ -204,21 +209,18 @@ async function attempt(
 }
 
 /** A non-2xx answer: its status, the start of its body, and any `Retry-After` it asks for. */
-async function httpError(response: Response, url: string, settings: AttemptSettings): Promise<ProviderError> {
+async function httpError(reply: Reply, url: string, settings: AttemptSettings): Promise<ProviderError> {
   const { provider } = settings;
-  const snippet = await readSnippet(response);
-  const retryAfterMs = parseRetryAfterMs(response.headers.get('retry-after'), settings.now()) ?? undefined;
-  return new ProviderError(
-    `${provider}: HTTP ${response.status} from ${url}${snippet ? `: ${snippet}` : ''}`,
-    {
-      reason: 'http',
-      provider,
-      url,
-      status: response.status,
-      retryable: isRetryableStatus(response.status),
-      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
-    },
-  );
+  const snippet = await readSnippet(reply);
+  const retryAfterMs = parseRetryAfterMs(reply.header('retry-after'), settings.now()) ?? undefined;
+  return new ProviderError(`${provider}: HTTP ${reply.status} from ${url}${snippet ? `: ${snippet}` : ''}`, {
+    reason: 'http',
+    provider,
+    url,
+    status: reply.status,
+    retryable: isRetryableStatus(reply.status),
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+  });
 }
 
 function classifyAbortOrNetwork(
@@ -271,18 +273,22 @@ function classifyAbortOrNetwork(
   });
 }
 
-async function readSnippet(response: Response): Promise<string> {
+async function readSnippet(reply: Reply): Promise<string> {
   try {
-    if (!response.body) return '';
-    const reader = response.body.getReader();
-    const { value } = await reader.read();
-    // Only the first chunk is shown; the rest is dropped, and a failure to drop it changes nothing
-    // about the error this snippet goes into.
-    await reader.cancel().catch(() => undefined);
-    if (!value) return '';
-    return new TextDecoder().decode(value.subarray(0, ERROR_SNIPPET_BYTES)).replace(/\s+/g, ' ').trim();
+    if (!reply.body) return '';
+    let first: Uint8Array | undefined;
+    // Only the first chunk is shown; leaving the loop stops the body, and the rest is dropped. A
+    // failure to read it changes nothing about the error this snippet goes into.
+    for await (const chunk of reply.body) {
+      first = chunk;
+      break;
+    }
+    if (!first) return '';
+    return new TextDecoder().decode(first.subarray(0, ERROR_SNIPPET_BYTES)).replace(/\s+/g, ' ').trim();
   } catch {
     return '';
+  } finally {
+    reply.discard();
   }
 }
 

@@ -206,7 +206,7 @@ describe('the local servers, as a new user starts them', () => {
       expect(providerFailures).toHaveLength(3);
       for (const failed of providerFailures) {
         expect(failed.code).toBe('ECONNREFUSED');
-        expect(failed.error).toMatch(/fetch failed \(ECONNREFUSED\)/);
+        expect(failed.error).toMatch(/connect ECONNREFUSED 127\.0\.0\.1:\d+/);
       }
       // The tick's log line is a summary, not the whole answer.
       const tick = await waitForOutput(child, /^.*"local cron tick".*$/m);

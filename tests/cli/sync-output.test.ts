@@ -70,7 +70,7 @@ describe('npm run sync says each thing once, in the form the terminal wants', ()
       expect(result.code).toBe(1);
       const failures = result.output
         .split('\n')
-        .filter((line) => line.includes('openrouter') && line.includes('fetch failed'));
+        .filter((line) => line.includes('openrouter') && line.includes('connect ECONNREFUSED'));
       expect(failures).toHaveLength(1);
       expect(JSON.parse(failures[0]!)).toMatchObject({
         msg: 'provider failed',
@@ -94,9 +94,11 @@ describe('npm run sync says each thing once, in the form the terminal wants', ()
     const failures = result.output
       .split(/[\r\n]+/)
       .map((line) => (line.startsWith(CLEAR_LINE) ? line.slice(CLEAR_LINE.length) : line))
-      .filter((line) => line.includes('openrouter') && line.includes('fetch failed'));
+      .filter((line) => line.includes('openrouter') && line.includes('connect ECONNREFUSED'));
     expect(failures).toHaveLength(1);
-    expect(failures[0]).toMatch(/^ {2}openrouter: failed \(network\): .*\(ECONNREFUSED\)/);
+    expect(failures[0]).toMatch(
+      /^ {2}openrouter: failed \(network\): .*: connect ECONNREFUSED 127\.0\.0\.1:\d+/,
+    );
     expect(result.output).not.toContain('"provider failed"');
   });
 

@@ -240,13 +240,17 @@ describe('provider HTTP client', () => {
     expect(sleeps).toHaveLength(2);
   });
 
-  it('names the transport cause of a network error (fetch only says "fetch failed")', async () => {
+  it("names the transport cause of a network error, from Node's client or from a fetch given instead", async () => {
     const closed = await startReplayServer();
     const url = `${closed.url}/openrouter/models`;
     await closed.close();
     const error = await failure(client({ maxAttempts: 1 }).http.getJson(url));
     expect(error.causeCode).toBe('ECONNREFUSED');
-    expect(error.message).toMatch(/network error from .*: fetch failed \(ECONNREFUSED\)$/);
+    expect(error.message).toMatch(/network error from .*: connect ECONNREFUSED 127\.0\.0\.1:\d+$/);
+    // fetch only says "fetch failed"; the code comes from its cause.
+    const viaFetch = await failure(client({ maxAttempts: 1, fetch: globalThis.fetch }).http.getJson(url));
+    expect(viaFetch.causeCode).toBe('ECONNREFUSED');
+    expect(viaFetch.message).toMatch(/network error from .*: fetch failed \(ECONNREFUSED\)$/);
   });
 
   it('sends User-Agent with the package version, and the bearer key only when one is set', async () => {
