@@ -41,12 +41,17 @@ export function tooLarge(
 export async function readCappedBody(reply: Reply, limits: BodyLimits): Promise<Uint8Array> {
   const { provider, url, maxResponseBytes, controller } = limits;
   const declaredLength = Number(reply.header('content-length') ?? Number.NaN);
-  const expectedBytes = Number.isSafeInteger(declaredLength) ? declaredLength : undefined;
-  if (expectedBytes !== undefined && expectedBytes > maxResponseBytes) {
+  const declaredBytes = Number.isSafeInteger(declaredLength) ? declaredLength : undefined;
+  if (declaredBytes !== undefined && declaredBytes > maxResponseBytes) {
     controller.abort(new BodyTooLarge());
     reply.discard();
-    throw tooLarge(provider, url, maxResponseBytes, `declares ${expectedBytes} bytes`);
+    throw tooLarge(provider, url, maxResponseBytes, `declares ${declaredBytes} bytes`);
   }
+  // A declared length counts the bytes as sent: only an unencoded body must have as many (a
+  // small gzip body is longer sent than decoded), and only its count is compared with it.
+  const encoding = reply.header('content-encoding')?.trim().toLowerCase();
+  const unencoded = encoding === undefined || encoding === '' || encoding === 'identity';
+  const expectedBytes = unencoded ? declaredBytes : undefined;
 
   const chunks: Uint8Array[] = [];
   let bytesRead = 0;
@@ -73,11 +78,7 @@ export async function readCappedBody(reply: Reply, limits: BodyLimits): Promise<
       throw limits.failure(error, bytesRead, expectedBytes);
     }
   }
-  // A declared length counts the bytes as sent: only an unencoded body must have as many (a
-  // small gzip body is longer sent than decoded).
-  const encoding = reply.header('content-encoding')?.trim().toLowerCase();
-  const unencoded = encoding === undefined || encoding === '' || encoding === 'identity';
-  if (expectedBytes !== undefined && unencoded && bytesRead < expectedBytes) {
+  if (expectedBytes !== undefined && bytesRead < expectedBytes) {
     throw new ProviderError(
       `${provider}: truncated body from ${url}: got ${bytesRead} of ${expectedBytes} declared bytes`,
       { reason: 'network', provider, url, retryable: true },

@@ -59,11 +59,13 @@ export function httpGet(
         const status = response.statusCode ?? 0;
         const location = response.headers.location;
         if (!REDIRECT_STATUSES.has(status) || location === undefined) {
-          resolve(replyOf(response));
+          resolve(replyOf(response, signal));
           return;
         }
+        // A redirect's body is not wanted: drained, it would be read with no cap and no timeout
+        // (an endless one would keep the process alive). Its connection goes with it.
         response.on('error', noop);
-        response.resume();
+        response.destroy();
         if (redirectsLeft === 0) {
           reject(new Error(`more than ${MAX_REDIRECTS} redirects`));
           return;
@@ -97,17 +99,27 @@ function withoutAuthorization(headers: Record<string, string>): Record<string, s
   );
 }
 
-function replyOf(response: IncomingMessage): Reply {
+function replyOf(response: IncomingMessage, signal: AbortSignal): Reply {
   // A body nobody reads (discarded) may still fail; that failure changes nothing.
   response.on('error', noop);
+  const body = decoded(response);
+  // The abort stops the body too. It destroys the request, but a body already received whole
+  // (a small compressed one that decodes to megabytes) would still be read and decoded to its end.
+  const stop = () => body.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+  if (signal.aborted) stop();
+  else {
+    signal.addEventListener('abort', stop, { once: true });
+    body.once('close', () => signal.removeEventListener('abort', stop));
+  }
   return {
     status: response.statusCode ?? 0,
     header(name) {
       const value = response.headers[name.toLowerCase()];
       return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
     },
-    body: decoded(response),
+    body,
     discard() {
+      body.destroy();
       response.destroy();
     },
   };
@@ -120,7 +132,10 @@ function replyOf(response: IncomingMessage): Reply {
  */
 function decoded(response: IncomingMessage): Readable {
   const header = response.headers['content-encoding'];
-  if (header === undefined) return response;
+  // No body to decode (an empty compressed stream is an error to zlib; fetch does the same).
+  const empty =
+    response.statusCode === 204 || response.statusCode === 304 || response.headers['content-length'] === '0';
+  if (header === undefined || empty) return response;
   const codings = header
     .toLowerCase()
     .split(',')

@@ -192,4 +192,56 @@ describe("Node's HTTP client as the provider client's transport", () => {
     expect(error).toMatchObject({ reason: 'network' });
     expect(error.message).toMatch(/unsupported protocol ftp:/);
   });
+
+  it("closes a redirect's body instead of reading it: an endless one neither costs the bytes nor holds the process", async () => {
+    let sent = 0;
+    let closed = false;
+    handlers.set('/endless-redirect', (request, response) => {
+      response.writeHead(302, { location: '/models' });
+      const chunk = Buffer.alloc(16 * 1024, 32);
+      const timer = setInterval(() => {
+        sent += chunk.length;
+        response.write(chunk);
+      }, 1);
+      request.socket.on('close', () => {
+        clearInterval(timer);
+        closed = true;
+      });
+    });
+    handlers.set('/models', (_request, response) => response.writeHead(200).end(catalogText));
+    expect(await client({ maxResponseBytes: 1000 }).getJson(`${base}/endless-redirect`)).toEqual(catalog);
+    await expect.poll(() => closed).toBe(true);
+    expect(sent).toBeLessThan(4 * 1024 * 1024);
+  });
+
+  it('stops a compressed body that arrived whole when the run is aborted, not decoding the rest', async () => {
+    // 5 MB of decoded bytes in ~5 KB sent: the whole body is in before the abort.
+    const bomb = gzipSync(Buffer.alloc(5_000_000, 32));
+    handlers.set('/bomb', (_request, response) =>
+      response.writeHead(200, { 'content-encoding': 'gzip', 'content-length': bomb.length }).end(bomb),
+    );
+    const run = new AbortController();
+    let charged = 0;
+    const budget = {
+      chargeBytes(count: number) {
+        charged += count;
+        // The run's deadline passes while the first chunk is counted.
+        run.abort();
+      },
+    };
+    const error = await failure(client().getJson(`${base}/bomb`, { signal: run.signal, budget }));
+    expect(error).toMatchObject({ reason: 'timeout', retryable: false });
+    expect(error.message).toMatch(/aborted by the caller/);
+    expect(charged).toBeLessThan(1_000_000);
+  });
+
+  it('reads an empty body labelled gzip (204, or a length of 0) as empty, not as a network error', async () => {
+    handlers.set('/no-content', (_request, response) =>
+      response.writeHead(200, { 'content-encoding': 'gzip', 'content-length': 0 }).end(),
+    );
+    const error = await failure(client({ maxAttempts: 3 }).getJson(`${base}/no-content`));
+    // What fetch said: an empty body is not JSON, and asking again would not change it.
+    expect(error).toMatchObject({ reason: 'schema', retryable: false, attempts: 1 });
+    expect(seen).toHaveLength(1);
+  });
 });
