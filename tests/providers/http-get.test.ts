@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { globalAgent as httpsAgent, createServer as createTlsServer } from 'node:https';
 import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -244,4 +245,46 @@ describe("Node's HTTP client as the provider client's transport", () => {
     expect(error).toMatchObject({ reason: 'schema', retryable: false, attempts: 1 });
     expect(seen).toHaveLength(1);
   });
+
+  it('speaks https, and refuses a certificate it cannot verify (fail closed)', async () => {
+    const tls = createTlsServer({ cert: TEST_CERT, key: TEST_KEY }, (_request, response) =>
+      response.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync(catalogText)),
+    );
+    await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
+    const url = `https://127.0.0.1:${(tls.address() as AddressInfo).port}/models`;
+    const trusted = httpsAgent.options.ca;
+    try {
+      const refused = await failure(client().getJson(url));
+      expect(refused).toMatchObject({ reason: 'network' });
+      expect(refused.causeCode).toBe('DEPTH_ZERO_SELF_SIGNED_CERT');
+      // Trusted (as a provider's real certificate is, by the system's CAs), the same server answers.
+      httpsAgent.options.ca = TEST_CERT;
+      expect(await client().getJson(url)).toEqual(catalog);
+    } finally {
+      httpsAgent.options.ca = trusted;
+      httpsAgent.destroy();
+      tls.closeAllConnections();
+      await new Promise((resolve) => tls.close(resolve));
+    }
+  });
 });
+
+// A self-signed certificate for 127.0.0.1 made for this test (`openssl req -x509 -newkey ec
+// -pkeyopt ec_paramgen_curve:prime256v1 -days 36500 -subj /CN=127.0.0.1 -addext
+// subjectAltName=IP:127.0.0.1`), valid until 2126. Its key protects nothing.
+const TEST_CERT = `-----BEGIN CERTIFICATE-----
+MIIBkDCCATagAwIBAgIUaj26p/torkQDfAqbkqaZpsvQNYYwCgYIKoZIzj0EAwIw
+FDESMBAGA1UEAwwJMTI3LjAuMC4xMCAXDTI2MTIwNzE5MTYyOVoYDzIxMjYxMTEz
+MTkxNjI5WjAUMRIwEAYDVQQDDAkxMjcuMC4wLjEwWTATBgcqhkjOPQIBBggqhkjO
+PQMBBwNCAAQss9iZviU/pUsQt+Qv4R1e1S5FY5y99ACh5aLgfrojlUACggzWCuul
+kOLbSG59ho/FLCWCVzMHyb53bjSzN7YCo2QwYjAdBgNVHQ4EFgQUn3xEUdrTQL53
+CwbstOH+CuFEK7gwHwYDVR0jBBgwFoAUn3xEUdrTQL53CwbstOH+CuFEK7gwDwYD
+VR0TAQH/BAUwAwEB/zAPBgNVHREECDAGhwR/AAABMAoGCCqGSM49BAMCA0gAMEUC
+IB8WSJEXrEZOL48t1dXIH+q3xelhl+5YmvturDRDfu34AiEA54edugLi9yUSNPxp
+8NHUBK3KKopmmAc6B6UmyfieuPk=
+-----END CERTIFICATE-----`;
+const TEST_KEY = `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgWkcmQgbuYfA6ByvG
+XSaZRetIUo/xV8L91X24r7zzynahRANCAAQss9iZviU/pUsQt+Qv4R1e1S5FY5y9
+9ACh5aLgfrojlUACggzWCuulkOLbSG59ho/FLCWCVzMHyb53bjSzN7YC
+-----END PRIVATE KEY-----`;
