@@ -47,11 +47,8 @@ export async function readCappedBody(reply: Reply, limits: BodyLimits): Promise<
     reply.discard();
     throw tooLarge(provider, url, maxResponseBytes, `declares ${declaredBytes} bytes`);
   }
-  // A declared length counts the bytes as sent: only an unencoded body must have as many (a
-  // small gzip body is longer sent than decoded), and only its count is compared with it.
-  const encoding = reply.header('content-encoding')?.trim().toLowerCase();
-  const unencoded = encoding === undefined || encoding === '' || encoding === 'identity';
-  const expectedBytes = unencoded ? declaredBytes : undefined;
+  // A declared length counts the bytes as sent: only a body read as sent must have as many.
+  const expectedBytes = reply.asSent ? declaredBytes : undefined;
 
   const chunks: Uint8Array[] = [];
   let bytesRead = 0;

@@ -13,6 +13,11 @@ export interface Reply {
   header(name: string): string | null;
   /** The body, read once; null when there is none. */
   body: AsyncIterable<Uint8Array> | null;
+  /**
+   * Whether the body's bytes are those sent (no coding undone), so that a declared
+   * `Content-Length` counts them: a decoded body may be shorter than it (a small gzip body is).
+   */
+  asSent: boolean;
   /** Stops reading the body and lets the connection go. */
   discard(): void;
 }
@@ -118,6 +123,7 @@ function replyOf(response: IncomingMessage, signal: AbortSignal): Reply {
       return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value;
     },
     body,
+    asSent: body === response,
     discard() {
       body.destroy();
       response.destroy();
@@ -162,10 +168,13 @@ function decoded(response: IncomingMessage): Readable {
 
 /** A `fetch` Response as a Reply: for a client given its own `fetch` (a test's stand-in). */
 export function replyOfResponse(response: Response): Reply {
+  // fetch undoes any coding but identity; its headers still name it.
+  const coding = response.headers.get('content-encoding')?.trim().toLowerCase();
   return {
     status: response.status,
     header: (name) => response.headers.get(name),
     body: response.body === null ? null : chunksOf(response.body),
+    asSent: coding === undefined || coding === '' || coding === 'identity',
     discard() {
       void response.body?.cancel().catch(noop);
     },

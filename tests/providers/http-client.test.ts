@@ -1,8 +1,8 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { ProviderError } from '../../lib/provider-http/provider-error.js';
 import { createProviderHttpClient } from '../../lib/provider-http/provider-http-client.js';
 import type { ProviderHttpClientOptions } from '../../lib/provider-http/provider-http-client.js';
+import { failure } from './provider-test-helpers.js';
 import { parseRetryAfterMs } from '../../lib/provider-http/retry-after.js';
 import { startReplayServer } from '../../dev/replay/replay-server.js';
 import { useReplayServer } from '../support/replay-fixture.js';
@@ -22,16 +22,6 @@ function client(overrides: Partial<ProviderHttpClientOptions> = {}) {
     ...overrides,
   });
   return { http, sleeps };
-}
-
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ProviderError);
-    return error as ProviderError;
-  }
-  throw new Error('expected the request to fail');
 }
 
 const modelsUrl = () => `${replay.baseUrls.OPENROUTER_BASE_URL}/models`;

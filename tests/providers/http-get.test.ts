@@ -3,9 +3,9 @@ import { globalAgent as httpsAgent, createServer as createTlsServer } from 'node
 import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ProviderError } from '../../lib/provider-http/provider-error.js';
 import { createProviderHttpClient } from '../../lib/provider-http/provider-http-client.js';
 import type { ProviderHttpClientOptions } from '../../lib/provider-http/provider-http-client.js';
+import { failure } from './provider-test-helpers.js';
 
 // Node's own HTTP client (lib/provider-http/http-get.ts), the provider client's default transport,
 // against real servers on 127.0.0.1: what fetch did for us and it now does itself.
@@ -55,16 +55,6 @@ function client(overrides: Partial<ProviderHttpClientOptions> = {}) {
     sleep: async () => undefined,
     ...overrides,
   });
-}
-
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ProviderError);
-    return error as ProviderError;
-  }
-  throw new Error('expected the request to fail');
 }
 
 const catalog = { data: [{ id: 'vendor/model-é', pricing: { prompt: '0.000001' } }] };

@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import { ProviderError } from '../../lib/provider-http/provider-error.js';
 import type { ProviderHttpClient } from '../../lib/provider-http/provider-http-client.js';
 import { createProviderHttpClient } from '../../lib/provider-http/provider-http-client.js';
 
@@ -34,4 +36,15 @@ export function testClient(
     random: () => 0.5,
   });
   return { http, sleeps };
+}
+
+/** The ProviderError a request ends with; fails the test when it succeeds or throws anything else. */
+export async function failure(promise: Promise<unknown>): Promise<ProviderError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(ProviderError);
+    return error as ProviderError;
+  }
+  throw new Error('expected the request to fail');
 }
