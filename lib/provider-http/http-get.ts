@@ -1,6 +1,6 @@
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { pipeline, type Readable, type Transform } from 'node:stream';
+import { PassThrough, pipeline, type Readable, type Transform } from 'node:stream';
 import zlib from 'node:zlib';
 
 /**
@@ -135,10 +135,16 @@ function replyOf(response: IncomingMessage, signal: AbortSignal): Reply {
  * The body with its `Content-Encoding` undone, last applied first, as fetch does; a coding we do
  * not know leaves the bytes as sent (fetch does the same). A corrupt or cut-off compressed body is
  * an error of the stream.
+ *
+ * The decoders are made at the body's first bytes, as fetch makes them: a body with no bytes at all
+ * is empty, not a broken stream (a chunked 200 labelled gzip with nothing in it), and `deflate`
+ * is read as zlib's format when the body starts with a zlib header and as raw deflate otherwise
+ * (servers send both under that name). Only the outermost coding's first bytes are seen: a raw
+ * deflate under another coding is not read.
  */
 function decoded(response: IncomingMessage): Readable {
   const header = response.headers['content-encoding'];
-  // No body to decode (an empty compressed stream is an error to zlib; fetch does the same).
+  // No body to decode.
   const empty =
     response.statusCode === 204 || response.statusCode === 304 || response.headers['content-length'] === '0';
   if (header === undefined || empty) return response;
@@ -146,24 +152,58 @@ function decoded(response: IncomingMessage): Readable {
     .toLowerCase()
     .split(',')
     .map((coding) => coding.trim())
-    .filter((coding) => coding !== '' && coding !== 'identity');
-  const decoders: Transform[] = [];
-  for (const coding of codings.reverse()) {
-    const decoder =
-      coding === 'gzip' || coding === 'x-gzip'
-        ? zlib.createGunzip()
-        : coding === 'deflate'
-          ? zlib.createInflate()
-          : coding === 'br'
-            ? zlib.createBrotliDecompress()
-            : null;
-    if (decoder === null) return response;
-    decoders.push(decoder);
-  }
-  let body: Readable = response;
-  // Each step fails the next: a corrupt body is an error of the last stream, which is read.
-  for (const decoder of decoders) body = pipeline(body, decoder, noop);
+    .filter((coding) => coding !== '' && coding !== 'identity')
+    .reverse();
+  if (codings.length === 0 || codings.some((coding) => !CODINGS.has(coding))) return response;
+  // What the reader reads: the decoded bytes, once the first ones are in.
+  const body = new PassThrough();
+  let started = false;
+  const begin = (first: Buffer | null) => {
+    started = true;
+    response.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+    if (first === null) {
+      body.end();
+      return;
+    }
+    response.pause();
+    response.unshift(first);
+    const decoders = codings.map((coding, index) => decoderOf(coding, index === 0 ? first : null));
+    // Each step fails the next: a corrupt body is an error of the last stream, which is read.
+    pipeline([response, ...decoders, body], (error) => {
+      if (error) body.destroy(error);
+    });
+  };
+  const onData = (chunk: Buffer) => begin(chunk);
+  const onEnd = () => begin(null);
+  // Failed or closed before any of it arrived (the connection reset): the body is cut off, not empty.
+  const onError = (error: Error) => {
+    if (!started) body.destroy(error);
+  };
+  const onClose = () => {
+    if (!started) body.destroy(new Error('the body was cut off before any of it arrived'));
+  };
+  response.on('data', onData).once('end', onEnd).once('error', onError).once('close', onClose);
+  // Stopped before it started (an abort, a discard): the response goes too.
+  body.once('close', () => {
+    if (!started) response.destroy();
+  });
   return body;
+}
+
+const CODINGS = new Set(['gzip', 'x-gzip', 'deflate', 'br']);
+
+/** The decoder of one coding; `first`, the bytes it starts with when known (deflate's format). */
+function decoderOf(coding: string, first: Buffer | null): Transform {
+  if (coding === 'br') return zlib.createBrotliDecompress();
+  if (coding === 'deflate')
+    return first === null || isZlibHeader(first) ? zlib.createInflate() : zlib.createInflateRaw();
+  return zlib.createGunzip();
+}
+
+/** RFC 1950: the method nibble is 8 (deflate), and the first two bytes are a multiple of 31. */
+function isZlibHeader(first: Buffer): boolean {
+  if ((first[0]! & 0x0f) !== 8) return false;
+  return first.length < 2 || ((first[0]! << 8) | first[1]!) % 31 === 0;
 }
 
 /** A `fetch` Response as a Reply: for a client given its own `fetch` (a test's stand-in). */

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { globalAgent as httpsAgent, createServer as createTlsServer } from 'node:https';
 import { type AddressInfo, createServer as createTcpServer } from 'node:net';
-import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createProviderHttpClient } from '../../lib/provider-http/provider-http-client.js';
 import type { ProviderHttpClientOptions } from '../../lib/provider-http/provider-http-client.js';
@@ -234,6 +234,40 @@ describe("Node's HTTP client as the provider client's transport", () => {
     // What fetch said: an empty body is not JSON, and asking again would not change it.
     expect(error).toMatchObject({ reason: 'schema', retryable: false, attempts: 1 });
     expect(seen).toHaveLength(1);
+  });
+
+  it('reads deflate sent raw (no zlib header) as fetch does, and a chunked gzip body with nothing in it as empty', async () => {
+    handlers.set('/raw', (_request, response) =>
+      response.writeHead(200, { 'content-encoding': 'deflate' }).end(deflateRawSync(catalogText)),
+    );
+    expect(await client().getJson(`${base}/raw`)).toEqual(catalog);
+    // No length and no bytes: an empty body, which is not JSON (as fetch said), not a broken stream.
+    handlers.set('/nothing', (_request, response) =>
+      response.writeHead(200, { 'content-encoding': 'gzip' }).end(),
+    );
+    const error = await failure(client({ maxAttempts: 3 }).getJson(`${base}/nothing`));
+    expect(error).toMatchObject({ reason: 'schema', retryable: false, attempts: 1 });
+    // A connection reset before the first byte of a compressed body is a cut-off, not an empty body.
+    handlers.set('/reset', (_request, response) => {
+      response.writeHead(200, { 'content-encoding': 'gzip' });
+      response.flushHeaders();
+      setTimeout(() => response.socket?.destroy(), 20);
+    });
+    expect(await failure(client().getJson(`${base}/reset`))).toMatchObject({
+      reason: 'network',
+      retryable: true,
+    });
+  });
+
+  it('stops a compressed body whose bytes never come when the run is aborted', async () => {
+    handlers.set('/stalled', (_request, response) => {
+      response.writeHead(200, { 'content-encoding': 'gzip' });
+      response.flushHeaders();
+    });
+    const run = new AbortController();
+    const answer = failure(client().getJson(`${base}/stalled`, { signal: run.signal }));
+    setTimeout(() => run.abort(), 50);
+    expect(await answer).toMatchObject({ reason: 'timeout', retryable: false });
   });
 
   it('speaks https, and refuses a certificate it cannot verify (fail closed)', async () => {
