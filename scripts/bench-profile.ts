@@ -9,6 +9,10 @@
  * (a fresh database each round) and prints each phase's wall times and median: for comparing a
  * change back to back, which the whole bench is too slow for.
  *
+ * `--against=REV` (with `--rounds=N`, default 10) runs this tree's 1% price changes and unchanged
+ * re-sync alternated with those of revision REV, on one database, and prints each tree's medians
+ * and this tree's ratio to REV (bench/against.ts): for judging a change of a few per cent.
+ *
  * `--timeline` (or `--timeline=MS`, default 50) adds, under each phase's profile, its wall cut into
  * slices of MS: the main thread's busy, garbage-collection and idle time in each, its heaviest
  * functions, and what the sync did then (each store call with its duration, each provider's pages
@@ -19,7 +23,15 @@ import { spawn } from 'node:child_process';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import {
+  againstTable,
+  checkOutAgainst,
+  orderOf,
+  summarizeAgainst,
+  type AgainstSample,
+} from '../bench/against.js';
 import { createBenchDatabase } from '../bench/bench-database.js';
+import { readPostgresCpuSeconds } from '../bench/postgres-cpu.js';
 import {
   marksBySlice,
   summarizeProfile,
@@ -41,11 +53,22 @@ const TIMELINE_MS = process.argv.includes('--timeline')
     : Number(argument('timeline'));
 if (TIMELINE_MS !== null && !(TIMELINE_MS >= 1))
   throw new Error('--timeline=MS takes a slice of at least 1 ms');
+const AGAINST = argument('against');
+const ROUNDS = Number(argument('rounds') ?? 10);
+if (AGAINST !== undefined && !(AGAINST.length > 0 && Number.isSafeInteger(ROUNDS) && ROUNDS >= 1))
+  throw new Error('--against=REV takes a revision, and --rounds=N a count of at least 1');
 const root = process.cwd();
 const directory = join(root, '.data/profiles');
 
-/** A worker's result, and with `--timeline` what it printed on stderr (its marks). */
-function worker(job: WorkerJob, profileName: string | null): Promise<WorkerResult & { marks: string }> {
+/**
+ * A worker's result, and with `--timeline` what it printed on stderr (its marks). `tree`: the
+ * checkout whose worker runs (another revision's with `--against`).
+ */
+function worker(
+  job: WorkerJob,
+  profileName: string | null,
+  tree = root,
+): Promise<WorkerResult & { marks: string }> {
   return new Promise((resolve, reject) => {
     const profiling = profileName
       ? ['--cpu-prof', '--cpu-prof-dir', directory, '--cpu-prof-name', `${profileName}.cpuprofile`]
@@ -53,8 +76,9 @@ function worker(job: WorkerJob, profileName: string | null): Promise<WorkerResul
     const marking = TIMELINE_MS !== null && profileName !== null;
     const child = spawn(
       process.execPath,
-      [...profiling, '--import', 'tsx', join(root, 'bench/sync-worker.ts'), JSON.stringify(job)],
+      [...profiling, '--import', 'tsx', join(tree, 'bench/sync-worker.ts'), JSON.stringify(job)],
       {
+        cwd: tree,
         stdio: ['ignore', 'pipe', marking ? 'pipe' : 'inherit'],
         ...(marking ? { env: { ...process.env, BENCH_CALL_TIMES: 'timeline' } } : {}),
       },
@@ -119,6 +143,15 @@ async function main(): Promise<void> {
     }
   };
   const env = { ...replay.baseUrls, PRICING_SYNC_PROVIDERS: routes.join(','), LOG_LEVEL: 'silent' };
+  if (AGAINST !== undefined) {
+    try {
+      await compareAgainst(AGAINST, server.url, serve, warm, env);
+    } finally {
+      await replay.close();
+      await server.dispose();
+    }
+    return;
+  }
   const walls = new Map<string, number[]>(PHASES.map((phase) => [phase.name, []]));
   const cpus = new Map<string, number[]>(PHASES.map((phase) => [phase.name, []]));
   try {
@@ -166,6 +199,69 @@ async function main(): Promise<void> {
     await replay.close();
     await server.dispose();
   }
+}
+
+/**
+ * `--against`: the base catalog applied once, then ROUNDS rounds in which each tree (taking turns
+ * to go first) syncs a 1% change and then the unchanged re-sync of it. The replay server flips
+ * between the base catalog and its 1% changed prices at each tree's turn, so every change-sync
+ * changes 1% of the prices, one way or the other.
+ */
+async function compareAgainst(
+  revision: string,
+  serverUrl: string,
+  serve: (priceChangeFraction?: number) => void,
+  warm: () => Promise<void>,
+  env: Record<string, string>,
+): Promise<void> {
+  const other = await checkOutAgainst(root, revision);
+  const samples: AgainstSample[] = [];
+  const started = loadavg()[0]!;
+  try {
+    const database = await createBenchDatabase(serverUrl, 'bench_against');
+    try {
+      serve();
+      await warm();
+      await worker({ kind: 'sync', databaseUrl: database.url, env }, null);
+      let changed = false;
+      for (let round = 0; round < ROUNDS; round += 1) {
+        for (const tree of orderOf(round)) {
+          changed = !changed;
+          serve(changed ? 0.01 : undefined);
+          await warm();
+          for (const phase of ['changes1pct', 'resync'] as const) {
+            const before = await readPostgresCpuSeconds();
+            const result = await worker(
+              { kind: 'sync', databaseUrl: database.url, env },
+              null,
+              tree === 'this' ? root : other.directory,
+            );
+            // The worker's backends are reaped a moment after it exits (bench.ts does the same).
+            await new Promise((resolve) => setTimeout(resolve, 100));
+            const after = await readPostgresCpuSeconds();
+            samples.push({
+              tree,
+              phase,
+              wall_s: result.wall_s,
+              cpu_s: result.cpu_s ?? Number.NaN,
+              postgres_cpu_s: before === null || after === null ? null : after - before,
+            });
+          }
+        }
+      }
+    } finally {
+      await database.drop().catch(() => undefined);
+    }
+  } finally {
+    await other.remove();
+  }
+  const load = loadavg()[0]!;
+  process.stdout.write(
+    `
+${N} models, ${ROUNDS} rounds, this tree against ${revision}; load average ${started.toFixed(2)} at the start, ${load.toFixed(2)} at the end
+
+${againstTable(summarizeAgainst(samples), revision)}`,
+  );
 }
 
 main().catch((error: unknown) => {
