@@ -13,6 +13,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { median } from './goals.js';
 
 /** One measured sync of one tree. */
 export interface AgainstSample {
@@ -32,12 +33,6 @@ export interface AgainstRow {
   /** This tree's median over the other's: under 1 is faster. */
   wall_ratio: number;
   cpu_ratio: number;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
 const round3 = (value: number) => Math.round(value * 1000) / 1000;
