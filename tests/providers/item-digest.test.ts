@@ -112,6 +112,15 @@ describe('item digests (item-digest.ts)', () => {
     expect(itemsHash(other.itemDigests!)).not.toBe(hash);
   });
 
+  it("keeps a digested catalog's hash text (a stored hash stays the provider's) across the update batches", () => {
+    // More digests than one hash.update takes, so the batches' joins show: the text is the version
+    // line, then each digest and a newline, in listing order, whatever the batching.
+    const digests = new Map(Array.from({ length: 10_000 }, (_, index) => [`m${index}`, `d${index}`]));
+    const text = `catalog-hash items v2\n${[...digests.values()].map((digest) => `${digest}\n`).join('')}`;
+    expect(itemsHash(digests)).toBe(createHash('sha256').update(text).digest('hex'));
+    expect(itemsHash(new Map())).toBe(createHash('sha256').update('catalog-hash items v2\n').digest('hex'));
+  });
+
   describe('items digested by their bytes (json-items.ts)', () => {
     const scanned = (items: unknown[]): ScannedItems =>
       scanItems(Buffer.from(JSON.stringify({ data: items })), 'data')!;
