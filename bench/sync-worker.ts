@@ -14,14 +14,15 @@ import type { FetchPlan } from './floors.js';
 export interface WorkerJob {
   /**
    * `supabase`: our sync through supabase-js and the PostgREST emulation (msw, in this process).
-   * `fetch-floor` and `write-floor`: the floors of bench/floors.ts, in a process like the sync's.
+   * `fetch-floor` and `write-floor`: the floors of bench/floors.ts, in a process like the sync's;
+   * `discovery-floor`: bench/discovery-floor.ts's (bench:profile --discovery).
    */
-  kind: 'sync' | 'supabase' | 'baseline' | 'fetch-floor' | 'write-floor';
+  kind: 'sync' | 'supabase' | 'baseline' | 'fetch-floor' | 'write-floor' | 'discovery-floor';
   databaseUrl: string;
   env: Record<string, string>;
   /** Baseline only: write just this many models (a sample to extrapolate from). */
   modelLimit?: number;
-  /** fetch-floor: the pages to fetch. */
+  /** fetch-floor and discovery-floor: the pages to fetch. */
   plan?: FetchPlan;
   /** write-floor: CSV files of the rows to write (bench/floors.sql's staging columns). */
   floor?: { pricesCsv: string; entriesCsv?: string | undefined };
@@ -47,6 +48,8 @@ export interface WorkerResult {
   /** Baseline only: models written (fewer than `models` when sampled) and the fetch's share of the wall. */
   written?: number;
   fetch_s?: number;
+  /** discovery-floor only: the items whose digests were not stored. */
+  changed?: number;
 }
 
 async function main(): Promise<void> {
@@ -56,7 +59,7 @@ async function main(): Promise<void> {
     roundTrips += 1;
   };
   let result: Omit<WorkerResult, 'peak_rss_mb' | 'round_trips'>;
-  if (job.kind === 'fetch-floor' || job.kind === 'write-floor') {
+  if (job.kind === 'fetch-floor' || job.kind === 'write-floor' || job.kind === 'discovery-floor') {
     result = await runFloor(job);
   } else if (job.kind === 'sync' || job.kind === 'supabase') {
     // The emulation's own queries (it runs each call in a transaction) are counted as round trips
@@ -165,10 +168,13 @@ async function main(): Promise<void> {
 /** A floor of bench/floors.ts, timed like the sync: wall and CPU seconds of this process. */
 async function runFloor(job: WorkerJob): Promise<Omit<WorkerResult, 'peak_rss_mb' | 'round_trips'>> {
   const floors = await import('./floors.js');
+  const discovery = job.kind === 'discovery-floor' ? await import('./discovery-floor.js') : null;
   const statements = await floors.loadFloorStatements(process.cwd());
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
-  if (job.kind === 'fetch-floor') await floors.runFetchFloor(job.plan ?? {});
+  let found: { items: number; changed: number } | null = null;
+  if (discovery) found = await discovery.runDiscoveryFloor(job.plan ?? {}, job.databaseUrl);
+  else if (job.kind === 'fetch-floor') await floors.runFetchFloor(job.plan ?? {});
   else if (job.floor) await floors.runWriteFloor({ databaseUrl: job.databaseUrl, statements, ...job.floor });
   const wallSeconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
@@ -177,7 +183,8 @@ async function runFloor(job: WorkerJob): Promise<Omit<WorkerResult, 'peak_rss_mb
     cpu_s: (cpu.user + cpu.system) / 1e6,
     status: 'success',
     applied_by_provider: {},
-    models: 0,
+    models: found?.items ?? 0,
+    ...(found ? { changed: found.changed } : {}),
   };
 }
 

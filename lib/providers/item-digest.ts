@@ -4,7 +4,7 @@ import { Buffer } from 'node:buffer';
 import * as crypto from 'node:crypto';
 
 /** crypto.hash (Node 20.12's one-shot, a third cheaper per call), or createHash on older 20s. */
-function sha256Base64(data: string | Buffer): string {
+export function sha256Base64(data: string | Buffer): string {
   return typeof crypto.hash === 'function'
     ? crypto.hash('sha256', data, 'base64')
     : crypto.createHash('sha256').update(data).digest('base64');
