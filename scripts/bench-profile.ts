@@ -13,6 +13,11 @@
  * re-sync alternated with those of revision REV, on one database, and prints each tree's medians
  * and this tree's ratio to REV (bench/against.ts): for judging a change of a few per cent.
  *
+ * `--discovery` (with `--rounds=N`, default 10) runs the 1% price changes' sync, the fetch floor
+ * and the discovery floor (bench/discovery-floor.ts: the fetch floor plus finding which items
+ * changed, in the simplest hand-written way) in turn on one database, and prints each one's
+ * medians and their ratios: what finding the 1% costs, which the 1% goal's floors leave out.
+ *
  * `--timeline` (or `--timeline=MS`, default 50) adds, under each phase's profile, its wall cut into
  * slices of MS: the main thread's busy, garbage-collection and idle time in each, its heaviest
  * functions, and what the sync did then (each store call with its duration, each provider's pages
@@ -31,6 +36,9 @@ import {
   type AgainstSample,
 } from '../bench/against.js';
 import { createBenchDatabase } from '../bench/bench-database.js';
+import { storeDiscoveryDigests } from '../bench/discovery-floor.js';
+import { fetchPlanOf } from '../bench/floors.js';
+import { median } from '../bench/goals.js';
 import { readPostgresCpuSeconds } from '../bench/postgres-cpu.js';
 import {
   marksBySlice,
@@ -54,9 +62,12 @@ const TIMELINE_MS = process.argv.includes('--timeline')
 if (TIMELINE_MS !== null && !(TIMELINE_MS >= 1))
   throw new Error('--timeline=MS takes a slice of at least 1 ms');
 const AGAINST = argument('against');
+const DISCOVERY = process.argv.includes('--discovery');
 const ROUNDS = Number(argument('rounds') ?? 10);
 if (AGAINST !== undefined && !(AGAINST.length > 0 && Number.isSafeInteger(ROUNDS) && ROUNDS >= 1))
   throw new Error('--against=REV takes a revision, and --rounds=N a count of at least 1');
+if (DISCOVERY && !(Number.isSafeInteger(ROUNDS) && ROUNDS >= 1))
+  throw new Error('--discovery takes --rounds=N, a count of at least 1');
 const root = process.cwd();
 const directory = join(root, '.data/profiles');
 
@@ -143,9 +154,10 @@ async function main(): Promise<void> {
     }
   };
   const env = { ...replay.baseUrls, PRICING_SYNC_PROVIDERS: routes.join(','), LOG_LEVEL: 'silent' };
-  if (AGAINST !== undefined) {
+  if (AGAINST !== undefined || DISCOVERY) {
     try {
-      await compareAgainst(AGAINST, server.url, serve, warm, env);
+      if (AGAINST !== undefined) await compareAgainst(AGAINST, server.url, serve, warm, env);
+      else await compareDiscovery(server.url, replay, serve, warm, env);
     } finally {
       await replay.close();
       await server.dispose();
@@ -261,6 +273,102 @@ async function compareAgainst(
 ${N} models, ${ROUNDS} rounds, this tree against ${revision}; load average ${started.toFixed(2)} at the start, ${load.toFixed(2)} at the end
 
 ${againstTable(summarizeAgainst(samples), revision)}`,
+  );
+}
+
+/**
+ * `--discovery`: the base catalog applied once (the pages it fetched are the floors' plan) and its
+ * items' digests stored for the discovery floor; then ROUNDS rounds of, with 1% of the prices
+ * changed: the discovery floor and the fetch floor (taking turns to go first), then the sync, which
+ * flips between the 1% changes and the base catalog so that each of its runs changes 1% of the
+ * prices. Each in a fresh worker; Postgres's CPU read around each.
+ */
+async function compareDiscovery(
+  serverUrl: string,
+  replay: Awaited<ReturnType<typeof startReplayServer>>,
+  serve: (priceChangeFraction?: number) => void,
+  warm: () => Promise<void>,
+  env: Record<string, string>,
+): Promise<void> {
+  const kinds = ['discovery floor', 'fetch floor', 'sync, 1% changes'] as const;
+  const samples = new Map<string, { wall_s: number; cpu_s: number; postgres_cpu_s: number | null }[]>(
+    kinds.map((kind) => [kind, []]),
+  );
+  const changedCounts = new Set<number>();
+  const started = loadavg()[0]!;
+  const database = await createBenchDatabase(serverUrl, 'bench_discovery');
+  try {
+    serve();
+    await warm();
+    const mark = replay.requests.length;
+    await worker({ kind: 'sync', databaseUrl: database.url, env }, null);
+    const plan = fetchPlanOf(replay.requests.slice(mark), replay.url);
+    await storeDiscoveryDigests(database.admin, plan);
+    let changed = false;
+    for (let round = 0; round < ROUNDS; round += 1) {
+      serve(0.01);
+      await warm();
+      const floors = round % 2 === 0 ? kinds.slice(0, 2) : [kinds[1], kinds[0]];
+      for (const kind of [...floors, kinds[2]]) {
+        if (kind === kinds[2]) {
+          changed = !changed;
+          serve(changed ? 0.01 : undefined);
+          await warm();
+        }
+        const before = await readPostgresCpuSeconds();
+        const result = await worker(
+          kind === kinds[2]
+            ? { kind: 'sync', databaseUrl: database.url, env }
+            : {
+                kind: kind === kinds[0] ? 'discovery-floor' : 'fetch-floor',
+                databaseUrl: database.url,
+                env,
+                plan,
+              },
+          null,
+        );
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const after = await readPostgresCpuSeconds();
+        if (result.changed !== undefined) changedCounts.add(result.changed);
+        samples.get(kind)!.push({
+          wall_s: result.wall_s,
+          cpu_s: result.cpu_s ?? Number.NaN,
+          postgres_cpu_s: before === null || after === null ? null : after - before,
+        });
+      }
+    }
+  } finally {
+    await database.drop().catch(() => undefined);
+  }
+  const load = loadavg()[0]!;
+  const medianOf = (
+    kind: string,
+    pick: (sample: { wall_s: number; cpu_s: number; postgres_cpu_s: number | null }) => number | null,
+  ) => {
+    const values = samples
+      .get(kind)!
+      .map(pick)
+      .filter((value): value is number => value !== null);
+    return values.length === 0 ? null : median(values);
+  };
+  const fetchWall = medianOf(kinds[1], (sample) => sample.wall_s)!;
+  const rows = kinds.map((kind) => {
+    const wall = medianOf(kind, (sample) => sample.wall_s)!;
+    const postgres = medianOf(kind, (sample) => sample.postgres_cpu_s);
+    const runs = samples
+      .get(kind)!
+      .map((sample) => sample.wall_s.toFixed(3))
+      .join(', ');
+    return `| ${kind} | ${wall.toFixed(3)} | ${(wall / fetchWall).toFixed(2)} | ${medianOf(kind, (sample) => sample.cpu_s)!.toFixed(3)} | ${postgres === null ? 'n/a' : postgres.toFixed(2)} | ${runs} |`;
+  });
+  process.stdout.write(
+    `
+${N} models, ${ROUNDS} rounds; load average ${started.toFixed(2)} at the start, ${load.toFixed(2)} at the end; the discovery floor found ${[...changedCounts].join(' or ')} changed items
+
+| run | median wall s | ÷ fetch floor | worker CPU s | Postgres CPU s | runs (wall s) |
+|---|---:|---:|---:|---:|---|
+${rows.join('\n')}
+`,
   );
 }
 
