@@ -9,9 +9,8 @@
  * (SHA-256 of `JSON.stringify`) looked up in them. What it finds is counted, not written.
  */
 import pg from 'pg';
-import { PAGES_IN_FLIGHT } from '../lib/providers/paged-fetch.js';
 import { sha256Base64 } from '../lib/providers/item-digest.js';
-import type { FetchPlan, FloorRequest } from './floors.js';
+import { fetchPlanPages, type FetchPlan } from './floors.js';
 
 /** The bench's table of stored digests (provider route, digest); not one of the product's. */
 export const DISCOVERY_TABLE = 'public.bench_discovery_digests';
@@ -29,18 +28,12 @@ export function discoveryDigest(item: unknown): string {
 }
 
 /** A page's items under its route's key; a page without them is an error (the floor read a wrong page). */
-function itemsOf(route: string, payload: unknown): unknown[] {
+function itemsOf(route: string, text: string): unknown[] {
   const key = DISCOVERY_ITEMS_KEY[route];
-  const items = key === undefined ? undefined : (payload as Record<string, unknown> | null)?.[key];
+  const payload = JSON.parse(text) as Record<string, unknown> | null;
+  const items = key === undefined ? undefined : payload?.[key];
   if (!Array.isArray(items)) throw new Error(`discovery floor: a ${route} page without its "${key}" items`);
   return items;
-}
-
-async function fetchJson(page: FloorRequest): Promise<unknown> {
-  const response = await fetch(page.url, {
-    headers: page.authorization ? { authorization: page.authorization } : {},
-  });
-  return JSON.parse(await response.text()) as unknown;
 }
 
 /**
@@ -48,24 +41,26 @@ async function fetchJson(page: FloorRequest): Promise<unknown> {
  * sync finds stored). Returns how many were stored.
  */
 export async function storeDiscoveryDigests(client: pg.Client, plan: FetchPlan): Promise<number> {
+  const digests = new Map<string, string[]>(Object.keys(plan).map((route) => [route, []]));
+  await fetchPlanPages(plan, (route, text) => {
+    for (const item of itemsOf(route, text)) digests.get(route)!.push(discoveryDigest(item));
+  });
   await client.query(`drop table if exists ${DISCOVERY_TABLE}`);
   await client.query(`create table ${DISCOVERY_TABLE} (provider text not null, digest text not null)`);
   let stored = 0;
-  for (const [route, pages] of Object.entries(plan)) {
-    const digests: string[] = [];
-    for (const page of pages)
-      for (const item of itemsOf(route, await fetchJson(page))) digests.push(discoveryDigest(item));
-    await client.query(`insert into ${DISCOVERY_TABLE} select $1, unnest($2::text[])`, [route, digests]);
-    stored += digests.length;
+  for (const [route, list] of digests) {
+    await client.query(`insert into ${DISCOVERY_TABLE} select $1, unnest($2::text[])`, [route, list]);
+    stored += list.length;
   }
   await client.query(`analyze ${DISCOVERY_TABLE}`);
   return stored;
 }
 
 /**
- * The timed floor: the pages fetched as the fetch floor fetches them (the routes at once, each
- * with PAGES_IN_FLIGHT in flight) while each route's stored digests are read on one connection;
- * each page's items digested and looked up once both are in. Items and changed items counted.
+ * The timed floor: the pages fetched as the fetch floor fetches them while each route's stored
+ * digests are read, one route after another on one connection; each page's items digested and
+ * looked up once both are in (a page parsed before its digests waits for them, and the fetch goes
+ * on). Items and changed items counted.
  */
 export async function runDiscoveryFloor(
   plan: FetchPlan,
@@ -73,48 +68,40 @@ export async function runDiscoveryFloor(
 ): Promise<{ seconds: number; items: number; changed: number }> {
   let items = 0;
   let changed = 0;
+  const take = (digests: ReadonlySet<string>, list: unknown[]) => {
+    items += list.length;
+    for (const item of list) if (!digests.has(discoveryDigest(item))) changed += 1;
+  };
+  const routes = new Map(
+    Object.keys(plan).map((route) => [
+      route,
+      { digests: null as Set<string> | null, waiting: [] as unknown[][] },
+    ]),
+  );
   const started = performance.now();
   const client = new pg.Client({ connectionString: databaseUrl });
-  const connected = client.connect();
-  // One query at a time on the connection, each route's as soon as the one before it is answered.
-  let queries: Promise<unknown> = connected;
+  const readDigests = async () => {
+    await client.connect();
+    for (const [route, state] of routes) {
+      const { rows } = await client.query<{ digests: string | null }>(
+        `select string_agg(digest, ' ') as digests from ${DISCOVERY_TABLE} where provider = $1`,
+        [route],
+      );
+      state.digests = new Set((rows[0]?.digests ?? '').split(' '));
+      for (const list of state.waiting.splice(0)) take(state.digests, list);
+    }
+  };
   try {
-    await Promise.all(
-      Object.entries(plan).map(async ([route, pages]) => {
-        const read = queries.then(() =>
-          client.query<{ digests: string | null }>(
-            `select string_agg(digest, ' ') as digests from ${DISCOVERY_TABLE} where provider = $1`,
-            [route],
-          ),
-        );
-        queries = read;
-        const stored = read.then((result) => new Set<string>((result.rows[0]?.digests ?? '').split(' ')));
-        const take = (digests: Set<string>, list: unknown[]) => {
-          items += list.length;
-          for (const item of list) if (!digests.has(discoveryDigest(item))) changed += 1;
-        };
-        // Pages parsed before the digests are in wait for them; the lanes go on fetching.
-        let digests: Set<string> | null = null;
-        const waiting: unknown[][] = [];
-        const ready = stored.then((set) => {
-          digests = set;
-          for (const list of waiting.splice(0)) take(set, list);
-        });
-        let next = 0;
-        const lane = async () => {
-          while (next < pages.length) {
-            const page = pages[next]!;
-            next += 1;
-            const list = itemsOf(route, await fetchJson(page));
-            if (digests) take(digests, list);
-            else waiting.push(list);
-          }
-        };
-        await Promise.all([ready, ...Array.from({ length: Math.min(PAGES_IN_FLIGHT, pages.length) }, lane)]);
+    await Promise.all([
+      readDigests(),
+      fetchPlanPages(plan, (route, text) => {
+        const state = routes.get(route)!;
+        const list = itemsOf(route, text);
+        if (state.digests) take(state.digests, list);
+        else state.waiting.push(list);
       }),
-    );
+    ]);
   } finally {
-    await connected.catch(() => undefined);
     await client.end().catch(() => undefined);
   }
   return { seconds: (performance.now() - started) / 1000, items, changed };

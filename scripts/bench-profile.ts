@@ -107,6 +107,29 @@ function worker(
   });
 }
 
+/** A worker's run without the profiler, with Postgres's CPU read around it. */
+async function measuredRun(
+  job: WorkerJob,
+  tree = root,
+): Promise<{ result: WorkerResult; sample: RunSample }> {
+  const before = await readPostgresCpuSeconds();
+  const result = await worker(job, null, tree);
+  // The worker's backends are reaped a moment after it exits (bench.ts does the same).
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const after = await readPostgresCpuSeconds();
+  return {
+    result,
+    sample: {
+      wall_s: result.wall_s,
+      cpu_s: result.cpu_s ?? Number.NaN,
+      postgres_cpu_s: before === null || after === null ? null : after - before,
+    },
+  };
+}
+
+/** What one measured run gives: its wall, its worker's CPU and Postgres's. */
+type RunSample = Omit<AgainstSample, 'tree' | 'phase'>;
+
 async function timelineTable(profile: string, result: WorkerResult & { marks: string }): Promise<string> {
   const sliceMs = TIMELINE_MS!;
   const buckets = await summarizeTimeline(profile, { windowUs: result.window_us!, bucketMs: sliceMs });
@@ -242,22 +265,11 @@ async function compareAgainst(
           serve(changed ? 0.01 : undefined);
           await warm();
           for (const phase of ['changes1pct', 'resync'] as const) {
-            const before = await readPostgresCpuSeconds();
-            const result = await worker(
+            const { sample } = await measuredRun(
               { kind: 'sync', databaseUrl: database.url, env },
-              null,
               tree === 'this' ? root : other.directory,
             );
-            // The worker's backends are reaped a moment after it exits (bench.ts does the same).
-            await new Promise((resolve) => setTimeout(resolve, 100));
-            const after = await readPostgresCpuSeconds();
-            samples.push({
-              tree,
-              phase,
-              wall_s: result.wall_s,
-              cpu_s: result.cpu_s ?? Number.NaN,
-              postgres_cpu_s: before === null || after === null ? null : after - before,
-            });
+            samples.push({ tree, phase, ...sample });
           }
         }
       }
@@ -291,12 +303,14 @@ async function compareDiscovery(
   env: Record<string, string>,
 ): Promise<void> {
   const kinds = ['discovery floor', 'fetch floor', 'sync, 1% changes'] as const;
-  const samples = new Map<string, { wall_s: number; cpu_s: number; postgres_cpu_s: number | null }[]>(
-    kinds.map((kind) => [kind, []]),
-  );
+  const samples = new Map<string, RunSample[]>(kinds.map((kind) => [kind, []]));
   const changedCounts = new Set<number>();
   const started = loadavg()[0]!;
   const database = await createBenchDatabase(serverUrl, 'bench_discovery');
+  const record = (kind: string, { result, sample }: { result: WorkerResult; sample: RunSample }) => {
+    if (result.changed !== undefined) changedCounts.add(result.changed);
+    samples.get(kind)!.push(sample);
+  };
   try {
     serve();
     await warm();
@@ -304,47 +318,26 @@ async function compareDiscovery(
     await worker({ kind: 'sync', databaseUrl: database.url, env }, null);
     const plan = fetchPlanOf(replay.requests.slice(mark), replay.url);
     await storeDiscoveryDigests(database.admin, plan);
+    const floors = [
+      [kinds[0], { kind: 'discovery-floor', databaseUrl: database.url, env, plan }],
+      [kinds[1], { kind: 'fetch-floor', databaseUrl: database.url, env, plan }],
+    ] as const;
     let changed = false;
     for (let round = 0; round < ROUNDS; round += 1) {
       serve(0.01);
       await warm();
-      const floors = round % 2 === 0 ? kinds.slice(0, 2) : [kinds[1], kinds[0]];
-      for (const kind of [...floors, kinds[2]]) {
-        if (kind === kinds[2]) {
-          changed = !changed;
-          serve(changed ? 0.01 : undefined);
-          await warm();
-        }
-        const before = await readPostgresCpuSeconds();
-        const result = await worker(
-          kind === kinds[2]
-            ? { kind: 'sync', databaseUrl: database.url, env }
-            : {
-                kind: kind === kinds[0] ? 'discovery-floor' : 'fetch-floor',
-                databaseUrl: database.url,
-                env,
-                plan,
-              },
-          null,
-        );
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        const after = await readPostgresCpuSeconds();
-        if (result.changed !== undefined) changedCounts.add(result.changed);
-        samples.get(kind)!.push({
-          wall_s: result.wall_s,
-          cpu_s: result.cpu_s ?? Number.NaN,
-          postgres_cpu_s: before === null || after === null ? null : after - before,
-        });
-      }
+      for (const [kind, job] of round % 2 === 0 ? floors : [...floors].reverse())
+        record(kind, await measuredRun(job));
+      changed = !changed;
+      serve(changed ? 0.01 : undefined);
+      await warm();
+      record(kinds[2], await measuredRun({ kind: 'sync', databaseUrl: database.url, env }));
     }
   } finally {
     await database.drop().catch(() => undefined);
   }
   const load = loadavg()[0]!;
-  const medianOf = (
-    kind: string,
-    pick: (sample: { wall_s: number; cpu_s: number; postgres_cpu_s: number | null }) => number | null,
-  ) => {
+  const medianOf = (kind: string, pick: (sample: RunSample) => number | null) => {
     const values = samples
       .get(kind)!
       .map(pick)
